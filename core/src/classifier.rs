@@ -1,0 +1,275 @@
+//! The classifier: a loaded, optimised model plus options, shared freely between threads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tract_onnx::prelude::*;
+
+use crate::contract::ModelMetadata;
+use crate::error::{Error, Result};
+use crate::model_file::{self, ParsedModel};
+use crate::pixels::PixelBuffer;
+use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
+
+/// The result for one image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// `probability >= threshold`.
+    pub has_glasses: bool,
+    /// P(eyeglasses): softmax of the model's logits, index 1.
+    pub probability: f32,
+}
+
+/// Tunable behaviour, with defaults that suit most callers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct ClassifierOptions {
+    /// Decision threshold on P(eyeglasses), in `[0, 1]`. Default 0.5.
+    pub threshold: f32,
+    /// Largest image (width x height) decoded; larger ones fail with
+    /// [`Error::ImageTooLarge`] before any pixels are decoded. Default 64 megapixels.
+    pub max_pixels: u64,
+}
+
+impl Default for ClassifierOptions {
+    fn default() -> Self {
+        Self { threshold: 0.5, max_pixels: DEFAULT_MAX_PIXELS }
+    }
+}
+
+impl ClassifierOptions {
+    /// Sets the decision threshold.
+    pub fn with_threshold(mut self, threshold: f32) -> Self {
+        self.threshold = threshold;
+        self
+    }
+    /// Sets the pixel limit for decoded images.
+    pub fn with_max_pixels(mut self, max_pixels: u64) -> Self {
+        self.max_pixels = max_pixels;
+        self
+    }
+    fn validate(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(Error::InvalidOptions {
+                reason: format!("threshold {} is outside [0, 1]", self.threshold),
+            });
+        }
+        if self.max_pixels == 0 {
+            return Err(Error::InvalidOptions { reason: "max_pixels must be positive".into() });
+        }
+        Ok(())
+    }
+}
+
+/// Facts about a loaded model file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    /// Size of the ONNX file in bytes.
+    pub size_bytes: usize,
+    /// Number of weight values (float or int8) in the file.
+    pub parameter_count: usize,
+    /// The contract metadata and any extra entries.
+    pub metadata: ModelMetadata,
+}
+
+type Plan = Arc<TypedRunnableModel>;
+
+/// Classifies face images for eyeglasses.
+///
+/// Cheap to clone (the model is shared) and `Send + Sync`: one instance serves any number of
+/// threads without a lock.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    plan: Plan,
+    info: Arc<ModelInfo>,
+    preprocessing: Preprocessing,
+    options: ClassifierOptions,
+}
+
+#[cfg(feature = "bundled-model")]
+static BUNDLED_MODEL: &[u8] = include_bytes!("../models/glasses.onnx");
+
+impl Classifier {
+    /// The trained model shipped inside the library, default options.
+    pub fn bundled() -> Result<Self> {
+        Self::bundled_with(ClassifierOptions::default())
+    }
+
+    /// The trained model shipped inside the library.
+    pub fn bundled_with(options: ClassifierOptions) -> Result<Self> {
+        Self::from_bytes(Self::bundled_model_bytes()?, options)
+    }
+
+    /// The bundled ONNX file itself (to save it, or inspect it).
+    pub fn bundled_model_bytes() -> Result<&'static [u8]> {
+        #[cfg(feature = "bundled-model")]
+        {
+            Ok(BUNDLED_MODEL)
+        }
+        #[cfg(not(feature = "bundled-model"))]
+        {
+            Err(Error::NoBundledModel)
+        }
+    }
+
+    /// Loads a glasses ONNX model from memory, checks its contract, fixes the input shape and
+    /// optimises it for this machine.
+    pub fn from_bytes(bytes: &[u8], options: ClassifierOptions) -> Result<Self> {
+        options.validate()?;
+        let ParsedModel { proto, metadata, parameter_count } = model_file::parse(bytes)?;
+        let plan = build_plan(&proto, &metadata)?;
+        Ok(Self {
+            preprocessing: metadata.preprocessing(),
+            info: Arc::new(ModelInfo { size_bytes: bytes.len(), parameter_count, metadata }),
+            plan,
+            options,
+        })
+    }
+
+    /// Loads a glasses ONNX model from a file.
+    pub fn from_file(path: impl AsRef<Path>, options: ClassifierOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        Self::from_bytes(&bytes, options)
+    }
+
+    /// Options in force.
+    pub fn options(&self) -> &ClassifierOptions {
+        &self.options
+    }
+
+    /// The same model with other options (no reload).
+    pub fn with_options(&self, options: ClassifierOptions) -> Result<Self> {
+        options.validate()?;
+        Ok(Self { options, ..self.clone() })
+    }
+
+    /// The model's metadata.
+    pub fn metadata(&self) -> &ModelMetadata {
+        &self.info.metadata
+    }
+
+    /// Size, parameter count and metadata of the loaded model.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// The preprocessing this model expects (see [`crate::preprocess`]).
+    pub fn preprocessing(&self) -> &Preprocessing {
+        &self.preprocessing
+    }
+
+    /// Classifies an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF, ...).
+    pub fn classify_encoded(&self, bytes: &[u8]) -> Result<Prediction> {
+        let image = preprocess::decode(bytes, self.options.max_pixels)?;
+        self.classify_rgb(&image)
+    }
+
+    /// Classifies a raw pixel buffer.
+    pub fn classify_pixels(&self, pixels: &PixelBuffer<'_>) -> Result<Prediction> {
+        self.classify_rgb(&pixels.to_rgb())
+    }
+
+    /// Classifies an RGB image of any size.
+    pub fn classify_rgb(&self, image: &image::RgbImage) -> Result<Prediction> {
+        self.classify_tensor(&self.preprocessing.tensor_from_rgb(image))
+    }
+
+    /// Classifies the image file at `path`.
+    pub fn classify_path(&self, path: impl AsRef<Path>) -> Result<Prediction> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        self.classify_encoded(&bytes)
+    }
+
+    /// Classifies an already preprocessed NCHW tensor of `3 * H * W` floats.
+    pub fn classify_tensor(&self, tensor: &[f32]) -> Result<Prediction> {
+        let probability = softmax_eyeglasses(self.logits(tensor)?);
+        Ok(Prediction { has_glasses: probability >= self.options.threshold, probability })
+    }
+
+    /// The model's raw logits `[no eyeglasses, eyeglasses]` for a preprocessed tensor.
+    pub fn logits(&self, tensor: &[f32]) -> Result<[f32; 2]> {
+        let expected = self.preprocessing.tensor_len();
+        if tensor.len() != expected {
+            return Err(Error::TensorShape { expected, actual: tensor.len() });
+        }
+        let shape = [1, 3, self.preprocessing.height as usize, self.preprocessing.width as usize];
+        let input = Tensor::from_shape(&shape, tensor).map_err(inference_error)?;
+        let outputs = self.plan.run(tvec!(input.into())).map_err(inference_error)?;
+        let view = outputs[0].to_plain_array_view::<f32>().map_err(inference_error)?;
+        let values: Vec<f32> = view.iter().copied().collect();
+        match values.as_slice() {
+            [a, b] if a.is_finite() && b.is_finite() => Ok([*a, *b]),
+            other => Err(Error::Inference {
+                reason: format!("model produced non-finite or misshaped logits {other:?}"),
+            }),
+        }
+    }
+
+    /// Classifies many encoded images on all cores (rayon's global pool); results keep the input order.
+    pub fn classify_encoded_batch<B: AsRef<[u8]> + Sync>(&self, images: &[B]) -> Vec<Result<Prediction>> {
+        images.par_iter().map(|b| self.classify_encoded(b.as_ref())).collect()
+    }
+
+    /// Classifies many image files on all cores; results keep the input order.
+    pub fn classify_paths<P: AsRef<Path> + Sync>(&self, paths: &[P]) -> Vec<Result<Prediction>> {
+        paths.par_iter().map(|p| self.classify_path(p)).collect()
+    }
+}
+
+/// P(class 1) of a two-class softmax, computed stably.
+pub fn softmax_eyeglasses([no, yes]: [f32; 2]) -> f32 {
+    1.0 / (1.0 + (no - yes).exp())
+}
+
+fn inference_error(e: impl std::fmt::Display) -> Error {
+    Error::Inference { reason: e.to_string() }
+}
+
+fn build_plan(proto: &tract_onnx::pb::ModelProto, metadata: &ModelMetadata) -> Result<Plan> {
+    let invalid = |stage: &str, e: TractError| Error::InvalidModel { reason: format!("{stage}: {e:#}") };
+    let shape = [1usize, 3, metadata.input_height as usize, metadata.input_width as usize];
+    let model = tract_onnx::onnx().parse(proto, None).map_err(|e| invalid("cannot read graph", e))?.model;
+    let model = model
+        .with_input_fact(0, f32::fact(shape).into())
+        .map_err(|e| invalid("cannot set input shape", e))?;
+    let typed = model.into_typed().map_err(|e| invalid("cannot type the graph", e))?;
+    let out_fact = typed.output_fact(0).map_err(|e| invalid("no output", e))?;
+    let out_shape = out_fact.shape.as_concrete().map(|s| s.to_vec());
+    if out_fact.datum_type != f32::datum_type() || out_shape.as_deref() != Some(&[1, 2][..]) {
+        return Err(Error::contract(format!(
+            "output `logits` must be float32 [1, 2], the graph computes {:?} {:?}",
+            out_fact.datum_type, out_fact.shape
+        )));
+    }
+    let optimized = typed.into_optimized().map_err(|e| invalid("cannot optimise", e))?;
+    optimized.into_runnable().map_err(|e| invalid("cannot plan", e))
+}
+
+/// Files under `dir` (recursively) whose extension looks like an image, sorted.
+pub fn find_images(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|source| Error::Io { path: d.clone(), source })?;
+        for entry in entries {
+            let path = entry.map_err(|source| Error::Io { path: d.clone(), source })?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if is_image_path(&path) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Whether the file name has an image extension this crate decodes.
+pub fn is_image_path(path: &Path) -> bool {
+    const EXTS: [&str; 14] =
+        ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff", "ico", "pbm", "pgm", "ppm", "tga", "qoi"];
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}

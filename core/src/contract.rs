@@ -1,0 +1,226 @@
+//! The glasses model contract: what an ONNX file must look like for core, the trainer and every
+//! surface to agree on it.
+//!
+//! * One input named [`INPUT_NAME`] (`image`), float32, NCHW `[1, 3, H, W]`, values already
+//!   preprocessed as [`crate::preprocess`] describes.
+//! * One output named [`OUTPUT_NAME`] (`logits`), float32 `[1, 2]`; index 0 is "no eyeglasses",
+//!   index 1 is "eyeglasses". Probabilities are a softmax over these logits.
+//! * `metadata_props` hold the keys below. [`ModelMetadata`] reads and writes them.
+//!
+//! A file that breaks a rule is refused at load with [`crate::Error::ContractViolation`] naming the rule.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+
+/// Name of the model's single input.
+pub const INPUT_NAME: &str = "image";
+/// Name of the model's single output.
+pub const OUTPUT_NAME: &str = "logits";
+/// Number of classes the output must have.
+pub const NUM_CLASSES: usize = 2;
+/// Version of this contract written into every exported model.
+pub const CONTRACT_VERSION: u32 = 1;
+
+/// Metadata key: input width in pixels.
+pub const KEY_INPUT_WIDTH: &str = "glasses.input_width";
+/// Metadata key: input height in pixels.
+pub const KEY_INPUT_HEIGHT: &str = "glasses.input_height";
+/// Metadata key: per-channel mean (R,G,B) of the normalisation, comma separated.
+pub const KEY_MEAN: &str = "glasses.mean";
+/// Metadata key: per-channel standard deviation (R,G,B), comma separated.
+pub const KEY_STD: &str = "glasses.std";
+/// Metadata key: class names in output order, comma separated.
+pub const KEY_CLASS_NAMES: &str = "glasses.class_names";
+/// Metadata key: network architecture (`squeezenet1_1`, `resnet18`).
+pub const KEY_ARCHITECTURE: &str = "glasses.architecture";
+/// Metadata key: contract version ([`CONTRACT_VERSION`]).
+pub const KEY_CONTRACT_VERSION: &str = "glasses.contract_version";
+/// Metadata key: free-form version of the trained weights (e.g. a date or run name).
+pub const KEY_MODEL_VERSION: &str = "glasses.model_version";
+/// Metadata key: how the weights are stored (`f32` or `int8`).
+pub const KEY_WEIGHT_PRECISION: &str = "glasses.weight_precision";
+
+/// The metadata every glasses model carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelMetadata {
+    /// Input width in pixels.
+    pub input_width: u32,
+    /// Input height in pixels.
+    pub input_height: u32,
+    /// Per-channel mean subtracted after scaling to `[0, 1]` (R, G, B).
+    pub mean: [f32; 3],
+    /// Per-channel standard deviation divided by after subtracting the mean (R, G, B).
+    pub std: [f32; 3],
+    /// Class names in output order; index 1 is the eyeglasses class.
+    pub class_names: Vec<String>,
+    /// Architecture name, e.g. `squeezenet1_1`.
+    pub architecture: String,
+    /// Contract version the file was written for.
+    pub contract_version: u32,
+    /// Version of the trained weights.
+    pub model_version: String,
+    /// Every other `metadata_props` entry, kept as found (training metrics, data terms, ...).
+    pub extra: BTreeMap<String, String>,
+}
+
+impl ModelMetadata {
+    /// Reads the contract's keys from ONNX `metadata_props` entries.
+    pub fn from_props<'a>(props: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+        let mut map: BTreeMap<String, String> =
+            props.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let mut take = |key: &str| {
+            map.remove(key)
+                .ok_or_else(|| Error::contract(format!("metadata_props lacks required key `{key}`")))
+        };
+        let input_width = parse_dim(KEY_INPUT_WIDTH, &take(KEY_INPUT_WIDTH)?)?;
+        let input_height = parse_dim(KEY_INPUT_HEIGHT, &take(KEY_INPUT_HEIGHT)?)?;
+        let mean = parse_triplet(KEY_MEAN, &take(KEY_MEAN)?)?;
+        let std = parse_triplet(KEY_STD, &take(KEY_STD)?)?;
+        if std.iter().any(|s| *s <= 0.0) {
+            return Err(Error::contract(format!("`{KEY_STD}` values must be positive, got {std:?}")));
+        }
+        let class_names: Vec<String> =
+            take(KEY_CLASS_NAMES)?.split(',').map(|s| s.trim().to_owned()).collect();
+        if class_names.len() != NUM_CLASSES {
+            return Err(Error::contract(format!(
+                "`{KEY_CLASS_NAMES}` must name {NUM_CLASSES} classes, got {}",
+                class_names.len()
+            )));
+        }
+        let architecture = take(KEY_ARCHITECTURE)?;
+        let version_text = take(KEY_CONTRACT_VERSION)?;
+        let contract_version: u32 = version_text.trim().parse().map_err(|_| {
+            Error::contract(format!("`{KEY_CONTRACT_VERSION}` is not a number: {version_text:?}"))
+        })?;
+        if contract_version != CONTRACT_VERSION {
+            return Err(Error::contract(format!(
+                "contract version {contract_version} is not supported (this build reads version {CONTRACT_VERSION})"
+            )));
+        }
+        let model_version = map.remove(KEY_MODEL_VERSION).unwrap_or_default();
+        Ok(Self {
+            input_width,
+            input_height,
+            mean,
+            std,
+            class_names,
+            architecture,
+            contract_version,
+            model_version,
+            extra: map,
+        })
+    }
+
+    /// The `metadata_props` entries that encode this metadata, contract keys first.
+    pub fn to_props(&self) -> Vec<(String, String)> {
+        let join = |v: &[f32; 3]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+        let mut props = vec![
+            (KEY_INPUT_WIDTH.to_owned(), self.input_width.to_string()),
+            (KEY_INPUT_HEIGHT.to_owned(), self.input_height.to_string()),
+            (KEY_MEAN.to_owned(), join(&self.mean)),
+            (KEY_STD.to_owned(), join(&self.std)),
+            (KEY_CLASS_NAMES.to_owned(), self.class_names.join(",")),
+            (KEY_ARCHITECTURE.to_owned(), self.architecture.clone()),
+            (KEY_CONTRACT_VERSION.to_owned(), self.contract_version.to_string()),
+            (KEY_MODEL_VERSION.to_owned(), self.model_version.clone()),
+        ];
+        props.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        props
+    }
+
+    /// The preprocessing this model expects.
+    pub fn preprocessing(&self) -> crate::Preprocessing {
+        crate::Preprocessing {
+            width: self.input_width,
+            height: self.input_height,
+            mean: self.mean,
+            std: self.std,
+        }
+    }
+}
+
+/// Default class names, in output order.
+pub fn default_class_names() -> Vec<String> {
+    vec!["no_eyeglasses".to_owned(), "eyeglasses".to_owned()]
+}
+
+/// Largest input side accepted, to keep a hostile model from asking for gigantic tensors.
+pub const MAX_INPUT_SIDE: u32 = 4096;
+
+fn parse_dim(key: &str, text: &str) -> Result<u32> {
+    let v: u32 = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::contract(format!("`{key}` is not a positive integer: {text:?}")))?;
+    if v == 0 || v > MAX_INPUT_SIDE {
+        return Err(Error::contract(format!("`{key}` must be in 1..={MAX_INPUT_SIDE}, got {v}")));
+    }
+    Ok(v)
+}
+
+fn parse_triplet(key: &str, text: &str) -> Result<[f32; 3]> {
+    let parts: Vec<f32> =
+        text.split(',').map(|p| p.trim().parse::<f32>()).collect::<Result<_, _>>().map_err(|_| {
+            Error::contract(format!("`{key}` must be three comma-separated numbers, got {text:?}"))
+        })?;
+    match parts.as_slice() {
+        [a, b, c] if parts.iter().all(|x| x.is_finite()) => Ok([*a, *b, *c]),
+        _ => Err(Error::contract(format!("`{key}` must be three finite numbers, got {text:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ModelMetadata {
+        ModelMetadata {
+            input_width: 96,
+            input_height: 112,
+            mean: [0.5, 0.4, 0.3],
+            std: [0.2, 0.25, 0.3],
+            class_names: default_class_names(),
+            architecture: "squeezenet1_1".into(),
+            contract_version: CONTRACT_VERSION,
+            model_version: "test".into(),
+            extra: [("train.f1".to_owned(), "0.9".to_owned())].into(),
+        }
+    }
+
+    #[test]
+    fn props_round_trip() {
+        let m = sample();
+        let props = m.to_props();
+        let back = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn missing_key_is_named() {
+        let props: Vec<_> = sample().to_props().into_iter().filter(|(k, _)| k != KEY_STD).collect();
+        let err = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_err();
+        assert!(err.to_string().contains(KEY_STD), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for (key, value) in [
+            (KEY_INPUT_WIDTH, "0"),
+            (KEY_INPUT_HEIGHT, "abc"),
+            (KEY_MEAN, "1,2"),
+            (KEY_STD, "1,0,1"),
+            (KEY_CLASS_NAMES, "a,b,c"),
+            (KEY_CONTRACT_VERSION, "99"),
+        ] {
+            let props: Vec<_> = sample()
+                .to_props()
+                .into_iter()
+                .map(|(k, v)| if k == key { (k, value.to_owned()) } else { (k, v) })
+                .collect();
+            let err =
+                ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_err();
+            assert!(matches!(err, Error::ContractViolation { .. }), "{key}: {err}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Writing glasses models: builds the ONNX graph of a supported architecture from named weight
+//! tensors (PyTorch/torchvision naming), so the trainer exports through core and tests can make
+//! models without libtorch.
+//!
+//! BatchNorm layers are folded into the preceding convolution at export time, so exported
+//! ResNet-18 graphs hold only Conv, Relu, MaxPool, Add, GlobalAveragePool, Flatten and Gemm.
+//! With [`WeightPrecision::Int8`] every convolution and dense weight is stored as int8 with one
+//! scale per output channel and a `DequantizeLinear` node; activations stay float32.
+
+mod architecture;
+mod graph;
+mod random;
+
+use std::collections::BTreeMap;
+
+pub use architecture::Architecture;
+pub use random::random_weights;
+
+use crate::contract::{self, ModelMetadata};
+use crate::error::{Error, Result};
+use crate::preprocess::{IMAGENET_MEAN, IMAGENET_STD};
+
+/// One named parameter: its shape and values in row-major order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightTensor {
+    /// Dimensions, outermost first (PyTorch order: `[out, in, kh, kw]` for convolutions).
+    pub shape: Vec<usize>,
+    /// Values, row-major.
+    pub data: Vec<f32>,
+}
+
+impl WeightTensor {
+    /// A tensor of the given shape; fails when `data` has another length.
+    pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Result<Self> {
+        let n: usize = shape.iter().product();
+        if n != data.len() {
+            return Err(Error::export(format!("shape {shape:?} needs {n} values, got {}", data.len())));
+        }
+        Ok(Self { shape, data })
+    }
+}
+
+/// Parameters by their PyTorch state-dict names (e.g. `features.3.squeeze.weight`).
+pub type Weights = BTreeMap<String, WeightTensor>;
+
+/// How weights are stored in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum WeightPrecision {
+    /// float32 weights.
+    #[default]
+    F32,
+    /// int8 weights, symmetric, one scale per output channel, dequantized in the graph.
+    Int8,
+}
+
+impl WeightPrecision {
+    /// The name written into the model metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::F32 => "f32",
+            Self::Int8 => "int8",
+        }
+    }
+}
+
+/// What to write besides the weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportOptions {
+    /// Network architecture the weights belong to.
+    pub architecture: Architecture,
+    /// Input width in pixels.
+    pub input_width: u32,
+    /// Input height in pixels.
+    pub input_height: u32,
+    /// Normalisation mean (R, G, B).
+    pub mean: [f32; 3],
+    /// Normalisation standard deviation (R, G, B).
+    pub std: [f32; 3],
+    /// Weight storage.
+    pub precision: WeightPrecision,
+    /// Version string of the trained weights.
+    pub model_version: String,
+    /// Further metadata (metrics, data terms); keys must not start with `glasses.` unless they are
+    /// meant to override nothing from the contract.
+    pub extra_metadata: BTreeMap<String, String>,
+}
+
+impl ExportOptions {
+    /// Defaults: square input of `input_size`, ImageNet normalisation, float32 weights.
+    pub fn new(architecture: Architecture, input_size: u32) -> Self {
+        Self {
+            architecture,
+            input_width: input_size,
+            input_height: input_size,
+            mean: IMAGENET_MEAN,
+            std: IMAGENET_STD,
+            precision: WeightPrecision::F32,
+            model_version: String::new(),
+            extra_metadata: BTreeMap::new(),
+        }
+    }
+
+    /// The metadata the exported file will carry.
+    pub fn metadata(&self) -> ModelMetadata {
+        let mut extra = self.extra_metadata.clone();
+        extra.insert(contract::KEY_WEIGHT_PRECISION.to_owned(), self.precision.name().to_owned());
+        ModelMetadata {
+            input_width: self.input_width,
+            input_height: self.input_height,
+            mean: self.mean,
+            std: self.std,
+            class_names: contract::default_class_names(),
+            architecture: self.architecture.name().to_owned(),
+            contract_version: contract::CONTRACT_VERSION,
+            model_version: self.model_version.clone(),
+            extra,
+        }
+    }
+}
+
+/// Builds the ONNX file for `weights`. Every parameter the architecture needs must be present
+/// with its exact shape; unknown names are refused (BatchNorm `num_batches_tracked` is ignored).
+pub fn export_onnx(weights: &Weights, options: &ExportOptions) -> Result<Vec<u8>> {
+    let min = options.architecture.min_input_size();
+    if options.input_width < min
+        || options.input_height < min
+        || options.input_width > contract::MAX_INPUT_SIDE
+        || options.input_height > contract::MAX_INPUT_SIDE
+    {
+        return Err(Error::export(format!(
+            "input {}x{} is outside {min}..={} for {}",
+            options.input_width,
+            options.input_height,
+            contract::MAX_INPUT_SIDE,
+            options.architecture.name()
+        )));
+    }
+    architecture::check_weights(options.architecture, weights)?;
+    let graph = graph::build(weights, options)?;
+    Ok(graph::encode_model(graph, &options.metadata()))
+}

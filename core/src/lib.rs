@@ -1,0 +1,35 @@
+//! # glasses-core
+//!
+//! On-device eyeglasses classification: a face image goes in, "wears eyeglasses: yes/no" and a
+//! probability come out, from a SqueezeNet ONNX model run by [tract](https://github.com/sonos/tract).
+//!
+//! ```no_run
+//! use glasses_core::{Classifier, ClassifierOptions};
+//!
+//! let classifier = Classifier::bundled()?;
+//! let bytes = std::fs::read("face.jpg").expect("readable file");
+//! let prediction = classifier.classify_encoded(&bytes)?;
+//! println!("eyeglasses: {} (p = {:.3})", prediction.has_glasses, prediction.probability);
+//! # Ok::<(), glasses_core::Error>(())
+//! ```
+//!
+//! * [`preprocess`] documents the one preprocessing path that training and every surface share.
+//! * [`contract`] documents what a model file must look like; [`export`] writes such files.
+#![deny(missing_docs)]
+
+mod classifier;
+pub mod contract;
+mod error;
+pub mod export;
+mod model_file;
+mod pixels;
+pub mod preprocess;
+
+pub use classifier::{
+    Classifier, ClassifierOptions, ModelInfo, Prediction, find_images, is_image_path, softmax_eyeglasses,
+};
+pub use contract::ModelMetadata;
+pub use error::{Error, Result};
+pub use image;
+pub use pixels::{PixelBuffer, PixelFormat};
+pub use preprocess::Preprocessing;

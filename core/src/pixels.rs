@@ -1,0 +1,217 @@
+//! Raw pixel buffers as phones and cameras hand them over.
+
+use image::RgbImage;
+
+use crate::error::{Error, Result};
+
+/// Memory layout of one pixel in a [`PixelBuffer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PixelFormat {
+    /// 4 bytes per pixel: red, green, blue, alpha (Android `Bitmap.copyPixelsToBuffer` for
+    /// `ARGB_8888`, iOS `CGImage` with `premultipliedLast`).
+    Rgba8,
+    /// 4 bytes per pixel: blue, green, red, alpha (iOS `CVPixelBuffer` `kCVPixelFormatType_32BGRA`).
+    Bgra8,
+    /// One `u32` per pixel, `0xAARRGGBB` as a native integer (Android `Bitmap.getPixels`).
+    Argb32,
+    /// 3 bytes per pixel: red, green, blue.
+    Rgb8,
+    /// 1 byte per pixel: luminance, copied to all three channels.
+    Gray8,
+}
+
+impl PixelFormat {
+    /// Bytes one pixel takes in memory.
+    pub fn bytes_per_pixel(self) -> usize {
+        match self {
+            Self::Rgba8 | Self::Bgra8 | Self::Argb32 => 4,
+            Self::Rgb8 => 3,
+            Self::Gray8 => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Data<'a> {
+    Bytes(&'a [u8]),
+    Ints(&'a [u32]),
+}
+
+/// A borrowed, validated raw image: the caller's memory, never copied until preprocessing.
+///
+/// Alpha is ignored (pixels are treated as opaque); premultiplied colours are used as they are.
+#[derive(Debug, Clone, Copy)]
+pub struct PixelBuffer<'a> {
+    data: Data<'a>,
+    width: u32,
+    height: u32,
+    stride: usize,
+    format: PixelFormat,
+}
+
+impl<'a> PixelBuffer<'a> {
+    /// Wraps a byte buffer. `stride` is the distance between the starts of two rows, in bytes;
+    /// it must be at least `width * bytes_per_pixel`, and `data` must hold
+    /// `stride * (height - 1) + width * bytes_per_pixel` bytes.
+    pub fn new(data: &'a [u8], width: u32, height: u32, stride: usize, format: PixelFormat) -> Result<Self> {
+        let buffer = Self { data: Data::Bytes(data), width, height, stride, format };
+        buffer.validate(data.len())?;
+        Ok(buffer)
+    }
+
+    /// Wraps packed `0xAARRGGBB` integers as Android's `Bitmap.getPixels` returns them.
+    /// `stride_pixels` is the row distance in pixels (Android's `stride` argument).
+    pub fn from_argb_ints(data: &'a [u32], width: u32, height: u32, stride_pixels: usize) -> Result<Self> {
+        let stride = stride_pixels
+            .checked_mul(4)
+            .ok_or_else(|| Error::pixel_buffer(format!("stride of {stride_pixels} pixels overflows")))?;
+        let buffer = Self { data: Data::Ints(data), width, height, stride, format: PixelFormat::Argb32 };
+        let len = data.len().checked_mul(4).ok_or_else(|| Error::pixel_buffer("buffer length overflows"))?;
+        buffer.validate(len)?;
+        Ok(buffer)
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+    /// Row stride in bytes.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+    /// Pixel layout.
+    pub fn format(&self) -> PixelFormat {
+        self.format
+    }
+
+    fn validate(&self, len_bytes: usize) -> Result<()> {
+        if self.width == 0 || self.height == 0 {
+            return Err(Error::pixel_buffer(format!("zero-sized image {}x{}", self.width, self.height)));
+        }
+        if let (Data::Bytes(_), PixelFormat::Argb32) = (self.data, self.format) {
+            return Err(Error::pixel_buffer("Argb32 pixels must be given as u32 values (from_argb_ints)"));
+        }
+        let bpp = self.format.bytes_per_pixel();
+        let row = (self.width as usize)
+            .checked_mul(bpp)
+            .ok_or_else(|| Error::pixel_buffer("row size overflows"))?;
+        if self.stride < row {
+            return Err(Error::pixel_buffer(format!(
+                "stride {} is smaller than a row of {} pixels ({} bytes)",
+                self.stride, self.width, row
+            )));
+        }
+        if matches!(self.format, PixelFormat::Argb32) && self.stride % 4 != 0 {
+            return Err(Error::pixel_buffer(format!(
+                "stride {} is not a whole number of u32 pixels",
+                self.stride
+            )));
+        }
+        let needed = (self.height as usize - 1)
+            .checked_mul(self.stride)
+            .and_then(|n| n.checked_add(row))
+            .ok_or_else(|| Error::pixel_buffer("buffer size overflows"))?;
+        if len_bytes < needed {
+            return Err(Error::pixel_buffer(format!(
+                "buffer holds {len_bytes} bytes, {}x{} with stride {} needs {needed}",
+                self.width, self.height, self.stride
+            )));
+        }
+        Ok(())
+    }
+
+    /// Copies the pixels into an RGB image, dropping alpha.
+    pub fn to_rgb(&self) -> RgbImage {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let mut out = vec![0u8; w * h * 3];
+        for (y, dst_row) in out.chunks_exact_mut(w * 3).enumerate() {
+            match self.data {
+                Data::Ints(ints) => {
+                    let start = y * self.stride / 4;
+                    for (dst, &p) in dst_row.chunks_exact_mut(3).zip(&ints[start..start + w]) {
+                        dst.copy_from_slice(&[(p >> 16) as u8, (p >> 8) as u8, p as u8]);
+                    }
+                }
+                Data::Bytes(bytes) => {
+                    let bpp = self.format.bytes_per_pixel();
+                    let src_row = &bytes[y * self.stride..y * self.stride + w * bpp];
+                    convert_row(self.format, src_row, dst_row);
+                }
+            }
+        }
+        RgbImage::from_raw(self.width, self.height, out).expect("buffer sized from width and height")
+    }
+}
+
+fn convert_row(format: PixelFormat, src: &[u8], dst: &mut [u8]) {
+    match format {
+        PixelFormat::Rgb8 => dst.copy_from_slice(src),
+        PixelFormat::Rgba8 => {
+            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
+                d.copy_from_slice(&s[..3]);
+            }
+        }
+        PixelFormat::Bgra8 => {
+            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
+                d.copy_from_slice(&[s[2], s[1], s[0]]);
+            }
+        }
+        PixelFormat::Gray8 => {
+            for (d, &s) in dst.chunks_exact_mut(3).zip(src) {
+                d.fill(s);
+            }
+        }
+        PixelFormat::Argb32 => unreachable!("Argb32 is always stored as u32 values"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_agree() {
+        let rgb = [10u8, 20, 30, 40, 50, 60];
+        let rgba = [10u8, 20, 30, 255, 40, 50, 60, 255];
+        let bgra = [30u8, 20, 10, 255, 60, 50, 40, 255];
+        let argb = [0xff0a141eu32, 0xff28323c];
+        let a = PixelBuffer::new(&rgb, 2, 1, 6, PixelFormat::Rgb8).unwrap().to_rgb();
+        let b = PixelBuffer::new(&rgba, 2, 1, 8, PixelFormat::Rgba8).unwrap().to_rgb();
+        let c = PixelBuffer::new(&bgra, 2, 1, 8, PixelFormat::Bgra8).unwrap().to_rgb();
+        let d = PixelBuffer::from_argb_ints(&argb, 2, 1, 2).unwrap().to_rgb();
+        assert_eq!(a.as_raw(), &rgb);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(a, d);
+    }
+
+    #[test]
+    fn stride_padding_is_skipped() {
+        let gray = [1u8, 2, 99, 3, 4, 99];
+        let img = PixelBuffer::new(&gray, 2, 2, 3, PixelFormat::Gray8).unwrap().to_rgb();
+        assert_eq!(img.as_raw(), &[1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+    }
+
+    #[test]
+    fn inconsistent_buffers_are_refused() {
+        let data = [0u8; 16];
+        for (w, h, stride, fmt) in [
+            (0, 1, 4, PixelFormat::Rgba8),
+            (1, 0, 4, PixelFormat::Rgba8),
+            (2, 2, 7, PixelFormat::Rgba8),
+            (2, 3, 8, PixelFormat::Rgba8),
+            (u32::MAX, u32::MAX, usize::MAX, PixelFormat::Rgba8),
+            (1, 1, 4, PixelFormat::Argb32),
+        ] {
+            let err = PixelBuffer::new(&data, w, h, stride, fmt).unwrap_err();
+            assert!(matches!(err, Error::InvalidPixelBuffer { .. }), "{w}x{h}/{stride}: {err}");
+        }
+        assert!(PixelBuffer::from_argb_ints(&[0; 3], 2, 2, 2).is_err());
+        assert!(PixelBuffer::from_argb_ints(&[0; 4], 2, 2, usize::MAX).is_err());
+    }
+}

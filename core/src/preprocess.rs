@@ -1,0 +1,186 @@
+//! The one preprocessing path shared by inference, training and every surface.
+//!
+//! From any source image to the model's input tensor, in this exact order:
+//!
+//! 1. **Decode** (encoded bytes only): the format is sniffed from the bytes, not the file name;
+//!    for GIF the first frame is used; the EXIF orientation (JPEG, PNG, WebP, TIFF) is applied so
+//!    the face is upright. Images whose header declares more than `max_pixels` pixels are refused
+//!    before any pixel memory is allocated.
+//! 2. **To RGB, 8 bits per channel**: alpha is dropped (no blending), gray is replicated to three
+//!    channels, 16-bit samples are scaled to 8 bits, CMYK is converted by the decoder.
+//! 3. **Resize** the whole image, without cropping and without keeping the aspect ratio, to the
+//!    model's `input_width x input_height` with `image` 0.25's `imageops::resize` and
+//!    `FilterType::Triangle` (bilinear; when shrinking, the kernel widens with the scale factor
+//!    so it averages like an area filter). The result is rounded back to 8 bits. An image that
+//!    already has the input size is used untouched.
+//! 4. **Scale and normalise** each channel `c`: `x = (v / 255 - mean[c]) / std[c]`, with `mean`
+//!    and `std` read from the model's metadata.
+//! 5. **Layout**: float32, NCHW, channel order R, G, B: index `c * H * W + y * W + x`.
+//!
+//! Faces are expected roughly aligned and centred, as in CelebA's aligned crops (89x109).
+
+use std::io::Cursor;
+
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+
+use crate::error::{Error, Result};
+use crate::pixels::PixelBuffer;
+
+/// Default pixel limit for decoded images: 64 megapixels.
+pub const DEFAULT_MAX_PIXELS: u64 = 64_000_000;
+
+/// ImageNet statistics, the default normalisation for newly trained models.
+pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+/// ImageNet standard deviations, see [`IMAGENET_MEAN`].
+pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+
+/// Input size and normalisation of a model: everything needed to turn pixels into its input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preprocessing {
+    /// Input width in pixels.
+    pub width: u32,
+    /// Input height in pixels.
+    pub height: u32,
+    /// Per-channel mean (R, G, B), subtracted after scaling to `[0, 1]`.
+    pub mean: [f32; 3],
+    /// Per-channel standard deviation (R, G, B).
+    pub std: [f32; 3],
+}
+
+impl Preprocessing {
+    /// Number of floats in one input tensor: `3 * height * width`.
+    pub fn tensor_len(&self) -> usize {
+        3 * self.width as usize * self.height as usize
+    }
+
+    /// Steps 3 to 5 of the module docs: resizes `image` and writes the normalised NCHW tensor.
+    pub fn tensor_from_rgb(&self, image: &RgbImage) -> Vec<f32> {
+        let mut out = vec![0.0; self.tensor_len()];
+        self.write_tensor(image, &mut out);
+        out
+    }
+
+    /// Like [`Self::tensor_from_rgb`], writing into `out` (length [`Self::tensor_len`]).
+    ///
+    /// # Panics
+    /// If `out` has another length; this is a programming error, not bad input.
+    pub fn write_tensor(&self, image: &RgbImage, out: &mut [f32]) {
+        assert_eq!(out.len(), self.tensor_len(), "output slice must hold 3*H*W floats");
+        let resized;
+        let image = if image.dimensions() == (self.width, self.height) {
+            image
+        } else {
+            resized = self.resize(image);
+            &resized
+        };
+        let plane = self.width as usize * self.height as usize;
+        let (r, rest) = out.split_at_mut(plane);
+        let (g, b) = rest.split_at_mut(plane);
+        let scale: [f32; 3] = std::array::from_fn(|c| 1.0 / (255.0 * self.std[c]));
+        let offset: [f32; 3] = std::array::from_fn(|c| self.mean[c] / self.std[c]);
+        for (i, px) in image.as_raw().chunks_exact(3).enumerate() {
+            r[i] = px[0] as f32 * scale[0] - offset[0];
+            g[i] = px[1] as f32 * scale[1] - offset[1];
+            b[i] = px[2] as f32 * scale[2] - offset[2];
+        }
+    }
+
+    /// Step 3 alone: the resized RGB image the tensor is made from (useful for augmentation).
+    pub fn resize(&self, image: &RgbImage) -> RgbImage {
+        image::imageops::resize(image, self.width, self.height, FilterType::Triangle)
+    }
+
+    /// All five steps for encoded image bytes.
+    pub fn tensor_from_encoded(&self, bytes: &[u8], max_pixels: u64) -> Result<Vec<f32>> {
+        Ok(self.tensor_from_rgb(&decode(bytes, max_pixels)?))
+    }
+
+    /// Steps 2 to 5 for a raw pixel buffer.
+    pub fn tensor_from_pixels(&self, pixels: &PixelBuffer<'_>) -> Result<Vec<f32>> {
+        Ok(self.tensor_from_rgb(&pixels.to_rgb()))
+    }
+}
+
+/// Steps 1 and 2: decodes an encoded image to upright 8-bit RGB.
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
+    Ok(decode_dynamic(bytes, max_pixels)?.to_rgb8())
+}
+
+/// Step 1 alone, keeping the decoded colour type.
+pub fn decode_dynamic(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage> {
+    if bytes.is_empty() {
+        return Err(Error::invalid_image("empty input (0 bytes)"));
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::invalid_image(format!("cannot read: {e}")))?;
+    let Some(format) = reader.format() else {
+        return Err(Error::invalid_image(format!(
+            "unrecognised image format (first bytes {:02x?})",
+            &bytes[..bytes.len().min(8)]
+        )));
+    };
+    let mut decoder = reader.into_decoder().map_err(|e| Error::invalid_image(format!("{format:?}: {e}")))?;
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(Error::invalid_image(format!("{format:?} declares a zero-sized image {width}x{height}")));
+    }
+    let pixels = width as u64 * height as u64;
+    if pixels > max_pixels {
+        return Err(Error::ImageTooLarge { width, height, pixels, max_pixels });
+    }
+    let mut limits = image::Limits::default();
+    // Room for the decoded pixels at 16-bit RGBA plus decoder scratch; refuses bombs that lie
+    // about their size in the header.
+    limits.max_alloc = Some(pixels.saturating_mul(8).saturating_add(64 << 20));
+    decoder.set_limits(limits).map_err(|e| Error::invalid_image(format!("{format:?}: {e}")))?;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| Error::invalid_image(format!("{format:?}: {e}")))?;
+    image.apply_orientation(orientation);
+    Ok(image)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prep(w: u32, h: u32) -> Preprocessing {
+        Preprocessing { width: w, height: h, mean: [0.5, 0.5, 0.5], std: [0.5, 0.25, 0.125] }
+    }
+
+    #[test]
+    fn normalises_in_nchw_rgb_order() {
+        let img = RgbImage::from_raw(2, 1, vec![255, 0, 51, 0, 255, 102]).unwrap();
+        let t = prep(2, 1).tensor_from_rgb(&img);
+        let want = [1.0, -1.0, -2.0, 2.0, (0.2 - 0.5) / 0.125, (0.4 - 0.5) / 0.125];
+        for (a, b) in t.iter().zip(want) {
+            assert!((a - b).abs() < 1e-5, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn resizes_to_model_size() {
+        let img = RgbImage::from_pixel(89, 109, image::Rgb([255, 255, 255]));
+        let t = prep(48, 40).tensor_from_rgb(&img);
+        assert_eq!(t.len(), 3 * 48 * 40);
+        assert!(t[..48 * 40].iter().all(|v| (v - 1.0).abs() < 1e-5));
+    }
+
+    #[test]
+    fn refuses_garbage_and_empty() {
+        assert!(matches!(decode(&[], 100), Err(Error::InvalidImage { .. })));
+        assert!(matches!(decode(b"hello world, no image", 100), Err(Error::InvalidImage { .. })));
+    }
+
+    #[test]
+    fn refuses_too_many_pixels_before_decoding() {
+        let img = RgbImage::new(20, 20);
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        assert!(decode(&png, 400).is_ok());
+        let err = decode(&png, 399).unwrap_err();
+        assert!(matches!(err, Error::ImageTooLarge { width: 20, height: 20, .. }), "{err}");
+    }
+}
