@@ -1,0 +1,182 @@
+//! Command-line syntax: every subcommand, flag and help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::errors;
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  usage error, unreadable input path, model that cannot be loaded, or output not written
+  2  some image files could not be classified (the others were; see the error entries)";
+
+/// Classify face images for eyeglasses with an on-device SqueezeNet model.
+#[derive(Debug, Parser)]
+#[command(name = "glasses", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify image files and folders (recursively), in parallel.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Classify(ClassifyArgs),
+    /// Measure a model on a labelled folder: `0/` holds faces without eyeglasses, `1/` with.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Eval(EvalArgs),
+    /// Show a model's size, parameter count, input size and metadata.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Info(InfoArgs),
+}
+
+// Which model to load; shared by every subcommand. (Plain comments: a doc comment on a flattened
+// struct would compete with the subcommand's own description.)
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// ONNX model file following the glasses model contract [default: the bundled model].
+    #[arg(long, value_name = "FILE", visible_alias = "model-params-path")]
+    pub model: Option<PathBuf>,
+}
+
+// How classification runs; shared by `classify` and `eval`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Decision threshold on P(eyeglasses): an image has eyeglasses when its probability is at least this.
+    #[arg(long, value_name = "P", default_value_t = 0.5, value_parser = parse_threshold)]
+    pub threshold: f32,
+
+    /// Number of worker threads [default: one per CPU].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Never draw the progress bar (it is already hidden when stderr is not a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Image files and folders; folders are searched recursively for image files.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// A folder (or file) to classify, as the original tool spelled it; may be repeated.
+    #[arg(long = "images-path", value_name = "DIR")]
+    pub images_paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ClassifyFormat::Table)]
+    pub format: ClassifyFormat,
+
+    /// Write the results to FILE instead of stdout (atomically; an existing file needs --force).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Allow --output to replace an existing file.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+impl ClassifyArgs {
+    /// Positional paths first, then `--images-path` ones, in the order given.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        self.paths.iter().chain(&self.images_paths).cloned().collect()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Labelled folder with `0/` (no eyeglasses) and `1/` (eyeglasses); other entries are ignored.
+    #[arg(long = "images-path", value_name = "DIR")]
+    pub images_path: PathBuf,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClassifyFormat {
+    /// Aligned columns for people.
+    Table,
+    /// An array of `{"path", "has_glasses", "probability"}` or `{"path", "error"}` objects.
+    Json,
+    /// Columns `path,has_glasses,probability,error`.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// Parses a probability threshold; core would refuse it too, but refusing it here turns a bad value
+/// into a usage error that names the flag.
+fn parse_threshold(text: &str) -> Result<f32, String> {
+    let value: f32 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(format!("{value} is outside [0, 1]")) }
+}
+
+/// Parses the command line. Unlike clap's own `parse`, usage errors exit with
+/// [`errors::FAILURE`] so that code 2 keeps meaning "some files failed".
+pub fn parse() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Printing can only fail when stderr/stdout is gone; there is nobody left to tell.
+            let _ = error.print();
+            let code = if error.use_stderr() { errors::FAILURE } else { errors::SUCCESS };
+            std::process::exit(code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn thresholds_outside_the_unit_interval_are_refused() {
+        assert_eq!(parse_threshold("0"), Ok(0.0));
+        assert_eq!(parse_threshold("1"), Ok(1.0));
+        assert_eq!(parse_threshold("0.25"), Ok(0.25));
+        for bad in ["-0.1", "1.5", "nan", "inf", "abc", ""] {
+            assert!(parse_threshold(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! `glasses info`: what a model file is and what it expects.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::args::{InfoArgs, ReportFormat};
+use crate::errors::Status;
+use crate::model;
+use crate::output::{self, Destination};
+
+#[derive(Debug, Serialize)]
+pub struct Info {
+    pub model: String,
+    pub size_bytes: usize,
+    pub parameter_count: usize,
+    pub input_width: u32,
+    pub input_height: u32,
+    pub architecture: String,
+    pub contract_version: u32,
+    pub model_version: String,
+    pub class_names: Vec<String>,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    /// Every other metadata entry (training metrics, weight precision, ...).
+    pub metadata: BTreeMap<String, String>,
+}
+
+pub fn run(args: &InfoArgs) -> anyhow::Result<Status> {
+    let classifier = model::load(&args.model, glasses_core::ClassifierOptions::default().threshold)?;
+    let loaded = classifier.info();
+    let m = &loaded.metadata;
+    let info = Info {
+        model: model::source(&args.model),
+        size_bytes: loaded.size_bytes,
+        parameter_count: loaded.parameter_count,
+        input_width: m.input_width,
+        input_height: m.input_height,
+        architecture: m.architecture.clone(),
+        contract_version: m.contract_version,
+        model_version: m.model_version.clone(),
+        class_names: m.class_names.clone(),
+        mean: m.mean,
+        std: m.std,
+        metadata: m.extra.clone(),
+    };
+    Destination::Stdout.write(&render(&info, args.format)?)?;
+    Ok(Status::Success)
+}
+
+pub fn render(info: &Info, format: ReportFormat) -> anyhow::Result<Vec<u8>> {
+    match format {
+        ReportFormat::Json => {
+            let mut bytes =
+                serde_json::to_vec_pretty(info).context("cannot encode the model info as JSON")?;
+            bytes.push(b'\n');
+            Ok(bytes)
+        }
+        ReportFormat::Table => Ok(render_table(info).into_bytes()),
+    }
+}
+
+fn render_table(info: &Info) -> String {
+    let triplet = |v: &[f32; 3]| v.iter().map(f32::to_string).collect::<Vec<_>>().join(", ");
+    let or_dash = |s: &str| if s.is_empty() { "-".to_owned() } else { s.to_owned() };
+    let mut rows: Vec<Vec<String>> = [
+        ("model", info.model.clone()),
+        ("size_bytes", info.size_bytes.to_string()),
+        ("parameter_count", info.parameter_count.to_string()),
+        ("input_size", format!("{}x{}", info.input_width, info.input_height)),
+        ("architecture", info.architecture.clone()),
+        ("contract_version", info.contract_version.to_string()),
+        ("model_version", or_dash(&info.model_version)),
+        ("class_names", info.class_names.join(", ")),
+        ("mean", triplet(&info.mean)),
+        ("std", triplet(&info.std)),
+    ]
+    .into_iter()
+    .map(|(k, v)| vec![k.to_owned(), v])
+    .collect();
+    rows.extend(info.metadata.iter().map(|(k, v)| vec![k.clone(), v.clone()]));
+    output::table(&rows)
+}

@@ -1,0 +1,158 @@
+//! Where results go: stdout, or a file written atomically that is never silently replaced.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// The destination chosen on the command line.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    Stdout,
+    File { path: PathBuf, force: bool },
+}
+
+impl Destination {
+    pub fn new(output: Option<&Path>, force: bool) -> Self {
+        match output {
+            Some(path) => Self::File { path: path.to_path_buf(), force },
+            None => Self::Stdout,
+        }
+    }
+
+    /// Refuses an unusable destination before any work is done, so a long run is not wasted on an
+    /// output that cannot be written. [`Destination::write`] checks again, atomically.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let Self::File { path, force } = self else { return Ok(()) };
+        if path.is_dir() {
+            bail!("output `{}` is a folder", path.display());
+        }
+        if !force && path.symlink_metadata().is_ok() {
+            bail!("output `{}` already exists; pass --force to replace it", path.display());
+        }
+        let dir = parent_dir(path);
+        if !dir.is_dir() {
+            bail!("cannot write output `{}`: folder `{}` does not exist", path.display(), dir.display());
+        }
+        Ok(())
+    }
+
+    pub fn write(&self, bytes: &[u8]) -> anyhow::Result<()> {
+        match self {
+            Self::Stdout => write_stdout(bytes),
+            Self::File { path, force } => write_file(path, bytes, *force),
+        }
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        // The reader went away (`glasses classify dir | head`): what it wanted it has.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}
+
+/// Writes to a temp file next to `path` and renames it into place, so readers never see a
+/// half-written file and an interrupted run leaves any previous file intact. Without `force` the
+/// rename refuses to replace a file, even one created while the run was going on.
+fn write_file(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    let shown = path.display();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".glasses-output-").suffix(".tmp");
+    if let Some(permissions) = output_permissions(path) {
+        builder.permissions(permissions);
+    }
+    let mut temp = builder
+        .tempfile_in(parent_dir(path))
+        .with_context(|| format!("cannot create a temporary file next to `{shown}`"))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write output `{shown}`"))?;
+    let persisted = if force { temp.persist(path) } else { temp.persist_noclobber(path) };
+    match persisted {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            bail!("output `{shown}` already exists; pass --force to replace it")
+        }
+        Err(e) => Err(e.error).with_context(|| format!("cannot write output `{shown}`")),
+    }
+}
+
+/// Temp files are private (0600) by default; the result should look like any file the user
+/// creates (0666 less the umask), or keep the permissions of the file it replaces.
+fn output_permissions(path: &Path) -> Option<std::fs::Permissions> {
+    if let Ok(metadata) = std::fs::metadata(path) {
+        return Some(metadata.permissions());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o666))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+pub fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().filter_map(|row| row.get(c)).map(|cell| cell.chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 < row.len() {
+                line.push_str(&format!("{cell:<width$}  ", width = widths[c]));
+            } else {
+                line.push_str(cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let rows = vec![
+            vec!["PATH".to_owned(), "GLASSES".to_owned(), "P".to_owned()],
+            vec!["a/long/name.png".to_owned(), "yes".to_owned(), "0.9000".to_owned()],
+        ];
+        assert_eq!(table(&rows), "PATH             GLASSES  P\na/long/name.png  yes      0.9000\n");
+    }
+
+    #[test]
+    fn file_output_never_replaces_without_force() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("out.txt");
+        let destination = Destination::new(Some(&path), false);
+        destination.check()?;
+        destination.write(b"first")?;
+        assert!(destination.check().is_err());
+        assert!(destination.write(b"second").is_err());
+        assert_eq!(std::fs::read(&path)?, b"first");
+        Destination::new(Some(&path), true).write(b"third")?;
+        assert_eq!(std::fs::read(&path)?, b"third");
+        // No temp files are left behind.
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
+    }
+}
