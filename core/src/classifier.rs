@@ -248,17 +248,21 @@ fn build_plan(proto: &tract_onnx::pb::ModelProto, metadata: &ModelMetadata) -> R
     optimized.into_runnable().map_err(|e| invalid("cannot plan", e))
 }
 
-/// Files under `dir` (recursively) whose extension looks like an image, sorted.
+/// Files under `dir` (recursively, not following links to folders) whose extension looks like an
+/// image, sorted.
 pub fn find_images(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let entries = std::fs::read_dir(&d).map_err(|source| Error::Io { path: d.clone(), source })?;
         for entry in entries {
-            let path = entry.map_err(|source| Error::Io { path: d.clone(), source })?.path();
-            if path.is_dir() {
+            let entry = entry.map_err(|source| Error::Io { path: d.clone(), source })?;
+            let kind = entry.file_type().map_err(|source| Error::Io { path: entry.path(), source })?;
+            let path = entry.path();
+            // Links to folders are not followed: a link loop would never end.
+            if kind.is_dir() {
                 stack.push(path);
-            } else if is_image_path(&path) {
+            } else if (kind.is_file() || (kind.is_symlink() && path.is_file())) && is_image_path(&path) {
                 out.push(path);
             }
         }

@@ -16,6 +16,7 @@
 //! * [`preprocess`] documents the one preprocessing path that training and every surface share.
 //! * [`contract`] documents what a model file must look like; [`export`] writes such files.
 #![deny(missing_docs)]
+#![deny(clippy::unwrap_used)]
 
 mod classifier;
 pub mod contract;

@@ -115,7 +115,7 @@ fn load(proto: &ModelProto) -> Result<Classifier, Error> {
 }
 
 fn model() -> ModelProto {
-    ModelProto::decode(common::squeezenet_bytes(64, 1).as_slice()).unwrap()
+    ModelProto::decode(common::squeezenet_bytes(64, 1).as_slice()).expect("exported model decodes")
 }
 
 fn expect_violation(proto: &ModelProto, words: &str) {

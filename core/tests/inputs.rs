@@ -152,3 +152,19 @@ fn batch_keeps_input_order() {
     }
     assert!(batch[5].is_err());
 }
+
+#[cfg(unix)]
+#[test]
+fn find_images_recurses_sorted_and_survives_link_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("b/c");
+    std::fs::create_dir_all(&sub).unwrap();
+    for p in ["a.jpg", "b/z.PNG", "b/c/x.webp", "b/notes.txt"] {
+        std::fs::write(dir.path().join(p), b"x").unwrap();
+    }
+    std::os::unix::fs::symlink(dir.path(), sub.join("loop")).unwrap();
+    let found = glasses_core::find_images(dir.path()).unwrap();
+    let rel: Vec<_> =
+        found.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_str().unwrap().to_owned()).collect();
+    assert_eq!(rel, ["a.jpg", "b/c/x.webp", "b/z.PNG"]);
+}

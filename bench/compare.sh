@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Times glasses-core (tract) and ONNX Runtime on the same ONNX files, 1 thread, in ONE run, and
+# prints a Markdown table with the ratio core/ORT. Rounds alternate core and ORT so that load from
+# other processes hits both alike; the table shows the median over rounds.
+#
+#   bench/compare.sh [MODEL.onnx ...]     (default: the bundled fp32 and int8 models, and a
+#                                          random-weight ResNet-18 at the bundled input size)
+# Env: RUNS (per measurement, default 200), ROUNDS (default 3), PYTHON (default python3).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+RUNS=${RUNS:-200}
+ROUNDS=${ROUNDS:-3}
+venv=${GLASSES_BENCH_VENV:-$root/.deps/bench-venv}
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import onnxruntime, numpy' 2>/dev/null; then
+  "${PYTHON:-python3}" -m venv "$venv"
+  "$venv/bin/pip" install -q onnxruntime numpy
+fi
+echo "building the latency tool (release, LTO: slow the first time)..." >&2
+cargo build -q --release -p glasses-core --example latency
+tool="$root/target/release/examples/latency"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+models=("$@")
+if [ ${#models[@]} -eq 0 ]; then
+  models=(core/models/glasses.onnx)
+  [ -f core/models/glasses-int8.onnx ] && models+=(core/models/glasses-int8.onnx)
+  size=$("$tool" core/models/glasses.onnx 1 | sed -E 's/.*"width": ([0-9]+).*/\1/')
+  cargo run -q --release -p glasses-core --example export_random -- "$work/resnet18-random.onnx" resnet18 "$size" >/dev/null
+  models+=("$work/resnet18-random.onnx")
+fi
+for m in "${models[@]}"; do
+  for r in $(seq "$ROUNDS"); do
+    "$tool" "$m" "$RUNS" >>"$work/core.jsonl"
+    "$venv/bin/python" bench/ort_latency.py "$m" "$RUNS" >>"$work/ort.jsonl"
+  done
+done
+"$venv/bin/python" - "$work/core.jsonl" "$work/ort.jsonl" <<'PY'
+import json, statistics, sys, platform, os, datetime
+core = [json.loads(l) for l in open(sys.argv[1])]
+ort = [json.loads(l) for l in open(sys.argv[2])]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+print(f"{datetime.date.today()} · {cpu} · {os.cpu_count()} cores · ONNX Runtime {ort[0]['ort_version']} · 1 thread · median of {len(core)//len({c['model'] for c in core})} rounds x {core[0]['runs']} runs\n")
+print("| model | input | core inference ms | core preprocess (JPEG) ms | core end-to-end JPEG ms | core end-to-end RGBA ms | ORT inference ms | core inference / ORT | core e2e JPEG / ORT |")
+print("|---|---|---|---|---|---|---|---|---|")
+for m in dict.fromkeys(c["model"] for c in core):
+    cs = [c for c in core if c["model"] == m]
+    os_ = [o for o in ort if o["model"] == m]
+    med = lambda rows, k: statistics.median(r[k] for r in rows)
+    inf, pre, ej, er, o = (med(cs, "inference_ms"), med(cs, "preprocess_jpeg_ms"), med(cs, "e2e_jpeg_ms"), med(cs, "e2e_rgba_ms"), med(os_, "inference_ms"))
+    name = os.path.basename(m)
+    print(f"| {name} ({cs[0]['architecture']}) | {cs[0]['width']}x{cs[0]['height']} | {inf:.2f} | {pre:.2f} | {ej:.2f} | {er:.2f} | {o:.2f} | {inf/o:.2f} | {ej/o:.2f} |")
+PY

@@ -1,0 +1,65 @@
+//! Prints median latencies (ms) of one model, for `bench/compare.sh` to set beside ONNX Runtime.
+//!
+//! `cargo run --release -p glasses-core --example latency -- MODEL.onnx [RUNS]`
+//!
+//! One JSON line: inference only (tensor in), end to end from JPEG bytes, end to end from RGBA.
+//! Single-threaded: tract runs a plan on the calling thread.
+
+use std::io::Cursor;
+use std::time::Instant;
+
+use glasses_core::image::{ImageFormat, Rgb, RgbImage};
+use glasses_core::{Classifier, ClassifierOptions, PixelBuffer, PixelFormat};
+
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..runs.div_ceil(10).max(5) {
+        f();
+    }
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or("usage: latency MODEL.onnx [RUNS]")?;
+    let runs: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(200);
+    let c = Classifier::from_file(&path, ClassifierOptions::default())?;
+    let prep = *c.preprocessing();
+    // The bench input: a 178x218 picture (CelebA crop at 2x), as a phone's face crop would be.
+    let img = RgbImage::from_fn(178, 218, |x, y| {
+        Rgb([(x * 255 / 178) as u8, (y * 255 / 218) as u8, ((x ^ y) & 0xff) as u8])
+    });
+    let mut jpeg = Vec::new();
+    img.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)?;
+    let rgba: Vec<u8> = img.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+    let tensor = prep.tensor_from_rgb(&img);
+    let inference = median_ms(runs, || {
+        c.logits(&tensor).expect("logits");
+    });
+    let preprocess = median_ms(runs, || {
+        prep.tensor_from_encoded(&jpeg, u64::MAX).expect("tensor");
+    });
+    let e2e_jpeg = median_ms(runs, || {
+        c.classify_encoded(&jpeg).expect("prediction");
+    });
+    let e2e_rgba = median_ms(runs, || {
+        let buf = PixelBuffer::new(&rgba, 178, 218, 178 * 4, PixelFormat::Rgba8).expect("buffer");
+        c.classify_pixels(&buf).expect("prediction");
+    });
+    println!(
+        "{{\"model\": \"{path}\", \"architecture\": \"{}\", \"width\": {}, \"height\": {}, \"runs\": {runs}, \
+         \"inference_ms\": {inference:.4}, \"preprocess_jpeg_ms\": {preprocess:.4}, \"e2e_jpeg_ms\": {e2e_jpeg:.4}, \
+         \"e2e_rgba_ms\": {e2e_rgba:.4}}}",
+        c.metadata().architecture,
+        prep.width,
+        prep.height
+    );
+    Ok(())
+}
