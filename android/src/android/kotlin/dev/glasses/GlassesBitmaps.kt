@@ -1,0 +1,52 @@
+@file:JvmName("GlassesBitmaps")
+
+package dev.glasses
+
+import android.graphics.Bitmap
+import java.nio.ByteBuffer
+
+/**
+ * Classifies an Android [Bitmap].
+ *
+ * `ARGB_8888` bitmaps are copied once with [Bitmap.copyPixelsToBuffer] into a direct buffer that
+ * the native code reads in place (RGBA, stride = [Bitmap.getRowBytes]); no per-pixel work
+ * happens in Kotlin. Bitmaps of other configs (`RGB_565`, `HARDWARE`, `RGBA_F16`, ...) are first
+ * converted to `ARGB_8888` with [Bitmap.copy]. Recycled bitmaps throw [IllegalArgumentException].
+ *
+ * From Java: `GlassesBitmaps.classify(detector, bitmap)`.
+ */
+fun GlassesDetector.classify(bitmap: Bitmap): GlassesResult {
+    require(!bitmap.isRecycled) { "bitmap is recycled" }
+    val argb = if (bitmap.config == Bitmap.Config.ARGB_8888) {
+        bitmap
+    } else {
+        bitmap.copy(Bitmap.Config.ARGB_8888, false)
+            ?: throw GlassesException(ErrorKind.INVALID_PIXEL_BUFFER, "cannot convert a ${bitmap.config} bitmap to ARGB_8888")
+    }
+    try {
+        val rowBytes = argb.rowBytes
+        val buffer = ByteBuffer.allocateDirect(rowBytes * argb.height)
+        argb.copyPixelsToBuffer(buffer)
+        buffer.rewind()
+        return classify(buffer, argb.width, argb.height, rowBytes, argb8888Layout)
+    } finally {
+        if (argb !== bitmap) argb.recycle()
+    }
+}
+
+/**
+ * Byte order of `ARGB_8888` pixels in memory: RGBA on Android devices (Skia's N32 there), but
+ * BGRA where the graphics runtime uses desktop Skia (Robolectric's native graphics on a PC).
+ * Found once, from a 1x1 bitmap, so the adapter is right on both.
+ */
+private val argb8888Layout: PixelLayout by lazy {
+    val probe = Bitmap.createBitmap(1, 1, Bitmap.Config.ARGB_8888)
+    try {
+        probe.setPixel(0, 0, 0xff112233.toInt())
+        val bytes = ByteBuffer.allocate(4)
+        probe.copyPixelsToBuffer(bytes)
+        if (bytes.get(0) == 0x33.toByte() && bytes.get(2) == 0x11.toByte()) PixelLayout.BGRA_8888 else PixelLayout.RGBA_8888
+    } finally {
+        probe.recycle()
+    }
+}

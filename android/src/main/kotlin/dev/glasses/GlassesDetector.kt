@@ -1,0 +1,106 @@
+package dev.glasses
+
+import java.nio.ByteBuffer
+import java.util.concurrent.atomic.AtomicLong
+
+/**
+ * Tells whether the person in a face image wears eyeglasses, with an on-device SqueezeNet model
+ * run by the native library `libglasses_ffi`.
+ *
+ * ```kotlin
+ * GlassesDetector().use { detector ->
+ *     val result = detector.classify(jpegBytes)
+ *     println("glasses: ${result.hasGlasses} (p = ${result.probability})")
+ * }
+ * ```
+ *
+ * One instance is safe to share between any number of threads, and classifications run in
+ * parallel (the native model is immutable and reference-counted). Loading a model takes tens of
+ * milliseconds, so keep one detector and reuse it. Call [close] when done: it frees the native
+ * model once running classifications finish. A closed detector throws [IllegalStateException];
+ * closing twice is harmless.
+ *
+ * On Android, `classify(bitmap)` is an extension function in `GlassesBitmaps.kt`
+ * (`import dev.glasses.classify` from other packages).
+ *
+ * Every method throws [GlassesException] (with an [ErrorKind]) for corrupt images, bad model
+ * bytes or inconsistent pixel sizes; native panics are also reported as [GlassesException]
+ * ([ErrorKind.INTERNAL]) and never bring the process down.
+ */
+class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
+    private val handle = AtomicLong(nativeHandle)
+
+    /** The model shipped inside the native library, with the default threshold (0.5). */
+    constructor() : this(GlassesNative.nativeLoadBundled(false, 0f))
+
+    /** The bundled model with a decision [threshold] in `[0, 1]` on P(eyeglasses). */
+    constructor(threshold: Float) : this(GlassesNative.nativeLoadBundled(true, threshold))
+
+    /** A glasses ONNX model from memory (e.g. read from assets), default threshold (0.5). */
+    constructor(model: ByteArray) : this(GlassesNative.nativeLoad(model, false, 0f))
+
+    /** A glasses ONNX model from memory with a decision [threshold] in `[0, 1]`. */
+    constructor(model: ByteArray, threshold: Float) : this(GlassesNative.nativeLoad(model, true, threshold))
+
+    /** The decision threshold: [GlassesResult.hasGlasses] is `probability >= threshold`. */
+    val threshold: Float = GlassesNative.nativeThreshold(nativeHandle)
+
+    /** Whether [close] has been called. */
+    val isClosed: Boolean get() = handle.get() == 0L
+
+    /** Classifies an encoded image: JPEG, PNG, WebP, BMP, GIF, TIFF, ... */
+    fun classify(encoded: ByteArray): GlassesResult =
+        checkResult(GlassesNative.nativeClassifyEncoded(liveHandle(), encoded))
+
+    /**
+     * Classifies `0xAARRGGBB` pixels as `Bitmap.getPixels(pixels, 0, stride, 0, 0, width, height)`
+     * writes them. [stride] is the distance between rows, in pixels (at least [width]).
+     */
+    @JvmOverloads
+    fun classify(pixels: IntArray, width: Int, height: Int, stride: Int = width): GlassesResult =
+        checkResult(GlassesNative.nativeClassifyArgb(liveHandle(), pixels, width, height, stride))
+
+    /**
+     * Classifies raw pixels in [buffer], from its position on: [height] rows of [width] pixels,
+     * [rowStride] bytes apart (at least `width * layout.bytesPerPixel`), in [layout]. A direct buffer (`ByteBuffer.allocateDirect`, camera
+     * planes, `Bitmap.copyPixelsToBuffer` into a direct buffer) is read in place by the native
+     * code; any other buffer is first copied into a direct one. The buffer's position is left
+     * unchanged. Do not write to the buffer from another thread during the call.
+     */
+    @JvmOverloads
+    fun classify(
+        buffer: ByteBuffer,
+        width: Int,
+        height: Int,
+        rowStride: Int,
+        layout: PixelLayout = PixelLayout.RGBA_8888,
+    ): GlassesResult {
+        val h = liveHandle()
+        val view = if (buffer.isDirect) {
+            buffer.slice()
+        } else {
+            ByteBuffer.allocateDirect(buffer.remaining()).put(buffer.duplicate()).also { it.flip() }
+        }
+        return checkResult(GlassesNative.nativeClassifyBuffer(h, view, width, height, rowStride, layout.code))
+    }
+
+    /**
+     * Frees the native model. Classifications already running on other threads finish normally;
+     * later calls throw [IllegalStateException]. Calling it again does nothing.
+     */
+    override fun close() {
+        val h = handle.getAndSet(0L)
+        if (h != 0L) GlassesNative.nativeFree(h)
+    }
+
+    override fun toString(): String = "GlassesDetector(threshold=$threshold, closed=$isClosed)"
+
+    private fun liveHandle(): Long {
+        val h = handle.get()
+        check(h != 0L) { "GlassesDetector is closed" }
+        return h
+    }
+
+    private fun checkResult(result: GlassesResult?): GlassesResult =
+        result ?: throw IllegalStateException("native classification returned no result")
+}

@@ -1,0 +1,68 @@
+package dev.glasses
+
+import java.nio.ByteBuffer
+
+/**
+ * The native methods of `libglasses_ffi` (Rust: ffi/src/jni_api.rs). Names, parameter and
+ * return types must match that file exactly; the consumer ProGuard rules keep this class.
+ *
+ * Every method either returns normally or throws: [GlassesException] for classifier errors and
+ * bad arguments, [IllegalStateException] for a closed handle. A `null` return only ever
+ * accompanies a thrown exception.
+ */
+internal object GlassesNative {
+    init {
+        NativeLibrary.load()
+    }
+
+    @JvmStatic external fun nativeLoadBundled(hasThreshold: Boolean, threshold: Float): Long
+
+    @JvmStatic external fun nativeLoad(model: ByteArray?, hasThreshold: Boolean, threshold: Float): Long
+
+    @JvmStatic external fun nativeFree(handle: Long): Boolean
+
+    @JvmStatic external fun nativeThreshold(handle: Long): Float
+
+    @JvmStatic external fun nativeClassifyEncoded(handle: Long, image: ByteArray?): GlassesResult?
+
+    @JvmStatic external fun nativeClassifyArgb(
+        handle: Long,
+        pixels: IntArray?,
+        width: Int,
+        height: Int,
+        stride: Int,
+    ): GlassesResult?
+
+    @JvmStatic external fun nativeClassifyBuffer(
+        handle: Long,
+        buffer: ByteBuffer?,
+        width: Int,
+        height: Int,
+        rowStride: Int,
+        layout: Int,
+    ): GlassesResult?
+
+    @JvmStatic external fun nativeLiveHandles(): Int
+}
+
+/**
+ * Loads `libglasses_ffi` once per process.
+ *
+ * On Android the library ships in the AAR's `jniLibs` and `System.loadLibrary` finds it. On a
+ * desktop JVM either put its folder on `-Djava.library.path`, or name the file itself with the
+ * system property `glasses.native.library` (absolute path), which wins when set.
+ */
+internal object NativeLibrary {
+    const val NAME = "glasses_ffi"
+    const val PATH_PROPERTY = "glasses.native.library"
+
+    @Volatile private var loaded = false
+
+    @Synchronized
+    fun load() {
+        if (loaded) return
+        val path = System.getProperty(PATH_PROPERTY)
+        if (!path.isNullOrBlank()) System.load(path) else System.loadLibrary(NAME)
+        loaded = true
+    }
+}

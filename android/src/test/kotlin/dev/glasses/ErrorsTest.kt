@@ -1,0 +1,137 @@
+package dev.glasses
+
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.function.Executable
+import java.nio.ByteBuffer
+import kotlin.random.Random
+
+/** Bad inputs become GlassesException with a kind and a reason; the detector stays usable. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ErrorsTest {
+    private lateinit var detector: GlassesDetector
+
+    @BeforeAll
+    fun load() {
+        detector = GlassesDetector(Fixtures.model)
+    }
+
+    @AfterAll
+    fun free() = detector.close()
+
+    private fun expect(kind: ErrorKind, reasonContains: String? = null, call: () -> Unit): GlassesException {
+        val e = assertThrows(GlassesException::class.java, Executable { call() })
+        assertEquals(kind, e.kind, "kind of: ${e.message}")
+        assertEquals(kind.code, e.code)
+        assertTrue(e.reason.isNotBlank(), "reason is empty")
+        if (reasonContains != null) assertTrue(e.reason.contains(reasonContains), "reason '${e.reason}' lacks '$reasonContains'")
+        return e
+    }
+
+    @Test
+    fun corruptEncodedImages() {
+        expect(ErrorKind.INVALID_IMAGE, "empty") { detector.classify(ByteArray(0)) }
+        expect(ErrorKind.INVALID_IMAGE) { detector.classify(Random(1).nextBytes(1000)) }
+        val png = Fixtures.cases.first().bytes
+        expect(ErrorKind.INVALID_IMAGE) { detector.classify(png.copyOf(png.size / 2)) }
+        // Still works afterwards.
+        detector.classify(png)
+    }
+
+    @Test
+    fun badModelBytes() {
+        expect(ErrorKind.INVALID_MODEL) { GlassesDetector(ByteArray(0)) }
+        expect(ErrorKind.INVALID_MODEL) { GlassesDetector(Random(2).nextBytes(4096)) }
+        val truncated = Fixtures.model.copyOf(Fixtures.model.size / 3)
+        val e = assertThrows(GlassesException::class.java) { GlassesDetector(truncated) }
+        assertTrue(e.kind == ErrorKind.INVALID_MODEL || e.kind == ErrorKind.CONTRACT_VIOLATION, "truncated model: ${e.message}")
+    }
+
+    @Test
+    fun thresholdOutOfRange() {
+        expect(ErrorKind.INVALID_OPTIONS, "threshold") { GlassesDetector(Fixtures.model, 1.5f) }
+        expect(ErrorKind.INVALID_OPTIONS) { GlassesDetector(Fixtures.model, -0.1f) }
+        expect(ErrorKind.INVALID_OPTIONS) { GlassesDetector(Fixtures.model, Float.NaN) }
+        expect(ErrorKind.INVALID_OPTIONS) { GlassesDetector(2f) }
+    }
+
+    @Test
+    fun wrongIntPixelSizes() {
+        val pixels = IntArray(16)
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(pixels, 5, 4) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(pixels, 0, 4) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(pixels, 4, 0) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER, "negative") { detector.classify(pixels, -4, 4) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER, "negative") { detector.classify(pixels, 4, -4) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(pixels, 4, 4, 3) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(pixels, 4, 4, -1) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(pixels, Int.MAX_VALUE, Int.MAX_VALUE) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(IntArray(0), 1, 1) }
+        detector.classify(pixels, 4, 4)
+    }
+
+    @Test
+    fun wrongBufferSizes() {
+        val small = ByteBuffer.allocateDirect(10)
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(small, 4, 4, 16) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(ByteBuffer.allocateDirect(64), 4, 4, 15) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(ByteBuffer.allocateDirect(64), 4, -4, 16) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(ByteBuffer.allocateDirect(0), 1, 1, 4) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(ByteBuffer.allocateDirect(64), Int.MAX_VALUE, Int.MAX_VALUE, Int.MAX_VALUE) }
+        // The pixels must fit between the position and the limit.
+        val limited = ByteBuffer.allocateDirect(64).also { it.position(8) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(limited, 4, 4, 16) }
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(ByteBuffer.allocate(10), 4, 4, 16) }
+        // Gray and RGB layouts check their own sizes.
+        detector.classify(ByteBuffer.allocateDirect(16), 4, 4, 4, PixelLayout.GRAY_8)
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(ByteBuffer.allocateDirect(16), 4, 4, 12, PixelLayout.RGB_888) }
+    }
+
+    /** What a Java caller (no Kotlin null checks) could hand the native methods. */
+    @Test
+    fun nullsAndBadArgumentsReachingNativeCode() {
+        val handle = handleOf(detector)
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyEncoded(handle, null) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyArgb(handle, null, 1, 1, 1) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyBuffer(handle, null, 1, 1, 4, 0) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeLoad(null, false, 0f) }
+        expect(ErrorKind.INVALID_ARGUMENT, "direct") { GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocate(64), 4, 4, 16, 0) }
+        expect(ErrorKind.INVALID_ARGUMENT, "layout") { GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocateDirect(64), 4, 4, 16, 42) }
+        for (bogus in listOf(0L, -1L, Long.MAX_VALUE, 123456789L)) {
+            assertThrows(IllegalStateException::class.java) { GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1)) }
+            assertThrows(IllegalStateException::class.java) { GlassesNative.nativeThreshold(bogus) }
+            assertEquals(false, GlassesNative.nativeFree(bogus))
+        }
+    }
+
+    @Test
+    fun nativePanicBecomesAnExceptionAndTheJvmLives() {
+        repeat(3) {
+            val e = expect(ErrorKind.INTERNAL, "panic") { NativeTestHooks.panic() }
+            assertTrue(e.message!!.contains("test panic requested"), e.message)
+        }
+        // The library and the detector still work.
+        val case = Fixtures.cases.first()
+        assertEquals(case.probability, detector.classify(case.bytes).probability, Fixtures.tolerance)
+    }
+
+    @Test
+    fun exceptionKindsRoundTrip() {
+        for (kind in ErrorKind.entries) assertEquals(kind, ErrorKind.fromCode(kind.code))
+        assertEquals(ErrorKind.INTERNAL, ErrorKind.fromCode(999))
+        val e = GlassesException(1, "x")
+        assertEquals(ErrorKind.INVALID_IMAGE, e.kind)
+        assertEquals("INVALID_IMAGE: x", e.message)
+    }
+}
+
+/** The native handle of [detector], read reflectively (tests only). */
+fun handleOf(detector: GlassesDetector): Long {
+    val field = GlassesDetector::class.java.getDeclaredField("handle").also { it.isAccessible = true }
+    return (field.get(detector) as java.util.concurrent.atomic.AtomicLong).get()
+}

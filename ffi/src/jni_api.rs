@@ -1,0 +1,466 @@
+//! JNI surface for Kotlin/Android: the native half of `dev.glasses.GlassesDetector`.
+//!
+//! Every function here is the implementation of one `external fun` of the Kotlin object
+//! `dev.glasses.GlassesNative` (android/src/main/kotlin/dev/glasses/GlassesNative.kt); the names,
+//! argument types and return types must stay in step with that file.
+//!
+//! # Handles
+//!
+//! A loaded classifier lives in a process-wide registry and Kotlin holds only its id (a `jlong`),
+//! never a pointer. Each call looks the id up and clones the `Arc<Classifier>` out of the registry,
+//! so a `free` that races with a `classify` on another thread cannot free memory in use: the
+//! classification finishes on its own clone, and the next lookup of the id fails with
+//! `IllegalStateException`. A stale, forged or twice-freed id is therefore an exception, never
+//! undefined behaviour.
+//!
+//! # Errors and panics
+//!
+//! Every entry point runs inside [`EnvUnowned::with_env`], which wraps the body in
+//! `catch_unwind`; errors and panics are turned into Java exceptions by [`ThrowGlassesException`]:
+//!
+//! * [`glasses_core::Error`] and bad arguments (null arrays, negative sizes, non-direct buffers)
+//!   become `dev.glasses.GlassesException(code, reason)` with the codes of [`ErrorCode`];
+//! * a closed or unknown handle becomes `java.lang.IllegalStateException`;
+//! * a Rust panic becomes `GlassesException` with code [`ErrorCode::Internal`];
+//! * a JNI failure leaves the JVM's pending exception in place (or throws `RuntimeException`).
+//!
+//! The return value after a thrown exception is `0`/`null`, which the JVM discards.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+use glasses_core::{Classifier, ClassifierOptions, PixelBuffer, PixelFormat, Prediction};
+use jni::errors::ErrorPolicy;
+use jni::objects::{JByteArray, JByteBuffer, JClass, JIntArray, JObject, JThrowable, JValue};
+use jni::strings::JNIString;
+use jni::sys::{jboolean, jfloat, jint, jlong};
+use jni::{Env, EnvUnowned, jni_sig, jni_str};
+
+/// Stable error codes carried by `dev.glasses.GlassesException.code` (Kotlin enum `ErrorKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum ErrorCode {
+    /// The encoded image could not be decoded.
+    InvalidImage = 1,
+    /// The image is larger than the pixel limit.
+    ImageTooLarge = 2,
+    /// Raw pixels do not match their width, height, stride or format.
+    InvalidPixelBuffer = 3,
+    /// The model bytes are not a readable ONNX model.
+    InvalidModel = 4,
+    /// The model breaks the glasses model contract.
+    ContractViolation = 5,
+    /// The options (threshold) are out of range.
+    InvalidOptions = 6,
+    /// The inference engine failed.
+    Inference = 7,
+    /// This build has no bundled model.
+    NoBundledModel = 8,
+    /// An argument was null or out of range before reaching the classifier.
+    InvalidArgument = 9,
+    /// A native panic or an error kind this binding does not know.
+    Internal = 10,
+}
+
+impl ErrorCode {
+    /// The code of a core error.
+    pub fn of(error: &glasses_core::Error) -> Self {
+        use glasses_core::Error as E;
+        match error {
+            E::InvalidImage { .. } => Self::InvalidImage,
+            E::ImageTooLarge { .. } => Self::ImageTooLarge,
+            E::InvalidPixelBuffer { .. } => Self::InvalidPixelBuffer,
+            E::InvalidModel { .. } => Self::InvalidModel,
+            E::ContractViolation { .. } => Self::ContractViolation,
+            E::InvalidOptions { .. } => Self::InvalidOptions,
+            E::Inference { .. } | E::TensorShape { .. } => Self::Inference,
+            E::NoBundledModel => Self::NoBundledModel,
+            _ => Self::Internal,
+        }
+    }
+}
+
+/// Why a native call failed; mapped to a Java exception by [`ThrowGlassesException`].
+#[derive(Debug, thiserror::Error)]
+pub enum JniFailure {
+    /// A classifier error, or a bad argument, thrown as `GlassesException`.
+    #[error("{message}")]
+    Glasses {
+        /// The code for `GlassesException.code`.
+        code: ErrorCode,
+        /// The reason, in words.
+        message: String,
+    },
+    /// The handle is closed or unknown, thrown as `IllegalStateException`.
+    #[error("{0}")]
+    IllegalState(String),
+    /// A JNI call failed (usually with a Java exception already pending).
+    #[error("JNI call failed: {0}")]
+    Jni(#[from] jni::errors::Error),
+}
+
+impl From<glasses_core::Error> for JniFailure {
+    fn from(error: glasses_core::Error) -> Self {
+        Self::Glasses { code: ErrorCode::of(&error), message: error.to_string() }
+    }
+}
+
+fn invalid_argument(message: impl Into<String>) -> JniFailure {
+    JniFailure::Glasses { code: ErrorCode::InvalidArgument, message: message.into() }
+}
+
+const GLASSES_EXCEPTION: &str = "dev/glasses/GlassesException";
+const GLASSES_RESULT: &str = "dev/glasses/GlassesResult";
+
+/// Error policy of every entry point: throws the Java exception a [`JniFailure`] or a panic
+/// stands for, unless one is already pending, and returns the type's default (ignored by the JVM).
+#[derive(Debug, Default)]
+pub struct ThrowGlassesException;
+
+impl<T: Default> ErrorPolicy<T, JniFailure> for ThrowGlassesException {
+    type Captures<'unowned_env_local: 'native_method, 'native_method> = ();
+
+    fn on_error<'unowned_env_local: 'native_method, 'native_method>(
+        env: &mut Env<'unowned_env_local>,
+        _captures: &mut Self::Captures<'unowned_env_local, 'native_method>,
+        err: JniFailure,
+    ) -> jni::errors::Result<T> {
+        if env.exception_check() {
+            return Ok(T::default());
+        }
+        match err {
+            JniFailure::Glasses { code, message } => throw_glasses(env, code, &message),
+            JniFailure::IllegalState(message) => {
+                let _ = env.throw_new(jni_str!("java/lang/IllegalStateException"), JNIString::from(message));
+            }
+            JniFailure::Jni(e) => {
+                let _ = env.throw_new(
+                    jni_str!("java/lang/RuntimeException"),
+                    JNIString::from(format!("glasses JNI: {e}")),
+                );
+            }
+        }
+        Ok(T::default())
+    }
+
+    fn on_panic<'unowned_env_local: 'native_method, 'native_method>(
+        env: &mut Env<'unowned_env_local>,
+        _captures: &mut Self::Captures<'unowned_env_local, 'native_method>,
+        payload: Box<dyn Any + Send + 'static>,
+    ) -> jni::errors::Result<T> {
+        let message = format!("native panic: {}", panic_message(payload));
+        if env.exception_check() {
+            // A Java exception raised before the panic wins; the panic is reported on stderr by
+            // the panic hook already.
+            return Ok(T::default());
+        }
+        throw_glasses(env, ErrorCode::Internal, &message);
+        Ok(T::default())
+    }
+}
+
+/// Throws `GlassesException(code, message)`; falls back to `RuntimeException` if that class
+/// cannot be constructed (e.g. stripped by a shrinker that ignored the consumer rules).
+fn throw_glasses(env: &mut Env<'_>, code: ErrorCode, message: &str) {
+    let thrown = (|| -> jni::errors::Result<()> {
+        let reason = env.new_string(message)?;
+        let exception = env.new_object(
+            JNIString::from(GLASSES_EXCEPTION),
+            jni_sig!("(ILjava/lang/String;)V"),
+            &[JValue::Int(code as jint), JValue::Object(&reason)],
+        )?;
+        let exception = env.cast_local::<JThrowable>(exception)?;
+        let _ = env.throw(exception);
+        Ok(())
+    })();
+    if thrown.is_err() || !env.exception_check() {
+        env.exception_clear();
+        let _ = env.throw_new(
+            jni_str!("java/lang/RuntimeException"),
+            JNIString::from(format!("{message} (GlassesException code {})", code as i32)),
+        );
+    }
+}
+
+fn panic_message(payload: Box<dyn Any + Send + 'static>) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        return (*s).to_owned();
+    }
+    if let Some(s) = payload.downcast_ref::<String>() {
+        return s.clone();
+    }
+    // Dropping an unknown payload may itself panic; leak it rather than unwind from here.
+    if let Err(drop_panic) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(drop_panic);
+    }
+    "non-string panic payload".to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handle registry
+// ---------------------------------------------------------------------------------------------
+
+type Registry = RwLock<HashMap<jlong, Arc<Classifier>>>;
+
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| RwLock::new(HashMap::new()));
+static NEXT_HANDLE: AtomicI64 = AtomicI64::new(1);
+
+fn register(classifier: Classifier) -> jlong {
+    let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
+    REGISTRY.write().unwrap_or_else(PoisonError::into_inner).insert(handle, Arc::new(classifier));
+    handle
+}
+
+fn lookup(handle: jlong) -> Result<Arc<Classifier>, JniFailure> {
+    REGISTRY
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&handle)
+        .cloned()
+        .ok_or_else(|| JniFailure::IllegalState("GlassesDetector is closed".to_owned()))
+}
+
+fn unregister(handle: jlong) -> bool {
+    REGISTRY.write().unwrap_or_else(PoisonError::into_inner).remove(&handle).is_some()
+}
+
+/// Number of live native classifiers (for leak checks in tests).
+pub fn live_handles() -> usize {
+    REGISTRY.read().unwrap_or_else(PoisonError::into_inner).len()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument helpers
+// ---------------------------------------------------------------------------------------------
+
+fn options(has_threshold: jboolean, threshold: jfloat) -> ClassifierOptions {
+    let options = ClassifierOptions::default();
+    if has_threshold { options.with_threshold(threshold) } else { options }
+}
+
+fn dimension(name: &str, value: jint) -> Result<u32, JniFailure> {
+    u32::try_from(value).map_err(|_| JniFailure::Glasses {
+        code: ErrorCode::InvalidPixelBuffer,
+        message: format!("invalid pixel buffer: {name} {value} is negative"),
+    })
+}
+
+fn byte_array(env: &Env<'_>, array: &JByteArray<'_>, what: &str) -> Result<Vec<u8>, JniFailure> {
+    if array.is_null() {
+        return Err(invalid_argument(format!("{what} is null")));
+    }
+    Ok(env.convert_byte_array(array)?)
+}
+
+fn result_object<'local>(
+    env: &mut Env<'local>,
+    prediction: Prediction,
+) -> Result<JObject<'local>, JniFailure> {
+    Ok(env.new_object(
+        JNIString::from(GLASSES_RESULT),
+        jni_sig!("(ZF)V"),
+        &[JValue::Bool(prediction.has_glasses), JValue::Float(prediction.probability)],
+    )?)
+}
+
+/// Pixel layouts of `nativeClassifyBuffer`, codes of the Kotlin enum `PixelLayout`.
+fn pixel_format(code: jint) -> Result<PixelFormat, JniFailure> {
+    match code {
+        0 => Ok(PixelFormat::Rgba8),
+        1 => Ok(PixelFormat::Bgra8),
+        2 => Ok(PixelFormat::Rgb8),
+        3 => Ok(PixelFormat::Gray8),
+        other => Err(invalid_argument(format!("unknown pixel layout code {other}"))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points (dev.glasses.GlassesNative)
+// ---------------------------------------------------------------------------------------------
+
+/// `GlassesNative.nativeLoadBundled(hasThreshold, threshold): Long` — the bundled model.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeLoadBundled<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    has_threshold: jboolean,
+    threshold: jfloat,
+) -> jlong {
+    env.with_env(|_env| -> Result<jlong, JniFailure> {
+        let classifier = Classifier::bundled_with(options(has_threshold, threshold))?;
+        Ok(register(classifier))
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeLoad(model: ByteArray?, hasThreshold, threshold): Long` — a model from
+/// ONNX bytes.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeLoad<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    model: JByteArray<'local>,
+    has_threshold: jboolean,
+    threshold: jfloat,
+) -> jlong {
+    env.with_env(|env| -> Result<jlong, JniFailure> {
+        let bytes = byte_array(env, &model, "model bytes")?;
+        let classifier = Classifier::from_bytes(&bytes, options(has_threshold, threshold))?;
+        Ok(register(classifier))
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeFree(handle): Boolean` — releases a classifier; `false` if the handle was
+/// already freed or never existed. Classifications in flight on other threads finish first
+/// (they hold their own reference).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeFree<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jboolean {
+    env.with_env(|_env| -> Result<jboolean, JniFailure> { Ok(unregister(handle)) })
+        .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeThreshold(handle): Float` — the decision threshold in force.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeThreshold<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jfloat {
+    env.with_env(|_env| -> Result<jfloat, JniFailure> { Ok(lookup(handle)?.options().threshold) })
+        .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeClassifyEncoded(handle, image: ByteArray?): GlassesResult?` — an encoded
+/// image (JPEG, PNG, WebP, ...).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyEncoded<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    image: JByteArray<'local>,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+        let classifier = lookup(handle)?;
+        let bytes = byte_array(env, &image, "image bytes")?;
+        let prediction = classifier.classify_encoded(&bytes)?;
+        result_object(env, prediction)
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeClassifyArgb(handle, pixels: IntArray?, width, height, stride):
+/// GlassesResult?` — `0xAARRGGBB` ints as `Bitmap.getPixels` writes them; `stride` in pixels.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyArgb<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    pixels: JIntArray<'local>,
+    width: jint,
+    height: jint,
+    stride: jint,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+        let classifier = lookup(handle)?;
+        if pixels.is_null() {
+            return Err(invalid_argument("pixels is null"));
+        }
+        let (w, h, s) =
+            (dimension("width", width)?, dimension("height", height)?, dimension("stride", stride)?);
+        let len = pixels.len(env)?;
+        // Copy only what the image needs (all of the array if the sizes are inconsistent: the
+        // core then reports the mismatch).
+        let needed = (h as usize)
+            .checked_sub(1)
+            .and_then(|rows| rows.checked_mul(s as usize))
+            .and_then(|n| n.checked_add(w as usize))
+            .unwrap_or(len);
+        let mut ints = vec![0 as jint; needed.min(len)];
+        pixels.get_region(env, 0, &mut ints)?;
+        let ints: Vec<u32> = ints.into_iter().map(|p| p as u32).collect();
+        let buffer = PixelBuffer::from_argb_ints(&ints, w, h, s as usize)?;
+        let prediction = classifier.classify_pixels(&buffer)?;
+        result_object(env, prediction)
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeClassifyBuffer(handle, buffer: ByteBuffer?, width, height, rowStride,
+/// layout): GlassesResult?` — raw pixels in a *direct* buffer (from `Bitmap.copyPixelsToBuffer`,
+/// a camera plane, ...), read in place; `rowStride` in bytes, `layout` a `PixelLayout` code.
+/// The buffer's bytes are read from its address up to its capacity; the caller keeps other
+/// threads from writing to it during the call.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyBuffer<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    buffer: JByteBuffer<'local>,
+    width: jint,
+    height: jint,
+    row_stride: jint,
+    layout: jint,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+        let classifier = lookup(handle)?;
+        if buffer.is_null() {
+            return Err(invalid_argument("buffer is null"));
+        }
+        let format = pixel_format(layout)?;
+        let (w, h, s) =
+            (dimension("width", width)?, dimension("height", height)?, dimension("rowStride", row_stride)?);
+        let not_direct = || invalid_argument("buffer is not a direct ByteBuffer");
+        // A heap buffer has capacity -1 (an error here); an empty direct buffer may have no address.
+        let capacity = env.get_direct_buffer_capacity(&buffer).map_err(|_| not_direct())?;
+        let bytes: &[u8] = match env.get_direct_buffer_address(&buffer) {
+            // SAFETY: the JVM guarantees `capacity` readable bytes at `address` for a direct
+            // buffer, and `buffer` (a local reference) keeps it alive until this native method
+            // returns.
+            Ok(address) if !address.is_null() => unsafe {
+                std::slice::from_raw_parts(address as *const u8, capacity)
+            },
+            _ if capacity == 0 => &[],
+            _ => return Err(not_direct()),
+        };
+        let pixels = PixelBuffer::new(bytes, w, h, s as usize, format)?;
+        let prediction = classifier.classify_pixels(&pixels)?;
+        result_object(env, prediction)
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeLiveHandles(): Int` — classifiers not yet freed (leak checks in tests).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeLiveHandles<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> jint {
+    env.with_env(|_env| -> Result<jint, JniFailure> {
+        Ok(jint::try_from(live_handles()).unwrap_or(jint::MAX))
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// Test hook, debug builds only: `dev.glasses.NativeTestHooks.panic()` (declared in the Kotlin
+/// test sources) panics inside a native method so tests can check that the JVM gets a
+/// `GlassesException` and lives on.
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_NativeTestHooks_panic<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> jint {
+    env.with_env(|_env| -> Result<jint, JniFailure> {
+        panic!("test panic requested by NativeTestHooks.panic()")
+    })
+    .resolve::<ThrowGlassesException>()
+}
