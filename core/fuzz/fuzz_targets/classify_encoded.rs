@@ -1,0 +1,12 @@
+//! Encoded image bytes (any format) through `Classifier::classify_encoded`.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use glasses_core::Classifier;
+use glasses_core_fuzz::harness;
+use libfuzzer_sys::fuzz_target;
+
+static CLASSIFIER: LazyLock<Classifier> = LazyLock::new(harness::fuzz_classifier);
+
+fuzz_target!(|data: &[u8]| harness::classify_encoded(&CLASSIFIER, data));

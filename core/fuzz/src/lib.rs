@@ -1,0 +1,4 @@
+//! Fuzz targets for glasses-core; the checks live in [`harness`], which the stable replay test
+//! (`core/tests/hostile_inputs.rs`) includes too.
+
+pub mod harness;

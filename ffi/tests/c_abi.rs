@@ -1,0 +1,213 @@
+//! Compiles `tests/c/glasses_test.c` with the system C compiler against the static library that
+//! this `cargo test` run built, and runs it on inputs whose answers glasses-core computes here.
+//!
+//! The library is taken from the directory of this test executable (`target/<profile>/deps`),
+//! where cargo has just built `libglasses_ffi.a` with the same features; cargo is never invoked
+//! from inside the test (that would wait forever on the build lock cargo test holds).
+//!
+//! The compiled program and its inputs stay in `target/tmp/c-abi/` so that
+//! `tests/c/run-valgrind.sh` can run exactly the same thing under memcheck.
+
+use std::fmt::Write as _;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
+use glasses_core::image::{GrayImage, ImageFormat, Luma, Rgb, RgbImage};
+use glasses_core::{Classifier, ClassifierOptions, Error, PixelBuffer, PixelFormat};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("ffi/ has a parent").to_path_buf()
+}
+
+/// The directory holding the library artifacts of this build (this executable lives there too).
+fn deps_dir() -> PathBuf {
+    std::env::current_exe().expect("test executable path").parent().expect("deps dir").to_path_buf()
+}
+
+fn static_lib() -> PathBuf {
+    let name = if cfg!(windows) { "glasses_ffi.lib" } else { "libglasses_ffi.a" };
+    let path = deps_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: cargo test builds it with the crate's staticlib type",
+        path.display()
+    );
+    path
+}
+
+/// A test image with colour, edges and gradients, so the formats really differ in memory.
+fn test_image() -> RgbImage {
+    RgbImage::from_fn(41, 29, |x, y| {
+        let stripe = if (x / 5 + y / 4) % 2 == 0 { 60 } else { 0 };
+        Rgb([(x * 6) as u8, (y * 8 + stripe) as u8, (255 - x * 3 - y * 2) as u8])
+    })
+}
+
+/// The same model with one metadata key renamed in place (same length, so the protobuf stays
+/// valid): readable ONNX that breaks the glasses contract.
+fn contract_breaking(model: &[u8]) -> Vec<u8> {
+    let key = b"glasses.input_width";
+    let at = model.windows(key.len()).position(|w| w == key).expect("metadata key present");
+    let mut bad = model.to_vec();
+    bad[at + key.len() - 1] = b'X';
+    bad
+}
+
+/// Cases of `tests/fixtures/golden.json`, as manifest lines with absolute paths.
+fn golden_lines(out: &mut String) {
+    let fixtures = repo_root().join("tests/fixtures");
+    let golden = fixtures.join("golden.json");
+    let Ok(text) = std::fs::read_to_string(&golden) else {
+        writeln!(out, "golden_absent {}", golden.display()).expect("write to String");
+        return;
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).expect("golden.json is valid JSON");
+    let model = json["model"].as_str().expect("golden.json: model");
+    let tolerance = json["tolerance"].as_f64().expect("golden.json: tolerance");
+    writeln!(out, "golden_model {}", repo_root().join(model).display()).expect("write to String");
+    for case in json["cases"].as_array().expect("golden.json: cases") {
+        let image = fixtures.join(case["image"].as_str().expect("case image"));
+        let p = case["probability"].as_f64().expect("case probability");
+        let has = case["has_glasses"].as_bool().expect("case has_glasses");
+        writeln!(out, "golden {tolerance} {} {p} {}", u8::from(has), image.display())
+            .expect("write to String");
+    }
+}
+
+/// Writes the model, images and manifest; returns the manifest path.
+fn write_inputs(dir: &Path) -> PathBuf {
+    let model = export_onnx(
+        &random_weights(Architecture::SqueezeNet1_1, 4),
+        &ExportOptions::new(Architecture::SqueezeNet1_1, 64),
+    )
+    .expect("export a random-weight model");
+    let core = Classifier::from_bytes(&model, ClassifierOptions::default()).expect("core loads the model");
+    let bad = contract_breaking(&model);
+    let err = Classifier::from_bytes(&bad, ClassifierOptions::default()).expect_err("contract must break");
+    assert!(matches!(err, Error::ContractViolation { .. }), "{err}");
+
+    let rgb = test_image();
+    let (w, h) = rgb.dimensions();
+    let gray = GrayImage::from_fn(w, h, |x, y| {
+        let [r, g, b] = rgb.get_pixel(x, y).0;
+        Luma([((u32::from(r) * 77 + u32::from(g) * 150 + u32::from(b) * 29) >> 8) as u8])
+    });
+    let mut png = Vec::new();
+    rgb.write_to(&mut Cursor::new(&mut png), ImageFormat::Png).expect("encode PNG");
+
+    // What core answers directly: the numbers the C surface must reproduce.
+    let expect_color = core.classify_encoded(&png).expect("core classifies the PNG").probability;
+    let from_pixels = core
+        .classify_pixels(
+            &PixelBuffer::new(rgb.as_raw(), w, h, w as usize * 3, PixelFormat::Rgb8).expect("buffer"),
+        )
+        .expect("core classifies pixels")
+        .probability;
+    assert_eq!(expect_color, from_pixels, "a lossless PNG and its pixels must agree in core already");
+    let expect_gray = core
+        .classify_pixels(
+            &PixelBuffer::new(gray.as_raw(), w, h, w as usize, PixelFormat::Gray8).expect("buffer"),
+        )
+        .expect("core classifies gray")
+        .probability;
+
+    let files = [
+        ("model.onnx", model.as_slice()),
+        ("bad_contract.onnx", bad.as_slice()),
+        ("image.png", png.as_slice()),
+        ("image.rgb", rgb.as_raw().as_slice()),
+        ("image.gray", gray.as_raw().as_slice()),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).expect("write test input");
+    }
+
+    let mut m = String::new();
+    let p = |name: &str| dir.join(name).display().to_string();
+    writeln!(m, "model {}", p("model.onnx")).expect("write to String");
+    writeln!(m, "bad_contract_model {}", p("bad_contract.onnx")).expect("write to String");
+    writeln!(m, "image_png {}", p("image.png")).expect("write to String");
+    writeln!(m, "rgb_raw {}", p("image.rgb")).expect("write to String");
+    writeln!(m, "gray_raw {}", p("image.gray")).expect("write to String");
+    writeln!(m, "width {w}\nheight {h}").expect("write to String");
+    writeln!(m, "expect_color {expect_color:.9}\nexpect_gray {expect_gray:.9}").expect("write to String");
+    writeln!(m, "version {}", env!("CARGO_PKG_VERSION")).expect("write to String");
+    // The bundled model may be a placeholder until the trainer has run: then core refuses it, and
+    // the C surface must refuse it with the matching status.
+    match Classifier::bundled() {
+        Ok(bundled) => {
+            let p = bundled.classify_encoded(&png).expect("bundled model classifies").probability;
+            writeln!(m, "bundled_status 0\nbundled_expect {p:.9}").expect("write to String");
+        }
+        Err(e) => {
+            let status = match e {
+                Error::InvalidModel { .. } => 6,
+                Error::ContractViolation { .. } => 7,
+                Error::NoBundledModel => 11,
+                other => panic!("unexpected bundled model error {other}"),
+            };
+            writeln!(m, "bundled_status {status}").expect("write to String");
+        }
+    }
+    writeln!(m, "threads 4\niterations 6").expect("write to String");
+    golden_lines(&mut m);
+    let manifest = dir.join("manifest.txt");
+    std::fs::write(&manifest, m).expect("write manifest");
+    manifest
+}
+
+fn compile(dir: &Path) -> PathBuf {
+    let exe = dir.join("glasses_test");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let mut cmd = Command::new(&cc);
+    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1"])
+        .arg("-I")
+        .arg(repo_root().join("ffi/include"))
+        .arg(repo_root().join("tests/c/glasses_test.c"))
+        .arg(static_lib())
+        .arg("-o")
+        .arg(&exe);
+    // Same condition as the `cfg` of glasses_test_force_panic (this test is built with the library).
+    if cfg!(any(debug_assertions, feature = "test-panic")) {
+        cmd.arg("-DGLASSES_TEST_PANIC");
+    }
+    // The system libraries Rust's std needs when linked statically (`rustc --print native-static-libs`).
+    if cfg!(target_os = "macos") {
+        cmd.args(["-framework", "CoreFoundation", "-framework", "Security", "-liconv", "-lm"]);
+    } else {
+        cmd.args(["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-lgcc_s", "-lc"]);
+        // tract's assembly objects lack a .note.GNU-stack section; without this the linker warns
+        // and makes the stack executable.
+        cmd.arg("-Wl,-z,noexecstack");
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run the C compiler `{cc}`: {e}"));
+    assert!(
+        out.status.success(),
+        "compiling the C test failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+#[test]
+fn c_program_passes() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-abi");
+    std::fs::create_dir_all(&dir).expect("create target/tmp/c-abi");
+    let manifest = write_inputs(&dir);
+    let exe = compile(&dir);
+    let out = Command::new(&exe).arg(&manifest).output().expect("run the C test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}\n{stderr}");
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(
+        out.status.success() && summary.ends_with(" passed, 0 failed"),
+        "C test failed: {summary}\n{stderr}"
+    );
+    let passed: u32 = summary.split(' ').next().and_then(|n| n.parse().ok()).expect("count of passed checks");
+    // Guards against the program silently skipping most of its checks.
+    assert!(passed >= 100, "only {passed} checks ran");
+}

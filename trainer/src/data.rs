@@ -1,0 +1,218 @@
+//! The labelled image folder: `DIR/0` (no eyeglasses) and `DIR/1` (eyeglasses), optional
+//! `DIR/manifest.csv` (`file,folder,identity`), identity-disjoint splits, and the cached input
+//! tensors made by glasses-core's preprocessing (the one path inference uses too).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use glasses_core::Preprocessing;
+use glasses_core::preprocess::{DEFAULT_MAX_PIXELS, decode};
+use tch::{Kind, Tensor};
+
+use crate::error::{Error, Result};
+use crate::rng::SplitMix64;
+
+/// The class folders read; anything else in the data folder is ignored.
+pub const CLASS_FOLDERS: [&str; 2] = ["0", "1"];
+
+/// One labelled image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    /// Image file.
+    pub path: PathBuf,
+    /// 0 = no eyeglasses, 1 = eyeglasses.
+    pub label: u8,
+    /// Person shown; images of one person never straddle a split. Without a manifest every
+    /// image is its own identity.
+    pub identity: String,
+}
+
+/// All labelled images of a data folder, sorted by label then path.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The data folder.
+    pub root: PathBuf,
+    /// Its images.
+    pub samples: Vec<Sample>,
+    /// Whether identities came from `manifest.csv`.
+    pub has_manifest: bool,
+}
+
+impl Dataset {
+    /// Lists `root/0` and `root/1`; fails naming the folder when one is missing or has no images.
+    pub fn scan(root: &Path) -> Result<Self> {
+        if !root.is_dir() {
+            return Err(Error::data(root, "not a folder (expected a folder with 0/ and 1/ inside)"));
+        }
+        let manifest_path = root.join("manifest.csv");
+        let manifest = if manifest_path.is_file() { Some(read_manifest(&manifest_path)?) } else { None };
+        let mut samples = Vec::new();
+        for (label, folder) in CLASS_FOLDERS.iter().enumerate() {
+            let dir = root.join(folder);
+            if !dir.is_dir() {
+                return Err(Error::data(&dir, format!("missing class folder `{folder}/`")));
+            }
+            let images = glasses_core::find_images(&dir)?;
+            if images.is_empty() {
+                return Err(Error::data(&dir, "class folder holds no images"));
+            }
+            for path in images {
+                let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                let identity = manifest
+                    .as_ref()
+                    .and_then(|m| m.get(&(folder.to_string(), file.clone())).cloned())
+                    .unwrap_or_else(|| format!("file:{folder}/{file}"));
+                samples.push(Sample { path, label: label as u8, identity });
+            }
+        }
+        Ok(Self { root: root.to_owned(), samples, has_manifest: manifest.is_some() })
+    }
+
+    /// Indices of all positives plus as many negatives drawn with `seed` (fewer when there are
+    /// fewer negatives), sorted.
+    pub fn balanced_indices(&self, seed: u64) -> Vec<usize> {
+        let (mut neg, pos): (Vec<usize>, Vec<usize>) =
+            (0..self.samples.len()).partition(|&i| self.samples[i].label == 0);
+        SplitMix64::new(seed).shuffle(&mut neg);
+        neg.truncate(pos.len());
+        let mut out: Vec<usize> = pos.into_iter().chain(neg).collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Number of images per label among `indices`.
+    pub fn counts(&self, indices: &[usize]) -> [usize; 2] {
+        let mut c = [0; 2];
+        for &i in indices {
+            c[self.samples[i].label as usize] += 1;
+        }
+        c
+    }
+}
+
+fn read_manifest(path: &Path) -> Result<HashMap<(String, String), String>> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::data(path, e.to_string()))?;
+    let headers = reader.headers().map_err(|e| Error::data(path, e.to_string()))?.clone();
+    let col = |name: &str| {
+        headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
+            Error::data(path, format!("manifest lacks the `{name}` column (expected file,folder,identity)"))
+        })
+    };
+    let (file_col, folder_col, id_col) = (col("file")?, col("folder")?, col("identity")?);
+    let mut map = HashMap::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| Error::data(path, format!("row {}: {e}", line + 2)))?;
+        let field = |c: usize| record.get(c).unwrap_or("").trim().to_owned();
+        map.insert((field(folder_col), field(file_col)), format!("id:{}", field(id_col)));
+    }
+    Ok(map)
+}
+
+/// Splits `indices` into `k` folds such that no identity is in two folds, with positives and
+/// negatives spread evenly (greedy on shuffled identity groups, largest first).
+pub fn identity_folds(dataset: &Dataset, indices: &[usize], k: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
+    if k < 2 {
+        return Err(Error::Config(format!("need at least 2 folds, got {k}")));
+    }
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &i in indices {
+        groups.entry(dataset.samples[i].identity.as_str()).or_default().push(i);
+    }
+    if groups.len() < k {
+        return Err(Error::data(
+            &dataset.root,
+            format!("{} identities cannot fill {k} identity-disjoint folds", groups.len()),
+        ));
+    }
+    let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
+    SplitMix64::new(seed).shuffle(&mut groups);
+    // Stable sort keeps the shuffled order among equal sizes.
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    let mut folds: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let mut counts = vec![[0usize; 2]; k];
+    for group in groups {
+        let c = dataset.counts(&group);
+        let key = if c[1] > 0 { 1 } else { 0 };
+        let target = (0..k).min_by_key(|&f| (counts[f][key], counts[f][0] + counts[f][1])).unwrap_or(0);
+        counts[target][0] += c[0];
+        counts[target][1] += c[1];
+        folds[target].extend(group);
+    }
+    for f in &mut folds {
+        f.sort_unstable();
+    }
+    Ok(folds)
+}
+
+/// Training and validation indices for fold `fold` of [`identity_folds`].
+pub fn fold_split(folds: &[Vec<usize>], fold: usize) -> (Vec<usize>, Vec<usize>) {
+    let mut train: Vec<usize> =
+        folds.iter().enumerate().filter(|(f, _)| *f != fold).flat_map(|(_, v)| v.clone()).collect();
+    train.sort_unstable();
+    (train, folds[fold].clone())
+}
+
+/// Identities of the images at `indices`.
+pub fn identities<'a>(dataset: &'a Dataset, indices: &[usize]) -> BTreeSet<&'a str> {
+    indices.iter().map(|&i| dataset.samples[i].identity.as_str()).collect()
+}
+
+/// The input tensor of one image file, exactly as glasses-core makes it for inference.
+pub fn load_tensor(path: &Path, prep: &Preprocessing) -> Result<Vec<f32>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let rgb = decode(&bytes, DEFAULT_MAX_PIXELS)
+        .map_err(|e| Error::data(path, format!("cannot decode image: {e}")))?;
+    Ok(prep.tensor_from_rgb(&rgb))
+}
+
+/// Preprocessed images and labels, kept in memory as one `[N, 3, H, W]` float tensor.
+#[derive(Debug)]
+pub struct TensorSet {
+    /// Images, normalised NCHW.
+    pub images: Tensor,
+    /// Labels, int64 `[N]`.
+    pub labels: Tensor,
+}
+
+impl TensorSet {
+    /// Decodes and preprocesses `indices` of `dataset` (fails naming the first bad file).
+    pub fn load(dataset: &Dataset, indices: &[usize], prep: &Preprocessing) -> Result<Self> {
+        let mut flat = Vec::with_capacity(indices.len() * prep.tensor_len());
+        let mut labels = Vec::with_capacity(indices.len());
+        for &i in indices {
+            let s = &dataset.samples[i];
+            flat.extend(load_tensor(&s.path, prep)?);
+            labels.push(s.label as i64);
+        }
+        Ok(Self::from_parts(flat, labels, prep))
+    }
+
+    /// A set from already preprocessed tensors (concatenated) and labels.
+    pub fn from_parts(flat: Vec<f32>, labels: Vec<i64>, prep: &Preprocessing) -> Self {
+        let n = labels.len() as i64;
+        let images = Tensor::from_slice(&flat).view([n, 3, prep.height as i64, prep.width as i64]);
+        Self { images, labels: Tensor::from_slice(&labels) }
+    }
+
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.size()[0] as usize
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The images at positions `rows` of this set.
+    pub fn select(&self, rows: &[usize]) -> Self {
+        let idx = Tensor::from_slice(&rows.iter().map(|&r| r as i64).collect::<Vec<_>>());
+        Self { images: self.images.index_select(0, &idx), labels: self.labels.index_select(0, &idx) }
+    }
+
+    /// Labels as a plain vector.
+    pub fn label_vec(&self) -> Result<Vec<u8>> {
+        let labels = Vec::<i64>::try_from(&self.labels.to_kind(Kind::Int64))?;
+        Ok(labels.into_iter().map(|l| l as u8).collect())
+    }
+}

@@ -1,0 +1,30 @@
+//! # glasses-trainer
+//!
+//! Trains the glasses classifier (SqueezeNet 1.1, optionally distilled from a ResNet-18) from
+//! scratch with [tch](https://github.com/LaurentMazare/tch-rs) / libtorch 2.13, and exports it
+//! through [`glasses_core::export`] so training and inference share one preprocessing path and one
+//! model contract.
+//!
+//! * [`data`]: the labelled folder (`0/`, `1/`, `manifest.csv`), identity-disjoint folds, and the
+//!   input tensors made by glasses-core's preprocessing.
+//! * [`model`]: the networks, with torchvision parameter names.
+//! * [`train`]: the loop, distillation, checkpoints ([`checkpoint`]), reports ([`report`]).
+//! * [`export`]: ONNX through glasses-core; [`cv`]: k-fold cross-validation (Table 1).
+#![deny(missing_docs)]
+
+pub mod augment;
+pub mod checkpoint;
+pub mod cv;
+pub mod data;
+pub mod device;
+mod error;
+pub mod export;
+pub mod metrics;
+pub mod model;
+pub mod optim;
+pub mod pipeline;
+pub mod report;
+pub mod rng;
+pub mod train;
+
+pub use error::{Error, Result};

@@ -1,0 +1,282 @@
+//! The training loop: AdamW, linear warm-up then cosine decay per step, optional Hinton-style
+//! distillation, evaluation and a checkpoint after every epoch.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tch::{Device, Kind, Tensor};
+
+use crate::augment::Augment;
+use crate::checkpoint::{self, CHECKPOINT_FILE, DataSpec, EpochStats, RunMeta, TrainConfig};
+use crate::data::TensorSet;
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+use crate::model::Network;
+use crate::optim::AdamW;
+use crate::rng::SplitMix64;
+
+/// What to do with an existing run folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunPolicy {
+    /// Continue an unfinished checkpoint (a finished one is returned as is).
+    pub resume: bool,
+    /// Start over even when a (finished) checkpoint exists.
+    pub force: bool,
+    /// No progress bar or epoch lines.
+    pub quiet: bool,
+    /// Stop (checkpointed, unfinished) after this many epochs in this call, e.g. to time-box.
+    pub stop_after: Option<usize>,
+}
+
+/// The teacher of a distilled run.
+#[derive(Debug)]
+pub struct Teacher<'a> {
+    /// The trained network (evaluated in inference mode).
+    pub network: &'a Network,
+    /// Its checkpoint, recorded in the student's metadata.
+    pub path: PathBuf,
+}
+
+/// A finished run: the network and its history.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The trained network (last epoch).
+    pub network: Network,
+    /// Metadata as written into the checkpoint.
+    pub meta: RunMeta,
+    /// P(eyeglasses) of each validation image, in set order.
+    pub val_probs: Vec<f32>,
+    /// Validation labels, in set order.
+    pub val_labels: Vec<u8>,
+}
+
+impl RunOutcome {
+    /// Validation metrics of the last epoch.
+    pub fn final_metrics(&self) -> Option<&Metrics> {
+        self.meta.history.last().map(|h| &h.val)
+    }
+}
+
+/// Learning rate at `step` of `total`: linear warm-up over `warmup` steps, then cosine to 1% of `peak`.
+pub fn learning_rate(peak: f64, step: usize, warmup: usize, total: usize) -> f64 {
+    if step < warmup {
+        return peak * (step + 1) as f64 / warmup as f64;
+    }
+    let span = (total - warmup).max(1) as f64;
+    let progress = ((step - warmup) as f64 / span).min(1.0);
+    let floor = 0.01 * peak;
+    floor + (peak - floor) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+}
+
+/// Hinton et al. (2015) distillation loss: `alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE`.
+pub fn distillation_loss(
+    student: &Tensor,
+    teacher: &Tensor,
+    labels: &Tensor,
+    alpha: f64,
+    temperature: f64,
+) -> Tensor {
+    let ce = student.cross_entropy_for_logits(labels);
+    let log_s = (student / temperature).log_softmax(-1, Kind::Float);
+    let log_t = (teacher / temperature).log_softmax(-1, Kind::Float);
+    let kl = (log_t.exp() * (&log_t - log_s))
+        .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
+        .mean(Kind::Float);
+    kl * (alpha * temperature * temperature) + ce * (1.0 - alpha)
+}
+
+/// P(eyeglasses) and mean cross-entropy of `set` in inference mode.
+pub fn evaluate(
+    net: &Network,
+    set: &TensorSet,
+    batch_size: usize,
+    device: Device,
+) -> Result<(Vec<f32>, f64)> {
+    let n = set.len();
+    let mut probs = Vec::with_capacity(n);
+    let mut loss_sum = 0.0;
+    tch::no_grad(|| -> Result<()> {
+        for start in (0..n).step_by(batch_size.max(1)) {
+            let len = batch_size.min(n - start) as i64;
+            let x = set.images.narrow(0, start as i64, len).to_device(device);
+            let y = set.labels.narrow(0, start as i64, len).to_device(device);
+            let logits = net.forward_t(&x, false);
+            loss_sum += logits.cross_entropy_for_logits(&y).double_value(&[]) * len as f64;
+            let p = logits.softmax(-1, Kind::Float).select(1, 1).to_device(Device::Cpu);
+            probs.extend(Vec::<f32>::try_from(&p)?);
+        }
+        Ok(())
+    })?;
+    Ok((probs, if n == 0 { 0.0 } else { loss_sum / n as f64 }))
+}
+
+/// Trains (or resumes, or returns a finished run) in `out_dir`, checkpointing every epoch.
+#[allow(clippy::too_many_arguments)]
+pub fn train(
+    config: &TrainConfig,
+    data: Option<DataSpec>,
+    train_set: &TensorSet,
+    val_set: &TensorSet,
+    teacher: Option<Teacher<'_>>,
+    out_dir: &Path,
+    device: Device,
+    policy: RunPolicy,
+) -> Result<RunOutcome> {
+    validate(config, train_set)?;
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let ckpt = out_dir.join(CHECKPOINT_FILE);
+    let mut meta = RunMeta {
+        config: config.clone(),
+        data,
+        teacher: teacher.as_ref().map(|t| t.path.clone()),
+        epoch: 0,
+        history: Vec::new(),
+    };
+    tch::manual_seed(config.seed as i64);
+    let mut net = Network::new(config.arch()?, device)?;
+    net.set_final_relu_grad_leak(config.final_relu_grad_leak);
+    let mut opt = AdamW::new(&net.vs, config.weight_decay);
+    if ckpt.exists() && !policy.force {
+        let old = checkpoint::read_meta(&ckpt)?;
+        if old.config != meta.config || old.data != meta.data || old.teacher != meta.teacher {
+            return Err(Error::run(
+                &ckpt,
+                "a run with other settings is stored here; pick another --out or pass --force to replace it",
+            ));
+        }
+        if !policy.resume {
+            let state = if old.finished() { "finished" } else { "unfinished" };
+            return Err(Error::run(
+                &ckpt,
+                format!(
+                    "a {state} run is stored here (epoch {}/{}); pass --resume to continue it or --force to replace it",
+                    old.epoch, old.config.epochs
+                ),
+            ));
+        }
+        let (loaded, old, tensors) = checkpoint::load(&ckpt, device)?;
+        net = loaded;
+        net.set_final_relu_grad_leak(config.final_relu_grad_leak);
+        opt = AdamW::new(&net.vs, config.weight_decay);
+        checkpoint::restore_optimizer(&ckpt, &mut opt, &tensors)?;
+        meta = old;
+    }
+
+    let n = train_set.len();
+    let steps_per_epoch = n.div_ceil(config.batch_size);
+    let total_steps = steps_per_epoch * config.epochs;
+    let warmup = (steps_per_epoch * config.warmup_epochs).min(total_steps / 2);
+    let prep_mean = glasses_core::preprocess::IMAGENET_MEAN;
+    let prep_std = glasses_core::preprocess::IMAGENET_STD;
+    let augment = Augment::default();
+    let bar = progress_bar(policy.quiet, total_steps, meta.epoch * steps_per_epoch, &config.architecture);
+
+    let stop_at = policy.stop_after.map_or(config.epochs, |k| (meta.epoch + k).min(config.epochs));
+    while meta.epoch < stop_at {
+        let epoch = meta.epoch;
+        let started = Instant::now();
+        // Seeding per epoch makes a resumed run draw the same numbers as an uninterrupted one.
+        tch::manual_seed((config.seed as i64).wrapping_mul(1_000_003).wrapping_add(epoch as i64));
+        let mut order: Vec<i64> = (0..n as i64).collect();
+        SplitMix64::new(config.seed ^ ((epoch as u64 + 1) << 32)).shuffle(&mut order);
+        let mut loss_sum = 0.0;
+        let mut lr = config.lr;
+        for (step, chunk) in order.chunks(config.batch_size).enumerate() {
+            let idx = Tensor::from_slice(chunk);
+            let mut x = train_set.images.index_select(0, &idx).to_device(device);
+            let y = train_set.labels.index_select(0, &idx).to_device(device);
+            if config.augment {
+                x = augment.apply(&x, prep_mean, prep_std);
+            }
+            let logits = net.forward_t(&x, true);
+            let loss = match &teacher {
+                Some(t) => {
+                    let t_logits = tch::no_grad(|| t.network.forward_t(&x, false));
+                    distillation_loss(&logits, &t_logits, &y, config.alpha, config.temperature)
+                }
+                None => logits.cross_entropy_for_logits(&y),
+            };
+            lr = learning_rate(config.lr, epoch * steps_per_epoch + step, warmup, total_steps);
+            opt.zero_grad();
+            loss.backward();
+            opt.step(lr);
+            let l = loss.double_value(&[]);
+            if !l.is_finite() {
+                return Err(Error::Config(format!(
+                    "training diverged (loss {l}) at epoch {}; lower --lr",
+                    epoch + 1
+                )));
+            }
+            loss_sum += l * chunk.len() as f64;
+            bar.inc(1);
+        }
+        let (probs, val_loss) = evaluate(&net, val_set, 64, device)?;
+        let labels = val_set.label_vec()?;
+        let val = Metrics::compute(&probs, &labels, 0.5);
+        let stats = EpochStats {
+            epoch: epoch + 1,
+            lr,
+            train_loss: loss_sum / n as f64,
+            val_loss,
+            val,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        let line = format!(
+            "{} epoch {}/{}: loss {:.4}, val loss {:.4}, val F1 {:.4}, AUC {:.4}, lr {:.2e}, {:.1}s",
+            config.architecture,
+            stats.epoch,
+            config.epochs,
+            stats.train_loss,
+            val_loss,
+            val.f1,
+            val.auc,
+            lr,
+            stats.seconds
+        );
+        bar.set_message(format!("loss {:.3} val F1 {:.3}", stats.train_loss, val.f1));
+        if !policy.quiet {
+            if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
+        }
+        meta.history.push(stats);
+        meta.epoch += 1;
+        checkpoint::save(&ckpt, &net, &opt, &meta)?;
+    }
+    bar.finish_and_clear();
+    let (val_probs, _) = evaluate(&net, val_set, 64, device)?;
+    Ok(RunOutcome { network: net, meta, val_probs, val_labels: val_set.label_vec()? })
+}
+
+fn validate(config: &TrainConfig, train_set: &TensorSet) -> Result<()> {
+    if config.epochs == 0 || config.batch_size == 0 {
+        return Err(Error::Config("--epochs and --batch-size must be positive".into()));
+    }
+    if !(config.lr > 0.0 && config.lr.is_finite()) {
+        return Err(Error::Config(format!("learning rate must be positive, got {}", config.lr)));
+    }
+    if !(0.0..=1.0).contains(&config.alpha) || config.temperature <= 0.0 {
+        return Err(Error::Config(format!(
+            "need 0 <= alpha <= 1 and temperature > 0, got alpha {} temperature {}",
+            config.alpha, config.temperature
+        )));
+    }
+    if train_set.is_empty() {
+        return Err(Error::Config("the training set is empty".into()));
+    }
+    Ok(())
+}
+
+fn progress_bar(quiet: bool, total: usize, done: usize, name: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, eta {eta} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_prefix(name.to_owned());
+    bar.set_position(done as u64);
+    bar
+}

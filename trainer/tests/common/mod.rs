@@ -1,0 +1,53 @@
+//! Tiny generated datasets for the trainer's tests.
+
+use std::path::Path;
+
+use glasses_core::image::{Rgb, RgbImage};
+
+/// A face-like image: skin-coloured background with noise; `glasses` draws two dark rings and a
+/// bridge across the upper third, which a small network learns to see in a few steps.
+pub fn face(width: u32, height: u32, glasses: bool, seed: u64) -> RgbImage {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 40) as i32 - 20
+    };
+    let mut img = RgbImage::new(width, height);
+    for (x, y, px) in img.enumerate_pixels_mut() {
+        let base = [200, 160, 130];
+        let mut v = base.map(|c| (c + noise()).clamp(0, 255) as u8);
+        if glasses {
+            let ey = height as f32 * 0.38;
+            for ex in [width as f32 * 0.3, width as f32 * 0.7] {
+                let d = ((x as f32 - ex).powi(2) + (y as f32 - ey).powi(2)).sqrt();
+                let r = width as f32 * 0.14;
+                if (d - r).abs() < 1.6 {
+                    v = [20, 20, 20];
+                }
+            }
+            if (y as f32 - ey).abs() < 1.0
+                && (x as f32) > width as f32 * 0.44
+                && (x as f32) < width as f32 * 0.56
+            {
+                v = [20, 20, 20];
+            }
+        }
+        *px = Rgb(v);
+    }
+    img
+}
+
+/// Writes `per_class` PNGs into `dir/0` and `dir/1`.
+pub fn write_dataset(dir: &Path, per_class: usize, width: u32, height: u32) {
+    for label in 0..2u64 {
+        let sub = dir.join(label.to_string());
+        std::fs::create_dir_all(&sub).expect("create class folder");
+        for i in 0..per_class as u64 {
+            face(width, height, label == 1, label * 1000 + i)
+                .save(sub.join(format!("img{i:03}.png")))
+                .expect("write png");
+        }
+    }
+}

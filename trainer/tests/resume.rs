@@ -1,0 +1,90 @@
+//! Checkpoint + resume. In its own test binary because libtorch's random generator is global to
+//! the process: tests running in parallel threads would draw from it in between and make two runs
+//! differ for reasons that have nothing to do with resuming.
+
+mod common;
+
+use std::path::Path;
+
+use glasses_core::export::Architecture;
+use glasses_trainer::checkpoint::{self, TrainConfig};
+use glasses_trainer::model::Network;
+use glasses_trainer::pipeline::{DataOptions, Prepared};
+use glasses_trainer::train::{RunPolicy, train};
+use tch::Device;
+
+fn config(arch: Architecture, epochs: usize) -> TrainConfig {
+    TrainConfig {
+        architecture: arch.name().to_owned(),
+        epochs,
+        batch_size: 8,
+        input_width: 36,
+        input_height: 40,
+        lr: 2e-3,
+        weight_decay: 0.01,
+        warmup_epochs: 0,
+        seed: 7,
+        alpha: 0.0,
+        temperature: 4.0,
+        augment: true,
+        final_relu_grad_leak: 0.1,
+    }
+}
+
+fn quiet() -> RunPolicy {
+    RunPolicy { quiet: true, ..Default::default() }
+}
+
+fn tiny_data(dir: &Path, per_class: usize) -> Prepared {
+    common::write_dataset(dir, per_class, 44, 50);
+    let options = DataOptions {
+        images_path: dir.to_owned(),
+        split_seed: 3,
+        folds: 4,
+        input_width: 36,
+        input_height: 40,
+    };
+    Prepared::load(&options).expect("tiny dataset loads")
+}
+
+fn max_abs_diff(a: &Network, b: &Network) -> f64 {
+    let (va, vb) = (a.vs.variables(), b.vs.variables());
+    va.iter().map(|(name, t)| (t - &vb[name]).abs().max().double_value(&[])).fold(0.0, f64::max)
+}
+
+#[test]
+fn resume_gives_the_same_state_as_an_uninterrupted_run() {
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = tiny_data(dir.path(), 6);
+    let (train_set, val_set) = data.split(0).expect("split");
+    let cfg = config(Architecture::SqueezeNet1_1, 2);
+    let straight = train(&cfg, None, &train_set, &val_set, None, &dir.path().join("a"), Device::Cpu, quiet())
+        .expect("a");
+
+    let b = dir.path().join("b");
+    let first = RunPolicy { stop_after: Some(1), ..quiet() };
+    let half = train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, first).expect("b, first epoch");
+    assert_eq!(half.meta.epoch, 1);
+    assert!(!half.meta.finished());
+    // Without --resume or --force an unfinished run is not touched.
+    let err =
+        train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, quiet()).expect_err("needs --resume");
+    assert!(err.to_string().contains("--resume"), "{err}");
+    let resumed = RunPolicy { resume: true, ..quiet() };
+    let rest = train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, resumed).expect("b, resumed");
+    assert_eq!(rest.meta.epoch, 2);
+    assert!(max_abs_diff(&straight.network, &rest.network) < 1e-6, "weights differ after resume");
+    assert_eq!(straight.meta.history.len(), rest.meta.history.len());
+    assert!((straight.meta.history[1].train_loss - rest.meta.history[1].train_loss).abs() < 1e-6);
+
+    // A finished run is never overwritten without --force.
+    let err = train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, quiet()).expect_err("finished");
+    assert!(err.to_string().contains("--force"), "{err}");
+    let forced = RunPolicy { force: true, stop_after: Some(1), ..quiet() };
+    let again = train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, forced).expect("forced");
+    assert_eq!(again.meta.epoch, 1);
+    let (loaded, meta, _) = checkpoint::load(&b.join("checkpoint.ot"), Device::Cpu).expect("load");
+    assert_eq!(meta.epoch, 1);
+    assert!(max_abs_diff(&loaded, &again.network) == 0.0);
+}
