@@ -118,7 +118,12 @@ impl Classifier {
     pub fn from_bytes(bytes: &[u8], options: ClassifierOptions) -> Result<Self> {
         options.validate()?;
         let ParsedModel { proto, metadata, parameter_count } = model_file::parse(bytes)?;
-        let plan = build_plan(&proto, &metadata)?;
+        // Backstop: tract's ONNX reader indexes some maps unchecked and can panic on hostile
+        // graphs; a model file must never take the process (or an FFI caller) down.
+        let plan = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build_plan(&proto, &metadata)))
+            .map_err(|_| Error::InvalidModel {
+                reason: "the ONNX reader failed on this graph (internal panic in tract)".into(),
+            })??;
         Ok(Self {
             preprocessing: metadata.preprocessing(),
             info: Arc::new(ModelInfo { size_bytes: bytes.len(), parameter_count, metadata }),

@@ -83,6 +83,14 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<ParsedModel> {
             output.name
         )));
     }
+    let produced = |name: &str| {
+        graph.node.iter().any(|n| n.output.iter().any(|o| o == name))
+            || graph.input.iter().any(|i| i.name == name)
+            || graph.initializer.iter().any(|t| t.name == name)
+    };
+    if !produced(OUTPUT_NAME) {
+        return Err(Error::contract(format!("no node of the graph produces the output `{OUTPUT_NAME}`")));
+    }
     if let Ok((_, dims)) = tensor_type(output)
         && !dims.is_empty()
         && (dims.len() != 2 || dims[1].is_some_and(|d| d != NUM_CLASSES as i64))
