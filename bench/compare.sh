@@ -16,9 +16,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import onnxruntime, n
   "${PYTHON:-python3}" -m venv "$venv"
   "$venv/bin/pip" install -q onnxruntime numpy
 fi
-echo "building the latency tool (release, LTO: slow the first time)..." >&2
-cargo build -q --release -p glasses-core --example latency
-tool="$root/target/release/examples/latency"
+echo "building the latency tool (profile dist: fat LTO, as shipped; slow the first time)..." >&2
+cargo build -q --profile dist -p glasses-core --example latency
+tool="$root/target/dist/examples/latency"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 models=("$@")
@@ -26,7 +26,7 @@ if [ ${#models[@]} -eq 0 ]; then
   models=(core/models/glasses.onnx)
   [ -f core/models/glasses-int8.onnx ] && models+=(core/models/glasses-int8.onnx)
   size=$("$tool" core/models/glasses.onnx 1 | sed -E 's/.*"width": ([0-9]+).*/\1/')
-  cargo run -q --release -p glasses-core --example export_random -- "$work/resnet18-random.onnx" resnet18 "$size" >/dev/null
+  cargo run -q --profile dist -p glasses-core --example export_random -- "$work/resnet18-random.onnx" resnet18 "$size" >/dev/null
   models+=("$work/resnet18-random.onnx")
 fi
 for m in "${models[@]}"; do

@@ -315,8 +315,8 @@ fn animated_gif_uses_the_first_frame() {
     let first = four_colour_picture(48, 40);
     let second = RgbImage::from_fn(48, 40, |x, _| if x < 24 { Rgb([0, 0, 0]) } else { Rgb([255, 255, 0]) });
     let animated = gif_frames(&[first.clone(), second.clone()]);
-    let still_first = gif_frames(&[first.clone()]);
-    let still_second = gif_frames(&[second.clone()]);
+    let still_first = gif_frames(std::slice::from_ref(&first));
+    let still_second = gif_frames(std::slice::from_ref(&second));
 
     let decoded = preprocess::decode(&animated, DEFAULT_MAX_PIXELS).expect("animated gif decodes");
     assert!(decoded == first, "the animated GIF did not decode to its first frame");
