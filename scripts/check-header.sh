@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--bless" ]]; then
     export GLASSES_BLESS_HEADER=1
 fi
-cargo test -p glasses-ffi --test header --quiet
+# `--workspace`, not `-p glasses-ffi`: features then resolve as in `cargo test --workspace`,
+# so this reuses that build instead of compiling tract and its dependencies a second time.
+cargo test --workspace --test header --quiet
 
 # The header must stand alone in both languages, with and without the test-only declarations.
 for lang in c c++; do

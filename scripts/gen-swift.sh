@@ -15,14 +15,19 @@ out="${1:-ios/Sources/GlassesFFIBindings}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 
 # Library mode reads the uniffi metadata from the library's symbols, so the library must not be
-# stripped: a debug host build is the fastest one that has them.
-cargo build -p glasses-ffi --lib
-lib="$target_dir/debug/libglasses_ffi.so"
-[[ "$(uname)" == Darwin ]] && lib="$target_dir/debug/libglasses_ffi.dylib"
+# stripped: a debug host build is the fastest one that has them. `--workspace` plus one of the
+# crate's test targets, not `-p glasses-ffi --lib`: dependency features then resolve as in
+# `cargo test --workspace`, so this reuses that build instead of compiling tract a second time.
+# Such a build leaves the cdylib in deps/ (only a root `--lib` target is copied up a level).
+cargo build --workspace --test jni_fixtures --bin uniffi-bindgen
+lib="$target_dir/debug/deps/libglasses_ffi.so"
+[[ "$(uname)" == Darwin ]] && lib="$target_dir/debug/deps/libglasses_ffi.dylib"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-cargo run -q -p uniffi-bindgen -- generate --library "$lib" --language swift --out-dir "$tmp"
+# Built above in the same invocation: a separate `cargo run -p uniffi-bindgen` would resolve its
+# own feature set and recompile the proc-macro stack.
+"$target_dir/debug/uniffi-bindgen" generate --library "$lib" --language swift --out-dir "$tmp"
 
 mkdir -p "$out/include"
 cp "$tmp"/*.swift "$out/"

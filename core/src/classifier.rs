@@ -10,6 +10,7 @@ use crate::contract::ModelMetadata;
 use crate::error::{Error, Result};
 use crate::model_file::{self, ParsedModel};
 use crate::pixels::PixelBuffer;
+use crate::plane_pool;
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
 
 /// The result for one image.
@@ -249,7 +250,8 @@ fn build_plan(proto: &tract_onnx::pb::ModelProto, metadata: &ModelMetadata) -> R
             out_fact.datum_type, out_fact.shape
         )));
     }
-    let optimized = typed.into_optimized().map_err(|e| invalid("cannot optimise", e))?;
+    let mut optimized = typed.into_optimized().map_err(|e| invalid("cannot optimise", e))?;
+    plane_pool::use_plane_max_pools(&mut optimized).map_err(|e| invalid("cannot plan max pools", e))?;
     optimized.into_runnable().map_err(|e| invalid("cannot plan", e))
 }
 

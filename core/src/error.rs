@@ -95,10 +95,62 @@ pub enum Error {
     NoBundledModel,
 }
 
+/// The kind of an [`Error`], without its details: a flat, `Copy` value for code that only needs
+/// to decide what to do, such as the FFI layers that turn an error into a status code, an
+/// exception code or a Swift error case.
+///
+/// There is one kind per [`Error`] variant, and a kind's meaning never changes, so bindings can
+/// map kinds to their own stable codes. Like [`Error`] it is non-exhaustive: new kinds may be
+/// added, so keep a fallback arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// See [`Error::InvalidImage`].
+    InvalidImage,
+    /// See [`Error::ImageTooLarge`].
+    ImageTooLarge,
+    /// See [`Error::InvalidPixelBuffer`].
+    InvalidPixelBuffer,
+    /// See [`Error::InvalidModel`].
+    InvalidModel,
+    /// See [`Error::ContractViolation`].
+    ContractViolation,
+    /// See [`Error::TensorShape`].
+    TensorShape,
+    /// See [`Error::InvalidOptions`].
+    InvalidOptions,
+    /// See [`Error::Io`].
+    Io,
+    /// See [`Error::Inference`].
+    Inference,
+    /// See [`Error::Export`].
+    Export,
+    /// See [`Error::NoBundledModel`].
+    NoBundledModel,
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The kind of this error. Bindings match on this instead of on [`Error`] itself, so a new
+    /// variant is classified once, here, and every surface follows.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidImage { .. } => ErrorKind::InvalidImage,
+            Self::ImageTooLarge { .. } => ErrorKind::ImageTooLarge,
+            Self::InvalidPixelBuffer { .. } => ErrorKind::InvalidPixelBuffer,
+            Self::InvalidModel { .. } => ErrorKind::InvalidModel,
+            Self::ContractViolation { .. } => ErrorKind::ContractViolation,
+            Self::TensorShape { .. } => ErrorKind::TensorShape,
+            Self::InvalidOptions { .. } => ErrorKind::InvalidOptions,
+            Self::Io { .. } => ErrorKind::Io,
+            Self::Inference { .. } => ErrorKind::Inference,
+            Self::Export { .. } => ErrorKind::Export,
+            Self::NoBundledModel => ErrorKind::NoBundledModel,
+        }
+    }
+
     pub(crate) fn invalid_image(reason: impl Into<String>) -> Self {
         Self::InvalidImage { reason: reason.into() }
     }
@@ -110,5 +162,39 @@ impl Error {
     }
     pub(crate) fn export(reason: impl Into<String>) -> Self {
         Self::Export { reason: reason.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_kind() {
+        let s = || "x".to_owned();
+        // One line per variant; the exhaustive `match` in `kind()` makes a new variant fail to
+        // compile until it is classified, and this list is where its intended kind is pinned.
+        let cases = [
+            (Error::InvalidImage { reason: s() }, ErrorKind::InvalidImage),
+            (
+                Error::ImageTooLarge { width: 1, height: 1, pixels: 1, max_pixels: 0 },
+                ErrorKind::ImageTooLarge,
+            ),
+            (Error::InvalidPixelBuffer { reason: s() }, ErrorKind::InvalidPixelBuffer),
+            (Error::InvalidModel { reason: s() }, ErrorKind::InvalidModel),
+            (Error::ContractViolation { rule: s() }, ErrorKind::ContractViolation),
+            (Error::TensorShape { expected: 2, actual: 1 }, ErrorKind::TensorShape),
+            (Error::InvalidOptions { reason: s() }, ErrorKind::InvalidOptions),
+            (Error::Io { path: "p".into(), source: std::io::ErrorKind::NotFound.into() }, ErrorKind::Io),
+            (Error::Inference { reason: s() }, ErrorKind::Inference),
+            (Error::Export { reason: s() }, ErrorKind::Export),
+            (Error::NoBundledModel, ErrorKind::NoBundledModel),
+        ];
+        for (error, kind) in &cases {
+            assert_eq!(error.kind(), *kind, "{error}");
+        }
+        // Distinct variants never share a kind, so no surface loses a distinction core makes.
+        let kinds: std::collections::HashSet<_> = cases.iter().map(|(_, k)| *k).collect();
+        assert_eq!(kinds.len(), cases.len());
     }
 }

@@ -24,13 +24,14 @@ mod error;
 pub mod export;
 mod model_file;
 mod pixels;
+mod plane_pool;
 pub mod preprocess;
 
 pub use classifier::{
     Classifier, ClassifierOptions, ModelInfo, Prediction, find_images, is_image_path, softmax_eyeglasses,
 };
 pub use contract::ModelMetadata;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use image;
 pub use pixels::{PixelBuffer, PixelFormat};
 pub use preprocess::Preprocessing;

@@ -132,21 +132,23 @@ enum FfiError {
 
 impl FfiError {
     fn status(&self) -> GlassesStatus {
-        use glasses_core::Error as E;
+        use glasses_core::ErrorKind as K;
         match self {
             Self::Null(_) => GlassesStatus::NullArgument,
-            Self::InvalidArgument(_) | Self::Core(E::InvalidOptions { .. }) => GlassesStatus::InvalidArgument,
-            Self::Core(e) => match e {
-                E::InvalidImage { .. } => GlassesStatus::InvalidImage,
-                E::ImageTooLarge { .. } => GlassesStatus::ImageTooLarge,
-                E::InvalidPixelBuffer { .. } => GlassesStatus::InvalidPixelBuffer,
-                E::InvalidModel { .. } => GlassesStatus::InvalidModel,
-                E::ContractViolation { .. } => GlassesStatus::ContractViolation,
-                E::Io { .. } => GlassesStatus::Io,
-                E::Inference { .. } => GlassesStatus::Inference,
-                E::NoBundledModel => GlassesStatus::NoBundledModel,
-                // TensorShape and Export cannot come from these entry points; new kinds added to
-                // core's non-exhaustive enum land here until they get their own code.
+            Self::InvalidArgument(_) => GlassesStatus::InvalidArgument,
+            Self::Core(e) => match e.kind() {
+                K::InvalidOptions => GlassesStatus::InvalidArgument,
+                K::InvalidImage => GlassesStatus::InvalidImage,
+                K::ImageTooLarge => GlassesStatus::ImageTooLarge,
+                K::InvalidPixelBuffer => GlassesStatus::InvalidPixelBuffer,
+                K::InvalidModel => GlassesStatus::InvalidModel,
+                K::ContractViolation => GlassesStatus::ContractViolation,
+                K::Io => GlassesStatus::Io,
+                K::Inference => GlassesStatus::Inference,
+                K::NoBundledModel => GlassesStatus::NoBundledModel,
+                // TensorShape and Export cannot come from these entry points.
+                K::TensorShape | K::Export => GlassesStatus::Internal,
+                // New kinds added to core's non-exhaustive enum land here until they get a code.
                 _ => GlassesStatus::Internal,
             },
         }

@@ -68,16 +68,20 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// The code of a core error.
     pub fn of(error: &glasses_core::Error) -> Self {
-        use glasses_core::Error as E;
-        match error {
-            E::InvalidImage { .. } => Self::InvalidImage,
-            E::ImageTooLarge { .. } => Self::ImageTooLarge,
-            E::InvalidPixelBuffer { .. } => Self::InvalidPixelBuffer,
-            E::InvalidModel { .. } => Self::InvalidModel,
-            E::ContractViolation { .. } => Self::ContractViolation,
-            E::InvalidOptions { .. } => Self::InvalidOptions,
-            E::Inference { .. } | E::TensorShape { .. } => Self::Inference,
-            E::NoBundledModel => Self::NoBundledModel,
+        use glasses_core::ErrorKind as K;
+        match error.kind() {
+            K::InvalidImage => Self::InvalidImage,
+            K::ImageTooLarge => Self::ImageTooLarge,
+            K::InvalidPixelBuffer => Self::InvalidPixelBuffer,
+            K::InvalidModel => Self::InvalidModel,
+            K::ContractViolation => Self::ContractViolation,
+            K::InvalidOptions => Self::InvalidOptions,
+            K::Inference | K::TensorShape => Self::Inference,
+            K::NoBundledModel => Self::NoBundledModel,
+            // The Kotlin `ErrorKind` has no I/O or export code: the JNI surface reads no files and
+            // exports nothing.
+            K::Io | K::Export => Self::Internal,
+            // New kinds added to core's non-exhaustive enum land here until they get a code.
             _ => Self::Internal,
         }
     }

@@ -45,19 +45,21 @@ pub enum GlassesError {
 
 impl From<glasses_core::Error> for GlassesError {
     fn from(e: glasses_core::Error) -> Self {
-        use glasses_core::Error as E;
+        use glasses_core::ErrorKind as K;
         let message = e.to_string();
-        match e {
-            E::InvalidOptions { .. } => Self::InvalidArgument(message),
-            E::InvalidImage { .. } => Self::InvalidImage(message),
-            E::ImageTooLarge { .. } => Self::ImageTooLarge(message),
-            E::InvalidPixelBuffer { .. } => Self::InvalidPixelBuffer(message),
-            E::InvalidModel { .. } => Self::InvalidModel(message),
-            E::ContractViolation { .. } => Self::ContractViolation(message),
-            E::Io { .. } => Self::Io(message),
-            E::Inference { .. } => Self::Inference(message),
-            E::NoBundledModel => Self::NoBundledModel(message),
-            // TensorShape/Export cannot come from these calls; future core kinds land here.
+        match e.kind() {
+            K::InvalidOptions => Self::InvalidArgument(message),
+            K::InvalidImage => Self::InvalidImage(message),
+            K::ImageTooLarge => Self::ImageTooLarge(message),
+            K::InvalidPixelBuffer => Self::InvalidPixelBuffer(message),
+            K::InvalidModel => Self::InvalidModel(message),
+            K::ContractViolation => Self::ContractViolation(message),
+            K::Io => Self::Io(message),
+            K::Inference => Self::Inference(message),
+            K::NoBundledModel => Self::NoBundledModel(message),
+            // TensorShape/Export cannot come from these calls.
+            K::TensorShape | K::Export => Self::Internal(message),
+            // New kinds added to core's non-exhaustive enum land here until they get a case.
             _ => Self::Internal(message),
         }
     }

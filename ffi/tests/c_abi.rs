@@ -76,6 +76,12 @@ fn golden_lines(out: &mut String) {
     }
 }
 
+/// Threads sharing one handle, and the distinct generated images each of them classifies.
+const STRESS_THREADS: u32 = 8;
+const STRESS_IMAGES: u32 = 64;
+/// Create/classify/free cycles of the soak (about 6 s in a debug build).
+const SOAK_CYCLES: u32 = 200;
+
 /// Writes the model, images and manifest; returns the manifest path.
 fn write_inputs(dir: &Path) -> PathBuf {
     let model = export_onnx(
@@ -152,6 +158,11 @@ fn write_inputs(dir: &Path) -> PathBuf {
         }
     }
     writeln!(m, "threads 4\niterations 6").expect("write to String");
+    // Concurrency at scale and the create/classify/free soak, short for CI (see the C program;
+    // scripts/soak.sh runs them long against a release library).
+    writeln!(m, "stress_threads {STRESS_THREADS}\nstress_images {STRESS_IMAGES}\nstress_rounds 1")
+        .expect("write to String");
+    writeln!(m, "soak_cycles {SOAK_CYCLES}\nsoak_max_growth_kib 8192").expect("write to String");
     golden_lines(&mut m);
     let manifest = dir.join("manifest.txt");
     std::fs::write(&manifest, m).expect("write manifest");
@@ -210,4 +221,32 @@ fn c_program_passes() {
     let passed: u32 = summary.split(' ').next().and_then(|n| n.parse().ok()).expect("count of passed checks");
     // Guards against the program silently skipping most of its checks.
     assert!(passed >= 100, "only {passed} checks ran");
+    // ... and its checks at scale: every concurrent result was compared, and the soak ran.
+    let stress = format!(
+        "stress: threads={STRESS_THREADS} images={STRESS_IMAGES} rounds=1 classifications={} mismatches=0 errors=0 ",
+        STRESS_THREADS * STRESS_IMAGES
+    );
+    assert!(stdout.lines().any(|l| l.starts_with(&stress)), "no line starting `{stress}`:\n{stdout}");
+    let soak = format!("soak: cycles={SOAK_CYCLES} ");
+    assert!(stdout.lines().any(|l| l.starts_with(&soak)), "no line starting `{soak}`:\n{stdout}");
+
+    // Negative control: the same soak leaking every handle (about 3.6 MiB each) must fail the
+    // RSS bound, or the bound proves nothing.
+    if cfg!(target_os = "linux") {
+        let out = Command::new(&exe)
+            .args([
+                manifest.as_os_str(),
+                "suite=soak".as_ref(),
+                "soak_cycles=20".as_ref(),
+                "soak_skip_free=1".as_ref(),
+            ])
+            .output()
+            .expect("run the C test (leaking soak)");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("soak: RSS grew"),
+            "leaking every handle went unnoticed by the RSS check:\n{}\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }

@@ -2,7 +2,12 @@
  * End-to-end test of the C ABI in ffi/include/glasses.h, written the way a C or Objective-C app
  * would use it.
  *
- * Usage: glasses_test MANIFEST
+ * Usage: glasses_test MANIFEST [KEY=VALUE ...]
+ *
+ * KEY=VALUE arguments override manifest lines (same keys), e.g. a soak run:
+ *   glasses_test manifest.txt suite=scale stress_images=4000 soak_cycles=10000
+ * suite=all (default) runs every check; suite=stress, suite=soak and suite=scale (both) run only
+ * the concurrency-at-scale and the create/classify/free RSS checks.
  *
  * The manifest is written by ffi/tests/c_abi.rs: it names a random-weight model, a test image
  * (PNG plus the same pixels as raw RGB and gray files) and the probabilities glasses-core itself
@@ -14,11 +19,16 @@
  * Define GLASSES_TEST_PANIC (for a debug library, or one built with `--features test-panic`) to
  * include the forced-panic check.
  */
+/* clock_gettime, sysconf: POSIX, not in strict C11. */
+#define _POSIX_C_SOURCE 200809L
+
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "glasses.h"
 
@@ -69,11 +79,60 @@ typedef struct {
     int bundled_status;
     double bundled_expect;
     int threads, iterations;
+    /* Concurrency at scale: stress_threads threads share one handle, each classifies all
+       stress_images generated images stress_rounds times, compared bit for bit with one thread. */
+    int stress_threads, stress_images, stress_rounds;
+    /* soak_cycles create/classify/free cycles; RSS may grow at most soak_max_growth_kib after the
+       first tenth (negative: not checked, e.g. under valgrind). soak_skip_free leaks every
+       handle on purpose: the negative control that shows the RSS check can fail. */
+    int soak_cycles, soak_skip_free;
+    long soak_max_growth_kib;
+    char suite[16];
     char golden_model[4096];
     char golden_absent[4096];
     GoldenCase golden[MAX_GOLDEN];
     int golden_count;
 } Manifest;
+
+/* One "KEY VALUE" manifest line. */
+static void manifest_line(Manifest *m, const char *line) {
+    char key[64];
+    char value[4096];
+    if (sscanf(line, "%63s %4095[^\n]", key, value) != 2) return;
+#define STR(k) else if (strcmp(key, #k) == 0) snprintf(m->k, sizeof m->k, "%s", value)
+    if (0) {
+    }
+    STR(model);
+    STR(bad_contract_model);
+    STR(image_png);
+    STR(rgb_raw);
+    STR(gray_raw);
+    STR(version);
+    STR(golden_model);
+    STR(golden_absent);
+#undef STR
+    else if (strcmp(key, "suite") == 0) snprintf(m->suite, sizeof m->suite, "%.15s", value);
+    else if (strcmp(key, "width") == 0) m->width = (unsigned)strtoul(value, NULL, 10);
+    else if (strcmp(key, "height") == 0) m->height = (unsigned)strtoul(value, NULL, 10);
+    else if (strcmp(key, "expect_color") == 0) m->expect_color = strtod(value, NULL);
+    else if (strcmp(key, "expect_gray") == 0) m->expect_gray = strtod(value, NULL);
+    else if (strcmp(key, "bundled_status") == 0) m->bundled_status = atoi(value);
+    else if (strcmp(key, "bundled_expect") == 0) m->bundled_expect = strtod(value, NULL);
+    else if (strcmp(key, "threads") == 0) m->threads = atoi(value);
+    else if (strcmp(key, "iterations") == 0) m->iterations = atoi(value);
+    else if (strcmp(key, "stress_threads") == 0) m->stress_threads = atoi(value);
+    else if (strcmp(key, "stress_images") == 0) m->stress_images = atoi(value);
+    else if (strcmp(key, "stress_rounds") == 0) m->stress_rounds = atoi(value);
+    else if (strcmp(key, "soak_cycles") == 0) m->soak_cycles = atoi(value);
+    else if (strcmp(key, "soak_skip_free") == 0) m->soak_skip_free = atoi(value);
+    else if (strcmp(key, "soak_max_growth_kib") == 0) m->soak_max_growth_kib = strtol(value, NULL, 10);
+    else if (strcmp(key, "golden") == 0 && m->golden_count < MAX_GOLDEN) {
+        /* golden TOLERANCE HAS_GLASSES PROBABILITY PATH */
+        GoldenCase *g = &m->golden[m->golden_count];
+        if (sscanf(value, "%lf %d %lf %4095[^\n]", &g->tolerance, &g->has_glasses, &g->probability, g->path) == 4)
+            m->golden_count++;
+    }
+}
 
 static int read_manifest(const char *path, Manifest *m) {
     FILE *f = fopen(path, "r");
@@ -85,38 +144,14 @@ static int read_manifest(const char *path, Manifest *m) {
     m->bundled_expect = -1.0;
     m->threads = 4;
     m->iterations = 8;
+    m->stress_threads = 8;
+    m->stress_rounds = 1;
+    m->soak_max_growth_kib = 8192;
+    snprintf(m->suite, sizeof m->suite, "all");
     char line[8192];
     while (fgets(line, sizeof line, f)) {
-        char key[64];
-        char value[4096];
         line[strcspn(line, "\n")] = '\0';
-        if (sscanf(line, "%63s %4095[^\n]", key, value) != 2) continue;
-#define STR(k) else if (strcmp(key, #k) == 0) snprintf(m->k, sizeof m->k, "%s", value)
-        if (0) {
-        }
-        STR(model);
-        STR(bad_contract_model);
-        STR(image_png);
-        STR(rgb_raw);
-        STR(gray_raw);
-        STR(version);
-        STR(golden_model);
-        STR(golden_absent);
-#undef STR
-        else if (strcmp(key, "width") == 0) m->width = (unsigned)strtoul(value, NULL, 10);
-        else if (strcmp(key, "height") == 0) m->height = (unsigned)strtoul(value, NULL, 10);
-        else if (strcmp(key, "expect_color") == 0) m->expect_color = strtod(value, NULL);
-        else if (strcmp(key, "expect_gray") == 0) m->expect_gray = strtod(value, NULL);
-        else if (strcmp(key, "bundled_status") == 0) m->bundled_status = atoi(value);
-        else if (strcmp(key, "bundled_expect") == 0) m->bundled_expect = strtod(value, NULL);
-        else if (strcmp(key, "threads") == 0) m->threads = atoi(value);
-        else if (strcmp(key, "iterations") == 0) m->iterations = atoi(value);
-        else if (strcmp(key, "golden") == 0 && m->golden_count < MAX_GOLDEN) {
-            /* golden TOLERANCE HAS_GLASSES PROBABILITY PATH */
-            GoldenCase *g = &m->golden[m->golden_count];
-            if (sscanf(value, "%lf %d %lf %4095[^\n]", &g->tolerance, &g->has_glasses, &g->probability, g->path) == 4)
-                m->golden_count++;
-        }
+        manifest_line(m, line);
     }
     fclose(f);
     return 0;
@@ -519,6 +554,328 @@ static void test_threads(const Manifest *m, const GlassesClassifier *c, const un
     }
 }
 
+/* ---------------------------------------------------------------- concurrency at scale */
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* A 32-bit integer hash (lowbias32), so the generated images are the same on every platform. */
+static uint32_t hash32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+
+enum { GEN_MAX_SIDE = 64, GEN_MAX_STRIDE = GEN_MAX_SIDE * 4 + 8, GEN_MAX_BYTES = GEN_MAX_STRIDE * GEN_MAX_SIDE };
+enum { GEN_KIND_ARGB_INTS = 5, GEN_KINDS = 6 };
+
+/* The shape of generated image `index`. kind 0..4 is a GlassesPixelFormat passed to
+   glasses_classify_pixels; GEN_KIND_ARGB_INTS goes through glasses_classify_argb. */
+typedef struct {
+    uint32_t width, height;
+    size_t stride; /* bytes, a multiple of 4 */
+    int kind;
+} GenShape;
+
+/* Writes image `index` into `scratch` (GEN_MAX_BYTES, uint32_t-aligned): 8..64 pixels a side,
+   every format, padded rows (padding 0xEE), a per-image gradient plus noise, so distinct indices
+   give distinct pixels and (almost always) distinct probabilities. */
+static GenShape gen_image(uint32_t index, uint32_t *scratch) {
+    static const size_t bpp[GEN_KINDS] = {4, 4, 4, 3, 1, 4};
+    const uint32_t h = hash32(index * 2654435761u + 0x9e3779b9u);
+    GenShape s;
+    s.kind = (int)(index % GEN_KINDS);
+    s.width = 8 + h % (GEN_MAX_SIDE - 7);
+    s.height = 8 + (h >> 8) % (GEN_MAX_SIDE - 7);
+    s.stride = s.width * bpp[s.kind] + 4 * ((h >> 16) % 3);
+    const uint32_t ax = 1 + (h >> 18) % 7, ay = 1 + (h >> 21) % 5, base = h >> 24;
+    unsigned char *bytes = (unsigned char *)scratch;
+    memset(bytes, 0xEE, s.stride * s.height);
+    for (uint32_t y = 0; y < s.height; y++) {
+        for (uint32_t x = 0; x < s.width; x++) {
+            const uint32_t n = hash32(h ^ (y << 8 | x));
+            const unsigned char r = (unsigned char)(x * ax * 4 + (n & 63));
+            const unsigned char g = (unsigned char)(y * ay * 4 + ((n >> 8) & 63));
+            const unsigned char b = (unsigned char)((x + y) * 3 + base + ((n >> 16) & 63));
+            const unsigned char a = (unsigned char)(n >> 24); /* ignored by the library */
+            unsigned char *px = bytes + y * s.stride + x * bpp[s.kind];
+            switch (s.kind) {
+            case GLASSES_PIXEL_FORMAT_RGBA8:
+                px[0] = r, px[1] = g, px[2] = b, px[3] = a;
+                break;
+            case GLASSES_PIXEL_FORMAT_BGRA8:
+                px[0] = b, px[1] = g, px[2] = r, px[3] = a;
+                break;
+            case GLASSES_PIXEL_FORMAT_RGB8:
+                px[0] = r, px[1] = g, px[2] = b;
+                break;
+            case GLASSES_PIXEL_FORMAT_GRAY8:
+                px[0] = (unsigned char)((r * 77u + g * 150u + b * 29u) >> 8);
+                break;
+            default: { /* ARGB32 bytes and ARGB ints: native-endian 0xAARRGGBB */
+                const uint32_t v = (uint32_t)a << 24 | (uint32_t)r << 16 | (uint32_t)g << 8 | b;
+                memcpy(px, &v, 4);
+            }
+            }
+        }
+    }
+    return s;
+}
+
+static GlassesStatus classify_generated(const GlassesClassifier *c, const GenShape *s, const uint32_t *scratch,
+                                        GlassesPrediction *out) {
+    if (s->kind == GEN_KIND_ARGB_INTS)
+        return glasses_classify_argb(c, scratch, s->stride / 4 * s->height, s->width, s->height, s->stride / 4, out);
+    return glasses_classify_pixels(c, (const unsigned char *)scratch, s->stride * s->height, s->width, s->height,
+                                   s->stride, (uint32_t)s->kind, out);
+}
+
+/* Bit-exact comparison of two predictions (memcmp of the float, not ==, so -0/+0 or NaN
+   payload differences count too; the struct's padding is not compared). */
+static int same_prediction(const GlassesPrediction *a, const GlassesPrediction *b) {
+    return memcmp(&a->probability, &b->probability, sizeof a->probability) == 0 && a->has_glasses == b->has_glasses;
+}
+
+static uint32_t gcd_u32(uint32_t a, uint32_t b) {
+    while (b) {
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* All threads wait at the gate so they really start together. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t open_cond;
+    int open;
+} Gate;
+
+typedef struct {
+    const GlassesClassifier *classifier;
+    const GlassesPrediction *want; /* single-thread results, by image index */
+    Gate *gate;
+    uint32_t images, rounds, thread_index;
+    /* results */
+    uint64_t compared, mismatches, errors;
+    uint32_t first_bad;
+    GlassesPrediction first_got;
+    GlassesStatus first_status;
+} StressJob;
+
+static void *stress_main(void *arg) {
+    StressJob *job = arg;
+    uint32_t *scratch = malloc(GEN_MAX_BYTES);
+    if (!scratch) {
+        job->errors++;
+        return NULL;
+    }
+    pthread_mutex_lock(&job->gate->lock);
+    while (!job->gate->open) pthread_cond_wait(&job->gate->open_cond, &job->gate->lock);
+    pthread_mutex_unlock(&job->gate->lock);
+    const uint32_t n = job->images;
+    for (uint32_t r = 0; r < job->rounds; r++) {
+        /* Each thread and round walks every image once, from its own start with its own step. */
+        uint32_t step = 1 + 2 * (job->thread_index + r);
+        while (gcd_u32(step % n == 0 ? n : step % n, n) != 1) step++;
+        const uint32_t start = (uint32_t)(((uint64_t)job->thread_index * 7919u + r * 104729u) % n);
+        for (uint32_t k = 0; k < n; k++) {
+            const uint32_t i = (uint32_t)((start + (uint64_t)k * step) % n);
+            const GenShape s = gen_image(i, scratch);
+            GlassesPrediction p;
+            memset(&p, 0, sizeof p);
+            const GlassesStatus st = classify_generated(job->classifier, &s, scratch, &p);
+            if (st == GLASSES_STATUS_OK) {
+                job->compared++;
+                if (same_prediction(&p, &job->want[i])) continue;
+                job->mismatches++;
+            } else {
+                job->errors++;
+            }
+            if (job->mismatches + job->errors == 1) {
+                job->first_bad = i;
+                job->first_got = p;
+                job->first_status = st;
+            }
+        }
+    }
+    free(scratch);
+    return NULL;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* stress_threads threads share one handle; each classifies every one of stress_images generated
+   images (all pixel formats, sizes, strides) stress_rounds times in its own order; every result
+   must equal, bit for bit, what one thread got for the same image before the threads started. */
+static void test_stress(const Manifest *m, const GlassesClassifier *c) {
+    enum { MAX_STRESS_THREADS = 64 };
+    const int threads = m->stress_threads < MAX_STRESS_THREADS ? m->stress_threads : MAX_STRESS_THREADS;
+    if (m->stress_images <= 0 || threads <= 0 || m->stress_rounds <= 0) {
+        printf("SKIP stress: stress_images %d, stress_threads %d, stress_rounds %d\n", m->stress_images,
+               m->stress_threads, m->stress_rounds);
+        return;
+    }
+    const uint32_t n = (uint32_t)m->stress_images, rounds = (uint32_t)m->stress_rounds;
+    GlassesPrediction *want = calloc(n, sizeof *want);
+    uint32_t *bits = calloc(n, sizeof *bits);
+    uint32_t *scratch = malloc(GEN_MAX_BYTES);
+    if (!want || !bits || !scratch) {
+        CHECK(0, "out of memory for %u images", n);
+        free(want), free(bits), free(scratch);
+        return;
+    }
+
+    /* The single-thread reference. */
+    const double t0 = now_s();
+    int ref_errors = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const GenShape s = gen_image(i, scratch);
+        const GlassesStatus st = classify_generated(c, &s, scratch, &want[i]);
+        if (st != GLASSES_STATUS_OK) {
+            if (ref_errors++ == 0)
+                CHECK_STATUS(st, GLASSES_STATUS_OK, "single-thread classification of a generated image");
+        }
+        memcpy(&bits[i], &want[i].probability, sizeof bits[i]);
+    }
+    const double ref_s = now_s() - t0;
+    CHECK(ref_errors == 0, "%d of %u generated images failed to classify", ref_errors, n);
+    /* Distinct answers: a mix-up between images (or threads) would show as a mismatch. */
+    qsort(bits, n, sizeof *bits, cmp_u32);
+    uint32_t distinct = n > 0;
+    for (uint32_t i = 1; i < n; i++) distinct += bits[i] != bits[i - 1];
+    CHECK(distinct * 2 >= n, "only %u distinct probabilities among %u generated images", distinct, n);
+
+    pthread_t tid[MAX_STRESS_THREADS];
+    StressJob jobs[MAX_STRESS_THREADS];
+    int started[MAX_STRESS_THREADS] = {0};
+    Gate gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (StressJob){.classifier = c, .want = want, .gate = &gate, .images = n, .rounds = rounds,
+                              .thread_index = (uint32_t)t};
+        started[t] = pthread_create(&tid[t], NULL, stress_main, &jobs[t]) == 0;
+        CHECK(started[t], "pthread_create %d", t);
+    }
+    const double t1 = now_s();
+    pthread_mutex_lock(&gate.lock);
+    gate.open = 1;
+    pthread_cond_broadcast(&gate.open_cond);
+    pthread_mutex_unlock(&gate.lock);
+    uint64_t compared = 0, mismatches = 0, errors = 0;
+    for (int t = 0; t < threads; t++) {
+        if (!started[t]) continue;
+        pthread_join(tid[t], NULL);
+        const StressJob *j = &jobs[t];
+        compared += j->compared;
+        mismatches += j->mismatches;
+        errors += j->errors;
+        CHECK(j->errors == 0 && j->mismatches == 0 && j->compared == (uint64_t)n * rounds,
+              "stress thread %d: %llu compared, %llu differ from one thread, %llu errors; first: image %u got %.9g "
+              "(%s), one thread %.9g",
+              t, (unsigned long long)j->compared, (unsigned long long)j->mismatches, (unsigned long long)j->errors,
+              j->first_bad, (double)j->first_got.probability, glasses_status_name((int32_t)j->first_status),
+              (double)want[j->first_bad].probability);
+    }
+    const double wall = now_s() - t1;
+    printf("stress: threads=%d images=%u rounds=%u classifications=%llu mismatches=%llu errors=%llu distinct=%u "
+           "wall_s=%.2f reference_s=%.2f\n",
+           threads, n, rounds, (unsigned long long)compared, (unsigned long long)mismatches,
+           (unsigned long long)errors, distinct, wall, ref_s);
+    free(want);
+    free(bits);
+    free(scratch);
+}
+
+/* ---------------------------------------------------------------- soak */
+
+/* Resident set size in KiB from /proc/self/statm, or -1 where there is no /proc (macOS). */
+static long rss_kib(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f) return -1;
+    unsigned long size = 0, resident = 0;
+    const int got = fscanf(f, "%lu %lu", &size, &resident);
+    fclose(f);
+    if (got != 2) return -1;
+    return (long)(resident * (unsigned long)sysconf(_SC_PAGESIZE) / 1024);
+}
+
+enum { SOAK_IMAGES = 16 };
+
+/* soak_cycles times: create a classifier from the model bytes, classify a generated image and the
+   PNG, provoke an error (the per-thread message), free. Every result must equal, bit for bit, the
+   one of the first cycles; RSS at the end may exceed RSS after the first tenth of the cycles by at
+   most soak_max_growth_kib. */
+static void test_soak(const Manifest *m, const unsigned char *model, size_t model_len, const unsigned char *png,
+                      size_t png_len) {
+    const int cycles = m->soak_cycles;
+    if (cycles <= 0) {
+        printf("SKIP soak: soak_cycles %d\n", cycles);
+        return;
+    }
+    const int warm = cycles / 10 > 0 ? cycles / 10 : 1;
+    uint32_t *scratch = malloc(GEN_MAX_BYTES);
+    if (!scratch) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    static const unsigned char garbage[] = "not an image";
+    GlassesPrediction first[SOAK_IMAGES], first_png;
+    int errors = 0, mismatches = 0;
+    long rss_warm = -1;
+    const double t0 = now_s();
+    for (int cycle = 0; cycle < cycles; cycle++) {
+        GlassesClassifier *h = NULL;
+        if (glasses_classifier_new_from_bytes(model, model_len, NULL, &h) != GLASSES_STATUS_OK || !h) {
+            if (errors++ == 0) CHECK(0, "soak cycle %d: new_from_bytes: %s", cycle, glasses_last_error_message());
+            continue;
+        }
+        const uint32_t i = (uint32_t)cycle % SOAK_IMAGES;
+        const GenShape s = gen_image(i, scratch);
+        GlassesPrediction p, q, r;
+        memset(&p, 0, sizeof p), memset(&q, 0, sizeof q);
+        const int ok = classify_generated(h, &s, scratch, &p) == GLASSES_STATUS_OK &&
+                       glasses_classify_encoded(h, png, png_len, &q) == GLASSES_STATUS_OK &&
+                       glasses_classify_encoded(h, garbage, sizeof garbage, &r) == GLASSES_STATUS_INVALID_IMAGE &&
+                       strstr(glasses_last_error_message(), "invalid image") != NULL;
+        if (!ok) {
+            if (errors++ == 0) CHECK(0, "soak cycle %d: %s", cycle, glasses_last_error_message());
+        } else {
+            if (cycle < SOAK_IMAGES) first[i] = p;
+            if (cycle == 0) first_png = q;
+            if (!same_prediction(&p, &first[i]) || !same_prediction(&q, &first_png)) mismatches++;
+        }
+        if (!m->soak_skip_free) glasses_classifier_free(&h);
+        if (cycle + 1 == warm) rss_warm = rss_kib();
+    }
+    const long rss_end = rss_kib();
+    const double wall = now_s() - t0;
+    free(scratch);
+    CHECK(errors == 0, "soak: %d of %d cycles failed", errors, cycles);
+    CHECK(mismatches == 0, "soak: %d of %d cycles gave another answer than the first ones", mismatches, cycles);
+    const long growth = rss_warm >= 0 && rss_end >= 0 ? rss_end - rss_warm : 0;
+    if (rss_warm < 0 || rss_end < 0) {
+        printf("SKIP soak RSS check: /proc/self/statm is not readable\n");
+    } else if (m->soak_max_growth_kib >= 0) {
+        CHECK(rss_warm > 1024 && growth <= m->soak_max_growth_kib,
+              "soak: RSS grew from %ld KiB (cycle %d) to %ld KiB (cycle %d): +%ld KiB, bound %ld KiB", rss_warm, warm,
+              rss_end, cycles, growth, m->soak_max_growth_kib);
+    }
+    printf("soak: cycles=%d warm_cycle=%d rss_warm_kib=%ld rss_end_kib=%ld growth_kib=%ld bound_kib=%ld errors=%d "
+           "mismatches=%d wall_s=%.2f per_cycle_ms=%.3f%s\n",
+           cycles, warm, rss_warm, rss_end, growth, m->soak_max_growth_kib, errors, mismatches, wall,
+           wall * 1000.0 / cycles, m->soak_skip_free ? " (handles leaked on purpose: soak_skip_free)" : "");
+}
+
 /* ---------------------------------------------------------------- golden */
 
 static void test_golden(const Manifest *m) {
@@ -548,27 +905,54 @@ static void test_golden(const Manifest *m) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MANIFEST\n", argv[0]);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s MANIFEST [KEY=VALUE ...]\n", argv[0]);
         return 2;
     }
     Manifest *m = calloc(1, sizeof *m);
     if (!m || read_manifest(argv[1], m) != 0) return 2;
+    for (int a = 2; a < argc; a++) {
+        char line[4200];
+        char *eq = strchr(argv[a], '=');
+        if (!eq || eq == argv[a] || (size_t)(eq - argv[a]) >= 64) {
+            fprintf(stderr, "%s: expected KEY=VALUE, got '%s'\n", argv[0], argv[a]);
+            return 2;
+        }
+        snprintf(line, sizeof line, "%.*s %s", (int)(eq - argv[a]), argv[a], eq + 1);
+        manifest_line(m, line);
+    }
+    const int all = strcmp(m->suite, "all") == 0, scale = strcmp(m->suite, "scale") == 0;
+    const int stress = all || scale || strcmp(m->suite, "stress") == 0;
+    const int soak = all || scale || strcmp(m->suite, "soak") == 0;
+    if (!stress && !soak) {
+        fprintf(stderr, "%s: unknown suite '%s' (all, stress, soak, scale)\n", argv[0], m->suite);
+        return 2;
+    }
     size_t model_len = 0, png_len = 0;
     unsigned char *model = read_file(m->model, &model_len);
     unsigned char *png = read_file(m->image_png, &png_len);
     if (!model || !png) return 2;
 
-    test_version_and_names(m);
-    GlassesClassifier *c = test_constructors(m, model, model_len, png, png_len);
-    if (c) {
-        test_pixel_formats(m, c);
-        test_errors(m, c, model, model_len, png, png_len);
-        test_panic(c, png, png_len);
-        test_threads(m, c, png, png_len);
+    GlassesClassifier *c = NULL;
+    if (all) {
+        test_version_and_names(m);
+        c = test_constructors(m, model, model_len, png, png_len);
+        if (c) {
+            test_pixel_formats(m, c);
+            test_errors(m, c, model, model_len, png, png_len);
+            test_panic(c, png, png_len);
+            test_threads(m, c, png, png_len);
+        }
+    } else {
+        CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, NULL, &c), GLASSES_STATUS_OK, "new_from_bytes");
     }
-    test_free(model, model_len);
-    test_golden(m);
+    /* The soak runs before the stress threads, so its RSS is not mixed with their arenas. */
+    if (soak) test_soak(m, model, model_len, png, png_len);
+    if (stress && c) test_stress(m, c);
+    if (all) {
+        test_free(model, model_len);
+        test_golden(m);
+    }
     glasses_classifier_free(&c);
 
     free(model);

@@ -51,6 +51,11 @@ pub struct TrainConfig {
     /// read as 0.1, the value they were resumed with.
     #[serde(default = "default_final_relu_grad_leak")]
     pub final_relu_grad_leak: f64,
+    /// Further "no eyeglasses" images (outside the balanced set, from the training pool of
+    /// [`crate::pipeline::Prepared::negative_pools`]) mixed into every epoch, a fresh seeded draw
+    /// each epoch; 0 = the balanced set only. Older runs read as 0.
+    #[serde(default)]
+    pub extra_negatives_per_epoch: usize,
 }
 
 /// Default of [`TrainConfig::final_relu_grad_leak`].

@@ -83,6 +83,9 @@ pub fn run(options: &CvOptions) -> Result<Vec<TableRow>> {
         }
         eprintln!("{}", prepared.describe(fold));
         let (train_set, val_set) = prepared.split(fold)?;
+        let wants_extra =
+            options.resnet.extra_negatives_per_epoch > 0 || options.squeezenet.extra_negatives_per_epoch > 0;
+        let pool = if wants_extra { Some(prepared.training_negatives(fold)?) } else { None };
         let spec = options.data.spec(fold);
         let fold_dir = options.out.join(format!("fold{fold}"));
         let policy = RunPolicy { resume: true, force: false, quiet: false, stop_after: None };
@@ -92,6 +95,7 @@ pub fn run(options: &CvOptions) -> Result<Vec<TableRow>> {
             Some(spec.clone()),
             &train_set,
             &val_set,
+            pool.as_ref(),
             None,
             &resnet_dir,
             options.device,
@@ -101,8 +105,17 @@ pub fn run(options: &CvOptions) -> Result<Vec<TableRow>> {
         let mut plain = options.squeezenet.clone();
         plain.alpha = 0.0;
         let dir = fold_dir.join(MODELS[1].0);
-        let outcome =
-            train(&plain, Some(spec.clone()), &train_set, &val_set, None, &dir, options.device, policy)?;
+        let outcome = train(
+            &plain,
+            Some(spec.clone()),
+            &train_set,
+            &val_set,
+            pool.as_ref(),
+            None,
+            &dir,
+            options.device,
+            policy,
+        )?;
         save_result(&dir, MODELS[1].0, fold, &outcome)?;
         let dir = fold_dir.join(MODELS[2].0);
         let t =
@@ -112,6 +125,7 @@ pub fn run(options: &CvOptions) -> Result<Vec<TableRow>> {
             Some(spec),
             &train_set,
             &val_set,
+            pool.as_ref(),
             Some(t),
             &dir,
             options.device,

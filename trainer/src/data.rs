@@ -210,6 +210,11 @@ impl TensorSet {
         Self { images: self.images.index_select(0, &idx), labels: self.labels.index_select(0, &idx) }
     }
 
+    /// The same tensors, shared (no copy).
+    pub fn shallow_clone(&self) -> Self {
+        Self { images: self.images.shallow_clone(), labels: self.labels.shallow_clone() }
+    }
+
     /// Labels as a plain vector.
     pub fn label_vec(&self) -> Result<Vec<u8>> {
         let labels = Vec::<i64>::try_from(&self.labels.to_kind(Kind::Int64))?;

@@ -100,6 +100,11 @@ struct HyperArgs {
     /// keeps the class scores from dying. Outputs and export are unaffected.
     #[arg(long, default_value_t = glasses_trainer::checkpoint::default_final_relu_grad_leak())]
     final_relu_grad_leak: f64,
+    /// Mix this many further negatives (outside the balanced set, never of validation people or
+    /// of the held-out check set) into every epoch, a fresh draw each epoch; with --teacher they
+    /// are distilled like the rest. 0 = the balanced set only.
+    #[arg(long, default_value_t = 0)]
+    extra_negatives: usize,
 }
 
 impl HyperArgs {
@@ -119,6 +124,7 @@ impl HyperArgs {
             temperature: self.temperature,
             augment: !self.no_augment,
             final_relu_grad_leak: self.final_relu_grad_leak,
+            extra_negatives_per_epoch: self.extra_negatives,
         }
     }
 }
@@ -264,12 +270,24 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     let prepared = Prepared::load(&data)?;
     eprintln!("{}", prepared.describe(args.val_fold));
     let (train_set, val_set) = prepared.split(args.val_fold)?;
+    let pool = if config.extra_negatives_per_epoch > 0 {
+        let pool = prepared.training_negatives(args.val_fold)?;
+        eprintln!(
+            "training pool of further negatives: {} images, {} drawn per epoch",
+            pool.len(),
+            config.extra_negatives_per_epoch.min(pool.len())
+        );
+        Some(pool)
+    } else {
+        None
+    };
     let policy = RunPolicy { resume: args.resume, force: args.force, quiet: false, stop_after: None };
     let outcome = train::train(
         &config,
         Some(data.spec(args.val_fold)),
         &train_set,
         &val_set,
+        pool.as_ref(),
         teacher.as_ref().map(|(network, path)| Teacher { network, path: path.clone() }),
         &out,
         device,

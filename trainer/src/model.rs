@@ -1,7 +1,9 @@
 //! SqueezeNet 1.1 and ResNet-18 in tch, with VarStore names equal to torchvision's state-dict
 //! names (and so to [`glasses_core::export::Architecture::parameter_shapes`]).
 
-use glasses_core::export::{Architecture, WeightTensor, Weights};
+use glasses_core::export::{
+    Architecture, FireModule, RESNET18_STAGES, ResNetStage, SQUEEZENET_FIRES, WeightTensor, Weights,
+};
 use tch::nn;
 use tch::{Device, Kind, Tensor};
 
@@ -64,6 +66,12 @@ impl Network {
     }
 }
 
+/// A channel count or stride from core's architecture tables as tch wants it; they are small
+/// constants, so the conversion cannot truncate.
+fn dim(n: usize) -> i64 {
+    n as i64
+}
+
 fn conv(p: nn::Path, cin: i64, cout: i64, k: i64, stride: i64, padding: i64, bias: bool) -> nn::Conv2D {
     let cfg = nn::ConvConfig {
         stride,
@@ -90,7 +98,8 @@ struct Fire {
 }
 
 impl Fire {
-    fn new(p: nn::Path, cin: i64, s: i64, e1: i64, e3: i64) -> Self {
+    fn new(p: nn::Path, f: &FireModule) -> Self {
+        let (cin, s, e1, e3) = (dim(f.input_channels), dim(f.squeeze), dim(f.expand1x1), dim(f.expand3x3));
         Self {
             squeeze: conv(&p / "squeeze", cin, s, 1, 1, 0, true),
             expand1x1: conv(&p / "expand1x1", s, e1, 1, 1, 0, true),
@@ -103,35 +112,23 @@ impl Fire {
     }
 }
 
-/// SqueezeNet 1.1 Fire modules (features index, input, squeeze, expand1x1, expand3x3), as in
-/// torchvision and glasses-core.
-const FIRES: [(i64, i64, i64, i64, i64); 8] = [
-    (3, 64, 16, 64, 64),
-    (4, 128, 16, 64, 64),
-    (6, 128, 32, 128, 128),
-    (7, 256, 32, 128, 128),
-    (9, 256, 48, 192, 192),
-    (10, 384, 48, 192, 192),
-    (11, 384, 64, 256, 256),
-    (12, 512, 64, 256, 256),
-];
-
 /// Initial bias of SqueezeNet's final (class) convolution, see [`SqueezeNet::new`].
 const FINAL_BIAS_INIT: f64 = 1.0;
 
 #[derive(Debug)]
 struct SqueezeNet {
     conv0: nn::Conv2D,
-    fires: Vec<(i64, Fire)>,
+    /// Each Fire module with whether a max pool runs before it.
+    fires: Vec<(bool, Fire)>,
     final_conv: nn::Conv2D,
 }
 
 impl SqueezeNet {
     fn new(root: &nn::Path) -> Self {
         let features = root / "features";
-        let fires = FIRES
+        let fires = SQUEEZENET_FIRES
             .iter()
-            .map(|&(idx, cin, s, e1, e3)| (idx, Fire::new(&features / idx.to_string(), cin, s, e1, e3)))
+            .map(|f| (f.pool_before, Fire::new(&features / f.index.to_string(), f)))
             .collect();
         // torchvision initialises the final convolution with N(0, 0.01) and bias 0; trained from
         // scratch, the ReLU after it then often dies within the first steps (all logits 0,
@@ -152,9 +149,8 @@ impl SqueezeNet {
     fn forward_t(&self, xs: &Tensor, train: bool, leak: f64) -> Tensor {
         let pool = |x: Tensor| x.max_pool2d([3, 3], [2, 2], [0, 0], [1, 1], true);
         let mut x = xs.apply(&self.conv0).relu();
-        for (idx, fire) in &self.fires {
-            // MaxPools sit at features.2, .5 and .8, i.e. before Fire 3, 6 and 9.
-            if matches!(idx, 3 | 6 | 9) {
+        for (pool_before, fire) in &self.fires {
+            if *pool_before {
                 x = pool(x);
             }
             x = fire.forward(&x);
@@ -194,8 +190,8 @@ struct BasicBlock {
 }
 
 impl BasicBlock {
-    fn new(p: nn::Path, cin: i64, cout: i64, stride: i64) -> Self {
-        let downsample = (stride != 1 || cin != cout).then(|| {
+    fn new(p: nn::Path, cin: i64, cout: i64, stride: i64, downsample: bool) -> Self {
+        let downsample = downsample.then(|| {
             (conv(&p / "downsample" / "0", cin, cout, 1, stride, 0, false), bn(&p / "downsample" / "1", cout))
         });
         Self {
@@ -231,12 +227,21 @@ struct ResNet18 {
 
 impl ResNet18 {
     fn new(root: &nn::Path) -> Self {
-        let stages =
-            [("layer1", 64, 64, 1), ("layer2", 64, 128, 2), ("layer3", 128, 256, 2), ("layer4", 256, 512, 2)];
         let mut blocks = Vec::new();
-        for (name, cin, cout, stride) in stages {
-            blocks.push(BasicBlock::new(root / name / "0", cin, cout, stride));
-            blocks.push(BasicBlock::new(root / name / "1", cout, cout, 1));
+        for stage in RESNET18_STAGES {
+            let (cin, cout) = (dim(stage.input_channels), dim(stage.output_channels));
+            for block in 0..ResNetStage::BLOCKS {
+                let first = block == 0;
+                let (bin, stride) = if first { (cin, dim(stage.stride)) } else { (cout, 1) };
+                let downsample = first && stage.downsamples();
+                blocks.push(BasicBlock::new(
+                    root / stage.name / block.to_string(),
+                    bin,
+                    cout,
+                    stride,
+                    downsample,
+                ));
+            }
         }
         Self {
             conv1: conv(root / "conv1", 3, 64, 7, 2, 3, false),

@@ -10,6 +10,7 @@ use glasses_core::preprocess::{IMAGENET_MEAN, IMAGENET_STD};
 use crate::checkpoint::DataSpec;
 use crate::data::{Dataset, TensorSet, fold_split, identities, identity_folds};
 use crate::error::{Error, Result};
+use crate::rng::SplitMix64;
 
 /// The data folder and how it is split.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,27 +77,65 @@ impl Prepared {
 
     /// Training and validation tensors when fold `fold` is held out.
     pub fn split(&self, fold: usize) -> Result<(TensorSet, TensorSet)> {
-        if fold >= self.folds.len() {
-            return Err(Error::Config(format!("fold {fold} does not exist ({} folds)", self.folds.len())));
-        }
-        let (train, val) = fold_split(&self.folds, fold);
+        let (train, val) = self.fold_parts(fold)?;
         let rows = |idx: &[usize]| idx.iter().map(|i| self.row_of[i]).collect::<Vec<_>>();
         Ok((self.tensors.select(&rows(&train)), self.tensors.select(&rows(&val))))
     }
 
-    /// Negatives outside the balanced set whose person is not in fold `fold`'s training part:
-    /// more "no eyeglasses" images to measure false positives at a realistic class ratio.
+    /// The held-out check set: negatives outside the balanced set whose person is neither in
+    /// fold `fold`'s training part nor reserved for training (see [`reserved_for_training`]).
+    /// More "no eyeglasses" images to measure false positives at a realistic class ratio; no run
+    /// on any fold ever trains on them, with or without `--extra-negatives`.
     pub fn extra_negatives(&self, fold: usize) -> Result<TensorSet> {
-        let (train, _) = fold_split(&self.folds, fold);
+        TensorSet::load(&self.dataset, &self.check_negative_indices(fold)?, &self.options.preprocessing())
+    }
+
+    /// Dataset indices of [`Self::extra_negatives`].
+    pub fn check_negative_indices(&self, fold: usize) -> Result<Vec<usize>> {
+        let (train, _) = self.fold_parts(fold)?;
         let train_ids = identities(&self.dataset, &train);
-        let extra: Vec<usize> = (0..self.dataset.samples.len())
-            .filter(|i| !self.row_of.contains_key(i))
+        let seed = self.options.split_seed;
+        Ok(self
+            .leftover_negatives()
             .filter(|&i| {
-                let s = &self.dataset.samples[i];
-                s.label == 0 && !train_ids.contains(s.identity.as_str())
+                let id = self.dataset.samples[i].identity.as_str();
+                !train_ids.contains(id) && !reserved_for_training(id, seed)
             })
-            .collect();
-        TensorSet::load(&self.dataset, &extra, &self.options.preprocessing())
+            .collect())
+    }
+
+    /// The training pool of further negatives for fold `fold`: negatives outside the balanced
+    /// set whose person is not in the validation fold and is either already in the training part
+    /// or reserved for training. Disjoint from [`Self::extra_negatives`] by construction.
+    pub fn training_negatives(&self, fold: usize) -> Result<TensorSet> {
+        TensorSet::load(&self.dataset, &self.training_negative_indices(fold)?, &self.options.preprocessing())
+    }
+
+    /// Dataset indices of [`Self::training_negatives`].
+    pub fn training_negative_indices(&self, fold: usize) -> Result<Vec<usize>> {
+        let (train, val) = self.fold_parts(fold)?;
+        let (train_ids, val_ids) = (identities(&self.dataset, &train), identities(&self.dataset, &val));
+        let seed = self.options.split_seed;
+        Ok(self
+            .leftover_negatives()
+            .filter(|&i| {
+                let id = self.dataset.samples[i].identity.as_str();
+                !val_ids.contains(id) && (train_ids.contains(id) || reserved_for_training(id, seed))
+            })
+            .collect())
+    }
+
+    fn fold_parts(&self, fold: usize) -> Result<(Vec<usize>, Vec<usize>)> {
+        if fold >= self.folds.len() {
+            return Err(Error::Config(format!("fold {fold} does not exist ({} folds)", self.folds.len())));
+        }
+        Ok(fold_split(&self.folds, fold))
+    }
+
+    fn leftover_negatives(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.dataset.samples.len())
+            .filter(|i| !self.row_of.contains_key(i))
+            .filter(|&i| self.dataset.samples[i].label == 0)
     }
 
     /// Images per label in fold `fold`'s training and validation parts.
@@ -115,4 +154,15 @@ impl Prepared {
             v[0]
         )
     }
+}
+
+/// Whether the negatives of person `identity` (outside the balanced set and the training
+/// people) belong to the training pool rather than the held-out check set: a seeded coin per
+/// identity, so about half of the unseen people are never trained on and the check stays
+/// identity-disjoint from every run.
+pub fn reserved_for_training(identity: &str, seed: u64) -> bool {
+    // FNV-1a: stable across platforms and Rust versions, unlike std's hasher.
+    let hash =
+        identity.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    SplitMix64::new(hash ^ seed).next_u64() & 1 == 1
 }

@@ -112,18 +112,31 @@ pub fn evaluate(
 }
 
 /// Trains (or resumes, or returns a finished run) in `out_dir`, checkpointing every epoch.
+/// `extra_negatives` is the pool that `config.extra_negatives_per_epoch` images are drawn from
+/// each epoch (required when that is not 0).
 #[allow(clippy::too_many_arguments)]
 pub fn train(
     config: &TrainConfig,
     data: Option<DataSpec>,
     train_set: &TensorSet,
     val_set: &TensorSet,
+    extra_negatives: Option<&TensorSet>,
     teacher: Option<Teacher<'_>>,
     out_dir: &Path,
     device: Device,
     policy: RunPolicy,
 ) -> Result<RunOutcome> {
     validate(config, train_set)?;
+    let extra_pool = match (config.extra_negatives_per_epoch, extra_negatives) {
+        (0, _) => None,
+        (_, Some(pool)) if !pool.is_empty() => Some(pool),
+        (k, _) => {
+            return Err(Error::Config(format!(
+                "{k} extra negatives per epoch asked for, but there is no pool of further negatives to draw from"
+            )));
+        }
+    };
+    let extra_per_epoch = extra_pool.map_or(0, |p| config.extra_negatives_per_epoch.min(p.len()));
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let ckpt = out_dir.join(CHECKPOINT_FILE);
     let mut meta = RunMeta {
@@ -139,10 +152,14 @@ pub fn train(
     let mut opt = AdamW::new(&net.vs, config.weight_decay);
     if ckpt.exists() && !policy.force {
         let old = checkpoint::read_meta(&ckpt)?;
-        if old.config != meta.config || old.data != meta.data || old.teacher != meta.teacher {
+        let differences = differing_settings(&old, &meta);
+        if !differences.is_empty() {
             return Err(Error::run(
                 &ckpt,
-                "a run with other settings is stored here; pick another --out or pass --force to replace it",
+                format!(
+                    "a run with other settings is stored here ({}); pick another --out or pass --force to replace it",
+                    differences.join(", ")
+                ),
             ));
         }
         if !policy.resume {
@@ -163,7 +180,7 @@ pub fn train(
         meta = old;
     }
 
-    let n = train_set.len();
+    let n = train_set.len() + extra_per_epoch;
     let steps_per_epoch = n.div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
     let warmup = (steps_per_epoch * config.warmup_epochs).min(total_steps / 2);
@@ -178,14 +195,18 @@ pub fn train(
         let started = Instant::now();
         // Seeding per epoch makes a resumed run draw the same numbers as an uninterrupted one.
         tch::manual_seed((config.seed as i64).wrapping_mul(1_000_003).wrapping_add(epoch as i64));
+        let epoch_set = match extra_pool {
+            Some(pool) => with_drawn_negatives(train_set, pool, extra_per_epoch, config.seed, epoch),
+            None => train_set.shallow_clone(),
+        };
         let mut order: Vec<i64> = (0..n as i64).collect();
         SplitMix64::new(config.seed ^ ((epoch as u64 + 1) << 32)).shuffle(&mut order);
         let mut loss_sum = 0.0;
         let mut lr = config.lr;
         for (step, chunk) in order.chunks(config.batch_size).enumerate() {
             let idx = Tensor::from_slice(chunk);
-            let mut x = train_set.images.index_select(0, &idx).to_device(device);
-            let y = train_set.labels.index_select(0, &idx).to_device(device);
+            let mut x = epoch_set.images.index_select(0, &idx).to_device(device);
+            let y = epoch_set.labels.index_select(0, &idx).to_device(device);
             if config.augment {
                 x = augment.apply(&x, prep_mean, prep_std);
             }
@@ -245,6 +266,45 @@ pub fn train(
     bar.finish_and_clear();
     let (val_probs, _) = evaluate(&net, val_set, 64, device)?;
     Ok(RunOutcome { network: net, meta, val_probs, val_labels: val_set.label_vec()? })
+}
+
+/// `name: stored -> requested` for each setting in which a stored run differs from a new one.
+fn differing_settings(stored: &RunMeta, requested: &RunMeta) -> Vec<String> {
+    let as_map = |meta: &RunMeta| {
+        let mut map = match serde_json::to_value(&meta.config) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        map.insert("data".into(), serde_json::to_value(&meta.data).unwrap_or_default());
+        map.insert("teacher".into(), serde_json::to_value(&meta.teacher).unwrap_or_default());
+        map
+    };
+    let (old, new) = (as_map(stored), as_map(requested));
+    new.iter()
+        .filter(|(key, value)| old.get(key.as_str()) != Some(value))
+        .map(|(key, value)| {
+            format!("{key}: {} -> {value}", old.get(key.as_str()).unwrap_or(&serde_json::Value::Null))
+        })
+        .collect()
+}
+
+/// The training set plus `k` rows of `pool`, drawn without replacement by a generator seeded
+/// with the run seed and the epoch, so a resumed run sees the same draws.
+fn with_drawn_negatives(
+    train_set: &TensorSet,
+    pool: &TensorSet,
+    k: usize,
+    seed: u64,
+    epoch: usize,
+) -> TensorSet {
+    let mut rows: Vec<usize> = (0..pool.len()).collect();
+    SplitMix64::new(seed.rotate_left(17) ^ 0xe7_2a ^ epoch as u64).shuffle(&mut rows);
+    rows.truncate(k);
+    let drawn = pool.select(&rows);
+    TensorSet {
+        images: Tensor::cat(&[&train_set.images, &drawn.images], 0),
+        labels: Tensor::cat(&[&train_set.labels, &drawn.labels], 0),
+    }
 }
 
 fn validate(config: &TrainConfig, train_set: &TensorSet) -> Result<()> {

@@ -28,6 +28,7 @@ fn config(arch: Architecture, epochs: usize) -> TrainConfig {
         temperature: 4.0,
         augment: true,
         final_relu_grad_leak: 0.1,
+        extra_negatives_per_epoch: 0,
     }
 }
 
@@ -59,30 +60,34 @@ fn resume_gives_the_same_state_as_an_uninterrupted_run() {
     let data = tiny_data(dir.path(), 6);
     let (train_set, val_set) = data.split(0).expect("split");
     let cfg = config(Architecture::SqueezeNet1_1, 2);
-    let straight = train(&cfg, None, &train_set, &val_set, None, &dir.path().join("a"), Device::Cpu, quiet())
-        .expect("a");
+    let straight =
+        train(&cfg, None, &train_set, &val_set, None, None, &dir.path().join("a"), Device::Cpu, quiet())
+            .expect("a");
 
     let b = dir.path().join("b");
     let first = RunPolicy { stop_after: Some(1), ..quiet() };
-    let half = train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, first).expect("b, first epoch");
+    let half =
+        train(&cfg, None, &train_set, &val_set, None, None, &b, Device::Cpu, first).expect("b, first epoch");
     assert_eq!(half.meta.epoch, 1);
     assert!(!half.meta.finished());
     // Without --resume or --force an unfinished run is not touched.
-    let err =
-        train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, quiet()).expect_err("needs --resume");
+    let err = train(&cfg, None, &train_set, &val_set, None, None, &b, Device::Cpu, quiet())
+        .expect_err("needs --resume");
     assert!(err.to_string().contains("--resume"), "{err}");
     let resumed = RunPolicy { resume: true, ..quiet() };
-    let rest = train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, resumed).expect("b, resumed");
+    let rest =
+        train(&cfg, None, &train_set, &val_set, None, None, &b, Device::Cpu, resumed).expect("b, resumed");
     assert_eq!(rest.meta.epoch, 2);
     assert!(max_abs_diff(&straight.network, &rest.network) < 1e-6, "weights differ after resume");
     assert_eq!(straight.meta.history.len(), rest.meta.history.len());
     assert!((straight.meta.history[1].train_loss - rest.meta.history[1].train_loss).abs() < 1e-6);
 
     // A finished run is never overwritten without --force.
-    let err = train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, quiet()).expect_err("finished");
+    let err =
+        train(&cfg, None, &train_set, &val_set, None, None, &b, Device::Cpu, quiet()).expect_err("finished");
     assert!(err.to_string().contains("--force"), "{err}");
     let forced = RunPolicy { force: true, stop_after: Some(1), ..quiet() };
-    let again = train(&cfg, None, &train_set, &val_set, None, &b, Device::Cpu, forced).expect("forced");
+    let again = train(&cfg, None, &train_set, &val_set, None, None, &b, Device::Cpu, forced).expect("forced");
     assert_eq!(again.meta.epoch, 1);
     let (loaded, meta, _) = checkpoint::load(&b.join("checkpoint.ot"), Device::Cpu).expect("load");
     assert_eq!(meta.epoch, 1);

@@ -32,6 +32,7 @@ fn config(arch: Architecture, epochs: usize) -> TrainConfig {
         temperature: 4.0,
         augment: true,
         final_relu_grad_leak: 0.1,
+        extra_negatives_per_epoch: 0,
     }
 }
 
@@ -59,7 +60,8 @@ fn training_lowers_the_loss() {
         let fresh = Network::new(arch, Device::Cpu).expect("network");
         let (_, before) = evaluate(&fresh, &train_set, 32, Device::Cpu).expect("eval");
         let run = dir.path().join(format!("run-{arch}"));
-        let out = train(&cfg, None, &train_set, &train_set, None, &run, Device::Cpu, quiet()).expect("train");
+        let out =
+            train(&cfg, None, &train_set, &train_set, None, None, &run, Device::Cpu, quiet()).expect("train");
         let (_, after) = evaluate(&out.network, &train_set, 32, Device::Cpu).expect("eval");
         assert!(after < 0.8 * before, "{arch}: loss {before:.4} -> {after:.4}");
         assert!(run.join("checkpoint.ot").is_file());
@@ -88,7 +90,8 @@ fn export_gives_the_same_probabilities_as_tch() {
         cfg.input_height = h;
         cfg.lr = 5e-3;
         let run = dir.path().join(format!("x-{arch}"));
-        let out = train(&cfg, None, &train_set, &val_set, None, &run, Device::Cpu, quiet()).expect("train");
+        let out =
+            train(&cfg, None, &train_set, &val_set, None, None, &run, Device::Cpu, quiet()).expect("train");
         let (tch_probs, _) = evaluate(&out.network, &train_set, 16, Device::Cpu).expect("eval");
         let mut opts = ExportOptions::new(arch, w);
         opts.input_height = h;
@@ -136,9 +139,18 @@ fn distillation_step_runs_and_loss_behaves() {
     let mut cfg = config(Architecture::SqueezeNet1_1, 1);
     cfg.alpha = 0.7;
     let teacher = Teacher { network: &teacher_net, path: dir.path().join("teacher.ot") };
-    let out =
-        train(&cfg, None, &train_set, &val_set, Some(teacher), &dir.path().join("kd"), Device::Cpu, quiet())
-            .expect("distilled epoch");
+    let out = train(
+        &cfg,
+        None,
+        &train_set,
+        &val_set,
+        None,
+        Some(teacher),
+        &dir.path().join("kd"),
+        Device::Cpu,
+        quiet(),
+    )
+    .expect("distilled epoch");
     assert!(out.meta.history[0].train_loss.is_finite());
     assert_eq!(out.meta.teacher.as_deref(), Some(dir.path().join("teacher.ot").as_path()));
 }
@@ -243,6 +255,7 @@ fn report_writes_json_and_pictures() {
         &train_set,
         &val_set,
         None,
+        None,
         &dir.path().join("r"),
         Device::Cpu,
         quiet(),
@@ -277,4 +290,96 @@ fn leaky_gradient_relu_is_relu_forward_and_leaks_backward() {
     y.sum(Kind::Float).backward();
     let g = Vec::<f32>::try_from(&z.grad()).expect("grad");
     assert_eq!(g, vec![0.1, 0.1, 0.0, 1.0, 1.0]);
+}
+
+#[test]
+fn further_negatives_split_into_a_training_pool_and_a_held_out_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write_dataset(dir.path(), 6, 40, 40);
+    // 40 more negatives of 20 people (two images each), outside the balanced set.
+    let mut csv = String::from("file,folder,identity\n");
+    for label in 0..2 {
+        for i in 0..6 {
+            csv.push_str(&format!("img{i:03}.png,{label},{}\n", label * 100 + i));
+        }
+    }
+    for i in 0..40u64 {
+        common::face(40, 40, false, 5000 + i)
+            .save(dir.path().join(format!("0/more{i:03}.png")))
+            .expect("png");
+        csv.push_str(&format!("more{i:03}.png,0,{}\n", 1000 + i / 2));
+    }
+    std::fs::write(dir.path().join("manifest.csv"), csv).expect("manifest");
+    let options = DataOptions {
+        images_path: dir.path().to_owned(),
+        split_seed: 5,
+        folds: 3,
+        input_width: W,
+        input_height: H,
+    };
+    let data = Prepared::load(&options).expect("load");
+    for fold in 0..3 {
+        let pool = data.training_negative_indices(fold).expect("pool");
+        let check = data.check_negative_indices(fold).expect("check");
+        let (_, val) = glasses_trainer::data::fold_split(&data.folds, fold);
+        let ids = |idx: &[usize]| glasses_trainer::data::identities(&data.dataset, idx);
+        assert!(
+            ids(&pool).is_disjoint(&ids(&check)),
+            "fold {fold}: a person is in both the pool and the check"
+        );
+        assert!(ids(&pool).is_disjoint(&ids(&val)), "fold {fold}: the pool holds validation people");
+        for i in pool.iter().chain(&check) {
+            assert_eq!(data.dataset.samples[*i].label, 0);
+            assert!(!data.balanced.contains(i), "fold {fold}: image {i} is in the balanced set");
+        }
+        // The seeded coin sends some of the 20 people each way.
+        assert!(
+            !pool.is_empty() && !check.is_empty(),
+            "fold {fold}: pool {} check {}",
+            pool.len(),
+            check.len()
+        );
+        assert_eq!(data.training_negatives(fold).expect("tensors").len(), pool.len());
+    }
+    assert_eq!(
+        data.check_negative_indices(0).expect("check"),
+        Prepared::load(&options).expect("reload").check_negative_indices(0).expect("check"),
+        "the check set must not depend on anything but the data and the seed"
+    );
+}
+
+#[test]
+fn further_negatives_join_every_epoch() {
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = tiny_data(dir.path(), 4);
+    let (train_set, val_set) = data.split(0).expect("split");
+    let pool = train_set.select(&[0, 1, 2]);
+    let mut cfg = config(Architecture::SqueezeNet1_1, 1);
+    cfg.extra_negatives_per_epoch = 2;
+    let err =
+        train(&cfg, None, &train_set, &val_set, None, None, &dir.path().join("a"), Device::Cpu, quiet())
+            .expect_err("no pool");
+    assert!(err.to_string().contains("no pool"), "{err}");
+    let with = train(
+        &cfg,
+        None,
+        &train_set,
+        &val_set,
+        Some(&pool),
+        None,
+        &dir.path().join("b"),
+        Device::Cpu,
+        quiet(),
+    )
+    .expect("train with pool");
+    let mut plain = cfg.clone();
+    plain.extra_negatives_per_epoch = 0;
+    let without =
+        train(&plain, None, &train_set, &val_set, None, None, &dir.path().join("c"), Device::Cpu, quiet())
+            .expect("train without");
+    assert_ne!(
+        with.meta.history[0].train_loss, without.meta.history[0].train_loss,
+        "the drawn negatives must take part in the epoch"
+    );
 }

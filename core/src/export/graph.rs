@@ -7,7 +7,7 @@ use tract_onnx::pb::{
     tensor_proto::DataType, tensor_shape_proto, type_proto,
 };
 
-use super::architecture::{Architecture, RESNET18_STAGES, SQUEEZENET_FIRES};
+use super::architecture::{Architecture, RESNET18_STAGES, ResNetStage, SQUEEZENET_FIRES};
 use super::{ExportOptions, WeightPrecision, WeightTensor, Weights};
 use crate::contract::{INPUT_NAME, ModelMetadata, NUM_CLASSES, OUTPUT_NAME};
 use crate::error::{Error, Result};
@@ -236,11 +236,11 @@ impl Builder<'_> {
     fn squeezenet(&mut self, input: Act) -> Result<()> {
         let x = self.conv(&input, "features.0", 2, 0, None)?;
         let mut x = self.relu(x);
-        for (idx, ..) in SQUEEZENET_FIRES {
-            if matches!(idx, 3 | 6 | 9) {
+        for fire in SQUEEZENET_FIRES {
+            if fire.pool_before {
                 x = self.max_pool(x, 3, 2, 0, true);
             }
-            let p = format!("features.{idx}");
+            let p = format!("features.{}", fire.index);
             let s = self.conv(&x, &format!("{p}.squeeze"), 1, 0, None)?;
             let s = self.relu(s);
             let e1 = self.conv(&s, &format!("{p}.expand1x1"), 1, 0, None)?;
@@ -261,14 +261,15 @@ impl Builder<'_> {
         let x = self.conv(&input, "conv1", 2, 3, Some("bn1"))?;
         let x = self.relu(x);
         let mut x = self.max_pool(x, 3, 2, 1, false);
-        for (layer, cin, cout, stride) in RESNET18_STAGES {
-            for block in 0..2 {
-                let p = format!("{layer}.{block}");
+        for stage in RESNET18_STAGES {
+            let stride = stage.stride;
+            for block in 0..ResNetStage::BLOCKS {
+                let p = format!("{}.{block}", stage.name);
                 let s = if block == 0 { stride } else { 1 };
                 let y = self.conv(&x, &format!("{p}.conv1"), s, 1, Some(&format!("{p}.bn1")))?;
                 let y = self.relu(y);
                 let y = self.conv(&y, &format!("{p}.conv2"), 1, 1, Some(&format!("{p}.bn2")))?;
-                let shortcut = if block == 0 && (stride != 1 || cin != cout) {
+                let shortcut = if block == 0 && stage.downsamples() {
                     self.conv(
                         &x,
                         &format!("{p}.downsample.0"),

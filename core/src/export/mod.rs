@@ -13,7 +13,7 @@ mod random;
 
 use std::collections::BTreeMap;
 
-pub use architecture::Architecture;
+pub use architecture::{Architecture, FireModule, RESNET18_STAGES, ResNetStage, SQUEEZENET_FIRES};
 pub use random::random_weights;
 
 use crate::contract::{self, ModelMetadata};

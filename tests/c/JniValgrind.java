@@ -1,0 +1,222 @@
+import dev.glasses.ErrorKind;
+import dev.glasses.GlassesDetector;
+import dev.glasses.GlassesException;
+import dev.glasses.GlassesResult;
+import dev.glasses.NativeTestHooks;
+import dev.glasses.PixelLayout;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+
+/**
+ * Drives every JNI entry point of libglasses_ffi (ffi/src/jni_api.rs) through the Kotlin API, in a
+ * plain JVM with no test framework, so that tests/c/run-jni-valgrind.sh can run it under valgrind
+ * memcheck in reasonable time (the JUnit suite loads far more classes than valgrind can afford).
+ *
+ * Usage: java -cp CLASSES JniValgrind FIXTURES_DIR [THREADS]
+ *
+ * FIXTURES_DIR is what `cargo test -p glasses-ffi --test jni_fixtures` writes (expected.json, the
+ * model, PNGs). Prints "N passed, N failed"; exits 1 on any failure.
+ */
+public final class JniValgrind {
+    private static int passed = 0;
+    private static int failed = 0;
+
+    private static void check(boolean ok, String what) {
+        if (ok) {
+            passed++;
+        } else {
+            failed++;
+            System.err.println("FAIL " + what);
+        }
+    }
+
+    private interface Call {
+        void run() throws Throwable;
+    }
+
+    private static void expectThrows(Class<? extends Throwable> type, ErrorKind kind, String what, Call call) {
+        try {
+            call.run();
+            check(false, what + ": no exception");
+        } catch (Throwable t) {
+            boolean ok = type.isInstance(t) && (kind == null || ((GlassesException) t).getKind() == kind);
+            check(ok, what + ": " + t);
+        }
+    }
+
+    private static final class Case {
+        final String name;
+        final byte[] png;
+        final int width;
+        final int height;
+        final float probability;
+
+        Case(String name, byte[] png, int width, int height, float probability) {
+            this.name = name;
+            this.png = png;
+            this.width = width;
+            this.height = height;
+            this.probability = probability;
+        }
+    }
+
+    private static void close(GlassesResult r, float want, String what) {
+        check(Math.abs(r.getProbability() - want) <= 1e-4f, what + ": " + r.getProbability() + " vs " + want);
+    }
+
+    private static ByteBuffer bytes(int[] argb, int width, int height, int rowStride, PixelLayout layout, boolean direct) {
+        ByteBuffer b = direct ? ByteBuffer.allocateDirect(rowStride * height) : ByteBuffer.allocate(rowStride * height);
+        for (int y = 0; y < height; y++) {
+            b.position(y * rowStride);
+            for (int x = 0; x < width; x++) {
+                int p = argb[y * width + x];
+                byte r = (byte) (p >> 16), g = (byte) (p >> 8), bl = (byte) p, a = (byte) (p >>> 24);
+                switch (layout) {
+                    case RGBA_8888: b.put(r).put(g).put(bl).put(a); break;
+                    case BGRA_8888: b.put(bl).put(g).put(r).put(a); break;
+                    case RGB_888: b.put(r).put(g).put(bl); break;
+                    default: b.put((byte) (((r & 0xff) * 77 + (g & 0xff) * 150 + (bl & 0xff) * 29) >> 8));
+                }
+            }
+        }
+        b.rewind();
+        return b;
+    }
+
+    private static long handleOf(GlassesDetector d) throws Exception {
+        Field f = GlassesDetector.class.getDeclaredField("handle");
+        f.setAccessible(true);
+        return ((AtomicLong) f.get(d)).get();
+    }
+
+    /** GlassesNative is `internal` in Kotlin: reached by reflection, as a hostile Java caller could. */
+    private static Object nativeCall(String name, Class<?>[] types, Object... args) throws Throwable {
+        Class<?> k = Class.forName("dev.glasses.GlassesNative");
+        Method m = k.getDeclaredMethod(name, types);
+        m.setAccessible(true);
+        try {
+            return m.invoke(null, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static int liveHandles() throws Throwable {
+        return (Integer) nativeCall("nativeLiveHandles", new Class<?>[0]);
+    }
+
+    public static void main(String[] args) throws Throwable {
+        if (args.length < 1) {
+            System.err.println("usage: JniValgrind FIXTURES_DIR [THREADS]");
+            System.exit(2);
+        }
+        Path dir = Paths.get(args[0]);
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        String json = new String(Files.readAllBytes(dir.resolve("expected.json")), "UTF-8");
+        Matcher m = Pattern.compile(
+                "\"image\": \"([^\"]+)\", \"width\": (\\d+), \"height\": (\\d+), \"probability\": ([0-9.eE+-]+)")
+                .matcher(json);
+        List<Case> cases = new ArrayList<>();
+        while (m.find()) {
+            int w = Integer.parseInt(m.group(2)), h = Integer.parseInt(m.group(3));
+            // The 640x480 case costs minutes under valgrind for nothing new: small images only.
+            if (w * h > 40_000) continue;
+            cases.add(new Case(m.group(1), Files.readAllBytes(dir.resolve(m.group(1))), w, h,
+                    Float.parseFloat(m.group(4))));
+        }
+        check(cases.size() >= 4, "fixtures: " + cases.size() + " small cases");
+        byte[] model = Files.readAllBytes(dir.resolve("model.onnx"));
+        int before = liveHandles();
+
+        GlassesDetector d = new GlassesDetector(model);
+        check(d.getThreshold() == 0.5f, "threshold");
+        for (Case c : cases) {
+            close(d.classify(c.png), c.probability, c.name + " encoded");
+            BufferedImage img = ImageIO.read(new ByteArrayInputStream(c.png));
+            int[] argb = img.getRGB(0, 0, c.width, c.height, null, 0, c.width);
+            close(d.classify(argb, c.width, c.height), c.probability, c.name + " IntArray");
+            int stride = c.width + 3;
+            int[] padded = new int[stride * c.height];
+            for (int y = 0; y < c.height; y++) System.arraycopy(argb, y * c.width, padded, y * stride, c.width);
+            close(d.classify(padded, c.width, c.height, stride), c.probability, c.name + " IntArray stride");
+            int rs = c.width * 4 + 8;
+            close(d.classify(bytes(argb, c.width, c.height, rs, PixelLayout.RGBA_8888, true), c.width, c.height, rs),
+                    c.probability, c.name + " direct RGBA");
+            close(d.classify(bytes(argb, c.width, c.height, rs, PixelLayout.BGRA_8888, false), c.width, c.height, rs,
+                    PixelLayout.BGRA_8888), c.probability, c.name + " heap BGRA");
+            d.classify(bytes(argb, c.width, c.height, c.width * 3, PixelLayout.RGB_888, true), c.width, c.height,
+                    c.width * 3, PixelLayout.RGB_888);
+            d.classify(bytes(argb, c.width, c.height, c.width, PixelLayout.GRAY_8, true), c.width, c.height, c.width,
+                    PixelLayout.GRAY_8);
+        }
+
+        // Error paths: each allocates a message and an exception in native code.
+        Case first = cases.get(0);
+        byte[] garbage = "this is not an image".getBytes("UTF-8");
+        expectThrows(GlassesException.class, ErrorKind.INVALID_IMAGE, "garbage", () -> d.classify(garbage));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_IMAGE, "empty", () -> d.classify(new byte[0]));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_IMAGE, "truncated",
+                () -> d.classify(java.util.Arrays.copyOf(first.png, first.png.length / 2)));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_PIXEL_BUFFER, "short IntArray",
+                () -> d.classify(new int[15], 4, 4));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_PIXEL_BUFFER, "short buffer",
+                () -> d.classify(ByteBuffer.allocateDirect(10), 4, 4, 16));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_MODEL, "garbage model",
+                () -> new GlassesDetector(garbage));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_OPTIONS, "threshold 1.5",
+                () -> new GlassesDetector(model, 1.5f));
+        long h = handleOf(d);
+        Class<?>[] encodedTypes = {long.class, byte[].class};
+        expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "null image",
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, null));
+        expectThrows(IllegalStateException.class, null, "bogus handle",
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, 123456789L, garbage));
+        expectThrows(GlassesException.class, ErrorKind.INTERNAL, "native panic", NativeTestHooks::panic);
+        close(d.classify(first.png), first.probability, "after the errors");
+
+        // One detector shared by threads.
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<Integer>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final Case c = cases.get(t % cases.size());
+            futures.add(pool.submit(() -> {
+                GlassesResult a = d.classify(c.png);
+                GlassesResult b = d.classify(c.png);
+                return a.equals(b) && Math.abs(a.getProbability() - c.probability) <= 1e-4f ? 1 : 0;
+            }));
+        }
+        for (Future<Integer> f : futures) check(f.get(30, TimeUnit.MINUTES) == 1, "thread result");
+        pool.shutdown();
+        check(pool.awaitTermination(1, TimeUnit.MINUTES), "pool ends");
+
+        // The bundled model, then close and use after close.
+        try (GlassesDetector bundled = new GlassesDetector(0.3f)) {
+            float p = bundled.classify(first.png).getProbability();
+            check(p >= 0f && p <= 1f, "bundled probability " + p);
+        }
+        d.close();
+        d.close();
+        expectThrows(IllegalStateException.class, null, "use after close", () -> d.classify(first.png));
+        check(liveHandles() == before, "live handles back to " + before + ": " + liveHandles());
+
+        System.out.println(passed + " passed, " + failed + " failed");
+        System.exit(failed == 0 ? 0 : 1);
+    }
+}
