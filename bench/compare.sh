@@ -5,7 +5,8 @@
 #
 #   bench/compare.sh [MODEL.onnx ...]     (default: the bundled fp32 and int8 models, and a
 #                                          random-weight ResNet-18 at the bundled input size)
-# Env: RUNS (per measurement, default 200), ROUNDS (default 3), PYTHON (default python3).
+# Env: RUNS (per measurement, default 200), ROUNDS (default 3), PYTHON (default python3),
+# PROFILE (cargo profile of core's side, default dist).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,9 +17,10 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import onnxruntime, n
   "${PYTHON:-python3}" -m venv "$venv"
   "$venv/bin/pip" install -q onnxruntime numpy
 fi
-echo "building the latency tool (profile dist: fat LTO, as shipped; slow the first time)..." >&2
-cargo build -q --profile dist -p glasses-core --example latency
-tool="$root/target/dist/examples/latency"
+profile=${PROFILE:-dist}
+echo "building the latency tool (profile $profile; dist = fat LTO, as shipped, slow the first time)..." >&2
+cargo build -q --profile "$profile" -p glasses-core --example latency
+tool="$root/target/$profile/examples/latency"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 models=("$@")
@@ -26,7 +28,7 @@ if [ ${#models[@]} -eq 0 ]; then
   models=(core/models/glasses.onnx)
   [ -f core/models/glasses-int8.onnx ] && models+=(core/models/glasses-int8.onnx)
   size=$("$tool" core/models/glasses.onnx 1 | sed -E 's/.*"width": ([0-9]+).*/\1/')
-  cargo run -q --profile dist -p glasses-core --example export_random -- "$work/resnet18-random.onnx" resnet18 "$size" >/dev/null
+  cargo run -q --profile "$profile" -p glasses-core --example export_random -- "$work/resnet18-random.onnx" resnet18 "$size" >/dev/null
   models+=("$work/resnet18-random.onnx")
 fi
 for m in "${models[@]}"; do
@@ -41,13 +43,15 @@ core = [json.loads(l) for l in open(sys.argv[1])]
 ort = [json.loads(l) for l in open(sys.argv[2])]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"{datetime.date.today()} · {cpu} · {os.cpu_count()} cores · ONNX Runtime {ort[0]['ort_version']} · 1 thread · median of {len(core)//len({c['model'] for c in core})} rounds x {core[0]['runs']} runs\n")
-print("| model | input | core inference ms | core preprocess (JPEG) ms | core end-to-end JPEG ms | core end-to-end RGBA ms | ORT inference ms | core inference / ORT | core e2e JPEG / ORT |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| model | input | file bytes | core inference ms | core preprocess (JPEG) ms | core end-to-end JPEG ms | core end-to-end RGBA ms | ORT inference ms | core inference / ORT | core e2e JPEG / ORT | core batch, all cores, ms/image | ORT inference, all cores, ms |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for m in dict.fromkeys(c["model"] for c in core):
     cs = [c for c in core if c["model"] == m]
     os_ = [o for o in ort if o["model"] == m]
     med = lambda rows, k: statistics.median(r[k] for r in rows)
     inf, pre, ej, er, o = (med(cs, "inference_ms"), med(cs, "preprocess_jpeg_ms"), med(cs, "e2e_jpeg_ms"), med(cs, "e2e_rgba_ms"), med(os_, "inference_ms"))
+    batch, oall = med(cs, "batch_jpeg_ms_per_image"), med(os_, "inference_all_threads_ms")
     name = os.path.basename(m)
-    print(f"| {name} ({cs[0]['architecture']}) | {cs[0]['width']}x{cs[0]['height']} | {inf:.2f} | {pre:.2f} | {ej:.2f} | {er:.2f} | {o:.2f} | {inf/o:.2f} | {ej/o:.2f} |")
+    size = os.path.getsize(m)
+    print(f"| {name} ({cs[0]['architecture']}) | {cs[0]['width']}x{cs[0]['height']} | {size:,} | {inf:.3f} | {pre:.3f} | {ej:.3f} | {er:.3f} | {o:.3f} | {inf/o:.2f} | {ej/o:.2f} | {batch:.3f} | {oall:.3f} |")
 PY

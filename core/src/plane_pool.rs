@@ -116,19 +116,12 @@ fn pool_plane(
         row.fill(f32::MIN);
         for y in g.window(0, oy) {
             for (acc, &v) in row.iter_mut().zip(&input[y * g.width..(y + 1) * g.width]) {
-                if *acc < v {
-                    *acc = v;
-                }
+                // A select, not a branch: compiles to `maxps` and does not mispredict on real data.
+                *acc = if *acc < v { v } else { *acc };
             }
         }
         for (out, &(start, end)) in out_row.iter_mut().zip(columns) {
-            let mut max = f32::MIN;
-            for &v in &row[start..end] {
-                if max < v {
-                    max = v;
-                }
-            }
-            *out = max;
+            *out = row[start..end].iter().fold(f32::MIN, |max, &v| if max < v { v } else { max });
         }
     }
 }

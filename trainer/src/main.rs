@@ -215,6 +215,9 @@ struct ExportArgs {
     /// Version string written into the model.
     #[arg(long)]
     model_version: Option<String>,
+    /// Replace existing model files at --out and its int8 sibling.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     machine: MachineArgs,
 }
@@ -358,6 +361,11 @@ fn int8_path(out: &Path) -> PathBuf {
 
 fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     let device = args.machine.device()?;
+    if !args.force
+        && let Some(existing) = [args.out.clone(), int8_path(&args.out)].into_iter().find(|p| p.exists())
+    {
+        bail!("{} exists; pass --force to replace it", existing.display());
+    }
     let ckpt = checkpoint::checkpoint_path(&args.checkpoint);
     let (net, meta, _) = checkpoint::load(&ckpt, device)?;
     if !meta.finished() {
@@ -399,7 +407,7 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     extra.insert(
         "train.recipe".to_owned(),
         format!(
-            "{} from scratch, {} epochs, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}, {}",
+            "{} from scratch, {} epochs, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}, {} further negatives per epoch, {}",
             c.architecture,
             c.epochs,
             c.batch_size,
@@ -407,6 +415,7 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
             c.weight_decay,
             c.warmup_epochs,
             c.augment,
+            c.extra_negatives_per_epoch,
             match &meta.teacher {
                 Some(_) => format!("distilled from ResNet-18 (alpha {}, T {})", c.alpha, c.temperature),
                 None => "no distillation".to_owned(),

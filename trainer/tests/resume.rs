@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{H, W, config, quiet, tiny_data};
+
 use std::path::Path;
 
 use glasses_core::export::Architecture;
@@ -12,41 +14,6 @@ use glasses_trainer::model::Network;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::train::{RunPolicy, train};
 use tch::Device;
-
-fn config(arch: Architecture, epochs: usize) -> TrainConfig {
-    TrainConfig {
-        architecture: arch.name().to_owned(),
-        epochs,
-        batch_size: 8,
-        input_width: 36,
-        input_height: 40,
-        lr: 2e-3,
-        weight_decay: 0.01,
-        warmup_epochs: 0,
-        seed: 7,
-        alpha: 0.0,
-        temperature: 4.0,
-        augment: true,
-        final_relu_grad_leak: 0.1,
-        extra_negatives_per_epoch: 0,
-    }
-}
-
-fn quiet() -> RunPolicy {
-    RunPolicy { quiet: true, ..Default::default() }
-}
-
-fn tiny_data(dir: &Path, per_class: usize) -> Prepared {
-    common::write_dataset(dir, per_class, 44, 50);
-    let options = DataOptions {
-        images_path: dir.to_owned(),
-        split_seed: 3,
-        folds: 4,
-        input_width: 36,
-        input_height: 40,
-    };
-    Prepared::load(&options).expect("tiny dataset loads")
-}
 
 fn max_abs_diff(a: &Network, b: &Network) -> f64 {
     let (va, vb) = (a.vs.variables(), b.vs.variables());

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::{H, W, config, quiet, tiny_data};
+
 use std::path::Path;
 
 use glasses_core::export::{Architecture, ExportOptions};
@@ -13,39 +15,6 @@ use glasses_trainer::model::Network;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::train::{RunPolicy, Teacher, distillation_loss, evaluate, train};
 use tch::{Device, Kind, Tensor};
-
-const W: u32 = 36;
-const H: u32 = 40;
-
-fn config(arch: Architecture, epochs: usize) -> TrainConfig {
-    TrainConfig {
-        architecture: arch.name().to_owned(),
-        epochs,
-        batch_size: 8,
-        input_width: W,
-        input_height: H,
-        lr: 2e-3,
-        weight_decay: 0.01,
-        warmup_epochs: 0,
-        seed: 7,
-        alpha: 0.0,
-        temperature: 4.0,
-        augment: true,
-        final_relu_grad_leak: 0.1,
-        extra_negatives_per_epoch: 0,
-    }
-}
-
-fn quiet() -> RunPolicy {
-    RunPolicy { quiet: true, ..Default::default() }
-}
-
-fn tiny_data(dir: &Path, per_class: usize) -> Prepared {
-    common::write_dataset(dir, per_class, 44, 50);
-    let options =
-        DataOptions { images_path: dir.to_owned(), split_seed: 3, folds: 4, input_width: W, input_height: H };
-    Prepared::load(&options).expect("tiny dataset loads")
-}
 
 #[test]
 fn training_lowers_the_loss() {

@@ -1,8 +1,52 @@
 //! Tiny generated datasets for the trainer's tests.
 
+#![allow(dead_code)] // each test binary uses a different part of it
+
 use std::path::Path;
 
+use glasses_core::export::Architecture;
 use glasses_core::image::{Rgb, RgbImage};
+use glasses_trainer::checkpoint::TrainConfig;
+use glasses_trainer::pipeline::{DataOptions, Prepared};
+use glasses_trainer::train::RunPolicy;
+
+/// Input width of the test models.
+pub const W: u32 = 36;
+/// Input height of the test models.
+pub const H: u32 = 40;
+
+/// Small, fast settings for `epochs` epochs of `arch`.
+pub fn config(arch: Architecture, epochs: usize) -> TrainConfig {
+    TrainConfig {
+        architecture: arch.name().to_owned(),
+        epochs,
+        batch_size: 8,
+        input_width: W,
+        input_height: H,
+        lr: 2e-3,
+        weight_decay: 0.01,
+        warmup_epochs: 0,
+        seed: 7,
+        alpha: 0.0,
+        temperature: 4.0,
+        augment: true,
+        final_relu_grad_leak: 0.1,
+        extra_negatives_per_epoch: 0,
+    }
+}
+
+/// No progress output.
+pub fn quiet() -> RunPolicy {
+    RunPolicy { quiet: true, ..Default::default() }
+}
+
+/// `per_class` generated faces per class in `dir`, loaded with 4 folds.
+pub fn tiny_data(dir: &Path, per_class: usize) -> Prepared {
+    write_dataset(dir, per_class, 44, 50);
+    let options =
+        DataOptions { images_path: dir.to_owned(), split_seed: 3, folds: 4, input_width: W, input_height: H };
+    Prepared::load(&options).expect("tiny dataset loads")
+}
 
 /// A face-like image: skin-coloured background with noise; `glasses` draws two dark rings and a
 /// bridge across the upper third, which a small network learns to see in a few steps.
