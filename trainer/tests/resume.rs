@@ -4,14 +4,11 @@
 
 mod common;
 
-use common::{H, W, config, quiet, tiny_data};
-
-use std::path::Path;
+use common::{config, quiet, tiny_data};
 
 use glasses_core::export::Architecture;
-use glasses_trainer::checkpoint::{self, TrainConfig};
+use glasses_trainer::checkpoint;
 use glasses_trainer::model::Network;
-use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::train::{RunPolicy, train};
 use tch::Device;
 

@@ -8,12 +8,11 @@ use std::path::Path;
 
 use glasses_core::export::{Architecture, ExportOptions};
 use glasses_core::{Classifier, ClassifierOptions};
-use glasses_trainer::checkpoint::TrainConfig;
 use glasses_trainer::data::{Dataset, TensorSet, load_tensor};
 use glasses_trainer::export::{export_network, onnx_probabilities, preprocessing_of};
 use glasses_trainer::model::Network;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
-use glasses_trainer::train::{RunPolicy, Teacher, distillation_loss, evaluate, train};
+use glasses_trainer::train::{Teacher, distillation_loss, evaluate, train};
 use tch::{Device, Kind, Tensor};
 
 #[test]
