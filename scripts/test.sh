@@ -40,6 +40,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Rust tests (core, cli, ffi + C program, trainer)"
 cargo test --workspace
 
+step "core's model tests again with tract's full ONNX reader linked (feature onnx-any)"
+cargo test --workspace --features glasses-core/onnx-any --test onnx_reader --test hostile_inputs --test errors
+
 step "C program under valgrind memcheck"
 tests/c/run-valgrind.sh
 

@@ -4,14 +4,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use tract_onnx::prelude::*;
+use tract_core::prelude::*;
 
 use crate::contract::ModelMetadata;
 use crate::error::{Error, Result};
 use crate::model_file::{self, ParsedModel};
+use crate::onnx_graph::{self, ReadError};
+use crate::onnx_pb::ModelProto;
 use crate::pixels::PixelBuffer;
 use crate::plane_pool;
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
+use crate::simd_state;
 
 /// The result for one image.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,10 +124,11 @@ impl Classifier {
         let ParsedModel { proto, metadata, parameter_count } = model_file::parse(bytes)?;
         // Backstop: tract's ONNX reader indexes some maps unchecked and can panic on hostile
         // graphs; a model file must never take the process (or an FFI caller) down.
-        let plan = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build_plan(&proto, &metadata)))
-            .map_err(|_| Error::InvalidModel {
-                reason: "the ONNX reader failed on this graph (internal panic in tract)".into(),
-            })??;
+        let plan =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build_plan(bytes, &proto, &metadata)))
+                .map_err(|_| Error::InvalidModel {
+                    reason: "the ONNX reader failed on this graph (internal panic in tract)".into(),
+                })??;
         Ok(Self {
             preprocessing: metadata.preprocessing(),
             info: Arc::new(ModelInfo { size_bytes: bytes.len(), parameter_count, metadata }),
@@ -203,7 +207,9 @@ impl Classifier {
         }
         let shape = [1, 3, self.preprocessing.height as usize, self.preprocessing.width as usize];
         let input = Tensor::from_shape(&shape, tensor).map_err(inference_error)?;
-        let outputs = self.plan.run(tvec!(input.into())).map_err(inference_error)?;
+        let outputs = self.plan.run(tvec!(input.into()));
+        simd_state::clear_upper_vector_state();
+        let outputs = outputs.map_err(inference_error)?;
         let view = outputs[0].to_plain_array_view::<f32>().map_err(inference_error)?;
         let values: Vec<f32> = view.iter().copied().collect();
         match values.as_slice() {
@@ -234,14 +240,18 @@ fn inference_error(e: impl std::fmt::Display) -> Error {
     Error::Inference { reason: e.to_string() }
 }
 
-fn build_plan(proto: &tract_onnx::pb::ModelProto, metadata: &ModelMetadata) -> Result<Plan> {
+fn build_plan(bytes: &[u8], proto: &ModelProto, metadata: &ModelMetadata) -> Result<Plan> {
     let invalid = |stage: &str, e: TractError| Error::InvalidModel { reason: format!("{stage}: {e:#}") };
     let shape = [1usize, 3, metadata.input_height as usize, metadata.input_width as usize];
-    let model = tract_onnx::onnx().parse(proto, None).map_err(|e| invalid("cannot read graph", e))?.model;
-    let model = model
-        .with_input_fact(0, f32::fact(shape).into())
-        .map_err(|e| invalid("cannot set input shape", e))?;
-    let typed = model.into_typed().map_err(|e| invalid("cannot type the graph", e))?;
+    let graph = proto
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel { reason: "the ONNX model has no graph".into() })?;
+    let typed = match onnx_graph::typed_model(graph, shape) {
+        Ok(model) => model,
+        Err(ReadError::Invalid(reason)) => return Err(Error::InvalidModel { reason }),
+        Err(ReadError::Unsupported { node, what }) => any_onnx::typed_model(bytes, shape, &node, &what)?,
+    };
     let out_fact = typed.output_fact(0).map_err(|e| invalid("no output", e))?;
     let out_shape = out_fact.shape.as_concrete().map(|s| s.to_vec());
     if out_fact.datum_type != f32::datum_type() || out_shape.as_deref() != Some(&[1, 2][..]) {
@@ -253,6 +263,55 @@ fn build_plan(proto: &tract_onnx::pb::ModelProto, metadata: &ModelMetadata) -> R
     let mut optimized = typed.into_optimized().map_err(|e| invalid("cannot optimise", e))?;
     plane_pool::use_plane_max_pools(&mut optimized).map_err(|e| invalid("cannot plan max pools", e))?;
     optimized.into_runnable().map_err(|e| invalid("cannot plan", e))
+}
+
+/// Graphs with operators outside [`onnx_graph::SUPPORTED_OPS`]: tract's full ONNX reader when
+/// the `onnx-any` feature links it, a clear error otherwise.
+#[cfg(feature = "onnx-any")]
+mod any_onnx {
+    use tract_onnx::prelude::*;
+
+    use crate::error::{Error, Result};
+
+    pub(super) fn typed_model(
+        bytes: &[u8],
+        shape: [usize; 4],
+        _node: &str,
+        _what: &str,
+    ) -> Result<TypedModel> {
+        let invalid = |stage: &str, e: TractError| Error::InvalidModel { reason: format!("{stage}: {e:#}") };
+        let proto = <tract_onnx::pb::ModelProto as prost::Message>::decode(bytes)
+            .map_err(|e| Error::InvalidModel { reason: format!("not an ONNX protobuf: {e}") })?;
+        let model =
+            tract_onnx::onnx().parse(&proto, None).map_err(|e| invalid("cannot read graph", e))?.model;
+        let model = model
+            .with_input_fact(0, f32::fact(shape).into())
+            .map_err(|e| invalid("cannot set input shape", e))?;
+        model.into_typed().map_err(|e| invalid("cannot type the graph", e))
+    }
+}
+
+#[cfg(not(feature = "onnx-any"))]
+mod any_onnx {
+    use tract_core::prelude::TypedModel;
+
+    use crate::error::{Error, Result};
+    use crate::onnx_graph::SUPPORTED_OPS;
+
+    pub(super) fn typed_model(
+        _bytes: &[u8],
+        _shape: [usize; 4],
+        node: &str,
+        what: &str,
+    ) -> Result<TypedModel> {
+        Err(Error::InvalidModel {
+            reason: format!(
+                "node `{node}` uses {what}, which this build does not read; it reads {} (glasses-core's \
+                 `onnx-any` feature adds every operator tract knows)",
+                SUPPORTED_OPS.join(", ")
+            ),
+        })
+    }
 }
 
 /// Files under `dir` (recursively, not following links to folders) whose extension looks like an

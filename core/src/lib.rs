@@ -23,9 +23,12 @@ pub mod contract;
 mod error;
 pub mod export;
 mod model_file;
+mod onnx_graph;
+mod onnx_pb;
 mod pixels;
 mod plane_pool;
 pub mod preprocess;
+mod simd_state;
 
 pub use classifier::{
     Classifier, ClassifierOptions, ModelInfo, Prediction, find_images, is_image_path, softmax_eyeglasses,

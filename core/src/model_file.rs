@@ -1,10 +1,10 @@
 //! Reading an ONNX file and checking it against the contract before tract sees it.
 
-use prost::Message;
-use tract_onnx::pb::{
+use crate::onnx_pb::{
     ModelProto, TensorProto, ValueInfoProto, tensor_proto::DataType, tensor_shape_proto::dimension,
     type_proto,
 };
+use prost::Message;
 
 use crate::contract::{INPUT_NAME, ModelMetadata, NUM_CLASSES, OUTPUT_NAME};
 use crate::error::{Error, Result};

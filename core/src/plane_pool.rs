@@ -8,10 +8,9 @@
 //! row. It picks exactly the values tract picks: the same `<` comparison, folded from `f32::MIN`
 //! over the same taps, so NaN inputs are skipped and results are bit-identical.
 
-use tract_onnx::prelude::*;
-use tract_onnx::tract_core::internal::*;
-use tract_onnx::tract_core::ops::cnn::OptMaxPool;
-use tract_onnx::tract_core::ops::nn::DataFormat;
+use tract_core::internal::*;
+use tract_core::ops::cnn::OptMaxPool;
+use tract_core::ops::nn::DataFormat;
 
 /// Where a 2-D pool reads, for one NCHW input shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,7 +61,7 @@ impl Op for PlaneMaxPool {
         Ok(vec![format!("{:?}", self.geometry)])
     }
 
-    tract_onnx::tract_core::op_as_typed_op!();
+    tract_core::op_as_typed_op!();
 }
 
 impl EvalOp for PlaneMaxPool {
@@ -94,7 +93,7 @@ impl EvalOp for PlaneMaxPool {
         Ok(tvec!(output.into_tvalue()))
     }
 
-    tract_onnx::tract_core::op_out_of_plan!();
+    tract_core::op_out_of_plan!();
 }
 
 impl TypedOp for PlaneMaxPool {
@@ -102,7 +101,7 @@ impl TypedOp for PlaneMaxPool {
         Ok(tvec!(f32::fact(self.geometry.output_shape())))
     }
 
-    tract_onnx::tract_core::as_op!();
+    tract_core::as_op!();
 }
 
 fn pool_plane(
@@ -183,8 +182,8 @@ fn plane_geometry(model: &TypedModel, id: usize) -> TractResult<Option<PoolGeome
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tract_onnx::tract_core::ops::cnn::PaddingSpec;
-    use tract_onnx::tract_core::ops::cnn::{MaxPool, PoolSpec};
+    use tract_core::ops::cnn::PaddingSpec;
+    use tract_core::ops::cnn::{MaxPool, PoolSpec};
 
     fn plan(
         shape: [usize; 4],

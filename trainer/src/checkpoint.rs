@@ -56,6 +56,14 @@ pub struct TrainConfig {
     /// each epoch; 0 = the balanced set only. Older runs read as 0.
     #[serde(default)]
     pub extra_negatives_per_epoch: usize,
+    /// Start from this finished run's weights (its checkpoint.ot or run folder) instead of a fresh
+    /// initialisation: fine-tuning. Older runs read as `None`.
+    #[serde(default)]
+    pub init_from: Option<std::path::PathBuf>,
+    /// Fraction of each layer's smallest weights zeroed at the start and kept at zero through
+    /// training ([`crate::prune`]); 0 = no pruning. Older runs read as 0.
+    #[serde(default)]
+    pub prune_fraction: f64,
 }
 
 /// Default of [`TrainConfig::final_relu_grad_leak`].

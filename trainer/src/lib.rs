@@ -9,7 +9,8 @@
 //!   input tensors made by glasses-core's preprocessing.
 //! * [`model`]: the networks, with torchvision parameter names.
 //! * [`train`]: the loop, distillation, checkpoints ([`checkpoint`]), reports ([`report`]).
-//! * [`export`]: ONNX through glasses-core; [`cv`]: k-fold cross-validation (Table 1).
+//! * [`export`]: ONNX through glasses-core; [`cv`]: k-fold cross-validation (Table 1);
+//!   [`prune`]: magnitude pruning for the size experiments.
 #![deny(missing_docs)]
 
 pub mod augment;
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod pipeline;
+pub mod prune;
 pub mod report;
 pub mod rng;
 pub mod train;

@@ -12,6 +12,7 @@ use glasses_trainer::device::DeviceChoice;
 use glasses_trainer::export::{self, CELEBA_LICENSE};
 use glasses_trainer::metrics::Metrics;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
+use glasses_trainer::prune;
 use glasses_trainer::report;
 use glasses_trainer::train::{self, RunPolicy, Teacher};
 
@@ -125,6 +126,8 @@ impl HyperArgs {
             augment: !self.no_augment,
             final_relu_grad_leak: self.final_relu_grad_leak,
             extra_negatives_per_epoch: self.extra_negatives,
+            init_from: None,
+            prune_fraction: 0.0,
         }
     }
 }
@@ -175,6 +178,12 @@ struct TrainArgs {
     /// Skip the false-positive check on the negatives outside the balanced set.
     #[arg(long)]
     no_extra_negatives: bool,
+    /// Fine-tune: start from this finished run's weights (checkpoint.ot or run folder).
+    #[arg(long)]
+    init_from: Option<PathBuf>,
+    /// Zero this fraction of each layer's smallest weights at the start and keep them at zero.
+    #[arg(long, default_value_t = 0.0)]
+    prune: f64,
     #[command(flatten)]
     machine: MachineArgs,
 }
@@ -218,6 +227,9 @@ struct ExportArgs {
     /// Replace existing model files at --out and its int8 sibling.
     #[arg(long)]
     force: bool,
+    /// Zero this fraction of the smallest weights of each layer before exporting (no fine-tuning).
+    #[arg(long, default_value_t = 0.0)]
+    prune: f64,
     #[command(flatten)]
     machine: MachineArgs,
 }
@@ -233,7 +245,9 @@ fn main() -> anyhow::Result<()> {
 fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     let device = args.machine.device()?;
     let data = args.data.options();
-    let config = args.hyper.config(args.arch, &data, args.teacher.is_some());
+    let mut config = args.hyper.config(args.arch, &data, args.teacher.is_some());
+    config.init_from = args.init_from.as_deref().map(checkpoint::checkpoint_path);
+    config.prune_fraction = args.prune;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(args.arch.name()));
     let teacher = match &args.teacher {
         Some(path) => {
@@ -379,6 +393,15 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
         input_width: meta.config.input_width,
         input_height: meta.config.input_height,
     };
+    if args.prune > 0.0 {
+        let stats = prune::magnitude_prune(&net, args.prune)?;
+        println!(
+            "pruned: {} of {} layer weights are zero ({:.1} %)",
+            stats.zeroed,
+            stats.total,
+            100.0 * stats.zeroed as f64 / stats.total as f64
+        );
+    }
     let prepared = Prepared::load(&data)?;
     let (_, val_set) = prepared.split(spec.val_fold)?;
     let labels = val_set.label_vec()?;
@@ -404,6 +427,9 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
         ),
     );
     extra.insert("train.license".to_owned(), CELEBA_LICENSE.to_owned());
+    if args.prune > 0.0 {
+        extra.insert("train.pruned_fraction".to_owned(), format!("{}", args.prune));
+    }
     extra.insert(
         "train.recipe".to_owned(),
         format!(

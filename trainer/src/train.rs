@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::model::Network;
 use crate::optim::AdamW;
+use crate::prune;
 use crate::rng::SplitMix64;
 
 /// What to do with an existing run folder.
@@ -148,6 +149,22 @@ pub fn train(
     };
     tch::manual_seed(config.seed as i64);
     let mut net = Network::new(config.arch()?, device)?;
+    if let Some(init) = &config.init_from {
+        let (start, start_meta, _) = checkpoint::load(&checkpoint::checkpoint_path(init), device)?;
+        if start.architecture != net.architecture {
+            return Err(Error::Config(format!(
+                "--init-from holds a {} run, this run trains {}",
+                start.architecture, net.architecture
+            )));
+        }
+        if !start_meta.finished() {
+            return Err(Error::run(init, "--init-from needs a finished run".to_owned()));
+        }
+        net.vs.copy(&start.vs)?;
+    }
+    if config.prune_fraction > 0.0 {
+        prune::magnitude_prune(&net, config.prune_fraction)?;
+    }
     net.set_final_relu_grad_leak(config.final_relu_grad_leak);
     let mut opt = AdamW::new(&net.vs, config.weight_decay);
     if ckpt.exists() && !policy.force {
@@ -180,6 +197,9 @@ pub fn train(
         meta = old;
     }
 
+    // Pruned weights are zero now (fresh or resumed); the masks keep them there, since AdamW's
+    // moments and weight decay would otherwise move them again.
+    let masks = if config.prune_fraction > 0.0 { prune::zero_masks(&net) } else { Vec::new() };
     let n = train_set.len() + extra_per_epoch;
     let steps_per_epoch = n.div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
@@ -222,6 +242,7 @@ pub fn train(
             opt.zero_grad();
             loss.backward();
             opt.step(lr);
+            prune::apply_masks(&masks);
             let l = loss.double_value(&[]);
             if !l.is_finite() {
                 return Err(Error::Config(format!(
@@ -322,6 +343,9 @@ fn validate(config: &TrainConfig, train_set: &TensorSet) -> Result<()> {
     }
     if train_set.is_empty() {
         return Err(Error::Config("the training set is empty".into()));
+    }
+    if !(0.0..1.0).contains(&config.prune_fraction) {
+        return Err(Error::Config(format!("--prune must be in [0, 1), got {}", config.prune_fraction)));
     }
     Ok(())
 }

@@ -351,3 +351,65 @@ fn further_negatives_join_every_epoch() {
         "the drawn negatives must take part in the epoch"
     );
 }
+
+#[test]
+fn pruned_fine_tuning_starts_from_the_run_and_keeps_its_zeros() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let prepared = tiny_data(&dir.path().join("data"), 12);
+    let (train_set, val_set) = prepared.split(0).expect("split");
+    let base_dir = dir.path().join("base");
+    let base_cfg = config(Architecture::SqueezeNet1_1, 2);
+    let base = train(&base_cfg, None, &train_set, &val_set, None, None, &base_dir, Device::Cpu, quiet())
+        .expect("base run");
+
+    let mut cfg = config(Architecture::SqueezeNet1_1, 2);
+    cfg.init_from = Some(base_dir.clone());
+    cfg.prune_fraction = 0.5;
+    let tuned_dir = dir.path().join("tuned");
+    let tuned =
+        train(&cfg, None, &train_set, &val_set, None, None, &tuned_dir, Device::Cpu, quiet()).expect("tuned");
+    // Two epochs of updates later, each prunable layer still has half its weights at zero, and
+    // the others moved from where the base run left them.
+    let base_vars = base.network.vs.variables();
+    for (name, w) in tuned.network.vs.variables() {
+        if name.ends_with(".weight") && w.dim() >= 2 {
+            let n = w.numel() as i64;
+            let zeros = glasses_trainer::prune::zero_count(&w);
+            assert!(zeros >= n / 2 && zeros <= n / 2 + 2, "{name}: {zeros} of {n} zero");
+            assert!(!w.equal(&base_vars[&name]), "{name} did not train");
+        }
+    }
+    // The checkpoint on disk holds the pruned weights too.
+    let (loaded, meta, _) =
+        glasses_trainer::checkpoint::load(&tuned_dir.join("checkpoint.ot"), Device::Cpu).expect("load");
+    assert_eq!(meta.config.prune_fraction, 0.5);
+    let (lv, tv) = (loaded.vs.variables(), tuned.network.vs.variables());
+    assert!(lv.iter().all(|(name, t)| t.equal(&tv[name])), "the checkpoint differs from the trained network");
+
+    // A run that is not finished cannot be a starting point, and the fraction must be below 1.
+    let unfinished = dir.path().join("unfinished");
+    let stop = glasses_trainer::train::RunPolicy { stop_after: Some(1), ..quiet() };
+    train(
+        &config(Architecture::SqueezeNet1_1, 3),
+        None,
+        &train_set,
+        &val_set,
+        None,
+        None,
+        &unfinished,
+        Device::Cpu,
+        stop,
+    )
+    .expect("one epoch");
+    cfg.init_from = Some(unfinished);
+    let err =
+        train(&cfg, None, &train_set, &val_set, None, None, &dir.path().join("x"), Device::Cpu, quiet())
+            .expect_err("unfinished start");
+    assert!(err.to_string().contains("finished run"), "{err}");
+    cfg.init_from = None;
+    cfg.prune_fraction = 1.0;
+    let err =
+        train(&cfg, None, &train_set, &val_set, None, None, &dir.path().join("y"), Device::Cpu, quiet())
+            .expect_err("fraction 1");
+    assert!(err.to_string().contains("--prune"), "{err}");
+}

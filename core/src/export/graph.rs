@@ -1,11 +1,11 @@
 //! ONNX graph construction for the supported architectures.
 
-use prost::Message;
-use tract_onnx::pb::{
+use crate::onnx_pb::{
     AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
     TensorProto, TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType,
     tensor_proto::DataType, tensor_shape_proto, type_proto,
 };
+use prost::Message;
 
 use super::architecture::{Architecture, RESNET18_STAGES, ResNetStage, SQUEEZENET_FIRES};
 use super::{ExportOptions, WeightPrecision, WeightTensor, Weights};
@@ -55,7 +55,6 @@ pub(super) fn build(weights: &Weights, options: &ExportOptions) -> Result<GraphP
         initializer: b.initializers,
         input: vec![value_info(INPUT_NAME, &[1, 3, options.input_height as i64, options.input_width as i64])],
         output: vec![value_info(OUTPUT_NAME, &[1, NUM_CLASSES as i64])],
-        ..Default::default()
     })
 }
 
@@ -71,7 +70,6 @@ pub(super) fn encode_model(graph: GraphProto, metadata: &ModelMetadata) -> Vec<u
             .into_iter()
             .map(|(key, value)| StringStringEntryProto { key, value })
             .collect(),
-        ..Default::default()
     };
     model.encode_to_vec()
 }
@@ -313,7 +311,6 @@ fn value_info(name: &str, shape: &[i64]) -> ValueInfoProto {
         .iter()
         .map(|&d| tensor_shape_proto::Dimension {
             value: Some(tensor_shape_proto::dimension::Value::DimValue(d)),
-            ..Default::default()
         })
         .collect();
     ValueInfoProto {
@@ -323,8 +320,6 @@ fn value_info(name: &str, shape: &[i64]) -> ValueInfoProto {
                 elem_type: DataType::Float as i32,
                 shape: Some(TensorShapeProto { dim }),
             })),
-            ..Default::default()
         }),
-        ..Default::default()
     }
 }

@@ -32,6 +32,8 @@ pub fn config(arch: Architecture, epochs: usize) -> TrainConfig {
         augment: true,
         final_relu_grad_leak: 0.1,
         extra_negatives_per_epoch: 0,
+        init_from: None,
+        prune_fraction: 0.0,
     }
 }
 

@@ -1,0 +1,107 @@
+//! A tiny contract-valid ONNX model built by hand, for tests that break or extend graphs.
+#![allow(dead_code)]
+
+use glasses_core::contract::{INPUT_NAME, OUTPUT_NAME};
+use glasses_core::export::{Architecture, ExportOptions};
+use tract_onnx::pb::{
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
+    TensorProto, TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType,
+    tensor_proto::DataType, tensor_shape_proto, type_proto,
+};
+
+pub fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
+    let dim = dims
+        .iter()
+        .map(|d| tensor_shape_proto::Dimension {
+            value: Some(match d {
+                Some(v) => tensor_shape_proto::dimension::Value::DimValue(*v),
+                None => tensor_shape_proto::dimension::Value::DimParam("n".into()),
+            }),
+            ..Default::default()
+        })
+        .collect();
+    ValueInfoProto {
+        name: name.to_owned(),
+        r#type: Some(TypeProto {
+            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                elem_type: DataType::Float as i32,
+                shape: Some(TensorShapeProto { dim }),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn float_tensor(name: &str, dims: &[i64], values: &[f32]) -> TensorProto {
+    TensorProto {
+        name: name.to_owned(),
+        dims: dims.to_vec(),
+        data_type: DataType::Float as i32,
+        raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}
+
+/// A contract-valid model of a few hundred bytes: GlobalAveragePool -> Flatten -> Gemm, with
+/// `classes` outputs and a `side` x `side` input.
+pub fn tiny_model(side: u32, classes: i64, weight: f32) -> ModelProto {
+    let trans_b = int_attr("transB", 1);
+    let w: Vec<f32> = (0..classes * 3).map(|i| weight * (1.0 - 0.5 * i as f32)).collect();
+    let b: Vec<f32> = (0..classes).map(|i| 0.1 * i as f32).collect();
+    let graph = GraphProto {
+        name: "tiny".into(),
+        node: vec![
+            node("GlobalAveragePool", &[INPUT_NAME], "pooled", vec![]),
+            node("Flatten", &["pooled"], "flat", vec![]),
+            node("Gemm", &["flat", "fc.weight", "fc.bias"], OUTPUT_NAME, vec![trans_b]),
+        ],
+        initializer: vec![
+            float_tensor("fc.weight", &[classes, 3], &w),
+            float_tensor("fc.bias", &[classes], &b),
+        ],
+        input: vec![value_info(INPUT_NAME, &[Some(1), Some(3), Some(side as i64), Some(side as i64)])],
+        output: vec![value_info(OUTPUT_NAME, &[Some(1), Some(classes)])],
+        ..Default::default()
+    };
+    let mut options = ExportOptions::new(Architecture::SqueezeNet1_1, side);
+    options.model_version = "hostile-inputs tiny".into();
+    let metadata = options.metadata();
+    ModelProto {
+        ir_version: 7,
+        opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 13 }],
+        producer_name: "hostile_inputs".into(),
+        graph: Some(graph),
+        metadata_props: metadata
+            .to_props()
+            .into_iter()
+            .map(|(key, value)| StringStringEntryProto { key, value })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// A node with one output, named after its operator.
+pub fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<AttributeProto>) -> NodeProto {
+    NodeProto {
+        op_type: op.to_owned(),
+        name: op.to_owned(),
+        input: inputs.iter().map(|s| (*s).to_owned()).collect(),
+        output: vec![output.to_owned()],
+        attribute,
+        ..Default::default()
+    }
+}
+
+pub fn int_attr(name: &str, i: i64) -> AttributeProto {
+    AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i, ..Default::default() }
+}
+
+pub fn ints_attr(name: &str, ints: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::Ints as i32,
+        ints: ints.to_vec(),
+        ..Default::default()
+    }
+}
