@@ -26,6 +26,7 @@ mod model_file;
 mod onnx_graph;
 mod onnx_pb;
 mod pixels;
+mod plan;
 mod plane_pool;
 pub mod preprocess;
 mod simd_state;
