@@ -16,7 +16,7 @@ ARG DEBIAN_RELEASE=trixie
 
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS builder
 WORKDIR /build
-# The whole workspace: cargo needs every member's manifest, and core embeds core/models/glasses.onnx.
+# The whole workspace: cargo needs every member's manifest, and core embeds core/models/glasses-int8.onnx.
 COPY . .
 # Cache mounts keep the crate downloads and compiled dependencies between builds; the binary is
 # copied out because the target folder is not part of the image.

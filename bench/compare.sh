@@ -3,7 +3,7 @@
 # prints a Markdown table with the ratio core/ORT. Rounds alternate core and ORT so that load from
 # other processes hits both alike; the table shows the median over rounds.
 #
-#   bench/compare.sh [MODEL.onnx ...]     (default: the bundled fp32 and int8 models, and a
+#   bench/compare.sh [MODEL.onnx ...]     (default: the bundled int8-weights model, its fp32 twin, and a
 #                                          random-weight ResNet-18 at the bundled input size)
 # Env: RUNS (per measurement, default 200), ROUNDS (default 3), PYTHON (default python3),
 # PROFILE (cargo profile of core's side, default dist).
@@ -25,9 +25,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 models=("$@")
 if [ ${#models[@]} -eq 0 ]; then
-  models=(core/models/glasses.onnx)
-  [ -f core/models/glasses-int8.onnx ] && models+=(core/models/glasses-int8.onnx)
-  size=$("$tool" core/models/glasses.onnx 1 | sed -E 's/.*"width": ([0-9]+).*/\1/')
+  models=(core/models/glasses-int8.onnx core/models/glasses.onnx)
+  size=$("$tool" core/models/glasses-int8.onnx 1 | sed -E 's/.*"width": ([0-9]+).*/\1/')
   cargo run -q --profile "$profile" -p glasses-core --example export_random -- "$work/resnet18-random.onnx" resnet18 "$size" >/dev/null
   models+=("$work/resnet18-random.onnx")
 fi

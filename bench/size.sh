@@ -27,7 +27,7 @@ strip_tool=${STRIP:-strip}
 command -v llvm-strip >/dev/null && [ -n "${TARGET:-}" ] && strip_tool=llvm-strip
 cp "$lib" "$work/lib.so"
 "$strip_tool" --strip-all "$work/lib.so"
-model=core/models/glasses.onnx
+model=core/models/glasses-int8.onnx
 unstripped=$(stat -c %s "$lib")
 stripped=$(stat -c %s "$work/lib.so")
 model_bytes=$(stat -c %s "$model")

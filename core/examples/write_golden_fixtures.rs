@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let meta = classifier.metadata();
     let json = format!(
-        "{{\n  \"model\": \"core/models/glasses.onnx\",\n  \"model_version\": \"{}\",\n  \"threshold\": {},\n  \
+        "{{\n  \"model\": \"core/models/glasses-int8.onnx\",\n  \"model_version\": \"{}\",\n  \"threshold\": {},\n  \
          \"tolerance\": 1e-4,\n  \"cases\": [\n{}\n  ]\n}}\n",
         meta.model_version,
         classifier.options().threshold,

@@ -88,7 +88,7 @@ pub struct Classifier {
 }
 
 #[cfg(feature = "bundled-model")]
-static BUNDLED_MODEL: &[u8] = include_bytes!("../models/glasses.onnx");
+static BUNDLED_MODEL: &[u8] = include_bytes!("../models/glasses-int8.onnx");
 
 impl Classifier {
     /// The trained model shipped inside the library, default options.

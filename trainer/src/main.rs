@@ -460,6 +460,8 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     let version =
         args.model_version.clone().unwrap_or_else(|| format!("{}-e{}-s{}", c.architecture, c.epochs, c.seed));
 
+    // The held-out check set of further negatives: false positives at a realistic class ratio.
+    let check_set = prepared.extra_negatives(spec.val_fold)?;
     let int8_out = int8_path(&args.out);
     let mut results = Vec::new();
     for (precision, path) in [(WeightPrecision::F32, args.out.clone()), (WeightPrecision::Int8, int8_out)] {
@@ -473,8 +475,15 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
         report::write_atomic(&path, &bytes)?;
+        let check = if check_set.is_empty() {
+            String::new()
+        } else {
+            let p = export::onnx_probabilities(&bytes, &check_set)?;
+            let fp = p.iter().filter(|&&v| v >= 0.5).count();
+            format!(", FPR {:.4} ({fp} of {} check-set negatives)", fp as f64 / p.len() as f64, p.len())
+        };
         println!(
-            "{} ({}, {} bytes): validation F1 {:.4} (tch {:.4}), AUC {:.4}, max |p - p_tch| {:.2e}",
+            "{} ({}, {} bytes): validation F1 {:.4} (tch {:.4}), AUC {:.4}, max |p - p_tch| {:.2e}{check}",
             path.display(),
             precision.name(),
             bytes.len(),

@@ -52,7 +52,7 @@ final class GoldenTests: XCTestCase {
     /// The bundled model is the golden model: the default initialiser gives the same answers.
     func testGoldenBundledModel() throws {
         let golden = try golden()
-        guard golden.model == "core/models/glasses.onnx" else { throw XCTSkip("golden model is not the bundled one") }
+        guard golden.model == "core/models/glasses-int8.onnx" else { throw XCTSkip("golden model is not the bundled one") }
         let detector = try GlassesDetector()
         for c in golden.cases {
             let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))

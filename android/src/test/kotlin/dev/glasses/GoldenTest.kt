@@ -23,13 +23,13 @@ class GoldenTest {
         val json = JSONObject(golden.readText())
         val base = golden.parentFile
         val tolerance = json.optDouble("tolerance", 1e-4).toFloat()
-        val modelPath = json.optString("model", "core/models/glasses.onnx")
+        val modelPath = json.optString("model", "core/models/glasses-int8.onnx")
         val cases = json.getJSONArray("cases")
         assertTrue(cases.length() > 0, "golden.json has no cases")
 
         // The bundled model is what apps get; golden.json names the file it was computed with.
         val modelFile = File(Fixtures.repoRoot, modelPath)
-        val detector = if (modelFile.isFile && modelPath != "core/models/glasses.onnx") GlassesDetector(modelFile.readBytes()) else GlassesDetector()
+        val detector = if (modelFile.isFile && modelPath != "core/models/glasses-int8.onnx") GlassesDetector(modelFile.readBytes()) else GlassesDetector()
         detector.use {
             val failures = mutableListOf<String>()
             for (i in 0 until cases.length()) {
