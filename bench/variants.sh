@@ -12,7 +12,7 @@
 #
 #   bench/variants.sh                 # needs ../shared/datasets/celeba-eyeglasses and libtorch
 # Env: DATA (data folder), TRAINER (default target/debug/glasses-trainer, built if missing), RUNS,
-# ROUNDS (passed to compare.sh).
+# ROUNDS (passed to compare.sh), TIMING=0 (train and export only: timing needs an idle machine).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -60,6 +60,10 @@ done
 [ -f "$out/resnet18-random-88.onnx" ] ||
   cargo run -q --profile dist -p glasses-core --example export_random -- "$out/resnet18-random-88.onnx" resnet18 88 >/dev/null
 
+if [ "${TIMING:-1}" = 0 ]; then
+  echo "TIMING=0: trained and exported; rerun without it on an idle machine for the table" >&2
+  exit 0
+fi
 models=("$out/sq-88x108.onnx" "$out/sq-88x108-int8.onnx" "$out/sq-64x80.onnx" "$out/sq-48x60.onnx"
   "$out/sq-prune30.onnx" "$out/sq-prune50.onnx" "$out/sq-prune70.onnx"
   "$out/sq-prune50-ft20.onnx" "$out/sq-prune50-ft20-int8.onnx" "$out/sq-prune70-ft20.onnx"

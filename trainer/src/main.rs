@@ -312,7 +312,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     )?;
     let mut extra = serde_json::json!({});
     if !args.no_extra_negatives {
-        let negatives = prepared.extra_negatives(args.val_fold)?;
+        let negatives = prepared.check_negatives(args.val_fold)?;
         if !negatives.is_empty() {
             let (p, _) = train::evaluate(&outcome.network, &negatives, 64, device)?;
             let fp = p.iter().filter(|&&v| v >= 0.5).count();
@@ -461,7 +461,7 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
         args.model_version.clone().unwrap_or_else(|| format!("{}-e{}-s{}", c.architecture, c.epochs, c.seed));
 
     // The held-out check set of further negatives: false positives at a realistic class ratio.
-    let check_set = prepared.extra_negatives(spec.val_fold)?;
+    let check_set = prepared.check_negatives(spec.val_fold)?;
     let int8_out = int8_path(&args.out);
     let mut results = Vec::new();
     for (precision, path) in [(WeightPrecision::F32, args.out.clone()), (WeightPrecision::Int8, int8_out)] {

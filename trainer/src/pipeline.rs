@@ -86,11 +86,11 @@ impl Prepared {
     /// fold `fold`'s training part nor reserved for training (see [`reserved_for_training`]).
     /// More "no eyeglasses" images to measure false positives at a realistic class ratio; no run
     /// on any fold ever trains on them, with or without `--extra-negatives`.
-    pub fn extra_negatives(&self, fold: usize) -> Result<TensorSet> {
+    pub fn check_negatives(&self, fold: usize) -> Result<TensorSet> {
         TensorSet::load(&self.dataset, &self.check_negative_indices(fold)?, &self.options.preprocessing())
     }
 
-    /// Dataset indices of [`Self::extra_negatives`].
+    /// Dataset indices of [`Self::check_negatives`].
     pub fn check_negative_indices(&self, fold: usize) -> Result<Vec<usize>> {
         let (train, _) = self.fold_parts(fold)?;
         let train_ids = identities(&self.dataset, &train);
@@ -106,7 +106,7 @@ impl Prepared {
 
     /// The training pool of further negatives for fold `fold`: negatives outside the balanced
     /// set whose person is not in the validation fold and is either already in the training part
-    /// or reserved for training. Disjoint from [`Self::extra_negatives`] by construction.
+    /// or reserved for training. Disjoint from [`Self::check_negatives`] by construction.
     pub fn training_negatives(&self, fold: usize) -> Result<TensorSet> {
         TensorSet::load(&self.dataset, &self.training_negative_indices(fold)?, &self.options.preprocessing())
     }
