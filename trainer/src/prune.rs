@@ -20,7 +20,7 @@ pub struct PruneStats {
 
 /// Sets the `fraction` of smallest-magnitude weights of each convolution and dense layer (every
 /// `*.weight` of rank 2 or more) to zero, layer by layer. Biases and BatchNorm parameters are
-/// kept. Ties at the threshold are kept, so a layer may keep slightly more than asked.
+/// kept. Weights equal to the threshold go too, so a layer may lose slightly more than asked.
 pub fn magnitude_prune(net: &Network, fraction: f64) -> Result<PruneStats> {
     if !(0.0..1.0).contains(&fraction) {
         return Err(Error::Config(format!("prune fraction {fraction} must be in [0, 1)")));
@@ -120,10 +120,10 @@ mod tests {
         {
             let _g = tch::no_grad_guard();
             for (w, _) in &masks {
-                let _ = w.shallow_clone().g_add_scalar_(0.01);
+                let _ = w.shallow_clone().fill_(0.5);
             }
         }
-        assert_eq!(masks.iter().map(|(w, _)| zero_count(w)).sum::<i64>(), 0, "the update filled every zero");
+        assert_eq!(masks.iter().map(|(w, _)| zero_count(w)).sum::<i64>(), 0, "the update left no zero");
         apply_masks(&masks);
         assert_eq!(masks.iter().map(|(w, _)| zero_count(w)).sum::<i64>(), zeros);
     }
@@ -132,8 +132,10 @@ mod tests {
     fn zero_fraction_changes_nothing_and_out_of_range_fails() {
         let net = Network::new(Architecture::SqueezeNet1_1, Device::Cpu).expect("net");
         let before = net.weights().expect("weights");
+        // Random initialisation can itself produce an exact zero now and then; those are counted.
+        let zeros_before: i64 = zero_masks(&net).iter().map(|(w, _)| zero_count(w)).sum();
         let stats = magnitude_prune(&net, 0.0).expect("prune 0");
-        assert_eq!(stats.zeroed, 0);
+        assert_eq!(stats.zeroed, zeros_before);
         assert_eq!(net.weights().expect("weights"), before);
         for bad in [1.0, -0.1, f64::NAN] {
             assert!(matches!(magnitude_prune(&net, bad), Err(Error::Config(_))), "{bad}");
