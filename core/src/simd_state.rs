@@ -2,10 +2,11 @@
 //!
 //! tract's x86_64 assembly kernels return with the upper halves of the AVX registers in use (no
 //! `vzeroupper`). Until something clears them, legacy-SSE code, which is what baseline x86_64
-//! Rust compiles to (the `image` crate's resize included), runs with a state penalty. Measured on
-//! the bench machine (AMD EPYC, 2026-11-29): resizing a 178x218 picture took 0.76 ms after an
-//! inference and 0.24 ms after a `vzeroupper`, which made RGBA input 0.45 ms slower end to end
-//! than JPEG input, whose AVX2 decoder happened to clear the state first.
+//! Rust compiles to (the `image` crate's resize included), runs with a state penalty. On the bench
+//! machine (AMD EPYC, 2026-11-29) a one-off probe timed a 178x218 resize at 0.76 ms after an
+//! inference and 0.24 ms after a `vzeroupper`; that made RGBA input 0.45 ms slower end to end than
+//! JPEG input, whose AVX2 decoder happened to clear the state first (criterion's end_to_end_rgba:
+//! 1.93 ms before this module, 1.40 ms after).
 
 /// Clears the upper halves of the AVX registers when the CPU has them; nothing elsewhere.
 pub(crate) fn clear_upper_vector_state() {
