@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Speed against size of the shipping profile's opt-level: core's latency tool built with `dist`
-# (opt-level 3), `dist-s` and `dist-z` (both fat LTO, 1 codegen unit), run on the same model in
-# alternating rounds, median per profile. Sizes come from bench/size.sh with PROFILE=... .
+# Speed against size of the shipping profile's opt-levels: core's latency tool built with `dist`
+# ("s", with opt-level 3 for the crates that hold the hot loops), `dist-o3`, `dist-s` and `dist-z`
+# (one opt-level for every crate; all fat LTO, 1 codegen unit), run on the same model in alternating
+# rounds, median per profile. Sizes come from bench/size.sh with PROFILE=... .
 #
 #   bench/profiles.sh [MODEL.onnx]        (default: the bundled model)
-# Env: RUNS (per measurement, default 200), ROUNDS (default 5), PROFILES (default "dist dist-s dist-z").
+# Env: RUNS (per measurement, default 200), ROUNDS (default 5), PROFILES (default "dist dist-o3 dist-s dist-z").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 model=${1:-core/models/glasses-int8.onnx}
 runs=${RUNS:-200}
 rounds=${ROUNDS:-5}
-read -r -a profiles <<<"${PROFILES:-dist dist-s dist-z}"
+read -r -a profiles <<<"${PROFILES:-dist dist-o3 dist-s dist-z}"
 for p in "${profiles[@]}"; do
   echo "building the latency tool with profile $p (fat LTO: minutes)..." >&2
   cargo build -q --profile "$p" -p glasses-core --example latency
