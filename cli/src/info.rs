@@ -23,6 +23,10 @@ pub struct Info {
     pub class_names: Vec<String>,
     pub mean: [f32; 3],
     pub std: [f32; 3],
+    /// What runs the model on this machine (engine and micro-kernels).
+    pub engine: String,
+    /// Multiply-accumulates per image in the convolutions (absent when tract runs the model).
+    pub multiply_accumulates: Option<u64>,
     /// Every other metadata entry (training metrics, weight precision, ...).
     pub metadata: BTreeMap<String, String>,
 }
@@ -43,6 +47,8 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<Status> {
         class_names: m.class_names.clone(),
         mean: m.mean,
         std: m.std,
+        engine: classifier.engine(),
+        multiply_accumulates: classifier.multiply_accumulates(),
         metadata: m.extra.clone(),
     };
     Destination::Stdout.write(&render(&info, args.format)?)?;
@@ -75,6 +81,8 @@ fn render_table(info: &Info) -> String {
         ("class_names", info.class_names.join(", ")),
         ("mean", triplet(&info.mean)),
         ("std", triplet(&info.std)),
+        ("engine", info.engine.clone()),
+        ("multiply_accumulates", info.multiply_accumulates.map_or_else(|| "-".to_owned(), |n| n.to_string())),
     ]
     .into_iter()
     .map(|(k, v)| vec![k.to_owned(), v])

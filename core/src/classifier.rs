@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use tract_core::prelude::*;
 
 use crate::contract::ModelMetadata;
 use crate::error::{Error, Result};
@@ -119,12 +118,11 @@ impl Classifier {
         options.validate()?;
         let ParsedModel { proto, metadata, parameter_count } = model_file::parse(bytes)?;
         // Backstop: tract's ONNX reader (feature `onnx-any`) indexes some maps unchecked and can
-        // panic on hostile graphs, and tract's own shape code may too; a model file must never
-        // take the process (or an FFI caller) down.
+        // panic on hostile graphs; a model file must never take the process (or an FFI caller) down.
         let plan =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan::build(bytes, &proto, &metadata)))
                 .map_err(|_| Error::InvalidModel {
-                    reason: "the ONNX reader failed on this graph (internal panic in tract)".into(),
+                    reason: "the ONNX reader failed on this graph (internal panic)".into(),
                 })??;
         Ok(Self {
             preprocessing: metadata.preprocessing(),
@@ -160,6 +158,32 @@ impl Classifier {
     /// Size, parameter count and metadata of the loaded model.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// Which engine runs the model and on which micro-kernels (e.g. "glasses engine, avx512
+    /// kernels"); the kernels are chosen for the CPU at load.
+    pub fn engine(&self) -> String {
+        self.plan.engine()
+    }
+
+    /// Multiply-accumulates one classification spends in the model's convolutions (`None` when
+    /// tract runs the model, with the `onnx-any` feature): the arithmetic its time is bound by.
+    pub fn multiply_accumulates(&self) -> Option<u64> {
+        self.plan.macs()
+    }
+
+    /// Milliseconds per step of the engine's plan, averaged over `runs` runs of `tensor` (a
+    /// preprocessed tensor of the right length), with a description of each step. Empty when
+    /// tract runs the model. For `examples/profile_nodes.rs`; not a stable API.
+    #[doc(hidden)]
+    pub fn profile_steps(&self, tensor: &[f32], runs: usize) -> Result<Vec<(String, f64)>> {
+        let expected = self.preprocessing.tensor_len();
+        if tensor.len() != expected {
+            return Err(Error::TensorShape { expected, actual: tensor.len() });
+        }
+        let steps = self.plan.profile(tensor, runs.max(1));
+        simd_state::clear_upper_vector_state();
+        Ok(steps)
     }
 
     /// The preprocessing this model expects (see [`crate::preprocess`]).
@@ -203,12 +227,9 @@ impl Classifier {
             return Err(Error::TensorShape { expected, actual: tensor.len() });
         }
         let shape = [1, 3, self.preprocessing.height as usize, self.preprocessing.width as usize];
-        let input = Tensor::from_shape(&shape, tensor).map_err(inference_error)?;
-        let outputs = self.plan.run(tvec!(input.into()));
+        let values = self.plan.run(tensor, shape);
         simd_state::clear_upper_vector_state();
-        let outputs = outputs.map_err(inference_error)?;
-        let view = outputs[0].to_plain_array_view::<f32>().map_err(inference_error)?;
-        let values: Vec<f32> = view.iter().copied().collect();
+        let values = values?;
         match values.as_slice() {
             [a, b] if a.is_finite() && b.is_finite() => Ok([*a, *b]),
             other => Err(Error::Inference {
@@ -231,10 +252,6 @@ impl Classifier {
 /// P(class 1) of a two-class softmax, computed stably.
 pub fn softmax_eyeglasses([no, yes]: [f32; 2]) -> f32 {
     1.0 / (1.0 + (no - yes).exp())
-}
-
-fn inference_error(e: impl std::fmt::Display) -> Error {
-    Error::Inference { reason: e.to_string() }
 }
 
 /// Files under `dir` (recursively, not following links to folders) whose extension looks like an

@@ -23,11 +23,10 @@ pub mod contract;
 mod error;
 pub mod export;
 mod model_file;
-mod onnx_graph;
+mod net;
 mod onnx_pb;
 mod pixels;
 mod plan;
-mod plane_pool;
 pub mod preprocess;
 mod simd_state;
 

@@ -106,7 +106,7 @@ impl<'a> PixelBuffer<'a> {
                 self.stride, self.width, row
             )));
         }
-        if matches!(self.format, PixelFormat::Argb32) && self.stride % 4 != 0 {
+        if matches!(self.format, PixelFormat::Argb32) && !self.stride.is_multiple_of(4) {
             return Err(Error::pixel_buffer(format!(
                 "stride {} is not a whole number of u32 pixels",
                 self.stride

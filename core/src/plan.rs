@@ -1,59 +1,96 @@
-//! From a parsed model file to tract's optimised, runnable plan.
+//! From a parsed model file to something that runs: core's own engine ([`crate::net`]) for the
+//! graphs glasses writes, tract's full ONNX reader for others when the `onnx-any` feature is on.
 
 use std::sync::Arc;
 
-use tract_core::prelude::*;
-
 use crate::contract::ModelMetadata;
 use crate::error::{Error, Result};
-use crate::onnx_graph::{self, ReadError};
+use crate::net::{self, Kernel, Net, ReadError};
 use crate::onnx_pb::ModelProto;
-use crate::plane_pool;
 
-/// An optimised model, shared by every clone of a classifier.
-pub(crate) type Plan = Arc<TypedRunnableModel>;
+/// A runnable model, shared by every clone of a classifier.
+#[derive(Debug, Clone)]
+pub(crate) enum Plan {
+    Own(Arc<Net>),
+    #[cfg(feature = "onnx-any")]
+    Tract(Arc<any_onnx::TractPlan>),
+}
 
-/// Reads the graph (core's reader, or tract's with `onnx-any` for other operators), fixes the
-/// input to the metadata's size, checks the output, optimises, and swaps in core's max pools.
+impl Plan {
+    /// The output values for one preprocessed `[1, 3, H, W]` tensor.
+    pub fn run(&self, tensor: &[f32], shape: [usize; 4]) -> Result<Vec<f32>> {
+        match self {
+            Plan::Own(net) => {
+                let _ = shape;
+                Ok(net.run(tensor))
+            }
+            #[cfg(feature = "onnx-any")]
+            Plan::Tract(plan) => any_onnx::run(plan, tensor, shape),
+        }
+    }
+
+    /// Which engine runs the model, with its micro-kernel.
+    pub fn engine(&self) -> String {
+        match self {
+            Plan::Own(net) => format!("glasses engine, {} kernels", net.kernel().name()),
+            #[cfg(feature = "onnx-any")]
+            Plan::Tract(_) => "tract-onnx (onnx-any)".into(),
+        }
+    }
+
+    /// Time per step of the own engine (empty when tract runs the model).
+    pub fn profile(&self, tensor: &[f32], runs: usize) -> Vec<(String, f64)> {
+        match self {
+            Plan::Own(net) => net.profile(tensor, runs),
+            #[cfg(feature = "onnx-any")]
+            Plan::Tract(_) => Vec::new(),
+        }
+    }
+
+    /// Multiply-accumulates per image in the convolutions, when the own engine runs the model.
+    pub fn macs(&self) -> Option<u64> {
+        match self {
+            Plan::Own(net) => Some(net.macs() as u64),
+            #[cfg(feature = "onnx-any")]
+            Plan::Tract(_) => None,
+        }
+    }
+}
+
+/// Lowers the graph (core's engine, or tract's reader with `onnx-any` for other operators), with
+/// the input fixed to the metadata's size, and checks the output.
 pub(crate) fn build(bytes: &[u8], proto: &ModelProto, metadata: &ModelMetadata) -> Result<Plan> {
-    let invalid = |stage: &str, e: TractError| Error::InvalidModel { reason: format!("{stage}: {e:#}") };
     let shape = [1usize, 3, metadata.input_height as usize, metadata.input_width as usize];
     let graph = proto
         .graph
         .as_ref()
         .ok_or_else(|| Error::InvalidModel { reason: "the ONNX model has no graph".into() })?;
-    let typed = match onnx_graph::typed_model(graph, shape) {
-        Ok(model) => model,
-        Err(ReadError::Invalid(reason)) => return Err(Error::InvalidModel { reason }),
-        Err(ReadError::Unsupported { node, what }) => any_onnx::typed_model(bytes, shape, &node, &what)?,
-    };
-    let out_fact = typed.output_fact(0).map_err(|e| invalid("no output", e))?;
-    let out_shape = out_fact.shape.as_concrete().map(|s| s.to_vec());
-    if out_fact.datum_type != f32::datum_type() || out_shape.as_deref() != Some(&[1, 2][..]) {
-        return Err(Error::contract(format!(
-            "output `logits` must be float32 [1, 2], the graph computes {:?} {:?}",
-            out_fact.datum_type, out_fact.shape
-        )));
+    match net::lower(graph, shape, Kernel::best()) {
+        Ok(net) if net.output_shape() == [1, 2] => Ok(Plan::Own(Arc::new(net))),
+        Ok(net) => Err(output_contract(&format!("float32 {:?}", net.output_shape()))),
+        Err(ReadError::Invalid(reason)) => Err(Error::InvalidModel { reason }),
+        Err(ReadError::Unsupported { node, what }) => any_onnx::plan(bytes, shape, &node, &what),
     }
-    let mut optimized = typed.into_optimized().map_err(|e| invalid("cannot optimise", e))?;
-    plane_pool::use_plane_max_pools(&mut optimized).map_err(|e| invalid("cannot plan max pools", e))?;
-    optimized.into_runnable().map_err(|e| invalid("cannot plan", e))
 }
 
-/// Graphs with operators outside [`onnx_graph::SUPPORTED_OPS`]: tract's full ONNX reader when
-/// the `onnx-any` feature links it, a clear error otherwise.
+fn output_contract(what: &str) -> Error {
+    Error::contract(format!("output `logits` must be float32 [1, 2], the graph computes {what}"))
+}
+
+/// Graphs with operators outside [`net::SUPPORTED_OPS`]: tract's full ONNX reader when the
+/// `onnx-any` feature links it, a clear error otherwise.
 #[cfg(feature = "onnx-any")]
 mod any_onnx {
+    use std::sync::Arc;
+
     use tract_onnx::prelude::*;
 
+    use super::Plan;
     use crate::error::{Error, Result};
 
-    pub(super) fn typed_model(
-        bytes: &[u8],
-        shape: [usize; 4],
-        _node: &str,
-        _what: &str,
-    ) -> Result<TypedModel> {
+    pub(crate) type TractPlan = TypedRunnableModel;
+
+    pub(super) fn plan(bytes: &[u8], shape: [usize; 4], _node: &str, _what: &str) -> Result<Plan> {
         let invalid = |stage: &str, e: TractError| Error::InvalidModel { reason: format!("{stage}: {e:#}") };
         let proto = <tract_onnx::pb::ModelProto as prost::Message>::decode(bytes)
             .map_err(|e| Error::InvalidModel { reason: format!("not an ONNX protobuf: {e}") })?;
@@ -62,23 +99,32 @@ mod any_onnx {
         let model = model
             .with_input_fact(0, f32::fact(shape).into())
             .map_err(|e| invalid("cannot set input shape", e))?;
-        model.into_typed().map_err(|e| invalid("cannot type the graph", e))
+        let typed = model.into_typed().map_err(|e| invalid("cannot type the graph", e))?;
+        let out_fact = typed.output_fact(0).map_err(|e| invalid("no output", e))?;
+        let out_shape = out_fact.shape.as_concrete().map(|s| s.to_vec());
+        if out_fact.datum_type != f32::datum_type() || out_shape.as_deref() != Some(&[1, 2][..]) {
+            return Err(super::output_contract(&format!("{:?} {:?}", out_fact.datum_type, out_fact.shape)));
+        }
+        let optimized = typed.into_optimized().map_err(|e| invalid("cannot optimise", e))?;
+        Ok(Plan::Tract(optimized.into_runnable().map_err(|e| invalid("cannot plan", e))?))
+    }
+
+    pub(super) fn run(plan: &Arc<TractPlan>, tensor: &[f32], shape: [usize; 4]) -> Result<Vec<f32>> {
+        let failed = |e: TractError| Error::Inference { reason: format!("{e:#}") };
+        let input = Tensor::from_shape(&shape, tensor).map_err(failed)?;
+        let outputs = plan.run(tvec!(input.into())).map_err(failed)?;
+        let view = outputs[0].to_plain_array_view::<f32>().map_err(failed)?;
+        Ok(view.iter().copied().collect())
     }
 }
 
 #[cfg(not(feature = "onnx-any"))]
 mod any_onnx {
-    use tract_core::prelude::TypedModel;
-
+    use super::Plan;
     use crate::error::{Error, Result};
-    use crate::onnx_graph::SUPPORTED_OPS;
+    use crate::net::SUPPORTED_OPS;
 
-    pub(super) fn typed_model(
-        _bytes: &[u8],
-        _shape: [usize; 4],
-        node: &str,
-        what: &str,
-    ) -> Result<TypedModel> {
+    pub(super) fn plan(_bytes: &[u8], _shape: [usize; 4], node: &str, what: &str) -> Result<Plan> {
         Err(Error::InvalidModel {
             reason: format!(
                 "node `{node}` uses {what}, which this build does not read; it reads {} (glasses-core's \

@@ -1,6 +1,8 @@
-//! Leaves the CPU's vector state clean after tract's kernels.
+//! Leaves the CPU's vector state clean after inference.
 //!
-//! tract's x86_64 assembly kernels return with the upper halves of the AVX registers in use (no
+//! Core's own kernels are compiled code, which ends AVX use with `vzeroupper`; this module is for
+//! tract, which runs the graphs core's engine does not (the `onnx-any` feature), and a guard
+//! (tested) for any kernel that forgets. tract's x86_64 assembly kernels return with the upper halves of the AVX registers in use (no
 //! `vzeroupper`). Until something clears them, legacy-SSE code, which is what baseline x86_64
 //! Rust compiles to (the `image` crate's resize included), runs with a state penalty. On the bench
 //! machine (AMD EPYC, 2026-11-29) a one-off probe timed a 178x218 resize at 0.76 ms after an

@@ -1,5 +1,5 @@
-//! Core reads its ONNX graphs without tract's ONNX front end (`onnx_graph.rs`). These tests hold
-//! that reader to tract-onnx's results on every architecture and weight precision the exporter
+//! Core reads and runs its ONNX graphs with its own engine (`core/src/net`), without tract. These
+//! tests hold it to tract-onnx's results on every architecture and weight precision the exporter
 //! writes, and check what it refuses, and how.
 
 mod common;
@@ -37,8 +37,9 @@ fn load(bytes: &[u8]) -> Classifier {
     Classifier::from_bytes(bytes, ClassifierOptions::default()).expect("loads")
 }
 
-/// Core's logits against tract-onnx's for two inputs: bit-equal, since core wires the same
-/// tract-core operators with the same constants that tract-onnx's front end produces.
+/// Core's logits against tract-onnx's for two inputs. The engines sum in different orders (and
+/// fuse multiply-adds differently), so the logits agree to float rounding, not to the bit: within
+/// 1e-4 of the logits' scale.
 fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
     let c = load(bytes);
     let (h, w) = (c.preprocessing().height as usize, c.preprocessing().width as usize);
@@ -48,11 +49,9 @@ fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
     for (what, input) in [("smooth input", &smooth), ("picture", &photo)] {
         let ours = c.logits(input).expect("logits");
         let theirs = tract_onnx_logits(bytes, h, w, input);
-        assert_eq!(
-            ours.map(f32::to_bits),
-            theirs.map(f32::to_bits),
-            "{name}, {what}: core {ours:?} vs tract-onnx {theirs:?}"
-        );
+        let scale = theirs.iter().fold(1f32, |m, v| m.max(v.abs()));
+        let diff = ours.iter().zip(&theirs).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(diff <= 1e-4 * scale, "{name}, {what}: core {ours:?} vs tract-onnx {theirs:?} (diff {diff})");
     }
 }
 

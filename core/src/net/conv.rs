@@ -1,0 +1,321 @@
+//! 2-D convolution of one NCHW image as matrix products on the micro-kernels.
+//!
+//! Per group, the output `[M, OH*OW]` is `W [M, K] x cols [K, OH*OW]` with `K = C * kh * kw`.
+//! A 1x1 convolution with stride 1 and no padding needs no `cols`: the input planes are already
+//! its rows. Every other convolution first gathers `cols` ("im2col", row by row: with stride 1
+//! each row is a few contiguous copies). The kernel reads `nr` columns of every row per tile, so
+//! neither operand is repacked per call; the weights are packed into `mr`-row panels at load.
+
+use super::kernel::Kernel;
+
+/// Where a convolution reads and what it writes, for one fixed input shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConvGeometry {
+    /// Input channels, height, width.
+    pub input: [usize; 3],
+    pub out_channels: usize,
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    pub pad_before: [usize; 2],
+    /// Output height and width.
+    pub output: [usize; 2],
+    pub groups: usize,
+}
+
+impl ConvGeometry {
+    fn is_pointwise(&self) -> bool {
+        self.kernel == [1, 1] && self.stride == [1, 1] && self.pad_before == [0, 0]
+    }
+
+    pub fn output_len(&self) -> usize {
+        self.out_channels * self.output[0] * self.output[1]
+    }
+
+    /// Multiply-accumulates per image.
+    pub fn macs(&self) -> usize {
+        // Saturating: a forged graph must not overflow on 32-bit targets.
+        self.output_len().saturating_mul(self.input[0] / self.groups * self.kernel[0] * self.kernel[1])
+    }
+}
+
+/// A convolution ready to run: geometry, packed weights, bias.
+#[derive(Debug, Clone)]
+pub(crate) struct Conv {
+    pub geometry: ConvGeometry,
+    kernel: Kernel,
+    /// Per group, `ceil(m / mr)` panels of `k x mr` weights (zero rows past `m`).
+    packed: Vec<f32>,
+    /// Per group, `ceil(m / mr) * mr` biases (zeros past `m`).
+    bias: Vec<f32>,
+}
+
+impl Conv {
+    /// `weights` is `[M, C / groups, kh, kw]` (ONNX's OIHW), `bias` is `[M]`.
+    pub fn new(geometry: ConvGeometry, weights: &[f32], bias: &[f32], kernel: Kernel) -> Self {
+        let g = geometry;
+        let (m, k) = (g.out_channels / g.groups, g.input[0] / g.groups * g.kernel[0] * g.kernel[1]);
+        let panels = m.div_ceil(kernel.mr);
+        let mut packed = vec![0f32; g.groups * panels * k * kernel.mr];
+        let mut padded_bias = vec![0f32; g.groups * panels * kernel.mr];
+        for group in 0..g.groups {
+            for row in 0..m {
+                let channel = group * m + row;
+                let (panel, lane) = (row / kernel.mr, row % kernel.mr);
+                let dst = (group * panels + panel) * k * kernel.mr;
+                for (p, &w) in weights[channel * k..(channel + 1) * k].iter().enumerate() {
+                    packed[dst + p * kernel.mr + lane] = w;
+                }
+                padded_bias[group * panels * kernel.mr + row] = bias[channel];
+            }
+        }
+        Self { geometry, kernel, packed, bias: padded_bias }
+    }
+
+    /// Floats of scratch [`Conv::run`] needs: `cols` (unless pointwise) and one padded tile of B.
+    pub fn scratch_len(&self) -> usize {
+        let g = &self.geometry;
+        let k = g.input[0] / g.groups * g.kernel[0] * g.kernel[1];
+        let n = g.output[0] * g.output[1];
+        let cols = if g.is_pointwise() { 0 } else { k.saturating_mul(n) };
+        cols.saturating_add(k * self.kernel.nr)
+    }
+
+    /// `output = act(conv(input) + bias)`; `input` is `C*H*W`, `output` is `M*OH*OW`, `scratch`
+    /// at least [`Conv::scratch_len`].
+    pub fn run(&self, input: &[f32], output: &mut [f32], relu: bool, scratch: &mut [f32]) {
+        let g = &self.geometry;
+        let (mr, nr) = (self.kernel.mr, self.kernel.nr);
+        let c_per_group = g.input[0] / g.groups;
+        let plane = g.input[1] * g.input[2];
+        let (m, k) = (g.out_channels / g.groups, c_per_group * g.kernel[0] * g.kernel[1]);
+        let n = g.output[0] * g.output[1];
+        let panels = m.div_ceil(mr);
+        let (cols, padded) = scratch.split_at_mut(if g.is_pointwise() { 0 } else { k * n });
+        let padded = &mut padded[..k * nr];
+        let mut tile = [0f32; 8 * 32];
+        for group in 0..g.groups {
+            let input = &input[group * c_per_group * plane..(group + 1) * c_per_group * plane];
+            let output = &mut output[group * m * n..(group + 1) * m * n];
+            let weights = &self.packed[group * panels * k * mr..(group + 1) * panels * k * mr];
+            let bias = &self.bias[group * panels * mr..(group + 1) * panels * mr];
+            // B: `k` rows of `n` values. A 1x1 convolution reads its input as is.
+            let b_all: &[f32] = if g.is_pointwise() {
+                input
+            } else {
+                im2col(g, input, cols);
+                cols
+            };
+            for t in 0..n.div_ceil(nr) {
+                let (j0, width) = (t * nr, nr.min(n - t * nr));
+                let (b, ldb): (&[f32], usize) = if width == nr {
+                    (&b_all[j0..], n)
+                } else {
+                    // The last, narrow column tile: a copy padded to `nr` columns.
+                    for (p, dst) in padded.chunks_exact_mut(nr).enumerate() {
+                        dst[..width].copy_from_slice(&b_all[p * n + j0..p * n + j0 + width]);
+                        dst[width..].fill(0.0);
+                    }
+                    (&*padded, nr)
+                };
+                for panel in 0..panels {
+                    let (r0, rows) = (panel * mr, mr.min(m - panel * mr));
+                    let a = &weights[panel * k * mr..(panel + 1) * k * mr];
+                    let bias = &bias[r0..r0 + mr];
+                    if rows == mr && width == nr {
+                        self.kernel.tile(k, a, b, ldb, &mut output[r0 * n + j0..], n, bias, relu);
+                    } else {
+                        self.kernel.tile(k, a, b, ldb, &mut tile, nr, bias, relu);
+                        for r in 0..rows {
+                            let dst = (r0 + r) * n + j0;
+                            output[dst..dst + width].copy_from_slice(&tile[r * nr..r * nr + width]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Gathers every tap of every output position: row `p` of `cols` (`k` rows of `OH*OW`) holds the
+/// input value tap `p` reads for each output position, zero where the window leaves the image.
+/// With stride 1 each output row of a tap is one contiguous run of an input row.
+fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32]) {
+    let [c, h, w] = [g.input[0] / g.groups, g.input[1], g.input[2]];
+    let [oh, ow] = g.output;
+    let mut rows = cols.chunks_exact_mut(oh * ow);
+    for ch in 0..c {
+        let plane = &input[ch * h * w..(ch + 1) * h * w];
+        for ky in 0..g.kernel[0] {
+            for kx in 0..g.kernel[1] {
+                let Some(dst) = rows.next() else { return };
+                let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
+                let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
+                // Output columns whose input column `ox * stride + dx` is inside the image.
+                let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
+                let last = if (w as isize) <= dx {
+                    0
+                } else {
+                    ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow)
+                };
+                for (oy, out) in dst.chunks_exact_mut(ow).enumerate() {
+                    let iy = (oy * g.stride[0]) as isize + dy;
+                    if !(0..h as isize).contains(&iy) || first >= last {
+                        out.fill(0.0);
+                        continue;
+                    }
+                    let row = &plane[iy as usize * w..(iy as usize + 1) * w];
+                    out[..first].fill(0.0);
+                    out[last..].fill(0.0);
+                    let x0 = (first * g.stride[1]) as isize + dx;
+                    if g.stride[1] == 1 {
+                        out[first..last].copy_from_slice(&row[x0 as usize..x0 as usize + (last - first)]);
+                    } else {
+                        for (o, &v) in
+                            out[first..last].iter_mut().zip(row[x0 as usize..].iter().step_by(g.stride[1]))
+                        {
+                            *o = v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The textbook loop nest, in f64.
+    fn reference(g: &ConvGeometry, input: &[f32], weights: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
+        let [c, h, w] = g.input;
+        let cg = c / g.groups;
+        let m = g.out_channels / g.groups;
+        let [oh, ow] = g.output;
+        let mut out = vec![0f32; g.output_len()];
+        for o in 0..g.out_channels {
+            let group = o / m;
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut s = bias[o] as f64;
+                    for ci in 0..cg {
+                        for ky in 0..g.kernel[0] {
+                            for kx in 0..g.kernel[1] {
+                                let iy = (oy * g.stride[0] + ky * g.dilation[0]) as isize
+                                    - g.pad_before[0] as isize;
+                                let ix = (ox * g.stride[1] + kx * g.dilation[1]) as isize
+                                    - g.pad_before[1] as isize;
+                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                    continue;
+                                }
+                                let x = input[((group * cg + ci) * h + iy as usize) * w + ix as usize];
+                                let wt = weights[((o * cg + ci) * g.kernel[0] + ky) * g.kernel[1] + kx];
+                                s += x as f64 * wt as f64;
+                            }
+                        }
+                    }
+                    let s = s as f32;
+                    out[(o * oh + oy) * ow + ox] = if relu { s.max(0.0) } else { s };
+                }
+            }
+        }
+        out
+    }
+
+    fn values(len: usize, seed: usize) -> Vec<f32> {
+        (0..len).map(|i| (((i + seed) * 7919 % 1009) as f32 - 504.0) / 300.0).collect()
+    }
+
+    #[test]
+    fn every_kernel_matches_the_textbook_convolution() {
+        let cases = [
+            // 1x1 (direct path), narrow last tile, rows not a multiple of any mr.
+            ConvGeometry {
+                input: [5, 7, 9],
+                out_channels: 13,
+                kernel: [1, 1],
+                stride: [1, 1],
+                dilation: [1, 1],
+                pad_before: [0, 0],
+                output: [7, 9],
+                groups: 1,
+            },
+            // SqueezeNet's first layer: 3x3 stride 2, no padding.
+            ConvGeometry {
+                input: [3, 21, 17],
+                out_channels: 16,
+                kernel: [3, 3],
+                stride: [2, 2],
+                dilation: [1, 1],
+                pad_before: [0, 0],
+                output: [10, 8],
+                groups: 1,
+            },
+            // Fire expand: 3x3, padding 1.
+            ConvGeometry {
+                input: [16, 6, 5],
+                out_channels: 9,
+                kernel: [3, 3],
+                stride: [1, 1],
+                dilation: [1, 1],
+                pad_before: [1, 1],
+                output: [6, 5],
+                groups: 1,
+            },
+            // Asymmetric stride, padding and dilation; 1x1 with stride (im2col path); groups.
+            ConvGeometry {
+                input: [4, 11, 10],
+                out_channels: 6,
+                kernel: [3, 2],
+                stride: [2, 3],
+                dilation: [2, 1],
+                pad_before: [2, 0],
+                output: [6, 3],
+                groups: 2,
+            },
+            ConvGeometry {
+                input: [8, 9, 9],
+                out_channels: 8,
+                kernel: [1, 1],
+                stride: [2, 2],
+                dilation: [1, 1],
+                pad_before: [0, 0],
+                output: [5, 5],
+                groups: 1,
+            },
+            ConvGeometry {
+                input: [6, 5, 5],
+                out_channels: 6,
+                kernel: [3, 3],
+                stride: [1, 1],
+                dilation: [1, 1],
+                pad_before: [1, 1],
+                output: [5, 5],
+                groups: 6,
+            },
+        ];
+        for kernel in Kernel::available() {
+            for (i, g) in cases.iter().enumerate() {
+                let input = values(g.input.iter().product(), i);
+                let weights =
+                    values(g.out_channels * g.input[0] / g.groups * g.kernel[0] * g.kernel[1], 3 + i);
+                let bias = values(g.out_channels, 11 + i);
+                let conv = Conv::new(*g, &weights, &bias, kernel);
+                let mut scratch = vec![f32::NAN; conv.scratch_len()];
+                for relu in [false, true] {
+                    let mut out = vec![f32::NAN; g.output_len()];
+                    conv.run(&input, &mut out, relu, &mut scratch);
+                    let want = reference(g, &input, &weights, &bias, relu);
+                    for (j, (a, b)) in out.iter().zip(&want).enumerate() {
+                        assert!(
+                            (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                            "{} case {i} relu {relu} [{j}]: {a} vs {b}",
+                            kernel.name()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

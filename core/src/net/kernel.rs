@@ -1,0 +1,370 @@
+//! The matrix-multiply micro-kernels every convolution runs on.
+//!
+//! One call computes an `mr x nr` tile of `C = bias + A B` (then `max(C, 0)` when asked), where
+//! `A` is a packed panel of weights (`k` steps of `mr` values: the weights of `mr` output
+//! channels for one input tap) and `B` holds `k` rows of `nr` activations, `ldb` apart. The tile
+//! sizes fit each instruction set's register file: the accumulators of a whole tile stay in
+//! registers for all `k` steps, so every weight and activation is loaded once per tile.
+//! The best kernel the CPU has is picked once, at load time.
+
+/// A micro-kernel and the tile it computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Kernel {
+    /// Output channels per tile (rows of a packed weight panel).
+    pub mr: usize,
+    /// Output positions per tile.
+    pub nr: usize,
+    isa: Isa,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isa {
+    /// x86_64 AVX-512F: 8 x 32 (16 zmm accumulators).
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    /// x86_64 AVX2 + FMA: 6 x 16 (12 ymm accumulators).
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+    /// aarch64 NEON (every ARMv8 phone): 8 x 12 (24 q accumulators).
+    #[cfg(target_arch = "aarch64")]
+    Neon,
+    /// Plain Rust the compiler vectorises for whatever the target has: 4 x 16.
+    Portable,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU runs.
+    pub fn best() -> Self {
+        Self::available().into_iter().next().unwrap_or(PORTABLE)
+    }
+
+    /// Every kernel this CPU runs, fastest first (tests run them all).
+    pub fn available() -> Vec<Self> {
+        let mut all = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                all.push(Kernel { mr: 8, nr: 32, isa: Isa::Avx512 });
+            }
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                all.push(Kernel { mr: 6, nr: 16, isa: Isa::Avx2Fma });
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        all.push(Kernel { mr: 8, nr: 12, isa: Isa::Neon });
+        all.push(PORTABLE);
+        all
+    }
+
+    /// A short name for benchmarks and debugging.
+    pub fn name(&self) -> &'static str {
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => "avx512",
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => "avx2-fma",
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => "neon",
+            Isa::Portable => "portable",
+        }
+    }
+
+    /// One full tile: `c[r * ldc + j] = act(bias[r] + sum_p a[p * mr + r] * b[p * ldb + j])` for
+    /// `r < mr`, `j < nr`.
+    ///
+    /// Panics when a slice is too short for `k`, the strides and the tile; the checks cost a few
+    /// comparisons per tile, and keep every caller's indexing mistake out of unsafe code.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tile(
+        &self,
+        k: usize,
+        a: &[f32],
+        b: &[f32],
+        ldb: usize,
+        c: &mut [f32],
+        ldc: usize,
+        bias: &[f32],
+        relu: bool,
+    ) {
+        let (mr, nr) = (self.mr, self.nr);
+        assert!(k > 0 && ldb >= nr && ldc >= nr);
+        assert!(a.len() >= k * mr && bias.len() >= mr);
+        assert!(b.len() >= (k - 1) * ldb + nr);
+        assert!(c.len() >= (mr - 1) * ldc + nr);
+        let (a, b, c, bias) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), bias.as_ptr());
+        // SAFETY: the asserts above bound every read and write the kernels make, and the
+        // kernel's instruction set was detected on this CPU when the kernel was made.
+        unsafe {
+            match self.isa {
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => x86::avx512(k, a, b, ldb, c, ldc, bias, relu),
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2Fma => x86::avx2_fma(k, a, b, ldb, c, ldc, bias, relu),
+                #[cfg(target_arch = "aarch64")]
+                Isa::Neon => arm::neon(k, a, b, ldb, c, ldc, bias, relu),
+                Isa::Portable => portable(k, a, b, ldb, c, ldc, bias, relu),
+            }
+        }
+    }
+}
+
+const PORTABLE: Kernel = Kernel { mr: 4, nr: 16, isa: Isa::Portable };
+
+#[inline(always)]
+fn madd(a: f32, b: f32, c: f32) -> f32 {
+    // `mul_add` is one instruction only where the target has FMA; elsewhere it is a library call.
+    if cfg!(any(target_arch = "aarch64", target_feature = "fma")) { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// # Safety
+/// The pointers must be valid for the reads and writes [`Kernel::tile`] checks.
+#[allow(clippy::too_many_arguments)]
+unsafe fn portable(
+    k: usize,
+    a: *const f32,
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    ldc: usize,
+    bias: *const f32,
+    relu: bool,
+) {
+    const MR: usize = PORTABLE.mr;
+    const NR: usize = PORTABLE.nr;
+    let mut acc = [[0f32; NR]; MR];
+    for (r, row) in acc.iter_mut().enumerate() {
+        // SAFETY: `bias` holds `MR` values.
+        *row = [unsafe { *bias.add(r) }; NR];
+    }
+    for p in 0..k {
+        // SAFETY: row `p` of B holds `NR` values; the panel holds `k * MR`.
+        let bp = unsafe { &*(b.add(p * ldb) as *const [f32; NR]) };
+        let ap = unsafe { &*(a.add(p * MR) as *const [f32; MR]) };
+        for (row, &av) in acc.iter_mut().zip(ap) {
+            for (x, &bv) in row.iter_mut().zip(bp) {
+                *x = madd(av, bv, *x);
+            }
+        }
+    }
+    for (r, row) in acc.iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            // SAFETY: the tile's rows are `ldc` apart and `NR` long.
+            unsafe { *c.add(r * ldc + j) = if relu && v < 0.0 { 0.0 } else { v } };
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    /// # Safety
+    /// AVX-512F must be available; pointers as [`super::Kernel::tile`] checks them for 8 x 32.
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn avx512(
+        k: usize,
+        a: *const f32,
+        b: *const f32,
+        ldb: usize,
+        c: *mut f32,
+        ldc: usize,
+        bias: *const f32,
+        relu: bool,
+    ) {
+        unsafe {
+            let mut acc = [[_mm512_setzero_ps(); 2]; 8];
+            for (r, row) in acc.iter_mut().enumerate() {
+                let v = _mm512_set1_ps(*bias.add(r));
+                *row = [v, v];
+            }
+            for p in 0..k {
+                let bp = b.add(p * ldb);
+                let (b0, b1) = (_mm512_loadu_ps(bp), _mm512_loadu_ps(bp.add(16)));
+                let ap = a.add(p * 8);
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let av = _mm512_set1_ps(*ap.add(r));
+                    row[0] = _mm512_fmadd_ps(av, b0, row[0]);
+                    row[1] = _mm512_fmadd_ps(av, b1, row[1]);
+                }
+            }
+            let zero = _mm512_setzero_ps();
+            for (r, row) in acc.iter().enumerate() {
+                let (mut v0, mut v1) = (row[0], row[1]);
+                if relu {
+                    v0 = _mm512_max_ps(v0, zero);
+                    v1 = _mm512_max_ps(v1, zero);
+                }
+                _mm512_storeu_ps(c.add(r * ldc), v0);
+                _mm512_storeu_ps(c.add(r * ldc + 16), v1);
+            }
+        }
+    }
+
+    /// # Safety
+    /// AVX2 and FMA must be available; pointers as [`super::Kernel::tile`] checks them for 6 x 16.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn avx2_fma(
+        k: usize,
+        a: *const f32,
+        b: *const f32,
+        ldb: usize,
+        c: *mut f32,
+        ldc: usize,
+        bias: *const f32,
+        relu: bool,
+    ) {
+        unsafe {
+            let mut acc = [[_mm256_setzero_ps(); 2]; 6];
+            for (r, row) in acc.iter_mut().enumerate() {
+                let v = _mm256_set1_ps(*bias.add(r));
+                *row = [v, v];
+            }
+            for p in 0..k {
+                let bp = b.add(p * ldb);
+                let (b0, b1) = (_mm256_loadu_ps(bp), _mm256_loadu_ps(bp.add(8)));
+                let ap = a.add(p * 6);
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let av = _mm256_set1_ps(*ap.add(r));
+                    row[0] = _mm256_fmadd_ps(av, b0, row[0]);
+                    row[1] = _mm256_fmadd_ps(av, b1, row[1]);
+                }
+            }
+            let zero = _mm256_setzero_ps();
+            for (r, row) in acc.iter().enumerate() {
+                let (mut v0, mut v1) = (row[0], row[1]);
+                if relu {
+                    v0 = _mm256_max_ps(v0, zero);
+                    v1 = _mm256_max_ps(v1, zero);
+                }
+                _mm256_storeu_ps(c.add(r * ldc), v0);
+                _mm256_storeu_ps(c.add(r * ldc + 8), v1);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+mod arm {
+    use std::arch::aarch64::*;
+
+    /// # Safety
+    /// Pointers as [`super::Kernel::tile`] checks them for 8 x 12 (NEON is part of ARMv8-A).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn neon(
+        k: usize,
+        a: *const f32,
+        b: *const f32,
+        ldb: usize,
+        c: *mut f32,
+        ldc: usize,
+        bias: *const f32,
+        relu: bool,
+    ) {
+        unsafe {
+            let mut acc = [[vdupq_n_f32(0.0); 3]; 8];
+            for (r, row) in acc.iter_mut().enumerate() {
+                let v = vdupq_n_f32(*bias.add(r));
+                *row = [v, v, v];
+            }
+            for p in 0..k {
+                let bp = b.add(p * ldb);
+                let bv = [vld1q_f32(bp), vld1q_f32(bp.add(4)), vld1q_f32(bp.add(8))];
+                let ap = a.add(p * 8);
+                let (a_lo, a_hi) = (vld1q_f32(ap), vld1q_f32(ap.add(4)));
+                macro_rules! rows {
+                    ($($r:literal: $half:ident, $lane:literal;)*) => {$(
+                        acc[$r][0] = vfmaq_laneq_f32::<$lane>(acc[$r][0], bv[0], $half);
+                        acc[$r][1] = vfmaq_laneq_f32::<$lane>(acc[$r][1], bv[1], $half);
+                        acc[$r][2] = vfmaq_laneq_f32::<$lane>(acc[$r][2], bv[2], $half);
+                    )*};
+                }
+                rows! {
+                    0: a_lo, 0; 1: a_lo, 1; 2: a_lo, 2; 3: a_lo, 3;
+                    4: a_hi, 0; 5: a_hi, 1; 6: a_hi, 2; 7: a_hi, 3;
+                }
+            }
+            let zero = vdupq_n_f32(0.0);
+            for (r, row) in acc.iter().enumerate() {
+                for (q, &v) in row.iter().enumerate() {
+                    let v = if relu { vmaxq_f32(v, zero) } else { v };
+                    vst1q_f32(c.add(r * ldc + 4 * q), v);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(
+        k: usize,
+        kern: &Kernel,
+        a: &[f32],
+        b: &[f32],
+        ldb: usize,
+        bias: &[f32],
+        relu: bool,
+    ) -> Vec<f32> {
+        let mut out = vec![0f32; kern.mr * kern.nr];
+        for r in 0..kern.mr {
+            for j in 0..kern.nr {
+                let mut s = bias[r] as f64;
+                for p in 0..k {
+                    s += a[p * kern.mr + r] as f64 * b[p * ldb + j] as f64;
+                }
+                let s = s as f32;
+                out[r * kern.nr + j] = if relu { s.max(0.0) } else { s };
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_kernel_matches_a_plain_sum() {
+        for kern in Kernel::available() {
+            for (k, ldb_extra, relu) in [(1, 0, false), (7, 3, true), (144, 0, false), (33, 5, true)] {
+                let ldb = kern.nr + ldb_extra;
+                let a: Vec<f32> = (0..k * kern.mr).map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0).collect();
+                let b: Vec<f32> = (0..k * ldb).map(|i| ((i * 53 % 97) as f32 - 48.0) / 24.0).collect();
+                let bias: Vec<f32> = (0..kern.mr).map(|i| i as f32 - 2.0).collect();
+                let ldc = kern.nr + 2;
+                let mut c = vec![f32::NAN; kern.mr * ldc];
+                kern.tile(k, &a, &b, ldb, &mut c, ldc, &bias, relu);
+                let want = reference(k, &kern, &a, &b, ldb, &bias, relu);
+                for r in 0..kern.mr {
+                    for j in 0..kern.nr {
+                        let (got, want) = (c[r * ldc + j], want[r * kern.nr + j]);
+                        assert!(
+                            (got - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                            "{} k={k} [{r},{j}]: {got} vs {want}",
+                            kern.name()
+                        );
+                    }
+                    // The gap between rows is not written.
+                    assert!(c[r * ldc + kern.nr..(r + 1) * ldc].iter().all(|v| v.is_nan()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic]
+    fn short_slices_panic_instead_of_reading_out_of_bounds() {
+        let kern = Kernel::best();
+        let mut c = vec![0f32; kern.mr * kern.nr];
+        kern.tile(
+            4,
+            &vec![0.0; 4 * kern.mr],
+            &vec![0.0; 3 * kern.nr],
+            kern.nr,
+            &mut c,
+            kern.nr,
+            &vec![0.0; kern.mr],
+            false,
+        );
+    }
+}

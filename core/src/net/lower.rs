@@ -1,0 +1,830 @@
+//! From the ONNX graph `export` writes to a [`Net`]: shapes, buffers and fused steps.
+//!
+//! Every node is checked as it is read (attributes, shapes, element types), and a graph that
+//! needs more than this engine does is reported as [`ReadError::Unsupported`] naming the node,
+//! so the classifier can hand it to tract's full reader when the `onnx-any` feature is on.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Mutex;
+
+use super::conv::{Conv, ConvGeometry};
+use super::kernel::Kernel;
+use super::pool::{self, PoolGeometry};
+use super::{Net, Slot, Step};
+use crate::contract::{INPUT_NAME, OUTPUT_NAME};
+use crate::onnx_pb::{
+    AttributeProto, GraphProto, NodeProto, TensorProto, attribute_proto::AttributeType,
+    tensor_proto::DataLocation, tensor_proto::DataType,
+};
+
+/// The ONNX operators this engine reads (the ones `export` writes).
+pub(crate) const SUPPORTED_OPS: [&str; 9] =
+    ["Conv", "Relu", "MaxPool", "Concat", "GlobalAveragePool", "Flatten", "Add", "Gemm", "DequantizeLinear"];
+
+/// The most values one intermediate tensor may hold (256 MiB of f32). The contract's largest
+/// input is far below it; a graph above it is forged (huge pads, say) and would make inference
+/// allocate without bound.
+pub(crate) const MAX_ACTIVATION_VALUES: usize = 1 << 26;
+
+/// The most values all of one run's buffers may hold together (1 GiB of f32).
+const MAX_TOTAL_VALUES: usize = 1 << 28;
+
+/// Why a graph could not be lowered.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// An operator, or an operator's mode, this engine does not run; tract's full ONNX reader may.
+    Unsupported { node: String, what: String },
+    /// The graph is broken: no ONNX reader could run it.
+    Invalid(String),
+}
+
+type Read<T> = std::result::Result<T, ReadError>;
+
+fn invalid(node: &NodeProto, what: impl std::fmt::Display) -> ReadError {
+    ReadError::Invalid(format!("node `{}` ({}): {what}", node.name, node.op_type))
+}
+
+fn unsupported(node: &NodeProto, what: impl Into<String>) -> ReadError {
+    ReadError::Unsupported { node: node.name.clone(), what: what.into() }
+}
+
+/// A constant known at load time.
+#[derive(Debug)]
+struct Const {
+    shape: Vec<usize>,
+    data: ConstData,
+}
+
+#[derive(Debug)]
+enum ConstData {
+    F32(Vec<f32>),
+    I8(Vec<i8>),
+    U8(Vec<u8>),
+}
+
+impl Const {
+    fn f32s(&self) -> Option<&[f32]> {
+        match &self.data {
+            ConstData::F32(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    fn type_name(&self) -> &'static str {
+        match self.data {
+            ConstData::F32(_) => "float32",
+            ConstData::I8(_) => "int8",
+            ConstData::U8(_) => "uint8",
+        }
+    }
+
+    fn to_f32(&self) -> Vec<f32> {
+        match &self.data {
+            ConstData::F32(v) => v.clone(),
+            ConstData::I8(v) => v.iter().map(|&x| f32::from(x)).collect(),
+            ConstData::U8(v) => v.iter().map(|&x| f32::from(x)).collect(),
+        }
+    }
+}
+
+/// A value computed at run time: where it lives, its shape, and the step that wrote it (when
+/// that step may still be changed: fused with a ReLU, or made to write elsewhere).
+#[derive(Debug, Clone)]
+struct Act {
+    slot: Slot,
+    shape: Vec<usize>,
+    producer: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+enum Value {
+    Act(Act),
+    Const(Rc<Const>),
+}
+
+struct Lowering<'g> {
+    steps: Vec<Step>,
+    buffers: Vec<usize>,
+    scratch_len: usize,
+    macs: usize,
+    kernel: Kernel,
+    values: HashMap<&'g str, Value>,
+    initializers: HashMap<&'g str, &'g TensorProto>,
+    /// How many node inputs (and graph outputs) read each value.
+    uses: HashMap<&'g str, usize>,
+}
+
+/// The graph as a [`Net`] with its input fixed to `[1, 3, H, W]` (`input_shape`) and one output,
+/// the `logits` value.
+pub(crate) fn lower(graph: &GraphProto, input_shape: [usize; 4], kernel: Kernel) -> Read<Net> {
+    for node in &graph.node {
+        // Reject foreign domains first: a custom `Conv` is not ONNX's.
+        if !(node.domain.is_empty() || node.domain == "ai.onnx") {
+            return Err(unsupported(
+                node,
+                format!("operator `{}` of domain `{}`", node.op_type, node.domain),
+            ));
+        }
+        if !SUPPORTED_OPS.contains(&node.op_type.as_str()) {
+            return Err(unsupported(node, format!("operator `{}`", node.op_type)));
+        }
+    }
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for name in graph.node.iter().flat_map(|n| &n.input).filter(|n| !n.is_empty()) {
+        *uses.entry(name.as_str()).or_default() += 1;
+    }
+    *uses.entry(OUTPUT_NAME).or_default() += 1;
+    let input_len: usize = input_shape.iter().product();
+    let mut l = Lowering {
+        steps: Vec::new(),
+        buffers: vec![input_len],
+        scratch_len: 0,
+        macs: 0,
+        kernel,
+        values: HashMap::new(),
+        initializers: graph.initializer.iter().map(|t| (t.name.as_str(), t)).collect(),
+        uses,
+    };
+    let input =
+        Act { slot: Slot { buf: 0, offset: 0, len: input_len }, shape: input_shape.to_vec(), producer: None };
+    l.values.insert(INPUT_NAME, Value::Act(input));
+    for node in &graph.node {
+        let value = l.node(node)?;
+        if let Value::Act(act) = &value
+            && act.slot.len > MAX_ACTIVATION_VALUES
+        {
+            return Err(invalid(
+                node,
+                format!(
+                    "its output holds {} values, more than the {MAX_ACTIVATION_VALUES} allowed",
+                    act.slot.len
+                ),
+            ));
+        }
+        let [output] = node.output.as_slice() else {
+            return Err(unsupported(node, format!("{} outputs", node.output.len())));
+        };
+        if l.values.insert(output.as_str(), value).is_some() || output == INPUT_NAME {
+            return Err(invalid(node, format!("its output `{output}` is written twice")));
+        }
+    }
+    let output = match l.values.get(OUTPUT_NAME) {
+        Some(Value::Act(act)) => act.clone(),
+        Some(Value::Const(_)) => {
+            return Err(ReadError::Invalid(format!(
+                "`{OUTPUT_NAME}` is a constant, not computed from the input"
+            )));
+        }
+        None => return Err(ReadError::Invalid(format!("no node computes `{OUTPUT_NAME}`"))),
+    };
+    let total = l.buffers.iter().skip(1).sum::<usize>() + l.scratch_len;
+    if total > MAX_TOTAL_VALUES {
+        return Err(ReadError::Invalid(format!(
+            "running the graph needs {total} values of buffers, more than the {MAX_TOTAL_VALUES} allowed"
+        )));
+    }
+    Ok(Net {
+        steps: l.steps,
+        buffers: l.buffers,
+        scratch_len: l.scratch_len,
+        output: output.slot,
+        output_shape: output.shape,
+        kernel,
+        macs: l.macs,
+        spare: Mutex::new(Vec::new()),
+    })
+}
+
+impl<'g> Lowering<'g> {
+    fn node(&mut self, node: &'g NodeProto) -> Read<Value> {
+        match node.op_type.as_str() {
+            "DequantizeLinear" => self.dequantize_linear(node).map(|c| Value::Const(Rc::new(c))),
+            "Conv" => self.conv(node),
+            "Relu" => self.relu(node),
+            "MaxPool" => self.max_pool(node),
+            "Concat" => self.concat(node),
+            "GlobalAveragePool" => self.global_average_pool(node),
+            "Flatten" => self.flatten(node),
+            "Add" => self.add(node),
+            "Gemm" => self.gemm(node),
+            other => Err(unsupported(node, format!("operator `{other}`"))),
+        }
+    }
+
+    /// A new buffer of `len` values for the output of a step about to be pushed.
+    fn new_act(&mut self, shape: Vec<usize>, node: &NodeProto) -> Read<Act> {
+        let len = shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= MAX_ACTIVATION_VALUES);
+        let Some(len) = len else {
+            return Err(invalid(
+                node,
+                format!("its output {shape:?} has more than the {MAX_ACTIVATION_VALUES} allowed values"),
+            ));
+        };
+        self.buffers.push(len);
+        let slot = Slot { buf: self.buffers.len() - 1, offset: 0, len };
+        Ok(Act { slot, shape, producer: Some(self.steps.len()) })
+    }
+
+    fn uses(&self, name: &str) -> usize {
+        self.uses.get(name).copied().unwrap_or(0)
+    }
+
+    /// The value named by the node's input `index`; `None` when the slot is absent or empty
+    /// (ONNX's way to skip an optional input).
+    fn input(&self, node: &NodeProto, index: usize) -> Read<Option<Value>> {
+        let Some(name) = node.input.get(index).filter(|n| !n.is_empty()) else {
+            return Ok(None);
+        };
+        if let Some(v) = self.values.get(name.as_str()) {
+            return Ok(Some(v.clone()));
+        }
+        if let Some(t) = self.initializers.get(name.as_str()) {
+            return const_from_proto(t).map(|c| Some(Value::Const(Rc::new(c)))).map_err(|e| match e {
+                ConstError::Type(what) => unsupported(node, what),
+                ConstError::Invalid(what) => invalid(node, what),
+            });
+        }
+        Err(invalid(
+            node,
+            format!(
+                "reads `{name}`, which no earlier node, input or initializer gives (nodes must be in topological order)"
+            ),
+        ))
+    }
+
+    fn required(&self, node: &NodeProto, index: usize) -> Read<Value> {
+        self.input(node, index)?.ok_or_else(|| invalid(node, format!("input {index} is missing")))
+    }
+
+    fn required_const(&self, node: &NodeProto, index: usize) -> Read<Rc<Const>> {
+        match self.required(node, index)? {
+            Value::Const(c) => Ok(c),
+            Value::Act(_) => Err(unsupported(
+                node,
+                format!("input {index} computed at run time (only constant weights are read)"),
+            )),
+        }
+    }
+
+    fn required_act(&self, node: &NodeProto, index: usize) -> Read<Act> {
+        match self.required(node, index)? {
+            Value::Act(a) => Ok(a),
+            Value::Const(_) => {
+                Err(unsupported(node, format!("input {index} is a constant (constant folding)")))
+            }
+        }
+    }
+
+    /// Per-axis (or per-tensor) int8/uint8 weights to f32: `(q - zero_point) * scale`.
+    fn dequantize_linear(&mut self, node: &NodeProto) -> Read<Const> {
+        let q = self.required_const(node, 0)?;
+        let scale = self.required_const(node, 1)?;
+        let zero = match self.input(node, 2)? {
+            None => None,
+            Some(Value::Const(c)) => Some(c),
+            Some(Value::Act(_)) => return Err(unsupported(node, "a zero point computed at run time")),
+        };
+        if matches!(q.data, ConstData::F32(_)) {
+            return Err(unsupported(node, "quantised input of type float32"));
+        }
+        let scales = scale.f32s().ok_or_else(|| invalid(node, "the scale must be float32"))?;
+        let zeros: Vec<f32> = match &zero {
+            None => vec![0.0; scales.len()],
+            Some(z) if z.type_name() != q.type_name() => {
+                return Err(invalid(node, "the zero point's type differs from the input's"));
+            }
+            Some(z) => z.to_f32(),
+        };
+        if zeros.len() != scales.len() {
+            return Err(invalid(node, format!("{} scales but {} zero points", scales.len(), zeros.len())));
+        }
+        let values = q.to_f32();
+        let shape = q.shape.clone();
+        // Which scale applies to element i: per tensor, or per slice along `axis`.
+        let (outer, axis_len, inner) = if scales.len() == 1 {
+            (1, 1, values.len())
+        } else {
+            let rank = shape.len() as i64;
+            let axis = int_attr(node, "axis")?.unwrap_or(1);
+            let axis = if axis < 0 { axis + rank } else { axis };
+            if !(0..rank).contains(&axis) {
+                return Err(invalid(node, format!("axis {axis} is outside a rank-{rank} input")));
+            }
+            let axis = axis as usize;
+            if shape[axis] != scales.len() {
+                return Err(invalid(
+                    node,
+                    format!("{} scales for {} slices along axis {axis}", scales.len(), shape[axis]),
+                ));
+            }
+            (shape[..axis].iter().product(), shape[axis], shape[axis + 1..].iter().product())
+        };
+        let mut out = Vec::with_capacity(values.len());
+        for o in 0..outer {
+            for a in 0..axis_len {
+                let start = (o * axis_len + a) * inner;
+                out.extend(values[start..start + inner].iter().map(|&v| (v - zeros[a]) * scales[a]));
+            }
+        }
+        Ok(Const { shape, data: ConstData::F32(out) })
+    }
+
+    fn conv(&mut self, node: &NodeProto) -> Read<Value> {
+        let x = self.required_act(node, 0)?;
+        let weight = self.required_const(node, 1)?;
+        let Some(weights) = weight.f32s().filter(|_| weight.shape.len() == 4) else {
+            return Err(invalid(
+                node,
+                format!(
+                    "the weight must be float32 [O, I, kH, kW], it is {} {:?}",
+                    weight.type_name(),
+                    weight.shape
+                ),
+            ));
+        };
+        let [out_channels, in_per_group, kh, kw] =
+            [weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3]];
+        if out_channels == 0 || in_per_group == 0 || kh == 0 || kw == 0 {
+            return Err(invalid(node, format!("the weight has an empty dimension {:?}", weight.shape)));
+        }
+        if let Some(shape) = ints_attr(node, "kernel_shape")?
+            && shape != [kh as i64, kw as i64]
+        {
+            return Err(invalid(
+                node,
+                format!("kernel_shape {shape:?} disagrees with the weight's {kh}x{kw}"),
+            ));
+        }
+        let groups = positive(node, "group", int_attr(node, "group")?.unwrap_or(1))?;
+        if out_channels % groups != 0 {
+            return Err(invalid(
+                node,
+                format!("{out_channels} output channels do not split into {groups} groups"),
+            ));
+        }
+        if x.shape.len() != 4 || x.shape[0] != 1 || x.shape[1] != in_per_group * groups {
+            return Err(invalid(
+                node,
+                format!(
+                    "the input is {:?}; the weight and group {groups} need [N, {}, H, W] with N = 1",
+                    x.shape,
+                    in_per_group * groups
+                ),
+            ));
+        }
+        let bias = match self.input(node, 2)? {
+            None => vec![0.0; out_channels],
+            Some(Value::Const(b)) if b.shape == [out_channels] && b.f32s().is_some() => b.to_f32(),
+            Some(Value::Const(b)) => {
+                return Err(invalid(
+                    node,
+                    format!(
+                        "the bias must be float32 [{out_channels}], it is {} {:?}",
+                        b.type_name(),
+                        b.shape
+                    ),
+                ));
+            }
+            Some(Value::Act(_)) => return Err(unsupported(node, "a bias computed at run time")),
+        };
+        let (pad_before, pad_after, _) = padding(node)?;
+        let stride = pair_attr(node, "strides")?;
+        let dilation = pair_attr(node, "dilations")?;
+        let (h, w) = (x.shape[2], x.shape[3]);
+        let side = |axis: usize, len: usize| {
+            pool::output_len(
+                len,
+                [kh, kw][axis],
+                dilation[axis],
+                stride[axis],
+                [pad_before[axis], pad_after[axis]],
+                false,
+            )
+            .ok_or_else(|| {
+                invalid(node, format!("the dilated kernel is larger than the padded {h}x{w} input"))
+            })
+        };
+        let (oh, ow) = (side(0, h)?, side(1, w)?);
+        let geometry = ConvGeometry {
+            input: [x.shape[1], h, w],
+            out_channels,
+            kernel: [kh, kw],
+            stride,
+            dilation,
+            pad_before,
+            output: [oh, ow],
+            groups,
+        };
+        let out = self.new_act(vec![1, out_channels, oh, ow], node)?;
+        let conv = Conv::new(geometry, weights, &bias, self.kernel);
+        self.scratch_len = self.scratch_len.max(conv.scratch_len());
+        self.macs += geometry.macs();
+        self.steps.push(Step::Conv { conv: Box::new(conv), input: x.slot, output: out.slot, relu: false });
+        Ok(Value::Act(out))
+    }
+
+    /// Fused into the step that computed its input when nothing else reads that value.
+    fn relu(&mut self, node: &NodeProto) -> Read<Value> {
+        let x = self.required_act(node, 0)?;
+        let only_reader = self.uses(&node.input[0]) == 1;
+        if let Some(step) = x.producer
+            && only_reader
+        {
+            match &mut self.steps[step] {
+                Step::Conv { output, relu, .. }
+                | Step::Add { output, relu, .. }
+                | Step::Dense { output, relu, .. }
+                    if *output == x.slot =>
+                {
+                    *relu = true;
+                    return Ok(Value::Act(x));
+                }
+                _ => {}
+            }
+        }
+        let out = self.new_act(x.shape.clone(), node)?;
+        self.steps.push(Step::Relu { input: x.slot, output: out.slot });
+        Ok(Value::Act(out))
+    }
+
+    fn max_pool(&mut self, node: &NodeProto) -> Read<Value> {
+        let x = self.required_act(node, 0)?;
+        if x.shape.len() != 4 || x.shape[0] != 1 {
+            return Err(invalid(node, format!("the input must be [1, C, H, W], it is {:?}", x.shape)));
+        }
+        let Some(kernel) = ints_attr(node, "kernel_shape")? else {
+            return Err(invalid(node, "kernel_shape is missing"));
+        };
+        if kernel.len() != 2 {
+            return Err(invalid(node, format!("`kernel_shape` needs 2 values, has {}", kernel.len())));
+        }
+        let kernel = [positive(node, "kernel_shape", kernel[0])?, positive(node, "kernel_shape", kernel[1])?];
+        if pair_attr(node, "dilations")? != [1, 1] {
+            return Err(unsupported(node, "a dilated max pool"));
+        }
+        let stride = pair_attr(node, "strides")?;
+        let (pad_before, pad_after, ceil_mode) = padding(node)?;
+        let (h, w) = (x.shape[2], x.shape[3]);
+        let side = |axis: usize, len: usize| {
+            pool::output_len(
+                len,
+                kernel[axis],
+                1,
+                stride[axis],
+                [pad_before[axis], pad_after[axis]],
+                ceil_mode,
+            )
+            .ok_or_else(|| invalid(node, format!("the kernel is larger than the padded {h}x{w} input")))
+        };
+        let (oh, ow) = (side(0, h)?, side(1, w)?);
+        if pad_before[0] >= kernel[0] || pad_before[1] >= kernel[1] {
+            return Err(unsupported(
+                node,
+                "padding as large as the kernel (windows entirely in the padding)",
+            ));
+        }
+        let geometry = PoolGeometry {
+            channels: x.shape[1],
+            height: h,
+            width: w,
+            out_height: oh,
+            out_width: ow,
+            kernel,
+            stride,
+            pad_before,
+        };
+        let out = self.new_act(vec![1, x.shape[1], oh, ow], node)?;
+        self.steps.push(Step::MaxPool { geometry, input: x.slot, output: out.slot });
+        Ok(Value::Act(out))
+    }
+
+    /// Inputs whose only reader is this Concat, computed by a convolution, are written straight
+    /// into their place in the output; the others are copied.
+    fn concat(&mut self, node: &'g NodeProto) -> Read<Value> {
+        if node.input.is_empty() {
+            return Err(invalid(node, "no inputs"));
+        }
+        let inputs: Vec<Act> =
+            (0..node.input.len()).map(|i| self.required_act(node, i)).collect::<Read<_>>()?;
+        let rank = inputs[0].shape.len() as i64;
+        let Some(axis) = int_attr(node, "axis")? else {
+            return Err(invalid(node, "axis is missing"));
+        };
+        let axis = if axis < 0 { axis + rank } else { axis };
+        if !(0..rank).contains(&axis) {
+            return Err(invalid(node, format!("axis {axis} is outside rank {rank}")));
+        }
+        let axis = axis as usize;
+        let mut shape = inputs[0].shape.clone();
+        shape[axis] = 0;
+        for x in &inputs {
+            let same = x.shape.len() == shape.len()
+                && x.shape.iter().zip(&shape).enumerate().all(|(i, (a, b))| i == axis || a == b);
+            if !same {
+                return Err(invalid(
+                    node,
+                    format!("input {:?} does not join {:?} along axis {axis}", x.shape, inputs[0].shape),
+                ));
+            }
+            shape[axis] += x.shape[axis];
+        }
+        let outer: usize = shape[..axis].iter().product();
+        let out = self.new_act(shape, node)?;
+        if outer != 1 {
+            let chunks = inputs.iter().map(|x| (x.slot, x.slot.len / outer)).collect();
+            self.steps.push(Step::Concat { inputs: chunks, outer, output: out.slot });
+            return Ok(Value::Act(Act { producer: None, ..out }));
+        }
+        let mut offset = 0;
+        for (x, name) in inputs.iter().zip(&node.input) {
+            let target = Slot { buf: out.slot.buf, offset, len: x.slot.len };
+            let only_reader = self.uses(name) == 1;
+            let whole_buffer =
+                x.slot.buf != 0 && x.slot.offset == 0 && x.slot.len == self.buffers[x.slot.buf];
+            let placed = match x.producer.map(|s| &mut self.steps[s]) {
+                Some(Step::Conv { output, .. }) if only_reader && whole_buffer && *output == x.slot => {
+                    *output = target;
+                    true
+                }
+                _ => false,
+            };
+            if placed {
+                // Nothing reads the old buffer now; it is never allocated.
+                self.buffers[x.slot.buf] = 0;
+            } else {
+                self.steps.push(Step::Concat {
+                    inputs: vec![(x.slot, x.slot.len)],
+                    outer: 1,
+                    output: target,
+                });
+            }
+            offset += x.slot.len;
+        }
+        Ok(Value::Act(Act { producer: None, ..out }))
+    }
+
+    fn global_average_pool(&mut self, node: &NodeProto) -> Read<Value> {
+        let x = self.required_act(node, 0)?;
+        if x.shape.len() < 3 {
+            return Err(invalid(
+                node,
+                format!("the input needs spatial axes, it has rank {}", x.shape.len()),
+            ));
+        }
+        let plane: usize = x.shape[2..].iter().product();
+        if plane == 0 {
+            return Err(invalid(node, "the input has no spatial extent"));
+        }
+        let mut shape = x.shape.clone();
+        shape[2..].fill(1);
+        let out = self.new_act(shape, node)?;
+        self.steps.push(Step::GlobalAveragePool { plane, input: x.slot, output: out.slot });
+        Ok(Value::Act(out))
+    }
+
+    fn flatten(&mut self, node: &NodeProto) -> Read<Value> {
+        let x = self.required_act(node, 0)?;
+        let rank = x.shape.len() as i64;
+        let axis = int_attr(node, "axis")?.unwrap_or(1);
+        let axis = if axis < 0 { axis + rank } else { axis };
+        if !(0..=rank).contains(&axis) {
+            return Err(invalid(node, format!("axis {axis} is outside rank {rank}")));
+        }
+        let (head, tail) = x.shape.split_at(axis as usize);
+        let shape = vec![head.iter().product(), tail.iter().product()];
+        // Same values, same place: only the shape changes. No producer, so nothing fuses across it.
+        Ok(Value::Act(Act { slot: x.slot, shape, producer: None }))
+    }
+
+    fn add(&mut self, node: &NodeProto) -> Read<Value> {
+        let (a, b) = (self.required_act(node, 0)?, self.required_act(node, 1)?);
+        if a.shape != b.shape {
+            return Err(unsupported(node, format!("a broadcasting Add of {:?} and {:?}", a.shape, b.shape)));
+        }
+        let out = self.new_act(a.shape.clone(), node)?;
+        self.steps.push(Step::Add { a: a.slot, b: b.slot, output: out.slot, relu: false });
+        Ok(Value::Act(out))
+    }
+
+    /// `alpha * A B' + beta * C` with constant `B` and `C`.
+    fn gemm(&mut self, node: &NodeProto) -> Read<Value> {
+        let a = self.required_act(node, 0)?;
+        let b = self.required_const(node, 1)?;
+        if a.shape.len() != 2 {
+            return Err(invalid(node, "input 0 must be a matrix"));
+        }
+        let Some(bv) = b.f32s().filter(|_| b.shape.len() == 2) else {
+            return Err(invalid(
+                node,
+                format!("input 1 must be a float32 matrix, it is {} {:?}", b.type_name(), b.shape),
+            ));
+        };
+        let flag = |name| -> Read<bool> { Ok(int_attr(node, name)?.unwrap_or(0) != 0) };
+        if flag("transA")? {
+            return Err(unsupported(node, "transA"));
+        }
+        let trans_b = flag("transB")?;
+        let alpha = float_attr(node, "alpha")?.unwrap_or(1.0);
+        let beta = float_attr(node, "beta")?.unwrap_or(1.0);
+        let (rows, k) = (a.shape[0], a.shape[1]);
+        let (bk, n) = if trans_b { (b.shape[1], b.shape[0]) } else { (b.shape[0], b.shape[1]) };
+        if bk != k {
+            return Err(invalid(
+                node,
+                format!("A is {:?} but B is {:?} (transB {trans_b})", a.shape, b.shape),
+            ));
+        }
+        // Stored as [n, k] so each output is one contiguous dot product.
+        let weights: Vec<f32> = if trans_b {
+            bv.to_vec()
+        } else {
+            (0..n).flat_map(|j| (0..k).map(move |p| bv[p * n + j])).collect()
+        };
+        let mut c = vec![0f32; rows * n];
+        match self.input(node, 2)? {
+            Some(_) if beta == 0.0 => {}
+            None => {}
+            Some(Value::Const(cc)) => {
+                let Some(cv) = cc.f32s() else {
+                    return Err(invalid(node, format!("C must be float32, it is {}", cc.type_name())));
+                };
+                // Unidirectional broadcast of C to [rows, n].
+                let (cr, cn) = match cc.shape.as_slice() {
+                    [] => (1, 1),
+                    [x] => (1, *x),
+                    [r, x] => (*r, *x),
+                    other => return Err(invalid(node, format!("C has rank {}", other.len()))),
+                };
+                if !(cr == 1 || cr == rows) || !(cn == 1 || cn == n) {
+                    return Err(invalid(
+                        node,
+                        format!("C {:?} does not broadcast to [{rows}, {n}]", cc.shape),
+                    ));
+                }
+                for r in 0..rows {
+                    for j in 0..n {
+                        c[r * n + j] = beta * cv[(r % cr) * cn + j % cn];
+                    }
+                }
+            }
+            Some(Value::Act(_)) => return Err(unsupported(node, "C computed at run time")),
+        }
+        let out = self.new_act(vec![rows, n], node)?;
+        self.steps.push(Step::Dense {
+            weights,
+            c,
+            alpha,
+            rows,
+            k,
+            n,
+            input: a.slot,
+            output: out.slot,
+            relu: false,
+        });
+        Ok(Value::Act(out))
+    }
+}
+
+enum ConstError {
+    /// An element type this engine does not read.
+    Type(String),
+    Invalid(String),
+}
+
+/// An initializer: float32 or 8-bit integers, inline (raw or typed fields).
+fn const_from_proto(t: &TensorProto) -> std::result::Result<Const, ConstError> {
+    if t.data_location == Some(DataLocation::External as i32) {
+        return Err(ConstError::Invalid(format!(
+            "initializer `{}` keeps its data outside the file, which is not supported",
+            t.name
+        )));
+    }
+    let mut shape = Vec::with_capacity(t.dims.len());
+    let mut len: usize = 1;
+    for &d in &t.dims {
+        let d = usize::try_from(d).map_err(|_| {
+            ConstError::Invalid(format!("initializer `{}` has a negative dimension {d}", t.name))
+        })?;
+        len = len
+            .checked_mul(d)
+            .ok_or_else(|| ConstError::Invalid(format!("initializer `{}` has too many elements", t.name)))?;
+        shape.push(d);
+    }
+    let wrong_len = |got: usize| {
+        ConstError::Invalid(format!(
+            "initializer `{}` has {got} values for shape {shape:?} ({len} values)",
+            t.name
+        ))
+    };
+    let data = match DataType::try_from(t.data_type) {
+        Ok(DataType::Float) => {
+            let values: Vec<f32> = if !t.raw_data.is_empty() {
+                if t.raw_data.len() != len * 4 {
+                    return Err(wrong_len(t.raw_data.len() / 4));
+                }
+                t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            } else {
+                t.float_data.clone()
+            };
+            if values.len() != len {
+                return Err(wrong_len(values.len()));
+            }
+            ConstData::F32(values)
+        }
+        Ok(kind @ (DataType::Int8 | DataType::Uint8)) => {
+            let bytes: Vec<u8> = if !t.raw_data.is_empty() {
+                t.raw_data.clone()
+            } else {
+                // ONNX stores 8-bit integers one per int32 when not raw; keep the low byte.
+                t.int32_data.iter().map(|&v| v as u8).collect()
+            };
+            if bytes.len() != len {
+                return Err(wrong_len(bytes.len()));
+            }
+            if kind == DataType::Int8 {
+                ConstData::I8(bytes.iter().map(|&b| b as i8).collect())
+            } else {
+                ConstData::U8(bytes)
+            }
+        }
+        _ => {
+            return Err(ConstError::Type(format!(
+                "initializer `{}` of element type {} (this engine reads float32, int8 and uint8)",
+                t.name, t.data_type
+            )));
+        }
+    };
+    Ok(Const { shape, data })
+}
+
+fn attr<'n>(node: &'n NodeProto, name: &str) -> Option<&'n AttributeProto> {
+    node.attribute.iter().find(|a| a.name == name)
+}
+
+fn int_attr(node: &NodeProto, name: &str) -> Read<Option<i64>> {
+    match attr(node, name) {
+        None => Ok(None),
+        Some(a) if a.r#type == AttributeType::Int as i32 => Ok(Some(a.i)),
+        Some(_) => Err(invalid(node, format!("attribute `{name}` must be an integer"))),
+    }
+}
+
+fn float_attr(node: &NodeProto, name: &str) -> Read<Option<f32>> {
+    match attr(node, name) {
+        None => Ok(None),
+        Some(a) if a.r#type == AttributeType::Float as i32 => Ok(Some(a.f)),
+        Some(_) => Err(invalid(node, format!("attribute `{name}` must be a float"))),
+    }
+}
+
+fn ints_attr(node: &NodeProto, name: &str) -> Read<Option<Vec<i64>>> {
+    match attr(node, name) {
+        None => Ok(None),
+        Some(a) if a.r#type == AttributeType::Ints as i32 => Ok(Some(a.ints.clone())),
+        Some(_) => Err(invalid(node, format!("attribute `{name}` must be a list of integers"))),
+    }
+}
+
+fn positive(node: &NodeProto, name: &str, v: i64) -> Read<usize> {
+    // The bound keeps shape arithmetic far from overflow; no real kernel, stride or group is near it.
+    if (1..=1 << 20).contains(&v) {
+        Ok(v as usize)
+    } else {
+        Err(invalid(node, format!("`{name}` value {v} must be between 1 and 2^20")))
+    }
+}
+
+/// A two-value list of positive integers (strides, dilations), `[1, 1]` when absent.
+fn pair_attr(node: &NodeProto, name: &str) -> Read<[usize; 2]> {
+    match ints_attr(node, name)? {
+        None => Ok([1, 1]),
+        Some(v) if v.len() == 2 => Ok([positive(node, name, v[0])?, positive(node, name, v[1])?]),
+        Some(v) => Err(invalid(node, format!("`{name}` needs 2 values, has {}", v.len()))),
+    }
+}
+
+/// ONNX `pads` (both befores, then both afters) and `ceil_mode`.
+fn padding(node: &NodeProto) -> Read<([usize; 2], [usize; 2], bool)> {
+    match attr(node, "auto_pad").map(|a| a.s.as_slice()) {
+        None | Some(b"NOTSET") => {}
+        Some(b"VALID") if attr(node, "pads").is_none() => {}
+        Some(other) => {
+            return Err(unsupported(node, format!("auto_pad `{}`", String::from_utf8_lossy(other))));
+        }
+    }
+    let ceil = int_attr(node, "ceil_mode")?.unwrap_or(0) != 0;
+    let pads = match ints_attr(node, "pads")? {
+        None => vec![0; 4],
+        Some(p) if p.len() == 4 => p,
+        Some(p) => return Err(invalid(node, format!("`pads` needs 4 values, has {}", p.len()))),
+    };
+    if let Some(&bad) = pads.iter().find(|&&p| !(0..=1 << 20).contains(&p)) {
+        return Err(invalid(node, format!("padding {bad} must be between 0 and 2^20")));
+    }
+    let p = |i: usize| pads[i] as usize;
+    Ok(([p(0), p(1)], [p(2), p(3)], ceil))
+}

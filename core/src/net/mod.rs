@@ -1,0 +1,262 @@
+//! glasses' own inference engine for the graphs `export` writes.
+//!
+//! A glasses model is a chain of nine operators (see [`SUPPORTED_OPS`]) on one image. Running
+//! them with a general engine (tract) cost 65 % of the shipped library's code and left time in
+//! per-operator overhead, unfused activations and copies. Here the graph is lowered once, at
+//! load, to a list of [`Step`]s over preplanned buffers:
+//! * convolutions run on register-tiled micro-kernels (AVX-512, AVX2+FMA, NEON, portable; picked
+//!   for the CPU at load) with the bias and a following ReLU fused into the store;
+//! * the outputs of the convolutions a channel `Concat` joins (SqueezeNet's fire modules) are
+//!   written straight into their place in the joined buffer, so the concatenation costs nothing;
+//! * each thread reuses one set of buffers, so a classification allocates nothing once warm.
+
+mod conv;
+mod kernel;
+mod lower;
+mod pool;
+
+use std::sync::Mutex;
+
+use conv::Conv;
+pub(crate) use kernel::Kernel;
+pub(crate) use lower::{ReadError, SUPPORTED_OPS, lower};
+use pool::PoolGeometry;
+
+/// A range of one buffer. Buffer 0 is the input tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    buf: usize,
+    offset: usize,
+    len: usize,
+}
+
+/// One operation of the lowered graph.
+#[derive(Debug)]
+enum Step {
+    Conv {
+        conv: Box<Conv>,
+        input: Slot,
+        output: Slot,
+        relu: bool,
+    },
+    MaxPool {
+        geometry: PoolGeometry,
+        input: Slot,
+        output: Slot,
+    },
+    GlobalAveragePool {
+        plane: usize,
+        input: Slot,
+        output: Slot,
+    },
+    Relu {
+        input: Slot,
+        output: Slot,
+    },
+    Add {
+        a: Slot,
+        b: Slot,
+        output: Slot,
+        relu: bool,
+    },
+    /// `y = alpha * x W^T + c` for `rows` rows of `x`; `weights` is `[n, k]`, `c` is `[rows, n]`
+    /// (beta already applied).
+    Dense {
+        weights: Vec<f32>,
+        c: Vec<f32>,
+        alpha: f32,
+        rows: usize,
+        k: usize,
+        n: usize,
+        input: Slot,
+        output: Slot,
+        relu: bool,
+    },
+    /// Interleaves `outer` chunks of each input (a Concat that could not be planned away).
+    Concat {
+        inputs: Vec<(Slot, usize)>,
+        outer: usize,
+        output: Slot,
+    },
+}
+
+/// A lowered, runnable graph.
+#[derive(Debug)]
+pub(crate) struct Net {
+    steps: Vec<Step>,
+    /// Length of every buffer; buffer 0 is the input.
+    buffers: Vec<usize>,
+    scratch_len: usize,
+    output: Slot,
+    output_shape: Vec<usize>,
+    kernel: Kernel,
+    macs: usize,
+    /// Buffers of earlier runs, for reuse; one set per thread that runs concurrently.
+    spare: Mutex<Vec<Scratch>>,
+}
+
+#[derive(Debug)]
+struct Scratch {
+    buffers: Vec<Vec<f32>>,
+    cols: Vec<f32>,
+}
+
+impl Net {
+    /// Floats the input must have.
+    pub fn input_len(&self) -> usize {
+        self.buffers[0]
+    }
+
+    /// The output's shape.
+    pub fn output_shape(&self) -> &[usize] {
+        &self.output_shape
+    }
+
+    /// Multiply-accumulates per image in the convolutions (the arithmetic the time is spent on).
+    pub fn macs(&self) -> usize {
+        self.macs
+    }
+
+    /// The micro-kernel the convolutions run on.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    /// Time per step over `runs` runs of `input`, in milliseconds, with a description of each
+    /// step (for `examples/profile_nodes.rs`).
+    pub fn profile(&self, input: &[f32], runs: usize) -> Vec<(String, f64)> {
+        self.run(input);
+        let mut scratch =
+            self.spare.lock().ok().and_then(|mut s| s.pop()).expect("a warm run left its buffers");
+        let mut times = vec![0f64; self.steps.len()];
+        for _ in 0..runs {
+            for (step, t) in self.steps.iter().zip(&mut times) {
+                let start = std::time::Instant::now();
+                run_step(step, input, &mut scratch);
+                *t += start.elapsed().as_secs_f64() * 1e3 / runs as f64;
+            }
+        }
+        self.steps.iter().map(describe).zip(times).collect()
+    }
+
+    /// Runs the graph on one input of [`Net::input_len`] floats.
+    pub fn run(&self, input: &[f32]) -> Vec<f32> {
+        assert_eq!(input.len(), self.input_len(), "input length");
+        let reused = self.spare.lock().map(|mut spare| spare.pop()).unwrap_or(None);
+        let mut scratch = reused.unwrap_or_else(|| Scratch {
+            buffers: self
+                .buffers
+                .iter()
+                .enumerate()
+                .map(|(i, &len)| vec![0.0; if i == 0 { 0 } else { len }])
+                .collect(),
+            cols: vec![0.0; self.scratch_len],
+        });
+        for step in &self.steps {
+            run_step(step, input, &mut scratch);
+        }
+        let out = read(&scratch.buffers, input, self.output).to_vec();
+        if let Ok(mut spare) = self.spare.lock() {
+            spare.push(scratch);
+        }
+        out
+    }
+}
+
+fn describe(step: &Step) -> String {
+    match step {
+        Step::Conv { conv, relu, .. } => {
+            let g = &conv.geometry;
+            format!(
+                "conv {}x{}/{} {}->{} out {}x{}{}{}: {:.2} M MACs",
+                g.kernel[0],
+                g.kernel[1],
+                g.stride[0],
+                g.input[0],
+                g.out_channels,
+                g.output[0],
+                g.output[1],
+                if g.groups > 1 { format!(" groups {}", g.groups) } else { String::new() },
+                if *relu { " +relu" } else { "" },
+                g.macs() as f64 / 1e6
+            )
+        }
+        Step::MaxPool { geometry: g, .. } => format!(
+            "max pool {}x{}/{} {}x{}x{} -> {}x{}",
+            g.kernel[0], g.kernel[1], g.stride[0], g.channels, g.height, g.width, g.out_height, g.out_width
+        ),
+        Step::GlobalAveragePool { plane, output, .. } => {
+            format!("global average pool {} x {plane}", output.len)
+        }
+        Step::Relu { output, .. } => format!("relu {}", output.len),
+        Step::Add { output, relu, .. } => format!("add {}{}", output.len, if *relu { " +relu" } else { "" }),
+        Step::Dense { rows, k, n, .. } => format!("dense {rows}x{k} -> {n}"),
+        Step::Concat { output, .. } => format!("copy into concat {}", output.len),
+    }
+}
+
+fn read<'a>(buffers: &'a [Vec<f32>], input: &'a [f32], slot: Slot) -> &'a [f32] {
+    let buf = if slot.buf == 0 { input } else { &buffers[slot.buf] };
+    &buf[slot.offset..slot.offset + slot.len]
+}
+
+fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
+    let output = match step {
+        Step::Conv { output, .. }
+        | Step::MaxPool { output, .. }
+        | Step::GlobalAveragePool { output, .. }
+        | Step::Relu { output, .. }
+        | Step::Add { output, .. }
+        | Step::Dense { output, .. }
+        | Step::Concat { output, .. } => *output,
+    };
+    // The lowering never lets a step read the buffer it writes, so the output buffer can be
+    // taken out while the inputs are borrowed.
+    let mut out_buf = std::mem::take(&mut scratch.buffers[output.buf]);
+    let out = &mut out_buf[output.offset..output.offset + output.len];
+    let bufs = &scratch.buffers;
+    match step {
+        Step::Conv { conv, input: i, relu, .. } => {
+            conv.run(read(bufs, input, *i), out, *relu, &mut scratch.cols)
+        }
+        Step::MaxPool { geometry, input: i, .. } => pool::max_pool(geometry, read(bufs, input, *i), out),
+        Step::GlobalAveragePool { plane, input: i, .. } => {
+            pool::global_average_pool(read(bufs, input, *i), *plane, out)
+        }
+        Step::Relu { input: i, .. } => {
+            for (o, &v) in out.iter_mut().zip(read(bufs, input, *i)) {
+                *o = if v < 0.0 { 0.0 } else { v };
+            }
+        }
+        Step::Add { a, b, relu, .. } => {
+            for ((o, &x), &y) in out.iter_mut().zip(read(bufs, input, *a)).zip(read(bufs, input, *b)) {
+                let v = x + y;
+                *o = if *relu && v < 0.0 { 0.0 } else { v };
+            }
+        }
+        Step::Dense { weights, c, alpha, rows, k, n, input: i, relu, .. } => {
+            let x = read(bufs, input, *i);
+            for r in 0..*rows {
+                let xr = &x[r * k..(r + 1) * k];
+                for j in 0..*n {
+                    let dot: f32 = xr.iter().zip(&weights[j * k..(j + 1) * k]).map(|(a, b)| a * b).sum();
+                    let v = alpha * dot + c[r * n + j];
+                    out[r * n + j] = if *relu && v < 0.0 { 0.0 } else { v };
+                }
+            }
+        }
+        Step::Concat { inputs, outer, .. } => {
+            let total: usize = inputs.iter().map(|(_, chunk)| chunk).sum();
+            let mut at = 0;
+            for (slot, chunk) in inputs {
+                let src = read(bufs, input, *slot);
+                for o in 0..*outer {
+                    out[o * total + at..o * total + at + chunk]
+                        .copy_from_slice(&src[o * chunk..(o + 1) * chunk]);
+                }
+                at += chunk;
+            }
+        }
+    }
+    scratch.buffers[output.buf] = out_buf;
+}
