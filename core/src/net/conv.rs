@@ -78,22 +78,22 @@ impl Conv {
         let k = g.input[0] / g.groups * g.kernel[0] * g.kernel[1];
         let n = g.output[0] * g.output[1];
         let cols = if g.is_pointwise() { 0 } else { k.saturating_mul(n) };
-        cols.saturating_add(k * self.kernel.nr)
+        cols.saturating_add(k * self.kernel.max_width())
     }
 
     /// `output = act(conv(input) + bias)`; `input` is `C*H*W`, `output` is `M*OH*OW`, `scratch`
     /// at least [`Conv::scratch_len`].
     pub fn run(&self, input: &[f32], output: &mut [f32], relu: bool, scratch: &mut [f32]) {
         let g = &self.geometry;
-        let (mr, nr) = (self.kernel.mr, self.kernel.nr);
+        let mr = self.kernel.mr;
         let c_per_group = g.input[0] / g.groups;
         let plane = g.input[1] * g.input[2];
         let (m, k) = (g.out_channels / g.groups, c_per_group * g.kernel[0] * g.kernel[1]);
         let n = g.output[0] * g.output[1];
         let panels = m.div_ceil(mr);
         let (cols, padded) = scratch.split_at_mut(if g.is_pointwise() { 0 } else { k * n });
-        let padded = &mut padded[..k * nr];
-        let mut tile = [0f32; 8 * 32];
+        let padded = &mut padded[..k * self.kernel.max_width()];
+        let mut tile = [0f32; 8 * 48];
         for group in 0..g.groups {
             let input = &input[group * c_per_group * plane..(group + 1) * c_per_group * plane];
             let output = &mut output[group * m * n..(group + 1) * m * n];
@@ -106,32 +106,35 @@ impl Conv {
                 im2col(g, input, cols);
                 cols
             };
-            for t in 0..n.div_ceil(nr) {
-                let (j0, width) = (t * nr, nr.min(n - t * nr));
+            let mut j0 = 0;
+            while j0 < n {
+                let nr = self.kernel.width_for(n - j0);
+                let width = nr.min(n - j0);
                 let (b, ldb): (&[f32], usize) = if width == nr {
                     (&b_all[j0..], n)
                 } else {
                     // The last, narrow column tile: a copy padded to `nr` columns.
-                    for (p, dst) in padded.chunks_exact_mut(nr).enumerate() {
+                    for (p, dst) in padded.chunks_exact_mut(nr).take(k).enumerate() {
                         dst[..width].copy_from_slice(&b_all[p * n + j0..p * n + j0 + width]);
                         dst[width..].fill(0.0);
                     }
-                    (&*padded, nr)
+                    (&padded[..k * nr], nr)
                 };
                 for panel in 0..panels {
                     let (r0, rows) = (panel * mr, mr.min(m - panel * mr));
                     let a = &weights[panel * k * mr..(panel + 1) * k * mr];
                     let bias = &bias[r0..r0 + mr];
                     if rows == mr && width == nr {
-                        self.kernel.tile(k, a, b, ldb, &mut output[r0 * n + j0..], n, bias, relu);
+                        self.kernel.tile(nr, k, a, b, ldb, &mut output[r0 * n + j0..], n, bias, relu);
                     } else {
-                        self.kernel.tile(k, a, b, ldb, &mut tile, nr, bias, relu);
+                        self.kernel.tile(nr, k, a, b, ldb, &mut tile, nr, bias, relu);
                         for r in 0..rows {
                             let dst = (r0 + r) * n + j0;
                             output[dst..dst + width].copy_from_slice(&tile[r * nr..r * nr + width]);
                         }
                     }
                 }
+                j0 += width;
             }
         }
     }
@@ -171,14 +174,27 @@ fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32]) {
                     if g.stride[1] == 1 {
                         out[first..last].copy_from_slice(&row[x0 as usize..x0 as usize + (last - first)]);
                     } else {
-                        for (o, &v) in
-                            out[first..last].iter_mut().zip(row[x0 as usize..].iter().step_by(g.stride[1]))
-                        {
-                            *o = v;
-                        }
+                        gather_strided(&mut out[first..last], &row[x0 as usize..], g.stride[1]);
                     }
                 }
             }
+        }
+    }
+}
+
+/// `out[i] = src[i * stride]`.
+fn gather_strided(out: &mut [f32], src: &[f32], stride: usize) {
+    if stride == 2 && !out.is_empty() {
+        // Pairs, not `step_by`: the compiler turns a stride-2 walk over pairs into vector
+        // shuffles. The last value may have no partner in `src`, so it is copied on its own.
+        let last = out.len() - 1;
+        for (o, pair) in out[..last].iter_mut().zip(src.chunks_exact(2)) {
+            *o = pair[0];
+        }
+        out[last] = src[2 * last];
+    } else {
+        for (o, &v) in out.iter_mut().zip(src.iter().step_by(stride)) {
+            *o = v;
         }
     }
 }

@@ -4,7 +4,9 @@
 //! `A` is a packed panel of weights (`k` steps of `mr` values: the weights of `mr` output
 //! channels for one input tap) and `B` holds `k` rows of `nr` activations, `ldb` apart. The tile
 //! sizes fit each instruction set's register file: the accumulators of a whole tile stay in
-//! registers for all `k` steps, so every weight and activation is loaded once per tile.
+//! registers for all `k` steps, so every weight and activation is loaded once per tile. Some
+//! kernels come in several widths `nr`: the widest has the best ratio of arithmetic to loads, the
+//! narrower ones finish a row of outputs without computing much padding.
 //! The best kernel the CPU has is picked once, at load time.
 
 /// A micro-kernel and the tile it computes.
@@ -12,17 +14,17 @@
 pub(crate) struct Kernel {
     /// Output channels per tile (rows of a packed weight panel).
     pub mr: usize,
-    /// Output positions per tile.
-    pub nr: usize,
+    /// Output positions per tile: the widths this kernel comes in, widest first.
+    pub widths: &'static [usize],
     isa: Isa,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Isa {
-    /// x86_64 AVX-512F: 8 x 32 (16 zmm accumulators).
+    /// x86_64 AVX-512F: 8 x 48, 8 x 32, 8 x 16 (24, 16, 8 zmm accumulators).
     #[cfg(target_arch = "x86_64")]
     Avx512,
-    /// x86_64 AVX2 + FMA: 6 x 16 (12 ymm accumulators).
+    /// x86_64 AVX2 + FMA: 6 x 16, 6 x 8 (12, 6 ymm accumulators).
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
     /// aarch64 NEON (every ARMv8 phone): 8 x 12 (24 q accumulators).
@@ -44,14 +46,14 @@ impl Kernel {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx512f") {
-                all.push(Kernel { mr: 8, nr: 32, isa: Isa::Avx512 });
+                all.push(Kernel { mr: 8, widths: &[48, 32, 16], isa: Isa::Avx512 });
             }
             if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-                all.push(Kernel { mr: 6, nr: 16, isa: Isa::Avx2Fma });
+                all.push(Kernel { mr: 6, widths: &[16, 8], isa: Isa::Avx2Fma });
             }
         }
         #[cfg(target_arch = "aarch64")]
-        all.push(Kernel { mr: 8, nr: 12, isa: Isa::Neon });
+        all.push(Kernel { mr: 8, widths: &[12], isa: Isa::Neon });
         all.push(PORTABLE);
         all
     }
@@ -69,14 +71,29 @@ impl Kernel {
         }
     }
 
+    /// The widest tile.
+    pub fn max_width(&self) -> usize {
+        self.widths[0]
+    }
+
+    /// The width for the next tile when `remaining` output positions are left in the row: the
+    /// widest while more than that remain, then the narrowest that covers the rest in one
+    /// (padded) tile. Measured on the bundled model: one padded 32-wide tile for 30 positions is
+    /// faster than a 16-wide one plus a padded 16-wide one.
+    pub fn width_for(&self, remaining: usize) -> usize {
+        self.widths.iter().rev().copied().find(|&w| w >= remaining).unwrap_or(self.widths[0])
+    }
+
     /// One full tile: `c[r * ldc + j] = act(bias[r] + sum_p a[p * mr + r] * b[p * ldb + j])` for
-    /// `r < mr`, `j < nr`.
+    /// `r < mr`, `j < nr`, where `nr` is one of [`Kernel::widths`].
     ///
-    /// Panics when a slice is too short for `k`, the strides and the tile; the checks cost a few
-    /// comparisons per tile, and keep every caller's indexing mistake out of unsafe code.
+    /// Panics when `nr` is not one of the widths, or a slice is too short for `k`, the strides
+    /// and the tile; the checks cost a few comparisons per tile, and keep every caller's indexing
+    /// mistake out of unsafe code.
     #[allow(clippy::too_many_arguments)]
     pub fn tile(
         &self,
+        nr: usize,
         k: usize,
         a: &[f32],
         b: &[f32],
@@ -86,7 +103,8 @@ impl Kernel {
         bias: &[f32],
         relu: bool,
     ) {
-        let (mr, nr) = (self.mr, self.nr);
+        let mr = self.mr;
+        assert!(self.widths.contains(&nr));
         assert!(k > 0 && ldb >= nr && ldc >= nr);
         assert!(a.len() >= k * mr && bias.len() >= mr);
         assert!(b.len() >= (k - 1) * ldb + nr);
@@ -97,9 +115,16 @@ impl Kernel {
         unsafe {
             match self.isa {
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx512 => x86::avx512(k, a, b, ldb, c, ldc, bias, relu),
+                Isa::Avx512 => match nr {
+                    48 => x86::avx512::<3>(k, a, b, ldb, c, ldc, bias, relu),
+                    32 => x86::avx512::<2>(k, a, b, ldb, c, ldc, bias, relu),
+                    _ => x86::avx512::<1>(k, a, b, ldb, c, ldc, bias, relu),
+                },
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx2Fma => x86::avx2_fma(k, a, b, ldb, c, ldc, bias, relu),
+                Isa::Avx2Fma => match nr {
+                    16 => x86::avx2_fma::<2>(k, a, b, ldb, c, ldc, bias, relu),
+                    _ => x86::avx2_fma::<1>(k, a, b, ldb, c, ldc, bias, relu),
+                },
                 #[cfg(target_arch = "aarch64")]
                 Isa::Neon => arm::neon(k, a, b, ldb, c, ldc, bias, relu),
                 Isa::Portable => portable(k, a, b, ldb, c, ldc, bias, relu),
@@ -108,7 +133,7 @@ impl Kernel {
     }
 }
 
-const PORTABLE: Kernel = Kernel { mr: 4, nr: 16, isa: Isa::Portable };
+const PORTABLE: Kernel = Kernel { mr: 4, widths: &[16], isa: Isa::Portable };
 
 #[inline(always)]
 fn madd(a: f32, b: f32, c: f32) -> f32 {
@@ -130,7 +155,7 @@ unsafe fn portable(
     relu: bool,
 ) {
     const MR: usize = PORTABLE.mr;
-    const NR: usize = PORTABLE.nr;
+    const NR: usize = PORTABLE.widths[0];
     let mut acc = [[0f32; NR]; MR];
     for (r, row) in acc.iter_mut().enumerate() {
         // SAFETY: `bias` holds `MR` values.
@@ -159,10 +184,10 @@ mod x86 {
     use std::arch::x86_64::*;
 
     /// # Safety
-    /// AVX-512F must be available; pointers as [`super::Kernel::tile`] checks them for 8 x 32.
+    /// AVX-512F must be available; pointers as [`super::Kernel::tile`] checks them for 8 x 16·NV.
     #[target_feature(enable = "avx512f")]
     #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn avx512(
+    pub(super) unsafe fn avx512<const NV: usize>(
         k: usize,
         a: *const f32,
         b: *const f32,
@@ -173,39 +198,38 @@ mod x86 {
         relu: bool,
     ) {
         unsafe {
-            let mut acc = [[_mm512_setzero_ps(); 2]; 8];
+            let mut acc = [[_mm512_setzero_ps(); NV]; 8];
             for (r, row) in acc.iter_mut().enumerate() {
-                let v = _mm512_set1_ps(*bias.add(r));
-                *row = [v, v];
+                *row = [_mm512_set1_ps(*bias.add(r)); NV];
             }
             for p in 0..k {
                 let bp = b.add(p * ldb);
-                let (b0, b1) = (_mm512_loadu_ps(bp), _mm512_loadu_ps(bp.add(16)));
+                let mut bv = [_mm512_setzero_ps(); NV];
+                for (v, x) in bv.iter_mut().enumerate() {
+                    *x = _mm512_loadu_ps(bp.add(16 * v));
+                }
                 let ap = a.add(p * 8);
                 for (r, row) in acc.iter_mut().enumerate() {
                     let av = _mm512_set1_ps(*ap.add(r));
-                    row[0] = _mm512_fmadd_ps(av, b0, row[0]);
-                    row[1] = _mm512_fmadd_ps(av, b1, row[1]);
+                    for (x, &bx) in row.iter_mut().zip(&bv) {
+                        *x = _mm512_fmadd_ps(av, bx, *x);
+                    }
                 }
             }
             let zero = _mm512_setzero_ps();
             for (r, row) in acc.iter().enumerate() {
-                let (mut v0, mut v1) = (row[0], row[1]);
-                if relu {
-                    v0 = _mm512_max_ps(v0, zero);
-                    v1 = _mm512_max_ps(v1, zero);
+                for (v, &x) in row.iter().enumerate() {
+                    _mm512_storeu_ps(c.add(r * ldc + 16 * v), if relu { _mm512_max_ps(x, zero) } else { x });
                 }
-                _mm512_storeu_ps(c.add(r * ldc), v0);
-                _mm512_storeu_ps(c.add(r * ldc + 16), v1);
             }
         }
     }
 
     /// # Safety
-    /// AVX2 and FMA must be available; pointers as [`super::Kernel::tile`] checks them for 6 x 16.
+    /// AVX2 and FMA must be available; pointers as [`super::Kernel::tile`] checks them for 6 x 8·NV.
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn avx2_fma(
+    pub(super) unsafe fn avx2_fma<const NV: usize>(
         k: usize,
         a: *const f32,
         b: *const f32,
@@ -216,30 +240,29 @@ mod x86 {
         relu: bool,
     ) {
         unsafe {
-            let mut acc = [[_mm256_setzero_ps(); 2]; 6];
+            let mut acc = [[_mm256_setzero_ps(); NV]; 6];
             for (r, row) in acc.iter_mut().enumerate() {
-                let v = _mm256_set1_ps(*bias.add(r));
-                *row = [v, v];
+                *row = [_mm256_set1_ps(*bias.add(r)); NV];
             }
             for p in 0..k {
                 let bp = b.add(p * ldb);
-                let (b0, b1) = (_mm256_loadu_ps(bp), _mm256_loadu_ps(bp.add(8)));
+                let mut bv = [_mm256_setzero_ps(); NV];
+                for (v, x) in bv.iter_mut().enumerate() {
+                    *x = _mm256_loadu_ps(bp.add(8 * v));
+                }
                 let ap = a.add(p * 6);
                 for (r, row) in acc.iter_mut().enumerate() {
                     let av = _mm256_set1_ps(*ap.add(r));
-                    row[0] = _mm256_fmadd_ps(av, b0, row[0]);
-                    row[1] = _mm256_fmadd_ps(av, b1, row[1]);
+                    for (x, &bx) in row.iter_mut().zip(&bv) {
+                        *x = _mm256_fmadd_ps(av, bx, *x);
+                    }
                 }
             }
             let zero = _mm256_setzero_ps();
             for (r, row) in acc.iter().enumerate() {
-                let (mut v0, mut v1) = (row[0], row[1]);
-                if relu {
-                    v0 = _mm256_max_ps(v0, zero);
-                    v1 = _mm256_max_ps(v1, zero);
+                for (v, &x) in row.iter().enumerate() {
+                    _mm256_storeu_ps(c.add(r * ldc + 8 * v), if relu { _mm256_max_ps(x, zero) } else { x });
                 }
-                _mm256_storeu_ps(c.add(r * ldc), v0);
-                _mm256_storeu_ps(c.add(r * ldc + 8), v1);
             }
         }
     }
@@ -302,51 +325,73 @@ mod tests {
 
     fn reference(
         k: usize,
-        kern: &Kernel,
+        mr: usize,
+        nr: usize,
         a: &[f32],
         b: &[f32],
         ldb: usize,
         bias: &[f32],
         relu: bool,
     ) -> Vec<f32> {
-        let mut out = vec![0f32; kern.mr * kern.nr];
-        for r in 0..kern.mr {
-            for j in 0..kern.nr {
+        let mut out = vec![0f32; mr * nr];
+        for r in 0..mr {
+            for j in 0..nr {
                 let mut s = bias[r] as f64;
                 for p in 0..k {
-                    s += a[p * kern.mr + r] as f64 * b[p * ldb + j] as f64;
+                    s += a[p * mr + r] as f64 * b[p * ldb + j] as f64;
                 }
                 let s = s as f32;
-                out[r * kern.nr + j] = if relu { s.max(0.0) } else { s };
+                out[r * nr + j] = if relu { s.max(0.0) } else { s };
             }
         }
         out
     }
 
     #[test]
-    fn every_kernel_matches_a_plain_sum() {
+    fn every_kernel_and_width_matches_a_plain_sum() {
         for kern in Kernel::available() {
-            for (k, ldb_extra, relu) in [(1, 0, false), (7, 3, true), (144, 0, false), (33, 5, true)] {
-                let ldb = kern.nr + ldb_extra;
-                let a: Vec<f32> = (0..k * kern.mr).map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0).collect();
-                let b: Vec<f32> = (0..k * ldb).map(|i| ((i * 53 % 97) as f32 - 48.0) / 24.0).collect();
-                let bias: Vec<f32> = (0..kern.mr).map(|i| i as f32 - 2.0).collect();
-                let ldc = kern.nr + 2;
-                let mut c = vec![f32::NAN; kern.mr * ldc];
-                kern.tile(k, &a, &b, ldb, &mut c, ldc, &bias, relu);
-                let want = reference(k, &kern, &a, &b, ldb, &bias, relu);
-                for r in 0..kern.mr {
-                    for j in 0..kern.nr {
-                        let (got, want) = (c[r * ldc + j], want[r * kern.nr + j]);
-                        assert!(
-                            (got - want).abs() <= 1e-4 * (1.0 + want.abs()),
-                            "{} k={k} [{r},{j}]: {got} vs {want}",
-                            kern.name()
-                        );
+            for &nr in kern.widths {
+                for (k, ldb_extra, relu) in [(1, 0, false), (7, 3, true), (144, 0, false), (33, 5, true)] {
+                    let (mr, ldb) = (kern.mr, nr + ldb_extra);
+                    let a: Vec<f32> = (0..k * mr).map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0).collect();
+                    let b: Vec<f32> = (0..k * ldb).map(|i| ((i * 53 % 97) as f32 - 48.0) / 24.0).collect();
+                    let bias: Vec<f32> = (0..mr).map(|i| i as f32 - 2.0).collect();
+                    let ldc = nr + 2;
+                    let mut c = vec![f32::NAN; mr * ldc];
+                    kern.tile(nr, k, &a, &b, ldb, &mut c, ldc, &bias, relu);
+                    let want = reference(k, mr, nr, &a, &b, ldb, &bias, relu);
+                    for r in 0..mr {
+                        for j in 0..nr {
+                            let (got, want) = (c[r * ldc + j], want[r * nr + j]);
+                            assert!(
+                                (got - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                                "{} {mr}x{nr} k={k} [{r},{j}]: {got} vs {want}",
+                                kern.name()
+                            );
+                        }
+                        // The gap between rows is not written.
+                        assert!(c[r * ldc + nr..(r + 1) * ldc].iter().all(|v| v.is_nan()));
                     }
-                    // The gap between rows is not written.
-                    assert!(c[r * ldc + kern.nr..(r + 1) * ldc].iter().all(|v| v.is_nan()));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn widths_are_widest_first_then_the_narrowest_that_covers_the_rest() {
+        for kern in Kernel::available() {
+            let (widest, narrowest) = (kern.max_width(), kern.widths[kern.widths.len() - 1]);
+            assert_eq!(kern.width_for(10_000), widest);
+            assert_eq!(kern.width_for(widest), widest);
+            assert_eq!(kern.width_for(narrowest), narrowest);
+            assert_eq!(kern.width_for(1), narrowest);
+            for rem in 1..=widest {
+                let w = kern.width_for(rem);
+                assert!(
+                    w >= rem && kern.widths.iter().all(|&x| x < rem || x >= w),
+                    "{} {rem}: {w}",
+                    kern.name()
+                );
             }
         }
     }
@@ -355,16 +400,27 @@ mod tests {
     #[should_panic]
     fn short_slices_panic_instead_of_reading_out_of_bounds() {
         let kern = Kernel::best();
-        let mut c = vec![0f32; kern.mr * kern.nr];
+        let nr = kern.max_width();
+        let mut c = vec![0f32; kern.mr * nr];
         kern.tile(
+            nr,
             4,
             &vec![0.0; 4 * kern.mr],
-            &vec![0.0; 3 * kern.nr],
-            kern.nr,
+            &vec![0.0; 3 * nr],
+            nr,
             &mut c,
-            kern.nr,
+            nr,
             &vec![0.0; kern.mr],
             false,
         );
+    }
+
+    #[test]
+    #[should_panic]
+    fn widths_the_kernel_lacks_panic() {
+        let kern = Kernel::best();
+        let nr = kern.max_width() + 1;
+        let mut c = vec![0f32; kern.mr * nr];
+        kern.tile(nr, 1, &vec![0.0; kern.mr], &vec![0.0; nr], nr, &mut c, nr, &vec![0.0; kern.mr], false);
     }
 }
