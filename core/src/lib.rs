@@ -28,6 +28,7 @@ mod onnx_pb;
 mod pixels;
 mod plan;
 pub mod preprocess;
+mod resize;
 mod simd_state;
 
 pub use classifier::{

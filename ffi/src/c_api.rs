@@ -181,7 +181,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> GlassesStatus {
     set_last_error(None);
     // AssertUnwindSafe: after a panic nothing the closure touched is used again except the
-    // classifier, which is immutable (the tract plan is only read while running).
+    // classifier, which is immutable (a run takes its own buffers from the engine's pool).
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => GlassesStatus::Ok,
         Ok(Err(e)) => {

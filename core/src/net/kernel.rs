@@ -323,6 +323,7 @@ mod arm {
 mod tests {
     use super::*;
 
+    #[allow(clippy::too_many_arguments)]
     fn reference(
         k: usize,
         mr: usize,

@@ -1,0 +1,218 @@
+//! The model's resize, fast: a triangle-filter (bilinear) resize of packed RGB8 that gives exactly
+//! the pixels of `image::imageops::resize(.., FilterType::Triangle)`, which every model was
+//! trained with.
+//!
+//! `image`'s version reads and writes one 4-channel pixel at a time through its generic pixel API
+//! and took most of the preprocessing time. This one computes the same filter weights the same
+//! way (f32, same formulas, same order of operations), sums the same products in the same order
+//! (a vertical pass into f32 rows, then a horizontal pass rounded to u8), so the output is
+//! bit-identical (tested against `image` on many sizes), and both passes work on contiguous
+//! lines the compiler vectorises. On the bench picture (178x218 to 88x108) it is ~10x faster.
+
+/// Where each output position reads along one axis, and with which weights.
+struct Taps {
+    /// Per output position: the first input position and the range of its weights in `weights`.
+    spans: Vec<(usize, usize, usize)>,
+    weights: Vec<f32>,
+}
+
+/// `image`'s weights for resizing `len` positions to `new_len` with the triangle kernel.
+fn taps(len: usize, new_len: usize) -> Taps {
+    let ratio = len as f32 / new_len as f32;
+    let sratio = if ratio < 1.0 { 1.0 } else { ratio };
+    let support = sratio;
+    let mut spans = Vec::with_capacity(new_len);
+    let mut weights = Vec::new();
+    for out in 0..new_len {
+        let center = (out as f32 + 0.5) * ratio;
+        let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
+        let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
+        let center = center - 0.5;
+        let start = weights.len();
+        let mut sum = 0.0;
+        for i in left..right {
+            let x = (i as f32 - center) / sratio;
+            let w = if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 };
+            weights.push(w);
+            sum += w;
+        }
+        for w in &mut weights[start..] {
+            *w /= sum;
+        }
+        spans.push((left as usize, start, weights.len()));
+    }
+    Taps { spans, weights }
+}
+
+/// Resizes packed RGB8 `src` (`width x height`) to `new_width x new_height`.
+///
+/// Both passes run along contiguous memory: the vertical pass over whole input rows, then it
+/// stores its rows transposed (one column of the image per row of `columns`), so that the
+/// horizontal pass, too, sums whole contiguous lines (every output row at once for one output
+/// column). Each output value is still the same sum of the same products in the same order.
+pub(crate) fn resize_rgb8(
+    src: &[u8],
+    width: usize,
+    height: usize,
+    new_width: usize,
+    new_height: usize,
+) -> Vec<u8> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was detected just above.
+        return unsafe { resize_rgb8_avx2(src, width, height, new_width, new_height) };
+    }
+    resize_rgb8_body(src, width, height, new_width, new_height)
+}
+
+/// The same code compiled for AVX2 (8 lanes instead of SSE2's 4; the sums are the same, lane by
+/// lane, since no value is summed across lanes).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn resize_rgb8_avx2(src: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Vec<u8> {
+    resize_rgb8_body(src, width, height, new_width, new_height)
+}
+
+#[inline(always)]
+fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Vec<u8> {
+    assert_eq!(src.len(), width * height * 3, "packed RGB8");
+    let mut out = vec![0u8; new_width * new_height * 3];
+    if width == 0 || height == 0 || new_width == 0 || new_height == 0 {
+        return out;
+    }
+    let row_len = width * 3;
+    let col_len = new_height * 3;
+    // Vertical pass: `new_height` rows of `width` f32 pixels (what `image` keeps in an Rgba32F
+    // image; the fourth channel is never read back for RGB, so it is not computed), stored
+    // transposed: `columns[x][y][c]`.
+    let vertical = taps(height, new_height);
+    let mut row = vec![0f32; row_len];
+    let mut columns = vec![0f32; width * col_len];
+    for (y, &(left, start, end)) in vertical.spans.iter().enumerate() {
+        weighted_rows(
+            &mut row,
+            |i| &src[(left + i) * row_len..(left + i + 1) * row_len],
+            &vertical.weights[start..end],
+        );
+        for (column, px) in columns.chunks_exact_mut(col_len).zip(row.chunks_exact(3)) {
+            column[y * 3..y * 3 + 3].copy_from_slice(px);
+        }
+    }
+    // Horizontal pass, one output column at a time, rounded to the nearest u8 after clamping,
+    // as `image` does.
+    let horizontal = taps(width, new_width);
+    let mut acc = vec![0f32; col_len];
+    for (x, &(left, start, end)) in horizontal.spans.iter().enumerate() {
+        weighted_rows(
+            &mut acc,
+            |i| &columns[(left + i) * col_len..(left + i + 1) * col_len],
+            &horizontal.weights[start..end],
+        );
+        for (y, px) in acc.chunks_exact(3).enumerate() {
+            let dst = &mut out[(y * new_width + x) * 3..(y * new_width + x) * 3 + 3];
+            for (o, &v) in dst.iter_mut().zip(px) {
+                *o = round_to_u8(v);
+            }
+        }
+    }
+    out
+}
+
+/// `dst[j] = sum_i line(i)[j] * weights[i]`, summed from 0 in the order of `i` (as `image` does),
+/// 16 positions at a time so the partial sums stay in registers across the taps.
+#[inline(always)]
+fn weighted_rows<'a, T: Copy + Into<f32> + 'a>(
+    dst: &mut [f32],
+    line: impl Fn(usize) -> &'a [T],
+    weights: &[f32],
+) {
+    const LANES: usize = 16;
+    let full = dst.len() / LANES * LANES;
+    for (x, chunk) in dst[..full].chunks_exact_mut(LANES).enumerate() {
+        let mut t = [0f32; LANES];
+        for (i, &w) in weights.iter().enumerate() {
+            let src = &line(i)[x * LANES..x * LANES + LANES];
+            for (acc, &v) in t.iter_mut().zip(src) {
+                *acc += v.into() * w;
+            }
+        }
+        chunk.copy_from_slice(&t);
+    }
+    for (x, out) in dst.iter_mut().enumerate().skip(full) {
+        let mut t = 0f32;
+        for (i, &w) in weights.iter().enumerate() {
+            t += line(i)[x].into() * w;
+        }
+        *out = t;
+    }
+}
+
+/// `v.clamp(0.0, 255.0).round() as u8`, without `round`, which baseline x86_64 (no SSE4.1) calls
+/// out to libm for: it was most of this resize's time. For `0 <= v <= 255`, `v - trunc(v)` is
+/// exact, so comparing it with one half rounds half away from zero exactly like `round`.
+#[inline]
+fn round_to_u8(v: f32) -> u8 {
+    let v = v.clamp(0.0, 255.0);
+    let whole = v as u32;
+    (if v - whole as f32 >= 0.5 { whole + 1 } else { whole }) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use image::imageops::FilterType;
+    use image::{Rgb, RgbImage};
+
+    use super::*;
+
+    fn noise(w: u32, h: u32, seed: u32) -> RgbImage {
+        let mut s = seed.wrapping_mul(2_654_435_761) | 1;
+        RgbImage::from_fn(w, h, |x, y| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            // Smooth gradients plus noise, so both flat and busy areas are covered.
+            let g = ((x * 255 / w.max(1)) as u8).wrapping_add((s & 31) as u8);
+            Rgb([g, (y * 255 / h.max(1)) as u8, (s >> 8) as u8])
+        })
+    }
+
+    #[test]
+    fn rounding_matches_round_near_every_integer_and_half() {
+        // 64 representable values on each side of every k and k + 0.5 in [0, 256], where a
+        // rounding shortcut would go wrong, plus the extremes.
+        for k in 0..=512 {
+            let mut v = k as f32 / 2.0;
+            for _ in 0..64 {
+                v = v.next_down();
+            }
+            for _ in 0..129 {
+                assert_eq!(round_to_u8(v), v.clamp(0.0, 255.0).round() as u8, "{v}");
+                v = v.next_up();
+            }
+        }
+        for v in [f32::MIN, -1.0, f32::MAX, f32::INFINITY, f32::NEG_INFINITY, 1e-30, 0.49999997, 254.49998] {
+            assert_eq!(round_to_u8(v), v.clamp(0.0, 255.0).round() as u8, "{v}");
+        }
+    }
+
+    #[test]
+    fn bit_identical_to_image_triangle_resize() {
+        let sizes = [
+            ((178, 218), (88, 108)),
+            ((88, 108), (88, 108)),
+            ((640, 480), (88, 108)),
+            ((89, 109), (48, 40)),
+            ((31, 17), (88, 108)),
+            ((1, 1), (5, 7)),
+            ((300, 7), (3, 200)),
+            ((1000, 1000), (64, 80)),
+            ((88, 500), (88, 108)),
+        ];
+        for (i, ((w, h), (nw, nh))) in sizes.into_iter().enumerate() {
+            let img = noise(w, h, i as u32);
+            let want = image::imageops::resize(&img, nw, nh, FilterType::Triangle);
+            let got = resize_rgb8(img.as_raw(), w as usize, h as usize, nw as usize, nh as usize);
+            assert!(want.as_raw() == &got, "{w}x{h} -> {nw}x{nh}");
+        }
+    }
+}
