@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Times glasses-core (tract) and ONNX Runtime on the same ONNX files, 1 thread, in ONE run, and
-# prints a Markdown table with the ratio core/ORT. Rounds alternate core and ORT so that load from
-# other processes hits both alike; the table shows the median over rounds.
+# Times glasses-core (its own engine) and ONNX Runtime on the same ONNX files, 1 thread, in ONE
+# run, and prints a Markdown table with the ratio core/ORT. Rounds alternate core and ORT (and
+# torch) so that load from other processes hits all alike; the table shows the median over rounds.
 #
 #   bench/compare.sh [MODEL.onnx ...]     (default: the bundled int8-weights model, its fp32 twin, and a
 #                                          random-weight ResNet-18 at the bundled input size)
 # Env: RUNS (per measurement, default 200), ROUNDS (default 3), PYTHON (default python3),
-# PROFILE (cargo profile of core's side, default dist).
+# PROFILE (cargo profile of core's side, default dist), TORCH=1 (also time the same networks in
+# libtorch through the trainer's tch code, `glasses-trainer latency`: installs libtorch with
+# scripts/setup-libtorch.sh and builds the trainer, minutes; prints a second table),
+# TORCH_DEVICES (default "cpu"; "cpu cuda" with a CUDA build of libtorch and a GPU).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,6 +24,16 @@ profile=${PROFILE:-dist}
 echo "building the latency tool (profile $profile; dist = fat LTO, as shipped, slow the first time)..." >&2
 cargo build -q --profile "$profile" -p glasses-core --example latency
 tool="$root/target/$profile/examples/latency"
+torch_bin=
+if [ "${TORCH:-0}" = 1 ]; then
+  eval "$(scripts/setup-libtorch.sh --print-env)"
+  export LIBTORCH
+  echo "building glasses-trainer (release) for the torch timings..." >&2
+  cargo build -q --release -p glasses-trainer
+  torch_bin="$root/target/release/glasses-trainer"
+  torch_version=$(basename "$(dirname "$LIBTORCH")")
+fi
+read -r -a torch_devices <<<"${TORCH_DEVICES:-cpu}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 models=("$@")
@@ -34,12 +47,22 @@ for m in "${models[@]}"; do
   for r in $(seq "$ROUNDS"); do
     "$tool" "$m" "$RUNS" >>"$work/core.jsonl"
     "$venv/bin/python" bench/ort_latency.py "$m" "$RUNS" >>"$work/ort.jsonl"
+    if [ -n "$torch_bin" ]; then
+      read -r arch w h < <(tail -n 1 "$work/core.jsonl" | "$venv/bin/python" -c \
+        'import json, sys; r = json.load(sys.stdin); print(r["architecture"], r["width"], r["height"])')
+      for d in "${torch_devices[@]}"; do
+        "$torch_bin" latency --arch "$arch" --input-width "$w" --input-height "$h" --runs "$RUNS" --device "$d" \
+          | sed "s|^{|{\"model\": \"$m\", |" >>"$work/torch.jsonl"
+      done
+    fi
   done
 done
-"$venv/bin/python" - "$work/core.jsonl" "$work/ort.jsonl" <<'PY'
+touch "$work/torch.jsonl"
+"$venv/bin/python" - "$work/core.jsonl" "$work/ort.jsonl" "$work/torch.jsonl" "${torch_version:-}" <<'PY'
 import json, statistics, sys, platform, os, datetime
 core = [json.loads(l) for l in open(sys.argv[1])]
 ort = [json.loads(l) for l in open(sys.argv[2])]
+torch = [json.loads(l) for l in open(sys.argv[3])]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"{datetime.date.today()} · {cpu} · {os.cpu_count()} cores · ONNX Runtime {ort[0]['ort_version']} · 1 thread · median of {len(core)//len({c['model'] for c in core})} rounds x {core[0]['runs']} runs\n")
 print("| model | input | file bytes | core inference ms | core preprocess (JPEG) ms | core end-to-end JPEG ms | core end-to-end RGBA ms | ORT inference ms | core inference / ORT | core e2e JPEG / ORT | core batch, all cores, ms/image | ORT inference, all cores, ms |")
@@ -53,4 +76,18 @@ for m in dict.fromkeys(c["model"] for c in core):
     name = os.path.basename(m)
     size = os.path.getsize(m)
     print(f"| {name} ({cs[0]['architecture']}) | {cs[0]['width']}x{cs[0]['height']} | {size:,} | {inf:.3f} | {pre:.3f} | {ej:.3f} | {er:.3f} | {o:.3f} | {inf/o:.2f} | {ej/o:.2f} | {batch:.3f} | {oall:.3f} |")
+if torch:
+    print(f"\nlibtorch ({sys.argv[4]}, the trainer's tch networks with fresh weights, same input sizes; evaluation mode, no autograd):\n")
+    print("| model | device | torch inference ms, 1 thread | torch inference ms, all threads | core inference ms | core e2e JPEG ms | core inference / torch |")
+    print("|---|---|---|---|---|---|---|")
+    for m in dict.fromkeys(t["model"] for t in torch):
+        cs = [c for c in core if c["model"] == m]
+        inf = statistics.median(c["inference_ms"] for c in cs)
+        ej = statistics.median(c["e2e_jpeg_ms"] for c in cs)
+        for d in dict.fromkeys(t["device"] for t in torch if t["model"] == m):
+            ts = [t for t in torch if t["model"] == m and t["device"] == d]
+            one = statistics.median(t["inference_ms"] for t in ts)
+            alls = [t["inference_all_threads_ms"] for t in ts if "inference_all_threads_ms" in t]
+            all_ms = f"{statistics.median(alls):.3f}" if alls else "—"
+            print(f"| {os.path.basename(m)} ({ts[0]['architecture']}) | {d} | {one:.3f} | {all_ms} | {inf:.3f} | {ej:.3f} | {inf/one:.2f} |")
 PY

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Cross-compiles the static library of glasses-ffi (libglasses_ffi.a) for mobile targets from a
-# Linux host, with rustup's std and Debian's clang/llvm-ar for the C and assembly tract needs.
+# Linux host, with rustup's std. Nothing in the default build compiles C or assembly any more
+# (core's own engine replaced tract's assembly kernels); the clang/llvm-ar settings below remain
+# for the `onnx-any` feature, which links tract-onnx and its tract-linalg kernels again.
 #
 #   scripts/cross-build.sh [--release | --profile NAME] TARGET...
 #   scripts/cross-build.sh aarch64-linux-android aarch64-apple-ios
@@ -37,16 +39,16 @@ for target in "${targets[@]}"; do
     t="${target//-/_}"
     case "$target" in
         aarch64-linux-android)
-            # Without +dotprod the cc build of tract-linalg silently drops its int8 dot-product
-            # kernel (the int8 models' fast path).
+            # onnx-any only: without +dotprod the cc build of tract-linalg silently drops its int8
+            # dot-product kernel.
             export "CFLAGS_$t=-march=armv8.2-a+dotprod" ;;
         armv7-linux-androideabi)
-            # clang's default armv7 target cannot assemble tract's NEON kernels.
+            # onnx-any only: clang's default armv7 target cannot assemble tract's NEON kernels.
             export "CFLAGS_$t=--target=armv7a-linux-androideabi21" ;;
         x86_64-linux-android) ;;
         aarch64-apple-ios)
-            # cc-rs asks xcrun for the SDK unless SDKROOT is set; tract's assembly needs no SDK
-            # headers, so any existing folder will do off macOS.
+            # onnx-any only: cc-rs asks xcrun for the SDK unless SDKROOT is set; tract's assembly
+            # needs no SDK headers, so any existing folder will do off macOS.
             export SDKROOT="${SDKROOT:-/tmp}"
             export IPHONEOS_DEPLOYMENT_TARGET=15.0 ;;
         *)

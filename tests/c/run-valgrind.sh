@@ -9,11 +9,11 @@ cd "$(dirname "$0")/../.."
 
 command -v valgrind > /dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 # `--workspace`, not `-p glasses-ffi`: features then resolve as in `cargo test --workspace`,
-# so this reuses that build instead of compiling tract and its dependencies a second time.
+# so this reuses that build instead of compiling the dependencies a second time.
 cargo test --workspace --test c_abi --quiet
 
 dir="${CARGO_TARGET_DIR:-target}/tmp/c-abi"
-# Fewer thread iterations: valgrind runs threads one at a time and tract is slow under it. The
+# Fewer thread iterations: valgrind runs threads one at a time, each 20-50x slower. The
 # stress test keeps its 8 threads on 2 images; the soak does one cycle, without its RSS
 # bound (valgrind's own allocator and freed-block queue make RSS meaningless; leaks are what
 # memcheck reports here).

@@ -10,7 +10,8 @@
 //! * [`model`]: the networks, with torchvision parameter names.
 //! * [`train`]: the loop, distillation, checkpoints ([`checkpoint`]), reports ([`report`]).
 //! * [`export`]: ONNX through glasses-core; [`cv`]: k-fold cross-validation (Table 1);
-//!   [`prune`]: magnitude pruning for the size experiments.
+//!   [`prune`]: magnitude pruning for the size experiments; [`latency`]: libtorch's inference
+//!   time for the speed comparison.
 #![deny(missing_docs)]
 
 pub mod augment;
@@ -20,6 +21,7 @@ pub mod data;
 pub mod device;
 mod error;
 pub mod export;
+pub mod latency;
 pub mod metrics;
 pub mod model;
 pub mod optim;

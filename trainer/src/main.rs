@@ -10,6 +10,7 @@ use glasses_trainer::checkpoint::{self, TrainConfig};
 use glasses_trainer::cv::{self, CvOptions};
 use glasses_trainer::device::DeviceChoice;
 use glasses_trainer::export::{self, CELEBA_LICENSE};
+use glasses_trainer::latency;
 use glasses_trainer::metrics::Metrics;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::prune;
@@ -35,6 +36,27 @@ enum Command {
     Cv(CvArgs),
     /// Export a checkpoint to fp32 and int8 ONNX through glasses-core and check both on the validation fold.
     Export(ExportArgs),
+    /// Time one-image inference of a freshly initialised network in libtorch (bench/compare.sh, TORCH=1).
+    Latency(LatencyArgs),
+}
+
+#[derive(Debug, Args)]
+struct LatencyArgs {
+    /// squeezenet or resnet18.
+    #[arg(long)]
+    arch: Architecture,
+    /// Input width in pixels.
+    #[arg(long, default_value_t = 88)]
+    input_width: u32,
+    /// Input height in pixels.
+    #[arg(long, default_value_t = 108)]
+    input_height: u32,
+    /// Timed runs per thread setting (after warm-up).
+    #[arg(long, default_value_t = 200)]
+    runs: usize,
+    /// auto (CUDA when available), cpu or cuda.
+    #[arg(long, default_value = "cpu")]
+    device: DeviceChoice,
 }
 
 #[derive(Debug, Args)]
@@ -239,7 +261,44 @@ fn main() -> anyhow::Result<()> {
         Command::Train(args) => run_train(args),
         Command::Cv(args) => run_cv(args),
         Command::Export(args) => run_export(args),
+        Command::Latency(args) => run_latency(args),
     }
+}
+
+/// One JSON line: the median with 1 libtorch thread and with libtorch's default (all cores) on
+/// the CPU, or one GPU time on CUDA.
+fn run_latency(args: LatencyArgs) -> anyhow::Result<()> {
+    let device = args.device.resolve()?;
+    let time = |threads: Option<i32>| -> anyhow::Result<latency::Latency> {
+        if let Some(n) = threads {
+            tch::set_num_threads(n);
+        }
+        Ok(latency::forward_latency(args.arch, args.input_width, args.input_height, device, args.runs)?)
+    };
+    let device_name = match device {
+        tch::Device::Cuda(i) => format!("cuda:{i}"),
+        _ => "cpu".to_owned(),
+    };
+    let head = format!(
+        "\"architecture\": \"{}\", \"width\": {}, \"height\": {}, \"device\": \"{device_name}\", \"runs\": {}",
+        args.arch.name(),
+        args.input_width,
+        args.input_height,
+        args.runs
+    );
+    if device == tch::Device::Cpu {
+        let all = tch::get_num_threads();
+        let one = time(Some(1))?;
+        let many = time(Some(all))?;
+        println!(
+            "{{{head}, \"inference_ms\": {:.4}, \"inference_all_threads_ms\": {:.4}, \"all_threads\": {all}}}",
+            one.median_ms, many.median_ms
+        );
+    } else {
+        let gpu = time(None)?;
+        println!("{{{head}, \"inference_ms\": {:.4}}}", gpu.median_ms);
+    }
+    Ok(())
 }
 
 fn run_train(args: TrainArgs) -> anyhow::Result<()> {
