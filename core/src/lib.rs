@@ -1,7 +1,10 @@
 //! # glasses-core
 //!
 //! On-device eyeglasses classification: a face image goes in, "wears eyeglasses: yes/no" and a
-//! probability come out, from a SqueezeNet ONNX model run by [tract](https://github.com/sonos/tract).
+//! probability come out, from a SqueezeNet ONNX model run by core's own inference engine
+//! (register-tiled SIMD kernels for AVX-512, AVX2, NEON, and portable Rust elsewhere). Graphs
+//! with operators outside the glasses models' nine go to [tract](https://github.com/sonos/tract)
+//! with the `onnx-any` feature.
 //!
 //! ```no_run
 //! use glasses_core::{Classifier, ClassifierOptions};

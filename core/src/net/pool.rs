@@ -58,25 +58,14 @@ pub(crate) fn output_len(
 }
 
 /// Max pool of `input` (`C*H*W`) into `output` (`C*OH*OW`).
+///
+/// Baseline code only (SSE2 on x86-64): the same loops compiled for AVX2 ran 2.5x slower on AMD
+/// EPYC (Zen 4), 0.24 against 0.10 ms for the bundled model's first pool, measured side by side.
 pub(crate) fn max_pool(g: &PoolGeometry, input: &[f32], output: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 was detected just above.
-        return unsafe { max_pool_avx2(g, input, output) };
-    }
-    max_pool_body(g, input, output)
-}
-
-/// The same code compiled for AVX2: 8-lane maxima and shuffles for the strided taps.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn max_pool_avx2(g: &PoolGeometry, input: &[f32], output: &mut [f32]) {
-    max_pool_body(g, input, output)
-}
-
-#[inline(always)]
-fn max_pool_body(g: &PoolGeometry, input: &[f32], output: &mut [f32]) {
-    let mut row = vec![f32::MIN; g.width + 1];
+    // Even length, so the stride-2 split below covers every column; the spare stays f32::MIN.
+    let mut row = vec![f32::MIN; g.width.next_multiple_of(2)];
+    let half = row.len() / 2;
+    let (mut even, mut odd) = (vec![f32::MIN; half], vec![f32::MIN; half]);
     let columns: Vec<(usize, usize)> =
         (0..g.out_width).map(|ox| g.window(1, ox)).map(|r| (r.start, r.end)).collect();
     // Output columns whose window is whole (not clipped by the image's edges): pooled with one
@@ -100,14 +89,22 @@ fn max_pool_body(g: &PoolGeometry, input: &[f32], output: &mut [f32]) {
                 let first = columns[lo].0;
                 let interior = &mut out_row[lo..hi];
                 interior.fill(f32::MIN);
+                if g.stride[1] == 2 {
+                    // Split the row into its even and odd columns once, so that every tap is a
+                    // contiguous run of one of them. (A stride-2 walk that reads one value of
+                    // each pair compiled, for AVX2, to gathers, slow on AMD Zen 4; a split that
+                    // uses both values of each pair compiles to shuffles.)
+                    for ((e, o), pair) in even.iter_mut().zip(odd.iter_mut()).zip(row.chunks_exact(2)) {
+                        *e = pair[0];
+                        *o = pair[1];
+                    }
+                }
                 for tap in 0..g.kernel[1] {
                     if g.stride[1] == 2 {
-                        // Pairs, not `step_by`: the compiler turns a stride-2 walk over pairs
-                        // into vector shuffles. The last pair may reach one past the row: `row`
-                        // has a spare element for it, and only each pair's first value is used.
-                        let taps = row[first + tap..first + tap + 2 * interior.len()].chunks_exact(2);
-                        for (out, pair) in interior.iter_mut().zip(taps) {
-                            *out = max(*out, pair[0]);
+                        let start = first + tap;
+                        let half_row = if start % 2 == 0 { &even } else { &odd };
+                        for (out, &v) in interior.iter_mut().zip(&half_row[start / 2..]) {
+                            *out = max(*out, v);
                         }
                     } else {
                         let taps = row[first + tap..].iter().step_by(g.stride[1]);
