@@ -6,6 +6,9 @@
 #   bench/size.sh                 # host target (x86_64 Linux here)
 #   TARGET=aarch64-linux-android bench/size.sh   # needs the Android toolchain set up as in
 #                                                # scripts/cross-build.sh (NDK clang as linker)
+#   CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+#     TARGET=aarch64-unknown-linux-gnu bench/size.sh  # aarch64 Linux with Debian's cross gcc
+#                                                # (apt-get install gcc-aarch64-linux-gnu)
 # Env: PROFILE (default dist), TOP (crates listed, default 15).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

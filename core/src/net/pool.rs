@@ -102,7 +102,7 @@ pub(crate) fn max_pool(g: &PoolGeometry, input: &[f32], output: &mut [f32]) {
                 for tap in 0..g.kernel[1] {
                     if g.stride[1] == 2 {
                         let start = first + tap;
-                        let half_row = if start % 2 == 0 { &even } else { &odd };
+                        let half_row = if start.is_multiple_of(2) { &even } else { &odd };
                         for (out, &v) in interior.iter_mut().zip(&half_row[start / 2..]) {
                             *out = max(*out, v);
                         }
