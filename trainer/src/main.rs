@@ -279,25 +279,22 @@ fn run_latency(args: LatencyArgs) -> anyhow::Result<()> {
         tch::Device::Cuda(i) => format!("cuda:{i}"),
         _ => "cpu".to_owned(),
     };
-    let head = format!(
-        "\"architecture\": \"{}\", \"width\": {}, \"height\": {}, \"device\": \"{device_name}\", \"runs\": {}",
-        args.arch.name(),
-        args.input_width,
-        args.input_height,
-        args.runs
-    );
+    let mut line = serde_json::json!({
+        "architecture": args.arch.name(),
+        "width": args.input_width,
+        "height": args.input_height,
+        "device": device_name,
+        "runs": args.runs,
+    });
     if device == tch::Device::Cpu {
         let all = tch::get_num_threads();
-        let one = time(Some(1))?;
-        let many = time(Some(all))?;
-        println!(
-            "{{{head}, \"inference_ms\": {:.4}, \"inference_all_threads_ms\": {:.4}, \"all_threads\": {all}}}",
-            one.median_ms, many.median_ms
-        );
+        line["inference_ms"] = time(Some(1))?.median_ms.into();
+        line["inference_all_threads_ms"] = time(Some(all))?.median_ms.into();
+        line["all_threads"] = all.into();
     } else {
-        let gpu = time(None)?;
-        println!("{{{head}, \"inference_ms\": {:.4}}}", gpu.median_ms);
+        line["inference_ms"] = time(None)?.median_ms.into();
     }
+    println!("{line}");
     Ok(())
 }
 
