@@ -21,6 +21,8 @@ pub struct Info {
     pub contract_version: u32,
     pub model_version: String,
     pub class_names: Vec<String>,
+    /// How pictures are fitted to the input (`stretch` or `center_crop`).
+    pub resize: String,
     pub mean: [f32; 3],
     pub std: [f32; 3],
     /// What runs the model on this machine (engine and micro-kernels).
@@ -45,6 +47,7 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<Status> {
         contract_version: m.contract_version,
         model_version: m.model_version.clone(),
         class_names: m.class_names.clone(),
+        resize: m.resize.name().to_owned(),
         mean: m.mean,
         std: m.std,
         engine: classifier.engine(),
@@ -79,6 +82,7 @@ fn render_table(info: &Info) -> String {
         ("contract_version", info.contract_version.to_string()),
         ("model_version", or_dash(&info.model_version)),
         ("class_names", info.class_names.join(", ")),
+        ("resize", info.resize.clone()),
         ("mean", triplet(&info.mean)),
         ("std", triplet(&info.std)),
         ("engine", info.engine.clone()),

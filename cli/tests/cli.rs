@@ -503,6 +503,7 @@ fn info_describes_a_generated_model() -> TestResult {
     assert_eq!(info["architecture"], "squeezenet1_1");
     assert_eq!(info["model_version"], "test-v1");
     assert_eq!(info["class_names"], serde_json::json!(["no_eyeglasses", "eyeglasses"]));
+    assert_eq!(info["resize"], "stretch");
     assert_eq!(info["metadata"]["train.f1"], "0.9");
     assert_eq!(info["metadata"]["glasses.weight_precision"], "f32");
 

@@ -30,6 +30,7 @@ fn main() -> TractResult<()> {
         height: h as u32,
         mean: glasses_core::preprocess::IMAGENET_MEAN,
         std: glasses_core::preprocess::IMAGENET_STD,
+        resize: glasses_core::preprocess::ResizeMode::Stretch,
     };
     let img = glasses_core::image::RgbImage::from_fn(178, 218, |x, y| {
         glasses_core::image::Rgb([(x * 255 / 178) as u8, (y * 255 / 218) as u8, ((x ^ y) & 0xff) as u8])

@@ -1,36 +1,118 @@
-//! Writes the cross-surface golden fixtures: a few face images and the probabilities the bundled
-//! model gives for them. Rust, C, Kotlin (and Swift, for users with Xcode) assert the same values.
+//! Writes the cross-surface golden fixtures: a few generated face-like pictures and the
+//! probabilities the bundled model gives for them. Rust, C, Kotlin (and Swift, for users with
+//! Xcode) assert the same values.
 //!
-//! `cargo run -p glasses-core --example write_golden_fixtures -- OUT_DIR IMAGE...`
+//! `cargo run -p glasses-core --example write_golden_fixtures -- OUT_DIR`
 //!
-//! Images are copied to `OUT_DIR/faces/` (their bytes unchanged); `OUT_DIR/golden.json` lists
-//! each with its probability, decision, and the RGBA pixels' probability (so raw-buffer
-//! surfaces are checked too).
+//! The pictures are drawn here (a face with bare eyes, eyeglasses or sunglasses, at the training
+//! crops' 89x109, square, landscape and in gray; JPEG and PNG), so the project may redistribute
+//! them: they test the arithmetic of every surface, not the model's accuracy (that is measured
+//! on the labelled data in `../shared`). `OUT_DIR/golden.json` lists each picture with its
+//! probability, decision, and the RGBA pixels' probability (so raw-buffer surfaces are checked too).
 
-use std::path::{Path, PathBuf};
+use std::io::Cursor;
+use std::path::PathBuf;
 
+use glasses_core::image::{ImageFormat, Rgb, RgbImage};
 use glasses_core::{Classifier, PixelBuffer, PixelFormat};
 
+#[derive(Clone, Copy, PartialEq)]
+enum Eyewear {
+    None,
+    Eyeglasses,
+    Sunglasses,
+}
+
+/// A frontal face drawn on a plain background: skin-coloured ellipse, hair, eyes, brows, nose,
+/// mouth, and the eyewear; deterministic noise so the pictures are not flat.
+fn face(width: u32, height: u32, eyewear: Eyewear, gray: bool, seed: u32) -> RgbImage {
+    let (w, h) = (width as f32, height as f32);
+    // The face fills a 89x109-like portrait box centred in the picture.
+    let fh = h.min(w * 109.0 / 89.0);
+    let fw = fh * 89.0 / 109.0;
+    let (cx, cy) = (w / 2.0, h / 2.0 + fh * 0.05);
+    let mut state = seed.wrapping_mul(2_654_435_761) | 1;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state % 17) as i32 - 8
+    };
+    RgbImage::from_fn(width, height, |x, y| {
+        let (px, py) = ((x as f32 - cx) / fw, (y as f32 - cy) / fh);
+        let mut c: [i32; 3] = [70, 90, 120];
+        if (px / 0.36).powi(2) + ((py + 0.08) / 0.46).powi(2) < 1.0 {
+            c = [96, 62, 40];
+        }
+        if (px / 0.31).powi(2) + (py / 0.4).powi(2) < 1.0 {
+            c = [224, 180, 150];
+        }
+        let eye_y = -0.06;
+        for ex in [-0.13f32, 0.13] {
+            let d = ((px - ex).powi(2) + ((py - eye_y) * 1.6).powi(2)).sqrt();
+            if d < 0.035 {
+                c = [40, 30, 30];
+            } else if d < 0.06 {
+                c = [245, 245, 245];
+            }
+            if ((py - eye_y + 0.07).abs() < 0.012) && (px - ex).abs() < 0.07 {
+                c = [70, 45, 30];
+            }
+            let lens = ((px - ex) / 0.1).powi(2) + ((py - eye_y) / 0.075).powi(2);
+            match eyewear {
+                Eyewear::Eyeglasses if (0.8..1.0).contains(&lens) => c = [25, 25, 30],
+                Eyewear::Sunglasses if lens < 1.0 => c = [15, 15, 20],
+                _ => {}
+            }
+        }
+        if eyewear != Eyewear::None && (py - eye_y).abs() < 0.01 && px.abs() < 0.03 {
+            c = [25, 25, 30];
+        }
+        if px.abs() < 0.02 && (0.0..0.12).contains(&py) {
+            c = [200, 150, 120];
+        }
+        if (px / 0.1).powi(2) + ((py - 0.2) / 0.02).powi(2) < 1.0 {
+            c = [170, 70, 70];
+        }
+        let n = noise();
+        let v = c.map(|v| (v + n).clamp(0, 255) as u8);
+        if gray {
+            let l = (0.299 * v[0] as f32 + 0.587 * v[1] as f32 + 0.114 * v[2] as f32).round() as u8;
+            Rgb([l, l, l])
+        } else {
+            Rgb(v)
+        }
+    })
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let out = PathBuf::from(args.next().ok_or("usage: write_golden_fixtures OUT_DIR IMAGE...")?);
-    let images: Vec<PathBuf> = args.map(PathBuf::from).collect();
-    if images.is_empty() {
-        return Err("no images given".into());
-    }
+    let out = PathBuf::from(std::env::args().nth(1).ok_or("usage: write_golden_fixtures OUT_DIR")?);
+    let pictures = [
+        ("none_89x109.jpg", 89, 109, Eyewear::None, false),
+        ("eyeglasses_89x109.jpg", 89, 109, Eyewear::Eyeglasses, false),
+        ("sunglasses_89x109.jpg", 89, 109, Eyewear::Sunglasses, false),
+        ("eyeglasses_square_160.png", 160, 160, Eyewear::Eyeglasses, false),
+        ("none_landscape_240x150.jpg", 240, 150, Eyewear::None, false),
+        ("eyeglasses_gray_120x150.png", 120, 150, Eyewear::Eyeglasses, true),
+    ];
     let classifier = Classifier::bundled()?;
     std::fs::create_dir_all(out.join("faces"))?;
     let mut cases = Vec::new();
-    for path in &images {
-        let name = path.file_name().and_then(|n| n.to_str()).ok_or("image path without a file name")?;
-        let label = path.parent().and_then(Path::file_name).and_then(|n| n.to_str()).unwrap_or("unknown");
-        let file = format!("{label}_{name}");
-        let bytes = std::fs::read(path)?;
-        std::fs::write(out.join("faces").join(&file), &bytes)?;
+    for (i, (file, w, h, eyewear, gray)) in pictures.into_iter().enumerate() {
+        let img = face(w, h, eyewear, gray, i as u32 + 1);
+        let format = if file.ends_with(".png") { ImageFormat::Png } else { ImageFormat::Jpeg };
+        let mut bytes = Vec::new();
+        img.write_to(&mut Cursor::new(&mut bytes), format)?;
+        std::fs::write(out.join("faces").join(file), &bytes)?;
+        let label = match eyewear {
+            Eyewear::None => "0",
+            Eyewear::Eyeglasses => "1",
+            Eyewear::Sunglasses => "sunglasses",
+        };
         let encoded = classifier.classify_encoded(&bytes)?;
+        // The decoded pixels (JPEG is lossy), handed over as RGBA.
         let rgb = glasses_core::preprocess::decode(&bytes, u64::MAX)?;
         let rgba: Vec<u8> = rgb.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
-        let (w, h) = rgb.dimensions();
         let pixels = classifier.classify_pixels(&PixelBuffer::new(
             &rgba,
             w,
@@ -53,6 +135,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cases.join(",\n")
     );
     std::fs::write(out.join("golden.json"), json)?;
-    println!("wrote {} cases to {}", images.len(), out.join("golden.json").display());
+    println!("wrote {} cases to {}", cases.len(), out.join("golden.json").display());
     Ok(())
 }

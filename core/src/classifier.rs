@@ -216,12 +216,14 @@ impl Classifier {
 
     /// Classifies an already preprocessed NCHW tensor of `3 * H * W` floats.
     pub fn classify_tensor(&self, tensor: &[f32]) -> Result<Prediction> {
-        let probability = softmax_eyeglasses(self.logits(tensor)?);
+        let probability = softmax_eyeglasses(&self.logits(tensor)?);
         Ok(Prediction { has_glasses: probability >= self.options.threshold, probability })
     }
 
-    /// The model's raw logits `[no eyeglasses, eyeglasses]` for a preprocessed tensor.
-    pub fn logits(&self, tensor: &[f32]) -> Result<[f32; 2]> {
+    /// The model's raw logits for a preprocessed tensor, one per class of
+    /// [`ModelMetadata::class_names`]: `[no eyeglasses, eyeglasses]` or `[no eyeglasses,
+    /// eyeglasses, sunglasses]`.
+    pub fn logits(&self, tensor: &[f32]) -> Result<Vec<f32>> {
         let expected = self.preprocessing.tensor_len();
         if tensor.len() != expected {
             return Err(Error::TensorShape { expected, actual: tensor.len() });
@@ -230,12 +232,18 @@ impl Classifier {
         let values = self.plan.run(tensor, shape);
         simd_state::clear_upper_vector_state();
         let values = values?;
-        match values.as_slice() {
-            [a, b] if a.is_finite() && b.is_finite() => Ok([*a, *b]),
-            other => Err(Error::Inference {
-                reason: format!("model produced non-finite or misshaped logits {other:?}"),
-            }),
+        if values.len() == self.info.metadata.num_classes() && values.iter().all(|v| v.is_finite()) {
+            Ok(values)
+        } else {
+            Err(Error::Inference {
+                reason: format!("model produced non-finite or misshaped logits {values:?}"),
+            })
         }
+    }
+
+    /// The softmax of [`Self::logits`]: one probability per class, summing to 1.
+    pub fn probabilities(&self, tensor: &[f32]) -> Result<Vec<f32>> {
+        Ok(softmax(&self.logits(tensor)?))
     }
 
     /// Classifies many encoded images on all cores (rayon's global pool); results keep the input order.
@@ -249,9 +257,18 @@ impl Classifier {
     }
 }
 
-/// P(class 1) of a two-class softmax, computed stably.
-pub fn softmax_eyeglasses([no, yes]: [f32; 2]) -> f32 {
-    1.0 / (1.0 + (no - yes).exp())
+/// P(eyeglasses): the softmax of `logits` at the eyeglasses index (1), computed stably;
+/// `logits` holds 2 or 3 values (0 when it holds fewer than 2).
+pub fn softmax_eyeglasses(logits: &[f32]) -> f32 {
+    softmax(logits).get(crate::contract::EYEGLASSES_INDEX).copied().unwrap_or(0.0)
+}
+
+/// The softmax of `logits`, computed stably (the largest logit is subtracted first).
+pub fn softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = logits.iter().map(|&l| (l - max).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.into_iter().map(|e| e / sum).collect()
 }
 
 /// Files under `dir` (recursively, not following links to folders) whose extension looks like an

@@ -3,8 +3,13 @@
 //!
 //! * One input named [`INPUT_NAME`] (`image`), float32, NCHW `[1, 3, H, W]`, values already
 //!   preprocessed as [`crate::preprocess`] describes.
-//! * One output named [`OUTPUT_NAME`] (`logits`), float32 `[1, 2]`; index 0 is "no eyeglasses",
-//!   index 1 is "eyeglasses". Probabilities are a softmax over these logits.
+//! * One output named [`OUTPUT_NAME`] (`logits`), float32 `[1, K]` with K = 2 or 3 classes named in
+//!   the metadata: index 0 is "no eyeglasses", index 1 is "eyeglasses" and, in a three-class model,
+//!   index 2 is "sunglasses". Probabilities are a softmax over these logits, so P(eyeglasses) means
+//!   the same in both kinds of file.
+//! * How the picture is fitted to the input ([`ResizeMode`], key [`KEY_RESIZE`]): contract version
+//!   1 files always stretch; version 2 files say it (a centre crop to the input's aspect ratio keeps
+//!   faces undistorted).
 //! * `metadata_props` hold the keys below. [`ModelMetadata`] reads and writes them.
 //!
 //! A file that breaks a rule is refused at load with [`crate::Error::ContractViolation`] naming the rule.
@@ -17,10 +22,17 @@ use crate::error::{Error, Result};
 pub const INPUT_NAME: &str = "image";
 /// Name of the model's single output.
 pub const OUTPUT_NAME: &str = "logits";
-/// Number of classes the output must have.
+/// Number of classes of a two-class model (no eyeglasses, eyeglasses).
 pub const NUM_CLASSES: usize = 2;
-/// Version of this contract written into every exported model.
-pub const CONTRACT_VERSION: u32 = 1;
+/// Number of classes of a three-class model (no eyeglasses, eyeglasses, sunglasses).
+pub const NUM_CLASSES_WITH_SUNGLASSES: usize = 3;
+/// Version of this contract written into every exported model. Version 2 added the resize mode
+/// and three-class files; version 1 files (two classes, stretched) are still read.
+pub const CONTRACT_VERSION: u32 = 2;
+/// Oldest contract version this build reads.
+pub const MIN_CONTRACT_VERSION: u32 = 1;
+/// Output index of the eyeglasses class, in every model.
+pub const EYEGLASSES_INDEX: usize = 1;
 
 /// Metadata key: input width in pixels.
 pub const KEY_INPUT_WIDTH: &str = "glasses.input_width";
@@ -40,6 +52,41 @@ pub const KEY_CONTRACT_VERSION: &str = "glasses.contract_version";
 pub const KEY_MODEL_VERSION: &str = "glasses.model_version";
 /// Metadata key: how the weights are stored (`f32` or `int8`).
 pub const KEY_WEIGHT_PRECISION: &str = "glasses.weight_precision";
+/// Metadata key (contract version 2): how a picture is fitted to the input, see [`ResizeMode`].
+pub const KEY_RESIZE: &str = "glasses.resize";
+
+/// How a picture of any aspect ratio is fitted to the model's input size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ResizeMode {
+    /// Resize the whole picture to the input size; faces of another aspect ratio are distorted.
+    /// Contract version 1 files always work this way.
+    #[default]
+    Stretch,
+    /// Cut the largest centred rectangle of the input's aspect ratio out of the picture, then
+    /// resize it: nothing is distorted, the picture's margins on its longer side are dropped.
+    CenterCrop,
+}
+
+impl ResizeMode {
+    /// The name written into the metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Stretch => "stretch",
+            Self::CenterCrop => "center_crop",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self> {
+        match text.trim() {
+            "stretch" => Ok(Self::Stretch),
+            "center_crop" => Ok(Self::CenterCrop),
+            other => Err(Error::contract(format!(
+                "`{KEY_RESIZE}` must be `stretch` or `center_crop`, got {other:?}"
+            ))),
+        }
+    }
+}
 
 /// The metadata every glasses model carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,8 +99,11 @@ pub struct ModelMetadata {
     pub mean: [f32; 3],
     /// Per-channel standard deviation divided by after subtracting the mean (R, G, B).
     pub std: [f32; 3],
-    /// Class names in output order; index 1 is the eyeglasses class.
+    /// Class names in output order (2 or 3); index 1 is the eyeglasses class, index 2 (when
+    /// present) sunglasses.
     pub class_names: Vec<String>,
+    /// How pictures are fitted to the input.
+    pub resize: ResizeMode,
     /// Architecture name, e.g. `squeezenet1_1`.
     pub architecture: String,
     /// Contract version the file was written for.
@@ -82,22 +132,29 @@ impl ModelMetadata {
         }
         let class_names: Vec<String> =
             take(KEY_CLASS_NAMES)?.split(',').map(|s| s.trim().to_owned()).collect();
-        if class_names.len() != NUM_CLASSES {
-            return Err(Error::contract(format!(
-                "`{KEY_CLASS_NAMES}` must name {NUM_CLASSES} classes, got {}",
-                class_names.len()
-            )));
-        }
         let architecture = take(KEY_ARCHITECTURE)?;
         let version_text = take(KEY_CONTRACT_VERSION)?;
         let contract_version: u32 = version_text.trim().parse().map_err(|_| {
             Error::contract(format!("`{KEY_CONTRACT_VERSION}` is not a number: {version_text:?}"))
         })?;
-        if contract_version != CONTRACT_VERSION {
+        if !(MIN_CONTRACT_VERSION..=CONTRACT_VERSION).contains(&contract_version) {
             return Err(Error::contract(format!(
-                "contract version {contract_version} is not supported (this build reads version {CONTRACT_VERSION})"
+                "contract version {contract_version} is not supported (this build reads versions {MIN_CONTRACT_VERSION} to {CONTRACT_VERSION})"
             )));
         }
+        let allowed: &[usize] =
+            if contract_version == 1 { &[NUM_CLASSES] } else { &[NUM_CLASSES, NUM_CLASSES_WITH_SUNGLASSES] };
+        if !allowed.contains(&class_names.len()) || class_names.iter().any(String::is_empty) {
+            return Err(Error::contract(format!(
+                "`{KEY_CLASS_NAMES}` must name {allowed:?} non-empty classes (contract version {contract_version}), got {}",
+                class_names.len()
+            )));
+        }
+        // Version 1 predates the key: those files were all trained on stretched pictures.
+        let resize = match (contract_version, map.remove(KEY_RESIZE)) {
+            (1, _) | (_, None) => ResizeMode::Stretch,
+            (_, Some(text)) => ResizeMode::parse(&text)?,
+        };
         let model_version = map.remove(KEY_MODEL_VERSION).unwrap_or_default();
         Ok(Self {
             input_width,
@@ -105,6 +162,7 @@ impl ModelMetadata {
             mean,
             std,
             class_names,
+            resize,
             architecture,
             contract_version,
             model_version,
@@ -125,6 +183,9 @@ impl ModelMetadata {
             (KEY_CONTRACT_VERSION.to_owned(), self.contract_version.to_string()),
             (KEY_MODEL_VERSION.to_owned(), self.model_version.clone()),
         ];
+        if self.contract_version >= 2 {
+            props.push((KEY_RESIZE.to_owned(), self.resize.name().to_owned()));
+        }
         props.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         props
     }
@@ -136,13 +197,29 @@ impl ModelMetadata {
             height: self.input_height,
             mean: self.mean,
             std: self.std,
+            resize: self.resize,
         }
+    }
+
+    /// Number of output classes (2 or 3).
+    pub fn num_classes(&self) -> usize {
+        self.class_names.len()
+    }
+
+    /// Whether the model tells sunglasses apart (three classes).
+    pub fn has_sunglasses_class(&self) -> bool {
+        self.num_classes() == NUM_CLASSES_WITH_SUNGLASSES
     }
 }
 
 /// Default class names, in output order.
 pub fn default_class_names() -> Vec<String> {
     vec!["no_eyeglasses".to_owned(), "eyeglasses".to_owned()]
+}
+
+/// Class names of a three-class model, in output order.
+pub fn eyewear_class_names() -> Vec<String> {
+    vec!["no_eyeglasses".to_owned(), "eyeglasses".to_owned(), "sunglasses".to_owned()]
 }
 
 /// Largest input side accepted, to keep a hostile model from asking for gigantic tensors.
@@ -181,6 +258,7 @@ mod tests {
             mean: [0.5, 0.4, 0.3],
             std: [0.2, 0.25, 0.3],
             class_names: default_class_names(),
+            resize: ResizeMode::CenterCrop,
             architecture: "squeezenet1_1".into(),
             contract_version: CONTRACT_VERSION,
             model_version: "test".into(),
@@ -197,6 +275,30 @@ mod tests {
     }
 
     #[test]
+    fn three_classes_round_trip() {
+        let m = ModelMetadata { class_names: eyewear_class_names(), ..sample() };
+        let props = m.to_props();
+        let back = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        assert_eq!(back, m);
+        assert!(back.has_sunglasses_class());
+        assert_eq!(back.num_classes(), 3);
+    }
+
+    #[test]
+    fn version_1_files_stretch_and_have_two_classes() {
+        let v1 = ModelMetadata { contract_version: 1, resize: ResizeMode::Stretch, ..sample() };
+        let props = v1.to_props();
+        assert!(props.iter().all(|(k, _)| k != KEY_RESIZE), "version 1 files carry no resize key");
+        let back = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        assert_eq!(back.resize, ResizeMode::Stretch);
+        // A version 1 file may not claim three classes: that needs a reader that knows them.
+        let mut three = ModelMetadata { class_names: eyewear_class_names(), ..v1 }.to_props();
+        three.push((KEY_RESIZE.to_owned(), "center_crop".to_owned()));
+        let err = ModelMetadata::from_props(three.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_err();
+        assert!(err.to_string().contains(KEY_CLASS_NAMES), "{err}");
+    }
+
+    #[test]
     fn missing_key_is_named() {
         let props: Vec<_> = sample().to_props().into_iter().filter(|(k, _)| k != KEY_STD).collect();
         let err = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_err();
@@ -210,8 +312,11 @@ mod tests {
             (KEY_INPUT_HEIGHT, "abc"),
             (KEY_MEAN, "1,2"),
             (KEY_STD, "1,0,1"),
-            (KEY_CLASS_NAMES, "a,b,c"),
+            (KEY_CLASS_NAMES, "a,b,c,d"),
+            (KEY_CLASS_NAMES, "a"),
             (KEY_CONTRACT_VERSION, "99"),
+            (KEY_CONTRACT_VERSION, "0"),
+            (KEY_RESIZE, "squash"),
         ] {
             let props: Vec<_> = sample()
                 .to_props()

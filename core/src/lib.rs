@@ -35,7 +35,8 @@ mod resize;
 mod simd_state;
 
 pub use classifier::{
-    Classifier, ClassifierOptions, ModelInfo, Prediction, find_images, is_image_path, softmax_eyeglasses,
+    Classifier, ClassifierOptions, ModelInfo, Prediction, find_images, is_image_path, softmax,
+    softmax_eyeglasses,
 };
 pub use contract::ModelMetadata;
 pub use error::{Error, ErrorKind, Result};

@@ -6,7 +6,7 @@ use crate::onnx_pb::{
 };
 use prost::Message;
 
-use crate::contract::{INPUT_NAME, ModelMetadata, NUM_CLASSES, OUTPUT_NAME};
+use crate::contract::{INPUT_NAME, ModelMetadata, OUTPUT_NAME};
 use crate::error::{Error, Result};
 
 /// A decoded model file that passed the contract checks that need no inference engine.
@@ -18,7 +18,7 @@ pub(crate) struct ParsedModel {
 }
 
 /// Decodes the protobuf and checks the contract: metadata keys, one float input `image`
-/// `[1, 3, H, W]` matching the metadata, one output `logits` `[1, 2]`.
+/// `[1, 3, H, W]` matching the metadata, one output `logits` `[1, K]`, K the number of class names.
 pub(crate) fn parse(bytes: &[u8]) -> Result<ParsedModel> {
     if bytes.is_empty() {
         return Err(Error::InvalidModel { reason: "empty model (0 bytes)".into() });
@@ -93,10 +93,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<ParsedModel> {
     }
     if let Ok((_, dims)) = tensor_type(output)
         && !dims.is_empty()
-        && (dims.len() != 2 || dims[1].is_some_and(|d| d != NUM_CLASSES as i64))
+        && (dims.len() != 2 || dims[1].is_some_and(|d| d != metadata.num_classes() as i64))
     {
         return Err(Error::contract(format!(
-            "output `{OUTPUT_NAME}` must be [1, {NUM_CLASSES}], it is declared as {dims:?}"
+            "output `{OUTPUT_NAME}` must be [1, {}] (one logit per class name), it is declared as {dims:?}",
+            metadata.num_classes()
         )));
     }
 

@@ -65,16 +65,17 @@ pub(crate) fn build(bytes: &[u8], proto: &ModelProto, metadata: &ModelMetadata) 
         .graph
         .as_ref()
         .ok_or_else(|| Error::InvalidModel { reason: "the ONNX model has no graph".into() })?;
+    let classes = metadata.num_classes();
     match net::lower(graph, shape, Kernel::best()) {
-        Ok(net) if net.output_shape() == [1, 2] => Ok(Plan::Own(Arc::new(net))),
-        Ok(net) => Err(output_contract(&format!("float32 {:?}", net.output_shape()))),
+        Ok(net) if net.output_shape() == [1, classes] => Ok(Plan::Own(Arc::new(net))),
+        Ok(net) => Err(output_contract(classes, &format!("float32 {:?}", net.output_shape()))),
         Err(ReadError::Invalid(reason)) => Err(Error::InvalidModel { reason }),
-        Err(ReadError::Unsupported { node, what }) => any_onnx::plan(bytes, shape, &node, &what),
+        Err(ReadError::Unsupported { node, what }) => any_onnx::plan(bytes, shape, classes, &node, &what),
     }
 }
 
-fn output_contract(what: &str) -> Error {
-    Error::contract(format!("output `logits` must be float32 [1, 2], the graph computes {what}"))
+fn output_contract(classes: usize, what: &str) -> Error {
+    Error::contract(format!("output `logits` must be float32 [1, {classes}], the graph computes {what}"))
 }
 
 /// Graphs with operators outside [`net::SUPPORTED_OPS`]: tract's full ONNX reader when the
@@ -90,7 +91,13 @@ mod any_onnx {
 
     pub(crate) type TractPlan = TypedRunnableModel;
 
-    pub(super) fn plan(bytes: &[u8], shape: [usize; 4], _node: &str, _what: &str) -> Result<Plan> {
+    pub(super) fn plan(
+        bytes: &[u8],
+        shape: [usize; 4],
+        classes: usize,
+        _node: &str,
+        _what: &str,
+    ) -> Result<Plan> {
         let invalid = |stage: &str, e: TractError| Error::InvalidModel { reason: format!("{stage}: {e:#}") };
         let proto = <tract_onnx::pb::ModelProto as prost::Message>::decode(bytes)
             .map_err(|e| Error::InvalidModel { reason: format!("not an ONNX protobuf: {e}") })?;
@@ -102,8 +109,11 @@ mod any_onnx {
         let typed = model.into_typed().map_err(|e| invalid("cannot type the graph", e))?;
         let out_fact = typed.output_fact(0).map_err(|e| invalid("no output", e))?;
         let out_shape = out_fact.shape.as_concrete().map(|s| s.to_vec());
-        if out_fact.datum_type != f32::datum_type() || out_shape.as_deref() != Some(&[1, 2][..]) {
-            return Err(super::output_contract(&format!("{:?} {:?}", out_fact.datum_type, out_fact.shape)));
+        if out_fact.datum_type != f32::datum_type() || out_shape.as_deref() != Some(&[1, classes][..]) {
+            return Err(super::output_contract(
+                classes,
+                &format!("{:?} {:?}", out_fact.datum_type, out_fact.shape),
+            ));
         }
         let optimized = typed.into_optimized().map_err(|e| invalid("cannot optimise", e))?;
         Ok(Plan::Tract(optimized.into_runnable().map_err(|e| invalid("cannot plan", e))?))
@@ -124,7 +134,13 @@ mod any_onnx {
     use crate::error::{Error, Result};
     use crate::net::SUPPORTED_OPS;
 
-    pub(super) fn plan(_bytes: &[u8], _shape: [usize; 4], node: &str, what: &str) -> Result<Plan> {
+    pub(super) fn plan(
+        _bytes: &[u8],
+        _shape: [usize; 4],
+        _classes: usize,
+        node: &str,
+        what: &str,
+    ) -> Result<Plan> {
         Err(Error::InvalidModel {
             reason: format!(
                 "node `{node}` uses {what}, which this build does not read; it reads {} (glasses-core's \

@@ -8,8 +8,11 @@
 //!    before any pixel memory is allocated.
 //! 2. **To RGB, 8 bits per channel**: alpha is dropped (no blending), gray is replicated to three
 //!    channels, 16-bit samples are scaled to 8 bits, CMYK is converted by the decoder.
-//! 3. **Resize** the whole image, without cropping and without keeping the aspect ratio, to the
-//!    model's `input_width x input_height` with `image` 0.25's `imageops::resize` and
+//! 3. **Fit** the picture to the model's aspect ratio as its metadata says ([`ResizeMode`]):
+//!    `center_crop` cuts the largest centred rectangle of the input's aspect ratio out of it (the
+//!    crop's left/top edge is `(long - kept) / 2` rounded down, its size `round(short * aspect)`),
+//!    `stretch` (contract version 1 files) keeps the whole picture and distorts it.
+//!    Then **resize** to the model's `input_width x input_height` with `image` 0.25's `imageops::resize` and
 //!    `FilterType::Triangle` (bilinear; when shrinking, the kernel widens with the scale factor
 //!    so it averages like an area filter). The result is rounded back to 8 bits. An image that
 //!    already has the input size is used untouched. Core computes this resize with its own,
@@ -24,6 +27,7 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
+pub use crate::contract::ResizeMode;
 use crate::error::{Error, Result};
 use crate::pixels::PixelBuffer;
 use crate::resize;
@@ -47,6 +51,8 @@ pub struct Preprocessing {
     pub mean: [f32; 3],
     /// Per-channel standard deviation (R, G, B).
     pub std: [f32; 3],
+    /// How a picture of another aspect ratio is fitted (step 3).
+    pub resize: ResizeMode,
 }
 
 impl Preprocessing {
@@ -70,6 +76,7 @@ impl Preprocessing {
         assert_eq!(out.len(), self.tensor_len(), "output slice must hold 3*H*W floats");
         let resized;
         let image = if image.dimensions() == (self.width, self.height) {
+            // Same size means same aspect ratio: the crop keeps everything.
             image
         } else {
             resized = self.resize(image);
@@ -87,16 +94,46 @@ impl Preprocessing {
         }
     }
 
+    /// The part of a `width x height` picture that step 3 keeps: `(x, y, w, h)`.
+    pub fn crop_rect(&self, width: u32, height: u32) -> (u32, u32, u32, u32) {
+        if self.resize == ResizeMode::Stretch || width == 0 || height == 0 {
+            return (0, 0, width, height);
+        }
+        // Compare width/height with the input's aspect in integers: w * H against h * W.
+        let (iw, ih) = (self.width as u64, self.height as u64);
+        let (w, h) = (width as u64, height as u64);
+        if w * ih > h * iw {
+            let kept = ((h * iw + ih / 2) / ih).clamp(1, w);
+            (((w - kept) / 2) as u32, 0, kept as u32, height)
+        } else {
+            let kept = ((w * ih + iw / 2) / iw).clamp(1, h);
+            (0, ((h - kept) / 2) as u32, width, kept as u32)
+        }
+    }
+
     /// Step 3 alone: the resized RGB image the tensor is made from (useful for augmentation).
     pub fn resize(&self, image: &RgbImage) -> RgbImage {
         let (w, h) = image.dimensions();
-        let pixels = resize::resize_rgb8(
-            image.as_raw(),
-            w as usize,
-            h as usize,
-            self.width as usize,
-            self.height as usize,
-        );
+        let (x0, y0, cw, ch) = self.crop_rect(w, h);
+        let cropped;
+        let source: &[u8] = if (cw, ch) == (w, h) {
+            image.as_raw()
+        } else {
+            // Only the kept rows and columns, so the resize below never sees the margins.
+            let row = w as usize * 3;
+            let (x0, cw) = (x0 as usize * 3, cw as usize * 3);
+            cropped = image
+                .as_raw()
+                .chunks_exact(row)
+                .skip(y0 as usize)
+                .take(ch as usize)
+                .flat_map(|r| &r[x0..x0 + cw])
+                .copied()
+                .collect::<Vec<u8>>();
+            &cropped
+        };
+        let pixels =
+            resize::resize_rgb8(source, cw as usize, ch as usize, self.width as usize, self.height as usize);
         RgbImage::from_raw(self.width, self.height, pixels)
             .expect("resize_rgb8 returns width * height * 3 bytes")
     }
@@ -158,7 +195,53 @@ mod tests {
     use super::*;
 
     fn prep(w: u32, h: u32) -> Preprocessing {
-        Preprocessing { width: w, height: h, mean: [0.5, 0.5, 0.5], std: [0.5, 0.25, 0.125] }
+        Preprocessing {
+            width: w,
+            height: h,
+            mean: [0.5, 0.5, 0.5],
+            std: [0.5, 0.25, 0.125],
+            resize: ResizeMode::Stretch,
+        }
+    }
+
+    fn cropping(w: u32, h: u32) -> Preprocessing {
+        Preprocessing { resize: ResizeMode::CenterCrop, ..prep(w, h) }
+    }
+
+    #[test]
+    fn center_crop_keeps_the_input_aspect_ratio() {
+        let p = cropping(88, 108);
+        // CelebA's 89x109 crops lose almost nothing.
+        assert_eq!(p.crop_rect(89, 109), (0, 0, 89, 109));
+        // Square and landscape pictures lose their sides; portrait ones their top and bottom.
+        assert_eq!(p.crop_rect(100, 100), (9, 0, 81, 100));
+        assert_eq!(p.crop_rect(400, 300), (78, 0, 244, 300));
+        assert_eq!(p.crop_rect(100, 300), (0, 88, 100, 123));
+        assert_eq!(p.crop_rect(10_000, 1), (4999, 0, 1, 1));
+        assert_eq!(p.crop_rect(1, 10_000), (0, 4999, 1, 1));
+        assert_eq!(prep(88, 108).crop_rect(400, 300), (0, 0, 400, 300));
+    }
+
+    #[test]
+    fn center_crop_drops_the_margins_and_does_not_distort() {
+        // A square picture: red margins left and right of a centred 81-wide green band.
+        let mut img = RgbImage::from_pixel(100, 100, image::Rgb([255, 0, 0]));
+        for y in 0..100 {
+            for x in 9..90 {
+                img.put_pixel(x, y, image::Rgb([0, 255, 0]));
+            }
+        }
+        let out = cropping(88, 108).resize(&img);
+        assert_eq!(out.dimensions(), (88, 108));
+        assert!(out.pixels().all(|p| p.0 == [0, 255, 0]), "no margin pixel may survive the crop");
+        // Stretched, the margins stay in the picture.
+        let stretched = prep(88, 108).resize(&img);
+        assert!(stretched.pixels().any(|p| p.0[0] > 128));
+        // A landscape picture gives the same tensor as its centre cut out by hand.
+        let wide = RgbImage::from_fn(300, 200, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 7]));
+        let (x0, y0, w, h) = cropping(88, 108).crop_rect(300, 200);
+        let by_hand = image::imageops::crop_imm(&wide, x0, y0, w, h).to_image();
+        assert_eq!(cropping(88, 108).tensor_from_rgb(&wide), prep(88, 108).tensor_from_rgb(&by_hand));
     }
 
     #[test]

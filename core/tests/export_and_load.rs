@@ -111,3 +111,33 @@ fn extra_metadata_survives_the_round_trip() {
     assert_eq!(c.metadata().contract_version, contract::CONTRACT_VERSION);
     assert_eq!(c.metadata().class_names, contract::default_class_names());
 }
+
+#[test]
+fn three_class_models_give_p_eyeglasses_from_the_softmax_over_three() {
+    let arch = Architecture::SqueezeNet1_1;
+    let mut options = ExportOptions::new(arch, 48);
+    options.class_names = contract::eyewear_class_names();
+    options.resize = contract::ResizeMode::CenterCrop;
+    let bytes = export_onnx(&glasses_core::export::random_weights_for(arch, 3, 5), &options).unwrap();
+    let c = Classifier::from_bytes(&bytes, Default::default()).unwrap();
+    assert_eq!(c.metadata().num_classes(), 3);
+    assert_eq!(c.metadata().resize, contract::ResizeMode::CenterCrop);
+    assert_eq!(c.preprocessing().resize, contract::ResizeMode::CenterCrop);
+    let tensor = common::golden_input(c.preprocessing().tensor_len());
+    let logits = c.logits(&tensor).unwrap();
+    let probs = c.probabilities(&tensor).unwrap();
+    assert_eq!((logits.len(), probs.len()), (3, 3));
+    assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{probs:?}");
+    let exp: Vec<f32> = logits.iter().map(|l| l.exp()).collect();
+    let want = exp[1] / exp.iter().sum::<f32>();
+    let p = c.classify_tensor(&tensor).unwrap();
+    assert!((p.probability - want).abs() < 1e-6, "{} vs {want}", p.probability);
+    assert!((probs[1] - want).abs() < 1e-6);
+
+    // Class names and head must agree: a two-class head under three names is refused at export.
+    let err = export_onnx(&random_weights(arch, 5), &options).unwrap_err();
+    assert!(err.to_string().contains("classifier.1"), "{err}");
+    options.class_names.push("goggles".into());
+    let err = export_onnx(&glasses_core::export::random_weights_for(arch, 3, 5), &options).unwrap_err();
+    assert!(err.to_string().contains("2 or 3 classes"), "{err}");
+}

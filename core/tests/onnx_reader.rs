@@ -17,7 +17,7 @@ use tract_onnx::pb::{ModelProto, tensor_proto::DataType};
 use tract_onnx::prelude::*;
 
 /// The logits tract's own ONNX reader computes for `input`, optimised the same way.
-fn tract_onnx_logits(bytes: &[u8], height: usize, width: usize, input: &[f32]) -> [f32; 2] {
+fn tract_onnx_logits(bytes: &[u8], height: usize, width: usize, input: &[f32]) -> Vec<f32> {
     let shape = [1, 3, height, width];
     let plan = tract_onnx::onnx()
         .model_for_read(&mut Cursor::new(bytes))
@@ -29,8 +29,7 @@ fn tract_onnx_logits(bytes: &[u8], height: usize, width: usize, input: &[f32]) -
         .into_runnable()
         .expect("plan");
     let out = plan.run(tvec!(Tensor::from_shape(&shape, input).expect("tensor").into())).expect("run");
-    let v: Vec<f32> = out[0].to_plain_array_view::<f32>().expect("f32").iter().copied().collect();
-    [v[0], v[1]]
+    out[0].to_plain_array_view::<f32>().expect("f32").iter().copied().collect()
 }
 
 fn load(bytes: &[u8]) -> Classifier {
@@ -49,6 +48,7 @@ fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
     for (what, input) in [("smooth input", &smooth), ("picture", &photo)] {
         let ours = c.logits(input).expect("logits");
         let theirs = tract_onnx_logits(bytes, h, w, input);
+        assert_eq!(ours.len(), theirs.len(), "{name}: one logit per class");
         let scale = theirs.iter().fold(1f32, |m, v| m.max(v.abs()));
         let diff = ours.iter().zip(&theirs).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
         assert!(diff <= 1e-4 * scale, "{name}, {what}: core {ours:?} vs tract-onnx {theirs:?} (diff {diff})");
@@ -72,6 +72,24 @@ fn every_exported_architecture_and_precision_matches_tract_onnx() {
     ];
     for (name, bytes) in &cases {
         compare_with_tract_onnx(name, bytes);
+    }
+}
+
+#[test]
+fn three_class_models_match_tract_onnx() {
+    for (arch, precision) in [
+        (Architecture::SqueezeNet1_1, WeightPrecision::F32),
+        (Architecture::SqueezeNet1_1, WeightPrecision::Int8),
+        (Architecture::ResNet18, WeightPrecision::F32),
+    ] {
+        let mut options = ExportOptions::new(arch, 48);
+        options.precision = precision;
+        options.class_names = glasses_core::contract::eyewear_class_names();
+        let bytes =
+            export_onnx(&glasses_core::export::random_weights_for(arch, 3, 7), &options).expect("export");
+        let c = load(&bytes);
+        assert!(c.metadata().has_sunglasses_class());
+        compare_with_tract_onnx(&format!("{arch} {precision:?} 3 classes"), &bytes);
     }
 }
 
@@ -135,8 +153,8 @@ fn other_operators_go_to_tract_onnx_with_the_onnx_any_feature() {
     let plain = load(&tiny_model(16, 2, 0.5).encode_to_vec());
     let softmaxed = load(&tiny_with_softmax());
     let input = common::golden_input(3 * 16 * 16);
-    let [a, b] = plain.logits(&input).expect("plain");
-    let (ea, eb) = (a.exp(), b.exp());
+    let l = plain.logits(&input).expect("plain");
+    let (ea, eb) = (l[0].exp(), l[1].exp());
     let got = softmaxed.logits(&input).expect("softmax");
     assert!((got[0] - ea / (ea + eb)).abs() < 1e-6 && (got[1] - eb / (ea + eb)).abs() < 1e-6, "{got:?}");
 }

@@ -64,6 +64,32 @@ pub struct TrainConfig {
     /// training ([`crate::prune`]); 0 = no pruning. Older runs read as 0.
     #[serde(default)]
     pub prune_fraction: f64,
+    /// Number of output classes: 2, or 3 with sunglasses. Older runs read as 2.
+    #[serde(default = "default_classes")]
+    pub classes: usize,
+    /// Start from these ImageNet weights (a safetensors file with torchvision's names); the
+    /// classifier head is initialised afresh. Older runs read as `None`.
+    #[serde(default)]
+    pub init_weights: Option<std::path::PathBuf>,
+    /// Draw every epoch's images so that each class is equally likely (with replacement within a
+    /// class), instead of one pass over the training set. Older runs read as false.
+    #[serde(default)]
+    pub balanced_sampling: bool,
+    /// Images per epoch with `balanced_sampling` (0 = the size of the training set).
+    #[serde(default)]
+    pub epoch_size: usize,
+    /// The stronger augmentation for photos from other sources (blur, downscaling, gamma, noise,
+    /// wider crops), see [`crate::augment::Augment::robust`]. Older runs read as false.
+    #[serde(default)]
+    pub robust_augment: bool,
+}
+
+fn default_resize() -> String {
+    "stretch".to_owned()
+}
+
+fn default_classes() -> usize {
+    2
 }
 
 /// Default of [`TrainConfig::final_relu_grad_leak`].
@@ -81,8 +107,17 @@ impl TrainConfig {
 /// Where the training and validation images came from, so `export` can rebuild the validation set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataSpec {
-    /// The data folder.
-    pub images_path: PathBuf,
+    /// The data folders.
+    pub images_paths: Vec<PathBuf>,
+    /// Every labelled image was used, not the balanced subset.
+    #[serde(default)]
+    pub all_data: bool,
+    /// `sunglasses/` was read as a third class.
+    #[serde(default)]
+    pub sunglasses: bool,
+    /// How pictures were fitted to the input (`stretch` or `center_crop`).
+    #[serde(default = "default_resize")]
+    pub resize: String,
     /// Seed of the balanced subset and of the identity folds.
     pub split_seed: u64,
     /// Number of identity folds.
@@ -173,7 +208,7 @@ fn meta_of(path: &Path, tensors: &HashMap<String, Tensor>) -> Result<RunMeta> {
 pub fn load(path: &Path, device: Device) -> Result<(Network, RunMeta, HashMap<String, Tensor>)> {
     let tensors = load_all(path)?;
     let meta = meta_of(path, &tensors)?;
-    let net = Network::new(meta.config.arch()?, device)?;
+    let net = Network::with_classes(meta.config.arch()?, meta.config.classes, device)?;
     let mut missing = Vec::new();
     tch::no_grad(|| {
         for (name, mut var) in net.vs.variables() {

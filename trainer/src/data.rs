@@ -1,6 +1,8 @@
-//! The labelled image folder: `DIR/0` (no eyeglasses) and `DIR/1` (eyeglasses), optional
-//! `DIR/manifest.csv` (`file,folder,identity`), identity-disjoint splits, and the cached input
-//! tensors made by glasses-core's preprocessing (the one path inference uses too).
+//! The labelled image folders: each root holds `0/` (no eyeglasses), `1/` (eyeglasses),
+//! optionally `sunglasses/` and `manifest.csv` (`file,folder,identity`); several roots are read as
+//! one set whose identities are shared (CelebA's identity numbers), identity-disjoint splits over
+//! that union, and the cached input tensors made by glasses-core's preprocessing (the one path
+//! inference uses too).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -14,75 +16,110 @@ use crate::rng::SplitMix64;
 
 /// The class folders read; anything else in the data folder is ignored.
 pub const CLASS_FOLDERS: [&str; 2] = ["0", "1"];
+/// The optional folder of sunglasses faces, label [`SUNGLASSES`] in three-class data.
+pub const SUNGLASSES_FOLDER: &str = "sunglasses";
+/// Label of a sunglasses face (the third class of a three-class model).
+pub const SUNGLASSES: u8 = 2;
 
 /// One labelled image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
     /// Image file.
     pub path: PathBuf,
-    /// 0 = no eyeglasses, 1 = eyeglasses.
+    /// 0 = no eyeglasses, 1 = eyeglasses, 2 = sunglasses ([`SUNGLASSES`]).
     pub label: u8,
     /// Person shown; images of one person never straddle a split. Without a manifest every
     /// image is its own identity.
     pub identity: String,
 }
 
-/// All labelled images of a data folder, sorted by label then path.
+/// All labelled images of one or more data folders, sorted by root, label, then path.
 #[derive(Debug, Clone)]
 pub struct Dataset {
-    /// The data folder.
+    /// The first data folder (named in errors about the whole set).
     pub root: PathBuf,
-    /// Its images.
+    /// Every data folder read, in order.
+    pub roots: Vec<PathBuf>,
+    /// Their images.
     pub samples: Vec<Sample>,
-    /// Whether identities came from `manifest.csv`.
+    /// Whether every root's identities came from its `manifest.csv`.
     pub has_manifest: bool,
 }
 
 impl Dataset {
     /// Lists `root/0` and `root/1`; fails naming the folder when one is missing or has no images.
     pub fn scan(root: &Path) -> Result<Self> {
-        if !root.is_dir() {
-            return Err(Error::data(root, "not a folder (expected a folder with 0/ and 1/ inside)"));
-        }
-        let manifest_path = root.join("manifest.csv");
-        let manifest = if manifest_path.is_file() { Some(read_manifest(&manifest_path)?) } else { None };
-        let mut samples = Vec::new();
-        for (label, folder) in CLASS_FOLDERS.iter().enumerate() {
-            let dir = root.join(folder);
-            if !dir.is_dir() {
-                return Err(Error::data(&dir, format!("missing class folder `{folder}/`")));
-            }
-            let images = glasses_core::find_images(&dir)?;
-            if images.is_empty() {
-                return Err(Error::data(&dir, "class folder holds no images"));
-            }
-            for path in images {
-                let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-                let identity = manifest
-                    .as_ref()
-                    .and_then(|m| m.get(&(folder.to_string(), file.clone())).cloned())
-                    .unwrap_or_else(|| format!("file:{folder}/{file}"));
-                samples.push(Sample { path, label: label as u8, identity });
-            }
-        }
-        Ok(Self { root: root.to_owned(), samples, has_manifest: manifest.is_some() })
+        Self::scan_roots(&[root.to_owned()], false)
     }
 
-    /// Indices of all positives plus as many negatives drawn with `seed` (fewer when there are
-    /// fewer negatives), sorted.
+    /// Lists `0/` and `1/` of every root and, with `sunglasses`, each root's optional
+    /// `sunglasses/` as label [`SUNGLASSES`]. Identities from the roots' manifests are shared
+    /// across roots (the same person may be in two folders); images a manifest does not list are
+    /// their own identity. Fails naming the folder when a class folder is missing or empty.
+    pub fn scan_roots(roots: &[PathBuf], sunglasses: bool) -> Result<Self> {
+        let Some(first) = roots.first() else {
+            return Err(Error::Config("no data folder given".into()));
+        };
+        let mut samples = Vec::new();
+        let mut has_manifest = true;
+        for root in roots {
+            if !root.is_dir() {
+                return Err(Error::data(root, "not a folder (expected a folder with 0/ and 1/ inside)"));
+            }
+            let manifest_path = root.join("manifest.csv");
+            let manifest = if manifest_path.is_file() { Some(read_manifest(&manifest_path)?) } else { None };
+            has_manifest &= manifest.is_some();
+            let mut folders: Vec<(&str, u8, bool)> =
+                CLASS_FOLDERS.iter().enumerate().map(|(l, f)| (*f, l as u8, true)).collect();
+            if sunglasses {
+                folders.push((SUNGLASSES_FOLDER, SUNGLASSES, false));
+            }
+            for (folder, label, required) in folders {
+                let dir = root.join(folder);
+                if !dir.is_dir() {
+                    if required {
+                        return Err(Error::data(&dir, format!("missing class folder `{folder}/`")));
+                    }
+                    continue;
+                }
+                let images = glasses_core::find_images(&dir)?;
+                if images.is_empty() && required {
+                    return Err(Error::data(&dir, "class folder holds no images"));
+                }
+                for path in images {
+                    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                    let identity = manifest
+                        .as_ref()
+                        .and_then(|m| m.get(&(folder.to_string(), file.clone())).cloned())
+                        .unwrap_or_else(|| format!("file:{}/{folder}/{file}", root.display()));
+                    samples.push(Sample { path, label, identity });
+                }
+            }
+        }
+        Ok(Self { root: first.clone(), roots: roots.to_vec(), samples, has_manifest })
+    }
+
+    /// Indices of every image.
+    pub fn all_indices(&self) -> Vec<usize> {
+        (0..self.samples.len()).collect()
+    }
+
+    /// Indices of all positives (and sunglasses) plus as many negatives as positives, drawn with
+    /// `seed` (fewer when there are fewer negatives), sorted.
     pub fn balanced_indices(&self, seed: u64) -> Vec<usize> {
+        // Sunglasses (three-class data) are kept whole, like the positives.
         let (mut neg, pos): (Vec<usize>, Vec<usize>) =
             (0..self.samples.len()).partition(|&i| self.samples[i].label == 0);
         SplitMix64::new(seed).shuffle(&mut neg);
-        neg.truncate(pos.len());
+        neg.truncate(pos.iter().filter(|&&i| self.samples[i].label == 1).count());
         let mut out: Vec<usize> = pos.into_iter().chain(neg).collect();
         out.sort_unstable();
         out
     }
 
-    /// Number of images per label among `indices`.
-    pub fn counts(&self, indices: &[usize]) -> [usize; 2] {
-        let mut c = [0; 2];
+    /// Number of images per label (no eyeglasses, eyeglasses, sunglasses) among `indices`.
+    pub fn counts(&self, indices: &[usize]) -> [usize; 3] {
+        let mut c = [0; 3];
         for &i in indices {
             c[self.samples[i].label as usize] += 1;
         }
@@ -108,8 +145,8 @@ fn read_manifest(path: &Path) -> Result<HashMap<(String, String), String>> {
     Ok(map)
 }
 
-/// Splits `indices` into `k` folds such that no identity is in two folds, with positives and
-/// negatives spread evenly (greedy on shuffled identity groups, largest first).
+/// Splits `indices` into `k` folds such that no identity is in two folds, with positives,
+/// sunglasses and negatives spread evenly (greedy on shuffled identity groups, largest first).
 pub fn identity_folds(dataset: &Dataset, indices: &[usize], k: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
     if k < 2 {
         return Err(Error::Config(format!("need at least 2 folds, got {k}")));
@@ -129,13 +166,21 @@ pub fn identity_folds(dataset: &Dataset, indices: &[usize], k: usize, seed: u64)
     // Stable sort keeps the shuffled order among equal sizes.
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
     let mut folds: Vec<Vec<usize>> = vec![Vec::new(); k];
-    let mut counts = vec![[0usize; 2]; k];
+    let mut counts = vec![[0usize; 3]; k];
     for group in groups {
         let c = dataset.counts(&group);
-        let key = if c[1] > 0 { 1 } else { 0 };
-        let target = (0..k).min_by_key(|&f| (counts[f][key], counts[f][0] + counts[f][1])).unwrap_or(0);
-        counts[target][0] += c[0];
-        counts[target][1] += c[1];
+        // A group goes where its rarest class is scarcest: eyeglasses first, then sunglasses.
+        let key = if c[1] > 0 {
+            1
+        } else if c[2] > 0 {
+            2
+        } else {
+            0
+        };
+        let target = (0..k).min_by_key(|&f| (counts[f][key], counts[f].iter().sum::<usize>())).unwrap_or(0);
+        for (total, n) in counts[target].iter_mut().zip(c) {
+            *total += n;
+        }
         folds[target].extend(group);
     }
     for f in &mut folds {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use glasses_core::export::{ExportOptions, WeightPrecision, export_onnx};
+use glasses_core::preprocess::ResizeMode;
 use glasses_core::{Classifier, ClassifierOptions, Preprocessing};
 
 use crate::checkpoint::RunMeta;
@@ -27,6 +28,12 @@ pub fn options_for(
     o.input_height = meta.config.input_height;
     o.precision = precision;
     o.extra_metadata = extra;
+    if meta.config.classes == glasses_core::contract::NUM_CLASSES_WITH_SUNGLASSES {
+        o.class_names = glasses_core::contract::eyewear_class_names();
+    }
+    if meta.data.as_ref().is_some_and(|d| d.resize == ResizeMode::CenterCrop.name()) {
+        o.resize = ResizeMode::CenterCrop;
+    }
     o
 }
 
@@ -42,6 +49,7 @@ pub fn preprocessing_of(options: &ExportOptions) -> Preprocessing {
         height: options.input_height,
         mean: options.mean,
         std: options.std,
+        resize: options.resize,
     }
 }
 
@@ -52,7 +60,7 @@ pub fn onnx_probabilities(onnx: &[u8], set: &TensorSet) -> Result<Vec<f32>> {
     let mut out = Vec::with_capacity(set.len());
     for i in 0..set.len() as i64 {
         let row = Vec::<f32>::try_from(&images.get(i).view([-1]))?;
-        out.push(glasses_core::softmax_eyeglasses(classifier.logits(&row)?));
+        out.push(glasses_core::softmax_eyeglasses(&classifier.logits(&row)?));
     }
     Ok(out)
 }

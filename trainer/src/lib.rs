@@ -1,13 +1,15 @@
 //! # glasses-trainer
 //!
-//! Trains the glasses classifier (SqueezeNet 1.1, optionally distilled from a ResNet-18) from
-//! scratch with [tch](https://github.com/LaurentMazare/tch-rs) / libtorch 2.13, and exports it
+//! Trains the glasses classifier (SqueezeNet 1.1, from ImageNet weights or from scratch, optionally
+//! distilled from a teacher) with [tch](https://github.com/LaurentMazare/tch-rs) / libtorch 2.13, and exports it
 //! through [`glasses_core::export`] so training and inference share one preprocessing path and one
 //! model contract.
 //!
 //! * [`data`]: the labelled folder (`0/`, `1/`, `manifest.csv`), identity-disjoint folds, and the
 //!   input tensors made by glasses-core's preprocessing.
-//! * [`model`]: the networks, with torchvision parameter names.
+//! * [`model`]: the networks, with torchvision parameter names; [`init`]: ImageNet weights.
+//! * [`checks`]: the check sets (grayscale, square crops, other resolutions) every model is
+//!   measured on besides the validation fold.
 //! * [`train`]: the loop, distillation, checkpoints ([`checkpoint`]), reports ([`report`]).
 //! * [`export`]: ONNX through glasses-core; [`cv`]: k-fold cross-validation (Table 1);
 //!   [`prune`]: magnitude pruning for the size experiments; [`latency`]: libtorch's inference
@@ -16,11 +18,13 @@
 
 pub mod augment;
 pub mod checkpoint;
+pub mod checks;
 pub mod cv;
 pub mod data;
 pub mod device;
 mod error;
 pub mod export;
+pub mod init;
 pub mod latency;
 pub mod metrics;
 pub mod model;

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use glasses_core::export::{Architecture, WeightPrecision};
+use glasses_core::preprocess::ResizeMode;
 use glasses_trainer::checkpoint::{self, TrainConfig};
+use glasses_trainer::checks::{CheckReport, ValidationParts};
 use glasses_trainer::cv::{self, CvOptions};
 use glasses_trainer::device::DeviceChoice;
 use glasses_trainer::export::{self, CELEBA_LICENSE};
@@ -38,6 +40,29 @@ enum Command {
     Export(ExportArgs),
     /// Time one-image inference of a freshly initialised network in libtorch (bench/compare.sh, TORCH=1).
     Latency(LatencyArgs),
+    /// Measure ONNX model files through glasses-core on a validation fold and its check sets
+    /// (grayscale, square tight crop, 2x, 0.5x), each with its own preprocessing.
+    Checks(ChecksArgs),
+}
+
+#[derive(Debug, Args)]
+struct ChecksArgs {
+    /// Model files (repeatable).
+    #[arg(long, required = true)]
+    model: Vec<PathBuf>,
+    /// Data folders (repeatable), split by person over their union into --folds folds with --seed,
+    /// every labelled image used (as `train --all-data`), sunglasses/ read.
+    #[arg(long, required = true)]
+    images_path: Vec<PathBuf>,
+    /// Identity-disjoint folds.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// Seed of the folds.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// The held-out fold to measure on.
+    #[arg(long, default_value_t = 0)]
+    val_fold: usize,
 }
 
 #[derive(Debug, Args)]
@@ -61,9 +86,22 @@ struct LatencyArgs {
 
 #[derive(Debug, Args)]
 struct DataArgs {
-    /// Data folder with 0/ (no eyeglasses), 1/ (eyeglasses) and optionally manifest.csv (file,folder,identity).
+    /// Data folder with 0/ (no eyeglasses), 1/ (eyeglasses) and optionally sunglasses/ and
+    /// manifest.csv (file,folder,identity). Repeat for several folders: they are read as one set,
+    /// split by person over the union.
+    #[arg(long, required = true)]
+    images_path: Vec<PathBuf>,
+    /// Use every labelled image, not the study's balanced subset (with --balanced-sampling the
+    /// sampler evens out the classes).
     #[arg(long)]
-    images_path: PathBuf,
+    all_data: bool,
+    /// Read sunglasses/ as a third class (none / eyeglasses / sunglasses).
+    #[arg(long)]
+    sunglasses: bool,
+    /// How pictures are fitted to the input: stretch (the study's models) or center_crop (keeps
+    /// the aspect ratio; recorded in the exported model).
+    #[arg(long, default_value = "stretch", value_parser = parse_resize)]
+    resize: ResizeMode,
     /// Square input size in pixels (overridden by --input-width/--input-height).
     #[arg(long, default_value_t = 96)]
     input_size: u32,
@@ -81,10 +119,21 @@ struct DataArgs {
     folds: usize,
 }
 
+fn parse_resize(text: &str) -> Result<ResizeMode, String> {
+    match text {
+        "stretch" => Ok(ResizeMode::Stretch),
+        "center_crop" | "center-crop" => Ok(ResizeMode::CenterCrop),
+        other => Err(format!("expected stretch or center_crop, got {other:?}")),
+    }
+}
+
 impl DataArgs {
     fn options(&self) -> DataOptions {
         DataOptions {
-            images_path: self.images_path.clone(),
+            images_paths: self.images_path.clone(),
+            all_data: self.all_data,
+            sunglasses: self.sunglasses,
+            resize: self.resize,
             split_seed: self.seed,
             folds: self.folds,
             input_width: self.input_width.unwrap_or(self.input_size),
@@ -128,6 +177,20 @@ struct HyperArgs {
     /// are distilled like the rest. 0 = the balanced set only.
     #[arg(long, default_value_t = 0)]
     extra_negatives: usize,
+    /// Start from ImageNet: torchvision-named weights in a safetensors file (e.g.
+    /// ../shared/pretrained/squeezenet1_1-imagenet.safetensors); the classifier head is re-created.
+    #[arg(long)]
+    init: Option<PathBuf>,
+    /// Draw each epoch's images with every class equally likely.
+    #[arg(long)]
+    balanced_sampling: bool,
+    /// Images per epoch with --balanced-sampling (default: the training set's size).
+    #[arg(long, default_value_t = 0)]
+    epoch_size: usize,
+    /// Stronger augmentation for photos unlike the training crops (low resolution, blur, gamma,
+    /// colour casts, noise, wider crops).
+    #[arg(long)]
+    robust_augment: bool,
 }
 
 impl HyperArgs {
@@ -150,6 +213,11 @@ impl HyperArgs {
             extra_negatives_per_epoch: self.extra_negatives,
             init_from: None,
             prune_fraction: 0.0,
+            classes: data.classes(),
+            init_weights: self.init.clone(),
+            balanced_sampling: self.balanced_sampling,
+            epoch_size: self.epoch_size,
+            robust_augment: self.robust_augment,
         }
     }
 }
@@ -240,9 +308,9 @@ struct ExportArgs {
     /// fp32 model path; the int8 model goes next to it as <name>-int8.onnx.
     #[arg(long)]
     out: PathBuf,
-    /// Data folder for the validation check (default: the one recorded in the checkpoint).
+    /// Data folders for the validation check (default: those recorded in the checkpoint).
     #[arg(long)]
-    images_path: Option<PathBuf>,
+    images_path: Vec<PathBuf>,
     /// Version string written into the model.
     #[arg(long)]
     model_version: Option<String>,
@@ -262,7 +330,38 @@ fn main() -> anyhow::Result<()> {
         Command::Cv(args) => run_cv(args),
         Command::Export(args) => run_export(args),
         Command::Latency(args) => run_latency(args),
+        Command::Checks(args) => run_checks(args),
     }
+}
+
+/// The same folds as `train --all-data --sunglasses` with the same seed and fold count, so the
+/// numbers compare with the training report's and with each other.
+fn run_checks(args: ChecksArgs) -> anyhow::Result<()> {
+    let dataset = glasses_trainer::data::Dataset::scan_roots(&args.images_path, true)?;
+    let folds =
+        glasses_trainer::data::identity_folds(&dataset, &dataset.all_indices(), args.folds, args.seed)?;
+    let val = folds.get(args.val_fold).with_context(|| format!("fold {} does not exist", args.val_fold))?;
+    let parts = ValidationParts::of(&dataset, val, args.seed);
+    for model in &args.model {
+        let bytes = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
+        let classifier =
+            glasses_core::Classifier::from_bytes(&bytes, glasses_core::ClassifierOptions::default())
+                .with_context(|| format!("loading {}", model.display()))?;
+        let prep = *classifier.preprocessing();
+        let checks =
+            CheckReport::measure(&dataset, &parts, &prep, |set| export::onnx_probabilities(&bytes, set))?;
+        println!(
+            "{} ({}, {}x{}, {} classes, {}):\n{}",
+            model.display(),
+            classifier.metadata().model_version,
+            prep.width,
+            prep.height,
+            classifier.metadata().num_classes(),
+            prep.resize.name(),
+            checks.markdown()
+        );
+    }
+    Ok(())
 }
 
 /// One JSON line: the median with 1 libtorch thread and with libtorch's default (all cores) on
@@ -388,6 +487,23 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
             );
         }
     }
+    if data.all_data {
+        let (_, val) = prepared.fold_indices(args.val_fold)?;
+        let parts = ValidationParts::of(&prepared.dataset, &val, data.split_seed);
+        let checks = CheckReport::measure(&prepared.dataset, &parts, &data.preprocessing(), |set| {
+            Ok(train::evaluate(&outcome.network, set, 64, device)?.0)
+        })?;
+        println!("{}", checks.markdown());
+        extra["checks"] = serde_json::to_value(&checks)?;
+        let natural = glasses_trainer::checks::load_variant(
+            &prepared.dataset,
+            &parts.natural,
+            &data.preprocessing(),
+            glasses_trainer::checks::Variant::Original,
+        )?;
+        let (p, _) = train::evaluate(&outcome.network, &natural, 64, device)?;
+        report::write_natural_curves(&out, &p, &natural.label_vec()?)?;
+    }
     report::write(&out, &outcome.meta, &outcome.val_probs, &outcome.val_labels, extra)?;
     if let Some(m) = outcome.final_metrics() {
         println!(
@@ -442,13 +558,10 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
         eprintln!("warning: exporting an unfinished run (epoch {}/{})", meta.epoch, meta.config.epochs);
     }
     let spec = meta.data.clone().context("the checkpoint records no data folder; cannot check the export")?;
-    let data = DataOptions {
-        images_path: args.images_path.clone().unwrap_or(spec.images_path.clone()),
-        split_seed: spec.split_seed,
-        folds: spec.folds,
-        input_width: meta.config.input_width,
-        input_height: meta.config.input_height,
-    };
+    let mut data = DataOptions::from_spec(&spec, meta.config.input_width, meta.config.input_height);
+    if !args.images_path.is_empty() {
+        data.images_paths = args.images_path.clone();
+    }
     if args.prune > 0.0 {
         let stats = prune::magnitude_prune(&net, args.prune)?;
         println!(
@@ -472,16 +585,29 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     extra.insert("train.val_precision".to_owned(), format!("{:.4}", tch_m.precision));
     extra.insert("train.val_recall".to_owned(), format!("{:.4}", tch_m.recall));
     extra.insert("train.val_images".to_owned(), labels.len().to_string());
-    extra.insert(
-        "train.data".to_owned(),
+    let data_text = if data.all_data {
+        let c = prepared.dataset.counts(&prepared.balanced);
+        format!(
+            "CelebA faces from {} folders, all {} images ({} without, {} eyeglasses, {} sunglasses), identity-disjoint fold {} of {} held out (seed {})",
+            data.images_paths.len(),
+            prepared.balanced.len(),
+            c[0],
+            c[1],
+            c[2],
+            spec.val_fold,
+            spec.folds,
+            spec.split_seed
+        )
+    } else {
         format!(
             "CelebA eyeglasses, balanced {} images, identity-disjoint fold {} of {} held out (seed {})",
             prepared.balanced.len(),
             spec.val_fold,
             spec.folds,
             spec.split_seed
-        ),
-    );
+        )
+    };
+    extra.insert("train.data".to_owned(), data_text);
     extra.insert("train.license".to_owned(), CELEBA_LICENSE.to_owned());
     if args.prune > 0.0 {
         extra.insert("train.pruned_fraction".to_owned(), format!("{}", args.prune));
@@ -489,17 +615,21 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     extra.insert(
         "train.recipe".to_owned(),
         format!(
-            "{} from scratch, {} epochs, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}, {} further negatives per epoch, {}",
+            "{} {}, {} classes, {} epochs{}, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}{}, {} further negatives per epoch, {}",
             c.architecture,
+            if c.init_weights.is_some() { "from ImageNet weights" } else { "from scratch" },
+            c.classes,
+            if c.balanced_sampling { " of class-balanced draws" } else { "" },
             c.epochs,
             c.batch_size,
             c.lr,
             c.weight_decay,
             c.warmup_epochs,
             c.augment,
+            if c.robust_augment { " (robust)" } else { "" },
             c.extra_negatives_per_epoch,
             match &meta.teacher {
-                Some(_) => format!("distilled from ResNet-18 (alpha {}, T {})", c.alpha, c.temperature),
+                Some(_) => format!("distilled from a teacher (alpha {}, T {})", c.alpha, c.temperature),
                 None => "no distillation".to_owned(),
             }
         ),
@@ -548,7 +678,17 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
             m.auc,
             max_diff
         );
-        results.push((precision, bytes.len(), m.f1));
+        let mut f1 = m.f1;
+        if data.all_data {
+            let (_, val) = prepared.fold_indices(spec.val_fold)?;
+            let parts = ValidationParts::of(&prepared.dataset, &val, data.split_seed);
+            let checks = CheckReport::measure(&prepared.dataset, &parts, &data.preprocessing(), |set| {
+                export::onnx_probabilities(&bytes, set)
+            })?;
+            println!("{} through glasses-core:\n{}", precision.name(), checks.markdown());
+            f1 = checks.balanced.f1;
+        }
+        results.push((precision, bytes.len(), f1));
     }
     let (fp32, int8) = (results[0], results[1]);
     if fp32.1 >= 3_000_000 || int8.1 >= 1_000_000 {

@@ -85,6 +85,41 @@ pub fn roc_curve(probs: &[f32], labels: &[u8]) -> Vec<(f64, f64)> {
     points
 }
 
+/// Precision-recall points (recall, precision, threshold), one per distinct score from the
+/// highest down: predicting "eyeglasses" for P >= threshold gives that recall and precision.
+pub fn pr_curve(probs: &[f32], labels: &[u8]) -> Vec<(f64, f64, f32)> {
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    let pos = labels.iter().filter(|&&l| l == 1).count();
+    if pos == 0 {
+        return Vec::new();
+    }
+    let mut points = Vec::new();
+    let (mut tp, mut fp) = (0usize, 0usize);
+    for (k, &i) in order.iter().enumerate() {
+        if labels[i] == 1 {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+        let last_of_tie = order.get(k + 1).is_none_or(|&j| probs[j] != probs[i]);
+        if last_of_tie {
+            points.push((tp as f64 / pos as f64, tp as f64 / (tp + fp) as f64, probs[i]));
+        }
+    }
+    points
+}
+
+/// The best precision among thresholds whose recall is at least `min_recall`, with the highest
+/// such threshold; `None` without positives.
+pub fn precision_at_recall(probs: &[f32], labels: &[u8], min_recall: f64) -> Option<(f64, f32)> {
+    pr_curve(probs, labels)
+        .into_iter()
+        .filter(|(r, _, _)| *r >= min_recall)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.2.total_cmp(&b.2)))
+        .map(|(_, p, t)| (p, t))
+}
+
 /// Trapezoidal area under a ROC curve.
 pub fn auc(points: &[(f64, f64)]) -> f64 {
     points.windows(2).map(|w| (w[1].0 - w[0].0) * (w[1].1 + w[0].1) / 2.0).sum()
@@ -118,6 +153,20 @@ mod tests {
         assert!((m.f1 - 2.0 / 3.0).abs() < 1e-12);
         // Pairs (pos, neg) ranked right: 0.9 and 0.8 beat all 3, 0.4 beats 0.3 and 0.1 -> 8 of 9.
         assert!((m.auc - 8.0 / 9.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn precision_recall_curve_of_a_known_case() {
+        let probs = [0.9, 0.8, 0.7, 0.4, 0.3, 0.1];
+        let labels = [1, 1, 0, 1, 0, 2];
+        let pr = pr_curve(&probs, &labels);
+        assert_eq!(pr.len(), 6);
+        assert_eq!(pr[2], (2.0 / 3.0, 2.0 / 3.0, 0.7));
+        assert_eq!(pr[3], (1.0, 0.75, 0.4));
+        // Recall 1 first reached at 0.4 with precision 0.75; later points only lose precision.
+        assert_eq!(precision_at_recall(&probs, &labels, 0.9), Some((0.75, 0.4)));
+        assert_eq!(precision_at_recall(&probs, &labels, 0.5), Some((1.0, 0.8)));
+        assert_eq!(precision_at_recall(&probs, &[0; 6], 0.5), None);
     }
 
     #[test]

@@ -27,12 +27,21 @@ enum Net {
 }
 
 impl Network {
-    /// A freshly initialised network on `device` (initialisation as torchvision does it).
+    /// A freshly initialised two-class network on `device` (initialisation as torchvision does it).
     pub fn new(architecture: Architecture, device: Device) -> Result<Self> {
+        Self::with_classes(architecture, 2, device)
+    }
+
+    /// A freshly initialised network with `classes` outputs (2, or 3 with sunglasses).
+    pub fn with_classes(architecture: Architecture, classes: usize, device: Device) -> Result<Self> {
+        if !(2..=3).contains(&classes) {
+            return Err(Error::Config(format!("a model has 2 or 3 classes, not {classes}")));
+        }
         let vs = nn::VarStore::new(device);
+        let classes = classes as i64;
         let net = match architecture {
-            Architecture::SqueezeNet1_1 => Net::Squeeze(SqueezeNet::new(&vs.root())),
-            Architecture::ResNet18 => Net::Res(ResNet18::new(&vs.root())),
+            Architecture::SqueezeNet1_1 => Net::Squeeze(SqueezeNet::new(&vs.root(), classes)),
+            Architecture::ResNet18 => Net::Res(ResNet18::new(&vs.root(), classes)),
             other => {
                 return Err(Error::Config(format!("architecture {other} is not supported by the trainer")));
             }
@@ -45,7 +54,7 @@ impl Network {
         self.final_relu_grad_leak = leak;
     }
 
-    /// Logits `[N, 2]`; `train` enables dropout and batch statistics.
+    /// Logits `[N, classes]`; `train` enables dropout and batch statistics.
     pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         match &self.net {
             Net::Squeeze(n) => n.forward_t(xs, train, self.final_relu_grad_leak),
@@ -124,7 +133,7 @@ struct SqueezeNet {
 }
 
 impl SqueezeNet {
-    fn new(root: &nn::Path) -> Self {
+    fn new(root: &nn::Path, classes: i64) -> Self {
         let features = root / "features";
         let fires = SQUEEZENET_FIRES
             .iter()
@@ -142,7 +151,7 @@ impl SqueezeNet {
         Self {
             conv0: conv(&features / "0", 3, 64, 3, 2, 0, true),
             fires,
-            final_conv: nn::conv2d(root / "classifier" / "1", 512, 2, 1, final_cfg),
+            final_conv: nn::conv2d(root / "classifier" / "1", 512, classes, 1, final_cfg),
         }
     }
 
@@ -226,7 +235,7 @@ struct ResNet18 {
 }
 
 impl ResNet18 {
-    fn new(root: &nn::Path) -> Self {
+    fn new(root: &nn::Path, classes: i64) -> Self {
         let mut blocks = Vec::new();
         for stage in RESNET18_STAGES {
             let (cin, cout) = (dim(stage.input_channels), dim(stage.output_channels));
@@ -247,7 +256,7 @@ impl ResNet18 {
             conv1: conv(root / "conv1", 3, 64, 7, 2, 3, false),
             bn1: bn(root / "bn1", 64),
             blocks,
-            fc: nn::linear(root / "fc", 512, 2, Default::default()),
+            fc: nn::linear(root / "fc", 512, classes, Default::default()),
         }
     }
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {

@@ -1,22 +1,29 @@
-//! From a data folder to training and validation tensors: the balanced set (all positives plus
-//! as many negatives), identity-disjoint folds, and the leftover negatives for a precision check.
+//! From data folders to training and validation tensors: the images used (the study's balanced
+//! set of all positives plus as many negatives, or with `all_data` every labelled image of every
+//! folder), identity-disjoint folds over them, and the leftover negatives for a precision check.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use glasses_core::Preprocessing;
-use glasses_core::preprocess::{IMAGENET_MEAN, IMAGENET_STD};
+use glasses_core::preprocess::{IMAGENET_MEAN, IMAGENET_STD, ResizeMode};
 
 use crate::checkpoint::DataSpec;
 use crate::data::{Dataset, TensorSet, fold_split, identities, identity_folds};
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 
-/// The data folder and how it is split.
+/// The data folders and how they are split.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataOptions {
-    /// Folder with `0/`, `1/` and optionally `manifest.csv`.
-    pub images_path: PathBuf,
+    /// Folders with `0/`, `1/` and optionally `sunglasses/` and `manifest.csv`, read as one set.
+    pub images_paths: Vec<PathBuf>,
+    /// Every labelled image (not the balanced subset): class imbalance is then the sampler's job.
+    pub all_data: bool,
+    /// Read `sunglasses/` as a third class.
+    pub sunglasses: bool,
+    /// How pictures are fitted to the input (recorded in exported models).
+    pub resize: ResizeMode,
     /// Seed of the balanced subset and the folds.
     pub split_seed: u64,
     /// Number of identity-disjoint folds.
@@ -35,17 +42,64 @@ impl DataOptions {
             height: self.input_height,
             mean: IMAGENET_MEAN,
             std: IMAGENET_STD,
+            resize: self.resize,
+        }
+    }
+
+    /// The study's setting: one folder, its balanced subset, two classes, stretched pictures.
+    pub fn single(
+        images_path: PathBuf,
+        split_seed: u64,
+        folds: usize,
+        input_width: u32,
+        input_height: u32,
+    ) -> Self {
+        Self {
+            images_paths: vec![images_path],
+            all_data: false,
+            sunglasses: false,
+            resize: ResizeMode::Stretch,
+            split_seed,
+            folds,
+            input_width,
+            input_height,
         }
     }
 
     /// What a checkpoint records about fold `val_fold`.
     pub fn spec(&self, val_fold: usize) -> DataSpec {
         DataSpec {
-            images_path: self.images_path.clone(),
+            images_paths: self.images_paths.clone(),
             split_seed: self.split_seed,
             folds: self.folds,
             val_fold,
+            all_data: self.all_data,
+            sunglasses: self.sunglasses,
+            resize: self.resize.name().to_owned(),
         }
+    }
+
+    /// The options a checkpoint's [`DataSpec`] describes, at `input_width x input_height`.
+    pub fn from_spec(spec: &DataSpec, input_width: u32, input_height: u32) -> Self {
+        Self {
+            images_paths: spec.images_paths.clone(),
+            all_data: spec.all_data,
+            sunglasses: spec.sunglasses,
+            resize: if spec.resize == ResizeMode::CenterCrop.name() {
+                ResizeMode::CenterCrop
+            } else {
+                ResizeMode::Stretch
+            },
+            split_seed: spec.split_seed,
+            folds: spec.folds,
+            input_width,
+            input_height,
+        }
+    }
+
+    /// Number of classes of a model trained on this data.
+    pub fn classes(&self) -> usize {
+        if self.sunglasses { 3 } else { 2 }
     }
 }
 
@@ -65,14 +119,29 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Scans the folder, draws the balanced set and folds, and preprocesses its images.
+    /// Scans the folders, draws the balanced set (or takes every image) and folds, and
+    /// preprocesses those images.
     pub fn load(options: &DataOptions) -> Result<Self> {
-        let dataset = Dataset::scan(&options.images_path)?;
-        let balanced = dataset.balanced_indices(options.split_seed);
+        let dataset = Dataset::scan_roots(&options.images_paths, options.sunglasses)?;
+        let balanced = if options.all_data {
+            dataset.all_indices()
+        } else {
+            dataset.balanced_indices(options.split_seed)
+        };
         let folds = identity_folds(&dataset, &balanced, options.folds, options.split_seed)?;
         let tensors = TensorSet::load(&dataset, &balanced, &options.preprocessing())?;
         let row_of = balanced.iter().enumerate().map(|(r, &i)| (i, r)).collect();
         Ok(Self { dataset, balanced, folds, tensors, row_of, options: options.clone() })
+    }
+
+    /// Dataset indices of fold `fold`'s training and validation parts.
+    pub fn fold_indices(&self, fold: usize) -> Result<(Vec<usize>, Vec<usize>)> {
+        self.fold_parts(fold)
+    }
+
+    /// The options the data was loaded with.
+    pub fn options(&self) -> &DataOptions {
+        &self.options
     }
 
     /// Training and validation tensors when fold `fold` is held out.
@@ -143,15 +212,18 @@ impl Prepared {
         let (train, val) = fold_split(&self.folds, fold);
         let (t, v) = (self.dataset.counts(&train), self.dataset.counts(&val));
         format!(
-            "balanced set {} images ({} identities); fold {fold}: train {} (+{} / -{}), validation {} (+{} / -{})",
+            "{} {} images ({} identities); fold {fold}: train {} (+{} / -{} / sunglasses {}), validation {} (+{} / -{} / sunglasses {})",
+            if self.options.all_data { "all data" } else { "balanced set" },
             self.balanced.len(),
             identities(&self.dataset, &self.balanced).len(),
             train.len(),
             t[1],
             t[0],
+            t[2],
             val.len(),
             v[1],
-            v[0]
+            v[0],
+            v[2]
         )
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::checkpoint::RunMeta;
 use crate::error::{Error, Result};
-use crate::metrics::{Metrics, roc_curve};
+use crate::metrics::{Metrics, pr_curve, roc_curve};
 
 const FONT_CANDIDATES: [&str; 4] = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -89,6 +89,27 @@ pub fn write(
         }
     }
     Ok(())
+}
+
+/// Writes `roc_natural.png` and `pr_natural.png` into `dir`: the ROC and precision-recall curves
+/// of P(eyeglasses) on a set at its natural class ratio (label 1 positive, every other label
+/// negative).
+pub fn write_natural_curves(dir: &Path, probs: &[f32], labels: &[u8]) -> Result<()> {
+    let (x, y): (Vec<f64>, Vec<f64>) = roc_curve(probs, labels).into_iter().unzip();
+    line_plot(
+        &dir.join("roc_natural.png"),
+        "ROC (validation, natural class ratio)",
+        "false positive rate",
+        &[(&x, &y, BLUE), (&vec![0.0, 1.0], &vec![0.0, 1.0], RGBColor(180, 180, 180))],
+    )?;
+    let (recall, precision): (Vec<f64>, Vec<f64>) =
+        pr_curve(probs, labels).into_iter().map(|(r, p, _)| (r, p)).unzip();
+    line_plot(
+        &dir.join("pr_natural.png"),
+        "precision (y) against recall (x), natural class ratio",
+        "recall",
+        &[(&recall, &precision, BLUE)],
+    )
 }
 
 /// Writes `bytes` to a temporary file next to `path`, then renames it.

@@ -148,7 +148,13 @@ pub fn train(
         history: Vec::new(),
     };
     tch::manual_seed(config.seed as i64);
-    let mut net = Network::new(config.arch()?, device)?;
+    let mut net = Network::with_classes(config.arch()?, config.classes, device)?;
+    if let Some(path) = &config.init_weights {
+        let report = crate::init::load_pretrained(&net, path)?;
+        if !policy.quiet {
+            eprintln!("{}: {report}", path.display());
+        }
+    }
     if let Some(init) = &config.init_from {
         let (start, start_meta, _) = checkpoint::load(&checkpoint::checkpoint_path(init), device)?;
         if start.architecture != net.architecture {
@@ -200,13 +206,18 @@ pub fn train(
     // Pruned weights are zero now (fresh or resumed); the masks keep them there, since AdamW's
     // moments and weight decay would otherwise move them again.
     let masks = if config.prune_fraction > 0.0 { prune::zero_masks(&net) } else { Vec::new() };
-    let n = train_set.len() + extra_per_epoch;
+    let sampler =
+        if config.balanced_sampling { Some(ClassSampler::new(&train_set.label_vec()?)) } else { None };
+    let n = match &sampler {
+        Some(_) if config.epoch_size > 0 => config.epoch_size,
+        _ => train_set.len() + extra_per_epoch,
+    };
     let steps_per_epoch = n.div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
     let warmup = (steps_per_epoch * config.warmup_epochs).min(total_steps / 2);
     let prep_mean = glasses_core::preprocess::IMAGENET_MEAN;
     let prep_std = glasses_core::preprocess::IMAGENET_STD;
-    let augment = Augment::default();
+    let augment = if config.robust_augment { Augment::robust() } else { Augment::default() };
     let bar = progress_bar(policy.quiet, total_steps, meta.epoch * steps_per_epoch, &config.architecture);
 
     let stop_at = policy.stop_after.map_or(config.epochs, |k| (meta.epoch + k).min(config.epochs));
@@ -219,8 +230,15 @@ pub fn train(
             Some(pool) => with_drawn_negatives(train_set, pool, extra_per_epoch, config.seed, epoch),
             None => train_set.shallow_clone(),
         };
-        let mut order: Vec<i64> = (0..n as i64).collect();
-        SplitMix64::new(config.seed ^ ((epoch as u64 + 1) << 32)).shuffle(&mut order);
+        let mut rng = SplitMix64::new(config.seed ^ ((epoch as u64 + 1) << 32));
+        let order: Vec<i64> = match &sampler {
+            Some(s) => s.draw(n, &mut rng),
+            None => {
+                let mut order: Vec<i64> = (0..n as i64).collect();
+                rng.shuffle(&mut order);
+                order
+            }
+        };
         let mut loss_sum = 0.0;
         let mut lr = config.lr;
         for (step, chunk) in order.chunks(config.batch_size).enumerate() {
@@ -289,6 +307,41 @@ pub fn train(
     Ok(RunOutcome { network: net, meta, val_probs, val_labels: val_set.label_vec()? })
 }
 
+/// Draws training rows so that every class present is equally likely: the class uniformly,
+/// then a row of it uniformly (with replacement). Rare classes are seen more often instead of
+/// throwing the common class's images away.
+#[derive(Debug, Clone)]
+pub struct ClassSampler {
+    rows_by_class: Vec<Vec<i64>>,
+}
+
+impl ClassSampler {
+    /// A sampler over rows with these labels.
+    pub fn new(labels: &[u8]) -> Self {
+        let classes = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
+        let mut rows_by_class = vec![Vec::new(); classes];
+        for (row, &l) in labels.iter().enumerate() {
+            rows_by_class[l as usize].push(row as i64);
+        }
+        rows_by_class.retain(|rows| !rows.is_empty());
+        Self { rows_by_class }
+    }
+
+    /// `n` rows drawn with `rng`.
+    pub fn draw(&self, n: usize, rng: &mut SplitMix64) -> Vec<i64> {
+        if self.rows_by_class.is_empty() {
+            return Vec::new();
+        }
+        let k = self.rows_by_class.len() as u64;
+        (0..n)
+            .map(|_| {
+                let rows = &self.rows_by_class[(rng.next_u64() % k) as usize];
+                rows[(rng.next_u64() % rows.len() as u64) as usize]
+            })
+            .collect()
+    }
+}
+
 /// `name: stored -> requested` for each setting in which a stored run differs from a new one.
 fn differing_settings(stored: &RunMeta, requested: &RunMeta) -> Vec<String> {
     let as_map = |meta: &RunMeta| {
@@ -343,6 +396,11 @@ fn validate(config: &TrainConfig, train_set: &TensorSet) -> Result<()> {
     }
     if train_set.is_empty() {
         return Err(Error::Config("the training set is empty".into()));
+    }
+    if config.balanced_sampling && config.extra_negatives_per_epoch > 0 {
+        return Err(Error::Config(
+            "balanced sampling draws from every training image already; drop --extra-negatives".into(),
+        ));
     }
     if !(0.0..1.0).contains(&config.prune_fraction) {
         return Err(Error::Config(format!("--prune must be in [0, 1), got {}", config.prune_fraction)));

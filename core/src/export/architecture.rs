@@ -133,6 +133,11 @@ impl Architecture {
 
     /// Every parameter (and BatchNorm statistic) with its shape, in a stable order.
     pub fn parameter_shapes(self) -> Vec<(String, Vec<usize>)> {
+        self.parameter_shapes_for(NUM_CLASSES)
+    }
+
+    /// [`Self::parameter_shapes`] of a network with `classes` outputs (2, or 3 with sunglasses).
+    pub fn parameter_shapes_for(self, classes: usize) -> Vec<(String, Vec<usize>)> {
         let mut out = Vec::new();
         let conv =
             |out: &mut Vec<(String, Vec<usize>)>, name: &str, o: usize, i: usize, k: usize, bias: bool| {
@@ -155,7 +160,7 @@ impl Architecture {
                     conv(&mut out, &format!("{p}.expand1x1"), f.expand1x1, f.squeeze, 1, true);
                     conv(&mut out, &format!("{p}.expand3x3"), f.expand3x3, f.squeeze, 3, true);
                 }
-                conv(&mut out, "classifier.1", NUM_CLASSES, 512, 1, true);
+                conv(&mut out, "classifier.1", classes, 512, 1, true);
             }
             Self::ResNet18 => {
                 conv(&mut out, "conv1", 64, 3, 7, false);
@@ -175,8 +180,8 @@ impl Architecture {
                         }
                     }
                 }
-                out.push(("fc.weight".to_owned(), vec![NUM_CLASSES, 512]));
-                out.push(("fc.bias".to_owned(), vec![NUM_CLASSES]));
+                out.push(("fc.weight".to_owned(), vec![classes, 512]));
+                out.push(("fc.bias".to_owned(), vec![classes]));
             }
         }
         out
@@ -203,8 +208,8 @@ impl FromStr for Architecture {
 }
 
 /// Every expected tensor is present with its shape, and nothing unexpected is.
-pub(crate) fn check_weights(arch: Architecture, weights: &Weights) -> Result<()> {
-    let expected = arch.parameter_shapes();
+pub(crate) fn check_weights(arch: Architecture, classes: usize, weights: &Weights) -> Result<()> {
+    let expected = arch.parameter_shapes_for(classes);
     for (name, shape) in &expected {
         let Some(t) = weights.get(name) else {
             return Err(Error::export(format!("{} weights lack `{name}`", arch.name())));

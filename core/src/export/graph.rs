@@ -9,7 +9,7 @@ use prost::Message;
 
 use super::architecture::{Architecture, RESNET18_STAGES, ResNetStage, SQUEEZENET_FIRES};
 use super::{ExportOptions, WeightPrecision, WeightTensor, Weights};
-use crate::contract::{INPUT_NAME, ModelMetadata, NUM_CLASSES, OUTPUT_NAME};
+use crate::contract::{INPUT_NAME, ModelMetadata, OUTPUT_NAME};
 use crate::error::{Error, Result};
 
 /// ONNX opset the graphs are written for (per-axis DequantizeLinear needs 13).
@@ -54,7 +54,7 @@ pub(super) fn build(weights: &Weights, options: &ExportOptions) -> Result<GraphP
         node: b.nodes,
         initializer: b.initializers,
         input: vec![value_info(INPUT_NAME, &[1, 3, options.input_height as i64, options.input_width as i64])],
-        output: vec![value_info(OUTPUT_NAME, &[1, NUM_CLASSES as i64])],
+        output: vec![value_info(OUTPUT_NAME, &[1, options.class_names.len() as i64])],
     })
 }
 
@@ -287,7 +287,8 @@ impl Builder<'_> {
         let fc = self.tensor("fc.weight")?.clone();
         let w = self.weight("fc.weight", &fc.shape, fc.data);
         let bias = self.tensor("fc.bias")?.data.clone();
-        let b = self.float_init("fc.bias", &[NUM_CLASSES], bias);
+        let classes = bias.len();
+        let b = self.float_init("fc.bias", &[classes], bias);
         self.node("Gemm", vec![flat, w, b], OUTPUT_NAME, vec![int_attr("transB", 1)]);
         Ok(())
     }

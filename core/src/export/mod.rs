@@ -14,7 +14,7 @@ mod random;
 use std::collections::BTreeMap;
 
 pub use architecture::{Architecture, FireModule, RESNET18_STAGES, ResNetStage, SQUEEZENET_FIRES};
-pub use random::random_weights;
+pub use random::{random_weights, random_weights_for};
 
 use crate::contract::{self, ModelMetadata};
 use crate::error::{Error, Result};
@@ -79,6 +79,11 @@ pub struct ExportOptions {
     pub std: [f32; 3],
     /// Weight storage.
     pub precision: WeightPrecision,
+    /// Class names in output order: [`contract::default_class_names`] (2) or
+    /// [`contract::eyewear_class_names`] (3, with sunglasses); the weights' head must match.
+    pub class_names: Vec<String>,
+    /// How pictures are fitted to the input, written into the metadata.
+    pub resize: contract::ResizeMode,
     /// Version string of the trained weights.
     pub model_version: String,
     /// Further metadata (metrics, data terms); keys must not start with `glasses.` unless they are
@@ -87,7 +92,8 @@ pub struct ExportOptions {
 }
 
 impl ExportOptions {
-    /// Defaults: square input of `input_size`, ImageNet normalisation, float32 weights.
+    /// Defaults: square input of `input_size`, ImageNet normalisation, float32 weights, two
+    /// classes, stretched pictures (as every model before contract version 2).
     pub fn new(architecture: Architecture, input_size: u32) -> Self {
         Self {
             architecture,
@@ -96,6 +102,8 @@ impl ExportOptions {
             mean: IMAGENET_MEAN,
             std: IMAGENET_STD,
             precision: WeightPrecision::F32,
+            class_names: contract::default_class_names(),
+            resize: contract::ResizeMode::Stretch,
             model_version: String::new(),
             extra_metadata: BTreeMap::new(),
         }
@@ -110,7 +118,8 @@ impl ExportOptions {
             input_height: self.input_height,
             mean: self.mean,
             std: self.std,
-            class_names: contract::default_class_names(),
+            class_names: self.class_names.clone(),
+            resize: self.resize,
             architecture: self.architecture.name().to_owned(),
             contract_version: contract::CONTRACT_VERSION,
             model_version: self.model_version.clone(),
@@ -136,7 +145,11 @@ pub fn export_onnx(weights: &Weights, options: &ExportOptions) -> Result<Vec<u8>
             options.architecture.name()
         )));
     }
-    architecture::check_weights(options.architecture, weights)?;
+    let classes = options.class_names.len();
+    if ![contract::NUM_CLASSES, contract::NUM_CLASSES_WITH_SUNGLASSES].contains(&classes) {
+        return Err(Error::export(format!("a model has 2 or 3 classes, {classes} class names given")));
+    }
+    architecture::check_weights(options.architecture, classes, weights)?;
     let graph = graph::build(weights, options)?;
     Ok(graph::encode_model(graph, &options.metadata()))
 }

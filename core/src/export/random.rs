@@ -5,9 +5,14 @@ use super::{Architecture, WeightTensor, Weights};
 /// He-initialised weights of `architecture` from a fixed `seed` (same seed, same weights, on
 /// every platform). BatchNorm statistics are near identity. Never ship these.
 pub fn random_weights(architecture: Architecture, seed: u64) -> Weights {
+    random_weights_for(architecture, crate::contract::NUM_CLASSES, seed)
+}
+
+/// [`random_weights`] of a network with `classes` outputs.
+pub fn random_weights_for(architecture: Architecture, classes: usize, seed: u64) -> Weights {
     let mut rng = SplitMix64(seed ^ 0x9e37_79b9_7f4a_7c15);
     architecture
-        .parameter_shapes()
+        .parameter_shapes_for(classes)
         .into_iter()
         .map(|(name, shape)| {
             let n: usize = shape.iter().product();

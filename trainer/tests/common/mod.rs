@@ -34,6 +34,11 @@ pub fn config(arch: Architecture, epochs: usize) -> TrainConfig {
         extra_negatives_per_epoch: 0,
         init_from: None,
         prune_fraction: 0.0,
+        classes: 2,
+        init_weights: None,
+        balanced_sampling: false,
+        epoch_size: 0,
+        robust_augment: false,
     }
 }
 
@@ -45,8 +50,7 @@ pub fn quiet() -> RunPolicy {
 /// `per_class` generated faces per class in `dir`, loaded with 4 folds.
 pub fn tiny_data(dir: &Path, per_class: usize) -> Prepared {
     write_dataset(dir, per_class, 44, 50);
-    let options =
-        DataOptions { images_path: dir.to_owned(), split_seed: 3, folds: 4, input_width: W, input_height: H };
+    let options = DataOptions::single(dir.to_owned(), 3, 4, W, H);
     Prepared::load(&options).expect("tiny dataset loads")
 }
 
