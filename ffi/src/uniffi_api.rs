@@ -41,6 +41,18 @@ pub enum GlassesError {
     /// Any other internal failure.
     #[error("{0}")]
     Internal(String),
+    /// The encoded image ends before its picture data does (a JPEG without its end marker).
+    #[error("{0}")]
+    TruncatedImage(String),
+    /// Memory for the picture could not be allocated; the process is unharmed.
+    #[error("{0}")]
+    OutOfMemory(String),
+    /// A file is larger than the limit (256 MiB for models); nothing was read.
+    #[error("{0}")]
+    FileTooLarge(String),
+    /// A path names a folder, device, FIFO or socket instead of a regular file.
+    #[error("{0}")]
+    NotARegularFile(String),
 }
 
 impl From<glasses_core::Error> for GlassesError {
@@ -57,6 +69,10 @@ impl From<glasses_core::Error> for GlassesError {
             K::Io => Self::Io(message),
             K::Inference => Self::Inference(message),
             K::NoBundledModel => Self::NoBundledModel(message),
+            K::TruncatedImage => Self::TruncatedImage(message),
+            K::OutOfMemory => Self::OutOfMemory(message),
+            K::FileTooLarge => Self::FileTooLarge(message),
+            K::NotARegularFile => Self::NotARegularFile(message),
             // TensorShape/Export cannot come from these calls.
             K::TensorShape | K::Export => Self::Internal(message),
             // New kinds added to core's non-exhaustive enum land here until they get a case.
