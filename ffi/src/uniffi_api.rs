@@ -248,6 +248,17 @@ mod tests {
         assert!(matches!(err, GlassesError::InvalidArgument(_)), "{err}");
         let err = GlassesClassifier::from_file("/nonexistent/model.onnx".into(), 0.5).expect_err("no file");
         assert!(matches!(err, GlassesError::Io(_)), "{err}");
+        let err = GlassesClassifier::from_file("/".into(), 0.5).expect_err("a folder");
+        assert!(matches!(err, GlassesError::NotARegularFile(_)), "{err}");
+        let kinds = [
+            glasses_core::Error::TruncatedImage { reason: "x".into() },
+            glasses_core::Error::OutOfMemory { bytes: 1, what: "x" },
+            glasses_core::Error::FileTooLarge { path: "p".into(), size: 2, max_bytes: 1 },
+        ];
+        let [truncated, oom, large] = kinds.map(GlassesError::from);
+        assert!(matches!(truncated, GlassesError::TruncatedImage(_)), "{truncated}");
+        assert!(matches!(oom, GlassesError::OutOfMemory(_)), "{oom}");
+        assert!(matches!(large, GlassesError::FileTooLarge(_)), "{large}");
         assert_eq!(version(), env!("CARGO_PKG_VERSION"));
     }
 }
