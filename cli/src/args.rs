@@ -40,6 +40,11 @@ pub struct ModelArgs {
     /// ONNX model file following the glasses model contract [default: the bundled model].
     #[arg(long, value_name = "FILE", visible_alias = "model-params-path")]
     pub model: Option<PathBuf>,
+
+    /// Largest model file read, in bytes; larger files, devices and FIFOs are refused unread.
+    #[arg(long, value_name = "BYTES", default_value_t = glasses_core::DEFAULT_MAX_MODEL_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_model_bytes: u64,
 }
 
 // How classification runs; shared by `classify` and `eval`.
@@ -56,6 +61,26 @@ pub struct RunArgs {
     /// Never draw the progress bar (it is already hidden when stderr is not a terminal).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Largest image file read, in bytes; larger files are reported as errors without being read.
+    #[arg(long, value_name = "BYTES", default_value_t = glasses_core::DEFAULT_MAX_FILE_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_file_bytes: u64,
+
+    /// Classify truncated pictures (a JPEG cut before its end) as far as they decode, instead of
+    /// reporting them as errors.
+    #[arg(long)]
+    pub accept_truncated: bool,
+}
+
+impl RunArgs {
+    /// The classifier options these flags ask for.
+    pub fn options(&self) -> glasses_core::ClassifierOptions {
+        glasses_core::ClassifierOptions::default()
+            .with_threshold(self.threshold)
+            .with_max_file_bytes(self.max_file_bytes)
+            .with_accept_truncated(self.accept_truncated)
+    }
 }
 
 #[derive(Debug, Args)]

@@ -22,14 +22,26 @@ pub struct Outcome {
     pub result: Result<Prediction, String>,
 }
 
+/// Most worker threads per CPU `--jobs` may ask for: beyond a few per core, threads only add
+/// memory (a decoded picture each) and start-up time (8,000 threads took over a minute).
+const MAX_THREADS_PER_CPU: usize = 4;
+
+/// Threads for `files` files: `--jobs` (default one per CPU), but never more than there are
+/// files, nor more than [`MAX_THREADS_PER_CPU`] per CPU.
+pub fn pool_size(jobs: Option<u16>, files: usize, cpus: usize) -> usize {
+    let cpus = cpus.max(1);
+    jobs.map_or(cpus, usize::from).min(cpus * MAX_THREADS_PER_CPU).min(files).max(1)
+}
+
 /// Classifies `files` on a dedicated pool, so `--jobs` bounds the threads without touching rayon's
 /// global pool. Results come back in the order of `files`.
 pub fn classify(classifier: &Classifier, files: Vec<PathBuf>, run: &RunArgs) -> anyhow::Result<Vec<Outcome>> {
-    let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("glasses-{i}"));
-    if let Some(jobs) = run.jobs {
-        pool = pool.num_threads(usize::from(jobs));
-    }
-    let pool = pool.build().context("cannot start the worker threads")?;
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("glasses-{i}"))
+        .num_threads(pool_size(run.jobs, files.len(), cpus))
+        .build()
+        .context("cannot start the worker threads")?;
     let progress = progress_bar(files.len(), run.no_progress);
     let outcomes = pool.install(|| {
         files
@@ -54,4 +66,18 @@ fn progress_bar(len: usize, disabled: bool) -> ProgressBar {
         ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} images  {elapsed} elapsed, ~{eta} left")
             .unwrap_or_else(|_| ProgressStyle::default_bar());
     ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr()).with_style(style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_is_capped_by_files_and_cpus() {
+        assert_eq!(pool_size(Some(8000), 1, 2), 1);
+        assert_eq!(pool_size(Some(8000), 100_000, 2), 8);
+        assert_eq!(pool_size(Some(3), 100, 2), 3);
+        assert_eq!(pool_size(None, 100, 16), 16);
+        assert_eq!(pool_size(None, 0, 16), 1);
+    }
 }

@@ -1,6 +1,7 @@
 //! `glasses classify`: classify files and folders and report each file's result.
 
 use std::borrow::Cow;
+use std::path::Path;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -14,9 +15,18 @@ use crate::{inputs, model};
 pub fn run(args: &ClassifyArgs) -> anyhow::Result<Status> {
     let destination = Destination::new(args.output.as_deref(), args.force);
     destination.check()?;
-    let files = inputs::collect(&args.inputs())?;
-    let classifier = model::load(&args.model, args.run.threshold)?;
-    let outcomes = batch::classify(&classifier, files, &args.run)?;
+    let entries = inputs::collect(&args.inputs())?;
+    let classifier = model::load(&args.model, args.run.options())?;
+    let files = entries.iter().filter_map(|e| e.as_ref().ok().cloned()).collect();
+    let mut classified = batch::classify(&classifier, files, &args.run)?.into_iter();
+    // Back into the order found, each unsearchable folder in its place as an error.
+    let outcomes: Vec<Outcome> = entries
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Ok(_) => classified.next(),
+            Err((path, error)) => Some(Outcome { path, result: Err(error) }),
+        })
+        .collect();
     destination.write(&render(&outcomes, args.format)?)?;
 
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
@@ -42,10 +52,10 @@ pub fn render(outcomes: &[Outcome], format: ClassifyFormat) -> anyhow::Result<Ve
 fn render_table(outcomes: &[Outcome]) -> String {
     let header = ["PATH", "GLASSES", "P(GLASSES)"].map(str::to_owned).to_vec();
     let rows = outcomes.iter().map(|o| {
-        let path = o.path.display().to_string();
+        let path = escaped_path(&o.path);
         match &o.result {
             Ok(p) => vec![path, yes_no(p.has_glasses).to_owned(), format!("{:.4}", p.probability)],
-            Err(e) => vec![path, "error".to_owned(), e.clone()],
+            Err(e) => vec![path, "error".to_owned(), escape_controls(e, false)],
         }
     });
     output::table(&std::iter::once(header).chain(rows).collect::<Vec<_>>())
@@ -55,12 +65,95 @@ fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
+/// The path for the table: on one line and lossless. Backslash, control characters (`\n`,
+/// `\t`, `\r`, `\u{1b}`, ...) and, on Unix, bytes that are not UTF-8 (`\xff`) are escaped;
+/// everything else is shown as it is.
+pub fn escaped_path(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            out.push_str(&escape_controls(chunk.valid(), true));
+            for byte in chunk.invalid() {
+                out.push_str(&format!("\\x{byte:02x}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        escape_controls(&path.to_string_lossy(), true)
+    }
+}
+
+/// Escapes control characters (and backslashes too when `backslash`, to keep it reversible).
+fn escape_controls(text: &str, backslash: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' if backslash => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The exact bytes of a path that is not valid UTF-8 (for JSON's `path_bytes`); `None` otherwise.
+fn non_utf8_bytes(path: &Path) -> Option<Vec<u8>> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(path.as_os_str().as_bytes().to_vec())
+    }
+    #[cfg(not(unix))]
+    {
+        Some(path.to_string_lossy().into_owned().into_bytes())
+    }
+}
+
+/// The path's bytes as the file system has them (CSV is a byte format; quoting keeps newlines).
+fn raw_path(path: &Path) -> Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Cow::Borrowed(path.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        match path.to_string_lossy() {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        }
+    }
+}
+
 /// One element of the JSON array; `untagged` gives the two shapes the format promises.
+/// `path_bytes` appears only for a path that is not UTF-8: its exact bytes (`path` then shows it
+/// with U+FFFD in place of the bad bytes).
 #[derive(Serialize)]
 #[serde(untagged)]
 enum JsonRow<'a> {
-    Classified { path: Cow<'a, str>, has_glasses: bool, probability: f32 },
-    Failed { path: Cow<'a, str>, error: &'a str },
+    Classified {
+        path: Cow<'a, str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        path_bytes: Option<Vec<u8>>,
+        has_glasses: bool,
+        probability: f32,
+    },
+    Failed {
+        path: Cow<'a, str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        path_bytes: Option<Vec<u8>>,
+        error: &'a str,
+    },
 }
 
 fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
@@ -68,9 +161,15 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
         .iter()
         .map(|o| {
             let path = o.path.to_string_lossy();
+            let path_bytes = non_utf8_bytes(&o.path);
             match &o.result {
-                Ok(p) => JsonRow::Classified { path, has_glasses: p.has_glasses, probability: p.probability },
-                Err(error) => JsonRow::Failed { path, error },
+                Ok(p) => JsonRow::Classified {
+                    path,
+                    path_bytes,
+                    has_glasses: p.has_glasses,
+                    probability: p.probability,
+                },
+                Err(error) => JsonRow::Failed { path, path_bytes, error },
             }
         })
         .collect();
@@ -83,12 +182,15 @@ fn render_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(["path", "has_glasses", "probability", "error"])?;
     for o in outcomes {
-        let path = o.path.to_string_lossy();
+        let path = raw_path(&o.path);
         match &o.result {
-            Ok(p) => {
-                writer.write_record([&*path, &p.has_glasses.to_string(), &p.probability.to_string(), ""])?
-            }
-            Err(e) => writer.write_record([&*path, "", "", e.as_str()])?,
+            Ok(p) => writer.write_record([
+                &*path,
+                p.has_glasses.to_string().as_bytes(),
+                p.probability.to_string().as_bytes(),
+                b"",
+            ])?,
+            Err(e) => writer.write_record([&*path, b"", b"", e.as_bytes()])?,
         }
     }
     writer.into_inner().context("cannot encode the results as CSV")

@@ -35,12 +35,12 @@ pub struct Report {
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
-    let labelled = labelled_files(&args.images_path)?;
-    let classifier = model::load(&args.model, args.run.threshold)?;
+    let (labelled, unsearchable) = labelled_files(&args.images_path)?;
+    let classifier = model::load(&args.model, args.run.options())?;
     let (files, labels): (Vec<PathBuf>, Vec<bool>) = labelled.into_iter().unzip();
     let outcomes = batch::classify(&classifier, files, &args.run)?;
 
-    let mut failed = 0;
+    let mut failed = unsearchable;
     let mut scored = Vec::with_capacity(outcomes.len());
     let mut decided = Vec::with_capacity(outcomes.len());
     for (outcome, actual) in outcomes.iter().zip(labels) {
@@ -76,25 +76,35 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
 }
 
 /// Image files under `root/0` and `root/1` (recursively) with their label; anything else in
-/// `root` is ignored.
-fn labelled_files(root: &Path) -> anyhow::Result<Vec<(PathBuf, bool)>> {
+/// `root` is ignored. Subfolders that cannot be searched are reported on stderr and counted (the
+/// second value) as failures instead of stopping the evaluation.
+fn labelled_files(root: &Path) -> anyhow::Result<(Vec<(PathBuf, bool)>, usize)> {
     if !root.is_dir() {
         bail!("`{}` is not a folder (eval needs a folder with `0/` and `1/` subfolders)", root.display());
     }
     let mut labelled = Vec::new();
+    let mut unsearchable = 0;
     for (name, label) in LABELS {
         let dir = root.join(name);
         if !dir.is_dir() {
             bail!("`{}` has no `{name}/` subfolder (eval needs `0/` and `1/`)", root.display());
         }
-        let files = glasses_core::find_images(&dir)
+        let found = glasses_core::find_images_tolerant(&dir)
             .with_context(|| format!("cannot search folder `{}`", dir.display()))?;
-        labelled.extend(files.into_iter().map(|f| (f, label)));
+        for item in found {
+            match item {
+                Ok(file) => labelled.push((file, label)),
+                Err(e) => {
+                    unsearchable += 1;
+                    errors::warn(&format!("error: cannot search folder: {}", errors::chain(&e)));
+                }
+            }
+        }
     }
-    if labelled.is_empty() {
+    if labelled.is_empty() && unsearchable == 0 {
         bail!("no image files found in `{}/0` or `{}/1`", root.display(), root.display());
     }
-    Ok(labelled)
+    Ok((labelled, unsearchable))
 }
 
 pub fn render(report: &Report, format: ReportFormat) -> anyhow::Result<Vec<u8>> {
@@ -150,7 +160,7 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap_or(dir.path()))?;
             std::fs::write(path, b"")?;
         }
-        let found = labelled_files(dir.path())?;
+        let (found, _) = labelled_files(dir.path())?;
         let relative: Vec<(PathBuf, bool)> = found
             .into_iter()
             .map(|(p, l)| (p.strip_prefix(dir.path()).map(Path::to_path_buf).unwrap_or(p), l))

@@ -34,7 +34,7 @@ pub struct Info {
 }
 
 pub fn run(args: &InfoArgs) -> anyhow::Result<Status> {
-    let classifier = model::load(&args.model, glasses_core::ClassifierOptions::default().threshold)?;
+    let classifier = model::load(&args.model, glasses_core::ClassifierOptions::default())?;
     let loaded = classifier.info();
     let m = &loaded.metadata;
     let info = Info {

@@ -6,8 +6,8 @@ use glasses_core::{Classifier, ClassifierOptions};
 use crate::args::ModelArgs;
 
 /// Loads `--model FILE`, or the bundled model when no file is given.
-pub fn load(args: &ModelArgs, threshold: f32) -> anyhow::Result<Classifier> {
-    let options = ClassifierOptions::default().with_threshold(threshold);
+pub fn load(args: &ModelArgs, options: ClassifierOptions) -> anyhow::Result<Classifier> {
+    let options = options.with_max_model_bytes(args.max_model_bytes);
     match &args.model {
         Some(path) => Classifier::from_file(path, options)
             .with_context(|| format!("cannot load model `{}`", path.display())),

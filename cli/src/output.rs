@@ -27,8 +27,11 @@ impl Destination {
         if path.is_dir() {
             bail!("output `{}` is a folder", path.display());
         }
-        if !force && path.symlink_metadata().is_ok() {
-            bail!("output `{}` already exists; pass --force to replace it", path.display());
+        if let Ok(metadata) = path.symlink_metadata() {
+            if !force {
+                bail!("output `{}` already exists; pass --force to replace it", path.display());
+            }
+            refuse_non_regular(path, &metadata)?;
         }
         let dir = parent_dir(path);
         if !dir.is_dir() {
@@ -54,13 +57,79 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// `--force` replaces a regular file only: renaming over a symlink, a FIFO or a device node would
+/// silently turn it into a regular file (and a symlink's target would not be written at all).
+fn refuse_non_regular(path: &Path, metadata: &std::fs::Metadata) -> anyhow::Result<()> {
+    let file_type = metadata.file_type();
+    if file_type.is_file() {
+        return Ok(());
+    }
+    let what = if file_type.is_symlink() {
+        "a symbolic link"
+    } else if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file (a device, FIFO or socket)"
+    };
+    bail!("output `{}` is {what}; --force only replaces regular files", path.display())
+}
+
+/// Temp files are named `.glasses-output-<pid>-<random>.tmp`, so a later run can tell the
+/// leftovers of a killed run from the live file of a concurrent one.
+const TEMP_PREFIX: &str = ".glasses-output-";
+const TEMP_SUFFIX: &str = ".tmp";
+/// Where a process cannot be looked up, a temp file this old is taken as a leftover.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the temp files a killed run left in `dir`: those whose process is gone (Linux,
+/// Android: no `/proc/<pid>`), or elsewhere, or without a pid (older versions), older than an
+/// hour. Failures are ignored: leftovers are untidy, not harmful.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let own = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else { continue };
+        if !rest.ends_with(TEMP_SUFFIX) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let pid = rest.split_once('-').map(|(pid, _)| pid).filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        let stale = match (pid, process_alive(pid)) {
+            (Some(pid), _) if pid == own => false,
+            (Some(_), Some(alive)) => !alive,
+            _ => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_AFTER)),
+        };
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` runs, where that can be told without extra dependencies.
+fn process_alive(pid: Option<&str>) -> Option<bool> {
+    let pid = pid.filter(|p| !p.is_empty())?;
+    if cfg!(any(target_os = "linux", target_os = "android")) && Path::new("/proc/self").exists() {
+        Some(Path::new("/proc").join(pid).exists())
+    } else {
+        None
+    }
+}
+
 /// Writes to a temp file next to `path` and renames it into place, so readers never see a
 /// half-written file and an interrupted run leaves any previous file intact. Without `force` the
 /// rename refuses to replace a file, even one created while the run was going on.
 fn write_file(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
     let shown = path.display();
+    remove_stale_temps(parent_dir(path));
+    if force && let Ok(metadata) = path.symlink_metadata() {
+        refuse_non_regular(path, &metadata)?;
+    }
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".glasses-output-").suffix(".tmp");
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
     if let Some(permissions) = output_permissions(path) {
         builder.permissions(permissions);
     }
@@ -153,6 +222,40 @@ mod tests {
         assert_eq!(std::fs::read(&path)?, b"third");
         // No temp files are left behind.
         assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn force_replaces_regular_files_only() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let target = dir.path().join("target.txt");
+        std::fs::write(&target, b"keep")?;
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&target, &link)?;
+        let destination = Destination::new(Some(&link), true);
+        assert!(destination.check().is_err());
+        assert!(destination.write(b"new").is_err());
+        assert!(link.symlink_metadata()?.file_type().is_symlink());
+        assert_eq!(std::fs::read(&target)?, b"keep");
+        let null = Destination::new(Some(Path::new("/dev/null")), true);
+        assert!(null.check().is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn leftover_temp_files_of_dead_runs_are_removed() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        // Above Linux's largest pid (2^22): no such process.
+        let dead = dir.path().join(".glasses-output-99999999-abc123.tmp");
+        let live = dir.path().join(format!(".glasses-output-{}-def456.tmp", std::process::id()));
+        std::fs::write(&dead, b"half")?;
+        std::fs::write(&live, b"half")?;
+        Destination::new(Some(&dir.path().join("out.txt")), false).write(b"x")?;
+        if cfg!(target_os = "linux") {
+            assert!(!dead.exists());
+        }
+        assert!(live.exists());
         Ok(())
     }
 }

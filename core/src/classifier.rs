@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::contract::ModelMetadata;
 use crate::error::{Error, Result};
+use crate::memory;
 use crate::model_file::{self, ParsedModel};
 use crate::pixels::PixelBuffer;
 use crate::plan::{self, Plan};
@@ -22,6 +23,14 @@ pub struct Prediction {
     pub probability: f32,
 }
 
+/// Default size limit for image files read by [`Classifier::classify_path`]: 64 MiB. A face photo
+/// is rarely over 20 MB, even a 50-megapixel JPEG at top quality.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Default size limit for model files read by [`Classifier::from_file`]: 256 MiB (the bundled
+/// model is 0.75 MB, the ResNet-18 teacher in fp32 about 45 MB).
+pub const DEFAULT_MAX_MODEL_BYTES: u64 = 256 << 20;
+
 /// Tunable behaviour, with defaults that suit most callers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -29,13 +38,29 @@ pub struct ClassifierOptions {
     /// Decision threshold on P(eyeglasses), in `[0, 1]`. Default 0.5.
     pub threshold: f32,
     /// Largest image (width x height) decoded; larger ones fail with
-    /// [`Error::ImageTooLarge`] before any pixels are decoded. Default 64 megapixels.
+    /// [`Error::ImageTooLarge`] before any pixels are decoded. Default 64 megapixels. Values above
+    /// [`crate::preprocess::MAX_PIXELS_CEILING`] are clamped to it.
     pub max_pixels: u64,
+    /// Classify truncated pictures (a JPEG cut before its end marker) as far as they decode,
+    /// instead of failing with [`Error::TruncatedImage`]. Default `false`: the decoder fills the
+    /// missing part and the answer silently changes.
+    pub accept_truncated: bool,
+    /// Largest image file [`Classifier::classify_path`] reads; larger ones fail with
+    /// [`Error::FileTooLarge`] before they are read. Default [`DEFAULT_MAX_FILE_BYTES`].
+    pub max_file_bytes: u64,
+    /// Largest model file [`Classifier::from_file`] reads. Default [`DEFAULT_MAX_MODEL_BYTES`].
+    pub max_model_bytes: u64,
 }
 
 impl Default for ClassifierOptions {
     fn default() -> Self {
-        Self { threshold: 0.5, max_pixels: DEFAULT_MAX_PIXELS }
+        Self {
+            threshold: 0.5,
+            max_pixels: DEFAULT_MAX_PIXELS,
+            accept_truncated: false,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_model_bytes: DEFAULT_MAX_MODEL_BYTES,
+        }
     }
 }
 
@@ -50,6 +75,21 @@ impl ClassifierOptions {
         self.max_pixels = max_pixels;
         self
     }
+    /// Sets whether truncated pictures are classified (`true`) or refused (`false`, the default).
+    pub fn with_accept_truncated(mut self, accept_truncated: bool) -> Self {
+        self.accept_truncated = accept_truncated;
+        self
+    }
+    /// Sets the size limit for image files read from a path.
+    pub fn with_max_file_bytes(mut self, max_file_bytes: u64) -> Self {
+        self.max_file_bytes = max_file_bytes;
+        self
+    }
+    /// Sets the size limit for model files read from a path.
+    pub fn with_max_model_bytes(mut self, max_model_bytes: u64) -> Self {
+        self.max_model_bytes = max_model_bytes;
+        self
+    }
     fn validate(&self) -> Result<()> {
         if !(0.0..=1.0).contains(&self.threshold) {
             return Err(Error::InvalidOptions {
@@ -58,6 +98,9 @@ impl ClassifierOptions {
         }
         if self.max_pixels == 0 {
             return Err(Error::InvalidOptions { reason: "max_pixels must be positive".into() });
+        }
+        if self.max_file_bytes == 0 || self.max_model_bytes == 0 {
+            return Err(Error::InvalidOptions { reason: "file size limits must be positive".into() });
         }
         Ok(())
     }
@@ -133,9 +176,12 @@ impl Classifier {
     }
 
     /// Loads a glasses ONNX model from a file.
+    ///
+    /// Only a regular file of at most [`ClassifierOptions::max_model_bytes`] is read; anything
+    /// else is [`Error::NotARegularFile`] or [`Error::FileTooLarge`].
     pub fn from_file(path: impl AsRef<Path>, options: ClassifierOptions) -> Result<Self> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        options.validate()?;
+        let bytes = memory::read_regular_file(path.as_ref(), options.max_model_bytes)?;
         Self::from_bytes(&bytes, options)
     }
 
@@ -193,13 +239,13 @@ impl Classifier {
 
     /// Classifies an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF, ...).
     pub fn classify_encoded(&self, bytes: &[u8]) -> Result<Prediction> {
-        let image = preprocess::decode(bytes, self.options.max_pixels)?;
+        let image = preprocess::decode_with(bytes, self.options.max_pixels, self.options.accept_truncated)?;
         self.classify_rgb(&image)
     }
 
     /// Classifies a raw pixel buffer.
     pub fn classify_pixels(&self, pixels: &PixelBuffer<'_>) -> Result<Prediction> {
-        self.classify_rgb(&pixels.to_rgb())
+        self.classify_rgb(&pixels.try_to_rgb()?)
     }
 
     /// Classifies an RGB image of any size.
@@ -207,10 +253,10 @@ impl Classifier {
         self.classify_tensor(&self.preprocessing.tensor_from_rgb(image))
     }
 
-    /// Classifies the image file at `path`.
+    /// Classifies the image file at `path`: a regular file of at most
+    /// [`ClassifierOptions::max_file_bytes`] (devices, FIFOs and folders are refused unread).
     pub fn classify_path(&self, path: impl AsRef<Path>) -> Result<Prediction> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let bytes = memory::read_regular_file(path.as_ref(), self.options.max_file_bytes)?;
         self.classify_encoded(&bytes)
     }
 
@@ -272,26 +318,65 @@ pub fn softmax(logits: &[f32]) -> Vec<f32> {
 }
 
 /// Files under `dir` (recursively, not following links to folders) whose extension looks like an
-/// image, sorted.
+/// image, sorted. Fails on the first folder or entry that cannot be read; see
+/// [`find_images_tolerant`] to keep going.
 pub fn find_images(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+    find_images_tolerant(dir)?.into_iter().collect()
+}
+
+/// Like [`find_images`], but a subfolder or entry that cannot be read (no permission, a path
+/// longer than the system allows, ...) becomes an `Err` item (an [`Error::Io`] naming it) in its
+/// sorted place instead of failing the whole search. Only `dir` itself failing is an error.
+pub fn find_images_tolerant(dir: &Path) -> Result<Vec<Result<PathBuf>>> {
+    let read_dir = |d: &Path| std::fs::read_dir(d).map_err(|source| Error::Io { path: d.to_owned(), source });
+    let mut out: Vec<Result<PathBuf>> = Vec::new();
+    // Folders wait on the stack as paths, not open handles: a wide tree would run out of file
+    // descriptors.
     let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|source| Error::Io { path: d.clone(), source })?;
+    let mut top = true;
+    while let Some(folder) = stack.pop() {
+        let entries = match read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if top => return Err(e),
+            Err(e) => {
+                out.push(Err(e));
+                continue;
+            }
+        };
+        top = false;
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Io { path: d.clone(), source })?;
-            let kind = entry.file_type().map_err(|source| Error::Io { path: entry.path(), source })?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(source) => {
+                    out.push(Err(Error::Io { path: folder.clone(), source }));
+                    continue;
+                }
+            };
             let path = entry.path();
+            let kind = match entry.file_type() {
+                Ok(kind) => kind,
+                Err(source) => {
+                    out.push(Err(Error::Io { path, source }));
+                    continue;
+                }
+            };
             // Links to folders are not followed: a link loop would never end.
             if kind.is_dir() {
                 stack.push(path);
             } else if (kind.is_file() || (kind.is_symlink() && path.is_file())) && is_image_path(&path) {
-                out.push(path);
+                out.push(Ok(path));
             }
         }
     }
-    out.sort();
+    out.sort_by(|a, b| item_path(a).cmp(item_path(b)));
     Ok(out)
+}
+
+fn item_path(item: &Result<PathBuf>) -> &Path {
+    match item {
+        Ok(path) | Err(Error::Io { path, .. }) => path,
+        Err(_) => Path::new(""),
+    }
 }
 
 /// Whether the file name has an image extension this crate decodes.

@@ -93,6 +93,46 @@ pub enum Error {
     /// No model is bundled in this build (the `bundled-model` feature is off).
     #[error("this build has no bundled model (enable the `bundled-model` feature or load a model file)")]
     NoBundledModel,
+
+    /// The encoded image ends before its last byte of picture data (a JPEG without its end
+    /// marker, a cut-off download). Decoders fill the missing part silently, which changes the
+    /// answer, so it is refused unless [`crate::ClassifierOptions::accept_truncated`] is set.
+    #[error("truncated image: {reason}")]
+    TruncatedImage {
+        /// What was missing, in words.
+        reason: String,
+    },
+
+    /// A buffer the input asks for could not be allocated; the call failed, the process lives.
+    #[error("out of memory: cannot allocate {bytes} bytes for {what}")]
+    OutOfMemory {
+        /// Size of the failed allocation.
+        bytes: u64,
+        /// What the memory was for.
+        what: &'static str,
+    },
+
+    /// A file is larger than the configured limit ([`crate::ClassifierOptions::max_file_bytes`]
+    /// for images, [`crate::ClassifierOptions::max_model_bytes`] for models); nothing was read.
+    #[error("{path}: file of {size} bytes exceeds the limit of {max_bytes} bytes")]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The configured limit.
+        max_bytes: u64,
+    },
+
+    /// The path names a folder, device, FIFO, socket or anything else than a regular file
+    /// (links are followed); it is refused before it is opened for reading, so it cannot hang.
+    #[error("{path} is not a regular file (it is {file_type})")]
+    NotARegularFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is instead, in words ("a folder", "a FIFO", ...).
+        file_type: &'static str,
+    },
 }
 
 /// The kind of an [`Error`], without its details: a flat, `Copy` value for code that only needs
@@ -127,6 +167,14 @@ pub enum ErrorKind {
     Export,
     /// See [`Error::NoBundledModel`].
     NoBundledModel,
+    /// See [`Error::TruncatedImage`].
+    TruncatedImage,
+    /// See [`Error::OutOfMemory`].
+    OutOfMemory,
+    /// See [`Error::FileTooLarge`].
+    FileTooLarge,
+    /// See [`Error::NotARegularFile`].
+    NotARegularFile,
 }
 
 /// Shorthand for results of this crate.
@@ -148,6 +196,10 @@ impl Error {
             Self::Inference { .. } => ErrorKind::Inference,
             Self::Export { .. } => ErrorKind::Export,
             Self::NoBundledModel => ErrorKind::NoBundledModel,
+            Self::TruncatedImage { .. } => ErrorKind::TruncatedImage,
+            Self::OutOfMemory { .. } => ErrorKind::OutOfMemory,
+            Self::FileTooLarge { .. } => ErrorKind::FileTooLarge,
+            Self::NotARegularFile { .. } => ErrorKind::NotARegularFile,
         }
     }
 
@@ -189,6 +241,10 @@ mod tests {
             (Error::Inference { reason: s() }, ErrorKind::Inference),
             (Error::Export { reason: s() }, ErrorKind::Export),
             (Error::NoBundledModel, ErrorKind::NoBundledModel),
+            (Error::TruncatedImage { reason: s() }, ErrorKind::TruncatedImage),
+            (Error::OutOfMemory { bytes: 1, what: "x" }, ErrorKind::OutOfMemory),
+            (Error::FileTooLarge { path: "p".into(), size: 2, max_bytes: 1 }, ErrorKind::FileTooLarge),
+            (Error::NotARegularFile { path: "p".into(), file_type: "a FIFO" }, ErrorKind::NotARegularFile),
         ];
         for (error, kind) in &cases {
             assert_eq!(error.kind(), *kind, "{error}");

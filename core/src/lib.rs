@@ -25,6 +25,7 @@ mod classifier;
 pub mod contract;
 mod error;
 pub mod export;
+mod memory;
 mod model_file;
 mod net;
 mod onnx_pb;
@@ -35,8 +36,8 @@ mod resize;
 mod simd_state;
 
 pub use classifier::{
-    Classifier, ClassifierOptions, ModelInfo, Prediction, find_images, is_image_path, softmax,
-    softmax_eyeglasses,
+    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, ModelInfo, Prediction,
+    find_images, find_images_tolerant, is_image_path, softmax, softmax_eyeglasses,
 };
 pub use contract::ModelMetadata;
 pub use error::{Error, ErrorKind, Result};

@@ -126,9 +126,26 @@ impl<'a> PixelBuffer<'a> {
     }
 
     /// Copies the pixels into an RGB image, dropping alpha.
+    ///
+    /// The copy takes `width * height * 3` bytes and, like `vec!`, aborts if they cannot be had;
+    /// [`crate::Classifier::classify_pixels`] makes that allocation fallible instead.
     pub fn to_rgb(&self) -> RgbImage {
         let (w, h) = (self.width as usize, self.height as usize);
-        let mut out = vec![0u8; w * h * 3];
+        self.rgb_into(vec![0u8; w * h * 3])
+    }
+
+    /// [`Self::to_rgb`] with the copy allocated fallibly ([`Error::OutOfMemory`]).
+    pub(crate) fn try_to_rgb(&self) -> Result<RgbImage> {
+        let (w, h) = (self.width as usize, self.height as usize);
+        Ok(self.rgb_into(crate::memory::try_zeroed(
+            w.saturating_mul(h).saturating_mul(3),
+            "the RGB copy of the pixel buffer",
+        )?))
+    }
+
+    /// Fills `out` (`width * height * 3` bytes).
+    fn rgb_into(&self, mut out: Vec<u8>) -> RgbImage {
+        let w = self.width as usize;
         for (y, dst_row) in out.chunks_exact_mut(w * 3).enumerate() {
             match self.data {
                 Data::Ints(ints) => {

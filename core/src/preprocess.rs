@@ -25,10 +25,11 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use image::{ColorType, DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
 pub use crate::contract::ResizeMode;
 use crate::error::{Error, Result};
+use crate::memory;
 use crate::pixels::PixelBuffer;
 use crate::resize;
 
@@ -149,17 +150,45 @@ impl Preprocessing {
     }
 }
 
-/// Steps 1 and 2: decodes an encoded image to upright 8-bit RGB.
+/// The largest `max_pixels` honoured: 16 bytes per pixel (RGBA f32, the widest layout a decoder
+/// returns) must fit in `isize`. Larger limits (`u64::MAX` from a C caller) are clamped to it;
+/// below it the decode buffer is allocated fallibly, so a picture that does not fit in memory is
+/// [`Error::OutOfMemory`], never an abort.
+pub const MAX_PIXELS_CEILING: u64 = isize::MAX as u64 / 16;
+
+/// Steps 1 and 2: decodes an encoded image to upright 8-bit RGB. A truncated picture is refused
+/// ([`Error::TruncatedImage`]); see [`decode_with`].
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
-    // `into_rgb8` moves the pixels when the decoder already gave RGB8 (JPEG does): no copy.
-    Ok(decode_dynamic(bytes, max_pixels)?.into_rgb8())
+    decode_with(bytes, max_pixels, false)
 }
 
-/// Step 1 alone, keeping the decoded colour type.
+/// Steps 1 and 2, with the choice to accept truncated pictures.
+///
+/// A JPEG that ends before its end-of-image marker is [`Error::TruncatedImage`] unless
+/// `accept_truncated` is set: the decoder would fill the missing rows with grey or repeated data
+/// and the classification would silently change. Every allocation of the size of the picture
+/// (decode buffer, RGB conversion, EXIF rotation) is fallible: [`Error::OutOfMemory`].
+pub fn decode_with(bytes: &[u8], max_pixels: u64, accept_truncated: bool) -> Result<RgbImage> {
+    let (image, orientation) = decode_unoriented(bytes, max_pixels, accept_truncated)?;
+    orient(to_rgb8(image)?, orientation)
+}
+
+/// Step 1 alone, keeping the decoded colour type. Truncated pictures are refused as in [`decode`].
 pub fn decode_dynamic(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage> {
+    let (mut image, orientation) = decode_unoriented(bytes, max_pixels, false)?;
+    image.apply_orientation(orientation);
+    Ok(image)
+}
+
+fn decode_unoriented(
+    bytes: &[u8],
+    max_pixels: u64,
+    accept_truncated: bool,
+) -> Result<(DynamicImage, image::metadata::Orientation)> {
     if bytes.is_empty() {
         return Err(Error::invalid_image("empty input (0 bytes)"));
     }
+    let max_pixels = max_pixels.min(MAX_PIXELS_CEILING);
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| Error::invalid_image(format!("cannot read: {e}")))?;
@@ -178,16 +207,174 @@ pub fn decode_dynamic(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage> {
     if pixels > max_pixels {
         return Err(Error::ImageTooLarge { width, height, pixels, max_pixels });
     }
+    if format == ImageFormat::Jpeg
+        && !accept_truncated
+        && let Some(reason) = jpeg_truncation(bytes)
+    {
+        return Err(Error::TruncatedImage { reason: format!("JPEG {reason}") });
+    }
     let mut limits = image::Limits::default();
     // Room for the decoded pixels at 16-bit RGBA plus decoder scratch; refuses bombs that lie
     // about their size in the header.
     limits.max_alloc = Some(pixels.saturating_mul(8).saturating_add(64 << 20));
     decoder.set_limits(limits).map_err(|e| Error::invalid_image(format!("{format:?}: {e}")))?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image =
-        DynamicImage::from_decoder(decoder).map_err(|e| Error::invalid_image(format!("{format:?}: {e}")))?;
-    image.apply_orientation(orientation);
+    Ok((read_pixels(decoder, format)?, orientation))
+}
+
+/// `DynamicImage::from_decoder`, with the one allocation of the picture's size made fallible
+/// (`image` allocates it with `vec!`, which aborts the process when it fails).
+fn read_pixels(decoder: impl ImageDecoder, format: ImageFormat) -> Result<DynamicImage> {
+    const WHAT: &str = "the decoded picture";
+    let (width, height) = decoder.dimensions();
+    let total = decoder.total_bytes();
+    let total = usize::try_from(total)
+        .ok()
+        .filter(|&t| t <= isize::MAX as usize)
+        .ok_or(Error::OutOfMemory { bytes: total, what: WHAT })?;
+    let failed = |e: image::ImageError| Error::invalid_image(format!("{format:?}: {e}"));
+    macro_rules! read {
+        ($sample:ty, $variant:ident) => {{
+            let mut buffer = memory::try_zeroed::<$sample>(total / size_of::<$sample>(), WHAT)?;
+            decoder.read_image(memory::as_bytes_mut(&mut buffer)).map_err(failed)?;
+            ImageBuffer::from_raw(width, height, buffer).map(DynamicImage::$variant)
+        }};
+    }
+    let image = match decoder.color_type() {
+        ColorType::L8 => read!(u8, ImageLuma8),
+        ColorType::La8 => read!(u8, ImageLumaA8),
+        ColorType::Rgb8 => read!(u8, ImageRgb8),
+        ColorType::Rgba8 => read!(u8, ImageRgba8),
+        ColorType::L16 => read!(u16, ImageLuma16),
+        ColorType::La16 => read!(u16, ImageLumaA16),
+        ColorType::Rgb16 => read!(u16, ImageRgb16),
+        ColorType::Rgba16 => read!(u16, ImageRgba16),
+        ColorType::Rgb32F => read!(f32, ImageRgb32F),
+        ColorType::Rgba32F => read!(f32, ImageRgba32F),
+        other => return Err(Error::invalid_image(format!("{format:?}: unsupported colour type {other:?}"))),
+    };
+    image.ok_or_else(|| {
+        Error::invalid_image(format!("{format:?}: decoder buffer does not match {width}x{height}"))
+    })
+}
+
+/// `DynamicImage::into_rgb8`, with the RGB buffer allocated fallibly. Other colour types are
+/// converted by `image` itself, a tile of at most a megapixel at a time, so each pixel gets
+/// exactly `image`'s conversion without a second whole-picture temporary.
+fn to_rgb8(image: DynamicImage) -> Result<RgbImage> {
+    let image = match image {
+        DynamicImage::ImageRgb8(rgb) => return Ok(rgb),
+        other => other,
+    };
+    let (width, height) = (image.width(), image.height());
+    let (w, h) = (width as usize, height as usize);
+    let mut out = memory::try_zeroed::<u8>(w.saturating_mul(h).saturating_mul(3), "the RGB picture")?;
+    const TILE: u32 = 1 << 20;
+    let tile_w = width.min(TILE);
+    let tile_h = (TILE / tile_w).clamp(1, height);
+    for y0 in (0..height).step_by(tile_h as usize) {
+        let th = tile_h.min(height - y0);
+        for x0 in (0..width).step_by(tile_w as usize) {
+            let tw = tile_w.min(width - x0);
+            let tile = image.crop_imm(x0, y0, tw, th).into_rgb8();
+            for (dy, row) in tile.as_raw().chunks_exact(tw as usize * 3).enumerate() {
+                let start = ((y0 as usize + dy) * w + x0 as usize) * 3;
+                out[start..start + row.len()].copy_from_slice(row);
+            }
+        }
+    }
+    RgbImage::from_raw(width, height, out).ok_or_else(|| Error::invalid_image("RGB buffer size mismatch"))
+}
+
+/// `DynamicImage::apply_orientation` for RGB, with the rotated copy allocated fallibly. Rotating
+/// after the colour conversion gives the same pixels: both only move or map pixels one by one.
+fn orient(mut image: RgbImage, orientation: image::metadata::Orientation) -> Result<RgbImage> {
+    use image::imageops;
+    use image::metadata::Orientation as O;
+    let rotated = |image: &RgbImage, clockwise: bool| -> Result<RgbImage> {
+        let buffer = memory::try_zeroed::<u8>(image.as_raw().len(), "the rotated picture")?;
+        let mut out = RgbImage::from_raw(image.height(), image.width(), buffer)
+            .ok_or_else(|| Error::invalid_image("rotation buffer size mismatch"))?;
+        let done = if clockwise {
+            imageops::rotate90_in(image, &mut out)
+        } else {
+            imageops::rotate270_in(image, &mut out)
+        };
+        done.map_err(|e| Error::invalid_image(format!("cannot apply the EXIF orientation: {e}")))?;
+        Ok(out)
+    };
+    match orientation {
+        O::NoTransforms => {}
+        O::Rotate90 => image = rotated(&image, true)?,
+        O::Rotate180 => imageops::rotate180_in_place(&mut image),
+        O::Rotate270 => image = rotated(&image, false)?,
+        O::FlipHorizontal => imageops::flip_horizontal_in_place(&mut image),
+        O::FlipVertical => imageops::flip_vertical_in_place(&mut image),
+        O::Rotate90FlipH => {
+            image = rotated(&image, true)?;
+            imageops::flip_horizontal_in_place(&mut image);
+        }
+        O::Rotate270FlipH => {
+            image = rotated(&image, false)?;
+            imageops::flip_horizontal_in_place(&mut image);
+        }
+    }
     Ok(image)
+}
+
+/// Why a JPEG is incomplete, or `None` when its end-of-image marker (FFD9) is reached.
+///
+/// Walks the marker segments from the start, skipping each by its length (so an EXIF thumbnail's
+/// own end marker is never taken for the picture's), and through every scan's entropy-coded data
+/// (where a real FF byte is always followed by 00 or a restart marker). Bytes after the end
+/// marker are ignored, as decoders do. zune-jpeg, in the non-strict mode `image` uses, decodes a
+/// picture cut anywhere without an error and fills the rest.
+fn jpeg_truncation(data: &[u8]) -> Option<String> {
+    let len = data.len();
+    let mut i = 2; // after SOI (FF D8), which format sniffing has checked
+    loop {
+        // Decoders skip junk between segments; so does this walk.
+        while i < len && data[i] != 0xFF {
+            i += 1;
+        }
+        while i < len && data[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&marker) = data.get(i) else {
+            return Some(format!("ends after {len} bytes without its end-of-image marker"));
+        };
+        i += 1;
+        match marker {
+            0xD9 => return None,
+            0x01 | 0xD0..=0xD8 => continue,
+            _ => {}
+        }
+        let Some(length) = data.get(i..i + 2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+            return Some(format!("ends inside the header of segment FF{marker:02X} at byte {}", i - 2));
+        };
+        let end = i + length;
+        if end > len {
+            return Some(format!(
+                "segment FF{marker:02X} at byte {} is cut off ({len} bytes of {end})",
+                i - 2
+            ));
+        }
+        i = end;
+        if marker == 0xDA {
+            // Entropy-coded data runs to the next marker that is not a stuffed byte or a restart.
+            loop {
+                match data[i..].iter().position(|&b| b == 0xFF) {
+                    None => return Some(format!("scan data ends after {len} bytes without a marker")),
+                    Some(p) => i += p,
+                }
+                match data.get(i + 1) {
+                    None => return Some(format!("scan data ends after {len} bytes without a marker")),
+                    Some(0x00 | 0xD0..=0xD7 | 0xFF) => i += 1,
+                    Some(_) => break,
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,39 +9,37 @@
 //! bit-identical (tested against `image` on many sizes), and both passes work on contiguous
 //! lines the compiler vectorises. On the bench picture (178x218 to 88x108) it is ~10x faster.
 
-/// Where each output position reads along one axis, and with which weights.
-struct Taps {
-    /// Per output position: the first input position and the range of its weights in `weights`.
-    spans: Vec<(usize, usize, usize)>,
-    weights: Vec<f32>,
-}
+/// Above this many bytes for the vertical pass's intermediate image (`width x new_height` f32
+/// pixels), the resize sums horizontally first when that needs less memory. Below it (every
+/// picture up to ~51,000 pixels wide at the 108-row model input) the order, and so every output
+/// bit, is `image`'s.
+pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 
-/// `image`'s weights for resizing `len` positions to `new_len` with the triangle kernel.
-fn taps(len: usize, new_len: usize) -> Taps {
+/// `image`'s weights for output position `out` when resizing `len` positions to `new_len` with
+/// the triangle kernel: returns the first input position and leaves the weights in `weights`.
+///
+/// Computed per position when needed rather than tabulated for the whole axis: a table holds
+/// about two weights per input position, 8 bytes per row of a 64-million-row picture.
+fn tap(len: usize, new_len: usize, out: usize, weights: &mut Vec<f32>) -> usize {
     let ratio = len as f32 / new_len as f32;
     let sratio = if ratio < 1.0 { 1.0 } else { ratio };
     let support = sratio;
-    let mut spans = Vec::with_capacity(new_len);
-    let mut weights = Vec::new();
-    for out in 0..new_len {
-        let center = (out as f32 + 0.5) * ratio;
-        let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
-        let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
-        let center = center - 0.5;
-        let start = weights.len();
-        let mut sum = 0.0;
-        for i in left..right {
-            let x = (i as f32 - center) / sratio;
-            let w = if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 };
-            weights.push(w);
-            sum += w;
-        }
-        for w in &mut weights[start..] {
-            *w /= sum;
-        }
-        spans.push((left as usize, start, weights.len()));
+    let center = (out as f32 + 0.5) * ratio;
+    let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
+    let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
+    let center = center - 0.5;
+    weights.clear();
+    let mut sum = 0.0;
+    for i in left..right {
+        let x = (i as f32 - center) / sratio;
+        let w = if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 };
+        weights.push(w);
+        sum += w;
     }
-    Taps { spans, weights }
+    for w in weights.iter_mut() {
+        *w /= sum;
+    }
+    left as usize
 }
 
 /// Resizes packed RGB8 `src` (`width x height`) to `new_width x new_height`.
@@ -50,6 +48,12 @@ fn taps(len: usize, new_len: usize) -> Taps {
 /// stores its rows transposed (one column of the image per row of `columns`), so that the
 /// horizontal pass, too, sums whole contiguous lines (every output row at once for one output
 /// column). Each output value is still the same sum of the same products in the same order.
+///
+/// Memory: the vertical-first order needs `width * new_height * 12` bytes, which grows with the
+/// picture's width whatever its height (83 GB for a 64,000,000 x 1 picture). When that exceeds
+/// [`EXACT_ORDER_BUDGET`] and summing horizontally first needs less (`height * new_width * 12`),
+/// the passes swap: the result then differs from `image`'s by float rounding (at most 1 per
+/// channel, tested), and memory stays below `max(64 MiB, 12 * sqrt(pixels * new pixels))`.
 pub(crate) fn resize_rgb8(
     src: &[u8],
     width: usize,
@@ -57,6 +61,22 @@ pub(crate) fn resize_rgb8(
     new_width: usize,
     new_height: usize,
 ) -> Vec<u8> {
+    resize_rgb8_with_budget(src, width, height, new_width, new_height, EXACT_ORDER_BUDGET)
+}
+
+pub(crate) fn resize_rgb8_with_budget(
+    src: &[u8],
+    width: usize,
+    height: usize,
+    new_width: usize,
+    new_height: usize,
+    budget: usize,
+) -> Vec<u8> {
+    let vertical_first = width.saturating_mul(new_height).saturating_mul(12);
+    let horizontal_first = height.saturating_mul(new_width).saturating_mul(12);
+    if vertical_first > budget && horizontal_first < vertical_first {
+        return resize_rgb8_horizontal_first(src, width, height, new_width, new_height);
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 was detected just above.
@@ -82,37 +102,72 @@ fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, n
     }
     let row_len = width * 3;
     let col_len = new_height * 3;
+    let mut weights = Vec::new();
     // Vertical pass: `new_height` rows of `width` f32 pixels (what `image` keeps in an Rgba32F
     // image; the fourth channel is never read back for RGB, so it is not computed), stored
     // transposed: `columns[x][y][c]`.
-    let vertical = taps(height, new_height);
     let mut row = vec![0f32; row_len];
     let mut columns = vec![0f32; width * col_len];
-    for (y, &(left, start, end)) in vertical.spans.iter().enumerate() {
-        weighted_rows(
-            &mut row,
-            |i| &src[(left + i) * row_len..(left + i + 1) * row_len],
-            &vertical.weights[start..end],
-        );
+    for y in 0..new_height {
+        let left = tap(height, new_height, y, &mut weights);
+        weighted_rows(&mut row, |i| &src[(left + i) * row_len..(left + i + 1) * row_len], &weights);
         for (column, px) in columns.chunks_exact_mut(col_len).zip(row.chunks_exact(3)) {
             column[y * 3..y * 3 + 3].copy_from_slice(px);
         }
     }
     // Horizontal pass, one output column at a time, rounded to the nearest u8 after clamping,
     // as `image` does.
-    let horizontal = taps(width, new_width);
     let mut acc = vec![0f32; col_len];
-    for (x, &(left, start, end)) in horizontal.spans.iter().enumerate() {
-        weighted_rows(
-            &mut acc,
-            |i| &columns[(left + i) * col_len..(left + i + 1) * col_len],
-            &horizontal.weights[start..end],
-        );
+    for x in 0..new_width {
+        let left = tap(width, new_width, x, &mut weights);
+        weighted_rows(&mut acc, |i| &columns[(left + i) * col_len..(left + i + 1) * col_len], &weights);
         for (y, px) in acc.chunks_exact(3).enumerate() {
             let dst = &mut out[(y * new_width + x) * 3..(y * new_width + x) * 3 + 3];
             for (o, &v) in dst.iter_mut().zip(px) {
                 *o = round_to_u8(v);
             }
+        }
+    }
+    out
+}
+
+/// The same filter with the passes swapped, for pictures far wider than tall: the intermediate
+/// image is `height x new_width` instead of `new_height x width`.
+fn resize_rgb8_horizontal_first(
+    src: &[u8],
+    width: usize,
+    height: usize,
+    new_width: usize,
+    new_height: usize,
+) -> Vec<u8> {
+    assert_eq!(src.len(), width * height * 3, "packed RGB8");
+    let mut out = vec![0u8; new_width * new_height * 3];
+    if width == 0 || height == 0 || new_width == 0 || new_height == 0 {
+        return out;
+    }
+    let row_len = width * 3;
+    let mid_len = new_width * 3;
+    let mut weights = Vec::new();
+    let mut rows = vec![0f32; height * mid_len];
+    for x in 0..new_width {
+        let left = tap(width, new_width, x, &mut weights);
+        for (y, mid) in rows.chunks_exact_mut(mid_len).enumerate() {
+            let line = &src[y * row_len + left * 3..];
+            let mut acc = [0f32; 3];
+            for (px, &w) in line.chunks_exact(3).zip(&weights) {
+                for (a, &v) in acc.iter_mut().zip(px) {
+                    *a += f32::from(v) * w;
+                }
+            }
+            mid[x * 3..x * 3 + 3].copy_from_slice(&acc);
+        }
+    }
+    let mut acc = vec![0f32; mid_len];
+    for (y, dst) in out.chunks_exact_mut(mid_len).enumerate() {
+        let left = tap(height, new_height, y, &mut weights);
+        weighted_rows(&mut acc, |i| &rows[(left + i) * mid_len..(left + i + 1) * mid_len], &weights);
+        for (o, &v) in dst.iter_mut().zip(&acc) {
+            *o = round_to_u8(v);
         }
     }
     out
@@ -214,5 +269,38 @@ mod tests {
             let got = resize_rgb8(img.as_raw(), w as usize, h as usize, nw as usize, nh as usize);
             assert!(want.as_raw() == &got, "{w}x{h} -> {nw}x{nh}");
         }
+    }
+
+    #[test]
+    fn horizontal_first_order_is_within_one_of_image() {
+        // A budget of 0 forces the swapped order on sizes `image` itself can still resize.
+        for (i, ((w, h), (nw, nh))) in [
+            ((5000, 1), (88, 108)),
+            ((3000, 7), (88, 108)),
+            ((640, 480), (88, 108)),
+            ((300, 7), (3, 200)),
+            ((1, 1), (5, 7)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let img = noise(w, h, i as u32 + 100);
+            let want = image::imageops::resize(&img, nw, nh, FilterType::Triangle);
+            let got =
+                resize_rgb8_with_budget(img.as_raw(), w as usize, h as usize, nw as usize, nh as usize, 0);
+            let worst = want.as_raw().iter().zip(&got).map(|(a, b)| a.abs_diff(*b)).max();
+            assert!(worst <= Some(1), "{w}x{h} -> {nw}x{nh}: {worst:?}");
+        }
+    }
+
+    #[test]
+    fn an_8_million_pixel_wide_row_resizes_in_little_memory() {
+        // The vertical-first order would allocate 8e6 * 108 * 12 bytes (10 GB) here.
+        let (w, h) = (8_000_000, 1);
+        let src: Vec<u8> = (0..w * h * 3).map(|i| (i / 3 * 255 / w) as u8).collect();
+        let out = resize_rgb8(&src, w, h, 88, 108);
+        assert_eq!(out.len(), 88 * 108 * 3);
+        // A left-to-right ramp stays a ramp.
+        assert!(out[0] < 4 && out[87 * 3] > 251, "{} {}", out[0], out[87 * 3]);
     }
 }

@@ -162,7 +162,7 @@ fn expect_prediction_or_image_error(what: &str, r: Result<glasses_core::Predicti
             harness::check_prediction(p, 0.5, what);
             true
         }
-        Err(Error::InvalidImage { .. } | Error::ImageTooLarge { .. }) => false,
+        Err(Error::InvalidImage { .. } | Error::ImageTooLarge { .. } | Error::TruncatedImage { .. }) => false,
         Err(other) => panic!("{what}: expected a prediction or an image error, got {other:?}"),
     }
 }
@@ -240,7 +240,9 @@ fn truncation_at_every_tenth_gives_a_prediction_or_invalid_image() {
             let what = format!("{format:?} cut to {}/{} bytes", cut.len(), bytes.len());
             match r {
                 Err(Error::InvalidImage { .. }) => {}
-                // Some decoders (JPEG, BMP) hand back what they have; that is acceptable output.
+                Err(Error::TruncatedImage { .. }) => assert_eq!(format, ImageFormat::Jpeg, "{what}"),
+                // Some decoders (BMP, and JPEG with accept_truncated) hand back what they have;
+                // that is acceptable output.
                 Ok(p) => harness::check_prediction(p, 0.5, &what),
                 Err(other) => panic!("{what}: expected InvalidImage or a prediction, got {other:?}"),
             }
@@ -1026,6 +1028,28 @@ fn write_fuzz_seeds() {
     for (name, bytes, _, _) in bombs() {
         write("classify_encoded", &format!("bomb-{name}"), &bytes);
     }
+    // Issue 13: extreme aspect ratios within the fuzz limit (4 MP), declared sizes far past it
+    // (100,000 x 100,000 RGB: 30 GB, refused by the limit; with `max_pixels` raised, fallible),
+    // and a JPEG cut before its end marker.
+    let ramp = |w: u32, h: u32| {
+        use image::ImageEncoder;
+        use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+        let gray = image::GrayImage::from_fn(w, h, |x, y| image::Luma([((x + y) * 255 / (w + h)) as u8]));
+        let mut out = Vec::new();
+        PngEncoder::new_with_quality(&mut out, CompressionType::Best, FilterType::NoFilter)
+            .write_image(gray.as_raw(), w, h, image::ExtendedColorType::L8)
+            .expect("encode PNG");
+        out
+    };
+    write("classify_encoded", "aspect-4000000x1", &ramp(4_000_000, 1));
+    write("classify_encoded", "aspect-1x4000000", &ramp(1, 4_000_000));
+    write("classify_encoded", "aspect-65536x61", &ramp(65_536, 61));
+    write("classify_encoded", "declares-100000-square-rgb8", &png_claiming(100_000, 100_000, 8, 2));
+    write("classify_encoded", "declares-4000000x1-rgba16", &png_claiming(4_000_000, 1, 16, 6));
+    write("classify_encoded", "declares-1x4000000-gray", &png_claiming(1, 4_000_000, 8, 0));
+    let jpeg = encode(&picture(64, 48), ImageFormat::Jpeg);
+    write("classify_encoded", "jpeg-truncated-60pct", &jpeg[..jpeg.len() * 6 / 10]);
+    write("classify_encoded", "jpeg-no-end-marker", &jpeg[..jpeg.len() - 2]);
 
     let pixel_seeds = [
         ("rgba-3x2", pixel_case(PixelMode::Bytes(PixelFormat::Rgba8), 3, 2, 12, 24)),
@@ -1036,6 +1060,8 @@ fn write_fuzz_seeds() {
         ("argb-ints-3x2", pixel_case(PixelMode::ArgbInts, 3, 2, 4, 28)),
         ("short", pixel_case(PixelMode::Bytes(PixelFormat::Rgba8), 4, 4, 16, 63)),
         ("huge-dims", pixel_case(PixelMode::Bytes(PixelFormat::Gray8), u32::MAX, u32::MAX, usize::MAX, 8)),
+        ("gray-65536x1", pixel_case(PixelMode::Bytes(PixelFormat::Gray8), 65_536, 1, 65_536, 65_536)),
+        ("gray-1x65536", pixel_case(PixelMode::Bytes(PixelFormat::Gray8), 1, 65_536, 1, 65_536)),
     ];
     for (name, case) in pixel_seeds {
         write("classify_pixels", name, &case.to_bytes());

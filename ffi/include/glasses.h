@@ -75,6 +75,23 @@ typedef enum GlassesStatus {
    * Any other internal failure.
    */
   GLASSES_STATUS_INTERNAL = 12,
+  /**
+   * The encoded image ends before its picture data does (a JPEG without its end marker); see
+   * [`glasses_classifier_with_accept_truncated`] to classify such pictures anyway.
+   */
+  GLASSES_STATUS_TRUNCATED_IMAGE = 13,
+  /**
+   * Memory for the picture could not be allocated; the call failed, the process is unharmed.
+   */
+  GLASSES_STATUS_OUT_OF_MEMORY = 14,
+  /**
+   * A file is larger than the model-file limit (256 MiB); nothing was read.
+   */
+  GLASSES_STATUS_FILE_TOO_LARGE = 15,
+  /**
+   * A path names a folder, device, FIFO or socket instead of a regular file; it was not read.
+   */
+  GLASSES_STATUS_NOT_A_REGULAR_FILE = 16,
 } GlassesStatus;
 
 /**
@@ -120,7 +137,9 @@ typedef struct GlassesOptions {
   float threshold;
   /**
    * Largest encoded image (width x height) decoded; bigger ones fail with
-   * `GLASSES_STATUS_IMAGE_TOO_LARGE`. Default 64 megapixels.
+   * `GLASSES_STATUS_IMAGE_TOO_LARGE`. Default 64 megapixels. Any value is safe: it is clamped
+   * to what the platform can address, and a picture that does not fit in memory fails with
+   * `GLASSES_STATUS_OUT_OF_MEMORY` instead of aborting.
    */
   uint64_t max_pixels;
 } GlassesOptions;
@@ -183,6 +202,19 @@ enum GlassesStatus glasses_classifier_new_from_bytes(const uint8_t *model,
 enum GlassesStatus glasses_classifier_new_from_file(const char *path,
                                                     const struct GlassesOptions *options,
                                                     struct GlassesClassifier **out);
+
+/**
+ * Creates a second handle on the model of `classifier` (shared, not reloaded) that classifies
+ * truncated pictures as far as they decode (`accept` true) or refuses them with
+ * `GLASSES_STATUS_TRUNCATED_IMAGE` (`accept` false, the default of every constructor). Both
+ * handles are released separately with [`glasses_classifier_free`].
+ *
+ * # Safety
+ * `classifier` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+enum GlassesStatus glasses_classifier_with_accept_truncated(const struct GlassesClassifier *classifier,
+                                                            bool accept,
+                                                            struct GlassesClassifier **out);
 
 /**
  * Releases a classifier and sets `*classifier` to NULL, so a second free of the same variable is

@@ -51,6 +51,15 @@ pub enum GlassesStatus {
     NoBundledModel = 11,
     /// Any other internal failure.
     Internal = 12,
+    /// The encoded image ends before its picture data does (a JPEG without its end marker); see
+    /// [`glasses_classifier_with_accept_truncated`] to classify such pictures anyway.
+    TruncatedImage = 13,
+    /// Memory for the picture could not be allocated; the call failed, the process is unharmed.
+    OutOfMemory = 14,
+    /// A file is larger than the model-file limit (256 MiB); nothing was read.
+    FileTooLarge = 15,
+    /// A path names a folder, device, FIFO or socket instead of a regular file; it was not read.
+    NotARegularFile = 16,
 }
 
 /// Memory layout of one pixel, for [`glasses_classify_pixels`] (pass the value as `uint32_t`).
@@ -92,7 +101,9 @@ pub struct GlassesOptions {
     /// Decision threshold on P(eyeglasses), in [0, 1]. Default 0.5.
     pub threshold: f32,
     /// Largest encoded image (width x height) decoded; bigger ones fail with
-    /// `GLASSES_STATUS_IMAGE_TOO_LARGE`. Default 64 megapixels.
+    /// `GLASSES_STATUS_IMAGE_TOO_LARGE`. Default 64 megapixels. Any value is safe: it is clamped
+    /// to what the platform can address, and a picture that does not fit in memory fails with
+    /// `GLASSES_STATUS_OUT_OF_MEMORY` instead of aborting.
     pub max_pixels: u64,
 }
 
@@ -146,6 +157,10 @@ impl FfiError {
                 K::Io => GlassesStatus::Io,
                 K::Inference => GlassesStatus::Inference,
                 K::NoBundledModel => GlassesStatus::NoBundledModel,
+                K::TruncatedImage => GlassesStatus::TruncatedImage,
+                K::OutOfMemory => GlassesStatus::OutOfMemory,
+                K::FileTooLarge => GlassesStatus::FileTooLarge,
+                K::NotARegularFile => GlassesStatus::NotARegularFile,
                 // TensorShape and Export cannot come from these entry points.
                 K::TensorShape | K::Export => GlassesStatus::Internal,
                 // New kinds added to core's non-exhaustive enum land here until they get a code.
@@ -343,6 +358,29 @@ pub unsafe extern "C" fn glasses_classifier_new_from_file(
     }
 }
 
+/// Creates a second handle on the model of `classifier` (shared, not reloaded) that classifies
+/// truncated pictures as far as they decode (`accept` true) or refuses them with
+/// `GLASSES_STATUS_TRUNCATED_IMAGE` (`accept` false, the default of every constructor). Both
+/// handles are released separately with [`glasses_classifier_free`].
+///
+/// # Safety
+/// `classifier` must be NULL or a live handle; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classifier_with_accept_truncated(
+    classifier: *const GlassesClassifier,
+    accept: bool,
+    out: *mut *mut GlassesClassifier,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        construct(out, || {
+            let classifier = borrow_classifier(classifier)?;
+            let options = (*classifier.options()).with_accept_truncated(accept);
+            Ok(classifier.with_options(options)?)
+        })
+    }
+}
+
 /// Releases a classifier and sets `*classifier` to NULL, so a second free of the same variable is
 /// harmless. NULL and a pointer to NULL are accepted and do nothing.
 ///
@@ -512,6 +550,10 @@ pub extern "C" fn glasses_status_name(status: i32) -> *const c_char {
         10 => c"GLASSES_STATUS_PANIC",
         11 => c"GLASSES_STATUS_NO_BUNDLED_MODEL",
         12 => c"GLASSES_STATUS_INTERNAL",
+        13 => c"GLASSES_STATUS_TRUNCATED_IMAGE",
+        14 => c"GLASSES_STATUS_OUT_OF_MEMORY",
+        15 => c"GLASSES_STATUS_FILE_TOO_LARGE",
+        16 => c"GLASSES_STATUS_NOT_A_REGULAR_FILE",
         _ => c"GLASSES_STATUS_UNKNOWN",
     };
     name.as_ptr()
@@ -564,6 +606,10 @@ mod tests {
             (GlassesStatus::Io, "GLASSES_STATUS_IO"),
             (GlassesStatus::Panic, "GLASSES_STATUS_PANIC"),
             (GlassesStatus::Internal, "GLASSES_STATUS_INTERNAL"),
+            (GlassesStatus::TruncatedImage, "GLASSES_STATUS_TRUNCATED_IMAGE"),
+            (GlassesStatus::OutOfMemory, "GLASSES_STATUS_OUT_OF_MEMORY"),
+            (GlassesStatus::FileTooLarge, "GLASSES_STATUS_FILE_TOO_LARGE"),
+            (GlassesStatus::NotARegularFile, "GLASSES_STATUS_NOT_A_REGULAR_FILE"),
         ] {
             // SAFETY: static NUL-terminated strings.
             let got = unsafe { CStr::from_ptr(glasses_status_name(status as i32)) };

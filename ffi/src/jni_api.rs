@@ -63,6 +63,10 @@ pub enum ErrorCode {
     InvalidArgument = 9,
     /// A native panic or an error kind this binding does not know.
     Internal = 10,
+    /// The encoded image ends before its picture data does (a JPEG without its end marker).
+    TruncatedImage = 11,
+    /// Memory for the picture could not be allocated.
+    OutOfMemory = 12,
 }
 
 impl ErrorCode {
@@ -78,9 +82,11 @@ impl ErrorCode {
             K::InvalidOptions => Self::InvalidOptions,
             K::Inference | K::TensorShape => Self::Inference,
             K::NoBundledModel => Self::NoBundledModel,
-            // The Kotlin `ErrorKind` has no I/O or export code: the JNI surface reads no files and
-            // exports nothing.
-            K::Io | K::Export => Self::Internal,
+            K::TruncatedImage => Self::TruncatedImage,
+            K::OutOfMemory => Self::OutOfMemory,
+            // The Kotlin `ErrorKind` has no I/O, file or export code: the JNI surface reads no
+            // files and exports nothing.
+            K::Io | K::FileTooLarge | K::NotARegularFile | K::Export => Self::Internal,
             // New kinds added to core's non-exhaustive enum land here until they get a code.
             _ => Self::Internal,
         }

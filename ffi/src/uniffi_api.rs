@@ -41,6 +41,18 @@ pub enum GlassesError {
     /// Any other internal failure.
     #[error("{0}")]
     Internal(String),
+    /// The encoded image ends before its picture data does (a JPEG without its end marker).
+    #[error("{0}")]
+    TruncatedImage(String),
+    /// Memory for the picture could not be allocated; the process is unharmed.
+    #[error("{0}")]
+    OutOfMemory(String),
+    /// A file is larger than the limit (256 MiB for models); nothing was read.
+    #[error("{0}")]
+    FileTooLarge(String),
+    /// A path names a folder, device, FIFO or socket instead of a regular file.
+    #[error("{0}")]
+    NotARegularFile(String),
 }
 
 impl From<glasses_core::Error> for GlassesError {
@@ -57,6 +69,10 @@ impl From<glasses_core::Error> for GlassesError {
             K::Io => Self::Io(message),
             K::Inference => Self::Inference(message),
             K::NoBundledModel => Self::NoBundledModel(message),
+            K::TruncatedImage => Self::TruncatedImage(message),
+            K::OutOfMemory => Self::OutOfMemory(message),
+            K::FileTooLarge => Self::FileTooLarge(message),
+            K::NotARegularFile => Self::NotARegularFile(message),
             // TensorShape/Export cannot come from these calls.
             K::TensorShape | K::Export => Self::Internal(message),
             // New kinds added to core's non-exhaustive enum land here until they get a case.
@@ -232,6 +248,17 @@ mod tests {
         assert!(matches!(err, GlassesError::InvalidArgument(_)), "{err}");
         let err = GlassesClassifier::from_file("/nonexistent/model.onnx".into(), 0.5).expect_err("no file");
         assert!(matches!(err, GlassesError::Io(_)), "{err}");
+        let err = GlassesClassifier::from_file("/".into(), 0.5).expect_err("a folder");
+        assert!(matches!(err, GlassesError::NotARegularFile(_)), "{err}");
+        let kinds = [
+            glasses_core::Error::TruncatedImage { reason: "x".into() },
+            glasses_core::Error::OutOfMemory { bytes: 1, what: "x" },
+            glasses_core::Error::FileTooLarge { path: "p".into(), size: 2, max_bytes: 1 },
+        ];
+        let [truncated, oom, large] = kinds.map(GlassesError::from);
+        assert!(matches!(truncated, GlassesError::TruncatedImage(_)), "{truncated}");
+        assert!(matches!(oom, GlassesError::OutOfMemory(_)), "{oom}");
+        assert!(matches!(large, GlassesError::FileTooLarge(_)), "{large}");
         assert_eq!(version(), env!("CARGO_PKG_VERSION"));
     }
 }

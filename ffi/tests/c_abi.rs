@@ -119,7 +119,14 @@ fn write_inputs(dir: &Path) -> PathBuf {
         .expect("core classifies gray")
         .probability;
 
+    // Issue 13: a JPEG cut at 60 % of its bytes (well past its headers) must be
+    // GLASSES_STATUS_TRUNCATED_IMAGE, and decode when truncation is accepted.
+    let big = RgbImage::from_fn(178, 218, |x, y| *rgb.get_pixel(x % w, y % h));
+    let mut jpeg = Vec::new();
+    big.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg).expect("encode JPEG");
+    let jpeg_cut = &jpeg[..jpeg.len() * 6 / 10];
     let files = [
+        ("image-cut.jpg", jpeg_cut),
         ("model.onnx", model.as_slice()),
         ("bad_contract.onnx", bad.as_slice()),
         ("image.png", png.as_slice()),
@@ -137,6 +144,7 @@ fn write_inputs(dir: &Path) -> PathBuf {
     writeln!(m, "image_png {}", p("image.png")).expect("write to String");
     writeln!(m, "rgb_raw {}", p("image.rgb")).expect("write to String");
     writeln!(m, "gray_raw {}", p("image.gray")).expect("write to String");
+    writeln!(m, "jpeg_cut {}", p("image-cut.jpg")).expect("write to String");
     writeln!(m, "width {w}\nheight {h}").expect("write to String");
     writeln!(m, "expect_color {expect_color:.9}\nexpect_gray {expect_gray:.9}").expect("write to String");
     writeln!(m, "version {}", env!("CARGO_PKG_VERSION")).expect("write to String");

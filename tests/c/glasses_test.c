@@ -73,6 +73,7 @@ typedef struct {
     char image_png[4096];
     char rgb_raw[4096];
     char gray_raw[4096];
+    char jpeg_cut[4096];
     char version[4096];
     unsigned width, height;
     double expect_color, expect_gray;
@@ -107,6 +108,7 @@ static void manifest_line(Manifest *m, const char *line) {
     STR(image_png);
     STR(rgb_raw);
     STR(gray_raw);
+    STR(jpeg_cut);
     STR(version);
     STR(golden_model);
     STR(golden_absent);
@@ -798,6 +800,104 @@ static void test_stress(const Manifest *m, const GlassesClassifier *c) {
 
 /* ---------------------------------------------------------------- soak */
 
+/* ---------------------------------------------------------------- issue 13: hostile shapes */
+
+/* Peak resident set size (VmHWM) in KiB, or -1 where there is no /proc. */
+static long peak_rss_kib(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "VmHWM:", 6) == 0) kib = strtol(line + 6, NULL, 10);
+    }
+    fclose(f);
+    return kib;
+}
+
+/* PNG's CRC-32, to forge a header the decoder accepts. */
+static uint32_t png_crc32(const unsigned char *p, size_t n) {
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++) crc = (crc & 1u) ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+    }
+    return ~crc;
+}
+
+static void put_be32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Before the fix: a 1,048,576 x 1 Gray8 buffer peaked at 1.36 GB in the resize, max_pixels =
+   UINT64_MAX with a PNG declaring 100,000 x 100,000 aborted the process, and a truncated JPEG was
+   classified. Each must now be an answer or a status. */
+static void test_hostile(const Manifest *m, const GlassesClassifier *c, const unsigned char *model, size_t model_len,
+                         const unsigned char *png, size_t png_len) {
+    GlassesPrediction p;
+    const uint32_t w = 1u << 20;
+    unsigned char *row = malloc(w);
+    if (!row) return;
+    for (uint32_t i = 0; i < w; i++) row[i] = (unsigned char)(i >> 12);
+    const long before = peak_rss_kib();
+    CHECK_STATUS(glasses_classify_pixels(c, row, w, w, 1, w, GLASSES_PIXEL_FORMAT_GRAY8, &p), GLASSES_STATUS_OK,
+                 "1048576x1 gray buffer");
+    const long after = peak_rss_kib();
+    free(row);
+    /* Under valgrind (soak_max_growth_kib < 0) RSS is valgrind's, not ours. */
+    if (before >= 0 && after >= 0 && m->soak_max_growth_kib >= 0)
+        CHECK(after - before <= 256 * 1024, "peak RSS grew by %ld KiB for a 1 MB row", after - before);
+
+    GlassesOptions unlimited = glasses_options_default();
+    unlimited.max_pixels = UINT64_MAX;
+    GlassesClassifier *big = NULL;
+    CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, &unlimited, &big), GLASSES_STATUS_OK,
+                 "new_from_bytes with max_pixels = UINT64_MAX");
+    unsigned char *forged = malloc(png_len);
+    if (big && forged && png_len > 33) {
+        memcpy(forged, png, png_len);
+        put_be32(forged + 16, 100000);
+        put_be32(forged + 20, 100000);
+        put_be32(forged + 29, png_crc32(forged + 12, 17));
+        const GlassesStatus s = glasses_classify_encoded(big, forged, png_len, &p);
+        /* Out of memory where the 30 GB are refused; where the kernel lends them untouched, the
+           missing pixel data is the error. Either way the process lives. */
+        CHECK(s == GLASSES_STATUS_OUT_OF_MEMORY || s == GLASSES_STATUS_INVALID_IMAGE,
+              "100000x100000 PNG with unlimited max_pixels: %s (%s)", glasses_status_name((int32_t)s),
+              glasses_last_error_message());
+    }
+    free(forged);
+    glasses_classifier_free(&big);
+
+    size_t cut_len = 0;
+    unsigned char *cut = m->jpeg_cut[0] ? read_file(m->jpeg_cut, &cut_len) : NULL;
+    CHECK(cut != NULL, "manifest names a truncated JPEG");
+    if (cut) {
+        CHECK_STATUS(glasses_classify_encoded(c, cut, cut_len, &p), GLASSES_STATUS_TRUNCATED_IMAGE, "truncated JPEG");
+        GlassesClassifier *lenient = NULL;
+        CHECK_STATUS(glasses_classifier_with_accept_truncated(c, true, &lenient), GLASSES_STATUS_OK,
+                     "with_accept_truncated");
+        if (lenient) {
+            CHECK_STATUS(glasses_classify_encoded(lenient, cut, cut_len, &p), GLASSES_STATUS_OK,
+                         "truncated JPEG, accepted");
+            CHECK_STATUS(glasses_classify_encoded(lenient, png, png_len, &p), GLASSES_STATUS_OK, "PNG, lenient handle");
+        }
+        glasses_classifier_free(&lenient);
+        free(cut);
+    }
+    CHECK_STATUS(glasses_classifier_with_accept_truncated(NULL, true, &big), GLASSES_STATUS_NULL_ARGUMENT,
+                 "with_accept_truncated(NULL)");
+    CHECK(strcmp(glasses_status_name(13), "GLASSES_STATUS_TRUNCATED_IMAGE") == 0, "name of 13");
+    CHECK(strcmp(glasses_status_name(14), "GLASSES_STATUS_OUT_OF_MEMORY") == 0, "name of 14");
+    CHECK(strcmp(glasses_status_name(15), "GLASSES_STATUS_FILE_TOO_LARGE") == 0, "name of 15");
+    CHECK(strcmp(glasses_status_name(16), "GLASSES_STATUS_NOT_A_REGULAR_FILE") == 0, "name of 16");
+    CHECK_STATUS(glasses_classifier_new_from_file("/dev/zero", NULL, &big), GLASSES_STATUS_NOT_A_REGULAR_FILE,
+                 "model /dev/zero");
+}
+
 /* Resident set size in KiB from /proc/self/statm, or -1 where there is no /proc (macOS). */
 static long rss_kib(void) {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -942,6 +1042,7 @@ int main(int argc, char **argv) {
             test_errors(m, c, model, model_len, png, png_len);
             test_panic(c, png, png_len);
             test_threads(m, c, png, png_len);
+            test_hostile(m, c, model, model_len, png, png_len);
         }
     } else {
         CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, NULL, &c), GLASSES_STATUS_OK, "new_from_bytes");

@@ -52,12 +52,18 @@ pub fn check_prediction(p: Prediction, threshold: f32, what: &str) {
     assert_eq!(p.has_glasses, p.probability >= threshold, "{what}: has_glasses disagrees with the threshold");
 }
 
-/// Encoded bytes: a prediction, or `InvalidImage` / `ImageTooLarge` (consistent with the limit).
+/// Encoded bytes: a prediction, or `InvalidImage` / `TruncatedImage` / `OutOfMemory` /
+/// `ImageTooLarge` (consistent with the limit).
 pub fn classify_encoded(classifier: &Classifier, data: &[u8]) {
     let max_pixels = classifier.options().max_pixels;
     match classifier.classify_encoded(data) {
         Ok(p) => check_prediction(p, classifier.options().threshold, "classify_encoded"),
         Err(Error::InvalidImage { reason }) => assert!(!reason.is_empty(), "InvalidImage without a reason"),
+        Err(Error::TruncatedImage { reason }) => {
+            assert!(!reason.is_empty(), "TruncatedImage without a reason")
+        }
+        // Only an allocation the size of the picture (within the limit) may fail.
+        Err(Error::OutOfMemory { bytes, .. }) => assert!(bytes > 0, "OutOfMemory of 0 bytes"),
         Err(Error::ImageTooLarge { width, height, pixels, max_pixels: limit }) => {
             assert_eq!(pixels, width as u64 * height as u64, "ImageTooLarge miscounts pixels");
             assert_eq!(limit, max_pixels, "ImageTooLarge reports another limit");

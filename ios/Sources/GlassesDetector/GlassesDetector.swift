@@ -16,6 +16,7 @@ public struct GlassesDetectorError: Error, Equatable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {
         case invalidArgument, invalidImage, imageTooLarge, invalidPixelBuffer, invalidModel
         case contractViolation, io, inference, noBundledModel, `internal`
+        case truncatedImage, outOfMemory, fileTooLarge, notARegularFile
     }
 
     public let kind: Kind
@@ -112,6 +113,10 @@ public final class GlassesDetector: @unchecked Sendable {
         case let .Inference(message): return .init(kind: .inference, message: message)
         case let .NoBundledModel(message): return .init(kind: .noBundledModel, message: message)
         case let .Internal(message): return .init(kind: .internal, message: message)
+        case let .TruncatedImage(message): return .init(kind: .truncatedImage, message: message)
+        case let .OutOfMemory(message): return .init(kind: .outOfMemory, message: message)
+        case let .FileTooLarge(message): return .init(kind: .fileTooLarge, message: message)
+        case let .NotARegularFile(message): return .init(kind: .notARegularFile, message: message)
         }
     }
 }

@@ -31,6 +31,12 @@ enum class ErrorKind(val code: Int) {
 
     /** A native panic or an error this version does not know; the detector stays usable. */
     INTERNAL(10),
+
+    /** The encoded image ends before its picture data does (a JPEG cut before its end marker). */
+    TRUNCATED_IMAGE(11),
+
+    /** Memory for the picture could not be allocated; the call failed, the process lives. */
+    OUT_OF_MEMORY(12),
     ;
 
     companion object {

@@ -44,6 +44,19 @@ class ErrorsTest {
     }
 
     @Test
+    fun truncatedJpegIsItsOwnKind() {
+        // Issue 13: a JPEG cut before its end marker was classified without a word.
+        val image = java.awt.image.BufferedImage(178, 218, java.awt.image.BufferedImage.TYPE_INT_RGB)
+        for (y in 0 until 218) for (x in 0 until 178) image.setRGB(x, y, (x * 1439 + y * 7919) and 0xffffff)
+        val out = java.io.ByteArrayOutputStream()
+        assertTrue(javax.imageio.ImageIO.write(image, "jpg", out), "no JPEG writer")
+        val jpeg = out.toByteArray()
+        detector.classify(jpeg)
+        expect(ErrorKind.TRUNCATED_IMAGE, "truncated") { detector.classify(jpeg.copyOf(jpeg.size * 6 / 10)) }
+        assertEquals(ErrorKind.OUT_OF_MEMORY, ErrorKind.fromCode(12))
+    }
+
+    @Test
     fun badModelBytes() {
         expect(ErrorKind.INVALID_MODEL) { GlassesDetector(ByteArray(0)) }
         expect(ErrorKind.INVALID_MODEL) { GlassesDetector(Random(2).nextBytes(4096)) }
