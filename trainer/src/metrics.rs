@@ -59,55 +59,51 @@ impl Metrics {
     }
 }
 
-/// ROC points (false positive rate, true positive rate) from (0,0) to (1,1), one per distinct score.
-pub fn roc_curve(probs: &[f32], labels: &[u8]) -> Vec<(f64, f64)> {
+/// The counts `(tp, fp, threshold)` of predicting "eyeglasses" (label 1) for every score at or
+/// above each distinct score, from the highest down. Tied scores form one step, so curves made
+/// from it do not depend on the order of ties.
+fn threshold_sweep(probs: &[f32], labels: &[u8]) -> Vec<(usize, usize, f32)> {
     let mut order: Vec<usize> = (0..probs.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    let mut steps = Vec::new();
+    let (mut tp, mut fp) = (0usize, 0usize);
+    for (k, &i) in order.iter().enumerate() {
+        if labels[i] == 1 {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+        if order.get(k + 1).is_none_or(|&j| probs[j] != probs[i]) {
+            steps.push((tp, fp, probs[i]));
+        }
+    }
+    steps
+}
+
+/// ROC points (false positive rate, true positive rate) from (0,0) to (1,1), one per distinct score.
+pub fn roc_curve(probs: &[f32], labels: &[u8]) -> Vec<(f64, f64)> {
     let pos = labels.iter().filter(|&&l| l == 1).count();
     let neg = labels.len() - pos;
     if pos == 0 || neg == 0 {
         return vec![(0.0, 0.0), (1.0, 1.0)];
     }
-    let mut points = vec![(0.0, 0.0)];
-    let (mut tp, mut fp) = (0usize, 0usize);
-    for (k, &i) in order.iter().enumerate() {
-        if labels[i] == 1 {
-            tp += 1;
-        } else {
-            fp += 1;
-        }
-        // Tied scores form one step, so the curve does not depend on the order of ties.
-        let last_of_tie = order.get(k + 1).is_none_or(|&j| probs[j] != probs[i]);
-        if last_of_tie {
-            points.push((fp as f64 / neg as f64, tp as f64 / pos as f64));
-        }
-    }
-    points
+    let steps = threshold_sweep(probs, labels);
+    std::iter::once((0.0, 0.0))
+        .chain(steps.into_iter().map(|(tp, fp, _)| (fp as f64 / neg as f64, tp as f64 / pos as f64)))
+        .collect()
 }
 
 /// Precision-recall points (recall, precision, threshold), one per distinct score from the
 /// highest down: predicting "eyeglasses" for P >= threshold gives that recall and precision.
 pub fn pr_curve(probs: &[f32], labels: &[u8]) -> Vec<(f64, f64, f32)> {
-    let mut order: Vec<usize> = (0..probs.len()).collect();
-    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
     let pos = labels.iter().filter(|&&l| l == 1).count();
     if pos == 0 {
         return Vec::new();
     }
-    let mut points = Vec::new();
-    let (mut tp, mut fp) = (0usize, 0usize);
-    for (k, &i) in order.iter().enumerate() {
-        if labels[i] == 1 {
-            tp += 1;
-        } else {
-            fp += 1;
-        }
-        let last_of_tie = order.get(k + 1).is_none_or(|&j| probs[j] != probs[i]);
-        if last_of_tie {
-            points.push((tp as f64 / pos as f64, tp as f64 / (tp + fp) as f64, probs[i]));
-        }
-    }
-    points
+    threshold_sweep(probs, labels)
+        .into_iter()
+        .map(|(tp, fp, t)| (tp as f64 / pos as f64, tp as f64 / (tp + fp) as f64, t))
+        .collect()
 }
 
 /// The best precision among thresholds whose recall is at least `min_recall`, with the highest
