@@ -203,7 +203,7 @@ mod tests {
 
     fn outcomes() -> Vec<Outcome> {
         vec![
-            Outcome { path: "a.png".into(), result: Ok(Prediction { has_glasses: true, probability: 0.75 }) },
+            Outcome { path: "a.png".into(), result: Ok(Prediction::from_probabilities(&[0.25, 0.75], 0.5)) },
             Outcome { path: "b, c.jpg".into(), result: Err("invalid image: truncated".to_owned()) },
         ]
     }

@@ -13,8 +13,9 @@
 use std::io::Cursor;
 use std::path::PathBuf;
 
+use glasses_core::image::imageops;
 use glasses_core::image::{ImageFormat, Rgb, RgbImage};
-use glasses_core::{Classifier, PixelBuffer, PixelFormat};
+use glasses_core::{Classifier, FaceBox, FaceFraming, PixelBuffer, PixelFormat, Prediction};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Eyewear {
@@ -85,6 +86,62 @@ fn face(width: u32, height: u32, eyewear: Eyewear, gray: bool, seed: u32) -> Rgb
     })
 }
 
+/// `[none, eyeglasses, sunglasses]`, or two values for a two-class model.
+fn probabilities_json(p: &Prediction) -> String {
+    let q = p.probabilities;
+    match q.sunglasses {
+        Some(s) => format!("[{:.7}, {:.7}, {:.7}]", q.none, q.eyeglasses, s),
+        None => format!("[{:.7}, {:.7}]", q.none, q.eyeglasses),
+    }
+}
+
+/// Faces pasted into larger pictures, with the box a face detector would report for them (the
+/// face's framing shrunk by [`FaceFraming::HAAR_CELEBA`]): one wholly inside, one cut by the
+/// picture's left edge.
+fn region_cases(
+    classifier: &Classifier,
+    out: &std::path::Path,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let framing = FaceFraming::HAAR_CELEBA;
+    let mut cases = Vec::new();
+    for (file, eyewear, (fx, fy), seed) in [
+        ("region_eyeglasses_640x400.png", Eyewear::Eyeglasses, (380i64, 90i64), 11),
+        ("region_none_edge_480x360.png", Eyewear::None, (-40, 60), 12),
+    ] {
+        let (cw, ch) = if file.contains("640") { (640, 400) } else { (480, 360) };
+        let (fw, fh) = (178u32, 218u32);
+        let mut canvas = RgbImage::from_pixel(cw, ch, Rgb([90, 110, 100]));
+        imageops::overlay(&mut canvas, &face(fw, fh, eyewear, false, seed), fx, fy);
+        let mut bytes = Vec::new();
+        canvas.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)?;
+        std::fs::write(out.join("faces").join(file), &bytes)?;
+        let bw = fw as f32 / framing.scale_x;
+        let bh = fh as f32 / framing.scale_y;
+        let centre_x = fx as f32 + fw as f32 / 2.0 - framing.center_dx * bw;
+        let centre_y = fy as f32 + fh as f32 / 2.0 - framing.center_dy * bh;
+        let face_box = FaceBox::new(
+            (centre_x - bw / 2.0).round(),
+            (centre_y - bh / 2.0).round(),
+            bw.round(),
+            bh.round(),
+        );
+        let p = classifier.classify_encoded_region(&bytes, face_box)?;
+        cases.push(format!(
+            "    {{\"image\": \"faces/{file}\", \"face_box\": [{}, {}, {}, {}], \"probability\": {:.7}, \
+             \"has_glasses\": {}, \"eyewear\": \"{}\", \"probabilities\": {}}}",
+            face_box.x,
+            face_box.y,
+            face_box.width,
+            face_box.height,
+            p.probability,
+            p.has_glasses,
+            p.eyewear,
+            probabilities_json(&p)
+        ));
+    }
+    Ok(cases)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::args().nth(1).ok_or("usage: write_golden_fixtures OUT_DIR")?);
     let pictures = [
@@ -122,17 +179,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?)?;
         cases.push(format!(
             "    {{\"image\": \"faces/{file}\", \"label\": \"{label}\", \"width\": {w}, \"height\": {h}, \
-             \"probability\": {:.7}, \"has_glasses\": {}, \"rgba_probability\": {:.7}}}",
-            encoded.probability, encoded.has_glasses, pixels.probability
+             \"probability\": {:.7}, \"has_glasses\": {}, \"eyewear\": \"{}\", \"probabilities\": {}, \
+             \"rgba_probability\": {:.7}}}",
+            encoded.probability,
+            encoded.has_glasses,
+            encoded.eyewear,
+            probabilities_json(&encoded),
+            pixels.probability
         ));
     }
+    let regions = region_cases(&classifier, &out)?;
     let meta = classifier.metadata();
     let json = format!(
         "{{\n  \"model\": \"core/models/glasses-int8.onnx\",\n  \"model_version\": \"{}\",\n  \"threshold\": {},\n  \
-         \"tolerance\": 1e-4,\n  \"cases\": [\n{}\n  ]\n}}\n",
+         \"tolerance\": 1e-4,\n  \"cases\": [\n{}\n  ],\n  \"region_cases\": [\n{}\n  ]\n}}\n",
         meta.model_version,
         classifier.options().threshold,
-        cases.join(",\n")
+        cases.join(",\n"),
+        regions.join(",\n")
     );
     std::fs::write(out.join("golden.json"), json)?;
     println!("wrote {} cases to {}", cases.len(), out.join("golden.json").display());

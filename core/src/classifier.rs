@@ -12,15 +12,86 @@ use crate::model_file::{self, ParsedModel};
 use crate::pixels::PixelBuffer;
 use crate::plan::{self, Plan};
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
+use crate::region::{self, FaceBox, FaceFraming};
 use crate::simd_state;
 
 /// The result for one image.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Prediction {
     /// `probability >= threshold`.
     pub has_glasses: bool,
     /// P(eyeglasses): softmax of the model's logits, index 1.
     pub probability: f32,
+    /// What the face wears: [`Eyewear::Eyeglasses`] exactly when `has_glasses`, otherwise the
+    /// more probable of none and sunglasses. At the default threshold (0.5) this is the most
+    /// probable class, except in a near three-way tie where P(eyeglasses) is the largest but
+    /// below 0.5.
+    pub eyewear: Eyewear,
+    /// The probability of each class.
+    pub probabilities: EyewearProbabilities,
+}
+
+impl Prediction {
+    /// The prediction for class probabilities `probabilities` (2 or 3 values summing to 1, in
+    /// the contract's class order) at decision threshold `threshold`.
+    pub fn from_probabilities(probabilities: &[f32], threshold: f32) -> Self {
+        let at = |i: usize| probabilities.get(i).copied();
+        let probabilities = EyewearProbabilities {
+            none: at(0).unwrap_or(0.0),
+            eyeglasses: at(crate::contract::EYEGLASSES_INDEX).unwrap_or(0.0),
+            sunglasses: at(2),
+        };
+        let has_glasses = probabilities.eyeglasses >= threshold;
+        let eyewear = match probabilities.sunglasses {
+            _ if has_glasses => Eyewear::Eyeglasses,
+            Some(sunglasses) if sunglasses > probabilities.none => Eyewear::Sunglasses,
+            _ => Eyewear::None,
+        };
+        Self { has_glasses, probability: probabilities.eyeglasses, eyewear, probabilities }
+    }
+}
+
+/// What a face wears over the eyes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Eyewear {
+    /// No eyewear (or none the model can see).
+    None,
+    /// Eyeglasses: clear lenses, eyes visible.
+    Eyeglasses,
+    /// Sunglasses: dark, mirrored or strongly tinted lenses. Only models with the three classes
+    /// (see [`ModelMetadata::has_sunglasses_class`]) predict it.
+    Sunglasses,
+}
+
+impl Eyewear {
+    /// The class name used in model metadata, the CLI and the bindings: `"none"`,
+    /// `"eyeglasses"` or `"sunglasses"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Eyeglasses => "eyeglasses",
+            Self::Sunglasses => "sunglasses",
+        }
+    }
+}
+
+impl std::fmt::Display for Eyewear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The model's probability for each kind of eyewear.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EyewearProbabilities {
+    /// P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
+    pub none: f32,
+    /// P(eyeglasses), the same value as [`Prediction::probability`].
+    pub eyeglasses: f32,
+    /// P(sunglasses); `None` when the model has no sunglasses class (a two-class file).
+    pub sunglasses: Option<f32>,
 }
 
 /// Default size limit for image files read by [`Classifier::classify_path`]: 64 MiB. A face photo
@@ -50,6 +121,9 @@ pub struct ClassifierOptions {
     pub max_file_bytes: u64,
     /// Largest model file [`Classifier::from_file`] reads. Default [`DEFAULT_MAX_MODEL_BYTES`].
     pub max_model_bytes: u64,
+    /// How [`Classifier::classify_region`] expands a face detector's box to the model's framing.
+    /// Default [`FaceFraming::HAAR_CELEBA`], measured for the bundled model's training crops.
+    pub face_framing: FaceFraming,
 }
 
 impl Default for ClassifierOptions {
@@ -60,6 +134,7 @@ impl Default for ClassifierOptions {
             accept_truncated: false,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_model_bytes: DEFAULT_MAX_MODEL_BYTES,
+            face_framing: FaceFraming::default(),
         }
     }
 }
@@ -85,6 +160,12 @@ impl ClassifierOptions {
         self.max_file_bytes = max_file_bytes;
         self
     }
+    /// Sets how a face detector's box is expanded to the model's framing
+    /// ([`Classifier::classify_region`]).
+    pub fn with_face_framing(mut self, face_framing: FaceFraming) -> Self {
+        self.face_framing = face_framing;
+        self
+    }
     /// Sets the size limit for model files read from a path.
     pub fn with_max_model_bytes(mut self, max_model_bytes: u64) -> Self {
         self.max_model_bytes = max_model_bytes;
@@ -99,6 +180,7 @@ impl ClassifierOptions {
         if self.max_pixels == 0 {
             return Err(Error::InvalidOptions { reason: "max_pixels must be positive".into() });
         }
+        self.face_framing.validate()?;
         if self.max_file_bytes == 0 || self.max_model_bytes == 0 {
             return Err(Error::InvalidOptions { reason: "file size limits must be positive".into() });
         }
@@ -253,6 +335,35 @@ impl Classifier {
         self.classify_tensor(&self.preprocessing.tensor_from_rgb(image))
     }
 
+    /// Classifies the face inside `face`, a face detector's box on `image` (see
+    /// [`crate::region`]): the box is expanded to the framing the model was trained on
+    /// ([`ClassifierOptions::face_framing`]), cut out (parts beyond the picture repeat its edge) and
+    /// classified. Only the region is copied.
+    pub fn classify_region(&self, image: &image::RgbImage, face: FaceBox) -> Result<Prediction> {
+        let (w, h) = image.dimensions();
+        let pixels = PixelBuffer::new(image.as_raw(), w, h, w as usize * 3, crate::PixelFormat::Rgb8)?;
+        self.classify_pixels_region(&pixels, face)
+    }
+
+    /// [`Self::classify_region`] for a raw pixel buffer (converted to RGB only inside the region).
+    pub fn classify_pixels_region(&self, pixels: &PixelBuffer<'_>, face: FaceBox) -> Result<Prediction> {
+        let region = region::framed_region(
+            face,
+            self.options.face_framing,
+            pixels.width(),
+            pixels.height(),
+            self.options.max_pixels.min(preprocess::MAX_PIXELS_CEILING),
+        )?;
+        self.classify_rgb(&pixels.region_to_rgb(region)?)
+    }
+
+    /// [`Self::classify_region`] for an encoded image; `face` is in the pixels of the upright
+    /// picture (after its EXIF orientation is applied).
+    pub fn classify_encoded_region(&self, bytes: &[u8], face: FaceBox) -> Result<Prediction> {
+        let image = preprocess::decode_with(bytes, self.options.max_pixels, self.options.accept_truncated)?;
+        self.classify_region(&image, face)
+    }
+
     /// Classifies the image file at `path`: a regular file of at most
     /// [`ClassifierOptions::max_file_bytes`] (devices, FIFOs and folders are refused unread).
     pub fn classify_path(&self, path: impl AsRef<Path>) -> Result<Prediction> {
@@ -262,8 +373,7 @@ impl Classifier {
 
     /// Classifies an already preprocessed NCHW tensor of `3 * H * W` floats.
     pub fn classify_tensor(&self, tensor: &[f32]) -> Result<Prediction> {
-        let probability = softmax_eyeglasses(&self.logits(tensor)?);
-        Ok(Prediction { has_glasses: probability >= self.options.threshold, probability })
+        Ok(Prediction::from_probabilities(&self.probabilities(tensor)?, self.options.threshold))
     }
 
     /// The model's raw logits for a preprocessed tensor, one per class of
@@ -384,4 +494,25 @@ pub fn is_image_path(path: &Path) -> bool {
     const EXTS: [&str; 14] =
         ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff", "ico", "pbm", "pgm", "ppm", "tga", "qoi"];
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_is_eyeglasses_exactly_when_has_glasses() {
+        let kind = |probs: &[f32], threshold| Prediction::from_probabilities(probs, threshold).eyewear;
+        assert_eq!(kind(&[0.2, 0.7, 0.1], 0.5), Eyewear::Eyeglasses);
+        assert_eq!(kind(&[0.2, 0.1, 0.7], 0.5), Eyewear::Sunglasses);
+        assert_eq!(kind(&[0.6, 0.1, 0.3], 0.5), Eyewear::None);
+        // A three-way split below the threshold: not eyeglasses, the larger of the others.
+        assert_eq!(kind(&[0.25, 0.45, 0.3], 0.5), Eyewear::Sunglasses);
+        // A low threshold calls eyeglasses even when sunglasses are more probable.
+        assert_eq!(kind(&[0.1, 0.35, 0.55], 0.3), Eyewear::Eyeglasses);
+        // Two classes: never sunglasses, and no sunglasses probability is made up.
+        let p = Prediction::from_probabilities(&[0.9, 0.1], 0.5);
+        assert_eq!((p.eyewear, p.probabilities.sunglasses), (Eyewear::None, None));
+        assert_eq!(Eyewear::Sunglasses.to_string(), "sunglasses");
+    }
 }

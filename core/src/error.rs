@@ -133,6 +133,14 @@ pub enum Error {
         /// What it is instead, in words ("a folder", "a FIFO", ...).
         file_type: &'static str,
     },
+
+    /// A face region (see [`crate::FaceBox`]) that cannot be used: empty, negative, not finite,
+    /// or wholly outside the picture.
+    #[error("invalid face region: {reason}")]
+    InvalidRegion {
+        /// What was wrong with the box, in words.
+        reason: String,
+    },
 }
 
 /// The kind of an [`Error`], without its details: a flat, `Copy` value for code that only needs
@@ -175,6 +183,8 @@ pub enum ErrorKind {
     FileTooLarge,
     /// See [`Error::NotARegularFile`].
     NotARegularFile,
+    /// See [`Error::InvalidRegion`].
+    InvalidRegion,
 }
 
 /// Shorthand for results of this crate.
@@ -200,6 +210,7 @@ impl Error {
             Self::OutOfMemory { .. } => ErrorKind::OutOfMemory,
             Self::FileTooLarge { .. } => ErrorKind::FileTooLarge,
             Self::NotARegularFile { .. } => ErrorKind::NotARegularFile,
+            Self::InvalidRegion { .. } => ErrorKind::InvalidRegion,
         }
     }
 
@@ -208,6 +219,9 @@ impl Error {
     }
     pub(crate) fn pixel_buffer(reason: impl Into<String>) -> Self {
         Self::InvalidPixelBuffer { reason: reason.into() }
+    }
+    pub(crate) fn region(reason: impl Into<String>) -> Self {
+        Self::InvalidRegion { reason: reason.into() }
     }
     pub(crate) fn contract(rule: impl Into<String>) -> Self {
         Self::ContractViolation { rule: rule.into() }
@@ -245,6 +259,7 @@ mod tests {
             (Error::OutOfMemory { bytes: 1, what: "x" }, ErrorKind::OutOfMemory),
             (Error::FileTooLarge { path: "p".into(), size: 2, max_bytes: 1 }, ErrorKind::FileTooLarge),
             (Error::NotARegularFile { path: "p".into(), file_type: "a FIFO" }, ErrorKind::NotARegularFile),
+            (Error::InvalidRegion { reason: s() }, ErrorKind::InvalidRegion),
         ];
         for (error, kind) in &cases {
             assert_eq!(error.kind(), *kind, "{error}");

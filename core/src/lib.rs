@@ -32,15 +32,18 @@ mod onnx_pb;
 mod pixels;
 mod plan;
 pub mod preprocess;
+pub mod region;
 mod resize;
 mod simd_state;
 
 pub use classifier::{
-    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, ModelInfo, Prediction,
-    find_images, find_images_tolerant, is_image_path, softmax, softmax_eyeglasses,
+    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, Eyewear,
+    EyewearProbabilities, ModelInfo, Prediction, find_images, find_images_tolerant, is_image_path, softmax,
+    softmax_eyeglasses,
 };
 pub use contract::ModelMetadata;
 pub use error::{Error, ErrorKind, Result};
 pub use image;
 pub use pixels::{PixelBuffer, PixelFormat};
 pub use preprocess::Preprocessing;
+pub use region::{FaceBox, FaceFraming};

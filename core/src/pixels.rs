@@ -3,6 +3,7 @@
 use image::RgbImage;
 
 use crate::error::{Error, Result};
+use crate::region::{Region, span};
 
 /// Memory layout of one pixel in a [`PixelBuffer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -143,23 +144,52 @@ impl<'a> PixelBuffer<'a> {
         )?))
     }
 
+    /// The RGB pixels of `region`, whose parts outside the picture repeat the nearest edge
+    /// pixel. Only the region is converted; the allocation is fallible.
+    pub(crate) fn region_to_rgb(&self, region: Region) -> Result<RgbImage> {
+        let columns = span(region.x, region.width, self.width);
+        let rows = span(region.y, region.height, self.height);
+        let (rw, rh) = (region.width as usize, region.height as usize);
+        let mut out = crate::memory::try_zeroed(rw.saturating_mul(rh).saturating_mul(3), "the face region")?;
+        let inner = columns.len.max(1);
+        let mut converted = vec![0u8; inner * 3];
+        for (dst_row, y) in out.chunks_exact_mut(rw * 3).zip(rows.sources()) {
+            self.convert_span(y, columns.start, inner, &mut converted);
+            let (before, rest) = dst_row.split_at_mut(columns.before * 3);
+            let (middle, after) = rest.split_at_mut(columns.len * 3);
+            middle.copy_from_slice(&converted[..columns.len * 3]);
+            for px in before.chunks_exact_mut(3) {
+                px.copy_from_slice(&converted[..3]);
+            }
+            for px in after.chunks_exact_mut(3) {
+                px.copy_from_slice(&converted[(inner - 1) * 3..]);
+            }
+        }
+        Ok(RgbImage::from_raw(region.width, region.height, out).expect("buffer sized from the region"))
+    }
+
+    /// Converts `len` pixels of row `y` from column `x` to RGB in `dst` (`len * 3` bytes).
+    fn convert_span(&self, y: usize, x: usize, len: usize, dst: &mut [u8]) {
+        match self.data {
+            Data::Ints(ints) => {
+                let start = y * self.stride / 4 + x;
+                for (d, &p) in dst.chunks_exact_mut(3).zip(&ints[start..start + len]) {
+                    d.copy_from_slice(&[(p >> 16) as u8, (p >> 8) as u8, p as u8]);
+                }
+            }
+            Data::Bytes(bytes) => {
+                let bpp = self.format.bytes_per_pixel();
+                let start = y * self.stride + x * bpp;
+                convert_row(self.format, &bytes[start..start + len * bpp], dst);
+            }
+        }
+    }
+
     /// Fills `out` (`width * height * 3` bytes).
     fn rgb_into(&self, mut out: Vec<u8>) -> RgbImage {
         let w = self.width as usize;
         for (y, dst_row) in out.chunks_exact_mut(w * 3).enumerate() {
-            match self.data {
-                Data::Ints(ints) => {
-                    let start = y * self.stride / 4;
-                    for (dst, &p) in dst_row.chunks_exact_mut(3).zip(&ints[start..start + w]) {
-                        dst.copy_from_slice(&[(p >> 16) as u8, (p >> 8) as u8, p as u8]);
-                    }
-                }
-                Data::Bytes(bytes) => {
-                    let bpp = self.format.bytes_per_pixel();
-                    let src_row = &bytes[y * self.stride..y * self.stride + w * bpp];
-                    convert_row(self.format, src_row, dst_row);
-                }
-            }
+            self.convert_span(y, 0, w, dst_row);
         }
         RgbImage::from_raw(self.width, self.height, out).expect("buffer sized from width and height")
     }
@@ -205,6 +235,20 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert_eq!(a, d);
+    }
+
+    #[test]
+    fn regions_are_cut_with_repeated_edges() {
+        // 3x2 gray picture: 1 2 3 / 4 5 6.
+        let gray = [1u8, 2, 3, 4, 5, 6];
+        let buffer = PixelBuffer::new(&gray, 3, 2, 3, PixelFormat::Gray8).unwrap();
+        let region = buffer.region_to_rgb(Region { x: -1, y: 1, width: 5, height: 2 }).unwrap();
+        let firsts: Vec<u8> = region.as_raw().chunks_exact(3).map(|p| p[0]).collect();
+        assert_eq!(firsts, [4, 4, 5, 6, 6, 4, 4, 5, 6, 6]);
+        let argb = [0xff010203u32, 0xff040506];
+        let ints = PixelBuffer::from_argb_ints(&argb, 2, 1, 2).unwrap();
+        let cut = ints.region_to_rgb(Region { x: 1, y: 0, width: 2, height: 1 }).unwrap();
+        assert_eq!(cut.as_raw(), &[4, 5, 6, 4, 5, 6]);
     }
 
     #[test]

@@ -133,6 +133,8 @@ fn three_class_models_give_p_eyeglasses_from_the_softmax_over_three() {
     let p = c.classify_tensor(&tensor).unwrap();
     assert!((p.probability - want).abs() < 1e-6, "{} vs {want}", p.probability);
     assert!((probs[1] - want).abs() < 1e-6);
+    assert_eq!(p.probabilities.none, probs[0]);
+    assert_eq!(p.probabilities.sunglasses, Some(probs[2]));
 
     // Class names and head must agree: a two-class head under three names is refused at export.
     let err = export_onnx(&random_weights(arch, 5), &options).unwrap_err();
