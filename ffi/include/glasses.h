@@ -92,6 +92,10 @@ typedef enum GlassesStatus {
    * A path names a folder, device, FIFO or socket instead of a regular file; it was not read.
    */
   GLASSES_STATUS_NOT_A_REGULAR_FILE = 16,
+  /**
+   * A face box that cannot be used: not finite, empty, negative, or wholly outside the picture.
+   */
+  GLASSES_STATUS_INVALID_REGION = 17,
 } GlassesStatus;
 
 /**
@@ -120,6 +124,24 @@ typedef enum GlassesPixelFormat {
    */
   GLASSES_PIXEL_FORMAT_GRAY8 = 4,
 } GlassesPixelFormat;
+
+/**
+ * What a face wears over the eyes ([`GlassesResult::eyewear`]).
+ */
+typedef enum GlassesEyewear {
+  /**
+   * No eyewear.
+   */
+  GLASSES_EYEWEAR_NONE = 0,
+  /**
+   * Eyeglasses: clear lenses. Exactly when `has_glasses` is true.
+   */
+  GLASSES_EYEWEAR_EYEGLASSES = 1,
+  /**
+   * Sunglasses: dark or strongly tinted lenses (three-class models only).
+   */
+  GLASSES_EYEWEAR_SUNGLASSES = 2,
+} GlassesEyewear;
 
 /**
  * A loaded classifier. Opaque: create it with a `glasses_classifier_new_*` function and release
@@ -157,6 +179,63 @@ typedef struct GlassesPrediction {
    */
   float probability;
 } GlassesPrediction;
+
+/**
+ * A face detector's box in pixels of the upright picture, origin top-left (Android's `Rect`,
+ * ML Kit's `Face.boundingBox`; convert Vision's normalised bottom-left boxes first). It may reach
+ * past the picture's edges; the library expands it to the framing the model was trained on.
+ */
+typedef struct GlassesFaceBox {
+  /**
+   * Left edge in pixels (may be negative).
+   */
+  float x;
+  /**
+   * Top edge in pixels (may be negative).
+   */
+  float y;
+  /**
+   * Width in pixels.
+   */
+  float width;
+  /**
+   * Height in pixels.
+   */
+  float height;
+} GlassesFaceBox;
+
+/**
+ * The result for one image with the eyewear kind, written by the `glasses_classify_*_region`
+ * functions. [`GlassesPrediction`] and the functions that write it are unchanged.
+ */
+typedef struct GlassesResult {
+  /**
+   * `probability >= threshold`.
+   */
+  bool has_glasses;
+  /**
+   * P(eyeglasses) in [0, 1].
+   */
+  float probability;
+  /**
+   * A [`GlassesEyewear`] value: eyeglasses exactly when `has_glasses`, otherwise the more
+   * probable of none and sunglasses.
+   */
+  uint32_t eyewear;
+  /**
+   * P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
+   */
+  float probability_none;
+  /**
+   * Whether the model has a sunglasses class; when false, `probability_sunglasses` is not a
+   * probability (it is NaN) and `eyewear` is never `GLASSES_EYEWEAR_SUNGLASSES`.
+   */
+  bool has_sunglasses_class;
+  /**
+   * P(sunglasses) when `has_sunglasses_class`, NaN otherwise.
+   */
+  float probability_sunglasses;
+} GlassesResult;
 
 #ifdef __cplusplus
 extern "C" {
@@ -272,6 +351,53 @@ enum GlassesStatus glasses_classify_argb(const struct GlassesClassifier *classif
                                          uint32_t height,
                                          size_t stride_pixels,
                                          struct GlassesPrediction *out);
+
+/**
+ * Classifies an encoded image like [`glasses_classify_encoded`], with the eyewear kind, and, when
+ * `face` is not NULL, only the face inside that detector box (in pixels of the upright picture,
+ * after its EXIF orientation). A box that cannot be used is `GLASSES_STATUS_INVALID_REGION`.
+ *
+ * # Safety
+ * As [`glasses_classify_encoded`]; `face` must be NULL or point to a readable `GlassesFaceBox`.
+ */
+enum GlassesStatus glasses_classify_encoded_region(const struct GlassesClassifier *classifier,
+                                                   const uint8_t *image,
+                                                   size_t image_len,
+                                                   const struct GlassesFaceBox *face,
+                                                   struct GlassesResult *out);
+
+/**
+ * Classifies a raw pixel buffer like [`glasses_classify_pixels`], with the eyewear kind, and, when
+ * `face` is not NULL, only the face inside that box (only the region's pixels are converted).
+ *
+ * # Safety
+ * As [`glasses_classify_pixels`]; `face` must be NULL or point to a readable `GlassesFaceBox`.
+ */
+enum GlassesStatus glasses_classify_pixels_region(const struct GlassesClassifier *classifier,
+                                                  const uint8_t *pixels,
+                                                  size_t pixels_len,
+                                                  uint32_t width,
+                                                  uint32_t height,
+                                                  size_t stride_bytes,
+                                                  uint32_t format,
+                                                  const struct GlassesFaceBox *face,
+                                                  struct GlassesResult *out);
+
+/**
+ * Classifies packed `0xAARRGGBB` integers like [`glasses_classify_argb`], with the eyewear kind,
+ * and, when `face` is not NULL, only the face inside that box.
+ *
+ * # Safety
+ * As [`glasses_classify_argb`]; `face` must be NULL or point to a readable `GlassesFaceBox`.
+ */
+enum GlassesStatus glasses_classify_argb_region(const struct GlassesClassifier *classifier,
+                                                const uint32_t *pixels,
+                                                size_t pixels_len,
+                                                uint32_t width,
+                                                uint32_t height,
+                                                size_t stride_pixels,
+                                                const struct GlassesFaceBox *face,
+                                                struct GlassesResult *out);
 
 /**
  * The message of the last failed call on this thread, or "" if it succeeded. The string stays

@@ -17,7 +17,7 @@ use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use glasses_core::{Classifier, ClassifierOptions, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{Classifier, ClassifierOptions, Eyewear, FaceBox, PixelBuffer, PixelFormat, Prediction};
 
 /// The outcome of a call. `GLASSES_STATUS_OK` is 0; every other value is a failure whose details
 /// [`glasses_last_error_message`] gives.
@@ -60,6 +60,8 @@ pub enum GlassesStatus {
     FileTooLarge = 15,
     /// A path names a folder, device, FIFO or socket instead of a regular file; it was not read.
     NotARegularFile = 16,
+    /// A face box that cannot be used: not finite, empty, negative, or wholly outside the picture.
+    InvalidRegion = 17,
 }
 
 /// Memory layout of one pixel, for [`glasses_classify_pixels`] (pass the value as `uint32_t`).
@@ -123,6 +125,82 @@ impl From<Prediction> for GlassesPrediction {
     }
 }
 
+/// What a face wears over the eyes ([`GlassesResult::eyewear`]).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlassesEyewear {
+    /// No eyewear.
+    None = 0,
+    /// Eyeglasses: clear lenses. Exactly when `has_glasses` is true.
+    Eyeglasses = 1,
+    /// Sunglasses: dark or strongly tinted lenses (three-class models only).
+    Sunglasses = 2,
+}
+
+/// The result for one image with the eyewear kind, written by the `glasses_classify_*_region`
+/// functions. [`GlassesPrediction`] and the functions that write it are unchanged.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GlassesResult {
+    /// `probability >= threshold`.
+    pub has_glasses: bool,
+    /// P(eyeglasses) in [0, 1].
+    pub probability: f32,
+    /// A [`GlassesEyewear`] value: eyeglasses exactly when `has_glasses`, otherwise the more
+    /// probable of none and sunglasses.
+    pub eyewear: u32,
+    /// P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
+    pub probability_none: f32,
+    /// Whether the model has a sunglasses class; when false, `probability_sunglasses` is not a
+    /// probability (it is NaN) and `eyewear` is never `GLASSES_EYEWEAR_SUNGLASSES`.
+    pub has_sunglasses_class: bool,
+    /// P(sunglasses) when `has_sunglasses_class`, NaN otherwise.
+    pub probability_sunglasses: f32,
+}
+
+impl From<Prediction> for GlassesResult {
+    fn from(p: Prediction) -> Self {
+        let eyewear = match p.eyewear {
+            Eyewear::Eyeglasses => GlassesEyewear::Eyeglasses,
+            Eyewear::Sunglasses => GlassesEyewear::Sunglasses,
+            _ => GlassesEyewear::None,
+        };
+        Self {
+            has_glasses: p.has_glasses,
+            probability: p.probability,
+            eyewear: eyewear as u32,
+            probability_none: p.probabilities.none,
+            has_sunglasses_class: p.probabilities.sunglasses.is_some(),
+            probability_sunglasses: p.probabilities.sunglasses.unwrap_or(f32::NAN),
+        }
+    }
+}
+
+/// A face detector's box in pixels of the upright picture, origin top-left (Android's `Rect`,
+/// ML Kit's `Face.boundingBox`; convert Vision's normalised bottom-left boxes first). It may reach
+/// past the picture's edges; the library expands it to the framing the model was trained on.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GlassesFaceBox {
+    /// Left edge in pixels (may be negative).
+    pub x: f32,
+    /// Top edge in pixels (may be negative).
+    pub y: f32,
+    /// Width in pixels.
+    pub width: f32,
+    /// Height in pixels.
+    pub height: f32,
+}
+
+/// The face box behind `face`, `None` for NULL (the whole picture).
+///
+/// # Safety
+/// A non-NULL `face` must point to a readable `GlassesFaceBox`.
+unsafe fn face_box(face: *const GlassesFaceBox) -> Option<FaceBox> {
+    // SAFETY: the caller's contract.
+    unsafe { face.as_ref() }.map(|f| FaceBox::new(f.x, f.y, f.width, f.height))
+}
+
 /// A loaded classifier. Opaque: create it with a `glasses_classifier_new_*` function and release
 /// it with [`glasses_classifier_free`].
 #[derive(Debug)]
@@ -161,6 +239,7 @@ impl FfiError {
                 K::OutOfMemory => GlassesStatus::OutOfMemory,
                 K::FileTooLarge => GlassesStatus::FileTooLarge,
                 K::NotARegularFile => GlassesStatus::NotARegularFile,
+                K::InvalidRegion => GlassesStatus::InvalidRegion,
                 // TensorShape and Export cannot come from these entry points.
                 K::TensorShape | K::Export => GlassesStatus::Internal,
                 // New kinds added to core's non-exhaustive enum land here until they get a code.
@@ -225,6 +304,24 @@ unsafe fn borrow_bytes<'a>(ptr: *const u8, len: usize, name: &'static str) -> Re
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// Borrows `len` `uint32_t` values at `ptr`, refusing NULL, misaligned pointers and impossible sizes.
+///
+/// # Safety
+/// A non-NULL `ptr` must be valid for reads of `len` values for `'a`.
+unsafe fn borrow_argb<'a>(ptr: *const u32, len: usize) -> Result<&'a [u32], FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::Null("pixels"));
+    }
+    if !ptr.is_aligned() {
+        return Err(FfiError::InvalidArgument("`pixels` is not aligned to 4 bytes".into()));
+    }
+    if len > isize::MAX as usize / 4 {
+        return Err(FfiError::InvalidArgument(format!("`pixels` length {len} is too large")));
+    }
+    // SAFETY: non-NULL, aligned, size in range; validity is the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
 /// Borrows the classifier behind a handle.
 ///
 /// # Safety
@@ -268,12 +365,13 @@ unsafe fn construct(
     })
 }
 
-/// Writes a prediction to `out` after checking it is not NULL.
+/// Writes a prediction to `out` (a [`GlassesPrediction`] or a [`GlassesResult`]) after checking it
+/// is not NULL.
 ///
 /// # Safety
 /// A non-NULL `out` must be writable.
-unsafe fn predict(
-    out: *mut GlassesPrediction,
+unsafe fn predict<T: From<Prediction>>(
+    out: *mut T,
     run: impl FnOnce() -> Result<Prediction, FfiError>,
 ) -> GlassesStatus {
     guard(|| {
@@ -477,18 +575,94 @@ pub unsafe extern "C" fn glasses_classify_argb(
     unsafe {
         predict(out, || {
             let c = borrow_classifier(classifier)?;
-            if pixels.is_null() {
-                return Err(FfiError::Null("pixels"));
-            }
-            if !pixels.is_aligned() {
-                return Err(FfiError::InvalidArgument("`pixels` is not aligned to 4 bytes".into()));
-            }
-            if pixels_len > isize::MAX as usize / 4 {
-                return Err(FfiError::InvalidArgument(format!("`pixels` length {pixels_len} is too large")));
-            }
-            // SAFETY: non-NULL, aligned, size in range; validity is the caller's contract.
-            let ints = std::slice::from_raw_parts(pixels, pixels_len);
+            let ints = borrow_argb(pixels, pixels_len)?;
             Ok(c.classify_pixels(&PixelBuffer::from_argb_ints(ints, width, height, stride_pixels)?)?)
+        })
+    }
+}
+
+/// Classifies an encoded image like [`glasses_classify_encoded`], with the eyewear kind, and, when
+/// `face` is not NULL, only the face inside that detector box (in pixels of the upright picture,
+/// after its EXIF orientation). A box that cannot be used is `GLASSES_STATUS_INVALID_REGION`.
+///
+/// # Safety
+/// As [`glasses_classify_encoded`]; `face` must be NULL or point to a readable `GlassesFaceBox`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classify_encoded_region(
+    classifier: *const GlassesClassifier,
+    image: *const u8,
+    image_len: usize,
+    face: *const GlassesFaceBox,
+    out: *mut GlassesResult,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        predict(out, || {
+            let c = borrow_classifier(classifier)?;
+            let bytes = borrow_bytes(image, image_len, "image")?;
+            Ok(match face_box(face) {
+                Some(face) => c.classify_encoded_region(bytes, face)?,
+                None => c.classify_encoded(bytes)?,
+            })
+        })
+    }
+}
+
+/// Classifies a raw pixel buffer like [`glasses_classify_pixels`], with the eyewear kind, and, when
+/// `face` is not NULL, only the face inside that box (only the region's pixels are converted).
+///
+/// # Safety
+/// As [`glasses_classify_pixels`]; `face` must be NULL or point to a readable `GlassesFaceBox`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classify_pixels_region(
+    classifier: *const GlassesClassifier,
+    pixels: *const u8,
+    pixels_len: usize,
+    width: u32,
+    height: u32,
+    stride_bytes: usize,
+    format: u32,
+    face: *const GlassesFaceBox,
+    out: *mut GlassesResult,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        predict(out, || {
+            let c = borrow_classifier(classifier)?;
+            let data = borrow_bytes(pixels, pixels_len, "pixels")?;
+            let format = GlassesPixelFormat::from_raw(format)
+                .ok_or_else(|| FfiError::InvalidArgument(format!("unknown pixel format {format}")))?;
+            Ok(crate::classify_pixel_bytes_in(c, data, width, height, stride_bytes, format, face_box(face))?)
+        })
+    }
+}
+
+/// Classifies packed `0xAARRGGBB` integers like [`glasses_classify_argb`], with the eyewear kind,
+/// and, when `face` is not NULL, only the face inside that box.
+///
+/// # Safety
+/// As [`glasses_classify_argb`]; `face` must be NULL or point to a readable `GlassesFaceBox`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classify_argb_region(
+    classifier: *const GlassesClassifier,
+    pixels: *const u32,
+    pixels_len: usize,
+    width: u32,
+    height: u32,
+    stride_pixels: usize,
+    face: *const GlassesFaceBox,
+    out: *mut GlassesResult,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        predict(out, || {
+            let c = borrow_classifier(classifier)?;
+            let ints = borrow_argb(pixels, pixels_len)?;
+            let buffer = PixelBuffer::from_argb_ints(ints, width, height, stride_pixels)?;
+            Ok(match face_box(face) {
+                Some(face) => c.classify_pixels_region(&buffer, face)?,
+                None => c.classify_pixels(&buffer)?,
+            })
         })
     }
 }
@@ -554,6 +728,7 @@ pub extern "C" fn glasses_status_name(status: i32) -> *const c_char {
         14 => c"GLASSES_STATUS_OUT_OF_MEMORY",
         15 => c"GLASSES_STATUS_FILE_TOO_LARGE",
         16 => c"GLASSES_STATUS_NOT_A_REGULAR_FILE",
+        17 => c"GLASSES_STATUS_INVALID_REGION",
         _ => c"GLASSES_STATUS_UNKNOWN",
     };
     name.as_ptr()
@@ -610,6 +785,7 @@ mod tests {
             (GlassesStatus::OutOfMemory, "GLASSES_STATUS_OUT_OF_MEMORY"),
             (GlassesStatus::FileTooLarge, "GLASSES_STATUS_FILE_TOO_LARGE"),
             (GlassesStatus::NotARegularFile, "GLASSES_STATUS_NOT_A_REGULAR_FILE"),
+            (GlassesStatus::InvalidRegion, "GLASSES_STATUS_INVALID_REGION"),
         ] {
             // SAFETY: static NUL-terminated strings.
             let got = unsafe { CStr::from_ptr(glasses_status_name(status as i32)) };

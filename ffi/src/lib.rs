@@ -12,7 +12,7 @@ pub mod c_api;
 pub mod jni_api;
 mod uniffi_api;
 
-use glasses_core::{Classifier, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{Classifier, FaceBox, PixelBuffer, PixelFormat, Prediction};
 
 uniffi::setup_scaffolding!();
 
@@ -29,6 +29,24 @@ pub(crate) fn classify_pixel_bytes(
     stride: usize,
     format: PixelFormat,
 ) -> glasses_core::Result<Prediction> {
+    classify_pixel_bytes_in(classifier, data, width, height, stride, format, None)
+}
+
+/// [`classify_pixel_bytes`] for the face inside `face` when it is given (see
+/// [`Classifier::classify_pixels_region`]), the whole picture otherwise.
+pub(crate) fn classify_pixel_bytes_in(
+    classifier: &Classifier,
+    data: &[u8],
+    width: u32,
+    height: u32,
+    stride: usize,
+    format: PixelFormat,
+    face: Option<FaceBox>,
+) -> glasses_core::Result<Prediction> {
+    let classify = |buffer: &PixelBuffer<'_>| match face {
+        Some(face) => classifier.classify_pixels_region(buffer, face),
+        None => classifier.classify_pixels(buffer),
+    };
     if format == PixelFormat::Argb32 {
         if !stride.is_multiple_of(4) {
             return Err(glasses_core::Error::InvalidPixelBuffer {
@@ -37,7 +55,7 @@ pub(crate) fn classify_pixel_bytes(
         }
         let ints: Vec<u32> =
             data.chunks_exact(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])).collect();
-        return classifier.classify_pixels(&PixelBuffer::from_argb_ints(&ints, width, height, stride / 4)?);
+        return classify(&PixelBuffer::from_argb_ints(&ints, width, height, stride / 4)?);
     }
-    classifier.classify_pixels(&PixelBuffer::new(data, width, height, stride, format)?)
+    classify(&PixelBuffer::new(data, width, height, stride, format)?)
 }

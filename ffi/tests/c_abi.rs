@@ -55,8 +55,9 @@ fn contract_breaking(model: &[u8]) -> Vec<u8> {
     bad
 }
 
-/// Cases of `tests/fixtures/golden.json`, as manifest lines with absolute paths.
-fn golden_lines(out: &mut String) {
+/// Cases of `tests/fixtures/golden.json`, as manifest lines with absolute paths; the region
+/// pictures are also written to `dir` as raw RGBA (the C program has no PNG decoder).
+fn golden_lines(out: &mut String, dir: &Path) {
     let fixtures = repo_root().join("tests/fixtures");
     let golden = fixtures.join("golden.json");
     let Ok(text) = std::fs::read_to_string(&golden) else {
@@ -67,12 +68,45 @@ fn golden_lines(out: &mut String) {
     let model = json["model"].as_str().expect("golden.json: model");
     let tolerance = json["tolerance"].as_f64().expect("golden.json: tolerance");
     writeln!(out, "golden_model {}", repo_root().join(model).display()).expect("write to String");
-    for case in json["cases"].as_array().expect("golden.json: cases") {
-        let image = fixtures.join(case["image"].as_str().expect("case image"));
+    // TOLERANCE HAS_GLASSES P EYEWEAR P_NONE P_SUNGLASSES (-1: no sunglasses class)
+    let common = |case: &serde_json::Value| {
         let p = case["probability"].as_f64().expect("case probability");
         let has = case["has_glasses"].as_bool().expect("case has_glasses");
-        writeln!(out, "golden {tolerance} {} {p} {}", u8::from(has), image.display())
-            .expect("write to String");
+        let eyewear = match case["eyewear"].as_str().expect("case eyewear") {
+            "none" => 0,
+            "eyeglasses" => 1,
+            "sunglasses" => 2,
+            other => panic!("unknown eyewear {other}"),
+        };
+        let probs = case["probabilities"].as_array().expect("case probabilities");
+        let none = probs[0].as_f64().expect("P(none)");
+        let sunglasses = probs.get(2).map_or(-1.0, |v| v.as_f64().expect("P(sunglasses)"));
+        format!("{tolerance} {} {p} {eyewear} {none} {sunglasses}", u8::from(has))
+    };
+    for case in json["cases"].as_array().expect("golden.json: cases") {
+        let image = fixtures.join(case["image"].as_str().expect("case image"));
+        writeln!(out, "golden {} {}", common(case), image.display()).expect("write to String");
+    }
+    for (i, case) in json["region_cases"].as_array().expect("golden.json: region_cases").iter().enumerate() {
+        let image = fixtures.join(case["image"].as_str().expect("case image"));
+        let rgb = glasses_core::preprocess::decode(&std::fs::read(&image).expect("region image"), u64::MAX)
+            .expect("region image decodes");
+        let rgba: Vec<u8> = rgb.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        let raw = dir.join(format!("region-{i}.rgba"));
+        std::fs::write(&raw, rgba).expect("write raw RGBA");
+        let b: Vec<String> =
+            case["face_box"].as_array().expect("face_box").iter().map(|v| v.to_string()).collect();
+        writeln!(
+            out,
+            "golden_region {} {} {} {} {} {}",
+            common(case),
+            b.join(" "),
+            raw.display(),
+            rgb.width(),
+            rgb.height(),
+            image.display()
+        )
+        .expect("write to String");
     }
 }
 
@@ -171,20 +205,21 @@ fn write_inputs(dir: &Path) -> PathBuf {
     writeln!(m, "stress_threads {STRESS_THREADS}\nstress_images {STRESS_IMAGES}\nstress_rounds 1")
         .expect("write to String");
     writeln!(m, "soak_cycles {SOAK_CYCLES}\nsoak_max_growth_kib 8192").expect("write to String");
-    golden_lines(&mut m);
+    golden_lines(&mut m, dir);
     let manifest = dir.join("manifest.txt");
     std::fs::write(&manifest, m).expect("write manifest");
     manifest
 }
 
-fn compile(dir: &Path) -> PathBuf {
-    let exe = dir.join("glasses_test");
+/// Compiles `tests/c/<source>.c` with the headers of `include` into `dir/<source>`.
+fn compile(dir: &Path, source: &str, include: &Path) -> PathBuf {
+    let exe = dir.join(source);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
     let mut cmd = Command::new(&cc);
     cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1"])
         .arg("-I")
-        .arg(repo_root().join("ffi/include"))
-        .arg(repo_root().join("tests/c/glasses_test.c"))
+        .arg(include)
+        .arg(repo_root().join(format!("tests/c/{source}.c")))
         .arg(static_lib())
         .arg("-o")
         .arg(&exe);
@@ -216,7 +251,7 @@ fn c_program_passes() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-abi");
     std::fs::create_dir_all(&dir).expect("create target/tmp/c-abi");
     let manifest = write_inputs(&dir);
-    let exe = compile(&dir);
+    let exe = compile(&dir, "glasses_test", &repo_root().join("ffi/include"));
     let out = Command::new(&exe).arg(&manifest).output().expect("run the C test");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -257,4 +292,24 @@ fn c_program_passes() {
             String::from_utf8_lossy(&out.stdout)
         );
     }
+}
+
+/// A program compiled against the previous release's header (a verbatim copy) still links and
+/// works against this library: no declaration it knows changed.
+#[test]
+fn programs_built_against_the_previous_header_keep_working() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-abi-compat");
+    std::fs::create_dir_all(&dir).expect("create target/tmp/c-abi-compat");
+    let manifest = write_inputs(&dir);
+    let exe = compile(&dir, "compat_test", &repo_root().join("tests/c/compat"));
+    let out = Command::new(&exe).arg(&manifest).output().expect("run the compatibility test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(
+        out.status.success() && summary.ends_with(" passed, 0 failed"),
+        "compat test failed: {summary}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let passed: u32 = summary.split(' ').next().and_then(|n| n.parse().ok()).expect("count");
+    assert!(passed >= 12, "only {passed} checks ran");
 }

@@ -65,6 +65,14 @@ typedef struct {
     double tolerance;
     double probability;
     int has_glasses;
+    /* The eyewear kind (GlassesEyewear), P(none) and P(sunglasses) (negative: no such class). */
+    int eyewear;
+    double p_none, p_sunglasses;
+    /* Region cases only: the face box, and the picture as raw RGBA (width x height). */
+    int is_region;
+    float box[4];
+    char rgba_path[4096];
+    unsigned width, height;
 } GoldenCase;
 
 typedef struct {
@@ -129,10 +137,21 @@ static void manifest_line(Manifest *m, const char *line) {
     else if (strcmp(key, "soak_skip_free") == 0) m->soak_skip_free = atoi(value);
     else if (strcmp(key, "soak_max_growth_kib") == 0) m->soak_max_growth_kib = strtol(value, NULL, 10);
     else if (strcmp(key, "golden") == 0 && m->golden_count < MAX_GOLDEN) {
-        /* golden TOLERANCE HAS_GLASSES PROBABILITY PATH */
+        /* golden TOLERANCE HAS_GLASSES PROBABILITY EYEWEAR P_NONE P_SUNGLASSES PATH */
         GoldenCase *g = &m->golden[m->golden_count];
-        if (sscanf(value, "%lf %d %lf %4095[^\n]", &g->tolerance, &g->has_glasses, &g->probability, g->path) == 4)
+        if (sscanf(value, "%lf %d %lf %d %lf %lf %4095[^\n]", &g->tolerance, &g->has_glasses, &g->probability,
+                   &g->eyewear, &g->p_none, &g->p_sunglasses, g->path) == 7)
             m->golden_count++;
+    }
+    else if (strcmp(key, "golden_region") == 0 && m->golden_count < MAX_GOLDEN) {
+        /* golden_region TOL HAS P EYEWEAR P_NONE P_SUN X Y W H RGBA_PATH WIDTH HEIGHT PATH */
+        GoldenCase *g = &m->golden[m->golden_count];
+        if (sscanf(value, "%lf %d %lf %d %lf %lf %f %f %f %f %4095s %u %u %4095[^\n]", &g->tolerance,
+                   &g->has_glasses, &g->probability, &g->eyewear, &g->p_none, &g->p_sunglasses, &g->box[0],
+                   &g->box[1], &g->box[2], &g->box[3], g->rgba_path, &g->width, &g->height, g->path) == 14) {
+            g->is_region = 1;
+            m->golden_count++;
+        }
     }
 }
 
@@ -978,6 +997,21 @@ static void test_soak(const Manifest *m, const unsigned char *model, size_t mode
 
 /* ---------------------------------------------------------------- golden */
 
+/* A GlassesResult matches a golden case: probability, decision, kind and class probabilities. */
+static void check_golden_result(const GoldenCase *g, const GlassesResult *r, const char *how) {
+    CHECK_CLOSE(r->probability, g->probability, g->tolerance, g->path);
+    CHECK(r->has_glasses == (g->has_glasses != 0), "%s (%s): has_glasses", g->path, how);
+    CHECK((int)r->eyewear == g->eyewear, "%s (%s): eyewear %u, golden %d", g->path, how, r->eyewear, g->eyewear);
+    CHECK(((int)r->eyewear == GLASSES_EYEWEAR_EYEGLASSES) == r->has_glasses, "%s: kind agrees with has_glasses", g->path);
+    CHECK_CLOSE(r->probability_none, g->p_none, g->tolerance, g->path);
+    CHECK(r->has_sunglasses_class == (g->p_sunglasses >= 0.0), "%s (%s): has_sunglasses_class", g->path, how);
+    if (g->p_sunglasses >= 0.0) {
+        CHECK_CLOSE(r->probability_sunglasses, g->p_sunglasses, g->tolerance, g->path);
+    } else {
+        CHECK(isnan(r->probability_sunglasses), "%s: no sunglasses class, probability must be NaN", g->path);
+    }
+}
+
 static void test_golden(const Manifest *m) {
     if (m->golden_absent[0]) {
         printf("SKIP golden fixtures: %s is absent\n", m->golden_absent);
@@ -993,12 +1027,62 @@ static void test_golden(const Manifest *m) {
         unsigned char *img = read_file(g->path, &len);
         CHECK(img != NULL, "golden image %s readable", g->path);
         if (!img) continue;
-        GlassesPrediction p;
-        CHECK_STATUS(glasses_classify_encoded(c, img, len, &p), GLASSES_STATUS_OK, g->path);
-        CHECK_CLOSE(p.probability, g->probability, g->tolerance, g->path);
-        CHECK(p.has_glasses == (g->has_glasses != 0), "%s: has_glasses %d, golden %d", g->path, p.has_glasses,
-              g->has_glasses);
+        GlassesFaceBox face = {g->box[0], g->box[1], g->box[2], g->box[3]};
+        const GlassesFaceBox *region = g->is_region ? &face : NULL;
+        if (!g->is_region) {
+            GlassesPrediction p;
+            CHECK_STATUS(glasses_classify_encoded(c, img, len, &p), GLASSES_STATUS_OK, g->path);
+            CHECK_CLOSE(p.probability, g->probability, g->tolerance, g->path);
+            CHECK(p.has_glasses == (g->has_glasses != 0), "%s: has_glasses %d, golden %d", g->path, p.has_glasses,
+                  g->has_glasses);
+        }
+        GlassesResult r;
+        memset(&r, 0xff, sizeof r);
+        CHECK_STATUS(glasses_classify_encoded_region(c, img, len, region, &r), GLASSES_STATUS_OK, g->path);
+        check_golden_result(g, &r, "encoded");
         free(img);
+        if (!g->is_region) continue;
+        /* The same region from raw RGBA bytes and from 0xAARRGGBB integers. */
+        size_t rgba_len = 0;
+        unsigned char *rgba = read_file(g->rgba_path, &rgba_len);
+        CHECK(rgba != NULL && rgba_len == (size_t)g->width * g->height * 4, "raw RGBA %s", g->rgba_path);
+        if (!rgba || rgba_len != (size_t)g->width * g->height * 4) {
+            free(rgba);
+            continue;
+        }
+        memset(&r, 0xff, sizeof r);
+        CHECK_STATUS(glasses_classify_pixels_region(c, rgba, rgba_len, g->width, g->height, (size_t)g->width * 4,
+                                                    GLASSES_PIXEL_FORMAT_RGBA8, &face, &r),
+                     GLASSES_STATUS_OK, g->rgba_path);
+        check_golden_result(g, &r, "rgba");
+        size_t n = (size_t)g->width * g->height;
+        uint32_t *argb = malloc(n * sizeof *argb);
+        CHECK(argb != NULL, "malloc");
+        if (argb) {
+            for (size_t i = 0; i < n; i++)
+                argb[i] = 0xff000000u | (uint32_t)rgba[4 * i] << 16 | (uint32_t)rgba[4 * i + 1] << 8 | rgba[4 * i + 2];
+            memset(&r, 0xff, sizeof r);
+            CHECK_STATUS(glasses_classify_argb_region(c, argb, n, g->width, g->height, g->width, &face, &r),
+                         GLASSES_STATUS_OK, g->rgba_path);
+            check_golden_result(g, &r, "argb");
+            /* Boxes that cannot be used are a status and a message, never a crash. */
+            const GlassesFaceBox bad[] = {
+                {NAN, 0.0f, 10.0f, 10.0f},
+                {0.0f, 0.0f, 0.0f, 10.0f},
+                {0.0f, 0.0f, 10.0f, -3.0f},
+                {(float)g->width + 5.0f, 0.0f, 10.0f, 10.0f},
+                {0.0f, -50.0f, 10.0f, 10.0f},
+                {0.0f, 0.0f, INFINITY, 10.0f},
+            };
+            for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+                CHECK_STATUS(glasses_classify_argb_region(c, argb, n, g->width, g->height, g->width, &bad[b], &r),
+                             GLASSES_STATUS_INVALID_REGION, "bad face box");
+                CHECK(strstr(glasses_last_error_message(), "invalid face region") != NULL, "message: %s",
+                      glasses_last_error_message());
+            }
+            free(argb);
+        }
+        free(rgba);
     }
     glasses_classifier_free(&c);
     printf("golden fixtures: %d cases checked\n", m->golden_count);
