@@ -49,6 +49,16 @@ for api in \
     'var hasGlasses: Bool' \
     'var probability: Float' \
     'enum PixelFormat' \
+    'func classifyEncodedRegion(image: Data, face: FaceBox' \
+    'func classifyPixelsRegion(pixels: Data, width: UInt32, height: UInt32, stride: UInt32, format: PixelFormat, face: FaceBox' \
+    'struct FaceBox' \
+    'func faceBoxFromNormalizedBottomLeft(x: Float, y: Float, width: Float, height: Float, imageWidth: UInt32, imageHeight: UInt32' \
+    'enum EyewearKind' \
+    'case noEyewear' \
+    'var eyewear: EyewearKind' \
+    'var probabilityNone: Float' \
+    'var probabilitySunglasses: Float?' \
+    'case InvalidRegion(' \
     'func version() -> String' \
     'import glasses_ffiFFI'; do
     if ! grep -qF "$api" "$swift"; then

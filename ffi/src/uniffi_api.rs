@@ -53,6 +53,10 @@ pub enum GlassesError {
     /// A path names a folder, device, FIFO or socket instead of a regular file.
     #[error("{0}")]
     NotARegularFile(String),
+    /// A face box is not finite, not positive, lies wholly outside the picture, or frames more
+    /// pixels than the classifier accepts.
+    #[error("{0}")]
+    InvalidRegion(String),
 }
 
 impl From<glasses_core::Error> for GlassesError {
@@ -73,10 +77,39 @@ impl From<glasses_core::Error> for GlassesError {
             K::OutOfMemory => Self::OutOfMemory(message),
             K::FileTooLarge => Self::FileTooLarge(message),
             K::NotARegularFile => Self::NotARegularFile(message),
+            K::InvalidRegion => Self::InvalidRegion(message),
             // TensorShape/Export cannot come from these calls.
             K::TensorShape | K::Export => Self::Internal(message),
             // New kinds added to core's non-exhaustive enum land here until they get a case.
             _ => Self::Internal(message),
+        }
+    }
+}
+
+/// What a face wears over the eyes.
+///
+/// Named `EyewearKind` (not core's `Eyewear`) so that the generated Swift type does not clash with
+/// the public `Eyewear` of the Swift wrapper, which tests import together with the bindings; the
+/// first case is `noEyewear` rather than `none`, which Swift confuses with `Optional.none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum EyewearKind {
+    /// No eyewear (or none the model can see).
+    NoEyewear,
+    /// Eyeglasses: clear lenses, eyes visible.
+    Eyeglasses,
+    /// Sunglasses: dark or strongly tinted lenses (three-class models only).
+    Sunglasses,
+}
+
+impl From<glasses_core::Eyewear> for EyewearKind {
+    fn from(e: glasses_core::Eyewear) -> Self {
+        use glasses_core::Eyewear as E;
+        match e {
+            E::None => Self::NoEyewear,
+            E::Eyeglasses => Self::Eyeglasses,
+            E::Sunglasses => Self::Sunglasses,
+            // Core's enum is non-exhaustive; a kind added there needs a case here (and in Swift).
+            _ => Self::NoEyewear,
         }
     }
 }
@@ -88,12 +121,66 @@ pub struct Prediction {
     pub has_glasses: bool,
     /// P(eyeglasses) in [0, 1].
     pub probability: f32,
+    /// What the face wears: eyeglasses exactly when `has_glasses`, otherwise the more probable of
+    /// no eyewear and sunglasses.
+    pub eyewear: EyewearKind,
+    /// P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
+    pub probability_none: f32,
+    /// P(sunglasses); absent (`nil` in Swift) when the model has no sunglasses class.
+    pub probability_sunglasses: Option<f32>,
 }
 
 impl From<glasses_core::Prediction> for Prediction {
     fn from(p: glasses_core::Prediction) -> Self {
-        Self { has_glasses: p.has_glasses, probability: p.probability }
+        Self {
+            has_glasses: p.has_glasses,
+            probability: p.probability,
+            eyewear: p.eyewear.into(),
+            probability_none: p.probabilities.none,
+            probability_sunglasses: p.probabilities.sunglasses,
+        }
     }
+}
+
+/// A face detector's box in pixels of the upright picture, origin at the top-left corner. It may
+/// reach past the picture's edges but must overlap it and have a positive, finite size.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct FaceBox {
+    /// Left edge in pixels (may be negative).
+    pub x: f32,
+    /// Top edge in pixels (may be negative).
+    pub y: f32,
+    /// Width in pixels.
+    pub width: f32,
+    /// Height in pixels.
+    pub height: f32,
+}
+
+impl From<FaceBox> for glasses_core::FaceBox {
+    fn from(f: FaceBox) -> Self {
+        Self::new(f.x, f.y, f.width, f.height)
+    }
+}
+
+impl From<glasses_core::FaceBox> for FaceBox {
+    fn from(f: glasses_core::FaceBox) -> Self {
+        Self { x: f.x, y: f.y, width: f.width, height: f.height }
+    }
+}
+
+/// The pixel box of a face given as fractions of the picture's size with the origin at the
+/// bottom-left corner, as Apple's Vision reports `VNFaceObservation.boundingBox`, for a picture of
+/// `image_width` x `image_height` pixels (the one Vision looked at, in the same orientation).
+#[uniffi::export]
+pub fn face_box_from_normalized_bottom_left(
+    x: f32,
+    y: f32,
+    width: f32,
+    height: f32,
+    image_width: u32,
+    image_height: u32,
+) -> FaceBox {
+    glasses_core::FaceBox::from_normalized_bottom_left(x, y, width, height, image_width, image_height).into()
 }
 
 /// Memory layout of one pixel in the buffer given to `classify_pixels`.
@@ -178,9 +265,37 @@ impl GlassesClassifier {
         stride: u32,
         format: PixelFormat,
     ) -> Result<Prediction, GlassesError> {
-        let stride = usize::try_from(stride).map_err(|e| GlassesError::InvalidArgument(e.to_string()))?;
+        let stride = byte_stride(stride)?;
         Ok(crate::classify_pixel_bytes(&self.inner, &pixels, width, height, stride, format.into())?.into())
     }
+
+    /// Classifies the face inside `face` (a face detector's box, in pixels of the upright
+    /// picture) on an encoded image: the box is widened to the framing the model was trained on,
+    /// cut out (parts beyond the picture repeat its edge) and classified.
+    pub fn classify_encoded_region(&self, image: Vec<u8>, face: FaceBox) -> Result<Prediction, GlassesError> {
+        Ok(self.inner.classify_encoded_region(&image, face.into())?.into())
+    }
+
+    /// [`Self::classify_encoded_region`] for a raw pixel buffer (as [`Self::classify_pixels`]);
+    /// only the framed region is converted.
+    pub fn classify_pixels_region(
+        &self,
+        pixels: Vec<u8>,
+        width: u32,
+        height: u32,
+        stride: u32,
+        format: PixelFormat,
+        face: FaceBox,
+    ) -> Result<Prediction, GlassesError> {
+        let stride = byte_stride(stride)?;
+        let face = Some(face.into());
+        Ok(crate::classify_pixel_bytes_in(&self.inner, &pixels, width, height, stride, format.into(), face)?
+            .into())
+    }
+}
+
+fn byte_stride(stride: u32) -> Result<usize, GlassesError> {
+    usize::try_from(stride).map_err(|e| GlassesError::InvalidArgument(e.to_string()))
 }
 
 /// The library version.
@@ -260,5 +375,174 @@ mod tests {
         assert!(matches!(oom, GlassesError::OutOfMemory(_)), "{oom}");
         assert!(matches!(large, GlassesError::FileTooLarge(_)), "{large}");
         assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+    }
+
+    fn repo_root() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    fn golden() -> serde_json::Value {
+        let text =
+            std::fs::read_to_string(repo_root().join("tests/fixtures/golden.json")).expect("golden.json");
+        serde_json::from_str(&text).expect("golden.json parses")
+    }
+
+    fn f32_of(v: &serde_json::Value) -> f32 {
+        v.as_f64().expect("a number") as f32
+    }
+
+    fn kind_name(kind: EyewearKind) -> &'static str {
+        match kind {
+            EyewearKind::NoEyewear => "none",
+            EyewearKind::Eyeglasses => "eyeglasses",
+            EyewearKind::Sunglasses => "sunglasses",
+        }
+    }
+
+    /// `got` against one golden case: probability, decision, kind and the three probabilities.
+    fn assert_golden(got: &Prediction, case: &serde_json::Value, tolerance: f32, what: &str) {
+        let close = |a: f32, b: f32| (a - b).abs() <= tolerance;
+        assert!(close(got.probability, f32_of(&case["probability"])), "{what}: {got:?}");
+        assert_eq!(got.has_glasses, case["has_glasses"].as_bool().expect("bool"), "{what}");
+        assert_eq!(kind_name(got.eyewear), case["eyewear"].as_str().expect("kind"), "{what}: {got:?}");
+        let want: Vec<f32> =
+            case["probabilities"].as_array().expect("probabilities").iter().map(f32_of).collect();
+        assert_eq!(want.len(), 3, "{what}: the golden model has three classes");
+        assert!(close(got.probability_none, want[0]), "{what}: {got:?} vs {want:?}");
+        assert!(close(got.probability, want[1]), "{what}: {got:?} vs {want:?}");
+        let sunglasses = got.probability_sunglasses.expect("a three-class model gives P(sunglasses)");
+        assert!(close(sunglasses, want[2]), "{what}: {got:?} vs {want:?}");
+    }
+
+    /// Every golden whole-image case, sunglasses included, answers its kind and probabilities.
+    #[test]
+    fn golden_kinds_and_probabilities() {
+        let golden = golden();
+        let tolerance = f32_of(&golden["tolerance"]);
+        let model = repo_root().join(golden["model"].as_str().expect("model path"));
+        let ours =
+            GlassesClassifier::from_file(model.to_string_lossy().into_owned(), 0.5).expect("golden model");
+        let mut kinds = std::collections::HashSet::new();
+        for case in golden["cases"].as_array().expect("cases") {
+            let image = case["image"].as_str().expect("image");
+            let bytes = std::fs::read(repo_root().join("tests/fixtures").join(image)).expect("fixture image");
+            let got = ours.classify_encoded(bytes).expect("prediction");
+            assert_golden(&got, case, tolerance, image);
+            kinds.insert(got.eyewear);
+        }
+        assert_eq!(kinds.len(), 3, "the golden cases cover every kind: {kinds:?}");
+    }
+
+    /// The golden region cases through both region calls and the Vision helper.
+    #[test]
+    fn golden_region_cases() {
+        let golden = golden();
+        let tolerance = f32_of(&golden["tolerance"]);
+        let model = repo_root().join(golden["model"].as_str().expect("model path"));
+        let ours =
+            GlassesClassifier::from_file(model.to_string_lossy().into_owned(), 0.5).expect("golden model");
+        let cases = golden["region_cases"].as_array().expect("region_cases");
+        assert!(!cases.is_empty());
+        for case in cases {
+            let image = case["image"].as_str().expect("image");
+            let bytes = std::fs::read(repo_root().join("tests/fixtures").join(image)).expect("fixture image");
+            let b: Vec<f32> = case["face_box"].as_array().expect("face_box").iter().map(f32_of).collect();
+            let face = FaceBox { x: b[0], y: b[1], width: b[2], height: b[3] };
+
+            let got = ours.classify_encoded_region(bytes.clone(), face).expect("encoded region");
+            assert_golden(&got, case, tolerance, image);
+
+            // The same picture as an RGBA8 buffer with padded rows.
+            let rgba = glasses_core::image::load_from_memory(&bytes).expect("decode").to_rgba8();
+            let (w, h) = rgba.dimensions();
+            let stride = w * 4 + 12;
+            let mut padded = vec![0u8; (stride * h) as usize];
+            for (row, src) in
+                padded.chunks_exact_mut(stride as usize).zip(rgba.as_raw().chunks_exact(w as usize * 4))
+            {
+                row[..src.len()].copy_from_slice(src);
+            }
+            let got =
+                ours.classify_pixels_region(padded, w, h, stride, PixelFormat::Rgba8, face).expect("pixels");
+            assert_golden(&got, case, tolerance, image);
+
+            // Vision's normalised bottom-left box for the same face comes back as the pixel box.
+            let (fw, fh) = (w as f32, h as f32);
+            let vision = face_box_from_normalized_bottom_left(
+                face.x / fw,
+                1.0 - (face.y + face.height) / fh,
+                face.width / fw,
+                face.height / fh,
+                w,
+                h,
+            );
+            for (got, want) in [
+                (vision.x, face.x),
+                (vision.y, face.y),
+                (vision.width, face.width),
+                (vision.height, face.height),
+            ] {
+                assert!((got - want).abs() < 1e-3, "{image}: {vision:?} vs {face:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_face_boxes_are_invalid_regions() {
+        let ours = GlassesClassifier::from_bytes(model(), 0.5).expect("model");
+        let (w, h) = (8u32, 6u32);
+        let rgb = vec![128u8; (w * h * 3) as usize];
+        for face in [
+            FaceBox { x: 20.0, y: 0.0, width: 4.0, height: 4.0 },
+            FaceBox { x: 0.0, y: 0.0, width: 0.0, height: 4.0 },
+            FaceBox { x: f32::NAN, y: 0.0, width: 4.0, height: 4.0 },
+        ] {
+            let err = ours
+                .classify_pixels_region(rgb.clone(), w, h, w * 3, PixelFormat::Rgb8, face)
+                .expect_err("bad box");
+            assert!(matches!(err, GlassesError::InvalidRegion(ref m) if !m.is_empty()), "{face:?}: {err}");
+        }
+        // A box partly outside is fine; a bad buffer is still a buffer error, not a region error.
+        let inside = FaceBox { x: -2.0, y: 1.0, width: 5.0, height: 4.0 };
+        ours.classify_pixels_region(rgb, w, h, w * 3, PixelFormat::Rgb8, inside).expect("partly outside");
+        let err = ours
+            .classify_pixels_region(vec![0; 5], w, h, w * 3, PixelFormat::Rgb8, inside)
+            .expect_err("short");
+        assert!(matches!(err, GlassesError::InvalidPixelBuffer(_)), "{err}");
+        let err = GlassesError::from(glasses_core::Error::InvalidRegion { reason: "r".into() });
+        assert!(matches!(err, GlassesError::InvalidRegion(ref m) if m.contains('r')), "{err}");
+    }
+
+    /// A two-class model has no sunglasses probability (never a made-up zero) and never says
+    /// sunglasses; its region calls agree with core's, ARGB included.
+    #[test]
+    fn two_class_model_has_no_sunglasses_probability() {
+        let bytes = model();
+        let core = Classifier::from_bytes(&bytes, options(0.5)).expect("core model");
+        assert!(!core.metadata().has_sunglasses_class());
+        let ours = GlassesClassifier::from_bytes(bytes, 0.5).expect("uniffi model");
+        let (w, h) = (21u32, 17u32);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 53 % 249) as u8).collect();
+        let face = FaceBox { x: 5.0, y: 3.0, width: 9.0, height: 8.0 };
+        let buffer =
+            glasses_core::PixelBuffer::new(&rgb, w, h, w as usize * 3, glasses_core::PixelFormat::Rgb8)
+                .expect("buffer");
+        let want = core.classify_pixels_region(&buffer, face.into()).expect("core region");
+        let argb: Vec<u8> = rgb
+            .chunks_exact(3)
+            .flat_map(|p| {
+                (0xff00_0000u32 | u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
+                    .to_ne_bytes()
+            })
+            .collect();
+        for (format, data, bpp) in [(PixelFormat::Rgb8, rgb.clone(), 3), (PixelFormat::Argb32, argb, 4)] {
+            let got = ours.classify_pixels_region(data, w, h, w * bpp, format, face).expect("region");
+            assert_eq!(got, Prediction::from(want), "{format:?}");
+            assert_eq!(got.probability_sunglasses, None, "{format:?}");
+            assert_ne!(got.eyewear, EyewearKind::Sunglasses);
+            assert!((got.probability_none + got.probability - 1.0).abs() < 1e-5, "{got:?}");
+        }
+        let whole = ours.classify_pixels(rgb, w, h, w * 3, PixelFormat::Rgb8).expect("whole");
+        assert_eq!(whole.probability_sunglasses, None);
     }
 }

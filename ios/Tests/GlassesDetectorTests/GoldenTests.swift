@@ -14,11 +14,33 @@ final class GoldenTests: XCTestCase {
             let image: String
             let probability: Float
             let has_glasses: Bool
+            /// "none", "eyeglasses" or "sunglasses": `Eyewear`'s raw values.
+            let eyewear: String
+            /// [none, eyeglasses, sunglasses].
+            let probabilities: [Float]
+        }
+
+        /// A face inside a larger picture: `face_box` is [x, y, width, height] in pixels, top-left.
+        struct RegionCase: Decodable {
+            let image: String
+            let face_box: [Float]
+            let probability: Float
+            let has_glasses: Bool
+            let eyewear: String
+            let probabilities: [Float]
+
+            var faceBox: CGRect {
+                CGRect(
+                    x: CGFloat(face_box[0]), y: CGFloat(face_box[1]),
+                    width: CGFloat(face_box[2]), height: CGFloat(face_box[3])
+                )
+            }
         }
 
         let model: String
         let tolerance: Float
         let cases: [Case]
+        let region_cases: [RegionCase]
     }
 
     /// Repository root: this file is ios/Tests/GlassesDetectorTests/GoldenTests.swift. Simulator
@@ -36,17 +58,128 @@ final class GoldenTests: XCTestCase {
         return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
     }
 
+    /// `result` against a golden answer: probability, decision, kind and every class probability.
+    private func assertGolden(
+        _ result: EyeglassesResult, probability: Float, hasGlasses: Bool, eyewear: String,
+        probabilities: [Float], accuracy: Float, _ name: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertEqual(result.probability, probability, accuracy: accuracy, name, file: file, line: line)
+        XCTAssertEqual(result.hasGlasses, hasGlasses, name, file: file, line: line)
+        XCTAssertEqual(result.eyewear.rawValue, eyewear, name, file: file, line: line)
+        XCTAssertEqual(probabilities.count, 3, "\(name): the golden model has three classes", file: file, line: line)
+        guard probabilities.count == 3 else { return }
+        let p = result.probabilities
+        XCTAssertEqual(p.noEyewear, probabilities[0], accuracy: accuracy, name, file: file, line: line)
+        XCTAssertEqual(p.eyeglasses, probabilities[1], accuracy: accuracy, name, file: file, line: line)
+        XCTAssertEqual(p.eyeglasses, result.probability, name, file: file, line: line)
+        guard let sunglasses = p.sunglasses else {
+            return XCTFail("\(name): no P(sunglasses) from a three-class model", file: file, line: line)
+        }
+        XCTAssertEqual(sunglasses, probabilities[2], accuracy: accuracy, name, file: file, line: line)
+        XCTAssertEqual(p[.sunglasses], sunglasses, name, file: file, line: line)
+    }
+
+    private func cgImage(_ name: String) throws -> CGImage {
+        let url = Self.fixtures.appendingPathComponent(name)
+        guard let source = CGImageSourceCreateWithURL(url as CFURL, nil),
+              let image = CGImageSourceCreateImageAtIndex(source, 0, nil)
+        else {
+            XCTFail("cannot decode \(name)")
+            throw GlassesDetectorError(kind: .invalidImage, message: "cannot decode \(name)")
+        }
+        return image
+    }
+
     func testGoldenEncodedBytes() throws {
         let golden = try golden()
         XCTAssertFalse(golden.cases.isEmpty)
         let model = Self.repoRoot.appendingPathComponent(golden.model)
         let detector = try GlassesDetector(modelURL: model)
+        var kinds = Set<Eyewear>()
         for c in golden.cases {
             let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))
             let result = try detector.classify(data: data)
-            XCTAssertEqual(result.probability, c.probability, accuracy: golden.tolerance, c.image)
-            XCTAssertEqual(result.hasGlasses, c.has_glasses, c.image)
+            assertGolden(
+                result, probability: c.probability, hasGlasses: c.has_glasses, eyewear: c.eyewear,
+                probabilities: c.probabilities, accuracy: golden.tolerance, c.image
+            )
+            kinds.insert(result.eyewear)
         }
+        XCTAssertEqual(kinds, Set(Eyewear.allCases), "the golden cases cover every kind")
+    }
+
+    /// Faces inside larger pictures, given as a detector's pixel box on the encoded file.
+    func testGoldenRegionsEncoded() throws {
+        let golden = try golden()
+        XCTAssertFalse(golden.region_cases.isEmpty)
+        let detector = try GlassesDetector(modelURL: Self.repoRoot.appendingPathComponent(golden.model))
+        for c in golden.region_cases {
+            let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))
+            let result = try detector.classify(data: data, faceBox: c.faceBox)
+            assertGolden(
+                result, probability: c.probability, hasGlasses: c.has_glasses, eyewear: c.eyewear,
+                probabilities: c.probabilities, accuracy: golden.tolerance, c.image
+            )
+        }
+    }
+
+    /// The region cases through CGImage, as a pixel box and as Vision's normalised bottom-left box.
+    /// The fixtures are PNGs, but CoreGraphics may still colour-convert while drawing into sRGB,
+    /// so the probabilities must be close, not identical, as in `testGoldenCGImage`.
+    func testGoldenRegionsCGImage() throws {
+        let golden = try golden()
+        let detector = try GlassesDetector(modelURL: Self.repoRoot.appendingPathComponent(golden.model))
+        for c in golden.region_cases {
+            let image = try cgImage(c.image)
+            let (w, h) = (CGFloat(image.width), CGFloat(image.height))
+            let box = c.faceBox
+            // What VNFaceObservation.boundingBox would say for this box: fractions, origin bottom-left.
+            let vision = CGRect(
+                x: box.minX / w, y: 1 - box.maxY / h, width: box.width / w, height: box.height / h
+            )
+            let back = GlassesDetector.faceBox(
+                visionBoundingBox: vision, imageWidth: image.width, imageHeight: image.height
+            )
+            XCTAssertEqual(back.minX, box.minX, accuracy: 1e-3, c.image)
+            XCTAssertEqual(back.minY, box.minY, accuracy: 1e-3, c.image)
+            XCTAssertEqual(back.width, box.width, accuracy: 1e-3, c.image)
+            XCTAssertEqual(back.height, box.height, accuracy: 1e-3, c.image)
+
+            let pixelBox = try detector.classify(image, faceBox: box)
+            let visionBox = try detector.classify(image, visionBoundingBox: vision)
+            for (result, how) in [(pixelBox, "faceBox"), (visionBox, "visionBoundingBox")] {
+                let name = "\(c.image) \(how)"
+                XCTAssertEqual(result.probability, c.probability, accuracy: 0.05, name)
+                XCTAssertEqual(result.probabilities.noEyewear, c.probabilities[0], accuracy: 0.05, name)
+                if abs(c.probability - 0.5) > 0.05 {
+                    XCTAssertEqual(result.hasGlasses, c.has_glasses, name)
+                    XCTAssertEqual(result.eyewear.rawValue, c.eyewear, name)
+                }
+            }
+        }
+    }
+
+    func testInvalidRegions() throws {
+        let golden = try golden()
+        let detector = try GlassesDetector(modelURL: Self.repoRoot.appendingPathComponent(golden.model))
+        guard let c = golden.region_cases.first else { return XCTFail("no region cases") }
+        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))
+        let image = try cgImage(c.image)
+        let outside = CGRect(x: CGFloat(image.width) + 10, y: 0, width: 50, height: 50)
+        for box in [outside, CGRect(x: 10, y: 10, width: 0, height: 40), .null] {
+            XCTAssertThrowsError(try detector.classify(data: data, faceBox: box)) { error in
+                let e = error as? GlassesDetectorError
+                XCTAssertEqual(e?.kind, .invalidRegion, "\(box): \(error)")
+                XCTAssertFalse(e?.message.isEmpty ?? true)
+            }
+            XCTAssertThrowsError(try detector.classify(image, faceBox: box)) { error in
+                XCTAssertEqual((error as? GlassesDetectorError)?.kind, .invalidRegion, "\(box): \(error)")
+            }
+        }
+        // Partly outside the picture is fine: the edge pixels are repeated.
+        let edge = CGRect(x: -20, y: 10, width: 80, height: 80)
+        XCTAssertNoThrow(try detector.classify(data: data, faceBox: edge))
     }
 
     /// The bundled model is the golden model: the default initialiser gives the same answers.
@@ -56,7 +189,9 @@ final class GoldenTests: XCTestCase {
         let detector = try GlassesDetector()
         for c in golden.cases {
             let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))
-            XCTAssertEqual(try detector.classify(data: data).probability, c.probability, accuracy: golden.tolerance, c.image)
+            let result = try detector.classify(data: data)
+            XCTAssertEqual(result.probability, c.probability, accuracy: golden.tolerance, c.image)
+            XCTAssertEqual(result.eyewear.rawValue, c.eyewear, c.image)
         }
     }
 
