@@ -25,7 +25,8 @@ pub enum Command {
     /// Classify image files and folders (recursively), in parallel.
     #[command(after_help = EXIT_CODES_HELP)]
     Classify(ClassifyArgs),
-    /// Measure a model on a labelled folder: `0/` holds faces without eyeglasses, `1/` with.
+    /// Measure a model on a labelled folder: `0/` holds faces without eyeglasses, `1/` with,
+    /// `sunglasses/` (optional) with sunglasses.
     #[command(after_help = EXIT_CODES_HELP)]
     Eval(EvalArgs),
     /// Show a model's size, parameter count, input size and metadata.
@@ -71,6 +72,12 @@ pub struct RunArgs {
     /// reporting them as errors.
     #[arg(long)]
     pub accept_truncated: bool,
+
+    /// CSV of face detector boxes (`path,x,y,w,h` in pixels, origin top-left; other columns
+    /// ignored; relative paths from the CSV's folder): each listed image is classified inside its
+    /// box, expanded to the model's framing. Images without a box are classified whole.
+    #[arg(long, value_name = "CSV")]
+    pub face_boxes: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -121,7 +128,9 @@ impl ClassifyArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Labelled folder with `0/` (no eyeglasses) and `1/` (eyeglasses); other entries are ignored.
+    /// Labelled folder with `0/` (no eyeglasses), `1/` (eyeglasses) and optionally `sunglasses/`
+    /// (counted as "no eyeglasses", and shown in a 3x3 eyewear confusion matrix); other entries
+    /// are ignored.
     #[arg(long = "images-path", value_name = "DIR")]
     pub images_path: PathBuf,
 
@@ -150,9 +159,10 @@ pub struct InfoArgs {
 pub enum ClassifyFormat {
     /// Aligned columns for people.
     Table,
-    /// An array of `{"path", "has_glasses", "probability"}` or `{"path", "error"}` objects.
+    /// An array of `{"path", "has_glasses", "probability", "eyewear", "probabilities"}` or
+    /// `{"path", "error"}` objects.
     Json,
-    /// Columns `path,has_glasses,probability,error`.
+    /// Columns `path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses`.
     Csv,
 }
 

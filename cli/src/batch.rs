@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::args::RunArgs;
 use crate::errors;
+use crate::face_boxes::{FaceBoxes, Usage};
 
 /// Below this many files a run is over before a bar would be worth drawing.
 const PROGRESS_MIN_FILES: usize = 20;
@@ -20,6 +21,20 @@ const PROGRESS_MIN_FILES: usize = 20;
 pub struct Outcome {
     pub path: PathBuf,
     pub result: Result<Prediction, String>,
+    /// Classified inside a face box from `--face-boxes`.
+    pub by_face_box: bool,
+}
+
+/// Loads `--face-boxes` when given.
+pub fn face_boxes(run: &RunArgs) -> anyhow::Result<Option<FaceBoxes>> {
+    run.face_boxes.as_deref().map(FaceBoxes::read).transpose()
+}
+
+/// How many of `outcomes` used a face box; `None` without `--face-boxes`.
+pub fn usage(outcomes: &[Outcome], boxes: Option<&FaceBoxes>) -> Option<Usage> {
+    boxes?;
+    let by_face_box = outcomes.iter().filter(|o| o.by_face_box).count();
+    Some(Usage { by_face_box, whole_picture: outcomes.len() - by_face_box })
 }
 
 /// Most worker threads per CPU `--jobs` may ask for: beyond a few per core, threads only add
@@ -35,7 +50,13 @@ pub fn pool_size(jobs: Option<u16>, files: usize, cpus: usize) -> usize {
 
 /// Classifies `files` on a dedicated pool, so `--jobs` bounds the threads without touching rayon's
 /// global pool. Results come back in the order of `files`.
-pub fn classify(classifier: &Classifier, files: Vec<PathBuf>, run: &RunArgs) -> anyhow::Result<Vec<Outcome>> {
+/// Images with a box in `boxes` are classified inside it.
+pub fn classify(
+    classifier: &Classifier,
+    files: Vec<PathBuf>,
+    run: &RunArgs,
+    boxes: Option<&FaceBoxes>,
+) -> anyhow::Result<Vec<Outcome>> {
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let pool = rayon::ThreadPoolBuilder::new()
         .thread_name(|i| format!("glasses-{i}"))
@@ -47,9 +68,14 @@ pub fn classify(classifier: &Classifier, files: Vec<PathBuf>, run: &RunArgs) -> 
         files
             .into_par_iter()
             .map(|path| {
-                let result = classifier.classify_path(&path).map_err(|e| errors::chain(&e));
+                let face = boxes.and_then(|b| b.get(&path));
+                let result = match face {
+                    Some(face) => classifier.classify_path_region(&path, face),
+                    None => classifier.classify_path(&path),
+                };
+                let result = result.map_err(|e| errors::chain(&e));
                 progress.inc(1);
-                Outcome { path, result }
+                Outcome { path, result, by_face_box: face.is_some() }
             })
             .collect()
     });

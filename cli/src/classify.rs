@@ -11,31 +11,39 @@ use crate::batch::{self, Outcome};
 use crate::errors::{self, Status};
 use crate::output::{self, Destination};
 use crate::{inputs, model};
+use glasses_core::Prediction;
 
 pub fn run(args: &ClassifyArgs) -> anyhow::Result<Status> {
     let destination = Destination::new(args.output.as_deref(), args.force);
     destination.check()?;
     let entries = inputs::collect(&args.inputs())?;
     let classifier = model::load(&args.model, args.run.options())?;
+    let boxes = batch::face_boxes(&args.run)?;
     let files = entries.iter().filter_map(|e| e.as_ref().ok().cloned()).collect();
-    let mut classified = batch::classify(&classifier, files, &args.run)?.into_iter();
+    let mut classified = batch::classify(&classifier, files, &args.run, boxes.as_ref())?.into_iter();
     // Back into the order found, each unsearchable folder in its place as an error.
     let outcomes: Vec<Outcome> = entries
         .into_iter()
         .filter_map(|entry| match entry {
             Ok(_) => classified.next(),
-            Err((path, error)) => Some(Outcome { path, result: Err(error) }),
+            Err((path, error)) => Some(Outcome { path, result: Err(error), by_face_box: false }),
         })
         .collect();
     destination.write(&render(&outcomes, args.format)?)?;
 
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     let with_glasses = outcomes.iter().filter(|o| o.result.as_ref().is_ok_and(|p| p.has_glasses)).count();
-    let summary = format!(
+    let mut summary = format!(
         "{} images: {with_glasses} with eyeglasses, {} without, {failed} failed",
         outcomes.len(),
         outcomes.len() - with_glasses - failed
     );
+    if let Some(usage) = batch::usage(&outcomes, boxes.as_ref()) {
+        summary.push_str(&format!(
+            "; {} classified inside their face box, {} whole",
+            usage.by_face_box, usage.whole_picture
+        ));
+    }
     errors::warn(&summary);
     Ok(Status::from_failures(failed))
 }
@@ -50,12 +58,17 @@ pub fn render(outcomes: &[Outcome], format: ClassifyFormat) -> anyhow::Result<Ve
 }
 
 fn render_table(outcomes: &[Outcome]) -> String {
-    let header = ["PATH", "GLASSES", "P(GLASSES)"].map(str::to_owned).to_vec();
+    let header = ["PATH", "GLASSES", "EYEWEAR", "P(GLASSES)"].map(str::to_owned).to_vec();
     let rows = outcomes.iter().map(|o| {
         let path = escaped_path(&o.path);
         match &o.result {
-            Ok(p) => vec![path, yes_no(p.has_glasses).to_owned(), format!("{:.4}", p.probability)],
-            Err(e) => vec![path, "error".to_owned(), escape_controls(e, false)],
+            Ok(p) => vec![
+                path,
+                yes_no(p.has_glasses).to_owned(),
+                p.eyewear.name().to_owned(),
+                format!("{:.4}", p.probability),
+            ],
+            Err(e) => vec![path, "error".to_owned(), String::new(), escape_controls(e, false)],
         }
     });
     output::table(&std::iter::once(header).chain(rows).collect::<Vec<_>>())
@@ -135,6 +148,21 @@ fn raw_path(path: &Path) -> Cow<'_, [u8]> {
     }
 }
 
+/// The class probabilities; `sunglasses` is `null` for a two-class model (it has no such class).
+#[derive(Serialize)]
+struct Probabilities {
+    none: f32,
+    eyeglasses: f32,
+    sunglasses: Option<f32>,
+}
+
+impl From<&Prediction> for Probabilities {
+    fn from(p: &Prediction) -> Self {
+        let q = p.probabilities;
+        Self { none: q.none, eyeglasses: q.eyeglasses, sunglasses: q.sunglasses }
+    }
+}
+
 /// One element of the JSON array; `untagged` gives the two shapes the format promises.
 /// `path_bytes` appears only for a path that is not UTF-8: its exact bytes (`path` then shows it
 /// with U+FFFD in place of the bad bytes).
@@ -147,6 +175,8 @@ enum JsonRow<'a> {
         path_bytes: Option<Vec<u8>>,
         has_glasses: bool,
         probability: f32,
+        eyewear: &'static str,
+        probabilities: Probabilities,
     },
     Failed {
         path: Cow<'a, str>,
@@ -168,6 +198,8 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
                     path_bytes,
                     has_glasses: p.has_glasses,
                     probability: p.probability,
+                    eyewear: p.eyewear.name(),
+                    probabilities: p.into(),
                 },
                 Err(error) => JsonRow::Failed { path, path_bytes, error },
             }
@@ -180,17 +212,34 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
 
 fn render_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(["path", "has_glasses", "probability", "error"])?;
+    // New columns go after the original four, so readers that index columns keep working.
+    writer.write_record([
+        "path",
+        "has_glasses",
+        "probability",
+        "error",
+        "eyewear",
+        "p_none",
+        "p_eyeglasses",
+        "p_sunglasses",
+    ])?;
     for o in outcomes {
         let path = raw_path(&o.path);
         match &o.result {
-            Ok(p) => writer.write_record([
-                &*path,
-                p.has_glasses.to_string().as_bytes(),
-                p.probability.to_string().as_bytes(),
-                b"",
-            ])?,
-            Err(e) => writer.write_record([&*path, b"", b"", e.as_bytes()])?,
+            Ok(p) => {
+                let q = p.probabilities;
+                writer.write_record([
+                    &*path,
+                    p.has_glasses.to_string().as_bytes(),
+                    p.probability.to_string().as_bytes(),
+                    b"",
+                    p.eyewear.name().as_bytes(),
+                    q.none.to_string().as_bytes(),
+                    q.eyeglasses.to_string().as_bytes(),
+                    q.sunglasses.map(|s| s.to_string()).unwrap_or_default().as_bytes(),
+                ])?
+            }
+            Err(e) => writer.write_record([&*path, b"", b"", e.as_bytes(), b"", b"", b"", b""])?,
         }
     }
     writer.into_inner().context("cannot encode the results as CSV")
@@ -199,12 +248,24 @@ fn render_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use glasses_core::Prediction;
 
     fn outcomes() -> Vec<Outcome> {
         vec![
-            Outcome { path: "a.png".into(), result: Ok(Prediction::from_probabilities(&[0.25, 0.75], 0.5)) },
-            Outcome { path: "b, c.jpg".into(), result: Err("invalid image: truncated".to_owned()) },
+            Outcome {
+                path: "a.png".into(),
+                result: Ok(Prediction::from_probabilities(&[0.25, 0.75], 0.5)),
+                by_face_box: false,
+            },
+            Outcome {
+                path: "b, c.jpg".into(),
+                result: Err("invalid image: truncated".to_owned()),
+                by_face_box: false,
+            },
+            Outcome {
+                path: "s.png".into(),
+                result: Ok(Prediction::from_probabilities(&[0.125, 0.125, 0.75], 0.5)),
+                by_face_box: true,
+            },
         ]
     }
 
@@ -214,8 +275,11 @@ mod tests {
         assert_eq!(
             value,
             serde_json::json!([
-                {"path": "a.png", "has_glasses": true, "probability": 0.75},
+                {"path": "a.png", "has_glasses": true, "probability": 0.75, "eyewear": "eyeglasses",
+                 "probabilities": {"none": 0.25, "eyeglasses": 0.75, "sunglasses": null}},
                 {"path": "b, c.jpg", "error": "invalid image: truncated"},
+                {"path": "s.png", "has_glasses": false, "probability": 0.125, "eyewear": "sunglasses",
+                 "probabilities": {"none": 0.125, "eyeglasses": 0.125, "sunglasses": 0.75}},
             ])
         );
         Ok(())
@@ -226,7 +290,10 @@ mod tests {
         let text = String::from_utf8(render(&outcomes(), ClassifyFormat::Csv)?)?;
         assert_eq!(
             text,
-            "path,has_glasses,probability,error\na.png,true,0.75,\n\"b, c.jpg\",,,invalid image: truncated\n"
+            "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses\n\
+             a.png,true,0.75,,eyeglasses,0.25,0.75,\n\
+             \"b, c.jpg\",,,invalid image: truncated,,,,\n\
+             s.png,false,0.125,,sunglasses,0.125,0.125,0.75\n"
         );
         Ok(())
     }
@@ -236,7 +303,10 @@ mod tests {
         let text = String::from_utf8(render(&outcomes(), ClassifyFormat::Table)?)?;
         assert_eq!(
             text,
-            "PATH      GLASSES  P(GLASSES)\na.png     yes      0.7500\nb, c.jpg  error    invalid image: truncated\n"
+            "PATH      GLASSES  EYEWEAR     P(GLASSES)\n\
+             a.png     yes      eyeglasses  0.7500\n\
+             b, c.jpg  error                invalid image: truncated\n\
+             s.png     no       sunglasses  0.1250\n"
         );
         Ok(())
     }

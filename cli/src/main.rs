@@ -5,6 +5,7 @@ mod batch;
 mod classify;
 mod errors;
 mod eval;
+mod face_boxes;
 mod info;
 mod inputs;
 mod metrics;

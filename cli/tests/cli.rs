@@ -125,7 +125,7 @@ fn classify_searches_folders_recursively_in_sorted_order() -> TestResult {
         ["photos/a.jpg", "photos/b.png", "photos/nested/d.bmp", "photos/nested/deeper/c.png"]
     );
     for row in rows {
-        assert_eq!(keys(row), BTreeSet::from(["path", "has_glasses", "probability"]), "{row}");
+        assert_eq!(keys(row), BTreeSet::from(["path", "has_glasses", "probability", "eyewear", "probabilities"]), "{row}");
         let p = probability(row)?;
         assert!((0.0..=1.0).contains(&p), "{row}");
         assert_eq!(row["has_glasses"].as_bool(), Some(p >= 0.5), "{row}");
@@ -166,7 +166,7 @@ fn a_corrupt_file_is_reported_and_the_others_classified() -> TestResult {
     let error = rows[0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("invalid image"), "{error}");
     for row in &rows[1..] {
-        assert_eq!(keys(row), BTreeSet::from(["path", "has_glasses", "probability"]), "{row}");
+        assert_eq!(keys(row), BTreeSet::from(["path", "has_glasses", "probability", "eyewear", "probabilities"]), "{row}");
     }
     let stderr = String::from_utf8(output.stderr)?;
     assert!(stderr.contains("3 images") && stderr.contains("1 failed"), "{stderr}");
@@ -177,7 +177,7 @@ fn a_corrupt_file_is_reported_and_the_others_classified() -> TestResult {
         .assert()
         .code(2)
         .stdout(predicate::str::is_match(r"in/broken\.jpg\s+error\s+invalid image")?)
-        .stdout(predicate::str::is_match(r"in/good1\.png\s+(yes|no)\s+[01]\.\d{4}")?);
+        .stdout(predicate::str::is_match(r"in/good1\.png\s+(yes|no)\s+(none|eyeglasses)\s+[01]\.\d{4}")?);
     Ok(())
 }
 
@@ -190,7 +190,10 @@ fn csv_has_a_header_and_one_row_per_file() -> TestResult {
     let output = fx.cmd("classify").args(["in", "--format", "csv"]).output()?;
     assert_eq!(output.status.code(), Some(2));
     let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
-    assert_eq!(reader.headers()?, vec!["path", "has_glasses", "probability", "error"]);
+    assert_eq!(
+        reader.headers()?,
+        vec!["path", "has_glasses", "probability", "error", "eyewear", "p_none", "p_eyeglasses", "p_sunglasses"]
+    );
     let records = reader.records().collect::<Result<Vec<_>, _>>()?;
     assert_eq!(records.len(), 3);
     for record in &records[..2] {
@@ -199,6 +202,11 @@ fn csv_has_a_header_and_one_row_per_file() -> TestResult {
         assert!((0.0..=1.0).contains(&p));
         assert_eq!(&record[1] == "true", p >= 0.5);
         assert!(record[3].is_empty());
+        assert_eq!(&record[4] == "eyeglasses", &record[1] == "true", "{record:?}");
+        let none: f64 = record[5].parse()?;
+        assert!((none + p - 1.0).abs() < 1e-5, "two classes: {record:?}");
+        assert_eq!(record[6].parse::<f64>()?, p);
+        assert!(record[7].is_empty(), "a two-class model has no sunglasses probability");
     }
     assert_eq!(&records[2][0], "in/c.png");
     assert!(records[2][1].is_empty() && records[2][2].is_empty());
@@ -514,5 +522,153 @@ fn info_describes_a_generated_model() -> TestResult {
         .stdout(predicate::str::is_match(format!(r"(?m)^parameter_count\s+{parameters}$"))?)
         .stdout(predicate::str::is_match(r"(?m)^input_size\s+64x64$")?)
         .stdout(predicate::str::is_match(r"(?m)^train\.f1\s+0\.9$")?);
+    Ok(())
+}
+
+/// A three-class (none / eyeglasses / sunglasses) random-weight model in the fixture folder.
+fn three_class_model(fx: &Fixture) -> TestResult<PathBuf> {
+    let mut options = export_options();
+    options.class_names = glasses_core::contract::eyewear_class_names();
+    let weights = glasses_core::export::random_weights_for(Architecture::SqueezeNet1_1, 3, SEED);
+    fx.write("three.onnx", &export_onnx(&weights, &options)?)
+}
+
+#[test]
+fn eval_shows_the_eyewear_matrix_when_there_are_sunglasses() -> TestResult {
+    let fx = Fixture::new()?;
+    labelled_tree(&fx)?;
+    fx.images(&["data/sunglasses/s1.png", "data/sunglasses/s2.jpg"])?;
+    let three = three_class_model(&fx)?;
+    let output = glasses()
+        .current_dir(fx.dir.path())
+        .args(["eval", "--images-path", "data", "--format", "json", "--model"])
+        .arg(&three)
+        .output()?;
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = json_stdout(&output)?;
+    // Sunglasses count as negatives in the binary metrics.
+    assert_eq!(
+        (count(&report, "n")?, count(&report, "negatives")?, count(&report, "sunglasses")?),
+        (7, 5, 2)
+    );
+    let matrix = &report["eyewear_confusion_matrix"];
+    assert_eq!(matrix["classes"], serde_json::json!(["none", "eyeglasses", "sunglasses"]));
+    let counts: Vec<Vec<u64>> = serde_json::from_value(matrix["counts"].clone())?;
+    let row_totals: Vec<u64> = counts.iter().map(|r| r.iter().sum()).collect();
+    assert_eq!(row_totals, [3, 2, 2]);
+    // The matrix agrees with the kinds `classify` prints for the same files.
+    let classified = glasses()
+        .current_dir(fx.dir.path())
+        .args(["classify", "data/0", "data/1", "data/sunglasses", "--format", "json", "--model"])
+        .arg(&three)
+        .output()?;
+    let value = json_stdout(&classified)?;
+    let mut recount = vec![vec![0u64; 3]; 3];
+    let kinds = ["none", "eyeglasses", "sunglasses"];
+    for row in rows(&value)? {
+        let path = row["path"].as_str().ok_or("path")?;
+        let actual = if path.starts_with("data/1") {
+            1
+        } else if path.starts_with("data/sunglasses") {
+            2
+        } else {
+            0
+        };
+        let predicted = kinds.iter().position(|k| row["eyewear"] == *k).ok_or("eyewear")?;
+        recount[actual][predicted] += 1;
+        let p = &row["probabilities"];
+        let sum: f64 = kinds.iter().map(|k| p[k].as_f64().unwrap_or(f64::NAN)).sum();
+        assert!((sum - 1.0).abs() < 1e-5, "{row}");
+    }
+    assert_eq!(counts, recount);
+    // The table shows it too; a folder without sunglasses/ has no such matrix.
+    let table = glasses()
+        .current_dir(fx.dir.path())
+        .args(["eval", "--images-path", "data", "--model"])
+        .arg(&three)
+        .output()?;
+    assert!(String::from_utf8_lossy(&table.stdout).contains("eyewear confusion matrix"));
+    std::fs::remove_dir_all(fx.path("data/sunglasses"))?;
+    let report = json_stdout(&fx.cmd("eval").args(["--images-path", "data", "--format", "json"]).output()?)?;
+    assert!(report.get("eyewear_confusion_matrix").is_none(), "{report}");
+    Ok(())
+}
+
+#[test]
+fn two_class_models_give_no_sunglasses_probability() -> TestResult {
+    let fx = Fixture::new()?;
+    fx.images(&["a.png"])?;
+    let value = json_stdout(&fx.cmd("classify").args(["a.png", "--format", "json"]).output()?)?;
+    let row = &rows(&value)?[0];
+    assert!(row["probabilities"]["sunglasses"].is_null(), "{row}");
+    assert_ne!(row["eyewear"], "sunglasses");
+    let csv = fx.cmd("classify").args(["a.png", "--format", "csv"]).output()?;
+    let text = String::from_utf8(csv.stdout)?;
+    assert!(
+        text.starts_with("path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses\n"),
+        "{text}"
+    );
+    assert!(text.lines().nth(1).is_some_and(|l| l.ends_with(',')), "{text}");
+    Ok(())
+}
+
+#[test]
+fn face_boxes_classify_the_face_inside_a_larger_picture() -> TestResult {
+    let fx = Fixture::new()?;
+    // A face-sized picture pasted into a larger canvas at (200, 40), and the same face alone.
+    let face = image::RgbImage::from_fn(89, 109, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 2) as u8, ((x ^ y) * 3) as u8])
+    });
+    face.save(fx.path("face.png"))?;
+    let mut canvas = image::RgbImage::from_pixel(400, 240, image::Rgb([30, 60, 90]));
+    image::imageops::overlay(&mut canvas, &face, 200, 40);
+    std::fs::create_dir_all(fx.path("photos"))?;
+    canvas.save(fx.path("photos/canvas.png"))?;
+    canvas.save(fx.path("photos/nobox.png"))?;
+    // The detector box whose framing (core's default) is exactly the pasted face.
+    let f = glasses_core::FaceFraming::HAAR_CELEBA;
+    let (bw, bh) = (89.0 / f.scale_x, 109.0 / f.scale_y);
+    let (cx, cy) = (200.0 + 44.5 - f.center_dx * bw, 40.0 + 54.5 - f.center_dy * bh);
+    fx.write(
+        "photos/boxes.csv",
+        format!(
+            "path,label,x,y,w,h\ncanvas.png,1,{},{},{bw},{bh}\nnobox.png,0,,,,\n",
+            cx - bw / 2.0,
+            cy - bh / 2.0
+        )
+        .as_bytes(),
+    )?;
+    let alone = json_stdout(&fx.cmd("classify").args(["face.png", "--format", "json"]).output()?)?;
+    let output = fx
+        .cmd("classify")
+        .args(["photos", "--face-boxes", "photos/boxes.csv", "--format", "json"])
+        .output()?;
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 classified inside their face box, 1 whole"));
+    let value = json_stdout(&output)?;
+    let by_path = |p: &str| rows(&value).ok().and_then(|r| r.iter().find(|row| row["path"] == p).cloned());
+    let boxed = by_path("photos/canvas.png").ok_or("canvas row")?;
+    assert!((probability(&boxed)? - probability(&rows(&alone)?[0])?).abs() < 1e-4, "{boxed} vs {alone}");
+    let whole = json_stdout(&fx.cmd("classify").args(["photos/nobox.png", "--format", "json"]).output()?)?;
+    assert_eq!(
+        probability(&by_path("photos/nobox.png").ok_or("nobox row")?)?,
+        probability(&rows(&whole)?[0])?
+    );
+    // A box wholly outside the picture is that file's error, not the run's.
+    fx.write("photos/boxes.csv", b"path,x,y,w,h\ncanvas.png,900,10,50,50\n")?;
+    let output = fx
+        .cmd("classify")
+        .args(["photos", "--face-boxes", "photos/boxes.csv", "--format", "json"])
+        .output()?;
+    assert_eq!(output.status.code(), Some(2));
+    let value = json_stdout(&output)?;
+    let bad = rows(&value)?.iter().find(|r| r["path"] == "photos/canvas.png").ok_or("canvas row")?;
+    assert!(bad["error"].as_str().is_some_and(|e| e.contains("invalid face region")), "{bad}");
+    // An unreadable boxes file is a usage error naming it.
+    fx.cmd("classify")
+        .args(["photos", "--face-boxes", "missing.csv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("missing.csv"));
     Ok(())
 }

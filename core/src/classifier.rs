@@ -371,6 +371,12 @@ impl Classifier {
         self.classify_encoded(&bytes)
     }
 
+    /// [`Self::classify_region`] for the image file at `path` (read as in [`Self::classify_path`]).
+    pub fn classify_path_region(&self, path: impl AsRef<Path>, face: FaceBox) -> Result<Prediction> {
+        let bytes = memory::read_regular_file(path.as_ref(), self.options.max_file_bytes)?;
+        self.classify_encoded_region(&bytes, face)
+    }
+
     /// Classifies an already preprocessed NCHW tensor of `3 * H * W` floats.
     pub fn classify_tensor(&self, tensor: &[f32]) -> Result<Prediction> {
         Ok(Prediction::from_probabilities(&self.probabilities(tensor)?, self.options.threshold))
