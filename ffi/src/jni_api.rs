@@ -25,6 +25,21 @@
 //! * a JNI failure leaves the JVM's pending exception in place (or throws `RuntimeException`).
 //!
 //! The return value after a thrown exception is `0`/`null`, which the JVM discards.
+//!
+//! # Results
+//!
+//! A classification returns one `dev.glasses.GlassesResult`, built by its JNI constructor
+//! `(ZFIFZF)V` from primitives only: `hasGlasses`, P(eyeglasses), the eyewear code (the Kotlin
+//! enum `Eyewear`: 0 none, 1 eyeglasses, 2 sunglasses), P(none), whether the model has a
+//! sunglasses class, and P(sunglasses) (NaN, and ignored, when it has none). No boxed values,
+//! strings or enum lookups cross the boundary.
+//!
+//! # Face regions
+//!
+//! The `...Region` entry points take a face detector's box as four `jfloat`s (x, y, width,
+//! height, pixels, top-left origin) and call core's `classify_*_region`, which expands the box
+//! to the model's framing; a NaN, empty, negative or wholly outside box, or one framed to more
+//! than the pixel limit, is [`ErrorCode::InvalidRegion`].
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -32,7 +47,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
-use glasses_core::{Classifier, ClassifierOptions, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{Classifier, ClassifierOptions, Eyewear, FaceBox, PixelBuffer, PixelFormat, Prediction};
 use jni::errors::ErrorPolicy;
 use jni::objects::{JByteArray, JByteBuffer, JClass, JIntArray, JObject, JThrowable, JValue};
 use jni::strings::JNIString;
@@ -67,6 +82,9 @@ pub enum ErrorCode {
     TruncatedImage = 11,
     /// Memory for the picture could not be allocated.
     OutOfMemory = 12,
+    /// The face box is not a number, empty, negative, wholly outside the picture or framed to more
+    /// than the pixel limit.
+    InvalidRegion = 13,
 }
 
 impl ErrorCode {
@@ -84,6 +102,7 @@ impl ErrorCode {
             K::NoBundledModel => Self::NoBundledModel,
             K::TruncatedImage => Self::TruncatedImage,
             K::OutOfMemory => Self::OutOfMemory,
+            K::InvalidRegion => Self::InvalidRegion,
             // The Kotlin `ErrorKind` has no I/O, file or export code: the JNI surface reads no
             // files and exports nothing.
             K::Io | K::FileTooLarge | K::NotARegularFile | K::Export => Self::Internal,
@@ -265,15 +284,45 @@ fn byte_array(env: &Env<'_>, array: &JByteArray<'_>, what: &str) -> Result<Vec<u
     Ok(env.convert_byte_array(array)?)
 }
 
+/// The code of the Kotlin enum `Eyewear` for a prediction's kind.
+fn eyewear_code(prediction: &Prediction) -> jint {
+    match prediction.eyewear {
+        Eyewear::None => 0,
+        Eyewear::Eyeglasses => 1,
+        Eyewear::Sunglasses => 2,
+        // A kind added to core's non-exhaustive enum later: reported as eyeglasses or none, as
+        // `has_glasses` says, until the Kotlin enum gets a code for it.
+        _ if prediction.has_glasses => 1,
+        _ => 0,
+    }
+}
+
+/// `GlassesResult(hasGlasses, probability, eyewearCode, probabilityNone, hasSunglassesClass,
+/// probabilitySunglasses)`, the Kotlin class's JNI constructor (all primitives).
 fn result_object<'local>(
     env: &mut Env<'local>,
     prediction: Prediction,
 ) -> Result<JObject<'local>, JniFailure> {
+    let probabilities = prediction.probabilities;
     Ok(env.new_object(
         JNIString::from(GLASSES_RESULT),
-        jni_sig!("(ZF)V"),
-        &[JValue::Bool(prediction.has_glasses), JValue::Float(prediction.probability)],
+        jni_sig!("(ZFIFZF)V"),
+        &[
+            JValue::Bool(prediction.has_glasses),
+            JValue::Float(prediction.probability),
+            JValue::Int(eyewear_code(&prediction)),
+            JValue::Float(probabilities.none),
+            JValue::Bool(probabilities.sunglasses.is_some()),
+            // Not a probability when the model has no sunglasses class: Kotlin makes it null.
+            JValue::Float(probabilities.sunglasses.unwrap_or(f32::NAN)),
+        ],
     )?)
+}
+
+/// The face box of a `...Region` call (validated by core: NaN, empty or outside boxes are
+/// `InvalidRegion`).
+fn face_box(x: jfloat, y: jfloat, width: jfloat, height: jfloat) -> FaceBox {
+    FaceBox::new(x, y, width, height)
 }
 
 /// Pixel layouts of `nativeClassifyBuffer`, codes of the Kotlin enum `PixelLayout`.
@@ -348,6 +397,87 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeThreshold<'local>(
         .resolve::<ThrowGlassesException>()
 }
 
+fn classify_encoded<'local>(
+    env: &mut Env<'local>,
+    handle: jlong,
+    image: &JByteArray<'local>,
+    face: Option<FaceBox>,
+) -> Result<JObject<'local>, JniFailure> {
+    let classifier = lookup(handle)?;
+    let bytes = byte_array(env, image, "image bytes")?;
+    let prediction = match face {
+        Some(face) => classifier.classify_encoded_region(&bytes, face)?,
+        None => classifier.classify_encoded(&bytes)?,
+    };
+    result_object(env, prediction)
+}
+
+fn classify_argb<'local>(
+    env: &mut Env<'local>,
+    handle: jlong,
+    pixels: &JIntArray<'local>,
+    (width, height, stride): (jint, jint, jint),
+    face: Option<FaceBox>,
+) -> Result<JObject<'local>, JniFailure> {
+    let classifier = lookup(handle)?;
+    if pixels.is_null() {
+        return Err(invalid_argument("pixels is null"));
+    }
+    let (w, h, s) = (dimension("width", width)?, dimension("height", height)?, dimension("stride", stride)?);
+    let len = pixels.len(env)?;
+    // Copy only what the image needs (all of the array if the sizes are inconsistent: the
+    // core then reports the mismatch).
+    let needed = (h as usize)
+        .checked_sub(1)
+        .and_then(|rows| rows.checked_mul(s as usize))
+        .and_then(|n| n.checked_add(w as usize))
+        .unwrap_or(len);
+    let mut ints = vec![0 as jint; needed.min(len)];
+    pixels.get_region(env, 0, &mut ints)?;
+    let ints: Vec<u32> = ints.into_iter().map(|p| p as u32).collect();
+    let buffer = PixelBuffer::from_argb_ints(&ints, w, h, s as usize)?;
+    let prediction = match face {
+        Some(face) => classifier.classify_pixels_region(&buffer, face)?,
+        None => classifier.classify_pixels(&buffer)?,
+    };
+    result_object(env, prediction)
+}
+
+fn classify_buffer<'local>(
+    env: &mut Env<'local>,
+    handle: jlong,
+    buffer: &JByteBuffer<'local>,
+    (width, height, row_stride, layout): (jint, jint, jint, jint),
+    face: Option<FaceBox>,
+) -> Result<JObject<'local>, JniFailure> {
+    let classifier = lookup(handle)?;
+    if buffer.is_null() {
+        return Err(invalid_argument("buffer is null"));
+    }
+    let format = pixel_format(layout)?;
+    let (w, h, s) =
+        (dimension("width", width)?, dimension("height", height)?, dimension("rowStride", row_stride)?);
+    let not_direct = || invalid_argument("buffer is not a direct ByteBuffer");
+    // A heap buffer has capacity -1 (an error here); an empty direct buffer may have no address.
+    let capacity = env.get_direct_buffer_capacity(buffer).map_err(|_| not_direct())?;
+    let bytes: &[u8] = match env.get_direct_buffer_address(buffer) {
+        // SAFETY: the JVM guarantees `capacity` readable bytes at `address` for a direct
+        // buffer, and `buffer` (a local reference of the calling native method) keeps it alive
+        // until that method returns, after this function.
+        Ok(address) if !address.is_null() => unsafe {
+            std::slice::from_raw_parts(address as *const u8, capacity)
+        },
+        _ if capacity == 0 => &[],
+        _ => return Err(not_direct()),
+    };
+    let pixels = PixelBuffer::new(bytes, w, h, s as usize, format)?;
+    let prediction = match face {
+        Some(face) => classifier.classify_pixels_region(&pixels, face)?,
+        None => classifier.classify_pixels(&pixels)?,
+    };
+    result_object(env, prediction)
+}
+
 /// `GlassesNative.nativeClassifyEncoded(handle, image: ByteArray?): GlassesResult?` — an encoded
 /// image (JPEG, PNG, WebP, ...).
 #[unsafe(no_mangle)]
@@ -357,11 +487,26 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyEncoded<'loc
     handle: jlong,
     image: JByteArray<'local>,
 ) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> { classify_encoded(env, handle, &image, None) })
+        .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeClassifyEncodedRegion(handle, image: ByteArray?, x, y, width, height):
+/// GlassesResult?` — the face inside a face detector's box (pixels of the upright picture) on an
+/// encoded image.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyEncodedRegion<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    image: JByteArray<'local>,
+    x: jfloat,
+    y: jfloat,
+    width: jfloat,
+    height: jfloat,
+) -> JObject<'local> {
     env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
-        let classifier = lookup(handle)?;
-        let bytes = byte_array(env, &image, "image bytes")?;
-        let prediction = classifier.classify_encoded(&bytes)?;
-        result_object(env, prediction)
+        classify_encoded(env, handle, &image, Some(face_box(x, y, width, height)))
     })
     .resolve::<ThrowGlassesException>()
 }
@@ -379,26 +524,31 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyArgb<'local>
     stride: jint,
 ) -> JObject<'local> {
     env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
-        let classifier = lookup(handle)?;
-        if pixels.is_null() {
-            return Err(invalid_argument("pixels is null"));
-        }
-        let (w, h, s) =
-            (dimension("width", width)?, dimension("height", height)?, dimension("stride", stride)?);
-        let len = pixels.len(env)?;
-        // Copy only what the image needs (all of the array if the sizes are inconsistent: the
-        // core then reports the mismatch).
-        let needed = (h as usize)
-            .checked_sub(1)
-            .and_then(|rows| rows.checked_mul(s as usize))
-            .and_then(|n| n.checked_add(w as usize))
-            .unwrap_or(len);
-        let mut ints = vec![0 as jint; needed.min(len)];
-        pixels.get_region(env, 0, &mut ints)?;
-        let ints: Vec<u32> = ints.into_iter().map(|p| p as u32).collect();
-        let buffer = PixelBuffer::from_argb_ints(&ints, w, h, s as usize)?;
-        let prediction = classifier.classify_pixels(&buffer)?;
-        result_object(env, prediction)
+        classify_argb(env, handle, &pixels, (width, height, stride), None)
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeClassifyArgbRegion(handle, pixels: IntArray?, width, height, stride,
+/// x, y, boxWidth, boxHeight): GlassesResult?` — [`Java_dev_glasses_GlassesNative_nativeClassifyArgb`]
+/// for the face inside a face detector's box.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyArgbRegion<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    pixels: JIntArray<'local>,
+    width: jint,
+    height: jint,
+    stride: jint,
+    x: jfloat,
+    y: jfloat,
+    box_width: jfloat,
+    box_height: jfloat,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+        let face = face_box(x, y, box_width, box_height);
+        classify_argb(env, handle, &pixels, (width, height, stride), Some(face))
     })
     .resolve::<ThrowGlassesException>()
 }
@@ -420,29 +570,33 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyBuffer<'loca
     layout: jint,
 ) -> JObject<'local> {
     env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
-        let classifier = lookup(handle)?;
-        if buffer.is_null() {
-            return Err(invalid_argument("buffer is null"));
-        }
-        let format = pixel_format(layout)?;
-        let (w, h, s) =
-            (dimension("width", width)?, dimension("height", height)?, dimension("rowStride", row_stride)?);
-        let not_direct = || invalid_argument("buffer is not a direct ByteBuffer");
-        // A heap buffer has capacity -1 (an error here); an empty direct buffer may have no address.
-        let capacity = env.get_direct_buffer_capacity(&buffer).map_err(|_| not_direct())?;
-        let bytes: &[u8] = match env.get_direct_buffer_address(&buffer) {
-            // SAFETY: the JVM guarantees `capacity` readable bytes at `address` for a direct
-            // buffer, and `buffer` (a local reference) keeps it alive until this native method
-            // returns.
-            Ok(address) if !address.is_null() => unsafe {
-                std::slice::from_raw_parts(address as *const u8, capacity)
-            },
-            _ if capacity == 0 => &[],
-            _ => return Err(not_direct()),
-        };
-        let pixels = PixelBuffer::new(bytes, w, h, s as usize, format)?;
-        let prediction = classifier.classify_pixels(&pixels)?;
-        result_object(env, prediction)
+        classify_buffer(env, handle, &buffer, (width, height, row_stride, layout), None)
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeClassifyBufferRegion(handle, buffer: ByteBuffer?, width, height,
+/// rowStride, layout, x, y, boxWidth, boxHeight): GlassesResult?` —
+/// [`Java_dev_glasses_GlassesNative_nativeClassifyBuffer`] for the face inside a face detector's
+/// box; only the framed region is converted.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyBufferRegion<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    buffer: JByteBuffer<'local>,
+    width: jint,
+    height: jint,
+    row_stride: jint,
+    layout: jint,
+    x: jfloat,
+    y: jfloat,
+    box_width: jfloat,
+    box_height: jfloat,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+        let face = face_box(x, y, box_width, box_height);
+        classify_buffer(env, handle, &buffer, (width, height, row_stride, layout), Some(face))
     })
     .resolve::<ThrowGlassesException>()
 }

@@ -3,6 +3,7 @@
 package dev.glasses
 
 import android.graphics.Bitmap
+import android.graphics.Rect
 import java.nio.ByteBuffer
 
 /**
@@ -15,7 +16,38 @@ import java.nio.ByteBuffer
  *
  * From Java: `GlassesBitmaps.classify(detector, bitmap)`.
  */
-fun GlassesDetector.classify(bitmap: Bitmap): GlassesResult {
+fun GlassesDetector.classify(bitmap: Bitmap): GlassesResult = classifyBitmap(bitmap, null)
+
+/**
+ * Classifies the face inside [faceBox] on [bitmap]: a face detector's box in the bitmap's pixels,
+ * such as ML Kit's `Face.boundingBox` for an `InputImage.fromBitmap(bitmap, 0)`. The native code
+ * expands the box to the framing the model was trained on (parts beyond the bitmap repeat its
+ * edge) and classifies that region only. A box that is empty, inverted or wholly outside the
+ * bitmap throws [GlassesException] ([ErrorKind.INVALID_REGION]).
+ *
+ * ```kotlin
+ * for (face in faces) {                       // ML Kit: detector.process(image) result
+ *     val r = glasses.classify(bitmap, face.boundingBox)
+ *     println("${face.boundingBox}: ${r.eyewear} (P(eyeglasses) = ${r.probability})")
+ * }
+ * ```
+ *
+ * From Java: `GlassesBitmaps.classify(detector, bitmap, rect)`.
+ */
+fun GlassesDetector.classify(bitmap: Bitmap, faceBox: Rect): GlassesResult =
+    classifyBitmap(
+        bitmap,
+        // In floats: an inverted Rect gives a negative size (refused natively), never an Int overflow.
+        FaceBox.fromEdges(faceBox.left.toFloat(), faceBox.top.toFloat(), faceBox.right.toFloat(), faceBox.bottom.toFloat()),
+    )
+
+/**
+ * Classifies the face inside [faceBox] (pixels of [bitmap], origin top-left) on [bitmap]; as the
+ * `Rect` overload, for boxes in floats (`RectF`: `FaceBox.fromEdges(r.left, r.top, r.right, r.bottom)`).
+ */
+fun GlassesDetector.classify(bitmap: Bitmap, faceBox: FaceBox): GlassesResult = classifyBitmap(bitmap, faceBox)
+
+private fun GlassesDetector.classifyBitmap(bitmap: Bitmap, faceBox: FaceBox?): GlassesResult {
     require(!bitmap.isRecycled) { "bitmap is recycled" }
     val argb = if (bitmap.config == Bitmap.Config.ARGB_8888) {
         bitmap
@@ -28,7 +60,11 @@ fun GlassesDetector.classify(bitmap: Bitmap): GlassesResult {
         val buffer = ByteBuffer.allocateDirect(rowBytes * argb.height)
         argb.copyPixelsToBuffer(buffer)
         buffer.rewind()
-        return classify(buffer, argb.width, argb.height, rowBytes, argb8888Layout)
+        return if (faceBox == null) {
+            classify(buffer, argb.width, argb.height, rowBytes, argb8888Layout)
+        } else {
+            classify(buffer, argb.width, argb.height, rowBytes, argb8888Layout, faceBox)
+        }
     } finally {
         if (argb !== bitmap) argb.recycle()
     }

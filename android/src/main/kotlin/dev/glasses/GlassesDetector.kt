@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong
  * ```kotlin
  * GlassesDetector().use { detector ->
  *     val result = detector.classify(jpegBytes)
- *     println("glasses: ${result.hasGlasses} (p = ${result.probability})")
+ *     println("glasses: ${result.hasGlasses} (p = ${result.probability}), ${result.eyewear}")
+ *     val face = detector.classify(photoBytes, FaceBox(416f, 161f, 107f, 107f)) // a detector's box
  * }
  * ```
  *
@@ -20,8 +21,13 @@ import java.util.concurrent.atomic.AtomicLong
  * model once running classifications finish. A closed detector throws [IllegalStateException];
  * closing twice is harmless.
  *
- * On Android, `classify(bitmap)` is an extension function in `GlassesBitmaps.kt`
- * (`import dev.glasses.classify` from other packages).
+ * On Android, `classify(bitmap)` and `classify(bitmap, faceRect)` are extension functions in
+ * `GlassesBitmaps.kt` (`import dev.glasses.classify` from other packages).
+ *
+ * Every input has a variant taking a [FaceBox]: a face detector's box on a larger picture (a
+ * camera frame, a group photo). The native code expands the box to the framing the model was
+ * trained on, converts only that region (parts beyond the picture repeat its edge) and classifies
+ * it; the result is as for a face crop.
  *
  * Every method throws [GlassesException] (with an [ErrorKind]) for corrupt images, bad model
  * bytes or inconsistent pixel sizes; native panics are also reported as [GlassesException]
@@ -53,12 +59,37 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         checkResult(GlassesNative.nativeClassifyEncoded(liveHandle(), encoded))
 
     /**
+     * Classifies the face inside [faceBox] on an encoded image. The box is in pixels of the
+     * upright picture (after the image's EXIF orientation is applied). A box that is not a number,
+     * empty or wholly outside the picture throws [GlassesException] ([ErrorKind.INVALID_REGION]).
+     */
+    fun classify(encoded: ByteArray, faceBox: FaceBox): GlassesResult =
+        checkResult(
+            GlassesNative.nativeClassifyEncodedRegion(liveHandle(), encoded, faceBox.x, faceBox.y, faceBox.width, faceBox.height),
+        )
+
+    /**
      * Classifies `0xAARRGGBB` pixels as `Bitmap.getPixels(pixels, 0, stride, 0, 0, width, height)`
      * writes them. [stride] is the distance between rows, in pixels (at least [width]).
      */
     @JvmOverloads
     fun classify(pixels: IntArray, width: Int, height: Int, stride: Int = width): GlassesResult =
         checkResult(GlassesNative.nativeClassifyArgb(liveHandle(), pixels, width, height, stride))
+
+    /** Classifies the face inside [faceBox] on `0xAARRGGBB` [pixels], rows [width] pixels apart. */
+    fun classify(pixels: IntArray, width: Int, height: Int, faceBox: FaceBox): GlassesResult =
+        classify(pixels, width, height, width, faceBox)
+
+    /**
+     * Classifies the face inside [faceBox] on `0xAARRGGBB` [pixels] whose rows are [stride]
+     * pixels apart (as `Bitmap.getPixels` writes them); see [classify] for the box.
+     */
+    fun classify(pixels: IntArray, width: Int, height: Int, stride: Int, faceBox: FaceBox): GlassesResult =
+        checkResult(
+            GlassesNative.nativeClassifyArgbRegion(
+                liveHandle(), pixels, width, height, stride, faceBox.x, faceBox.y, faceBox.width, faceBox.height,
+            ),
+        )
 
     /**
      * Classifies raw pixels in [buffer], from its position on: [height] rows of [width] pixels,
@@ -76,12 +107,32 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         layout: PixelLayout = PixelLayout.RGBA_8888,
     ): GlassesResult {
         val h = liveHandle()
-        val view = if (buffer.isDirect) {
-            buffer.slice()
-        } else {
-            ByteBuffer.allocateDirect(buffer.remaining()).put(buffer.duplicate()).also { it.flip() }
-        }
-        return checkResult(GlassesNative.nativeClassifyBuffer(h, view, width, height, rowStride, layout.code))
+        return checkResult(GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code))
+    }
+
+    /** Classifies the face inside [faceBox] on `RGBA_8888` pixels in [buffer]; see the overload with a layout. */
+    fun classify(buffer: ByteBuffer, width: Int, height: Int, rowStride: Int, faceBox: FaceBox): GlassesResult =
+        classify(buffer, width, height, rowStride, PixelLayout.RGBA_8888, faceBox)
+
+    /**
+     * Classifies the face inside [faceBox] (a face detector's box on the whole frame) on raw
+     * pixels in [buffer], laid out as for `classify(buffer, width, height, rowStride, layout)`.
+     * Only the framed region around the face is converted, not the whole frame.
+     */
+    fun classify(
+        buffer: ByteBuffer,
+        width: Int,
+        height: Int,
+        rowStride: Int,
+        layout: PixelLayout,
+        faceBox: FaceBox,
+    ): GlassesResult {
+        val h = liveHandle()
+        return checkResult(
+            GlassesNative.nativeClassifyBufferRegion(
+                h, directView(buffer), width, height, rowStride, layout.code, faceBox.x, faceBox.y, faceBox.width, faceBox.height,
+            ),
+        )
     }
 
     /**
@@ -99,6 +150,13 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         val h = handle.get()
         check(h != 0L) { "GlassesDetector is closed" }
         return h
+    }
+
+    /** [buffer] from its position on, as a direct buffer (a view, or a copy of a heap buffer). */
+    private fun directView(buffer: ByteBuffer): ByteBuffer = if (buffer.isDirect) {
+        buffer.slice()
+    } else {
+        ByteBuffer.allocateDirect(buffer.remaining()).put(buffer.duplicate()).also { it.flip() }
     }
 
     private fun checkResult(result: GlassesResult?): GlassesResult =

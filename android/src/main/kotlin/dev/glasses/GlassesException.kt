@@ -37,6 +37,12 @@ enum class ErrorKind(val code: Int) {
 
     /** Memory for the picture could not be allocated; the call failed, the process lives. */
     OUT_OF_MEMORY(12),
+
+    /**
+     * The [FaceBox] is not usable: a coordinate is NaN or infinite, its width or height is zero or
+     * negative, it lies wholly outside the picture, or its framing is larger than the pixel limit.
+     */
+    INVALID_REGION(13),
     ;
 
     companion object {

@@ -42,6 +42,40 @@ internal object GlassesNative {
         layout: Int,
     ): GlassesResult?
 
+    @JvmStatic external fun nativeClassifyEncodedRegion(
+        handle: Long,
+        image: ByteArray?,
+        x: Float,
+        y: Float,
+        width: Float,
+        height: Float,
+    ): GlassesResult?
+
+    @JvmStatic external fun nativeClassifyArgbRegion(
+        handle: Long,
+        pixels: IntArray?,
+        width: Int,
+        height: Int,
+        stride: Int,
+        x: Float,
+        y: Float,
+        boxWidth: Float,
+        boxHeight: Float,
+    ): GlassesResult?
+
+    @JvmStatic external fun nativeClassifyBufferRegion(
+        handle: Long,
+        buffer: ByteBuffer?,
+        width: Int,
+        height: Int,
+        rowStride: Int,
+        layout: Int,
+        x: Float,
+        y: Float,
+        boxWidth: Float,
+        boxHeight: Float,
+    ): GlassesResult?
+
     @JvmStatic external fun nativeLiveHandles(): Int
 }
 

@@ -1,15 +1,19 @@
 package dev.glasses
 
 import android.graphics.Bitmap
+import android.graphics.Rect
+import org.json.JSONObject
 import org.junit.AfterClass
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
+import org.junit.Assume.assumeTrue
 import org.junit.BeforeClass
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.RobolectricTestRunner
 import org.robolectric.annotation.Config
 import org.robolectric.annotation.GraphicsMode
+import java.io.File
 import kotlin.math.abs
 
 /**
@@ -71,6 +75,73 @@ class BitmapRobolectricTest {
         // RGB_565 drops colour bits, so only a loose agreement is expected.
         assertTrue("${result.probability} vs ${case.probability}", abs(result.probability - case.probability) < 0.2f)
         assertTrue(!rgb565.isRecycled)
+    }
+
+    /**
+     * Issue 15: `classify(bitmap, rect)` (ML Kit's `Face.boundingBox` is a `Rect`) on the golden
+     * region cases, with the bundled model, gives core's probabilities, kind and class
+     * probabilities (tests/fixtures/golden.json `region_cases`).
+     */
+    @Test
+    fun faceRectOnGoldenRegionCases() {
+        val golden = File(Fixtures.repoRoot, "tests/fixtures/golden.json")
+        assumeTrue("${golden.path} is absent", golden.isFile)
+        val json = JSONObject(golden.readText())
+        val tolerance = json.optDouble("tolerance", 1e-4).toFloat()
+        val cases = json.optJSONArray("region_cases")
+        assumeTrue("golden.json has no region_cases", cases != null && cases.length() > 0)
+        GlassesDetector().use { bundled ->
+            var checked = 0
+            for (i in 0 until cases!!.length()) {
+                val c = cases.getJSONObject(i)
+                val name = c.getString("image")
+                if (!name.endsWith(".png")) continue // JPEG: ImageIO's decoder differs from the native one
+                val argb = decodeArgb(File(golden.parentFile, name).readBytes())
+                val image = javax.imageio.ImageIO.read(File(golden.parentFile, name))
+                assertTrue("$name: opaque", argb.all { it ushr 24 == 0xff })
+                val bitmap = Bitmap.createBitmap(image.width, image.height, Bitmap.Config.ARGB_8888)
+                bitmap.setPixels(argb, 0, image.width, 0, 0, image.width, image.height)
+                val b = c.getJSONArray("face_box")
+                // Golden boxes are whole pixels: the Rect is exactly the box.
+                val left = b.getDouble(0).toInt()
+                val top = b.getDouble(1).toInt()
+                val rect = Rect(left, top, left + b.getDouble(2).toInt(), top + b.getDouble(3).toInt())
+                assertEquals(b.getDouble(2), rect.width().toDouble(), 0.0)
+                val result = bundled.classify(bitmap, rect)
+                val want = c.getDouble("probability").toFloat()
+                assertTrue("$name $rect: bitmap ${result.probability} vs golden $want", abs(result.probability - want) <= tolerance)
+                assertEquals("$name: hasGlasses", c.getBoolean("has_glasses"), result.hasGlasses)
+                assertEquals("$name: eyewear", Eyewear.fromLabel(c.getString("eyewear")), result.eyewear)
+                val p = c.getJSONArray("probabilities")
+                assertEquals("$name: P(none)", p.getDouble(0).toFloat(), result.probabilityNone, tolerance)
+                assertEquals("$name: P(eyeglasses)", p.getDouble(1).toFloat(), result.probabilityEyeglasses, tolerance)
+                assertEquals("$name: P(sunglasses)", p.getDouble(2).toFloat(), result.probabilitySunglasses!!, tolerance)
+                // The same box as a FaceBox, and through the IntArray region path.
+                val box = FaceBox.fromEdges(rect.left.toFloat(), rect.top.toFloat(), rect.right.toFloat(), rect.bottom.toFloat())
+                assertEquals(result.probability, bundled.classify(bitmap, box).probability, tolerance)
+                assertEquals(result.probability, bundled.classify(argb, image.width, image.height, box).probability, tolerance)
+                checked++
+            }
+            assertTrue("no PNG region case", checked > 0)
+        }
+    }
+
+    /** An inverted or outside `Rect` is INVALID_REGION, not a crash or a silent whole-bitmap answer. */
+    @Test
+    fun badFaceRects() {
+        val case = opaque.first { it.name.startsWith("rings") }
+        val bitmap = bitmapOf(case)
+        for (rect in listOf(Rect(50, 50, 10, 90), Rect(50, 50, 50, 90), Rect(1000, 1000, 1100, 1100), Rect(-100, 10, -1, 60))) {
+            try {
+                detector.classify(bitmap, rect)
+                throw AssertionError("$rect: no exception")
+            } catch (e: GlassesException) {
+                assertEquals("$rect: ${e.message}", ErrorKind.INVALID_REGION, e.kind)
+            }
+        }
+        // A valid Rect, and a face at the edge, still work.
+        detector.classify(bitmap, Rect(40, 50, 120, 140))
+        detector.classify(bitmap, Rect(-20, -20, 40, 40))
     }
 
     @Test

@@ -105,6 +105,55 @@ class ErrorsTest {
         expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(ByteBuffer.allocateDirect(16), 4, 4, 12, PixelLayout.RGB_888) }
     }
 
+    /** Issue 15: face boxes that are not numbers, empty, negative or wholly outside the picture. */
+    @Test
+    fun invalidFaceBoxesAreTheirOwnKind() {
+        val case = Fixtures.cases.first { it.name.startsWith("rings") } // 160 x 200
+        val (w, h) = case.width to case.height
+        val rgba = ByteBuffer.allocateDirect(w * h * 4)
+        val nan = Float.NaN
+        val inf = Float.POSITIVE_INFINITY
+        val bad = listOf(
+            FaceBox(nan, 10f, 50f, 50f) to "not a finite number",
+            FaceBox(10f, nan, 50f, 50f) to "not a finite number",
+            FaceBox(10f, 10f, nan, 50f) to "not a finite number",
+            FaceBox(10f, 10f, 50f, nan) to "not a finite number",
+            FaceBox(-inf, 10f, 50f, 50f) to "not a finite number",
+            FaceBox(10f, 10f, inf, 50f) to "not a finite number",
+            FaceBox(10f, 10f, 0f, 50f) to "empty",
+            FaceBox(10f, 10f, 50f, 0f) to "empty",
+            FaceBox(10f, 10f, -50f, 50f) to "negative",
+            FaceBox(10f, 10f, 50f, -1f) to "negative",
+            FaceBox(w.toFloat(), 10f, 50f, 50f) to "wholly outside",
+            FaceBox(10f, h.toFloat() + 5f, 50f, 50f) to "wholly outside",
+            FaceBox(-50f, 10f, 50f, 50f) to "wholly outside",
+            FaceBox(-1e9f, -1e9f, 100f, 100f) to "wholly outside",
+            // Overlaps the picture, but its framing is far beyond the pixel limit.
+            FaceBox(0f, 0f, Float.MAX_VALUE, Float.MAX_VALUE) to "exceeds the limit",
+        )
+        for ((box, reason) in bad) {
+            for ((path, call) in listOf<Pair<String, () -> Unit>>(
+                "encoded" to { detector.classify(case.bytes, box) },
+                "IntArray" to { detector.classify(case.argb, w, h, box) },
+                "IntArray stride" to { detector.classify(padRows(case.argb, w, h, w + 2), w, h, w + 2, box) },
+                "direct RGBA" to { detector.classify(rgba, w, h, w * 4, box) },
+                "heap GRAY" to { detector.classify(ByteBuffer.allocate(w * h), w, h, w, PixelLayout.GRAY_8, box) },
+            )) {
+                val e = assertThrows(GlassesException::class.java, Executable { call() }, "$box via $path")
+                assertEquals(ErrorKind.INVALID_REGION, e.kind, "$box via $path: ${e.message}")
+                assertEquals(13, e.code)
+                assertTrue(e.reason.contains("face region") && e.reason.contains(reason), "$box via $path: reason '${e.reason}' lacks '$reason'")
+                assertTrue(e.message!!.startsWith("INVALID_REGION: "), e.message)
+            }
+        }
+        // Pixel sizes are checked before the box; the detector still works afterwards.
+        expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(IntArray(4), 5, 4, FaceBox(0f, 0f, 1f, 1f)) }
+        expect(ErrorKind.INVALID_IMAGE) { detector.classify(ByteArray(0), FaceBox(0f, 0f, 1f, 1f)) }
+        assertEquals(ErrorKind.INVALID_REGION, ErrorKind.fromCode(13))
+        detector.classify(case.bytes, FaceBox(40f, 50f, 80f, 90f))
+        detector.classify(case.bytes, FaceBox(-30f, -30f, 31f, 31f)) // one pixel of overlap is enough
+    }
+
     /** What a Java caller (no Kotlin null checks) could hand the native methods. */
     @Test
     fun nullsAndBadArgumentsReachingNativeCode() {
@@ -115,8 +164,24 @@ class ErrorsTest {
         expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeLoad(null, false, 0f) }
         expect(ErrorKind.INVALID_ARGUMENT, "direct") { GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocate(64), 4, 4, 16, 0) }
         expect(ErrorKind.INVALID_ARGUMENT, "layout") { GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocateDirect(64), 4, 4, 16, 42) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyEncodedRegion(handle, null, 0f, 0f, 1f, 1f) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyArgbRegion(handle, null, 1, 1, 1, 0f, 0f, 1f, 1f) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") {
+            GlassesNative.nativeClassifyBufferRegion(handle, null, 1, 1, 4, 0, 0f, 0f, 1f, 1f)
+        }
+        expect(ErrorKind.INVALID_ARGUMENT, "direct") {
+            GlassesNative.nativeClassifyBufferRegion(handle, ByteBuffer.allocate(64), 4, 4, 16, 0, 0f, 0f, 1f, 1f)
+        }
+        expect(ErrorKind.INVALID_ARGUMENT, "layout") {
+            GlassesNative.nativeClassifyBufferRegion(handle, ByteBuffer.allocateDirect(64), 4, 4, 16, -1, 0f, 0f, 1f, 1f)
+        }
         for (bogus in listOf(0L, -1L, Long.MAX_VALUE, 123456789L)) {
             assertThrows(IllegalStateException::class.java) { GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1)) }
+            assertThrows(IllegalStateException::class.java) { GlassesNative.nativeClassifyEncodedRegion(bogus, ByteArray(1), 0f, 0f, 1f, 1f) }
+            assertThrows(IllegalStateException::class.java) { GlassesNative.nativeClassifyArgbRegion(bogus, IntArray(1), 1, 1, 1, 0f, 0f, 1f, 1f) }
+            assertThrows(IllegalStateException::class.java) {
+                GlassesNative.nativeClassifyBufferRegion(bogus, ByteBuffer.allocateDirect(4), 1, 1, 4, 0, 0f, 0f, 1f, 1f)
+            }
             assertThrows(IllegalStateException::class.java) { GlassesNative.nativeThreshold(bogus) }
             assertEquals(false, GlassesNative.nativeFree(bogus))
         }

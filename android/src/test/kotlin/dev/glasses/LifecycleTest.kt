@@ -24,6 +24,10 @@ class LifecycleTest {
         assertThrows(IllegalStateException::class.java) { detector.classify(case.bytes) }
         assertThrows(IllegalStateException::class.java) { detector.classify(case.argb, case.width, case.height) }
         assertThrows(IllegalStateException::class.java) { detector.classify(ByteBuffer.allocateDirect(4), 1, 1, 4) }
+        val box = FaceBox(0f, 0f, 1f, 1f)
+        assertThrows(IllegalStateException::class.java) { detector.classify(case.bytes, box) }
+        assertThrows(IllegalStateException::class.java) { detector.classify(case.argb, case.width, case.height, box) }
+        assertThrows(IllegalStateException::class.java) { detector.classify(ByteBuffer.allocateDirect(4), 1, 1, 4, box) }
         detector.close() // double close is harmless
         detector.close()
         assertTrue(detector.toString().contains("closed=true"))

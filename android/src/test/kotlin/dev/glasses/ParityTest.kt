@@ -2,6 +2,8 @@ package dev.glasses
 
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
@@ -36,6 +38,18 @@ class ParityTest {
         if (abs(case.probability - Fixtures.threshold) > Fixtures.tolerance) {
             assertEquals(case.hasGlasses, result.hasGlasses, "$case via $path: hasGlasses")
         }
+        assertTwoClass(result, "$case via $path")
+    }
+
+    /**
+     * The fixture model has two classes (no eyeglasses, eyeglasses): no P(sunglasses) (null, never
+     * a made-up zero), P(none) = 1 - P(eyeglasses), and the kind follows the decision.
+     */
+    private fun assertTwoClass(result: GlassesResult, what: String) {
+        assertNull(result.probabilitySunglasses, "$what: probabilitySunglasses of a two-class model")
+        assertEquals(1f, result.probabilityNone + result.probability, 1e-5f, "$what: P(none) + P(eyeglasses)")
+        assertEquals(result.probability, result.probabilityEyeglasses, "$what: probabilityEyeglasses")
+        assertEquals(if (result.hasGlasses) Eyewear.EYEGLASSES else Eyewear.NONE, result.eyewear, "$what: eyewear")
     }
 
     @Test
@@ -120,11 +134,15 @@ class ParityTest {
         val case = Fixtures.cases.first()
         GlassesDetector(Fixtures.model, 0f).use { always ->
             assertEquals(0f, always.threshold)
-            assertTrue(always.classify(case.bytes).hasGlasses)
+            val r = always.classify(case.bytes)
+            assertTrue(r.hasGlasses)
+            assertEquals(Eyewear.EYEGLASSES, r.eyewear, "the kind follows the threshold")
+            assertTwoClass(r, "threshold 0")
         }
         GlassesDetector(Fixtures.model, 1f).use { never ->
             val r = never.classify(case.bytes)
             assertEquals(r.probability >= 1f, r.hasGlasses)
+            assertTwoClass(r, "threshold 1")
         }
     }
 
@@ -138,6 +156,10 @@ class ParityTest {
                 assertEquals(r.probability >= 0.5f, r.hasGlasses)
                 val viaPixels = bundled.classify(case.argb, case.width, case.height)
                 assertTrue(abs(r.probability - viaPixels.probability) <= 1e-4f, "$case: encoded vs pixels with the bundled model")
+                // The bundled model has three classes: P(sunglasses) is there and the three sum to 1.
+                val sunglasses = r.probabilitySunglasses
+                assertNotNull(sunglasses, "$case: bundled model's P(sunglasses)")
+                assertEquals(1f, r.probabilityNone + r.probability + sunglasses!!, 1e-4f, "$case: probabilities sum")
             }
         }
         GlassesDetector(0.25f).use { assertEquals(0.25f, it.threshold) }
