@@ -2,11 +2,11 @@
 # Trains and exports the bundled model (core/models/glasses.onnx and glasses-int8.onnx) exactly as
 # shipped: SqueezeNet 1.1 from ImageNet weights, three classes (none / eyeglasses / sunglasses),
 # every labelled CelebA face of both shared folders, class-balanced draws, robust augmentation,
-# centre crop to 132x162; identity-disjoint fold 0 held out. Prints the check table through
+# centre crop to 176x216; identity-disjoint fold 0 held out. Prints the check table through
 # glasses-core for both files. Resumable: rerun after an interruption and it continues.
 #
-#   scripts/train-bundled.sh                 # ~30 min on 2 idle CPU cores, then export
-#   SIZE=88x108 OUT=runs/other scripts/train-bundled.sh    # another input size, not exported
+#   scripts/train-bundled.sh                 # ~45 min on 2 idle CPU cores, then export
+#   SIZE=132x162 OUT=runs/other scripts/train-bundled.sh   # another input size, not exported
 #
 # Needs ../shared/datasets/{celeba-eyeglasses,celeba-more} and
 # ../shared/pretrained/squeezenet1_1-imagenet.safetensors (not part of this repository).
@@ -19,7 +19,8 @@ init="$shared/pretrained/squeezenet1_1-imagenet.safetensors"
 for need in "$data/celeba-eyeglasses/0" "$data/celeba-more/1" "$init"; do
   [ -e "$need" ] || { echo "train-bundled: missing $need (the shared data set and ImageNet weights; see ../shared/*/README.md)" >&2; exit 1; }
 done
-size="${SIZE:-132x162}"
+bundled_size=176x216
+size="${SIZE:-$bundled_size}"
 w="${size%x*}"; h="${size#*x}"
 out="${OUT:-runs/bundled-${size}}"
 eval "$(scripts/setup-libtorch.sh --print-env)"
@@ -34,7 +35,7 @@ resume=()
   --init "$init" --balanced-sampling --epoch-size 6000 --robust-augment \
   --epochs "${EPOCHS:-10}" --batch-size 64 --lr 6e-4 --warmup-epochs 1 --val-fold 0 \
   --out "$out" --threads "${THREADS:-2}" "${resume[@]}"
-if [ "$size" = 132x162 ] && [ -z "${OUT:-}" ]; then
+if [ "$size" = "$bundled_size" ] && [ -z "${OUT:-}" ]; then
   "$trainer" export --checkpoint "$out" --out core/models/glasses.onnx --force \
-    --model-version "${MODEL_VERSION:-squeezenet1_1-imagenet-3c-132x162-e10-s42}"
+    --model-version "${MODEL_VERSION:-squeezenet1_1-imagenet-3c-176x216-e10-s42}"
 fi

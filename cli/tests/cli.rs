@@ -125,7 +125,11 @@ fn classify_searches_folders_recursively_in_sorted_order() -> TestResult {
         ["photos/a.jpg", "photos/b.png", "photos/nested/d.bmp", "photos/nested/deeper/c.png"]
     );
     for row in rows {
-        assert_eq!(keys(row), BTreeSet::from(["path", "has_glasses", "probability", "eyewear", "probabilities"]), "{row}");
+        assert_eq!(
+            keys(row),
+            BTreeSet::from(["path", "has_glasses", "probability", "eyewear", "probabilities"]),
+            "{row}"
+        );
         let p = probability(row)?;
         assert!((0.0..=1.0).contains(&p), "{row}");
         assert_eq!(row["has_glasses"].as_bool(), Some(p >= 0.5), "{row}");
@@ -166,7 +170,11 @@ fn a_corrupt_file_is_reported_and_the_others_classified() -> TestResult {
     let error = rows[0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("invalid image"), "{error}");
     for row in &rows[1..] {
-        assert_eq!(keys(row), BTreeSet::from(["path", "has_glasses", "probability", "eyewear", "probabilities"]), "{row}");
+        assert_eq!(
+            keys(row),
+            BTreeSet::from(["path", "has_glasses", "probability", "eyewear", "probabilities"]),
+            "{row}"
+        );
     }
     let stderr = String::from_utf8(output.stderr)?;
     assert!(stderr.contains("3 images") && stderr.contains("1 failed"), "{stderr}");
@@ -192,7 +200,16 @@ fn csv_has_a_header_and_one_row_per_file() -> TestResult {
     let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
     assert_eq!(
         reader.headers()?,
-        vec!["path", "has_glasses", "probability", "error", "eyewear", "p_none", "p_eyeglasses", "p_sunglasses"]
+        vec![
+            "path",
+            "has_glasses",
+            "probability",
+            "error",
+            "eyewear",
+            "p_none",
+            "p_eyeglasses",
+            "p_sunglasses"
+        ]
     );
     let records = reader.records().collect::<Result<Vec<_>, _>>()?;
     assert_eq!(records.len(), 3);
