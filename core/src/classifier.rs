@@ -14,6 +14,7 @@ use crate::plan::{self, Plan};
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
 use crate::region::{self, FaceBox, FaceFraming};
 use crate::simd_state;
+use crate::yuv::{self, Orientation, YuvFrame};
 
 /// The result for one image.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -369,6 +370,41 @@ impl Classifier {
     pub fn classify_path(&self, path: impl AsRef<Path>) -> Result<Prediction> {
         let bytes = memory::read_regular_file(path.as_ref(), self.options.max_file_bytes)?;
         self.classify_encoded(&bytes)
+    }
+
+    /// Classifies a YUV 4:2:0 camera frame, turned upright by `orientation` first. Only the part
+    /// the model sees is converted to RGB, averaged down to at most about twice the model's input
+    /// size on the way (see [`crate::yuv`]).
+    pub fn classify_yuv(&self, frame: &YuvFrame<'_>, orientation: Orientation) -> Result<Prediction> {
+        let (uw, uh) = orientation.upright_size(frame.width(), frame.height());
+        let (x, y, w, h) = self.preprocessing.crop_rect(uw, uh);
+        let region = region::Region { x: x as i64, y: y as i64, width: w, height: h };
+        self.classify_yuv_in(frame, orientation, region)
+    }
+
+    /// [`Self::classify_region`] for a YUV camera frame: `face` is in pixels of the upright frame
+    /// (after `orientation`), as a face detector run on the upright picture reports it.
+    pub fn classify_yuv_region(
+        &self,
+        frame: &YuvFrame<'_>,
+        orientation: Orientation,
+        face: FaceBox,
+    ) -> Result<Prediction> {
+        let (uw, uh) = orientation.upright_size(frame.width(), frame.height());
+        let max_pixels = self.options.max_pixels.min(preprocess::MAX_PIXELS_CEILING);
+        let region = region::framed_region(face, self.options.face_framing, uw, uh, max_pixels)?;
+        self.classify_yuv_in(frame, orientation, region)
+    }
+
+    fn classify_yuv_in(
+        &self,
+        frame: &YuvFrame<'_>,
+        orientation: Orientation,
+        region: region::Region,
+    ) -> Result<Prediction> {
+        let target = (self.preprocessing.width, self.preprocessing.height);
+        let step = yuv::decimation(region.width, region.height, target);
+        self.classify_rgb(&frame.upright_region_rgb(orientation, region, step)?)
     }
 
     /// [`Self::classify_region`] for the image file at `path` (read as in [`Self::classify_path`]).

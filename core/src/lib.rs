@@ -35,6 +35,7 @@ pub mod preprocess;
 pub mod region;
 mod resize;
 mod simd_state;
+pub mod yuv;
 
 pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, Eyewear,
@@ -47,3 +48,4 @@ pub use image;
 pub use pixels::{PixelBuffer, PixelFormat};
 pub use preprocess::Preprocessing;
 pub use region::{FaceBox, FaceFraming};
+pub use yuv::{Orientation, YuvFrame, YuvRange};

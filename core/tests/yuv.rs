@@ -1,0 +1,122 @@
+//! Camera frames: a picture converted to each YUV 4:2:0 layout and stored rotated as a camera
+//! would, classified through the YUV path, gives the upright RGB picture's probability.
+
+mod common;
+
+use glasses_core::image::{RgbImage, imageops};
+use glasses_core::{ErrorKind, FaceBox, Orientation, YuvFrame, YuvRange};
+
+/// The reference conversion (BT.601, full range): Y per pixel, U and V averaged over each 2x2 block.
+fn to_yuv(rgb: &RgbImage) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let (w, h) = rgb.dimensions();
+    let px = |x: u32, y: u32| rgb.get_pixel(x, y).0.map(f32::from);
+    let luma = |[r, g, b]: [f32; 3]| 0.299 * r + 0.587 * g + 0.114 * b;
+    let y: Vec<u8> =
+        (0..h).flat_map(|y| (0..w).map(move |x| (y, x))).map(|(y, x)| luma(px(x, y)).round() as u8).collect();
+    let (mut u, mut v) = (Vec::new(), Vec::new());
+    for cy in 0..h / 2 {
+        for cx in 0..w / 2 {
+            let mut sum = [0f32; 3];
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let p = px(2 * cx + dx, 2 * cy + dy);
+                for c in 0..3 {
+                    sum[c] += p[c] / 4.0;
+                }
+            }
+            let l = luma(sum);
+            u.push(((sum[2] - l) / 1.772 + 128.0).round().clamp(0.0, 255.0) as u8);
+            v.push(((sum[0] - l) / 1.402 + 128.0).round().clamp(0.0, 255.0) as u8);
+        }
+    }
+    (y, u, v)
+}
+
+/// Pads rows of `width` bytes to `stride`.
+fn padded(rows: &[u8], width: usize, stride: usize) -> Vec<u8> {
+    rows.chunks(width).flat_map(|r| [r, &vec![7u8; stride - width][..]].concat()).collect()
+}
+
+/// The stored (sensor) picture whose upright view under `o` is `upright`.
+fn stored(upright: &RgbImage, o: Orientation) -> RgbImage {
+    let unmirrored = if o.mirrored { imageops::flip_horizontal(upright) } else { upright.clone() };
+    match o.rotation_degrees {
+        90 => imageops::rotate270(&unmirrored),
+        180 => imageops::rotate180(&unmirrored),
+        270 => imageops::rotate90(&unmirrored),
+        _ => unmirrored,
+    }
+}
+
+#[test]
+fn every_layout_and_rotation_matches_the_upright_rgb_picture() {
+    let classifier = common::squeezenet(96, 11);
+    let upright = common::picture(240, 320);
+    let expected = classifier.classify_rgb(&upright).unwrap().probability;
+    let orientations = [0, 90, 180, 270]
+        .into_iter()
+        .flat_map(|r| [false, true].map(|m| Orientation { rotation_degrees: r, mirrored: m }));
+    let mut worst = 0f32;
+    for o in orientations {
+        let frame = stored(&upright, o);
+        let (w, h) = frame.dimensions();
+        let (y, u, v) = to_yuv(&frame);
+        let (cw, stride, c_stride) = (w as usize / 2, w as usize + 16, w as usize / 2 + 8);
+        let y_plane = padded(&y, w as usize, stride);
+        let (u_plane, v_plane) = (padded(&u, cw, c_stride), padded(&v, cw, c_stride));
+        let uv: Vec<u8> = u.iter().zip(&v).flat_map(|(&a, &b)| [a, b]).collect();
+        let vu: Vec<u8> = u.iter().zip(&v).flat_map(|(&a, &b)| [b, a]).collect();
+        let i420: Vec<u8> = [y.clone(), u.clone(), v.clone()].concat();
+        let uv_plane = padded(&uv, 2 * cw, 2 * cw + 4);
+        let frames = [
+            (
+                "planes",
+                YuvFrame::new(&y_plane, stride, &u_plane, &v_plane, c_stride, 1, w, h, YuvRange::Full),
+            ),
+            ("i420", YuvFrame::i420(&i420, w, h, w as usize, YuvRange::Full)),
+            ("nv12", YuvFrame::nv12(&y_plane, stride, &uv_plane, 2 * cw + 4, w, h, YuvRange::Full)),
+            ("nv21", YuvFrame::nv21(&y, w as usize, &vu, 2 * cw, w, h, YuvRange::Full)),
+        ];
+        let mut first = None;
+        for (name, frame) in frames {
+            let p = classifier.classify_yuv(&frame.unwrap(), o).unwrap().probability;
+            // Every layout of the same samples gives the very same answer.
+            assert_eq!(*first.get_or_insert(p), p, "{name} {o:?}");
+            worst = worst.max((p - expected).abs());
+        }
+    }
+    println!("largest |p(YUV) - p(RGB)| over 8 orientations x 4 layouts: {worst:.6}");
+    // Chroma is subsampled 2x2 and rounded through YUV: the answer moves a little, never much.
+    assert!(worst <= 0.02, "largest difference from the RGB picture: {worst}");
+}
+
+#[test]
+fn a_face_region_in_a_rotated_hd_frame_matches_the_face_alone() {
+    let classifier = common::squeezenet(96, 13);
+    let framing = glasses_core::FaceFraming::AS_IS;
+    let classifier = classifier
+        .with_options(glasses_core::ClassifierOptions::default().with_face_framing(framing))
+        .unwrap();
+    let face = common::picture(178, 218);
+    let mut upright = RgbImage::from_pixel(720, 1280, glasses_core::image::Rgb([40, 80, 120]));
+    imageops::overlay(&mut upright, &face, 300, 500);
+    let o = Orientation::rotated(90);
+    let frame = stored(&upright, o);
+    let (w, h) = frame.dimensions();
+    assert_eq!((w, h), (1280, 720), "stored landscape, shown portrait");
+    let (y, u, v) = to_yuv(&frame);
+    let vu: Vec<u8> = u.iter().zip(&v).flat_map(|(&a, &b)| [b, a]).collect();
+    let nv21 = YuvFrame::nv21(&y, w as usize, &vu, w as usize, w, h, YuvRange::Full).unwrap();
+    let p = classifier.classify_yuv_region(&nv21, o, FaceBox::new(300.0, 500.0, 178.0, 218.0)).unwrap();
+    let alone = classifier.classify_rgb(&face).unwrap();
+    println!(
+        "face region of a rotated 1280x720 NV21 frame: {} vs the face alone {}",
+        p.probability, alone.probability
+    );
+    assert!((p.probability - alone.probability).abs() <= 0.02, "{} vs {}", p.probability, alone.probability);
+    // The whole frame is classified too (averaged down while converted).
+    assert!(classifier.classify_yuv(&nv21, o).is_ok());
+    let err = classifier.classify_yuv_region(&nv21, o, FaceBox::new(800.0, 10.0, 50.0, 50.0)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRegion, "the box is in the upright frame: x 800 is outside 720");
+    let err = classifier.classify_yuv(&nv21, Orientation::rotated(45)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPixelBuffer);
+}
