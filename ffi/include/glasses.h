@@ -237,6 +237,70 @@ typedef struct GlassesResult {
   float probability_sunglasses;
 } GlassesResult;
 
+/**
+ * A YUV 4:2:0 camera frame for [`glasses_classify_yuv`]: Android's `YUV_420_888` planes (NV21 and
+ * NV12 are `uv_pixel_stride` 2 with `u` and `v` one byte apart in the same buffer; I420 is
+ * `uv_pixel_stride` 1), or iOS's `420YpCbCr8BiPlanar` planes (NV12). Colours are BT.601.
+ */
+typedef struct GlassesYuvFrame {
+  /**
+   * The Y (luma) plane and its length in bytes.
+   */
+  const uint8_t *y;
+  /**
+   * Length of the Y plane in bytes.
+   */
+  size_t y_len;
+  /**
+   * Bytes between the starts of two Y rows (at least `width`).
+   */
+  size_t y_row_stride;
+  /**
+   * The U (Cb) plane: its first sample.
+   */
+  const uint8_t *u;
+  /**
+   * Bytes readable from `u`.
+   */
+  size_t u_len;
+  /**
+   * The V (Cr) plane: its first sample.
+   */
+  const uint8_t *v;
+  /**
+   * Bytes readable from `v`.
+   */
+  size_t v_len;
+  /**
+   * Bytes between the starts of two chroma rows.
+   */
+  size_t uv_row_stride;
+  /**
+   * Bytes between two chroma samples of one row: 1 (planar) or 2 (interleaved).
+   */
+  size_t uv_pixel_stride;
+  /**
+   * Width in pixels as stored (even).
+   */
+  uint32_t width;
+  /**
+   * Height in pixels as stored (even).
+   */
+  uint32_t height;
+  /**
+   * 0: full range (Android camera, iOS `...FullRange`); 1: limited (video) range.
+   */
+  uint32_t range;
+  /**
+   * Clockwise rotation that makes the frame upright (Android's `rotationDegrees`): 0, 90, 180, 270.
+   */
+  uint32_t rotation_degrees;
+  /**
+   * Mirror the upright picture left to right (front cameras).
+   */
+  bool mirrored;
+} GlassesYuvFrame;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -398,6 +462,23 @@ enum GlassesStatus glasses_classify_argb_region(const struct GlassesClassifier *
                                                 size_t stride_pixels,
                                                 const struct GlassesFaceBox *face,
                                                 struct GlassesResult *out);
+
+/**
+ * Classifies a YUV 4:2:0 camera frame, turned upright by its rotation and mirroring, with the
+ * eyewear kind; when `face` is not NULL, only the face inside that box, given in pixels of the
+ * upright frame. Only what the model sees is converted to RGB. Impossible geometry (odd sizes,
+ * strides too small, planes shorter than the strides need, a rotation that is not a multiple of
+ * 90) is `GLASSES_STATUS_INVALID_PIXEL_BUFFER`, never a read out of bounds.
+ *
+ * # Safety
+ * `classifier` must be NULL or a live handle; `frame` must be NULL or point to a readable
+ * `GlassesYuvFrame` whose plane pointers are NULL or readable for their stated lengths; `face`
+ * must be NULL or point to a readable `GlassesFaceBox`; `out` must be NULL or writable.
+ */
+enum GlassesStatus glasses_classify_yuv(const struct GlassesClassifier *classifier,
+                                        const struct GlassesYuvFrame *frame,
+                                        const struct GlassesFaceBox *face,
+                                        struct GlassesResult *out);
 
 /**
  * The message of the last failed call on this thread, or "" if it succeeded. The string stays

@@ -17,7 +17,10 @@ use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use glasses_core::{Classifier, ClassifierOptions, Eyewear, FaceBox, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{
+    Classifier, ClassifierOptions, Eyewear, FaceBox, Orientation, PixelBuffer, PixelFormat, Prediction,
+    YuvFrame, YuvRange,
+};
 
 /// The outcome of a call. `GLASSES_STATUS_OK` is 0; every other value is a failure whose details
 /// [`glasses_last_error_message`] gives.
@@ -190,6 +193,42 @@ pub struct GlassesFaceBox {
     pub width: f32,
     /// Height in pixels.
     pub height: f32,
+}
+
+/// A YUV 4:2:0 camera frame for [`glasses_classify_yuv`]: Android's `YUV_420_888` planes (NV21 and
+/// NV12 are `uv_pixel_stride` 2 with `u` and `v` one byte apart in the same buffer; I420 is
+/// `uv_pixel_stride` 1), or iOS's `420YpCbCr8BiPlanar` planes (NV12). Colours are BT.601.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct GlassesYuvFrame {
+    /// The Y (luma) plane and its length in bytes.
+    pub y: *const u8,
+    /// Length of the Y plane in bytes.
+    pub y_len: usize,
+    /// Bytes between the starts of two Y rows (at least `width`).
+    pub y_row_stride: usize,
+    /// The U (Cb) plane: its first sample.
+    pub u: *const u8,
+    /// Bytes readable from `u`.
+    pub u_len: usize,
+    /// The V (Cr) plane: its first sample.
+    pub v: *const u8,
+    /// Bytes readable from `v`.
+    pub v_len: usize,
+    /// Bytes between the starts of two chroma rows.
+    pub uv_row_stride: usize,
+    /// Bytes between two chroma samples of one row: 1 (planar) or 2 (interleaved).
+    pub uv_pixel_stride: usize,
+    /// Width in pixels as stored (even).
+    pub width: u32,
+    /// Height in pixels as stored (even).
+    pub height: u32,
+    /// 0: full range (Android camera, iOS `...FullRange`); 1: limited (video) range.
+    pub range: u32,
+    /// Clockwise rotation that makes the frame upright (Android's `rotationDegrees`): 0, 90, 180, 270.
+    pub rotation_degrees: u32,
+    /// Mirror the upright picture left to right (front cameras).
+    pub mirrored: bool,
 }
 
 /// The face box behind `face`, `None` for NULL (the whole picture).
@@ -662,6 +701,56 @@ pub unsafe extern "C" fn glasses_classify_argb_region(
             Ok(match face_box(face) {
                 Some(face) => c.classify_pixels_region(&buffer, face)?,
                 None => c.classify_pixels(&buffer)?,
+            })
+        })
+    }
+}
+
+/// Classifies a YUV 4:2:0 camera frame, turned upright by its rotation and mirroring, with the
+/// eyewear kind; when `face` is not NULL, only the face inside that box, given in pixels of the
+/// upright frame. Only what the model sees is converted to RGB. Impossible geometry (odd sizes,
+/// strides too small, planes shorter than the strides need, a rotation that is not a multiple of
+/// 90) is `GLASSES_STATUS_INVALID_PIXEL_BUFFER`, never a read out of bounds.
+///
+/// # Safety
+/// `classifier` must be NULL or a live handle; `frame` must be NULL or point to a readable
+/// `GlassesYuvFrame` whose plane pointers are NULL or readable for their stated lengths; `face`
+/// must be NULL or point to a readable `GlassesFaceBox`; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classify_yuv(
+    classifier: *const GlassesClassifier,
+    frame: *const GlassesYuvFrame,
+    face: *const GlassesFaceBox,
+    out: *mut GlassesResult,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        predict(out, || {
+            let c = borrow_classifier(classifier)?;
+            let f = frame.as_ref().ok_or(FfiError::Null("frame"))?;
+            let y = borrow_bytes(f.y, f.y_len, "frame.y")?;
+            let u = borrow_bytes(f.u, f.u_len, "frame.u")?;
+            let v = borrow_bytes(f.v, f.v_len, "frame.v")?;
+            let range = match f.range {
+                0 => YuvRange::Full,
+                1 => YuvRange::Limited,
+                other => return Err(FfiError::InvalidArgument(format!("unknown YUV range {other}"))),
+            };
+            let yuv = YuvFrame::new(
+                y,
+                f.y_row_stride,
+                u,
+                v,
+                f.uv_row_stride,
+                f.uv_pixel_stride,
+                f.width,
+                f.height,
+                range,
+            )?;
+            let orientation = Orientation { rotation_degrees: f.rotation_degrees, mirrored: f.mirrored };
+            Ok(match face_box(face) {
+                Some(face) => c.classify_yuv_region(&yuv, orientation, face)?,
+                None => c.classify_yuv(&yuv, orientation)?,
             })
         })
     }

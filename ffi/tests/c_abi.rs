@@ -171,8 +171,48 @@ fn write_inputs(dir: &Path) -> PathBuf {
         std::fs::write(dir.join(name), bytes).expect("write test input");
     }
 
+    // A camera frame: the test picture tiled to 64x48, stored as NV21 and rotated 90 degrees as a
+    // phone held upright stores it; core's answers for the whole frame and a face box.
+    let upright = RgbImage::from_fn(48, 64, |x, y| *rgb.get_pixel(x % w, y % h));
+    let stored = glasses_core::image::imageops::rotate270(&upright);
+    let (yw, yh) = stored.dimensions();
+    let luma: Vec<u8> = stored
+        .pixels()
+        .map(|p| (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])).round() as u8)
+        .collect();
+    let vu: Vec<u8> = (0..yh / 2)
+        .flat_map(|cy| (0..yw / 2).map(move |cx| (cx, cy)))
+        .flat_map(|(cx, cy)| {
+            let p = stored.get_pixel(2 * cx, 2 * cy).0.map(f32::from);
+            let l = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+            let u = ((p[2] - l) / 1.772 + 128.0).round().clamp(0.0, 255.0) as u8;
+            let v = ((p[0] - l) / 1.402 + 128.0).round().clamp(0.0, 255.0) as u8;
+            [v, u]
+        })
+        .collect();
+    let nv21 = glasses_core::YuvFrame::nv21(
+        &luma,
+        yw as usize,
+        &vu,
+        yw as usize,
+        yw,
+        yh,
+        glasses_core::YuvRange::Full,
+    )
+    .expect("NV21 frame");
+    let o = glasses_core::Orientation::rotated(90);
+    let expect_yuv = core.classify_yuv(&nv21, o).expect("core classifies the frame").probability;
+    let face = glasses_core::FaceBox::new(8.0, 10.0, 20.0, 24.0);
+    let expect_yuv_face =
+        core.classify_yuv_region(&nv21, o, face).expect("core classifies the face").probability;
+    std::fs::write(dir.join("frame.y"), &luma).expect("write Y");
+    std::fs::write(dir.join("frame.vu"), &vu).expect("write VU");
+
     let mut m = String::new();
     let p = |name: &str| dir.join(name).display().to_string();
+    writeln!(m, "yuv_y {}\nyuv_vu {}", p("frame.y"), p("frame.vu")).expect("write to String");
+    writeln!(m, "yuv_width {yw}\nyuv_height {yh}\nyuv_rotation 90").expect("write to String");
+    writeln!(m, "yuv_expect {expect_yuv:.9}\nyuv_expect_face {expect_yuv_face:.9}").expect("write to String");
     writeln!(m, "model {}", p("model.onnx")).expect("write to String");
     writeln!(m, "bad_contract_model {}", p("bad_contract.onnx")).expect("write to String");
     writeln!(m, "image_png {}", p("image.png")).expect("write to String");

@@ -97,6 +97,9 @@ typedef struct {
     int soak_cycles, soak_skip_free;
     long soak_max_growth_kib;
     char suite[16];
+    char yuv_y[4096], yuv_vu[4096];
+    unsigned yuv_width, yuv_height, yuv_rotation;
+    double yuv_expect, yuv_expect_face;
     char golden_model[4096];
     char golden_absent[4096];
     GoldenCase golden[MAX_GOLDEN];
@@ -119,9 +122,16 @@ static void manifest_line(Manifest *m, const char *line) {
     STR(jpeg_cut);
     STR(version);
     STR(golden_model);
+    STR(yuv_y);
+    STR(yuv_vu);
     STR(golden_absent);
 #undef STR
     else if (strcmp(key, "suite") == 0) snprintf(m->suite, sizeof m->suite, "%.15s", value);
+    else if (strcmp(key, "yuv_width") == 0) m->yuv_width = (unsigned)strtoul(value, NULL, 10);
+    else if (strcmp(key, "yuv_height") == 0) m->yuv_height = (unsigned)strtoul(value, NULL, 10);
+    else if (strcmp(key, "yuv_rotation") == 0) m->yuv_rotation = (unsigned)strtoul(value, NULL, 10);
+    else if (strcmp(key, "yuv_expect") == 0) m->yuv_expect = strtod(value, NULL);
+    else if (strcmp(key, "yuv_expect_face") == 0) m->yuv_expect_face = strtod(value, NULL);
     else if (strcmp(key, "width") == 0) m->width = (unsigned)strtoul(value, NULL, 10);
     else if (strcmp(key, "height") == 0) m->height = (unsigned)strtoul(value, NULL, 10);
     else if (strcmp(key, "expect_color") == 0) m->expect_color = strtod(value, NULL);
@@ -995,6 +1005,72 @@ static void test_soak(const Manifest *m, const unsigned char *model, size_t mode
            wall * 1000.0 / cycles, m->soak_skip_free ? " (handles leaked on purpose: soak_skip_free)" : "");
 }
 
+/* ---------------------------------------------------------------- camera frames */
+
+/* An NV21 frame stored rotated (Android's YUV_420_888 with pixel stride 2), whole and with a face
+   box, against core's answers; then every kind of impossible geometry. */
+static void test_yuv(const Manifest *m, const GlassesClassifier *c) {
+    size_t y_len = 0, vu_len = 0;
+    unsigned char *y = read_file(m->yuv_y, &y_len);
+    unsigned char *vu = read_file(m->yuv_vu, &vu_len);
+    CHECK(y != NULL && vu != NULL, "YUV inputs readable");
+    if (!y || !vu) {
+        free(y);
+        free(vu);
+        return;
+    }
+    GlassesYuvFrame f = {0};
+    f.y = y;
+    f.y_len = y_len;
+    f.y_row_stride = m->yuv_width;
+    f.u = vu + 1; /* NV21: V first, U second, in one interleaved plane */
+    f.u_len = vu_len - 1;
+    f.v = vu;
+    f.v_len = vu_len;
+    f.uv_row_stride = m->yuv_width;
+    f.uv_pixel_stride = 2;
+    f.width = m->yuv_width;
+    f.height = m->yuv_height;
+    f.range = 0;
+    f.rotation_degrees = m->yuv_rotation;
+    GlassesResult r;
+    CHECK_STATUS(glasses_classify_yuv(c, &f, NULL, &r), GLASSES_STATUS_OK, "yuv whole frame");
+    CHECK_CLOSE(r.probability, m->yuv_expect, 1e-6, "yuv whole frame");
+    GlassesFaceBox face = {8.0f, 10.0f, 20.0f, 24.0f};
+    CHECK_STATUS(glasses_classify_yuv(c, &f, &face, &r), GLASSES_STATUS_OK, "yuv face");
+    CHECK_CLOSE(r.probability, m->yuv_expect_face, 1e-6, "yuv face");
+
+    GlassesYuvFrame bad = f;
+    bad.width = f.width - 1;
+    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "odd width");
+    bad = f;
+    bad.y_len = y_len - 1;
+    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "short Y plane");
+    bad = f;
+    bad.v_len = vu_len / 2;
+    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "short V plane");
+    bad = f;
+    bad.uv_row_stride = 3;
+    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "chroma stride");
+    bad = f;
+    bad.uv_pixel_stride = 3;
+    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "pixel stride");
+    bad = f;
+    bad.rotation_degrees = 45;
+    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "rotation 45");
+    bad = f;
+    bad.range = 7;
+    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_ARGUMENT, "unknown range");
+    bad = f;
+    bad.y = NULL;
+    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL Y plane");
+    CHECK_STATUS(glasses_classify_yuv(c, NULL, NULL, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL frame");
+    GlassesFaceBox outside = {1000.0f, 0.0f, 10.0f, 10.0f};
+    CHECK_STATUS(glasses_classify_yuv(c, &f, &outside, &r), GLASSES_STATUS_INVALID_REGION, "box outside");
+    free(y);
+    free(vu);
+}
+
 /* ---------------------------------------------------------------- golden */
 
 /* A GlassesResult matches a golden case: probability, decision, kind and class probabilities. */
@@ -1127,6 +1203,7 @@ int main(int argc, char **argv) {
             test_panic(c, png, png_len);
             test_threads(m, c, png, png_len);
             test_hostile(m, c, model, model_len, png, png_len);
+            test_yuv(m, c);
         }
     } else {
         CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, NULL, &c), GLASSES_STATUS_OK, "new_from_bytes");
