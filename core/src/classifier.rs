@@ -373,8 +373,8 @@ impl Classifier {
     }
 
     /// Classifies a YUV 4:2:0 camera frame, turned upright by `orientation` first. Only the part
-    /// the model sees is converted to RGB, averaged down to at most about twice the model's input
-    /// size on the way (see [`crate::yuv`]).
+    /// the model sees is converted to RGB, averaged down by whole blocks on the way to between one
+    /// and two times the model's input size (see [`crate::yuv`]).
     pub fn classify_yuv(&self, frame: &YuvFrame<'_>, orientation: Orientation) -> Result<Prediction> {
         let (uw, uh) = orientation.upright_size(frame.width(), frame.height());
         let (x, y, w, h) = self.preprocessing.crop_rect(uw, uh);

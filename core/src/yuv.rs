@@ -5,8 +5,8 @@
 //! Colours are BT.601 (what Android and iOS cameras produce for these formats), full or limited
 //! ("video") range as stated by [`YuvRange`]. The frame is never converted to RGB whole: only the
 //! part the model sees (a face region, or the whole upright frame) is converted, and a large one
-//! is averaged down while it is converted, to at most twice the model's input size, so memory
-//! stays proportional to the model's input, not to the frame.
+//! is averaged down by whole blocks while it is converted, to between one and two times the
+//! model's input size, so memory stays proportional to the model's input, not to the frame.
 
 use image::RgbImage;
 
@@ -208,17 +208,20 @@ impl<'a> YuvFrame<'a> {
         Ok(())
     }
 
-    /// BT.601 RGB of the frame pixel `(x, y)`.
-    fn rgb(&self, x: u32, y: u32) -> [f32; 3] {
+    /// BT.601 RGB of the frame pixel `(x, y)`, in 1/256 steps (fixed point, as libyuv does).
+    #[inline(always)]
+    fn rgb(&self, x: u32, y: u32) -> [i32; 3] {
         let (x, y) = (x as usize, y as usize);
-        let luma = self.y[y * self.y_row_stride + x] as f32;
+        let luma = self.y[y * self.y_row_stride + x] as i32;
         let c = (y / 2) * self.uv_row_stride + (x / 2) * self.uv_pixel_stride;
-        let (u, v) = (self.u[c] as f32 - 128.0, self.v[c] as f32 - 128.0);
-        let (luma, u, v) = match self.range {
-            YuvRange::Full => (luma, u, v),
-            YuvRange::Limited => ((luma - 16.0) * (255.0 / 219.0), u * (255.0 / 224.0), v * (255.0 / 224.0)),
+        let (u, v) = (self.u[c] as i32 - 128, self.v[c] as i32 - 128);
+        // 1.402, 0.344136, 0.714136, 1.772 times 256; limited range scales Y by 255/219 and
+        // chroma by 255/224 first (folded into the constants).
+        let (l, kr, kgu, kgv, kb) = match self.range {
+            YuvRange::Full => (luma * 256, 359, 88, 183, 454),
+            YuvRange::Limited => ((luma - 16) * 298, 409, 100, 208, 516),
         };
-        [luma + 1.402 * v, luma - 0.344_136 * u - 0.714_136 * v, luma + 1.772 * u]
+        [l + kr * v, l - kgu * u - kgv * v, l + kb * u]
     }
 
     /// The upright picture's `region` (whole pixels of the upright frame; parts outside repeat
@@ -236,10 +239,10 @@ impl<'a> YuvFrame<'a> {
         let (ow, oh) = ((region.width / step).max(1), (region.height / step).max(1));
         let mut out = crate::memory::try_zeroed(ow as usize * oh as usize * 3, "the converted camera frame")?;
         let clamp = |v: i64, limit: u32| v.clamp(0, limit as i64 - 1) as u32;
-        let weight = 1.0 / (step * step) as f32;
+        let divisor = (step * step) as i32 * 256;
         for oy in 0..oh {
             for ox in 0..ow {
-                let mut sum = [0f32; 3];
+                let mut sum = [0i32; 3];
                 for dy in 0..step {
                     let uy = clamp(region.y + (oy * step + dy) as i64, uh);
                     for dx in 0..step {
@@ -253,7 +256,7 @@ impl<'a> YuvFrame<'a> {
                 }
                 let at = (oy as usize * ow as usize + ox as usize) * 3;
                 for c in 0..3 {
-                    out[at + c] = (sum[c] * weight).round().clamp(0.0, 255.0) as u8;
+                    out[at + c] = ((sum[c] + divisor / 2).div_euclid(divisor)).clamp(0, 255) as u8;
                 }
             }
         }
@@ -261,10 +264,11 @@ impl<'a> YuvFrame<'a> {
     }
 }
 
-/// The averaging step that brings `width x height` to at most about twice `target` on its
-/// smaller ratio: large frames are averaged down while converted, small ones kept.
+/// The averaging step that brings `width x height` down to no less than `target` on its smaller
+/// ratio: large frames are averaged down while converted (the model's resize then finishes from
+/// at most twice its size), small ones kept.
 pub(crate) fn decimation(width: u32, height: u32, target: (u32, u32)) -> u32 {
-    let ratio = (width / (2 * target.0.max(1))).min(height / (2 * target.1.max(1)));
+    let ratio = (width / target.0.max(1)).min(height / target.1.max(1));
     ratio.max(1)
 }
 
@@ -307,18 +311,21 @@ mod tests {
         // 2x2 frame, one chroma sample.
         let y = [128u8; 4];
         let frame = YuvFrame::new(&y, 2, &[128], &[128], 1, 1, 2, 2, YuvRange::Full).unwrap();
-        assert_eq!(frame.rgb(1, 1), [128.0; 3]);
+        assert_eq!(frame.rgb(1, 1), [128 * 256; 3]);
         let red = YuvFrame::new(&[76u8; 4], 2, &[85], &[255], 1, 1, 2, 2, YuvRange::Full).unwrap();
-        let [r, g, b] = red.rgb(0, 0);
-        assert!(r > 250.0 && g < 5.0 && b < 5.0, "{r} {g} {b}");
+        let [r, g, b] = red.rgb(0, 0).map(|v| v / 256);
+        assert!(r > 250 && g < 5 && b < 5, "{r} {g} {b}");
         let limited = YuvFrame::new(&[16u8; 4], 2, &[128], &[128], 1, 1, 2, 2, YuvRange::Limited).unwrap();
-        assert_eq!(limited.rgb(0, 0), [0.0; 3]);
+        assert_eq!(limited.rgb(0, 0), [0; 3]);
+        let white = YuvFrame::new(&[235u8; 4], 2, &[128], &[128], 1, 1, 2, 2, YuvRange::Limited).unwrap();
+        assert!(white.rgb(0, 0).iter().all(|&v| (v / 256 - 255).abs() <= 1), "{:?}", white.rgb(0, 0));
     }
 
     #[test]
-    fn decimation_keeps_at_least_twice_the_target() {
-        assert_eq!(decimation(1920, 1080, (176, 216)), 2);
-        assert_eq!(decimation(640, 480, (176, 216)), 1);
-        assert_eq!(decimation(4000, 3000, (176, 216)), 6);
+    fn decimation_keeps_at_least_the_target() {
+        assert_eq!(decimation(1920, 1080, (176, 216)), 5);
+        assert_eq!(decimation(640, 480, (176, 216)), 2);
+        assert_eq!(decimation(300, 200, (176, 216)), 1);
+        assert_eq!(decimation(4000, 3000, (176, 216)), 13);
     }
 }

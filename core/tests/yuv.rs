@@ -120,3 +120,35 @@ fn a_face_region_in_a_rotated_hd_frame_matches_the_face_alone() {
     let err = classifier.classify_yuv(&nv21, Orientation::rotated(45)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidPixelBuffer);
 }
+
+/// The bundled model on the golden face pictures (cropped to even sizes), stored as NV21 in every
+/// orientation: the YUV path answers like the RGB path.
+#[cfg(feature = "bundled-model")]
+#[test]
+fn the_bundled_model_answers_alike_on_camera_frames_of_the_golden_faces() {
+    let classifier = glasses_core::Classifier::bundled().unwrap();
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/faces");
+    let mut worst = 0f32;
+    for name in
+        ["none_89x109.jpg", "eyeglasses_89x109.jpg", "sunglasses_89x109.jpg", "eyeglasses_square_160.png"]
+    {
+        let decoded =
+            glasses_core::preprocess::decode(&std::fs::read(dir.join(name)).unwrap(), u64::MAX).unwrap();
+        let (w, h) = (decoded.width() & !1, decoded.height() & !1);
+        let upright = imageops::crop_imm(&decoded, 0, 0, w, h).to_image();
+        let expected = classifier.classify_rgb(&upright).unwrap();
+        for rotation in [0, 90, 180, 270] {
+            let o = Orientation::rotated(rotation);
+            let frame = stored(&upright, o);
+            let (fw, fh) = frame.dimensions();
+            let (y, u, v) = to_yuv(&frame);
+            let vu: Vec<u8> = u.iter().zip(&v).flat_map(|(&a, &b)| [b, a]).collect();
+            let nv21 = YuvFrame::nv21(&y, fw as usize, &vu, fw as usize, fw, fh, YuvRange::Full).unwrap();
+            let p = classifier.classify_yuv(&nv21, o).unwrap();
+            assert_eq!(p.eyewear, expected.eyewear, "{name} at {rotation}");
+            worst = worst.max((p.probability - expected.probability).abs());
+        }
+    }
+    println!("bundled model, golden faces as NV21: largest |p(YUV) - p(RGB)| {worst:.6}");
+    assert!(worst <= 0.05, "{worst}");
+}
