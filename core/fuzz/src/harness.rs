@@ -15,7 +15,10 @@
 
 use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx, random_weights};
 use glasses_core::image::{GrayImage, RgbImage};
-use glasses_core::{Classifier, ClassifierOptions, Error, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{
+    Classifier, ClassifierOptions, Error, FaceBox, Orientation, PixelBuffer, PixelFormat, Prediction,
+    YuvFrame, YuvRange,
+};
 
 /// Pixel limit of the fuzzing classifier: big enough for real photos, small enough that a
 /// legitimate large image does not slow the fuzzer down.
@@ -228,6 +231,51 @@ fn describe(case: &PixelCase) -> String {
         case.stride,
         case.data.len()
     )
+}
+
+/// A YUV 4:2:0 camera frame: the first 16 bytes choose the geometry (sizes, strides, chroma
+/// pixel stride, rotation including an impossible one, mirror, range, plane split, a face box),
+/// the rest feeds the three planes. Every frame is refused with `InvalidPixelBuffer` (or the box
+/// with `InvalidRegion`) or classified; nothing may panic or read out of bounds. Returns whether
+/// the frame was valid (and so classified).
+pub fn classify_yuv(classifier: &Classifier, input: &[u8]) -> bool {
+    let byte = |i: usize| input.get(i).copied().unwrap_or(0) as usize;
+    let (width, height) = ((byte(0) % 48) as u32, (byte(1) % 48) as u32);
+    let y_stride = (width as usize + byte(2) % 9).saturating_sub(4);
+    let pixel_stride = byte(3) % 4;
+    let uv_stride = ((width as usize / 2) * pixel_stride.max(1) + byte(4) % 9).saturating_sub(4);
+    let rotation = [0, 90, 180, 270, 45][byte(5) % 5];
+    let orientation = Orientation { rotation_degrees: rotation, mirrored: byte(6) % 2 == 1 };
+    let range = if byte(7) % 2 == 0 { YuvRange::Full } else { YuvRange::Limited };
+    let data = input.get(16..).unwrap_or_default();
+    let first = data.len() * byte(8) / 255;
+    let second = first + (data.len() - first) * byte(9) / 255;
+    let (y, rest) = data.split_at(first);
+    let (u, v) = rest.split_at(second - first);
+    let frame = match YuvFrame::new(y, y_stride, u, v, uv_stride, pixel_stride, width, height, range) {
+        Ok(frame) => frame,
+        Err(Error::InvalidPixelBuffer { .. }) => return false,
+        Err(e) => panic!("YuvFrame::new: wrong error kind {e:?}"),
+    };
+    let threshold = classifier.options().threshold;
+    match classifier.classify_yuv(&frame, orientation) {
+        Ok(p) => check_prediction(p, threshold, "classify_yuv"),
+        Err(Error::InvalidPixelBuffer { .. }) if rotation == 45 => {}
+        Err(e) => panic!("a valid frame failed to classify ({rotation} degrees): {e:?}"),
+    }
+    let face = FaceBox::new(
+        byte(10) as f32 - 32.0,
+        byte(11) as f32 - 32.0,
+        byte(12) as f32 / 4.0,
+        byte(13) as f32 / 4.0,
+    );
+    match classifier.classify_yuv_region(&frame, orientation, face) {
+        Ok(p) => check_prediction(p, threshold, "classify_yuv_region"),
+        Err(Error::InvalidRegion { .. }) => {}
+        Err(Error::InvalidPixelBuffer { .. }) if rotation == 45 => {}
+        Err(e) => panic!("classify_yuv_region: wrong error kind {e:?}"),
+    }
+    true
 }
 
 /// Model bytes: a classifier that runs, or `InvalidModel` / `ContractViolation` at load.
