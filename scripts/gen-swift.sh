@@ -52,6 +52,7 @@ for api in \
     'func classifyEncodedRegion(image: Data, face: FaceBox' \
     'func classifyPixelsRegion(pixels: Data, width: UInt32, height: UInt32, stride: UInt32, format: PixelFormat, face: FaceBox' \
     'struct FaceBox' \
+    'func classifyNv12(y: Data, yRowStride: UInt32, uv: Data, uvRowStride: UInt32, width: UInt32, height: UInt32, fullRange: Bool, rotationDegrees: UInt32, mirrored: Bool, face: FaceBox?' \
     'func faceBoxFromNormalizedBottomLeft(x: Float, y: Float, width: Float, height: Float, imageWidth: UInt32, imageHeight: UInt32' \
     'enum EyewearKind' \
     'case noEyewear' \

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use glasses_core::{Classifier, ClassifierOptions};
+use glasses_core::{Classifier, ClassifierOptions, Orientation, YuvFrame, YuvRange};
 
 /// Why a call failed. Flat: Swift sees one case per kind carrying the message.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -292,6 +292,57 @@ impl GlassesClassifier {
         Ok(crate::classify_pixel_bytes_in(&self.inner, &pixels, width, height, stride, format.into(), face)?
             .into())
     }
+
+    /// Classifies an NV12 camera frame (iOS `kCVPixelFormatType_420YpCbCr8BiPlanarFullRange` or
+    /// `...VideoRange`): the Y plane (`y_row_stride` bytes a row) and the interleaved Cb,Cr plane
+    /// (`uv_row_stride` bytes a row, half the height), `width` x `height` pixels as stored, both
+    /// even. `full_range` is true for `...FullRange` (0-255), false for `...VideoRange` (Y 16-235);
+    /// colours are BT.601.
+    ///
+    /// The stored frame is turned upright by rotating it `rotation_degrees` clockwise (0, 90, 180
+    /// or 270) and then, if `mirrored`, flipping it left to right. `face`, when given, is a face
+    /// detector's box in pixels of that upright picture (as [`Self::classify_pixels_region`]);
+    /// without it the whole upright frame is classified. Only the part the model sees is converted
+    /// to RGB.
+    ///
+    /// uniffi copies both planes into Rust for the call (Swift `Data` to a Rust buffer); nothing is
+    /// kept after it returns. An odd size, a plane shorter than its rows and strides need, or
+    /// another rotation is `InvalidPixelBuffer`.
+    ///
+    /// BGRA frames (`kCVPixelFormatType_32BGRA`) have no rotation here: pass an upright frame to
+    /// [`Self::classify_pixels`] / [`Self::classify_pixels_region`] with `PixelFormat::Bgra8`
+    /// (rotate it in the app first, for example with Core Image).
+    #[allow(clippy::too_many_arguments)]
+    pub fn classify_nv12(
+        &self,
+        y: Vec<u8>,
+        y_row_stride: u32,
+        uv: Vec<u8>,
+        uv_row_stride: u32,
+        width: u32,
+        height: u32,
+        full_range: bool,
+        rotation_degrees: u32,
+        mirrored: bool,
+        face: Option<FaceBox>,
+    ) -> Result<Prediction, GlassesError> {
+        let range = if full_range { YuvRange::Full } else { YuvRange::Limited };
+        let frame = YuvFrame::nv12(
+            &y,
+            byte_stride(y_row_stride)?,
+            &uv,
+            byte_stride(uv_row_stride)?,
+            width,
+            height,
+            range,
+        )?;
+        let orientation = Orientation { rotation_degrees, mirrored };
+        let prediction = match face {
+            Some(face) => self.inner.classify_yuv_region(&frame, orientation, face.into())?,
+            None => self.inner.classify_yuv(&frame, orientation)?,
+        };
+        Ok(prediction.into())
+    }
 }
 
 fn byte_stride(stride: u32) -> Result<usize, GlassesError> {
@@ -544,5 +595,141 @@ mod tests {
         }
         let whole = ours.classify_pixels(rgb, w, h, w * 3, PixelFormat::Rgb8).expect("whole");
         assert_eq!(whole.probability_sunglasses, None);
+    }
+
+    /// The reference conversion (BT.601, full range, as core/tests/yuv.rs): Y per pixel, Cb and
+    /// Cr of each 2x2 block's average, interleaved (NV12).
+    fn to_nv12(rgb: &glasses_core::image::RgbImage) -> (Vec<u8>, Vec<u8>) {
+        let (w, h) = rgb.dimensions();
+        let px = |x: u32, y: u32| rgb.get_pixel(x, y).0.map(f32::from);
+        let luma = |[r, g, b]: [f32; 3]| 0.299 * r + 0.587 * g + 0.114 * b;
+        let y = (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).map(|(x, y)| luma(px(x, y)).round() as u8);
+        let mut uv = Vec::new();
+        for cy in 0..h / 2 {
+            for cx in 0..w / 2 {
+                let mut sum = [0f32; 3];
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                    let p = px(2 * cx + dx, 2 * cy + dy);
+                    for c in 0..3 {
+                        sum[c] += p[c] / 4.0;
+                    }
+                }
+                let l = luma(sum);
+                uv.push(((sum[2] - l) / 1.772 + 128.0).round().clamp(0.0, 255.0) as u8);
+                uv.push(((sum[0] - l) / 1.402 + 128.0).round().clamp(0.0, 255.0) as u8);
+            }
+        }
+        (y.collect(), uv)
+    }
+
+    /// Rows of `width` bytes padded to `stride`.
+    fn padded(rows: &[u8], width: usize, stride: usize) -> Vec<u8> {
+        rows.chunks(width).flat_map(|r| [r, &vec![7u8; stride - width][..]].concat()).collect()
+    }
+
+    /// A picture stored rotated as a portrait camera frame is (upright = stored turned 90
+    /// degrees clockwise), as NV12 with padded rows: exactly core's answer for the same frame,
+    /// and the upright RGB picture's within 0.05, with and without a face box.
+    #[test]
+    fn nv12_rotated_frame_agrees_with_core_and_the_upright_picture() {
+        use glasses_core::image::imageops;
+        let bytes = std::fs::read(repo_root().join("tests/fixtures/faces/none_landscape_240x150.jpg"))
+            .expect("fixture image");
+        let upright = glasses_core::image::load_from_memory(&bytes).expect("decode").to_rgb8();
+        let (uw, uh) = upright.dimensions();
+        assert!(uw % 2 == 0 && uh % 2 == 0 && uw != uh);
+        let stored = imageops::rotate270(&upright);
+        let (w, h) = stored.dimensions();
+        assert_eq!((w, h), (uh, uw));
+        let (y, uv) = to_nv12(&stored);
+        let (y_stride, uv_stride) = (w as usize + 16, w as usize + 4);
+        let (y_plane, uv_plane) = (padded(&y, w as usize, y_stride), padded(&uv, w as usize, uv_stride));
+
+        let core = Classifier::bundled().expect("bundled model");
+        let ours = GlassesClassifier::new().expect("bundled model");
+        let frame =
+            YuvFrame::nv12(&y_plane, y_stride, &uv_plane, uv_stride, w, h, YuvRange::Full).expect("frame");
+        let turn = Orientation::rotated(90);
+        let nv12 = |face: Option<FaceBox>| {
+            ours.classify_nv12(
+                y_plane.clone(),
+                y_stride as u32,
+                uv_plane.clone(),
+                uv_stride as u32,
+                w,
+                h,
+                true,
+                90,
+                false,
+                face,
+            )
+            .expect("nv12")
+        };
+        let rgb = |face: Option<FaceBox>| {
+            let data = upright.as_raw().clone();
+            match face {
+                Some(face) => ours.classify_pixels_region(data, uw, uh, uw * 3, PixelFormat::Rgb8, face),
+                None => ours.classify_pixels(data, uw, uh, uw * 3, PixelFormat::Rgb8),
+            }
+            .expect("rgb")
+        };
+
+        let got = nv12(None);
+        assert_eq!(got, Prediction::from(core.classify_yuv(&frame, turn).expect("core yuv")));
+        let want = rgb(None);
+        assert!((got.probability - want.probability).abs() <= 0.05, "{got:?} vs {want:?}");
+        assert!((got.probability_none - want.probability_none).abs() <= 0.05, "{got:?} vs {want:?}");
+
+        // A face box in upright pixels.
+        let face = FaceBox { x: 70.0, y: 20.0, width: 100.0, height: 110.0 };
+        let got = nv12(Some(face));
+        let want_core = core.classify_yuv_region(&frame, turn, face.into()).expect("core region");
+        assert_eq!(got, Prediction::from(want_core));
+        let want = rgb(Some(face));
+        assert!((got.probability - want.probability).abs() <= 0.05, "{got:?} vs {want:?}");
+
+        // Limited range and mirroring reach core unchanged.
+        let mirrored = Orientation { rotation_degrees: 270, mirrored: true };
+        let limited =
+            YuvFrame::nv12(&y_plane, y_stride, &uv_plane, uv_stride, w, h, YuvRange::Limited).expect("frame");
+        let got = ours
+            .classify_nv12(
+                y_plane.clone(),
+                y_stride as u32,
+                uv_plane.clone(),
+                uv_stride as u32,
+                w,
+                h,
+                false,
+                270,
+                true,
+                None,
+            )
+            .expect("limited, mirrored");
+        assert_eq!(got, Prediction::from(core.classify_yuv(&limited, mirrored).expect("core")));
+    }
+
+    #[test]
+    fn bad_nv12_frames_are_invalid_pixel_buffers() {
+        let ours = GlassesClassifier::from_bytes(model(), 0.5).expect("model");
+        let (w, h) = (8u32, 6u32);
+        let y = vec![100u8; (w * h) as usize];
+        let uv = vec![128u8; (w * h / 2) as usize];
+        let face = Some(FaceBox { x: 1.0, y: 1.0, width: 4.0, height: 4.0 });
+        let call = |y: &[u8], uv: &[u8], w: u32, rotation: u32, face: Option<FaceBox>| {
+            ours.classify_nv12(y.to_vec(), w, uv.to_vec(), w, w, h, true, rotation, false, face)
+        };
+        call(&y, &uv, w, 90, None).expect("a good frame");
+        call(&y, &uv, w, 270, face).expect("a good frame with a face");
+        for (what, result) in [
+            ("odd width", call(&y, &uv, 7, 0, None)),
+            ("short Y plane", call(&y[..y.len() - 1], &uv, w, 0, None)),
+            ("short UV plane", call(&y, &uv[..uv.len() - 1], w, 0, None)),
+            ("rotation 45", call(&y, &uv, w, 45, None)),
+            ("rotation 45 with a face", call(&y, &uv, w, 45, face)),
+        ] {
+            let err = result.expect_err(what);
+            assert!(matches!(err, GlassesError::InvalidPixelBuffer(ref m) if !m.is_empty()), "{what}: {err}");
+        }
     }
 }

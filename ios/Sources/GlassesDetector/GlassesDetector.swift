@@ -1,6 +1,8 @@
 import CoreGraphics
+import CoreVideo
 import Foundation
 import GlassesFFIBindings
+import ImageIO
 
 /// What a face wears over the eyes.
 ///
@@ -148,6 +150,181 @@ public final class GlassesDetector: @unchecked Sendable {
     public func classify(_ image: CGImage, visionBoundingBox: CGRect) throws -> EyeglassesResult {
         let box = Self.faceBox(visionBoundingBox: visionBoundingBox, imageWidth: image.width, imageHeight: image.height)
         return try classify(image, faceBox: box)
+    }
+
+    /// Classifies a camera frame, as `AVCaptureVideoDataOutput` delivers it.
+    ///
+    /// * `kCVPixelFormatType_420YpCbCr8BiPlanarFullRange` and `...VideoRange` (NV12, the camera's
+    ///   native formats): both planes are copied out (the buffer is locked read-only for that) and
+    ///   handed to the library, which turns the frame upright by `orientation` and converts only the
+    ///   part the model sees (BT.601).
+    /// * `kCVPixelFormatType_32BGRA`: only `orientation == .up` is supported (the library rotates
+    ///   YUV frames only); any other orientation throws `.invalidArgument`. Rotate such a frame
+    ///   first (for example `CIImage(cvPixelBuffer:).oriented(orientation)`) or ask the capture
+    ///   connection for an upright one (`videoRotationAngle` / `videoOrientation`).
+    /// * Any other pixel format throws `.invalidPixelBuffer`, as does a frame of odd width or height
+    ///   in the NV12 formats.
+    ///
+    /// `orientation` is the one you would give Vision's `VNImageRequestHandler` for this frame: how
+    /// the stored frame must be turned to be upright (`.right`: rotate 90 degrees clockwise, the
+    /// back camera in portrait; see `rotation(of:)` for the whole mapping). `faceBox`, when given,
+    /// is a face detector's box in pixels of the upright frame, origin top-left; without it the
+    /// whole upright frame is classified. For Vision's normalised box see
+    /// `classify(pixelBuffer:orientation:visionBoundingBox:)`.
+    public func classify(
+        pixelBuffer: CVPixelBuffer, orientation: CGImagePropertyOrientation, faceBox: CGRect? = nil
+    ) throws -> EyeglassesResult {
+        let face = faceBox.map(Self.ffiFaceBox)
+        let format = CVPixelBufferGetPixelFormatType(pixelBuffer)
+        switch format {
+        case kCVPixelFormatType_420YpCbCr8BiPlanarFullRange, kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange:
+            let (rotation, mirrored) = Self.rotation(of: orientation)
+            let planes = try Self.nv12Planes(pixelBuffer)
+            return try Self.mapped {
+                Self.result(try classifier.classifyNv12(
+                    y: planes.y, yRowStride: planes.yStride, uv: planes.uv, uvRowStride: planes.uvStride,
+                    width: planes.width, height: planes.height,
+                    fullRange: format == kCVPixelFormatType_420YpCbCr8BiPlanarFullRange,
+                    rotationDegrees: rotation, mirrored: mirrored, face: face
+                ))
+            }
+        case kCVPixelFormatType_32BGRA:
+            guard orientation == .up else {
+                throw GlassesDetectorError(
+                    kind: .invalidArgument,
+                    message: "BGRA frames must be upright (orientation .up, not rawValue \(orientation.rawValue)); "
+                        + "rotate the frame first or use a 420YpCbCr8BiPlanar format"
+                )
+            }
+            let frame = try Self.bgraPixels(pixelBuffer)
+            if let face = face {
+                return try Self.mapped {
+                    Self.result(try classifier.classifyPixelsRegion(
+                        pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride,
+                        format: .bgra8, face: face
+                    ))
+                }
+            }
+            return try Self.mapped {
+                Self.result(try classifier.classifyPixels(
+                    pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride,
+                    format: .bgra8
+                ))
+            }
+        default:
+            throw GlassesDetectorError(
+                kind: .invalidPixelBuffer,
+                message: "pixel format \(Self.fourCC(format)) is not supported: use "
+                    + "420YpCbCr8BiPlanarFullRange, 420YpCbCr8BiPlanarVideoRange or 32BGRA"
+            )
+        }
+    }
+
+    /// Classifies the face Vision found on a camera frame: `visionBoundingBox` is the
+    /// `VNFaceObservation.boundingBox` from a `VNImageRequestHandler(cvPixelBuffer:orientation:)`
+    /// given the same `orientation`, so it is normalised to the upright frame (origin bottom-left);
+    /// it is converted to pixels of the upright frame and passed to
+    /// `classify(pixelBuffer:orientation:faceBox:)`.
+    public func classify(
+        pixelBuffer: CVPixelBuffer, orientation: CGImagePropertyOrientation, visionBoundingBox: CGRect
+    ) throws -> EyeglassesResult {
+        let (rotation, _) = Self.rotation(of: orientation)
+        let width = CVPixelBufferGetWidth(pixelBuffer)
+        let height = CVPixelBufferGetHeight(pixelBuffer)
+        let (uprightWidth, uprightHeight) = rotation % 180 == 90 ? (height, width) : (width, height)
+        let box = Self.faceBox(visionBoundingBox: visionBoundingBox, imageWidth: uprightWidth, imageHeight: uprightHeight)
+        return try classify(pixelBuffer: pixelBuffer, orientation: orientation, faceBox: box)
+    }
+
+    /// How a frame stored with `orientation` is turned upright, as the library takes it: rotate
+    /// `degrees` clockwise, then, if `mirrored`, flip left to right.
+    ///
+    /// | `CGImagePropertyOrientation` (EXIF) | degrees | mirrored |
+    /// |---|---|---|
+    /// | `.up` (1)            |   0 | no  |
+    /// | `.upMirrored` (2)    |   0 | yes |
+    /// | `.down` (3)          | 180 | no  |
+    /// | `.downMirrored` (4)  | 180 | yes (= a vertical flip) |
+    /// | `.leftMirrored` (5)  |  90 | yes (= a transpose) |
+    /// | `.right` (6)         |  90 | no  |
+    /// | `.rightMirrored` (7) | 270 | yes (= a transverse) |
+    /// | `.left` (8)          | 270 | no  |
+    ///
+    /// `.right` means the stored frame's top row is the upright picture's right column: it must be
+    /// rotated 90 degrees clockwise to be upright (the back camera held in portrait).
+    static func rotation(of orientation: CGImagePropertyOrientation) -> (degrees: UInt32, mirrored: Bool) {
+        switch orientation {
+        case .up: return (0, false)
+        case .upMirrored: return (0, true)
+        case .down: return (180, false)
+        case .downMirrored: return (180, true)
+        case .leftMirrored: return (90, true)
+        case .right: return (90, false)
+        case .rightMirrored: return (270, true)
+        case .left: return (270, false)
+        @unknown default: return (0, false)
+        }
+    }
+
+    /// The two planes of a locked NV12 buffer, copied: each plane's bytes up to the end of its
+    /// last row's pixels (the padding after the last row need not exist).
+    private static func nv12Planes(_ buffer: CVPixelBuffer) throws -> (
+        y: Data, yStride: UInt32, uv: Data, uvStride: UInt32, width: UInt32, height: UInt32
+    ) {
+        CVPixelBufferLockBaseAddress(buffer, .readOnly)
+        defer { CVPixelBufferUnlockBaseAddress(buffer, .readOnly) }
+        let width = CVPixelBufferGetWidth(buffer)
+        let height = CVPixelBufferGetHeight(buffer)
+        guard CVPixelBufferGetPlaneCount(buffer) == 2,
+              let yBase = CVPixelBufferGetBaseAddressOfPlane(buffer, 0),
+              let uvBase = CVPixelBufferGetBaseAddressOfPlane(buffer, 1)
+        else {
+            throw GlassesDetectorError(kind: .invalidPixelBuffer, message: "the NV12 buffer has no two planes")
+        }
+        let yStride = CVPixelBufferGetBytesPerRowOfPlane(buffer, 0)
+        let yRows = CVPixelBufferGetHeightOfPlane(buffer, 0)
+        let uvStride = CVPixelBufferGetBytesPerRowOfPlane(buffer, 1)
+        let uvRows = CVPixelBufferGetHeightOfPlane(buffer, 1)
+        let uvRowBytes = (width + 1) / 2 * 2
+        guard width > 0, height > 0, yRows >= 1, uvRows >= 1, yStride >= width, uvStride >= uvRowBytes,
+              yStride <= Int(UInt32.max), uvStride <= Int(UInt32.max),
+              width <= Int(UInt32.max), height <= Int(UInt32.max)
+        else {
+            throw GlassesDetectorError(
+                kind: .invalidPixelBuffer,
+                message: "NV12 buffer \(width)x\(height), bytes per row \(yStride)/\(uvStride), rows \(yRows)/\(uvRows)"
+            )
+        }
+        let y = Data(bytes: yBase, count: (yRows - 1) * yStride + width)
+        let uv = Data(bytes: uvBase, count: (uvRows - 1) * uvStride + uvRowBytes)
+        return (y, UInt32(yStride), uv, UInt32(uvStride), UInt32(width), UInt32(height))
+    }
+
+    /// The pixels of a locked 32BGRA buffer, copied up to the end of the last row's pixels.
+    private static func bgraPixels(_ buffer: CVPixelBuffer) throws -> (
+        pixels: Data, width: UInt32, height: UInt32, stride: UInt32
+    ) {
+        CVPixelBufferLockBaseAddress(buffer, .readOnly)
+        defer { CVPixelBufferUnlockBaseAddress(buffer, .readOnly) }
+        let width = CVPixelBufferGetWidth(buffer)
+        let height = CVPixelBufferGetHeight(buffer)
+        let stride = CVPixelBufferGetBytesPerRow(buffer)
+        guard let base = CVPixelBufferGetBaseAddress(buffer), width > 0, height > 0, stride >= width * 4,
+              stride <= Int(UInt32.max), width <= Int(UInt32.max), height <= Int(UInt32.max)
+        else {
+            throw GlassesDetectorError(
+                kind: .invalidPixelBuffer, message: "BGRA buffer \(width)x\(height), bytes per row \(stride)"
+            )
+        }
+        let pixels = Data(bytes: base, count: (height - 1) * stride + width * 4)
+        return (pixels, UInt32(width), UInt32(height), UInt32(stride))
+    }
+
+    /// A pixel format code as its four characters ("420f"), or as a number when not printable.
+    private static func fourCC(_ code: OSType) -> String {
+        let bytes = [24, 16, 8, 0].map { UInt8((code >> $0) & 0xff) }
+        guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return String(code) }
+        return "'" + String(decoding: bytes, as: UTF8.self) + "'"
     }
 
     /// Vision's normalised bottom-left `boundingBox` as a box in pixels of an `imageWidth` x
