@@ -40,6 +40,16 @@
 //! height, pixels, top-left origin) and call core's `classify_*_region`, which expands the box
 //! to the model's framing; a NaN, empty, negative or wholly outside box, or one framed to more
 //! than the pixel limit, is [`ErrorCode::InvalidRegion`].
+//!
+//! # Camera frames
+//!
+//! `nativeClassifyYuv` takes a `YUV_420_888` frame as Android's `Image.planes` describe it: three
+//! *direct* `ByteBuffer`s (Y, U, V; read in place from their addresses up to their capacities, never
+//! copied on the JVM side), the Y row stride, the chroma row and pixel strides, the frame size,
+//! the clockwise rotation that makes it upright, a mirror flag and the range, plus an optional face
+//! box in pixels of the upright frame. It calls core's `classify_yuv` / `classify_yuv_region`;
+//! impossible geometry (odd or zero size, short planes, strides too small, a rotation other than 0,
+//! 90, 180 or 270) is [`ErrorCode::InvalidPixelBuffer`], a heap buffer [`ErrorCode::InvalidArgument`].
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -47,7 +57,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
-use glasses_core::{Classifier, ClassifierOptions, Eyewear, FaceBox, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{
+    Classifier, ClassifierOptions, Eyewear, FaceBox, Orientation, PixelBuffer, PixelFormat, Prediction,
+    YuvFrame, YuvRange,
+};
 use jni::errors::ErrorPolicy;
 use jni::objects::{JByteArray, JByteBuffer, JClass, JIntArray, JObject, JThrowable, JValue};
 use jni::strings::JNIString;
@@ -443,6 +456,31 @@ fn classify_argb<'local>(
     result_object(env, prediction)
 }
 
+/// The bytes of a *direct* `ByteBuffer`, read in place from its address up to its capacity
+/// (position and limit are ignored: the Kotlin side passes a `slice()`); `what` names it in errors.
+fn direct_bytes<'buf>(
+    env: &Env<'_>,
+    buffer: &'buf JByteBuffer<'_>,
+    what: &str,
+) -> Result<&'buf [u8], JniFailure> {
+    if buffer.is_null() {
+        return Err(invalid_argument(format!("{what} is null")));
+    }
+    let not_direct = || invalid_argument(format!("{what} is not a direct ByteBuffer"));
+    // A heap buffer has capacity -1 (an error here); an empty direct buffer may have no address.
+    let capacity = env.get_direct_buffer_capacity(buffer).map_err(|_| not_direct())?;
+    match env.get_direct_buffer_address(buffer) {
+        // SAFETY: the JVM guarantees `capacity` readable bytes at `address` for a direct
+        // buffer, and `buffer` (a local reference of the calling native method, borrowed for
+        // `'buf`) keeps it alive until that method returns, after every use of the slice.
+        Ok(address) if !address.is_null() => {
+            Ok(unsafe { std::slice::from_raw_parts(address as *const u8, capacity) })
+        }
+        _ if capacity == 0 => Ok(&[]),
+        _ => Err(not_direct()),
+    }
+}
+
 fn classify_buffer<'local>(
     env: &mut Env<'local>,
     handle: jlong,
@@ -457,23 +495,68 @@ fn classify_buffer<'local>(
     let format = pixel_format(layout)?;
     let (w, h, s) =
         (dimension("width", width)?, dimension("height", height)?, dimension("rowStride", row_stride)?);
-    let not_direct = || invalid_argument("buffer is not a direct ByteBuffer");
-    // A heap buffer has capacity -1 (an error here); an empty direct buffer may have no address.
-    let capacity = env.get_direct_buffer_capacity(buffer).map_err(|_| not_direct())?;
-    let bytes: &[u8] = match env.get_direct_buffer_address(buffer) {
-        // SAFETY: the JVM guarantees `capacity` readable bytes at `address` for a direct
-        // buffer, and `buffer` (a local reference of the calling native method) keeps it alive
-        // until that method returns, after this function.
-        Ok(address) if !address.is_null() => unsafe {
-            std::slice::from_raw_parts(address as *const u8, capacity)
-        },
-        _ if capacity == 0 => &[],
-        _ => return Err(not_direct()),
-    };
+    let bytes = direct_bytes(env, buffer, "buffer")?;
     let pixels = PixelBuffer::new(bytes, w, h, s as usize, format)?;
     let prediction = match face {
         Some(face) => classifier.classify_pixels_region(&pixels, face)?,
         None => classifier.classify_pixels(&pixels)?,
+    };
+    result_object(env, prediction)
+}
+
+/// The planes and geometry of `nativeClassifyYuv`, in the order Kotlin passes them.
+struct YuvArgs<'a, 'local> {
+    y: &'a JByteBuffer<'local>,
+    u: &'a JByteBuffer<'local>,
+    v: &'a JByteBuffer<'local>,
+    /// y row stride, uv row stride, uv pixel stride, width, height.
+    geometry: [jint; 5],
+    rotation_degrees: jint,
+    mirrored: jboolean,
+    full_range: jboolean,
+}
+
+fn classify_yuv<'local>(
+    env: &mut Env<'local>,
+    handle: jlong,
+    args: YuvArgs<'_, 'local>,
+    face: Option<FaceBox>,
+) -> Result<JObject<'local>, JniFailure> {
+    let classifier = lookup(handle)?;
+    let [y_row_stride, uv_row_stride, uv_pixel_stride, width, height] = args.geometry;
+    let y_row_stride = dimension("yRowStride", y_row_stride)?;
+    let uv_row_stride = dimension("uvRowStride", uv_row_stride)?;
+    let uv_pixel_stride = dimension("uvPixelStride", uv_pixel_stride)?;
+    let (w, h) = (dimension("width", width)?, dimension("height", height)?);
+    let rotation_degrees = u32::try_from(args.rotation_degrees)
+        .ok()
+        .filter(|r| matches!(r, 0 | 90 | 180 | 270))
+        .ok_or_else(|| JniFailure::Glasses {
+            code: ErrorCode::InvalidPixelBuffer,
+            message: format!(
+                "invalid pixel buffer: rotation of {} degrees: only 0, 90, 180 and 270 are possible",
+                args.rotation_degrees
+            ),
+        })?;
+    let y = direct_bytes(env, args.y, "y plane")?;
+    let u = direct_bytes(env, args.u, "u plane")?;
+    let v = direct_bytes(env, args.v, "v plane")?;
+    let range = if args.full_range { YuvRange::Full } else { YuvRange::Limited };
+    let frame = YuvFrame::new(
+        y,
+        y_row_stride as usize,
+        u,
+        v,
+        uv_row_stride as usize,
+        uv_pixel_stride as usize,
+        w,
+        h,
+        range,
+    )?;
+    let orientation = Orientation { rotation_degrees, mirrored: args.mirrored };
+    let prediction = match face {
+        Some(face) => classifier.classify_yuv_region(&frame, orientation, face)?,
+        None => classifier.classify_yuv(&frame, orientation)?,
     };
     result_object(env, prediction)
 }
@@ -597,6 +680,53 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyBufferRegion
     env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
         let face = face_box(x, y, box_width, box_height);
         classify_buffer(env, handle, &buffer, (width, height, row_stride, layout), Some(face))
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeClassifyYuv(handle, y: ByteBuffer?, yRowStride, u: ByteBuffer?,
+/// v: ByteBuffer?, uvRowStride, uvPixelStride, width, height, rotationDegrees, mirrored, fullRange,
+/// hasBox, x, y, boxWidth, boxHeight): GlassesResult?` — a `YUV_420_888` camera frame in three
+/// *direct* buffers (read in place, from their addresses up to their capacities; NV21 is
+/// `v` = the interleaved plane, `u` = the same memory one byte on, pixel stride 2), turned upright
+/// by the clockwise `rotationDegrees` then mirrored if `mirrored`; BT.601, full range (Android
+/// camera frames) or limited. With `hasBox`, the face inside the box (pixels of the upright
+/// frame); without, the whole upright frame. The caller keeps other threads from writing to the
+/// buffers during the call.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyYuv<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    y: JByteBuffer<'local>,
+    y_row_stride: jint,
+    u: JByteBuffer<'local>,
+    v: JByteBuffer<'local>,
+    uv_row_stride: jint,
+    uv_pixel_stride: jint,
+    width: jint,
+    height: jint,
+    rotation_degrees: jint,
+    mirrored: jboolean,
+    full_range: jboolean,
+    has_box: jboolean,
+    box_x: jfloat,
+    box_y: jfloat,
+    box_width: jfloat,
+    box_height: jfloat,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+        let face = has_box.then(|| face_box(box_x, box_y, box_width, box_height));
+        let args = YuvArgs {
+            y: &y,
+            u: &u,
+            v: &v,
+            geometry: [y_row_stride, uv_row_stride, uv_pixel_stride, width, height],
+            rotation_degrees,
+            mirrored,
+            full_range,
+        };
+        classify_yuv(env, handle, args, face)
     })
     .resolve::<ThrowGlassesException>()
 }

@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicLong
  * closing twice is harmless.
  *
  * On Android, `classify(bitmap)` and `classify(bitmap, faceRect)` are extension functions in
- * `GlassesBitmaps.kt` (`import dev.glasses.classify` from other packages).
+ * `GlassesBitmaps.kt` (`import dev.glasses.classify` from other packages), and camera frames
+ * (`android.media.Image`, CameraX `imageProxy.image!!`) in `GlassesImages.kt`; [classifyYuv]
+ * takes the `YUV_420_888` planes without Android classes.
  *
  * Every input has a variant taking a [FaceBox]: a face detector's box on a larger picture (a
  * camera frame, a group photo). The native code expands the box to the framing the model was
@@ -136,6 +138,39 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
     }
 
     /**
+     * Classifies a `YUV_420_888` camera frame ([planes], as `android.media.Image.planes` or
+     * CameraX's `ImageProxy.planes` describe it) turned upright by [rotationDegrees] (clockwise,
+     * 0, 90, 180 or 270: `imageProxy.imageInfo.rotationDegrees`), then mirrored left to right if
+     * [mirrored]. With a [faceBox] (pixels of the *upright* frame, as ML Kit reports faces for an
+     * `InputImage` given the same rotation), the face inside it; without, the whole upright frame
+     * as for a face crop. The three planes must be direct buffers (camera planes are); they are
+     * read in place from their positions on, never copied, and only the part the model sees is
+     * converted to RGB. Do not write to them from another thread during the call.
+     *
+     * Impossible geometry (odd or zero size, a plane too short, strides too small, another
+     * rotation) throws [GlassesException] ([ErrorKind.INVALID_PIXEL_BUFFER]); a heap buffer
+     * [ErrorKind.INVALID_ARGUMENT]; a bad box [ErrorKind.INVALID_REGION].
+     */
+    @JvmOverloads
+    fun classifyYuv(
+        planes: YuvPlanes,
+        rotationDegrees: Int = 0,
+        mirrored: Boolean = false,
+        faceBox: FaceBox? = null,
+    ): GlassesResult {
+        val h = liveHandle()
+        return checkResult(
+            GlassesNative.nativeClassifyYuv(
+                h,
+                directPlane(planes.y, "y"), planes.yRowStride,
+                directPlane(planes.u, "u"), directPlane(planes.v, "v"), planes.uvRowStride, planes.uvPixelStride,
+                planes.width, planes.height, rotationDegrees, mirrored, planes.fullRange,
+                faceBox != null, faceBox?.x ?: 0f, faceBox?.y ?: 0f, faceBox?.width ?: 0f, faceBox?.height ?: 0f,
+            ),
+        )
+    }
+
+    /**
      * Frees the native model. Classifications already running on other threads finish normally;
      * later calls throw [IllegalStateException]. Calling it again does nothing.
      */
@@ -150,6 +185,17 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         val h = handle.get()
         check(h != 0L) { "GlassesDetector is closed" }
         return h
+    }
+
+    /** A camera plane from its position on; a heap buffer is refused (a frame is too big to copy silently). */
+    private fun directPlane(buffer: ByteBuffer, name: String): ByteBuffer {
+        if (!buffer.isDirect) {
+            throw GlassesException(
+                ErrorKind.INVALID_ARGUMENT,
+                "the $name plane is not a direct ByteBuffer (use ByteBuffer.allocateDirect, or the camera's plane buffers)",
+            )
+        }
+        return buffer.slice()
     }
 
     /** [buffer] from its position on, as a direct buffer (a view, or a copy of a heap buffer). */

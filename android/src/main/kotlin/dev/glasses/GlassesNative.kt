@@ -76,6 +76,26 @@ internal object GlassesNative {
         boxHeight: Float,
     ): GlassesResult?
 
+    @JvmStatic external fun nativeClassifyYuv(
+        handle: Long,
+        y: ByteBuffer?,
+        yRowStride: Int,
+        u: ByteBuffer?,
+        v: ByteBuffer?,
+        uvRowStride: Int,
+        uvPixelStride: Int,
+        width: Int,
+        height: Int,
+        rotationDegrees: Int,
+        mirrored: Boolean,
+        fullRange: Boolean,
+        hasBox: Boolean,
+        boxX: Float,
+        boxY: Float,
+        boxWidth: Float,
+        boxHeight: Float,
+    ): GlassesResult?
+
     @JvmStatic external fun nativeLiveHandles(): Int
 }
 

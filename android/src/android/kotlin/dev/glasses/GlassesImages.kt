@@ -1,0 +1,57 @@
+@file:JvmName("GlassesImages")
+
+package dev.glasses
+
+import android.graphics.ImageFormat
+import android.graphics.Rect
+import android.media.Image
+
+/**
+ * Classifies a `YUV_420_888` camera frame ([Image], e.g. from an `ImageReader` or CameraX's
+ * `imageProxy.image!!`), turned upright by [rotationDegrees] (clockwise: CameraX's
+ * `imageProxy.imageInfo.rotationDegrees`). With a [faceBox] in pixels of the *upright* frame (ML
+ * Kit's `Face.boundingBox` for `InputImage.fromMediaImage(image, rotationDegrees)`), the face
+ * inside it; without, the whole upright frame. The planes are read in place, never copied; only
+ * the part the model sees is converted. [mirrored] flips the upright frame left to right (for a
+ * box found on a mirrored front-camera picture). The image must stay open during the call.
+ *
+ * ```kotlin
+ * imageAnalysis.setAnalyzer(executor) { proxy ->
+ *     val r = glasses.classify(proxy.image!!, proxy.imageInfo.rotationDegrees, face.boundingBox)
+ *     proxy.close()
+ * }
+ * ```
+ *
+ * Other formats (`JPEG`, `RGBA_8888`, ...) throw [GlassesException] ([ErrorKind.INVALID_PIXEL_BUFFER]).
+ * From Java: `GlassesImages.classify(detector, image, rotationDegrees, rect)`.
+ */
+@JvmOverloads
+fun GlassesDetector.classify(
+    image: Image,
+    rotationDegrees: Int,
+    faceBox: Rect? = null,
+    mirrored: Boolean = false,
+): GlassesResult {
+    if (image.format != ImageFormat.YUV_420_888 || image.planes.size < 3) {
+        throw GlassesException(
+            ErrorKind.INVALID_PIXEL_BUFFER,
+            "image format ${image.format} with ${image.planes.size} planes is not YUV_420_888",
+        )
+    }
+    val (y, u, v) = image.planes
+    val planes = YuvPlanes(
+        y = y.buffer,
+        yRowStride = y.rowStride,
+        u = u.buffer,
+        v = v.buffer,
+        uvRowStride = u.rowStride,
+        uvPixelStride = u.pixelStride,
+        width = image.width,
+        height = image.height,
+    )
+    // In floats: an inverted Rect gives a negative size (refused natively), never an Int overflow.
+    val box = faceBox?.let {
+        FaceBox.fromEdges(it.left.toFloat(), it.top.toFloat(), it.right.toFloat(), it.bottom.toFloat())
+    }
+    return classifyYuv(planes, rotationDegrees, mirrored, box)
+}
