@@ -1,4 +1,6 @@
 import dev.glasses.ErrorKind;
+import dev.glasses.FaceBox;
+import dev.glasses.YuvPlanes;
 import dev.glasses.GlassesDetector;
 import dev.glasses.GlassesException;
 import dev.glasses.GlassesResult;
@@ -122,6 +124,28 @@ public final class JniValgrind {
         return (Integer) nativeCall("nativeLiveHandles", new Class<?>[0]);
     }
 
+    /** The top-left `w x h` (even) of an ARGB picture `stride` pixels wide as an NV21 frame in
+     * direct buffers: Y per pixel, V and U from each 2x2 block's top-left pixel. */
+    private static YuvPlanes nv21(int[] argb, int stride, int w, int h) {
+        ByteBuffer y = ByteBuffer.allocateDirect(w * h);
+        ByteBuffer vu = ByteBuffer.allocateDirect(w * h / 2);
+        for (int row = 0; row < h; row++) {
+            for (int col = 0; col < w; col++) {
+                int p = argb[row * stride + col];
+                int r = (p >> 16) & 255, g = (p >> 8) & 255, b = p & 255;
+                double l = 0.299 * r + 0.587 * g + 0.114 * b;
+                y.put(row * w + col, (byte) Math.round(l));
+                if (row % 2 == 0 && col % 2 == 0) {
+                    int at = (row / 2) * w + col;
+                    vu.put(at, (byte) Math.max(0, Math.min(255, Math.round((r - l) / 1.402 + 128))));
+                    vu.put(at + 1, (byte) Math.max(0, Math.min(255, Math.round((b - l) / 1.772 + 128))));
+                }
+            }
+        }
+        ByteBuffer u = ((ByteBuffer) vu.duplicate().position(1)).slice();
+        return new YuvPlanes(y, w, u, vu, w, 2, w, h);
+    }
+
     public static void main(String[] args) throws Throwable {
         if (args.length < 1) {
             System.err.println("usage: JniValgrind FIXTURES_DIR [THREADS]");
@@ -165,6 +189,20 @@ public final class JniValgrind {
                     c.width * 3, PixelLayout.RGB_888);
             d.classify(bytes(argb, c.width, c.height, c.width, PixelLayout.GRAY_8, true), c.width, c.height, c.width,
                     PixelLayout.GRAY_8);
+            // Face regions (the box partly outside the picture) and camera frames, which read the
+            // caller's buffers in place: every native path that takes a box or YUV planes.
+            FaceBox box = new FaceBox(-2f, 1f, c.width * 0.6f, c.height * 0.6f);
+            float pe = d.classify(c.png, box).getProbability();
+            close(d.classify(argb, c.width, c.height, box), pe, c.name + " IntArray region");
+            int ew = c.width & ~1, eh = c.height & ~1;
+            if (ew >= 2 && eh >= 2) {
+                YuvPlanes nv21 = nv21(argb, c.width, ew, eh);
+                for (int rotation : new int[] {0, 90, 180, 270}) {
+                    float py = d.classifyYuv(nv21, rotation, rotation == 180, null).getProbability();
+                    check(py >= 0f && py <= 1f, c.name + " NV21 at " + rotation + ": " + py);
+                    d.classifyYuv(nv21, rotation, false, new FaceBox(1f, 1f, eh / 2f, eh / 2f));
+                }
+            }
         }
 
         // Error paths: each allocates a message and an exception in native code.
@@ -178,6 +216,15 @@ public final class JniValgrind {
                 () -> d.classify(new int[15], 4, 4));
         expectThrows(GlassesException.class, ErrorKind.INVALID_PIXEL_BUFFER, "short buffer",
                 () -> d.classify(ByteBuffer.allocateDirect(10), 4, 4, 16));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_REGION, "NaN box",
+                () -> d.classify(first.png, new FaceBox(Float.NaN, 0f, 4f, 4f)));
+        YuvPlanes good = nv21(new int[16], 4, 4, 4);
+        expectThrows(GlassesException.class, ErrorKind.INVALID_PIXEL_BUFFER, "odd YUV width",
+                () -> d.classifyYuv(new YuvPlanes(good.getY(), 4, good.getU(), good.getV(), 4, 2, 3, 4)));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_PIXEL_BUFFER, "YUV rotation 45",
+                () -> d.classifyYuv(good, 45));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "heap Y plane",
+                () -> d.classifyYuv(new YuvPlanes(ByteBuffer.allocate(16), 4, good.getU(), good.getV(), 4, 2, 4, 4)));
         expectThrows(GlassesException.class, ErrorKind.INVALID_MODEL, "garbage model",
                 () -> new GlassesDetector(garbage));
         expectThrows(GlassesException.class, ErrorKind.INVALID_OPTIONS, "threshold 1.5",
