@@ -151,18 +151,25 @@ impl<'a> PixelBuffer<'a> {
         let rows = span(region.y, region.height, self.height);
         let (rw, rh) = (region.width as usize, region.height as usize);
         let mut out = crate::memory::try_zeroed(rw.saturating_mul(rh).saturating_mul(3), "the face region")?;
-        let inner = columns.len.max(1);
-        let mut converted = vec![0u8; inner * 3];
         for (dst_row, y) in out.chunks_exact_mut(rw * 3).zip(rows.sources()) {
-            self.convert_span(y, columns.start, inner, &mut converted);
             let (before, rest) = dst_row.split_at_mut(columns.before * 3);
             let (middle, after) = rest.split_at_mut(columns.len * 3);
-            middle.copy_from_slice(&converted[..columns.len * 3]);
+            // The inside part is converted straight into place; the edges repeat its end pixels
+            // (or the one edge pixel when the region lies wholly beside the picture).
+            let mut edge = [0u8; 3];
+            let (first, last) = if columns.len > 0 {
+                self.convert_span(y, columns.start, columns.len, middle);
+                let n = middle.len();
+                ([middle[0], middle[1], middle[2]], [middle[n - 3], middle[n - 2], middle[n - 1]])
+            } else {
+                self.convert_span(y, columns.start, 1, &mut edge);
+                (edge, edge)
+            };
             for px in before.chunks_exact_mut(3) {
-                px.copy_from_slice(&converted[..3]);
+                px.copy_from_slice(&first);
             }
             for px in after.chunks_exact_mut(3) {
-                px.copy_from_slice(&converted[(inner - 1) * 3..]);
+                px.copy_from_slice(&last);
             }
         }
         Ok(RgbImage::from_raw(region.width, region.height, out).expect("buffer sized from the region"))
@@ -245,6 +252,9 @@ mod tests {
         let region = buffer.region_to_rgb(Region { x: -1, y: 1, width: 5, height: 2 }).unwrap();
         let firsts: Vec<u8> = region.as_raw().chunks_exact(3).map(|p| p[0]).collect();
         assert_eq!(firsts, [4, 4, 5, 6, 6, 4, 4, 5, 6, 6]);
+        // Wholly beside the picture: its nearest edge pixel throughout.
+        let beside = buffer.region_to_rgb(Region { x: 5, y: -3, width: 2, height: 1 }).unwrap();
+        assert_eq!(beside.as_raw(), &[3, 3, 3, 3, 3, 3]);
         let argb = [0xff010203u32, 0xff040506];
         let ints = PixelBuffer::from_argb_ints(&argb, 2, 1, 2).unwrap();
         let cut = ints.region_to_rgb(Region { x: 1, y: 0, width: 2, height: 1 }).unwrap();
