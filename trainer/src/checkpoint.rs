@@ -82,6 +82,10 @@ pub struct TrainConfig {
     /// wider crops), see [`crate::augment::Augment::robust`]. Older runs read as false.
     #[serde(default)]
     pub robust_augment: bool,
+    /// Also train on the unlabelled `unclear/` faces of the training people, from cached teacher
+    /// labels only (see [`crate::soft_labels`]). Older runs read as false.
+    #[serde(default)]
+    pub unlabelled: bool,
 }
 
 fn default_resize() -> String {
@@ -118,6 +122,9 @@ pub struct DataSpec {
     /// How pictures were fitted to the input (`stretch` or `center_crop`).
     #[serde(default = "default_resize")]
     pub resize: String,
+    /// Sunglasses trained as "no eyeglasses" (two classes). Older runs read as false.
+    #[serde(default)]
+    pub sunglasses_as_negatives: bool,
     /// Seed of the balanced subset and of the identity folds.
     pub split_seed: u64,
     /// Number of identity folds.

@@ -118,8 +118,10 @@ pub fn run(options: &CvOptions) -> Result<Vec<TableRow>> {
         )?;
         save_result(&dir, MODELS[1].0, fold, &outcome)?;
         let dir = fold_dir.join(MODELS[2].0);
-        let t =
-            Teacher { network: &teacher.network, path: resnet_dir.join(crate::checkpoint::CHECKPOINT_FILE) };
+        let t = Teacher::Network {
+            network: &teacher.network,
+            path: resnet_dir.join(crate::checkpoint::CHECKPOINT_FILE),
+        };
         let outcome = train(
             &options.squeezenet,
             Some(spec),

@@ -20,6 +20,10 @@ pub const CLASS_FOLDERS: [&str; 2] = ["0", "1"];
 pub const SUNGLASSES_FOLDER: &str = "sunglasses";
 /// Label of a sunglasses face (the third class of a three-class model).
 pub const SUNGLASSES: u8 = 2;
+/// Label of a face without a label (`unclear/`): it only ever learns from a teacher's labels.
+pub const UNLABELLED: u8 = u8::MAX;
+/// The training label of an [`UNLABELLED`] row: the cross-entropy term ignores it.
+pub const IGNORED_LABEL: i64 = -100;
 
 /// One labelled image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +101,30 @@ impl Dataset {
             }
         }
         Ok(Self { root: first.clone(), roots: roots.to_vec(), samples, has_manifest })
+    }
+
+    /// The faces in each root's `folder` (e.g. `unclear/`), labelled [`UNLABELLED`], with their
+    /// identities from the manifests. Kept apart from [`Self::samples`]: they are in no fold and
+    /// no count. A root without the folder adds nothing.
+    pub fn scan_unlabelled(&self, folder: &str) -> Result<Vec<Sample>> {
+        let mut out = Vec::new();
+        for root in &self.roots {
+            let dir = root.join(folder);
+            if !dir.is_dir() {
+                continue;
+            }
+            let manifest_path = root.join("manifest.csv");
+            let manifest = if manifest_path.is_file() { Some(read_manifest(&manifest_path)?) } else { None };
+            for path in glasses_core::find_images(&dir)? {
+                let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                let identity = manifest
+                    .as_ref()
+                    .and_then(|m| m.get(&(folder.to_string(), file.clone())).cloned())
+                    .unwrap_or_else(|| format!("file:{}/{folder}/{file}", root.display()));
+                out.push(Sample { path, label: UNLABELLED, identity });
+            }
+        }
+        Ok(out)
     }
 
     /// Indices of every image.
@@ -222,14 +250,27 @@ pub struct TensorSet {
 impl TensorSet {
     /// Decodes and preprocesses `indices` of `dataset` (fails naming the first bad file).
     pub fn load(dataset: &Dataset, indices: &[usize], prep: &Preprocessing) -> Result<Self> {
-        let mut flat = Vec::with_capacity(indices.len() * prep.tensor_len());
-        let mut labels = Vec::with_capacity(indices.len());
-        for &i in indices {
-            let s = &dataset.samples[i];
+        let samples: Vec<&Sample> = indices.iter().map(|&i| &dataset.samples[i]).collect();
+        Self::from_samples(&samples, prep)
+    }
+
+    /// Decodes and preprocesses `samples` ([`UNLABELLED`] ones get [`IGNORED_LABEL`]).
+    pub fn from_samples(samples: &[&Sample], prep: &Preprocessing) -> Result<Self> {
+        let mut flat = Vec::with_capacity(samples.len() * prep.tensor_len());
+        let mut labels = Vec::with_capacity(samples.len());
+        for s in samples {
             flat.extend(load_tensor(&s.path, prep)?);
-            labels.push(s.label as i64);
+            labels.push(if s.label == UNLABELLED { IGNORED_LABEL } else { s.label as i64 });
         }
         Ok(Self::from_parts(flat, labels, prep))
+    }
+
+    /// This set followed by `other`'s rows.
+    pub fn concat(&self, other: &Self) -> Self {
+        Self {
+            images: Tensor::cat(&[&self.images, &other.images], 0),
+            labels: Tensor::cat(&[&self.labels, &other.labels], 0),
+        }
     }
 
     /// A set from already preprocessed tensors (concatenated) and labels.

@@ -10,6 +10,8 @@
 //! * [`model`]: the networks, with torchvision parameter names; [`init`]: ImageNet weights.
 //! * [`checks`]: the check sets (grayscale, square crops, other resolutions) every model is
 //!   measured on besides the validation fold.
+//! * [`soft_labels`]: teacher probabilities computed once per face (unlabelled ones too) for
+//!   distillation.
 //! * [`train`]: the loop, distillation, checkpoints ([`checkpoint`]), reports ([`report`]).
 //! * [`export`]: ONNX through glasses-core; [`cv`]: k-fold cross-validation (Table 1);
 //!   [`prune`]: magnitude pruning for the size experiments; [`latency`]: libtorch's inference
@@ -33,6 +35,7 @@ pub mod pipeline;
 pub mod prune;
 pub mod report;
 pub mod rng;
+pub mod soft_labels;
 pub mod train;
 
 pub use error::{Error, Result};

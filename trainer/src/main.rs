@@ -43,6 +43,31 @@ enum Command {
     /// Measure ONNX model files through glasses-core on a validation fold and its check sets
     /// (grayscale, square tight crop, 2x, 0.5x), each with its own preprocessing.
     Checks(ChecksArgs),
+    /// Label every face once with teacher models (for `train --soft-labels`): 0/, 1/,
+    /// sunglasses/ and the unlabelled unclear/ of each data folder, through glasses-core.
+    Label(LabelArgs),
+}
+
+#[derive(Debug, Args)]
+struct LabelArgs {
+    /// Teacher model files (repeatable: an ensemble, probabilities averaged). Any input size.
+    #[arg(long, required = true)]
+    model: Vec<PathBuf>,
+    /// Data folders (repeatable).
+    #[arg(long, required = true)]
+    images_path: Vec<PathBuf>,
+    /// The labels file to write (CSV).
+    #[arg(long)]
+    out: PathBuf,
+    /// Do not average each teacher with its view of the mirrored face.
+    #[arg(long)]
+    no_mirror: bool,
+    /// Images classified at once (default: the machine's cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Replace an existing labels file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +123,10 @@ struct DataArgs {
     /// Read sunglasses/ as a third class (none / eyeglasses / sunglasses).
     #[arg(long)]
     sunglasses: bool,
+    /// Read sunglasses/ as "no eyeglasses" (a two-class model) on the same folds and checks as
+    /// --sunglasses, to compare the two choices.
+    #[arg(long, conflicts_with = "sunglasses")]
+    sunglasses_as_negatives: bool,
     /// How pictures are fitted to the input: stretch (the study's models) or center_crop (keeps
     /// the aspect ratio; recorded in the exported model).
     #[arg(long, default_value = "stretch", value_parser = parse_resize)]
@@ -132,7 +161,8 @@ impl DataArgs {
         DataOptions {
             images_paths: self.images_path.clone(),
             all_data: self.all_data,
-            sunglasses: self.sunglasses,
+            sunglasses: self.sunglasses || self.sunglasses_as_negatives,
+            sunglasses_as_negatives: self.sunglasses_as_negatives,
             resize: self.resize,
             split_seed: self.seed,
             folds: self.folds,
@@ -218,6 +248,7 @@ impl HyperArgs {
             balanced_sampling: self.balanced_sampling,
             epoch_size: self.epoch_size,
             robust_augment: self.robust_augment,
+            unlabelled: false,
         }
     }
 }
@@ -251,8 +282,15 @@ struct TrainArgs {
     #[command(flatten)]
     hyper: HyperArgs,
     /// Distil from this trained ResNet-18: its checkpoint.ot or its run folder.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "soft_labels")]
     teacher: Option<PathBuf>,
+    /// Distil from teacher labels cached by `glasses-trainer label` (any teacher input size).
+    #[arg(long)]
+    soft_labels: Option<PathBuf>,
+    /// With --soft-labels: also train on each folder's unlabelled unclear/ faces of training
+    /// people (never of validation people), from the teacher's labels only.
+    #[arg(long, requires = "soft_labels")]
+    unlabelled: bool,
     /// Validation fold (the others are trained on).
     #[arg(long, default_value_t = 0)]
     val_fold: usize,
@@ -331,6 +369,7 @@ fn main() -> anyhow::Result<()> {
         Command::Export(args) => run_export(args),
         Command::Latency(args) => run_latency(args),
         Command::Checks(args) => run_checks(args),
+        Command::Label(args) => run_label(args),
     }
 }
 
@@ -361,6 +400,35 @@ fn run_checks(args: ChecksArgs) -> anyhow::Result<()> {
             checks.markdown()
         );
     }
+    Ok(())
+}
+
+fn run_label(args: LabelArgs) -> anyhow::Result<()> {
+    use glasses_trainer::soft_labels::{SoftLabels, TeacherModel, UNLABELLED_FOLDER};
+    if args.out.exists() && !args.force {
+        bail!("{} exists; pass --force to replace it", args.out.display());
+    }
+    let mut teachers = Vec::new();
+    for path in &args.model {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        teachers.push(TeacherModel { name: path.display().to_string(), bytes });
+    }
+    let dataset = glasses_trainer::data::Dataset::scan_roots(&args.images_path, true)?;
+    let unlabelled = dataset.scan_unlabelled(UNLABELLED_FOLDER)?;
+    let paths: Vec<PathBuf> = dataset.samples.iter().chain(&unlabelled).map(|s| s.path.clone()).collect();
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let started = std::time::Instant::now();
+    let labels = SoftLabels::compute(&teachers, &paths, !args.no_mirror, threads)?;
+    labels.write(&args.out, args.force)?;
+    eprintln!(
+        "{}: {} faces ({} labelled, {} from {UNLABELLED_FOLDER}/) labelled by {} in {:.0} s",
+        args.out.display(),
+        labels.len(),
+        dataset.samples.len(),
+        unlabelled.len(),
+        labels.teachers.join("; "),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -397,10 +465,58 @@ fn run_latency(args: LatencyArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The cached teacher's probabilities for the training rows of fold `val_fold`, and with
+/// `config.unlabelled` the training set grown by the unlabelled faces of people in neither the
+/// validation fold nor the held-out check negatives (their rows last, labelled to be ignored).
+fn cached_teacher(
+    prepared: &Prepared,
+    train_set: &glasses_trainer::data::TensorSet,
+    val_fold: usize,
+    file: &Path,
+    config: &TrainConfig,
+) -> anyhow::Result<(Option<glasses_trainer::data::TensorSet>, tch::Tensor)> {
+    use glasses_trainer::data::{Sample, TensorSet};
+    use glasses_trainer::soft_labels::{SoftLabels, UNLABELLED_FOLDER};
+    let labels = SoftLabels::read(file)?;
+    if labels.classes != config.classes {
+        bail!(
+            "{} holds {} classes per face, this run trains {}",
+            file.display(),
+            labels.classes,
+            config.classes
+        );
+    }
+    let (train, _) = prepared.fold_indices(val_fold)?;
+    let dataset = &prepared.dataset;
+    let mut samples: Vec<&Sample> = train.iter().map(|&i| &dataset.samples[i]).collect();
+    let unlabelled = if config.unlabelled {
+        prepared.unlabelled_for_training(val_fold, UNLABELLED_FOLDER)?
+    } else {
+        Vec::new()
+    };
+    let extra: Vec<&Sample> = unlabelled.iter().collect();
+    let grown = if extra.is_empty() {
+        None
+    } else {
+        let set = TensorSet::from_samples(&extra, &prepared.options().preprocessing())?;
+        eprintln!(
+            "unlabelled faces: {} in {UNLABELLED_FOLDER}/ of training people (none of validation or check people)",
+            extra.len()
+        );
+        samples.extend(extra);
+        Some(train_set.concat(&set))
+    };
+    let probabilities = labels.targets(&samples, file)?;
+    eprintln!("teacher labels from {}: {}", file.display(), labels.teachers.join("; "));
+    Ok((grown, probabilities))
+}
+
 fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     let device = args.machine.device()?;
     let data = args.data.options();
-    let mut config = args.hyper.config(args.arch, &data, args.teacher.is_some());
+    let mut config =
+        args.hyper.config(args.arch, &data, args.teacher.is_some() || args.soft_labels.is_some());
+    config.unlabelled = args.unlabelled;
     config.init_from = args.init_from.as_deref().map(checkpoint::checkpoint_path);
     config.prune_fraction = args.prune;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(args.arch.name()));
@@ -441,7 +557,18 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     };
     let prepared = Prepared::load(&data)?;
     eprintln!("{}", prepared.describe(args.val_fold));
-    let (train_set, val_set) = prepared.split(args.val_fold)?;
+    let (mut train_set, val_set) = prepared.split(args.val_fold)?;
+    let cached = match &args.soft_labels {
+        Some(file) => {
+            let (train_set_with_unlabelled, probabilities) =
+                cached_teacher(&prepared, &train_set, args.val_fold, file, &config)?;
+            if let Some(set) = train_set_with_unlabelled {
+                train_set = set;
+            }
+            Some(Teacher::Cached { probabilities, path: file.clone() })
+        }
+        None => None,
+    };
     let pool = if config.extra_negatives_per_epoch > 0 {
         let pool = prepared.training_negatives(args.val_fold)?;
         eprintln!(
@@ -460,7 +587,9 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         &train_set,
         &val_set,
         pool.as_ref(),
-        teacher.as_ref().map(|(network, path)| Teacher { network, path: path.clone() }),
+        cached.or_else(|| {
+            teacher.as_ref().map(|(network, path)| Teacher::Network { network, path: path.clone() })
+        }),
         &out,
         device,
         policy,

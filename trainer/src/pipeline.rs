@@ -9,7 +9,7 @@ use glasses_core::Preprocessing;
 use glasses_core::preprocess::{IMAGENET_MEAN, IMAGENET_STD, ResizeMode};
 
 use crate::checkpoint::DataSpec;
-use crate::data::{Dataset, TensorSet, fold_split, identities, identity_folds};
+use crate::data::{Dataset, Sample, TensorSet, fold_split, identities, identity_folds};
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 
@@ -22,6 +22,10 @@ pub struct DataOptions {
     pub all_data: bool,
     /// Read `sunglasses/` as a third class.
     pub sunglasses: bool,
+    /// With `sunglasses`: train sunglasses faces as "no eyeglasses" (a two-class model) instead of
+    /// a class of their own. The folds and check sets stay those of the three-class data, so the
+    /// two choices compare on the same people.
+    pub sunglasses_as_negatives: bool,
     /// How pictures are fitted to the input (recorded in exported models).
     pub resize: ResizeMode,
     /// Seed of the balanced subset and the folds.
@@ -58,6 +62,7 @@ impl DataOptions {
             images_paths: vec![images_path],
             all_data: false,
             sunglasses: false,
+            sunglasses_as_negatives: false,
             resize: ResizeMode::Stretch,
             split_seed,
             folds,
@@ -75,6 +80,7 @@ impl DataOptions {
             val_fold,
             all_data: self.all_data,
             sunglasses: self.sunglasses,
+            sunglasses_as_negatives: self.sunglasses_as_negatives,
             resize: self.resize.name().to_owned(),
         }
     }
@@ -85,6 +91,7 @@ impl DataOptions {
             images_paths: spec.images_paths.clone(),
             all_data: spec.all_data,
             sunglasses: spec.sunglasses,
+            sunglasses_as_negatives: spec.sunglasses_as_negatives,
             resize: if spec.resize == ResizeMode::CenterCrop.name() {
                 ResizeMode::CenterCrop
             } else {
@@ -99,7 +106,7 @@ impl DataOptions {
 
     /// Number of classes of a model trained on this data.
     pub fn classes(&self) -> usize {
-        if self.sunglasses { 3 } else { 2 }
+        if self.sunglasses && !self.sunglasses_as_negatives { 3 } else { 2 }
     }
 }
 
@@ -129,7 +136,11 @@ impl Prepared {
             dataset.balanced_indices(options.split_seed)
         };
         let folds = identity_folds(&dataset, &balanced, options.folds, options.split_seed)?;
-        let tensors = TensorSet::load(&dataset, &balanced, &options.preprocessing())?;
+        let mut tensors = TensorSet::load(&dataset, &balanced, &options.preprocessing())?;
+        if options.sunglasses_as_negatives {
+            let sunglasses = tensors.labels.eq(crate::data::SUNGLASSES as i64);
+            tensors.labels = tensors.labels.masked_fill(&sunglasses, 0);
+        }
         let row_of = balanced.iter().enumerate().map(|(r, &i)| (i, r)).collect();
         Ok(Self { dataset, balanced, folds, tensors, row_of, options: options.clone() })
     }
@@ -192,6 +203,18 @@ impl Prepared {
                 !val_ids.contains(id) && (train_ids.contains(id) || reserved_for_training(id, seed))
             })
             .collect())
+    }
+
+    /// The unlabelled faces (each root's `folder`, e.g. `unclear/`) a run holding out fold `fold`
+    /// may learn from: those whose person is neither in the validation fold nor among the
+    /// held-out check negatives, so no validation or check person is ever trained on.
+    pub fn unlabelled_for_training(&self, fold: usize, folder: &str) -> Result<Vec<Sample>> {
+        let (_, val) = self.fold_parts(fold)?;
+        let mut held_out = identities(&self.dataset, &val);
+        let check = self.check_negative_indices(fold)?;
+        held_out.extend(identities(&self.dataset, &check));
+        let all = self.dataset.scan_unlabelled(folder)?;
+        Ok(all.into_iter().filter(|s| !held_out.contains(s.identity.as_str())).collect())
     }
 
     fn fold_parts(&self, fold: usize) -> Result<(Vec<usize>, Vec<usize>)> {

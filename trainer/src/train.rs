@@ -32,11 +32,31 @@ pub struct RunPolicy {
 
 /// The teacher of a distilled run.
 #[derive(Debug)]
-pub struct Teacher<'a> {
-    /// The trained network (evaluated in inference mode).
-    pub network: &'a Network,
-    /// Its checkpoint, recorded in the student's metadata.
-    pub path: PathBuf,
+pub enum Teacher<'a> {
+    /// A trained network of the same input size, run on every augmented batch in inference mode.
+    Network {
+        /// The network.
+        network: &'a Network,
+        /// Its checkpoint, recorded in the student's metadata.
+        path: PathBuf,
+    },
+    /// Probabilities computed once per training row (`[rows, classes]`, rows in the training
+    /// set's order) by [`crate::soft_labels`]; the only teacher unlabelled rows can learn from.
+    Cached {
+        /// The probabilities.
+        probabilities: Tensor,
+        /// The labels file, recorded in the student's metadata.
+        path: PathBuf,
+    },
+}
+
+impl Teacher<'_> {
+    /// The file recorded in the student's metadata.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Network { path, .. } | Self::Cached { path, .. } => path,
+        }
+    }
 }
 
 /// A finished run: the network and its history.
@@ -71,6 +91,8 @@ pub fn learning_rate(peak: f64, step: usize, warmup: usize, total: usize) -> f64
 }
 
 /// Hinton et al. (2015) distillation loss: `alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE`.
+/// `teacher` holds logits (or log-probabilities, which give the same softmax). The cross-entropy
+/// averages over the rows with a label; rows labelled [`crate::data::IGNORED_LABEL`] learn from the teacher only.
 pub fn distillation_loss(
     student: &Tensor,
     teacher: &Tensor,
@@ -78,7 +100,12 @@ pub fn distillation_loss(
     alpha: f64,
     temperature: f64,
 ) -> Tensor {
-    let ce = student.cross_entropy_for_logits(labels);
+    let labelled = labels.ge(0).to_kind(Kind::Float);
+    let picked = student
+        .log_softmax(-1, Kind::Float)
+        .gather(1, &labels.clamp_min(0).unsqueeze(1), false)
+        .squeeze_dim(1);
+    let ce = -(picked * &labelled).sum(Kind::Float) / labelled.sum(Kind::Float).clamp_min(1.0);
     let log_s = (student / temperature).log_softmax(-1, Kind::Float);
     let log_t = (teacher / temperature).log_softmax(-1, Kind::Float);
     let kl = (log_t.exp() * (&log_t - log_s))
@@ -128,6 +155,7 @@ pub fn train(
     policy: RunPolicy,
 ) -> Result<RunOutcome> {
     validate(config, train_set)?;
+    check_teacher(config, train_set, teacher.as_ref())?;
     let extra_pool = match (config.extra_negatives_per_epoch, extra_negatives) {
         (0, _) => None,
         (_, Some(pool)) if !pool.is_empty() => Some(pool),
@@ -143,7 +171,7 @@ pub fn train(
     let mut meta = RunMeta {
         config: config.clone(),
         data,
-        teacher: teacher.as_ref().map(|t| t.path.clone()),
+        teacher: teacher.as_ref().map(|t| t.path().to_owned()),
         epoch: 0,
         history: Vec::new(),
     };
@@ -206,8 +234,11 @@ pub fn train(
     // Pruned weights are zero now (fresh or resumed); the masks keep them there, since AdamW's
     // moments and weight decay would otherwise move them again.
     let masks = if config.prune_fraction > 0.0 { prune::zero_masks(&net) } else { Vec::new() };
-    let sampler =
-        if config.balanced_sampling { Some(ClassSampler::new(&train_set.label_vec()?)) } else { None };
+    let sampler = if config.balanced_sampling {
+        Some(ClassSampler::new(&sampling_labels(train_set, teacher.as_ref())?))
+    } else {
+        None
+    };
     let n = match &sampler {
         Some(_) if config.epoch_size > 0 => config.epoch_size,
         _ => train_set.len() + extra_per_epoch,
@@ -250,9 +281,13 @@ pub fn train(
             }
             let logits = net.forward_t(&x, true);
             let loss = match &teacher {
-                Some(t) => {
-                    let t_logits = tch::no_grad(|| t.network.forward_t(&x, false));
+                Some(Teacher::Network { network, .. }) => {
+                    let t_logits = tch::no_grad(|| network.forward_t(&x, false));
                     distillation_loss(&logits, &t_logits, &y, config.alpha, config.temperature)
+                }
+                Some(Teacher::Cached { probabilities, .. }) => {
+                    let t_log = probabilities.index_select(0, &idx).to_device(device).clamp_min(1e-7).log();
+                    distillation_loss(&logits, &t_log, &y, config.alpha, config.temperature)
                 }
                 None => logits.cross_entropy_for_logits(&y),
             };
@@ -342,6 +377,22 @@ impl ClassSampler {
     }
 }
 
+/// The classes the balanced sampler groups rows by: the label, or for an unlabelled row the
+/// cached teacher's most probable class (so goggles the teacher calls sunglasses are drawn as
+/// often as sunglasses, not as a class of their own).
+fn sampling_labels(train_set: &TensorSet, teacher: Option<&Teacher<'_>>) -> Result<Vec<u8>> {
+    let labels = Vec::<i64>::try_from(&train_set.labels.to_kind(Kind::Int64))?;
+    let guessed = match teacher {
+        Some(Teacher::Cached { probabilities, .. }) => Vec::<i64>::try_from(&probabilities.argmax(1, false))?,
+        _ => Vec::new(),
+    };
+    Ok(labels
+        .iter()
+        .enumerate()
+        .map(|(row, &l)| if l >= 0 { l as u8 } else { guessed.get(row).copied().unwrap_or(0) as u8 })
+        .collect())
+}
+
 /// `name: stored -> requested` for each setting in which a stored run differs from a new one.
 fn differing_settings(stored: &RunMeta, requested: &RunMeta) -> Vec<String> {
     let as_map = |meta: &RunMeta| {
@@ -406,6 +457,35 @@ fn validate(config: &TrainConfig, train_set: &TensorSet) -> Result<()> {
         return Err(Error::Config(format!("--prune must be in [0, 1), got {}", config.prune_fraction)));
     }
     Ok(())
+}
+
+fn check_teacher(config: &TrainConfig, train_set: &TensorSet, teacher: Option<&Teacher<'_>>) -> Result<()> {
+    let unlabelled = Vec::<i64>::try_from(&train_set.labels.to_kind(Kind::Int64))?.iter().any(|&l| l < 0);
+    match teacher {
+        Some(Teacher::Cached { probabilities, path }) => {
+            let size = probabilities.size();
+            if size != [train_set.len() as i64, config.classes as i64] {
+                return Err(Error::run(
+                    path,
+                    format!(
+                        "teacher labels for {size:?} rows x classes, the training set has {} rows of {} classes",
+                        train_set.len(),
+                        config.classes
+                    ),
+                ));
+            }
+            if config.extra_negatives_per_epoch > 0 {
+                return Err(Error::Config(
+                    "cached teacher labels cover the training set only; drop --extra-negatives".into(),
+                ));
+            }
+            Ok(())
+        }
+        _ if unlabelled => Err(Error::Config(
+            "unlabelled faces can only learn from cached teacher labels (--soft-labels)".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn progress_bar(quiet: bool, total: usize, done: usize, name: &str) -> ProgressBar {

@@ -1,5 +1,6 @@
 //! The ImageNet start (`--init`), several data folders split by person over their union, the
-//! three-class head with sunglasses, class-balanced sampling and the check sets.
+//! three-class head with sunglasses, class-balanced sampling, the check sets and distillation from
+//! cached teacher labels (unlabelled faces included).
 
 mod common;
 
@@ -13,13 +14,14 @@ use glasses_core::export::{Architecture, WeightPrecision};
 use glasses_core::image::{Rgb, RgbImage};
 use glasses_core::{Classifier, ClassifierOptions};
 use glasses_trainer::checks::{CheckReport, ValidationParts, Variant};
-use glasses_trainer::data::{Dataset, SUNGLASSES, identities};
+use glasses_trainer::data::{Dataset, IGNORED_LABEL, SUNGLASSES, TensorSet, UNLABELLED, identities};
 use glasses_trainer::export::{export_network, onnx_probabilities, options_for};
 use glasses_trainer::init::load_pretrained;
 use glasses_trainer::model::Network;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::rng::SplitMix64;
-use glasses_trainer::train::{ClassSampler, evaluate, train};
+use glasses_trainer::soft_labels::{SoftLabels, TeacherModel, UNLABELLED_FOLDER};
+use glasses_trainer::train::{ClassSampler, Teacher, distillation_loss, evaluate, train};
 use tch::{Device, Kind, Tensor};
 
 /// A torchvision-like SqueezeNet file: every feature tensor of a fresh network, plus a
@@ -159,6 +161,7 @@ fn three_class_options(roots: Vec<PathBuf>) -> DataOptions {
         images_paths: roots,
         all_data: true,
         sunglasses: true,
+        sunglasses_as_negatives: false,
         resize: ResizeMode::CenterCrop,
         split_seed: 4,
         folds: 3,
@@ -265,4 +268,191 @@ fn check_variants_make_the_pictures_they_name() {
     assert_eq!(Variant::Half.apply(&img).dimensions(), (44, 54));
     assert!(Variant::Grayscale.apply(&img).pixels().all(|p| p.0[0] == p.0[1] && p.0[1] == p.0[2]));
     assert_eq!(Variant::Original.apply(&img), img);
+}
+
+/// Adds an `unclear/` folder of `n` faces to `root` (people `first_person..`), listed in its manifest.
+fn add_unclear(root: &Path, n: usize, first_person: usize) {
+    let dir = root.join(UNLABELLED_FOLDER);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut csv = std::fs::read_to_string(root.join("manifest.csv")).expect("manifest");
+    for i in 0..n {
+        let file = format!("unclear_{i:02}.png");
+        face(44, 50, i % 2 == 0, 9_000 + i as u64).save(dir.join(&file)).expect("png");
+        csv.push_str(&format!("{file},{UNLABELLED_FOLDER},{}\n", first_person + i));
+    }
+    std::fs::write(root.join("manifest.csv"), csv).expect("manifest");
+}
+
+/// A fresh (untrained) three-class SqueezeNet exported at `width x height`: a teacher whose
+/// outputs are arbitrary but deterministic, which is all the label cache needs.
+fn three_class_onnx(width: u32, height: u32) -> Vec<u8> {
+    tch::manual_seed(5);
+    let net = Network::with_classes(Architecture::SqueezeNet1_1, 3, Device::Cpu).expect("network");
+    let mut o = glasses_core::export::ExportOptions::new(Architecture::SqueezeNet1_1, width);
+    o.input_width = width;
+    o.input_height = height;
+    o.class_names = contract::eyewear_class_names();
+    o.resize = ResizeMode::CenterCrop;
+    export_network(&net, &o).expect("export")
+}
+
+#[test]
+fn teacher_labels_are_cached_for_every_face_and_read_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let roots = two_roots(dir.path());
+    add_unclear(&roots[1], 4, 0);
+    let dataset = Dataset::scan_roots(&roots, true).expect("scan");
+    let unlabelled = dataset.scan_unlabelled(UNLABELLED_FOLDER).expect("unclear");
+    assert_eq!(unlabelled.len(), 4);
+    assert!(unlabelled.iter().all(|s| s.label == UNLABELLED && s.identity.starts_with("id:")));
+    let paths: Vec<PathBuf> = dataset.samples.iter().chain(&unlabelled).map(|s| s.path.clone()).collect();
+    // Two teachers of different input sizes, each also seeing the mirror image.
+    let teachers = [
+        TeacherModel { name: "a".into(), bytes: three_class_onnx(W, H) },
+        TeacherModel { name: "b".into(), bytes: three_class_onnx(48, 56) },
+    ];
+    let labels = SoftLabels::compute(&teachers, &paths, true, 2).expect("labels");
+    assert_eq!(labels.len(), 30 + 4);
+    assert_eq!(labels.classes, 3);
+    // The mean of both teachers and both views, as core computes each.
+    let probe = &unlabelled[0].path;
+    let mut want = [0f32; 3];
+    for t in &teachers {
+        let c = Classifier::from_bytes(&t.bytes, ClassifierOptions::default()).expect("core");
+        let p = c.classify_path(probe).expect("classify").probabilities;
+        let img = glasses_core::image::open(probe).expect("open").to_rgb8();
+        let mirrored = glasses_core::image::imageops::flip_horizontal(&img);
+        let q = c.classify_rgb(&mirrored).expect("classify").probabilities;
+        let (p, q) = (
+            [p.none, p.eyeglasses, p.sunglasses.expect("3 classes")],
+            [q.none, q.eyeglasses, q.sunglasses.expect("3 classes")],
+        );
+        for k in 0..3 {
+            want[k] += (p[k] + q[k]) / 4.0;
+        }
+    }
+    let got = labels.get(probe).expect("labelled");
+    for k in 0..3 {
+        assert!((got[k] - want[k]).abs() < 2e-3, "class {k}: cached {} vs core {}", got[k], want[k]);
+    }
+    // Written, refused a second time without force, read back.
+    let file = dir.path().join("labels.csv");
+    labels.write(&file, false).expect("write");
+    let err = labels.write(&file, false).expect_err("kept");
+    assert!(err.to_string().contains("--force"), "{err}");
+    let back = SoftLabels::read(&file).expect("read");
+    assert_eq!((back.len(), back.classes, back.teachers.len()), (34, 3, 2));
+    for p in &paths {
+        let (a, b) = (labels.get(p).expect("a"), back.get(p).expect("b"));
+        assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5), "{}", p.display());
+    }
+    // A face the file does not label is named.
+    let stranger = glasses_trainer::data::Sample {
+        path: dir.path().join("elsewhere/1/new.png"),
+        label: 1,
+        identity: "id:77".into(),
+    };
+    let err = back.targets(&[&stranger], &file).expect_err("unlabelled face");
+    assert!(err.to_string().contains("elsewhere/1/new.png"), "{err}");
+    // A damaged file is an error naming the line.
+    std::fs::write(&file, "image,p_none,p_eyeglasses\nx.png,0.5,oops\n").expect("write");
+    let err = SoftLabels::read(&file).expect_err("bad number");
+    assert!(err.to_string().contains("line 2"), "{err}");
+}
+
+#[test]
+fn student_learns_from_cached_labels_and_unlabelled_faces_of_training_people_only() {
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let roots = two_roots(dir.path());
+    // People 0..5 have labelled faces; 10.. are people seen only in unclear/.
+    add_unclear(&roots[1], 8, 0);
+    let options = three_class_options(roots);
+    let data = Prepared::load(&options).expect("loads");
+    let (train_idx, val_idx) = data.fold_indices(0).expect("fold");
+    let val_people = identities(&data.dataset, &val_idx);
+    let unlabelled = data.unlabelled_for_training(0, UNLABELLED_FOLDER).expect("unclear");
+    let all_unclear = data.dataset.scan_unlabelled(UNLABELLED_FOLDER).expect("unclear");
+    assert!(unlabelled.len() < all_unclear.len(), "validation people's unclear faces are left out");
+    assert!(unlabelled.iter().all(|s| !val_people.contains(s.identity.as_str())));
+    assert!(!unlabelled.is_empty());
+
+    let teachers = [TeacherModel { name: "t".into(), bytes: three_class_onnx(48, 56) }];
+    let paths: Vec<PathBuf> =
+        data.dataset.samples.iter().chain(&all_unclear).map(|s| s.path.clone()).collect();
+    let labels = SoftLabels::compute(&teachers, &paths, false, 1).expect("labels");
+    let (train_set, val_set) = data.split(0).expect("split");
+    let extra = TensorSet::from_samples(&unlabelled.iter().collect::<Vec<_>>(), &options.preprocessing())
+        .expect("tensors");
+    assert!(Vec::<i64>::try_from(&extra.labels).expect("labels").iter().all(|&l| l == IGNORED_LABEL));
+    let grown = train_set.concat(&extra);
+    let samples: Vec<&glasses_trainer::data::Sample> =
+        train_idx.iter().map(|&i| &data.dataset.samples[i]).chain(unlabelled.iter()).collect();
+    let file = dir.path().join("labels.csv");
+    let targets = labels.targets(&samples, &file).expect("targets");
+    assert_eq!(targets.size(), [grown.len() as i64, 3]);
+
+    let mut cfg = config(Architecture::SqueezeNet1_1, 2);
+    cfg.classes = 3;
+    cfg.balanced_sampling = true;
+    cfg.epoch_size = 24;
+    cfg.alpha = 0.7;
+    cfg.unlabelled = true;
+    // Unlabelled rows without a cached teacher, or labels for other rows, are refused.
+    let err = train(&cfg, None, &grown, &val_set, None, None, &dir.path().join("r0"), Device::Cpu, quiet())
+        .expect_err("no teacher");
+    assert!(err.to_string().contains("--soft-labels"), "{err}");
+    let short = Teacher::Cached { probabilities: targets.narrow(0, 0, 3), path: file.clone() };
+    let err =
+        train(&cfg, None, &grown, &val_set, None, Some(short), &dir.path().join("r1"), Device::Cpu, quiet())
+            .expect_err("rows");
+    assert!(err.to_string().contains("rows"), "{err}");
+    let teacher = Teacher::Cached { probabilities: targets, path: file.clone() };
+    let run = dir.path().join("run");
+    let out =
+        train(&cfg, Some(options.spec(0)), &grown, &val_set, None, Some(teacher), &run, Device::Cpu, quiet())
+            .expect("trains");
+    assert_eq!(out.meta.teacher.as_deref(), Some(file.as_path()));
+    assert!(out.meta.history.iter().all(|h| h.train_loss.is_finite() && h.train_loss > 0.0));
+}
+
+#[test]
+fn distillation_loss_ignores_unlabelled_rows_in_the_cross_entropy() {
+    let student = Tensor::from_slice(&[2.0f32, -1.0, 0.5, 0.0, 1.0, -0.5]).view([2, 3]);
+    let teacher = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 0.0, 2.0, 0.0]).view([2, 3]);
+    let labelled = Tensor::from_slice(&[0i64, 1]);
+    let value = |t: Tensor| t.double_value(&[]);
+    // Every row labelled: the textbook formula with the usual mean cross-entropy.
+    let ce = value(student.cross_entropy_for_logits(&labelled));
+    let kl_only = value(distillation_loss(&student, &teacher, &labelled, 1.0, 2.0));
+    let both = value(distillation_loss(&student, &teacher, &labelled, 0.5, 2.0));
+    assert!((both - (0.5 * kl_only + 0.5 * ce)).abs() < 1e-5, "{both} vs {kl_only} / {ce}");
+    // The second row unlabelled: its cross-entropy drops out, its KL term stays.
+    let partly = Tensor::from_slice(&[0i64, IGNORED_LABEL]);
+    let ce_first = value(student.narrow(0, 0, 1).cross_entropy_for_logits(&labelled.narrow(0, 0, 1)));
+    let got = value(distillation_loss(&student, &teacher, &partly, 0.5, 2.0));
+    assert!((got - (0.5 * kl_only + 0.5 * ce_first)).abs() < 1e-5, "{got}");
+    // No row labelled: still finite, only the teacher's term.
+    let none = Tensor::from_slice(&[IGNORED_LABEL, IGNORED_LABEL]);
+    let got = value(distillation_loss(&student, &teacher, &none, 0.5, 2.0));
+    assert!((got - 0.5 * kl_only).abs() < 1e-5, "{got}");
+}
+
+#[test]
+fn sunglasses_as_negatives_keep_the_folds_and_train_two_classes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let three = three_class_options(two_roots(dir.path()));
+    let mut two = three.clone();
+    two.sunglasses_as_negatives = true;
+    assert_eq!((three.classes(), two.classes()), (3, 2));
+    let (a, b) = (Prepared::load(&three).expect("3"), Prepared::load(&two).expect("2"));
+    assert_eq!(a.folds, b.folds, "the same people in the same folds");
+    let (la, lb) = (a.tensors.label_vec().expect("a"), b.tensors.label_vec().expect("b"));
+    assert!(la.contains(&SUNGLASSES));
+    for (x, y) in la.iter().zip(&lb) {
+        assert_eq!(*y, if *x == SUNGLASSES { 0 } else { *x });
+    }
+    // The dataset (and so every check set) still knows which faces wear sunglasses.
+    assert!(b.dataset.samples.iter().any(|s| s.label == SUNGLASSES));
+    assert!(two.spec(0).sunglasses_as_negatives);
 }

@@ -100,7 +100,7 @@ fn distillation_step_runs_and_loss_behaves() {
     let teacher_net = Network::new(Architecture::ResNet18, Device::Cpu).expect("teacher");
     let mut cfg = config(Architecture::SqueezeNet1_1, 1);
     cfg.alpha = 0.7;
-    let teacher = Teacher { network: &teacher_net, path: dir.path().join("teacher.ot") };
+    let teacher = Teacher::Network { network: &teacher_net, path: dir.path().join("teacher.ot") };
     let out = train(
         &cfg,
         None,
