@@ -45,7 +45,17 @@ for api in \
     'static func fromFile(path: String, threshold: Float' \
     'static func bundled(threshold: Float' \
     'enum GlassesError' \
-    'struct Prediction' \
+    'struct GlassesResultRecord' \
+    'struct GlassesOptionsRecord' \
+    'var maxPixels: UInt64' \
+    'var maxFileBytes: UInt64' \
+    'static func withOptions(options: GlassesOptionsRecord' \
+    'static func fromBytesWithOptions(model: Data, options: GlassesOptionsRecord' \
+    'static func fromFileWithOptions(path: String, options: GlassesOptionsRecord' \
+    'func options() -> GlassesOptionsRecord' \
+    'func classifyFile(path: String' \
+    'func classifyFileRegion(path: String, face: FaceBox' \
+    'func defaultOptions() -> GlassesOptionsRecord' \
     'var hasGlasses: Bool' \
     'var probability: Float' \
     'enum PixelFormat' \
@@ -67,5 +77,43 @@ for api in \
         missing=1
     fi
 done
+# The old names must be gone (one name per concept on every surface).
+for gone in 'struct Prediction' 'InvalidOptions'; do
+    if grep -qF "$gone" "$swift"; then
+        echo "generated Swift still has: $gone" >&2
+        missing=1
+    fi
+done
+
+# One table of codes: the generated enums must be C's, case for case and in order (uniffi sends a
+# case by its position), and the Swift wrapper must handle every error case.
+cases_of() { # the cases of Swift enum $1, one per line, in order
+    awk -v name="$1" '$0 ~ "^(public )?enum " name "[ :{]" {inside=1; next}
+        inside && /^}/ {exit}
+        inside && /^ *case [a-zA-Z]/ {sub(/^ *case /, ""); sub(/[(:= ].*$/, ""); print}' "$swift"
+}
+header_enum() { # the enumerators PREFIX* of ffi/include/glasses.h, prefix dropped, in order
+    sed -n "s/^ *$1\([A-Z0-9_]*\) = [0-9]*,\{0,1\}\$/\1/p" ffi/include/glasses.h
+}
+formats="$(cases_of PixelFormat | tr -d '_' | tr '[:lower:]' '[:upper:]')"
+c_formats="$(header_enum GLASSES_PIXEL_FORMAT_ | tr -d '_')"
+if [[ -z "$formats" || "$formats" != "$c_formats" ]]; then
+    echo "Swift PixelFormat cases ($(echo $formats)) are not C's GLASSES_PIXEL_FORMAT_* ($(echo $c_formats))" >&2
+    missing=1
+fi
+errors="$(cases_of GlassesError | sed -e 's/\([a-z0-9]\)\([A-Z]\)/\1_\2/g' -e 's/\([A-Z]\)\([A-Z][a-z]\)/\1_\2/g' \
+    | tr '[:lower:]' '[:upper:]')"
+c_errors="$(header_enum GLASSES_STATUS_ | grep -vx -e OK -e NULL_ARGUMENT -e PANIC)"
+if [[ -z "$errors" || "$errors" != "$c_errors" ]]; then
+    echo "Swift GlassesError cases ($(echo $errors)) are not C's failure statuses ($(echo $c_errors))" >&2
+    missing=1
+fi
+wrapper=ios/Sources/GlassesDetector/GlassesDetector.swift
+for case in $(cases_of GlassesError); do
+    if ! grep -qF "case let .$case(message)" "$wrapper"; then
+        echo "$wrapper does not convert GlassesError.$case" >&2
+        missing=1
+    fi
+done
 [[ $missing == 0 ]] || exit 1
-echo "Swift bindings in $out: $(wc -l < "$swift") lines, API present"
+echo "Swift bindings in $out: $(wc -l < "$swift") lines, API present, codes match ffi/include/glasses.h"

@@ -9,6 +9,7 @@ use crate::contract::ModelMetadata;
 use crate::error::{Error, Result};
 use crate::memory;
 use crate::model_file::{self, ParsedModel};
+use crate::net::Kernel;
 use crate::pixels::PixelBuffer;
 use crate::plan::{self, Plan};
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
@@ -241,15 +242,45 @@ impl Classifier {
     /// Loads a glasses ONNX model from memory, checks its contract, fixes the input shape and
     /// optimises it for this machine.
     pub fn from_bytes(bytes: &[u8], options: ClassifierOptions) -> Result<Self> {
+        Self::load(bytes, options, Kernel::best())
+    }
+
+    /// The micro-kernels this CPU runs, fastest first; [`Classifier::from_bytes`] picks the first.
+    /// For tests that run whole models on every kernel; not a stable API.
+    #[doc(hidden)]
+    pub fn available_kernels() -> Vec<&'static str> {
+        Kernel::available().iter().map(Kernel::name).collect()
+    }
+
+    /// [`Classifier::from_bytes`] with the convolutions on the named micro-kernel (one of
+    /// [`Classifier::available_kernels`]) instead of the fastest, so that tests run whole models
+    /// on the kernels this CPU would not pick (a graph that tract runs ignores it). A name this
+    /// CPU cannot run is [`Error::InvalidOptions`]: no caller can make it execute instructions
+    /// the CPU lacks. Not a stable API.
+    #[doc(hidden)]
+    pub fn from_bytes_with_kernel(bytes: &[u8], options: ClassifierOptions, kernel: &str) -> Result<Self> {
+        let Some(chosen) = Kernel::named(kernel) else {
+            return Err(Error::InvalidOptions {
+                reason: format!(
+                    "kernel `{kernel}` does not run on this CPU, which runs {}",
+                    Self::available_kernels().join(", ")
+                ),
+            });
+        };
+        Self::load(bytes, options, chosen)
+    }
+
+    fn load(bytes: &[u8], options: ClassifierOptions, kernel: Kernel) -> Result<Self> {
         options.validate()?;
         let ParsedModel { proto, metadata, parameter_count } = model_file::parse(bytes)?;
         // Backstop: tract's ONNX reader (feature `onnx-any`) indexes some maps unchecked and can
         // panic on hostile graphs; a model file must never take the process (or an FFI caller) down.
-        let plan =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan::build(bytes, &proto, &metadata)))
-                .map_err(|_| Error::InvalidModel {
-                    reason: "the ONNX reader failed on this graph (internal panic)".into(),
-                })??;
+        let plan = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            plan::build(bytes, &proto, &metadata, kernel)
+        }))
+        .map_err(|_| Error::InvalidModel {
+            reason: "the ONNX reader failed on this graph (internal panic)".into(),
+        })??;
         Ok(Self {
             preprocessing: metadata.preprocessing(),
             info: Arc::new(ModelInfo { size_bytes: bytes.len(), parameter_count, metadata }),

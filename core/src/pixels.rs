@@ -14,7 +14,9 @@ pub enum PixelFormat {
     Rgba8,
     /// 4 bytes per pixel: blue, green, red, alpha (iOS `CVPixelBuffer` `kCVPixelFormatType_32BGRA`).
     Bgra8,
-    /// One `u32` per pixel, `0xAARRGGBB` as a native integer (Android `Bitmap.getPixels`).
+    /// One `u32` per pixel, `0xAARRGGBB` as a native integer (Android `Bitmap.getPixels`): given
+    /// as `u32` values ([`PixelBuffer::from_argb_ints`]) or as their native-endian bytes
+    /// ([`PixelBuffer::new`], at any alignment; the stride must be a whole number of pixels).
     Argb32,
     /// 3 bytes per pixel: red, green, blue.
     Rgb8,
@@ -55,6 +57,10 @@ impl<'a> PixelBuffer<'a> {
     /// Wraps a byte buffer. `stride` is the distance between the starts of two rows, in bytes;
     /// it must be at least `width * bytes_per_pixel`, and `data` must hold
     /// `stride * (height - 1) + width * bytes_per_pixel` bytes.
+    ///
+    /// [`PixelFormat::Argb32`] pixels are read as native-endian `u32`s from the bytes in place,
+    /// so a C `uint32_t[]` or a Swift `Data` of `UInt32`s needs no copy and no alignment; their
+    /// stride must be a multiple of 4.
     pub fn new(data: &'a [u8], width: u32, height: u32, stride: usize, format: PixelFormat) -> Result<Self> {
         let buffer = Self { data: Data::Bytes(data), width, height, stride, format };
         buffer.validate(data.len())?;
@@ -93,9 +99,6 @@ impl<'a> PixelBuffer<'a> {
     fn validate(&self, len_bytes: usize) -> Result<()> {
         if self.width == 0 || self.height == 0 {
             return Err(Error::pixel_buffer(format!("zero-sized image {}x{}", self.width, self.height)));
-        }
-        if let (Data::Bytes(_), PixelFormat::Argb32) = (self.data, self.format) {
-            return Err(Error::pixel_buffer("Argb32 pixels must be given as u32 values (from_argb_ints)"));
         }
         let bpp = self.format.bytes_per_pixel();
         let row = (self.width as usize)
@@ -220,7 +223,14 @@ fn convert_row(format: PixelFormat, src: &[u8], dst: &mut [u8]) {
                 d.fill(s);
             }
         }
-        PixelFormat::Argb32 => unreachable!("Argb32 is always stored as u32 values"),
+        PixelFormat::Argb32 => {
+            // Bytes of native-endian `u32`s, read without alignment: the same values
+            // `Data::Ints` holds, so both paths give the same pixels.
+            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
+                let p = u32::from_ne_bytes([s[0], s[1], s[2], s[3]]);
+                d.copy_from_slice(&[(p >> 16) as u8, (p >> 8) as u8, p as u8]);
+            }
+        }
     }
 }
 
@@ -238,10 +248,13 @@ mod tests {
         let b = PixelBuffer::new(&rgba, 2, 1, 8, PixelFormat::Rgba8).unwrap().to_rgb();
         let c = PixelBuffer::new(&bgra, 2, 1, 8, PixelFormat::Bgra8).unwrap().to_rgb();
         let d = PixelBuffer::from_argb_ints(&argb, 2, 1, 2).unwrap().to_rgb();
+        let argb_bytes: Vec<u8> = argb.iter().flat_map(|p| p.to_ne_bytes()).collect();
+        let e = PixelBuffer::new(&argb_bytes, 2, 1, 8, PixelFormat::Argb32).unwrap().to_rgb();
         assert_eq!(a.as_raw(), &rgb);
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert_eq!(a, d);
+        assert_eq!(a, e);
     }
 
     #[test]
@@ -277,7 +290,9 @@ mod tests {
             (2, 2, 7, PixelFormat::Rgba8),
             (2, 3, 8, PixelFormat::Rgba8),
             (u32::MAX, u32::MAX, usize::MAX, PixelFormat::Rgba8),
-            (1, 1, 4, PixelFormat::Argb32),
+            // Argb32 bytes: the stride must be whole pixels, the last row complete.
+            (1, 2, 6, PixelFormat::Argb32),
+            (2, 3, 8, PixelFormat::Argb32),
         ] {
             let err = PixelBuffer::new(&data, w, h, stride, fmt).unwrap_err();
             assert!(matches!(err, Error::InvalidPixelBuffer { .. }), "{w}x{h}/{stride}: {err}");

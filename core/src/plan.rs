@@ -58,15 +58,21 @@ impl Plan {
 }
 
 /// Lowers the graph (core's engine, or tract's reader with `onnx-any` for other operators), with
-/// the input fixed to the metadata's size, and checks the output.
-pub(crate) fn build(bytes: &[u8], proto: &ModelProto, metadata: &ModelMetadata) -> Result<Plan> {
+/// the input fixed to the metadata's size, and checks the output. Core's engine runs its
+/// convolutions on `kernel` (normally [`Kernel::best`]; tests force each kernel in turn).
+pub(crate) fn build(
+    bytes: &[u8],
+    proto: &ModelProto,
+    metadata: &ModelMetadata,
+    kernel: Kernel,
+) -> Result<Plan> {
     let shape = [1usize, 3, metadata.input_height as usize, metadata.input_width as usize];
     let graph = proto
         .graph
         .as_ref()
         .ok_or_else(|| Error::InvalidModel { reason: "the ONNX model has no graph".into() })?;
     let classes = metadata.num_classes();
-    match net::lower(graph, shape, Kernel::best()) {
+    match net::lower(graph, shape, kernel) {
         Ok(net) if net.output_shape() == [1, classes] => Ok(Plan::Own(Arc::new(net))),
         Ok(net) => Err(output_contract(classes, &format!("float32 {:?}", net.output_shape()))),
         Err(ReadError::Invalid(reason)) => Err(Error::InvalidModel { reason }),

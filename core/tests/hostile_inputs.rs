@@ -706,7 +706,8 @@ fn zero_overflowing_and_short_buffers_are_invalid_pixel_buffer() {
         ("stride smaller than row", glasses_core::PixelBuffer::new(&data, 4, 2, 15, Rgba8)),
         ("stride 0", glasses_core::PixelBuffer::new(&data, 4, 2, 0, Rgb8)),
         ("short by one byte", glasses_core::PixelBuffer::new(&data[..63], 4, 4, 16, Rgba8)),
-        ("argb as bytes", glasses_core::PixelBuffer::new(&data, 4, 4, 16, Argb32)),
+        ("argb bytes, stride not whole pixels", glasses_core::PixelBuffer::new(&data, 2, 2, 9, Argb32)),
+        ("argb bytes short", glasses_core::PixelBuffer::new(&data[..63], 4, 4, 16, Argb32)),
         ("argb stride overflows", glasses_core::PixelBuffer::from_argb_ints(&ints, 1, 2, usize::MAX / 2)),
         ("argb short", glasses_core::PixelBuffer::from_argb_ints(&ints[..15], 4, 4, 4)),
         ("argb stride below width", glasses_core::PixelBuffer::from_argb_ints(&ints, 4, 2, 3)),
@@ -729,6 +730,7 @@ fn odd_strides_and_unpadded_last_rows_are_read_exactly() {
         (PixelMode::Bytes(PixelFormat::Rgba8), 3, 3, 13),
         (PixelMode::Bytes(PixelFormat::Bgra8), 1, 4, 5),
         (PixelMode::Bytes(PixelFormat::Gray8), 5, 5, 9),
+        (PixelMode::Bytes(PixelFormat::Argb32), 3, 3, 20),
         (PixelMode::ArgbInts, 3, 3, 5),
     ] {
         let unit = if mode == PixelMode::ArgbInts { 4 } else { 1 };

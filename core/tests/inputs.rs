@@ -72,6 +72,45 @@ fn every_pixel_format_and_png_agree() {
     }
 }
 
+/// ARGB pixels handed over as the bytes of native-endian `u32`s (what a C `uint32_t[]` or a Swift
+/// `Data` holds) give exactly the pixels and the answer of the same `u32` values, with an odd row
+/// length in pixels and a slice that starts one byte into its allocation (not 4-byte aligned).
+#[test]
+fn argb_bytes_equal_argb_ints_at_any_alignment() {
+    let c = common::squeezenet(64, 3);
+    let img = common::picture(37, 29);
+    let (w, h) = img.dimensions();
+    let stride_px = w as usize + 3; // 40 pixels: padded, and 37 itself is odd
+    let mut ints = vec![0x1234_5678u32; stride_px * (h as usize - 1) + w as usize];
+    for (x, y, p) in img.enumerate_pixels() {
+        ints[y as usize * stride_px + x as usize] =
+            0x7f00_0000 | u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]);
+    }
+    let mut storage = vec![0xeeu8];
+    storage.extend(ints.iter().flat_map(|p| p.to_ne_bytes()));
+    let bytes = &storage[1..];
+    assert_ne!(bytes.as_ptr() as usize % 4, 0, "the slice must be misaligned for u32");
+
+    let from_ints = PixelBuffer::from_argb_ints(&ints, w, h, stride_px).unwrap();
+    let from_bytes = PixelBuffer::new(bytes, w, h, stride_px * 4, PixelFormat::Argb32).unwrap();
+    assert_eq!(from_bytes.to_rgb(), img, "alpha dropped, padding skipped, channels in order");
+    assert_eq!(from_ints.to_rgb(), from_bytes.to_rgb());
+    assert_eq!(c.classify_pixels(&from_bytes).unwrap(), c.classify_pixels(&from_ints).unwrap());
+    let face = glasses_core::FaceBox::new(5.0, 4.0, 20.0, 18.0);
+    assert_eq!(
+        c.classify_pixels_region(&from_bytes, face).unwrap(),
+        c.classify_pixels_region(&from_ints, face).unwrap()
+    );
+
+    // The stride is in bytes and must be whole pixels; a buffer one byte short is refused.
+    // (One row: only the stride is wrong in the first case.)
+    for (rows, stride, len) in [(1, stride_px * 4 + 1, bytes.len()), (h, stride_px * 4, bytes.len() - 1)] {
+        let err = PixelBuffer::new(&bytes[..len], w, rows, stride, PixelFormat::Argb32).unwrap_err();
+        assert!(matches!(err, glasses_core::Error::InvalidPixelBuffer { .. }), "{stride}/{len}: {err}");
+    }
+    PixelBuffer::new(bytes, w, 1, stride_px * 4 + 4, PixelFormat::Argb32).expect("whole pixels are fine");
+}
+
 #[test]
 fn jpeg_bytes_equal_their_decoded_pixels() {
     let c = common::squeezenet(96, 5);

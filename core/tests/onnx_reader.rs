@@ -36,22 +36,27 @@ fn load(bytes: &[u8]) -> Classifier {
     Classifier::from_bytes(bytes, ClassifierOptions::default()).expect("loads")
 }
 
-/// Core's logits against tract-onnx's for two inputs. The engines sum in different orders (and
-/// fuse multiply-adds differently), so the logits agree to float rounding, not to the bit: within
-/// 1e-4 of the logits' scale.
+/// Core's logits, on every micro-kernel this CPU runs, against tract-onnx's for two inputs. The
+/// engines sum in different orders (and fuse multiply-adds differently), so the logits agree to
+/// float rounding, not to the bit: within 1e-4 of the logits' scale.
 fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
-    let c = load(bytes);
-    let (h, w) = (c.preprocessing().height as usize, c.preprocessing().width as usize);
-    let len = c.preprocessing().tensor_len();
-    let smooth = common::golden_input(len);
-    let photo = c.preprocessing().tensor_from_rgb(&common::picture(120, 150));
+    let kernels = common::per_kernel(bytes);
+    let pre = *kernels[0].1.preprocessing();
+    let (h, w) = (pre.height as usize, pre.width as usize);
+    let smooth = common::golden_input(pre.tensor_len());
+    let photo = pre.tensor_from_rgb(&common::picture(120, 150));
     for (what, input) in [("smooth input", &smooth), ("picture", &photo)] {
-        let ours = c.logits(input).expect("logits");
         let theirs = tract_onnx_logits(bytes, h, w, input);
-        assert_eq!(ours.len(), theirs.len(), "{name}: one logit per class");
         let scale = theirs.iter().fold(1f32, |m, v| m.max(v.abs()));
-        let diff = ours.iter().zip(&theirs).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-        assert!(diff <= 1e-4 * scale, "{name}, {what}: core {ours:?} vs tract-onnx {theirs:?} (diff {diff})");
+        for (kernel, c) in &kernels {
+            let ours = c.logits(input).expect("logits");
+            assert_eq!(ours.len(), theirs.len(), "{name}, {kernel} kernel: one logit per class");
+            let diff = ours.iter().zip(&theirs).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            assert!(
+                diff <= 1e-4 * scale,
+                "{name}, {what}, {kernel} kernel: core {ours:?} vs tract-onnx {theirs:?} (diff {diff})"
+            );
+        }
     }
 }
 

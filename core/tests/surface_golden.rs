@@ -1,27 +1,30 @@
 //! The cross-surface golden fixtures (tests/fixtures/golden.json, written by the
-//! `write_golden_fixtures` example with the bundled model) hold through the Rust API.
+//! `write_golden_fixtures` example with the bundled model) hold through the Rust API, on every
+//! micro-kernel this CPU runs.
 #![cfg(feature = "bundled-model")]
+
+mod common;
 
 use std::path::PathBuf;
 
 use glasses_core::{Classifier, Eyewear, FaceBox, PixelBuffer, PixelFormat, Prediction};
 
-/// The kind and the class probabilities of `p` match the golden `case`.
-fn assert_kind_and_probabilities(p: &Prediction, case: &serde_json::Value, tolerance: f32) {
+/// The kind and the class probabilities of `p` (from the `kernel` kernel) match the golden `case`.
+fn assert_kind_and_probabilities(p: &Prediction, case: &serde_json::Value, tolerance: f32, kernel: &str) {
     let kind = match case["eyewear"].as_str().unwrap() {
         "none" => Eyewear::None,
         "eyeglasses" => Eyewear::Eyeglasses,
         "sunglasses" => Eyewear::Sunglasses,
         other => panic!("unknown eyewear {other}"),
     };
-    assert_eq!(p.eyewear, kind, "{}", case["image"]);
+    assert_eq!(p.eyewear, kind, "{kernel} kernel, {}", case["image"]);
     let expected: Vec<f32> =
         case["probabilities"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
     let q = p.probabilities;
     let got: Vec<f32> = [Some(q.none), Some(q.eyeglasses), q.sunglasses].into_iter().flatten().collect();
-    assert_eq!(got.len(), expected.len(), "{}", case["image"]);
+    assert_eq!(got.len(), expected.len(), "{kernel} kernel, {}", case["image"]);
     for (g, e) in got.iter().zip(&expected) {
-        assert!((g - e).abs() <= tolerance, "{}: {got:?} vs {expected:?}", case["image"]);
+        assert!((g - e).abs() <= tolerance, "{kernel} kernel, {}: {got:?} vs {expected:?}", case["image"]);
     }
 }
 
@@ -32,30 +35,39 @@ fn bundled_model_gives_the_golden_probabilities() {
         .expect("tests/fixtures/golden.json is missing: run the write_golden_fixtures example");
     let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
     let tolerance = golden["tolerance"].as_f64().unwrap() as f32;
-    let classifier = Classifier::bundled().unwrap();
-    assert_eq!(classifier.metadata().model_version, golden["model_version"].as_str().unwrap());
+    let bundled = Classifier::bundled_model_bytes().unwrap();
     let cases = golden["cases"].as_array().unwrap();
     assert!(cases.len() >= 4, "too few golden cases");
-    for case in cases {
-        let bytes = std::fs::read(dir.join(case["image"].as_str().unwrap())).unwrap();
-        let expected = case["probability"].as_f64().unwrap() as f32;
-        let p = classifier.classify_encoded(&bytes).unwrap();
-        assert!(
-            (p.probability - expected).abs() <= tolerance,
-            "{}: {} vs {expected}",
-            case["image"],
-            p.probability
-        );
-        assert_eq!(p.has_glasses, case["has_glasses"].as_bool().unwrap());
-        assert_kind_and_probabilities(&p, case, tolerance);
+    // Apps get the fastest kernel.
+    let fastest = Classifier::available_kernels()[0];
+    assert!(Classifier::bundled().unwrap().engine().contains(&format!("{fastest} kernels")));
+    for (kernel, classifier) in common::per_kernel(bundled) {
+        assert_eq!(classifier.metadata().model_version, golden["model_version"].as_str().unwrap());
+        for case in cases {
+            let bytes = std::fs::read(dir.join(case["image"].as_str().unwrap())).unwrap();
+            let expected = case["probability"].as_f64().unwrap() as f32;
+            let p = classifier.classify_encoded(&bytes).unwrap();
+            assert!(
+                (p.probability - expected).abs() <= tolerance,
+                "{kernel} kernel, {}: {} vs {expected}",
+                case["image"],
+                p.probability
+            );
+            assert_eq!(p.has_glasses, case["has_glasses"].as_bool().unwrap(), "{kernel} kernel");
+            assert_kind_and_probabilities(&p, case, tolerance, kernel);
 
-        let rgb = glasses_core::preprocess::decode(&bytes, u64::MAX).unwrap();
-        let rgba: Vec<u8> = rgb.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect();
-        let (w, h) = rgb.dimensions();
-        let buffer = PixelBuffer::new(&rgba, w, h, w as usize * 4, PixelFormat::Rgba8).unwrap();
-        let q = classifier.classify_pixels(&buffer).unwrap();
-        let expected_rgba = case["rgba_probability"].as_f64().unwrap() as f32;
-        assert!((q.probability - expected_rgba).abs() <= tolerance, "{} as RGBA", case["image"]);
+            let rgb = glasses_core::preprocess::decode(&bytes, u64::MAX).unwrap();
+            let rgba: Vec<u8> = rgb.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect();
+            let (w, h) = rgb.dimensions();
+            let buffer = PixelBuffer::new(&rgba, w, h, w as usize * 4, PixelFormat::Rgba8).unwrap();
+            let q = classifier.classify_pixels(&buffer).unwrap();
+            let expected_rgba = case["rgba_probability"].as_f64().unwrap() as f32;
+            assert!(
+                (q.probability - expected_rgba).abs() <= tolerance,
+                "{kernel} kernel, {} as RGBA",
+                case["image"]
+            );
+        }
     }
 }
 
@@ -65,30 +77,36 @@ fn bundled_model_gives_the_golden_region_results() {
     let golden: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).unwrap()).unwrap();
     let tolerance = golden["tolerance"].as_f64().unwrap() as f32;
-    let classifier = Classifier::bundled().unwrap();
+    let bundled = Classifier::bundled_model_bytes().unwrap();
     let cases = golden["region_cases"].as_array().expect("golden.json has region_cases");
     assert!(cases.len() >= 2, "too few region cases");
-    for case in cases {
-        let bytes = std::fs::read(dir.join(case["image"].as_str().unwrap())).unwrap();
-        let b: Vec<f32> =
-            case["face_box"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
-        let face = FaceBox::new(b[0], b[1], b[2], b[3]);
-        let p = classifier.classify_encoded_region(&bytes, face).unwrap();
-        let expected = case["probability"].as_f64().unwrap() as f32;
-        assert!(
-            (p.probability - expected).abs() <= tolerance,
-            "{}: {} vs {expected}",
-            case["image"],
-            p.probability
-        );
-        assert_eq!(p.has_glasses, case["has_glasses"].as_bool().unwrap());
-        assert_kind_and_probabilities(&p, case, tolerance);
-        // The same through a raw buffer: RGBA pixels, converted only inside the region.
-        let rgb = glasses_core::preprocess::decode(&bytes, u64::MAX).unwrap();
-        let rgba: Vec<u8> = rgb.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect();
-        let (w, h) = rgb.dimensions();
-        let buffer = PixelBuffer::new(&rgba, w, h, w as usize * 4, PixelFormat::Rgba8).unwrap();
-        let q = classifier.classify_pixels_region(&buffer, face).unwrap();
-        assert!((q.probability - expected).abs() <= tolerance, "{} as RGBA", case["image"]);
+    for (kernel, classifier) in common::per_kernel(bundled) {
+        for case in cases {
+            let bytes = std::fs::read(dir.join(case["image"].as_str().unwrap())).unwrap();
+            let b: Vec<f32> =
+                case["face_box"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+            let face = FaceBox::new(b[0], b[1], b[2], b[3]);
+            let p = classifier.classify_encoded_region(&bytes, face).unwrap();
+            let expected = case["probability"].as_f64().unwrap() as f32;
+            assert!(
+                (p.probability - expected).abs() <= tolerance,
+                "{kernel} kernel, {}: {} vs {expected}",
+                case["image"],
+                p.probability
+            );
+            assert_eq!(p.has_glasses, case["has_glasses"].as_bool().unwrap(), "{kernel} kernel");
+            assert_kind_and_probabilities(&p, case, tolerance, kernel);
+            // The same through a raw buffer: RGBA pixels, converted only inside the region.
+            let rgb = glasses_core::preprocess::decode(&bytes, u64::MAX).unwrap();
+            let rgba: Vec<u8> = rgb.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect();
+            let (w, h) = rgb.dimensions();
+            let buffer = PixelBuffer::new(&rgba, w, h, w as usize * 4, PixelFormat::Rgba8).unwrap();
+            let q = classifier.classify_pixels_region(&buffer, face).unwrap();
+            assert!(
+                (q.probability - expected).abs() <= tolerance,
+                "{kernel} kernel, {} as RGBA",
+                case["image"]
+            );
+        }
     }
 }

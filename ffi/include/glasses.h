@@ -100,6 +100,8 @@ typedef enum GlassesStatus {
 
 /**
  * Memory layout of one pixel, for [`glasses_classify_pixels`] (pass the value as `uint32_t`).
+ * These values are the pixel format codes of every surface (Kotlin's `PixelLayout` has the same
+ * numbers); they never change.
  */
 typedef enum GlassesPixelFormat {
   /**
@@ -167,7 +169,9 @@ typedef struct GlassesOptions {
 } GlassesOptions;
 
 /**
- * The result for one image.
+ * The result for one image as version 0.1.0 wrote it, kept unchanged for compatibility with
+ * programs built against that header: new code uses [`GlassesResult`] (the same first two
+ * fields, plus the eyewear kind and every probability), the name of the result on every surface.
  */
 typedef struct GlassesPrediction {
   /**
@@ -206,7 +210,8 @@ typedef struct GlassesFaceBox {
 
 /**
  * The result for one image with the eyewear kind, written by the `glasses_classify_*_region`
- * functions. [`GlassesPrediction`] and the functions that write it are unchanged.
+ * functions and [`glasses_classify_yuv`]: Kotlin's and Swift's `GlassesResult`.
+ * [`GlassesPrediction`] and the 0.1.0 functions that write it are unchanged.
  */
 typedef struct GlassesResult {
   /**

@@ -18,8 +18,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use glasses_core::{
-    Classifier, ClassifierOptions, Eyewear, FaceBox, Orientation, PixelBuffer, PixelFormat, Prediction,
-    YuvFrame, YuvRange,
+    Classifier, ClassifierOptions, Eyewear, FaceBox, Orientation, PixelBuffer, Prediction, YuvFrame, YuvRange,
 };
 
 /// The outcome of a call. `GLASSES_STATUS_OK` is 0; every other value is a failure whose details
@@ -68,6 +67,8 @@ pub enum GlassesStatus {
 }
 
 /// Memory layout of one pixel, for [`glasses_classify_pixels`] (pass the value as `uint32_t`).
+/// These values are the pixel format codes of every surface (Kotlin's `PixelLayout` has the same
+/// numbers); they never change.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GlassesPixelFormat {
@@ -84,21 +85,6 @@ pub enum GlassesPixelFormat {
     Gray8 = 4,
 }
 
-impl GlassesPixelFormat {
-    /// Maps the C value; `None` for values outside the enum (C can pass any integer, which is
-    /// why the functions take `uint32_t` and not the enum itself).
-    fn from_raw(raw: u32) -> Option<PixelFormat> {
-        Some(match raw {
-            0 => PixelFormat::Rgba8,
-            1 => PixelFormat::Bgra8,
-            2 => PixelFormat::Argb32,
-            3 => PixelFormat::Rgb8,
-            4 => PixelFormat::Gray8,
-            _ => return None,
-        })
-    }
-}
-
 /// Options for the constructors. Start from [`glasses_options_default`] and change fields.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -112,7 +98,9 @@ pub struct GlassesOptions {
     pub max_pixels: u64,
 }
 
-/// The result for one image.
+/// The result for one image as version 0.1.0 wrote it, kept unchanged for compatibility with
+/// programs built against that header: new code uses [`GlassesResult`] (the same first two
+/// fields, plus the eyewear kind and every probability), the name of the result on every surface.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GlassesPrediction {
@@ -141,7 +129,8 @@ pub enum GlassesEyewear {
 }
 
 /// The result for one image with the eyewear kind, written by the `glasses_classify_*_region`
-/// functions. [`GlassesPrediction`] and the functions that write it are unchanged.
+/// functions and [`glasses_classify_yuv`]: Kotlin's and Swift's `GlassesResult`.
+/// [`GlassesPrediction`] and the 0.1.0 functions that write it are unchanged.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GlassesResult {
@@ -254,36 +243,17 @@ enum FfiError {
     Null(&'static str),
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    #[error(transparent)]
+    /// A core error: status and words from the table every surface shares (`codes.rs`).
+    #[error("{}", crate::codes::message(.0))]
     Core(#[from] glasses_core::Error),
 }
 
 impl FfiError {
     fn status(&self) -> GlassesStatus {
-        use glasses_core::ErrorKind as K;
         match self {
             Self::Null(_) => GlassesStatus::NullArgument,
             Self::InvalidArgument(_) => GlassesStatus::InvalidArgument,
-            Self::Core(e) => match e.kind() {
-                K::InvalidOptions => GlassesStatus::InvalidArgument,
-                K::InvalidImage => GlassesStatus::InvalidImage,
-                K::ImageTooLarge => GlassesStatus::ImageTooLarge,
-                K::InvalidPixelBuffer => GlassesStatus::InvalidPixelBuffer,
-                K::InvalidModel => GlassesStatus::InvalidModel,
-                K::ContractViolation => GlassesStatus::ContractViolation,
-                K::Io => GlassesStatus::Io,
-                K::Inference => GlassesStatus::Inference,
-                K::NoBundledModel => GlassesStatus::NoBundledModel,
-                K::TruncatedImage => GlassesStatus::TruncatedImage,
-                K::OutOfMemory => GlassesStatus::OutOfMemory,
-                K::FileTooLarge => GlassesStatus::FileTooLarge,
-                K::NotARegularFile => GlassesStatus::NotARegularFile,
-                K::InvalidRegion => GlassesStatus::InvalidRegion,
-                // TensorShape and Export cannot come from these entry points.
-                K::TensorShape | K::Export => GlassesStatus::Internal,
-                // New kinds added to core's non-exhaustive enum land here until they get a code.
-                _ => GlassesStatus::Internal,
-            },
+            Self::Core(e) => crate::codes::status(e.kind()),
         }
     }
 }
@@ -587,9 +557,9 @@ pub unsafe extern "C" fn glasses_classify_pixels(
         predict(out, || {
             let c = borrow_classifier(classifier)?;
             let data = borrow_bytes(pixels, pixels_len, "pixels")?;
-            let format = GlassesPixelFormat::from_raw(format)
+            let format = crate::codes::pixel_format(format)
                 .ok_or_else(|| FfiError::InvalidArgument(format!("unknown pixel format {format}")))?;
-            Ok(crate::classify_pixel_bytes(c, data, width, height, stride_bytes, format)?)
+            Ok(crate::classify_pixel_bytes(c, data, (width, height, stride_bytes), format, None)?)
         })
     }
 }
@@ -669,9 +639,9 @@ pub unsafe extern "C" fn glasses_classify_pixels_region(
         predict(out, || {
             let c = borrow_classifier(classifier)?;
             let data = borrow_bytes(pixels, pixels_len, "pixels")?;
-            let format = GlassesPixelFormat::from_raw(format)
+            let format = crate::codes::pixel_format(format)
                 .ok_or_else(|| FfiError::InvalidArgument(format!("unknown pixel format {format}")))?;
-            Ok(crate::classify_pixel_bytes_in(c, data, width, height, stride_bytes, format, face_box(face))?)
+            Ok(crate::classify_pixel_bytes(c, data, (width, height, stride_bytes), format, face_box(face))?)
         })
     }
 }

@@ -19,9 +19,12 @@
 //! `catch_unwind`; errors and panics are turned into Java exceptions by [`ThrowGlassesException`]:
 //!
 //! * [`glasses_core::Error`] and bad arguments (null arrays, negative sizes, non-direct buffers)
-//!   become `dev.glasses.GlassesException(code, reason)` with the codes of [`ErrorCode`];
+//!   become `dev.glasses.GlassesException(code, reason)`, where `code` is the C status
+//!   ([`GlassesStatus`]) of the same failure: Kotlin's `ErrorKind` has C's numbers and names, and
+//!   the status and the words of a core error come from the table every surface shares
+//!   (`codes.rs`);
 //! * a closed or unknown handle becomes `java.lang.IllegalStateException`;
-//! * a Rust panic becomes `GlassesException` with code [`ErrorCode::Internal`];
+//! * a Rust panic becomes `GlassesException` with code [`GlassesStatus::Internal`];
 //! * a JNI failure leaves the JVM's pending exception in place (or throws `RuntimeException`).
 //!
 //! The return value after a thrown exception is `0`/`null`, which the JVM discards.
@@ -39,7 +42,7 @@
 //! The `...Region` entry points take a face detector's box as four `jfloat`s (x, y, width,
 //! height, pixels, top-left origin) and call core's `classify_*_region`, which expands the box
 //! to the model's framing; a NaN, empty, negative or wholly outside box, or one framed to more
-//! than the pixel limit, is [`ErrorCode::InvalidRegion`].
+//! than the pixel limit, is [`GlassesStatus::InvalidRegion`].
 //!
 //! # Camera frames
 //!
@@ -49,7 +52,15 @@
 //! the clockwise rotation that makes it upright, a mirror flag and the range, plus an optional face
 //! box in pixels of the upright frame. It calls core's `classify_yuv` / `classify_yuv_region`;
 //! impossible geometry (odd or zero size, short planes, strides too small, a rotation other than 0,
-//! 90, 180 or 270) is [`ErrorCode::InvalidPixelBuffer`], a heap buffer [`ErrorCode::InvalidArgument`].
+//! 90, 180 or 270) is [`GlassesStatus::InvalidPixelBuffer`], a heap buffer
+//! [`GlassesStatus::InvalidArgument`].
+//!
+//! # Options and files
+//!
+//! The loaders take Kotlin's `GlassesOptions` as primitives (threshold, `maxPixels`,
+//! `maxFileBytes`; a negative limit is [`GlassesStatus::InvalidArgument`]), and
+//! `nativeClassifyPath` reads an image file in native code, refusing one over `maxFileBytes`
+//! unread ([`GlassesStatus::FileTooLarge`]).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -62,68 +73,13 @@ use glasses_core::{
     YuvFrame, YuvRange,
 };
 use jni::errors::ErrorPolicy;
-use jni::objects::{JByteArray, JByteBuffer, JClass, JIntArray, JObject, JThrowable, JValue};
+use jni::objects::{JByteArray, JByteBuffer, JClass, JIntArray, JObject, JString, JThrowable, JValue};
 use jni::strings::JNIString;
 use jni::sys::{jboolean, jfloat, jint, jlong};
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
 
-/// Stable error codes carried by `dev.glasses.GlassesException.code` (Kotlin enum `ErrorKind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(i32)]
-pub enum ErrorCode {
-    /// The encoded image could not be decoded.
-    InvalidImage = 1,
-    /// The image is larger than the pixel limit.
-    ImageTooLarge = 2,
-    /// Raw pixels do not match their width, height, stride or format.
-    InvalidPixelBuffer = 3,
-    /// The model bytes are not a readable ONNX model.
-    InvalidModel = 4,
-    /// The model breaks the glasses model contract.
-    ContractViolation = 5,
-    /// The options (threshold) are out of range.
-    InvalidOptions = 6,
-    /// The inference engine failed.
-    Inference = 7,
-    /// This build has no bundled model.
-    NoBundledModel = 8,
-    /// An argument was null or out of range before reaching the classifier.
-    InvalidArgument = 9,
-    /// A native panic or an error kind this binding does not know.
-    Internal = 10,
-    /// The encoded image ends before its picture data does (a JPEG without its end marker).
-    TruncatedImage = 11,
-    /// Memory for the picture could not be allocated.
-    OutOfMemory = 12,
-    /// The face box is not a number, empty, negative, wholly outside the picture or framed to more
-    /// than the pixel limit.
-    InvalidRegion = 13,
-}
-
-impl ErrorCode {
-    /// The code of a core error.
-    pub fn of(error: &glasses_core::Error) -> Self {
-        use glasses_core::ErrorKind as K;
-        match error.kind() {
-            K::InvalidImage => Self::InvalidImage,
-            K::ImageTooLarge => Self::ImageTooLarge,
-            K::InvalidPixelBuffer => Self::InvalidPixelBuffer,
-            K::InvalidModel => Self::InvalidModel,
-            K::ContractViolation => Self::ContractViolation,
-            K::InvalidOptions => Self::InvalidOptions,
-            K::Inference | K::TensorShape => Self::Inference,
-            K::NoBundledModel => Self::NoBundledModel,
-            K::TruncatedImage => Self::TruncatedImage,
-            K::OutOfMemory => Self::OutOfMemory,
-            K::InvalidRegion => Self::InvalidRegion,
-            // The Kotlin `ErrorKind` has no I/O, file or export code: the JNI surface reads no
-            // files and exports nothing.
-            K::Io | K::FileTooLarge | K::NotARegularFile | K::Export => Self::Internal,
-            // New kinds added to core's non-exhaustive enum land here until they get a code.
-            _ => Self::Internal,
-        }
-    }
-}
+use crate::c_api::GlassesStatus;
+use crate::codes;
 
 /// Why a native call failed; mapped to a Java exception by [`ThrowGlassesException`].
 #[derive(Debug, thiserror::Error)]
@@ -131,8 +87,8 @@ pub enum JniFailure {
     /// A classifier error, or a bad argument, thrown as `GlassesException`.
     #[error("{message}")]
     Glasses {
-        /// The code for `GlassesException.code`.
-        code: ErrorCode,
+        /// The code for `GlassesException.code`: the C status of the failure.
+        code: GlassesStatus,
         /// The reason, in words.
         message: String,
     },
@@ -146,12 +102,12 @@ pub enum JniFailure {
 
 impl From<glasses_core::Error> for JniFailure {
     fn from(error: glasses_core::Error) -> Self {
-        Self::Glasses { code: ErrorCode::of(&error), message: error.to_string() }
+        Self::Glasses { code: codes::status(error.kind()), message: codes::message(&error) }
     }
 }
 
 fn invalid_argument(message: impl Into<String>) -> JniFailure {
-    JniFailure::Glasses { code: ErrorCode::InvalidArgument, message: message.into() }
+    JniFailure::Glasses { code: GlassesStatus::InvalidArgument, message: message.into() }
 }
 
 const GLASSES_EXCEPTION: &str = "dev/glasses/GlassesException";
@@ -199,14 +155,14 @@ impl<T: Default> ErrorPolicy<T, JniFailure> for ThrowGlassesException {
             // the panic hook already.
             return Ok(T::default());
         }
-        throw_glasses(env, ErrorCode::Internal, &message);
+        throw_glasses(env, GlassesStatus::Internal, &message);
         Ok(T::default())
     }
 }
 
 /// Throws `GlassesException(code, message)`; falls back to `RuntimeException` if that class
 /// cannot be constructed (e.g. stripped by a shrinker that ignored the consumer rules).
-fn throw_glasses(env: &mut Env<'_>, code: ErrorCode, message: &str) {
+fn throw_glasses(env: &mut Env<'_>, code: GlassesStatus, message: &str) {
     let thrown = (|| -> jni::errors::Result<()> {
         let reason = env.new_string(message)?;
         let exception = env.new_object(
@@ -278,14 +234,30 @@ pub fn live_handles() -> usize {
 // Argument helpers
 // ---------------------------------------------------------------------------------------------
 
-fn options(has_threshold: jboolean, threshold: jfloat) -> ClassifierOptions {
-    let options = ClassifierOptions::default();
-    if has_threshold { options.with_threshold(threshold) } else { options }
+/// Core options from Kotlin's `GlassesOptions` fields (core checks their ranges).
+fn options(
+    threshold: jfloat,
+    max_pixels: jlong,
+    max_file_bytes: jlong,
+) -> Result<ClassifierOptions, JniFailure> {
+    let limit = |name: &str, value: jlong| {
+        u64::try_from(value)
+            .map_err(|_| invalid_argument(format!("invalid options: {name} {value} is negative")))
+    };
+    Ok(ClassifierOptions::default()
+        .with_threshold(threshold)
+        .with_max_pixels(limit("maxPixels", max_pixels)?)
+        .with_max_file_bytes(limit("maxFileBytes", max_file_bytes)?))
+}
+
+/// A limit as Kotlin's `Long` (limits above `Long.MAX_VALUE` are reported as `Long.MAX_VALUE`).
+fn long_limit(value: u64) -> jlong {
+    jlong::try_from(value).unwrap_or(jlong::MAX)
 }
 
 fn dimension(name: &str, value: jint) -> Result<u32, JniFailure> {
     u32::try_from(value).map_err(|_| JniFailure::Glasses {
-        code: ErrorCode::InvalidPixelBuffer,
+        code: GlassesStatus::InvalidPixelBuffer,
         message: format!("invalid pixel buffer: {name} {value} is negative"),
     })
 }
@@ -338,49 +310,50 @@ fn face_box(x: jfloat, y: jfloat, width: jfloat, height: jfloat) -> FaceBox {
     FaceBox::new(x, y, width, height)
 }
 
-/// Pixel layouts of `nativeClassifyBuffer`, codes of the Kotlin enum `PixelLayout`.
-fn pixel_format(code: jint) -> Result<PixelFormat, JniFailure> {
-    match code {
-        0 => Ok(PixelFormat::Rgba8),
-        1 => Ok(PixelFormat::Bgra8),
-        2 => Ok(PixelFormat::Rgb8),
-        3 => Ok(PixelFormat::Gray8),
-        other => Err(invalid_argument(format!("unknown pixel layout code {other}"))),
-    }
+/// Pixel layouts of `nativeClassifyBuffer`: the Kotlin enum `PixelLayout`'s codes, which are C's
+/// `GlassesPixelFormat` values (one table, `codes.rs`).
+pub(crate) fn pixel_format(code: jint) -> Result<PixelFormat, JniFailure> {
+    u32::try_from(code)
+        .ok()
+        .and_then(codes::pixel_format)
+        .ok_or_else(|| invalid_argument(format!("unknown pixel layout code {code}")))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Entry points (dev.glasses.GlassesNative)
 // ---------------------------------------------------------------------------------------------
 
-/// `GlassesNative.nativeLoadBundled(hasThreshold, threshold): Long` — the bundled model.
+/// `GlassesNative.nativeLoadBundled(threshold, maxPixels, maxFileBytes): Long` — the bundled
+/// model with the fields of a `GlassesOptions`.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_dev_glasses_GlassesNative_nativeLoadBundled<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
-    has_threshold: jboolean,
     threshold: jfloat,
+    max_pixels: jlong,
+    max_file_bytes: jlong,
 ) -> jlong {
     env.with_env(|_env| -> Result<jlong, JniFailure> {
-        let classifier = Classifier::bundled_with(options(has_threshold, threshold))?;
+        let classifier = Classifier::bundled_with(options(threshold, max_pixels, max_file_bytes)?)?;
         Ok(register(classifier))
     })
     .resolve::<ThrowGlassesException>()
 }
 
-/// `GlassesNative.nativeLoad(model: ByteArray?, hasThreshold, threshold): Long` — a model from
-/// ONNX bytes.
+/// `GlassesNative.nativeLoad(model: ByteArray?, threshold, maxPixels, maxFileBytes): Long` — a
+/// model from ONNX bytes with the fields of a `GlassesOptions`.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_dev_glasses_GlassesNative_nativeLoad<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     model: JByteArray<'local>,
-    has_threshold: jboolean,
     threshold: jfloat,
+    max_pixels: jlong,
+    max_file_bytes: jlong,
 ) -> jlong {
     env.with_env(|env| -> Result<jlong, JniFailure> {
         let bytes = byte_array(env, &model, "model bytes")?;
-        let classifier = Classifier::from_bytes(&bytes, options(has_threshold, threshold))?;
+        let classifier = Classifier::from_bytes(&bytes, options(threshold, max_pixels, max_file_bytes)?)?;
         Ok(register(classifier))
     })
     .resolve::<ThrowGlassesException>()
@@ -410,6 +383,30 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeThreshold<'local>(
         .resolve::<ThrowGlassesException>()
 }
 
+/// `GlassesNative.nativeMaxPixels(handle): Long` — the pixel limit in force.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeMaxPixels<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jlong {
+    env.with_env(|_env| -> Result<jlong, JniFailure> { Ok(long_limit(lookup(handle)?.options().max_pixels)) })
+        .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeMaxFileBytes(handle): Long` — the image file size limit in force.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeMaxFileBytes<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jlong {
+    env.with_env(|_env| -> Result<jlong, JniFailure> {
+        Ok(long_limit(lookup(handle)?.options().max_file_bytes))
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
 fn classify_encoded<'local>(
     env: &mut Env<'local>,
     handle: jlong,
@@ -421,6 +418,24 @@ fn classify_encoded<'local>(
     let prediction = match face {
         Some(face) => classifier.classify_encoded_region(&bytes, face)?,
         None => classifier.classify_encoded(&bytes)?,
+    };
+    result_object(env, prediction)
+}
+
+fn classify_path<'local>(
+    env: &mut Env<'local>,
+    handle: jlong,
+    path: &JString<'local>,
+    face: Option<FaceBox>,
+) -> Result<JObject<'local>, JniFailure> {
+    let classifier = lookup(handle)?;
+    if path.is_null() {
+        return Err(invalid_argument("path is null"));
+    }
+    let path = path.try_to_string(env)?;
+    let prediction = match face {
+        Some(face) => classifier.classify_path_region(&path, face)?,
+        None => classifier.classify_path(&path)?,
     };
     result_object(env, prediction)
 }
@@ -532,7 +547,7 @@ fn classify_yuv<'local>(
         .ok()
         .filter(|r| matches!(r, 0 | 90 | 180 | 270))
         .ok_or_else(|| JniFailure::Glasses {
-            code: ErrorCode::InvalidPixelBuffer,
+            code: GlassesStatus::InvalidPixelBuffer,
             message: format!(
                 "invalid pixel buffer: rotation of {} degrees: only 0, 90, 180 and 270 are possible",
                 args.rotation_degrees
@@ -590,6 +605,28 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyEncodedRegio
 ) -> JObject<'local> {
     env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
         classify_encoded(env, handle, &image, Some(face_box(x, y, width, height)))
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeClassifyPath(handle, path: String?, hasBox, x, y, boxWidth, boxHeight):
+/// GlassesResult?` — an image file read by the native code (a regular file of at most the
+/// detector's `maxFileBytes`, refused unread otherwise); with `hasBox`, the face inside the box.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyPath<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    path: JString<'local>,
+    has_box: jboolean,
+    x: jfloat,
+    y: jfloat,
+    box_width: jfloat,
+    box_height: jfloat,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+        let face = has_box.then(|| face_box(x, y, box_width, box_height));
+        classify_path(env, handle, &path, face)
     })
     .resolve::<ThrowGlassesException>()
 }

@@ -7,7 +7,12 @@ use std::sync::Arc;
 
 use glasses_core::{Classifier, ClassifierOptions, Orientation, YuvFrame, YuvRange};
 
-/// Why a call failed. Flat: Swift sees one case per kind carrying the message.
+use crate::c_api::{GlassesPixelFormat, GlassesStatus};
+use crate::codes;
+
+/// Why a call failed. Flat: Swift sees one case per kind carrying the message. The cases are C's
+/// statuses by name (without `NullArgument` and `Panic`, which Swift cannot meet: uniffi passes no
+/// NULLs and reports panics itself); [`GlassesError::from_status`] picks the case.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 #[uniffi(flat_error)]
 pub enum GlassesError {
@@ -59,30 +64,35 @@ pub enum GlassesError {
     InvalidRegion(String),
 }
 
-impl From<glasses_core::Error> for GlassesError {
-    fn from(e: glasses_core::Error) -> Self {
-        use glasses_core::ErrorKind as K;
-        let message = e.to_string();
-        match e.kind() {
-            K::InvalidOptions => Self::InvalidArgument(message),
-            K::InvalidImage => Self::InvalidImage(message),
-            K::ImageTooLarge => Self::ImageTooLarge(message),
-            K::InvalidPixelBuffer => Self::InvalidPixelBuffer(message),
-            K::InvalidModel => Self::InvalidModel(message),
-            K::ContractViolation => Self::ContractViolation(message),
-            K::Io => Self::Io(message),
-            K::Inference => Self::Inference(message),
-            K::NoBundledModel => Self::NoBundledModel(message),
-            K::TruncatedImage => Self::TruncatedImage(message),
-            K::OutOfMemory => Self::OutOfMemory(message),
-            K::FileTooLarge => Self::FileTooLarge(message),
-            K::NotARegularFile => Self::NotARegularFile(message),
-            K::InvalidRegion => Self::InvalidRegion(message),
-            // TensorShape/Export cannot come from these calls.
-            K::TensorShape | K::Export => Self::Internal(message),
-            // New kinds added to core's non-exhaustive enum land here until they get a case.
-            _ => Self::Internal(message),
+impl GlassesError {
+    /// The case of a C status. Exhaustive, so a new status cannot compile without its Swift case.
+    fn from_status(status: GlassesStatus, message: String) -> Self {
+        use GlassesStatus as S;
+        match status {
+            S::InvalidArgument | S::NullArgument => Self::InvalidArgument(message),
+            S::InvalidImage => Self::InvalidImage(message),
+            S::ImageTooLarge => Self::ImageTooLarge(message),
+            S::InvalidPixelBuffer => Self::InvalidPixelBuffer(message),
+            S::InvalidModel => Self::InvalidModel(message),
+            S::ContractViolation => Self::ContractViolation(message),
+            S::Io => Self::Io(message),
+            S::Inference => Self::Inference(message),
+            S::NoBundledModel => Self::NoBundledModel(message),
+            S::TruncatedImage => Self::TruncatedImage(message),
+            S::OutOfMemory => Self::OutOfMemory(message),
+            S::FileTooLarge => Self::FileTooLarge(message),
+            S::NotARegularFile => Self::NotARegularFile(message),
+            S::InvalidRegion => Self::InvalidRegion(message),
+            // `Ok` is never an error; a panic is an internal failure.
+            S::Ok | S::Panic | S::Internal => Self::Internal(message),
         }
+    }
+}
+
+impl From<glasses_core::Error> for GlassesError {
+    /// Through the table every surface shares (`codes.rs`): the status, then its case.
+    fn from(e: glasses_core::Error) -> Self {
+        Self::from_status(codes::status(e.kind()), codes::message(&e))
     }
 }
 
@@ -114,9 +124,11 @@ impl From<glasses_core::Eyewear> for EyewearKind {
     }
 }
 
-/// The result for one image.
+/// The result for one image: C's `GlassesResult`, and the record behind the Swift wrapper's
+/// `GlassesResult`. Named `...Record` so that the generated Swift type does not clash with the
+/// wrapper's public `GlassesResult`, which tests import together with the bindings.
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct Prediction {
+pub struct GlassesResultRecord {
     /// `probability >= threshold`.
     pub has_glasses: bool,
     /// P(eyeglasses) in [0, 1].
@@ -130,7 +142,7 @@ pub struct Prediction {
     pub probability_sunglasses: Option<f32>,
 }
 
-impl From<glasses_core::Prediction> for Prediction {
+impl From<glasses_core::Prediction> for GlassesResultRecord {
     fn from(p: glasses_core::Prediction) -> Self {
         Self {
             has_glasses: p.has_glasses,
@@ -183,7 +195,8 @@ pub fn face_box_from_normalized_bottom_left(
     glasses_core::FaceBox::from_normalized_bottom_left(x, y, width, height, image_width, image_height).into()
 }
 
-/// Memory layout of one pixel in the buffer given to `classify_pixels`.
+/// Memory layout of one pixel in the buffer given to `classify_pixels`: C's `GlassesPixelFormat`,
+/// case for case in the same order (checked by tests and by scripts/gen-swift.sh).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum PixelFormat {
     /// 4 bytes per pixel: red, green, blue, alpha (a `CGImage` drawn with `premultipliedLast`).
@@ -198,7 +211,7 @@ pub enum PixelFormat {
     Gray8,
 }
 
-impl From<PixelFormat> for glasses_core::PixelFormat {
+impl From<PixelFormat> for GlassesPixelFormat {
     fn from(f: PixelFormat) -> Self {
         match f {
             PixelFormat::Rgba8 => Self::Rgba8,
@@ -208,6 +221,51 @@ impl From<PixelFormat> for glasses_core::PixelFormat {
             PixelFormat::Gray8 => Self::Gray8,
         }
     }
+}
+
+impl From<PixelFormat> for glasses_core::PixelFormat {
+    /// Through C's codes, the one table of pixel formats.
+    fn from(f: PixelFormat) -> Self {
+        GlassesPixelFormat::from(f).core()
+    }
+}
+
+/// Options for the `..._with_options` constructors: the fields of C's `GlassesOptions` and
+/// Kotlin's `GlassesOptions`, plus the image file limit. Start from [`default_options`].
+/// Named `...Record` so that it does not clash with the Swift wrapper's `GlassesOptions`.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct GlassesOptionsRecord {
+    /// Decision threshold on P(eyeglasses), in [0, 1]. Default 0.5.
+    pub threshold: f32,
+    /// Largest picture (width x height) decoded or framed; larger ones fail with
+    /// `ImageTooLarge` (`InvalidRegion` for a face box framed to more) before any pixel is
+    /// decoded. Default 64 megapixels; must be positive.
+    pub max_pixels: u64,
+    /// Largest image file `classify_file` reads; larger ones fail with `FileTooLarge` unread.
+    /// Default 64 MiB; must be positive.
+    pub max_file_bytes: u64,
+}
+
+impl From<GlassesOptionsRecord> for ClassifierOptions {
+    fn from(o: GlassesOptionsRecord) -> Self {
+        Self::default()
+            .with_threshold(o.threshold)
+            .with_max_pixels(o.max_pixels)
+            .with_max_file_bytes(o.max_file_bytes)
+    }
+}
+
+impl From<&ClassifierOptions> for GlassesOptionsRecord {
+    fn from(o: &ClassifierOptions) -> Self {
+        Self { threshold: o.threshold, max_pixels: o.max_pixels, max_file_bytes: o.max_file_bytes }
+    }
+}
+
+/// The library's default options (threshold 0.5, 64 megapixels, 64 MiB files), the start for
+/// [`GlassesClassifier::with_options`] and its siblings.
+#[uniffi::export]
+pub fn default_options() -> GlassesOptionsRecord {
+    (&ClassifierOptions::default()).into()
 }
 
 /// Classifies face images for eyeglasses. Thread-safe: share one instance.
@@ -246,13 +304,58 @@ impl GlassesClassifier {
         Ok(Arc::new(Self { inner: Classifier::from_file(path, options(threshold))? }))
     }
 
+    /// The model bundled in the library with `options` (threshold and limits).
+    #[uniffi::constructor]
+    pub fn with_options(options: GlassesOptionsRecord) -> Result<Arc<Self>, GlassesError> {
+        Ok(Arc::new(Self { inner: Classifier::bundled_with(options.into())? }))
+    }
+
+    /// A model from the bytes of an ONNX file, with `options`.
+    #[uniffi::constructor]
+    pub fn from_bytes_with_options(
+        model: Vec<u8>,
+        options: GlassesOptionsRecord,
+    ) -> Result<Arc<Self>, GlassesError> {
+        Ok(Arc::new(Self { inner: Classifier::from_bytes(&model, options.into())? }))
+    }
+
+    /// A model from an ONNX file, with `options`.
+    #[uniffi::constructor]
+    pub fn from_file_with_options(
+        path: String,
+        options: GlassesOptionsRecord,
+    ) -> Result<Arc<Self>, GlassesError> {
+        Ok(Arc::new(Self { inner: Classifier::from_file(path, options.into())? }))
+    }
+
     /// The decision threshold in force.
     pub fn threshold(&self) -> f32 {
         self.inner.options().threshold
     }
 
+    /// The options in force.
+    pub fn options(&self) -> GlassesOptionsRecord {
+        self.inner.options().into()
+    }
+
+    /// Classifies the image file at `path`, read by the library: a regular file of at most
+    /// `max_file_bytes` (a larger one is `FileTooLarge`, a folder or device `NotARegularFile`,
+    /// both refused before reading).
+    pub fn classify_file(&self, path: String) -> Result<GlassesResultRecord, GlassesError> {
+        Ok(self.inner.classify_path(path)?.into())
+    }
+
+    /// [`Self::classify_file`] for the face inside `face` (as [`Self::classify_encoded_region`]).
+    pub fn classify_file_region(
+        &self,
+        path: String,
+        face: FaceBox,
+    ) -> Result<GlassesResultRecord, GlassesError> {
+        Ok(self.inner.classify_path_region(path, face.into())?.into())
+    }
+
     /// Classifies an encoded image (JPEG, PNG, HEIC is not supported: convert it first).
-    pub fn classify_encoded(&self, image: Vec<u8>) -> Result<Prediction, GlassesError> {
+    pub fn classify_encoded(&self, image: Vec<u8>) -> Result<GlassesResultRecord, GlassesError> {
         Ok(self.inner.classify_encoded(&image)?.into())
     }
 
@@ -264,15 +367,20 @@ impl GlassesClassifier {
         height: u32,
         stride: u32,
         format: PixelFormat,
-    ) -> Result<Prediction, GlassesError> {
+    ) -> Result<GlassesResultRecord, GlassesError> {
         let stride = byte_stride(stride)?;
-        Ok(crate::classify_pixel_bytes(&self.inner, &pixels, width, height, stride, format.into())?.into())
+        Ok(crate::classify_pixel_bytes(&self.inner, &pixels, (width, height, stride), format.into(), None)?
+            .into())
     }
 
     /// Classifies the face inside `face` (a face detector's box, in pixels of the upright
     /// picture) on an encoded image: the box is widened to the framing the model was trained on,
     /// cut out (parts beyond the picture repeat its edge) and classified.
-    pub fn classify_encoded_region(&self, image: Vec<u8>, face: FaceBox) -> Result<Prediction, GlassesError> {
+    pub fn classify_encoded_region(
+        &self,
+        image: Vec<u8>,
+        face: FaceBox,
+    ) -> Result<GlassesResultRecord, GlassesError> {
         Ok(self.inner.classify_encoded_region(&image, face.into())?.into())
     }
 
@@ -286,10 +394,10 @@ impl GlassesClassifier {
         stride: u32,
         format: PixelFormat,
         face: FaceBox,
-    ) -> Result<Prediction, GlassesError> {
+    ) -> Result<GlassesResultRecord, GlassesError> {
         let stride = byte_stride(stride)?;
         let face = Some(face.into());
-        Ok(crate::classify_pixel_bytes_in(&self.inner, &pixels, width, height, stride, format.into(), face)?
+        Ok(crate::classify_pixel_bytes(&self.inner, &pixels, (width, height, stride), format.into(), face)?
             .into())
     }
 
@@ -325,7 +433,7 @@ impl GlassesClassifier {
         rotation_degrees: u32,
         mirrored: bool,
         face: Option<FaceBox>,
-    ) -> Result<Prediction, GlassesError> {
+    ) -> Result<GlassesResultRecord, GlassesError> {
         let range = if full_range { YuvRange::Full } else { YuvRange::Limited };
         let frame = YuvFrame::nv12(
             &y,
@@ -428,6 +536,61 @@ mod tests {
         assert_eq!(version(), env!("CARGO_PKG_VERSION"));
     }
 
+    /// `max_pixels` and `max_file_bytes` reach core: a picture or a file one over is refused.
+    #[test]
+    fn options_limits_refuse_larger_pictures_and_files() {
+        let defaults = default_options();
+        assert_eq!(ClassifierOptions::from(defaults), ClassifierOptions::default());
+        let rgb = glasses_core::image::RgbImage::from_fn(30, 20, |x, y| {
+            glasses_core::image::Rgb([(x * 8) as u8, (y * 12) as u8, 90])
+        });
+        let mut png = std::io::Cursor::new(Vec::new());
+        rgb.write_to(&mut png, glasses_core::image::ImageFormat::Png).expect("png");
+        let png = png.into_inner();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("face.png");
+        std::fs::write(&path, &png).expect("write");
+        let path = path.to_string_lossy().into_owned();
+        let size = png.len() as u64;
+
+        let exact = GlassesOptionsRecord { max_pixels: 600, max_file_bytes: size, ..defaults };
+        let ours = GlassesClassifier::from_bytes_with_options(model(), exact).expect("model");
+        assert_eq!(ours.options(), exact);
+        let whole = ours.classify_encoded(png.clone()).expect("600 pixels fit");
+        assert_eq!(ours.classify_file(path.clone()).expect("the file fits"), whole);
+        let face = FaceBox { x: 8.0, y: 5.0, width: 10.0, height: 8.0 };
+        assert_eq!(
+            ours.classify_file_region(path.clone(), face).expect("file region"),
+            ours.classify_encoded_region(png.clone(), face).expect("region")
+        );
+
+        let small = GlassesOptionsRecord { max_pixels: 599, max_file_bytes: size - 1, ..defaults };
+        let ours = GlassesClassifier::from_bytes_with_options(model(), small).expect("model");
+        let err = ours.classify_encoded(png.clone()).expect_err("601 pixels");
+        assert!(matches!(err, GlassesError::ImageTooLarge(ref m) if m.contains("599")), "{err}");
+        let err = ours.classify_file(path.clone()).expect_err("one byte over");
+        assert!(
+            matches!(err, GlassesError::FileTooLarge(ref m) if m.contains(&(size - 1).to_string())),
+            "{err}"
+        );
+        let err = ours.classify_file_region(path, face).expect_err("one byte over");
+        assert!(matches!(err, GlassesError::FileTooLarge(_)), "{err}");
+        let err = ours.classify_file(dir.path().to_string_lossy().into_owned()).expect_err("a folder");
+        assert!(matches!(err, GlassesError::NotARegularFile(_)), "{err}");
+
+        for bad in [
+            GlassesOptionsRecord { max_pixels: 0, ..defaults },
+            GlassesOptionsRecord { max_file_bytes: 0, ..defaults },
+            GlassesOptionsRecord { threshold: -1.0, ..defaults },
+        ] {
+            let err = GlassesClassifier::from_bytes_with_options(model(), bad).expect_err("out of range");
+            assert!(matches!(err, GlassesError::InvalidArgument(_)), "{bad:?}: {err}");
+        }
+        let bundled = GlassesClassifier::with_options(GlassesOptionsRecord { threshold: 0.3, ..defaults })
+            .expect("bundled");
+        assert_eq!(bundled.threshold(), 0.3);
+    }
+
     fn repo_root() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
     }
@@ -451,7 +614,7 @@ mod tests {
     }
 
     /// `got` against one golden case: probability, decision, kind and the three probabilities.
-    fn assert_golden(got: &Prediction, case: &serde_json::Value, tolerance: f32, what: &str) {
+    fn assert_golden(got: &GlassesResultRecord, case: &serde_json::Value, tolerance: f32, what: &str) {
         let close = |a: f32, b: f32| (a - b).abs() <= tolerance;
         assert!(close(got.probability, f32_of(&case["probability"])), "{what}: {got:?}");
         assert_eq!(got.has_glasses, case["has_glasses"].as_bool().expect("bool"), "{what}");
@@ -588,7 +751,7 @@ mod tests {
             .collect();
         for (format, data, bpp) in [(PixelFormat::Rgb8, rgb.clone(), 3), (PixelFormat::Argb32, argb, 4)] {
             let got = ours.classify_pixels_region(data, w, h, w * bpp, format, face).expect("region");
-            assert_eq!(got, Prediction::from(want), "{format:?}");
+            assert_eq!(got, GlassesResultRecord::from(want), "{format:?}");
             assert_eq!(got.probability_sunglasses, None, "{format:?}");
             assert_ne!(got.eyewear, EyewearKind::Sunglasses);
             assert!((got.probability_none + got.probability - 1.0).abs() < 1e-5, "{got:?}");
@@ -675,7 +838,7 @@ mod tests {
         };
 
         let got = nv12(None);
-        assert_eq!(got, Prediction::from(core.classify_yuv(&frame, turn).expect("core yuv")));
+        assert_eq!(got, GlassesResultRecord::from(core.classify_yuv(&frame, turn).expect("core yuv")));
         let want = rgb(None);
         assert!((got.probability - want.probability).abs() <= 0.05, "{got:?} vs {want:?}");
         assert!((got.probability_none - want.probability_none).abs() <= 0.05, "{got:?} vs {want:?}");
@@ -684,7 +847,7 @@ mod tests {
         let face = FaceBox { x: 70.0, y: 20.0, width: 100.0, height: 110.0 };
         let got = nv12(Some(face));
         let want_core = core.classify_yuv_region(&frame, turn, face.into()).expect("core region");
-        assert_eq!(got, Prediction::from(want_core));
+        assert_eq!(got, GlassesResultRecord::from(want_core));
         let want = rgb(Some(face));
         assert!((got.probability - want.probability).abs() <= 0.05, "{got:?} vs {want:?}");
 
@@ -706,7 +869,7 @@ mod tests {
                 None,
             )
             .expect("limited, mirrored");
-        assert_eq!(got, Prediction::from(core.classify_yuv(&limited, mirrored).expect("core")));
+        assert_eq!(got, GlassesResultRecord::from(core.classify_yuv(&limited, mirrored).expect("core")));
     }
 
     #[test]

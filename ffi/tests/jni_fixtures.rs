@@ -103,6 +103,12 @@ fn write_jni_fixtures() {
     let classifier =
         Classifier::from_bytes(&model, ClassifierOptions::default()).expect("exported model loads");
     std::fs::write(dir.join("model.onnx"), &model).expect("write model.onnx");
+    // The same model with its first Relu made a Tanh (NodeProto.op_type, field 4: tag 0x22, length
+    // 4): only the `onnx-any` feature reads it; the Kotlin tests check that the error says how.
+    let mut tanh = model.clone();
+    let at = tanh.windows(6).position(|w| w == b"\x22\x04Relu").expect("a Relu node");
+    tanh[at + 2..at + 6].copy_from_slice(b"Tanh");
+    std::fs::write(dir.join("needs-onnx-any.onnx"), &tanh).expect("write needs-onnx-any.onnx");
 
     let mut json = String::from(
         "{\n  \"model\": \"model.onnx\",\n  \"threshold\": 0.5,\n  \"tolerance\": 1e-4,\n  \"cases\": [\n",

@@ -227,7 +227,7 @@ public final class JniValgrind {
                 () -> d.classifyYuv(new YuvPlanes(ByteBuffer.allocate(16), 4, good.getU(), good.getV(), 4, 2, 4, 4)));
         expectThrows(GlassesException.class, ErrorKind.INVALID_MODEL, "garbage model",
                 () -> new GlassesDetector(garbage));
-        expectThrows(GlassesException.class, ErrorKind.INVALID_OPTIONS, "threshold 1.5",
+        expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "threshold 1.5",
                 () -> new GlassesDetector(model, 1.5f));
         long h = handleOf(d);
         Class<?>[] encodedTypes = {long.class, byte[].class};

@@ -79,7 +79,7 @@ pub fn classify_encoded(classifier: &Classifier, data: &[u8]) {
 /// How `classify_pixels` builds its buffer (the first byte of the input, modulo 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelMode {
-    /// `PixelBuffer::new` with this format (`Argb32` here must be refused: it needs u32 values).
+    /// `PixelBuffer::new` with this format (`Argb32`: native-endian u32 values as bytes).
     Bytes(PixelFormat),
     /// `PixelBuffer::from_argb_ints`, the data read as little-endian u32 values.
     ArgbInts,
@@ -162,7 +162,8 @@ impl PixelCase {
             // matter (height 1): `PixelBuffer::from_argb_ints` converts it to bytes first.
             PixelMode::ArgbInts if self.stride.checked_mul(4).is_none() => return false,
             PixelMode::ArgbInts => (self.stride as u128 * 4, self.data.len() as u128 / 4 * 4),
-            PixelMode::Bytes(PixelFormat::Argb32) => return false,
+            // Bytes of u32 pixels: rows must start on whole pixels.
+            PixelMode::Bytes(PixelFormat::Argb32) if !self.stride.is_multiple_of(4) => return false,
             PixelMode::Bytes(_) => (self.stride as u128, self.data.len() as u128),
         };
         let row = self.width as u128 * self.bytes_per_pixel();
@@ -183,6 +184,10 @@ impl PixelCase {
                 let at = y * self.stride + x * self.bytes_per_pixel() as usize;
                 let d = &self.data[at..];
                 match format {
+                    PixelFormat::Argb32 => {
+                        let p = u32::from_ne_bytes([d[0], d[1], d[2], d[3]]);
+                        [(p >> 16) as u8, (p >> 8) as u8, p as u8]
+                    }
                     PixelFormat::Bgra8 => [d[2], d[1], d[0]],
                     PixelFormat::Gray8 => [d[0]; 3],
                     _ => [d[0], d[1], d[2]],

@@ -42,20 +42,31 @@ impl Kernel {
 
     /// Every kernel this CPU runs, fastest first (tests run them all).
     pub fn available() -> Vec<Self> {
-        let mut all = Vec::new();
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                all.push(Kernel { mr: 8, widths: &[48, 32, 16], isa: Isa::Avx512 });
-            }
-            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-                all.push(Kernel { mr: 6, widths: &[16, 8], isa: Isa::Avx2Fma });
-            }
-        }
-        #[cfg(target_arch = "aarch64")]
-        all.push(Kernel { mr: 8, widths: &[12], isa: Isa::Neon });
-        all.push(PORTABLE);
-        all
+        // Each kernel of this architecture, with whether the CPU runs it.
+        let candidates = [
+            #[cfg(target_arch = "x86_64")]
+            (
+                Kernel { mr: 8, widths: &[48, 32, 16], isa: Isa::Avx512 },
+                std::arch::is_x86_feature_detected!("avx512f"),
+            ),
+            #[cfg(target_arch = "x86_64")]
+            (
+                Kernel { mr: 6, widths: &[16, 8], isa: Isa::Avx2Fma },
+                std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
+            ),
+            // NEON is part of ARMv8-A: every aarch64 CPU has it.
+            #[cfg(target_arch = "aarch64")]
+            (Kernel { mr: 8, widths: &[12], isa: Isa::Neon }, true),
+            (PORTABLE, true),
+        ];
+        candidates.into_iter().filter(|&(_, runs)| runs).map(|(kernel, _)| kernel).collect()
+    }
+
+    /// The kernel called `name` (see [`Kernel::name`]) when this CPU runs it. The only way to pick
+    /// a kernel other than [`Kernel::best`]: it goes through [`Kernel::available`], so a kernel
+    /// whose instructions the CPU lacks can never be made.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::available().into_iter().find(|k| k.name() == name)
     }
 
     /// A short name for benchmarks and debugging.

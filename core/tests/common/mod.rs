@@ -39,3 +39,39 @@ pub fn encode(img: &RgbImage, format: ImageFormat) -> Vec<u8> {
 pub fn golden_input(len: usize) -> Vec<f32> {
     (0..len).map(|i| 2.0 * ((i as f32) * 0.013).sin() * ((i % 97) as f32 / 97.0)).collect()
 }
+
+/// The micro-kernels whole-model tests run on: every kernel this CPU runs (phones run NEON, armv7
+/// and x86 Android the portable kernel), fastest first, or the comma-separated subset named by
+/// `GLASSES_TEST_KERNELS`. scripts/test-aarch64.sh names `neon` alone: under qemu every model run
+/// costs seconds, and the portable kernel built for aarch64 is no build any device runs.
+pub fn kernels() -> Vec<&'static str> {
+    let available = Classifier::available_kernels();
+    assert!(available.contains(&"portable"), "every CPU runs the portable kernel: {available:?}");
+    let Ok(wanted) = std::env::var("GLASSES_TEST_KERNELS") else {
+        return available;
+    };
+    wanted
+        .split(',')
+        .map(|name| {
+            // A name this CPU lacks must fail, not quietly test fewer kernels.
+            *available
+                .iter()
+                .find(|k| **k == name)
+                .unwrap_or_else(|| panic!("GLASSES_TEST_KERNELS names `{name}`; this CPU runs {available:?}"))
+        })
+        .collect()
+}
+
+/// The model loaded once per kernel of [`kernels`], with the kernel's name.
+pub fn per_kernel(bytes: &[u8]) -> Vec<(&'static str, Classifier)> {
+    kernels()
+        .into_iter()
+        .map(|kernel| {
+            let c = Classifier::from_bytes_with_kernel(bytes, ClassifierOptions::default(), kernel)
+                .unwrap_or_else(|e| panic!("{kernel}: {e}"));
+            // The engine must really run the forced kernel, or the loop tests one kernel N times.
+            assert!(c.engine().contains(&format!("{kernel} kernels")), "{kernel}: {}", c.engine());
+            (kernel, c)
+        })
+        .collect()
+}

@@ -23,7 +23,7 @@ public enum Eyewear: String, CaseIterable, Sendable {
 public struct EyewearProbabilities: Equatable, Sendable {
     /// P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
     public let noEyewear: Float
-    /// P(eyeglasses), the same value as `EyeglassesResult.probability`.
+    /// P(eyeglasses), the same value as `GlassesResult.probability`.
     public let eyeglasses: Float
     /// P(sunglasses); `nil` when the model has no sunglasses class (a two-class model file).
     public let sunglasses: Float?
@@ -38,8 +38,9 @@ public struct EyewearProbabilities: Equatable, Sendable {
     }
 }
 
-/// The answer for one face image.
-public struct EyeglassesResult: Equatable, Sendable {
+/// The answer for one face image: the same result as Kotlin's `GlassesResult` and C's
+/// `GlassesResult`.
+public struct GlassesResult: Equatable, Sendable {
     /// Whether the person wears eyeglasses (`probability >= threshold`).
     public let hasGlasses: Bool
     /// P(eyeglasses) in [0, 1].
@@ -51,9 +52,54 @@ public struct EyeglassesResult: Equatable, Sendable {
     public let probabilities: EyewearProbabilities
 }
 
+/// The result's name before 0.2: every surface now calls it `GlassesResult`.
+@available(*, deprecated, renamed: "GlassesResult")
+public typealias EyeglassesResult = GlassesResult
+
+/// How a detector decides and what it refuses: the fields of Kotlin's `GlassesOptions` and C's
+/// `GlassesOptions`, with the native library's defaults for the ones not given.
+///
+/// ```swift
+/// let detector = try GlassesDetector(options: GlassesOptions(maxPixels: 12_000_000))
+/// ```
+///
+/// A value out of range (a threshold outside [0, 1], a limit of zero) throws `.invalidArgument`
+/// when the detector is created.
+public struct GlassesOptions: Equatable, Sendable {
+    /// Decision threshold on P(eyeglasses), in [0, 1] (default 0.5): `hasGlasses` is
+    /// `probability >= threshold`.
+    public var threshold: Float
+    /// The largest picture (width x height) decoded, and the largest region a face box may frame
+    /// (default 64 megapixels); a larger encoded image throws `.imageTooLarge` before it is
+    /// decoded, a face box framed to more `.invalidRegion`.
+    public var maxPixels: UInt64
+    /// The largest image file `classify(url:)` reads (default 64 MiB); a larger one throws
+    /// `.fileTooLarge` unread.
+    public var maxFileBytes: UInt64
+
+    /// The given values, the native library's defaults for the others.
+    public init(threshold: Float? = nil, maxPixels: UInt64? = nil, maxFileBytes: UInt64? = nil) {
+        let defaults = defaultOptions()
+        self.threshold = threshold ?? defaults.threshold
+        self.maxPixels = maxPixels ?? defaults.maxPixels
+        self.maxFileBytes = maxFileBytes ?? defaults.maxFileBytes
+    }
+
+    init(_ record: GlassesOptionsRecord) {
+        self.init(threshold: record.threshold, maxPixels: record.maxPixels, maxFileBytes: record.maxFileBytes)
+    }
+
+    var record: GlassesOptionsRecord {
+        GlassesOptionsRecord(threshold: threshold, maxPixels: maxPixels, maxFileBytes: maxFileBytes)
+    }
+}
+
 /// Why classification failed: the kind, and the library's message.
 public struct GlassesDetectorError: Error, Equatable, CustomStringConvertible {
-    /// The failure kinds of the Rust library.
+    /// The failure kinds of the Rust library: C's statuses by name (`invalidArgument` is
+    /// `GLASSES_STATUS_INVALID_ARGUMENT` and Kotlin's `ErrorKind.INVALID_ARGUMENT`, which also
+    /// covers options out of range). An `.invalidModel` that needs the library's `onnx-any`
+    /// feature says so in its message.
     public enum Kind: Equatable, Sendable {
         case invalidArgument, invalidImage, imageTooLarge, invalidPixelBuffer, invalidModel
         case contractViolation, io, inference, noBundledModel, `internal`
@@ -89,20 +135,54 @@ public final class GlassesDetector: @unchecked Sendable {
         classifier = try Self.mapped { try GlassesClassifier.fromFile(path: modelURL.path, threshold: threshold) }
     }
 
+    /// The bundled model with `options` (threshold and limits).
+    public init(options: GlassesOptions) throws {
+        classifier = try Self.mapped { try GlassesClassifier.withOptions(options: options.record) }
+    }
+
+    /// A model from the bytes of an ONNX file, with `options`.
+    public init(modelData: Data, options: GlassesOptions) throws {
+        classifier = try Self.mapped {
+            try GlassesClassifier.fromBytesWithOptions(model: modelData, options: options.record)
+        }
+    }
+
+    /// A model from an ONNX file, with `options`.
+    public init(modelURL: URL, options: GlassesOptions) throws {
+        classifier = try Self.mapped {
+            try GlassesClassifier.fromFileWithOptions(path: modelURL.path, options: options.record)
+        }
+    }
+
+    /// The options in force, as the native library holds them.
+    public var options: GlassesOptions { GlassesOptions(classifier.options()) }
+
     /// The native library version.
     public static var version: String { GlassesFFIBindings.version() }
 
     /// Classifies an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF). HEIC is not decoded by the
     /// library: draw such images into a `CGImage` and use `classify(_:)`.
-    public func classify(data: Data) throws -> EyeglassesResult {
+    public func classify(data: Data) throws -> GlassesResult {
         try Self.mapped { Self.result(try classifier.classifyEncoded(image: data)) }
+    }
+
+    /// Classifies the image file at `url` (a file URL), read by the library: a file larger than
+    /// `options.maxFileBytes` throws `.fileTooLarge` and a folder `.notARegularFile`, both unread.
+    public func classify(url: URL) throws -> GlassesResult {
+        try Self.mapped { Self.result(try classifier.classifyFile(path: url.path)) }
+    }
+
+    /// Classifies the face inside `faceBox` on the image file at `url`, as `classify(data:faceBox:)`.
+    public func classify(url: URL, faceBox: CGRect) throws -> GlassesResult {
+        let face = Self.ffiFaceBox(faceBox)
+        return try Self.mapped { Self.result(try classifier.classifyFileRegion(path: url.path, face: face)) }
     }
 
     /// Classifies a `CGImage` by drawing it into an 8-bit RGBA sRGB buffer.
     ///
     /// Apple's decoders do not produce bit-identical pixels to the library's own JPEG decoder, so
     /// for the same file this may differ slightly from `classify(data:)`.
-    public func classify(_ image: CGImage) throws -> EyeglassesResult {
+    public func classify(_ image: CGImage) throws -> GlassesResult {
         let frame = try Self.rgba(image)
         return try Self.mapped {
             Self.result(try classifier.classifyPixels(
@@ -119,7 +199,7 @@ public final class GlassesDetector: @unchecked Sendable {
     /// margin), cut out and classified; it may reach past the picture's edges (the edge pixels are
     /// repeated) but must overlap the picture and have a positive size, or the call throws
     /// `.invalidRegion`.
-    public func classify(data: Data, faceBox: CGRect) throws -> EyeglassesResult {
+    public func classify(data: Data, faceBox: CGRect) throws -> GlassesResult {
         let face = Self.ffiFaceBox(faceBox)
         return try Self.mapped { Self.result(try classifier.classifyEncodedRegion(image: data, face: face)) }
     }
@@ -130,7 +210,7 @@ public final class GlassesDetector: @unchecked Sendable {
     ///
     /// For Vision's `VNFaceObservation.boundingBox` (normalised, origin bottom-left) use
     /// `classify(_:visionBoundingBox:)`.
-    public func classify(_ image: CGImage, faceBox: CGRect) throws -> EyeglassesResult {
+    public func classify(_ image: CGImage, faceBox: CGRect) throws -> GlassesResult {
         let face = Self.ffiFaceBox(faceBox)
         let frame = try Self.rgba(image)
         return try Self.mapped {
@@ -147,7 +227,7 @@ public final class GlassesDetector: @unchecked Sendable {
     /// The box must describe `image` as it is: run the `VNImageRequestHandler` on this `CGImage`
     /// with orientation `.up` (the default). A box from a handler given another orientation (a
     /// camera frame with `.right`, say) refers to the rotated picture; rotate the image first.
-    public func classify(_ image: CGImage, visionBoundingBox: CGRect) throws -> EyeglassesResult {
+    public func classify(_ image: CGImage, visionBoundingBox: CGRect) throws -> GlassesResult {
         let box = Self.faceBox(visionBoundingBox: visionBoundingBox, imageWidth: image.width, imageHeight: image.height)
         return try classify(image, faceBox: box)
     }
@@ -173,7 +253,7 @@ public final class GlassesDetector: @unchecked Sendable {
     /// `classify(pixelBuffer:orientation:visionBoundingBox:)`.
     public func classify(
         pixelBuffer: CVPixelBuffer, orientation: CGImagePropertyOrientation, faceBox: CGRect? = nil
-    ) throws -> EyeglassesResult {
+    ) throws -> GlassesResult {
         let face = faceBox.map(Self.ffiFaceBox)
         let format = CVPixelBufferGetPixelFormatType(pixelBuffer)
         switch format {
@@ -227,7 +307,7 @@ public final class GlassesDetector: @unchecked Sendable {
     /// `classify(pixelBuffer:orientation:faceBox:)`.
     public func classify(
         pixelBuffer: CVPixelBuffer, orientation: CGImagePropertyOrientation, visionBoundingBox: CGRect
-    ) throws -> EyeglassesResult {
+    ) throws -> GlassesResult {
         let (rotation, _) = Self.rotation(of: orientation)
         let width = CVPixelBufferGetWidth(pixelBuffer)
         let height = CVPixelBufferGetHeight(pixelBuffer)
@@ -374,8 +454,8 @@ public final class GlassesDetector: @unchecked Sendable {
         return (pixels, UInt32(width), UInt32(height), UInt32(bytesPerRow))
     }
 
-    private static func result(_ p: Prediction) -> EyeglassesResult {
-        EyeglassesResult(
+    private static func result(_ p: GlassesResultRecord) -> GlassesResult {
+        GlassesResult(
             hasGlasses: p.hasGlasses, probability: p.probability, eyewear: eyewear(p.eyewear),
             probabilities: EyewearProbabilities(
                 noEyewear: p.probabilityNone, eyeglasses: p.probability, sunglasses: p.probabilitySunglasses

@@ -165,7 +165,7 @@ final class CameraFrameTests: XCTestCase {
 
     private func assertThrows(
         _ kind: GlassesDetectorError.Kind, _ name: String, file: StaticString = #filePath, line: UInt = #line,
-        _ body: () throws -> EyeglassesResult
+        _ body: () throws -> GlassesResult
     ) {
         XCTAssertThrowsError(try body(), name, file: file, line: line) { error in
             let e = error as? GlassesDetectorError

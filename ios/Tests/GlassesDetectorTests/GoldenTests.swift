@@ -60,7 +60,7 @@ final class GoldenTests: XCTestCase {
 
     /// `result` against a golden answer: probability, decision, kind and every class probability.
     private func assertGolden(
-        _ result: EyeglassesResult, probability: Float, hasGlasses: Bool, eyewear: String,
+        _ result: GlassesResult, probability: Float, hasGlasses: Bool, eyewear: String,
         probabilities: [Float], accuracy: Float, _ name: String,
         file: StaticString = #filePath, line: UInt = #line
     ) {
@@ -233,6 +233,30 @@ final class GoldenTests: XCTestCase {
                 pixels: Data(data), width: UInt32(w), height: UInt32(h), stride: UInt32(w * 4), format: format
             )
             XCTAssertEqual(got.probability, want, accuracy: 1e-4, "\(format)")
+        }
+    }
+
+    /// The limits of `GlassesOptions` reach the library: a file or a picture one over is refused.
+    func testOptionsLimits() throws {
+        let golden = try golden()
+        guard let c = golden.cases.first else { return XCTFail("no golden cases") }
+        let url = Self.fixtures.appendingPathComponent(c.image)
+        let data = try Data(contentsOf: url)
+        let size = UInt64(data.count)
+        let model = Self.repoRoot.appendingPathComponent(golden.model)
+        XCTAssertEqual(try GlassesDetector(modelURL: model).options, GlassesOptions())
+        let fits = try GlassesDetector(modelURL: model, options: GlassesOptions(maxFileBytes: size))
+        XCTAssertEqual(try fits.classify(url: url), try fits.classify(data: data))
+        let small = try GlassesDetector(modelURL: model, options: GlassesOptions(maxPixels: 1, maxFileBytes: size - 1))
+        XCTAssertEqual(small.options, GlassesOptions(maxPixels: 1, maxFileBytes: size - 1))
+        XCTAssertThrowsError(try small.classify(url: url)) { error in
+            XCTAssertEqual((error as? GlassesDetectorError)?.kind, .fileTooLarge)
+        }
+        XCTAssertThrowsError(try small.classify(data: data)) { error in
+            XCTAssertEqual((error as? GlassesDetectorError)?.kind, .imageTooLarge)
+        }
+        XCTAssertThrowsError(try GlassesDetector(options: GlassesOptions(maxPixels: 0))) { error in
+            XCTAssertEqual((error as? GlassesDetectorError)?.kind, .invalidArgument)
         }
     }
 

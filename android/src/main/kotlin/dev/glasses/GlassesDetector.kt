@@ -38,20 +38,37 @@ import java.util.concurrent.atomic.AtomicLong
 class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
     private val handle = AtomicLong(nativeHandle)
 
-    /** The model shipped inside the native library, with the default threshold (0.5). */
-    constructor() : this(GlassesNative.nativeLoadBundled(false, 0f))
+    /** The model shipped inside the native library, with the default [GlassesOptions]. */
+    constructor() : this(GlassesOptions())
+
+    /** The bundled model with [options] (threshold and limits). */
+    constructor(options: GlassesOptions) : this(
+        GlassesNative.nativeLoadBundled(options.threshold, options.maxPixels, options.maxFileBytes),
+    )
 
     /** The bundled model with a decision [threshold] in `[0, 1]` on P(eyeglasses). */
-    constructor(threshold: Float) : this(GlassesNative.nativeLoadBundled(true, threshold))
+    constructor(threshold: Float) : this(GlassesOptions(threshold = threshold))
 
-    /** A glasses ONNX model from memory (e.g. read from assets), default threshold (0.5). */
-    constructor(model: ByteArray) : this(GlassesNative.nativeLoad(model, false, 0f))
+    /** A glasses ONNX model from memory (e.g. read from assets), default [GlassesOptions]. */
+    constructor(model: ByteArray) : this(model, GlassesOptions())
+
+    /** A glasses ONNX model from memory with [options]. */
+    constructor(model: ByteArray, options: GlassesOptions) : this(
+        GlassesNative.nativeLoad(model, options.threshold, options.maxPixels, options.maxFileBytes),
+    )
 
     /** A glasses ONNX model from memory with a decision [threshold] in `[0, 1]`. */
-    constructor(model: ByteArray, threshold: Float) : this(GlassesNative.nativeLoad(model, true, threshold))
+    constructor(model: ByteArray, threshold: Float) : this(model, GlassesOptions(threshold = threshold))
+
+    /** The options in force, as the native library holds them. */
+    val options: GlassesOptions = GlassesOptions(
+        GlassesNative.nativeThreshold(nativeHandle),
+        GlassesNative.nativeMaxPixels(nativeHandle),
+        GlassesNative.nativeMaxFileBytes(nativeHandle),
+    )
 
     /** The decision threshold: [GlassesResult.hasGlasses] is `probability >= threshold`. */
-    val threshold: Float = GlassesNative.nativeThreshold(nativeHandle)
+    val threshold: Float get() = options.threshold
 
     /** Whether [close] has been called. */
     val isClosed: Boolean get() = handle.get() == 0L
@@ -68,6 +85,21 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
     fun classify(encoded: ByteArray, faceBox: FaceBox): GlassesResult =
         checkResult(
             GlassesNative.nativeClassifyEncodedRegion(liveHandle(), encoded, faceBox.x, faceBox.y, faceBox.width, faceBox.height),
+        )
+
+    /**
+     * Classifies the image file [file] (JPEG, PNG, WebP, ...), read by the native code without a
+     * copy on the JVM heap. A file larger than [GlassesOptions.maxFileBytes] throws
+     * [GlassesException] ([ErrorKind.FILE_TOO_LARGE]) unread; a folder or device
+     * [ErrorKind.NOT_A_REGULAR_FILE]; a missing or unreadable file [ErrorKind.IO].
+     */
+    fun classify(file: java.io.File): GlassesResult =
+        checkResult(GlassesNative.nativeClassifyPath(liveHandle(), file.path, false, 0f, 0f, 0f, 0f))
+
+    /** Classifies the face inside [faceBox] on the image file [file]; see the overloads above. */
+    fun classify(file: java.io.File, faceBox: FaceBox): GlassesResult =
+        checkResult(
+            GlassesNative.nativeClassifyPath(liveHandle(), file.path, true, faceBox.x, faceBox.y, faceBox.width, faceBox.height),
         )
 
     /**
@@ -179,7 +211,7 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         if (h != 0L) GlassesNative.nativeFree(h)
     }
 
-    override fun toString(): String = "GlassesDetector(threshold=$threshold, closed=$isClosed)"
+    override fun toString(): String = "GlassesDetector($options, closed=$isClosed)"
 
     private fun liveHandle(): Long {
         val h = handle.get()

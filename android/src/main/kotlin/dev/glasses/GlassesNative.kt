@@ -15,13 +15,27 @@ internal object GlassesNative {
         NativeLibrary.load()
     }
 
-    @JvmStatic external fun nativeLoadBundled(hasThreshold: Boolean, threshold: Float): Long
+    @JvmStatic external fun nativeLoadBundled(threshold: Float, maxPixels: Long, maxFileBytes: Long): Long
 
-    @JvmStatic external fun nativeLoad(model: ByteArray?, hasThreshold: Boolean, threshold: Float): Long
+    @JvmStatic external fun nativeLoad(model: ByteArray?, threshold: Float, maxPixels: Long, maxFileBytes: Long): Long
 
     @JvmStatic external fun nativeFree(handle: Long): Boolean
 
     @JvmStatic external fun nativeThreshold(handle: Long): Float
+
+    @JvmStatic external fun nativeMaxPixels(handle: Long): Long
+
+    @JvmStatic external fun nativeMaxFileBytes(handle: Long): Long
+
+    @JvmStatic external fun nativeClassifyPath(
+        handle: Long,
+        path: String?,
+        hasBox: Boolean,
+        x: Float,
+        y: Float,
+        boxWidth: Float,
+        boxHeight: Float,
+    ): GlassesResult?
 
     @JvmStatic external fun nativeClassifyEncoded(handle: Long, image: ByteArray?): GlassesResult?
 

@@ -148,6 +148,7 @@ class ConcurrencyTest {
                         PixelLayout.BGRA_8888 -> buffer.put(b.toByte()).put(g.toByte()).put(r.toByte()).put(0xff.toByte())
                         PixelLayout.RGB_888 -> buffer.put(r.toByte()).put(g.toByte()).put(b.toByte())
                         PixelLayout.GRAY_8 -> buffer.put(((r * 77 + g * 150 + b * 29) shr 8).toByte())
+                        PixelLayout.ARGB_INT -> buffer.order(java.nio.ByteOrder.nativeOrder()).putInt(p)
                     }
                 }
             }

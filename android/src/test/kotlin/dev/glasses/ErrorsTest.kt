@@ -53,7 +53,7 @@ class ErrorsTest {
         val jpeg = out.toByteArray()
         detector.classify(jpeg)
         expect(ErrorKind.TRUNCATED_IMAGE, "truncated") { detector.classify(jpeg.copyOf(jpeg.size * 6 / 10)) }
-        assertEquals(ErrorKind.OUT_OF_MEMORY, ErrorKind.fromCode(12))
+        assertEquals(ErrorKind.OUT_OF_MEMORY, ErrorKind.fromCode(14))
     }
 
     @Test
@@ -66,11 +66,17 @@ class ErrorsTest {
     }
 
     @Test
-    fun thresholdOutOfRange() {
-        expect(ErrorKind.INVALID_OPTIONS, "threshold") { GlassesDetector(Fixtures.model, 1.5f) }
-        expect(ErrorKind.INVALID_OPTIONS) { GlassesDetector(Fixtures.model, -0.1f) }
-        expect(ErrorKind.INVALID_OPTIONS) { GlassesDetector(Fixtures.model, Float.NaN) }
-        expect(ErrorKind.INVALID_OPTIONS) { GlassesDetector(2f) }
+    fun optionsOutOfRangeAreInvalidArguments() {
+        // One meaning on every surface: an option out of range is INVALID_ARGUMENT (C's status 2).
+        expect(ErrorKind.INVALID_ARGUMENT, "threshold") { GlassesDetector(Fixtures.model, 1.5f) }
+        expect(ErrorKind.INVALID_ARGUMENT) { GlassesDetector(Fixtures.model, -0.1f) }
+        expect(ErrorKind.INVALID_ARGUMENT) { GlassesDetector(Fixtures.model, Float.NaN) }
+        expect(ErrorKind.INVALID_ARGUMENT) { GlassesDetector(2f) }
+        expect(ErrorKind.INVALID_ARGUMENT, "max_pixels") { GlassesDetector(Fixtures.model, GlassesOptions(maxPixels = 0)) }
+        expect(ErrorKind.INVALID_ARGUMENT, "maxPixels -1 is negative") { GlassesDetector(Fixtures.model, GlassesOptions(maxPixels = -1)) }
+        expect(ErrorKind.INVALID_ARGUMENT, "file size") { GlassesDetector(GlassesOptions(maxFileBytes = 0)) }
+        expect(ErrorKind.INVALID_ARGUMENT, "maxFileBytes") { GlassesDetector(GlassesOptions(maxFileBytes = Long.MIN_VALUE)) }
+        assertEquals(2, ErrorKind.INVALID_ARGUMENT.code)
     }
 
     @Test
@@ -141,7 +147,7 @@ class ErrorsTest {
             )) {
                 val e = assertThrows(GlassesException::class.java, Executable { call() }, "$box via $path")
                 assertEquals(ErrorKind.INVALID_REGION, e.kind, "$box via $path: ${e.message}")
-                assertEquals(13, e.code)
+                assertEquals(17, e.code)
                 assertTrue(e.reason.contains("face region") && e.reason.contains(reason), "$box via $path: reason '${e.reason}' lacks '$reason'")
                 assertTrue(e.message!!.startsWith("INVALID_REGION: "), e.message)
             }
@@ -149,7 +155,7 @@ class ErrorsTest {
         // Pixel sizes are checked before the box; the detector still works afterwards.
         expect(ErrorKind.INVALID_PIXEL_BUFFER) { detector.classify(IntArray(4), 5, 4, FaceBox(0f, 0f, 1f, 1f)) }
         expect(ErrorKind.INVALID_IMAGE) { detector.classify(ByteArray(0), FaceBox(0f, 0f, 1f, 1f)) }
-        assertEquals(ErrorKind.INVALID_REGION, ErrorKind.fromCode(13))
+        assertEquals(ErrorKind.INVALID_REGION, ErrorKind.fromCode(17))
         detector.classify(case.bytes, FaceBox(40f, 50f, 80f, 90f))
         detector.classify(case.bytes, FaceBox(-30f, -30f, 31f, 31f)) // one pixel of overlap is enough
     }
@@ -161,7 +167,8 @@ class ErrorsTest {
         expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyEncoded(handle, null) }
         expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyArgb(handle, null, 1, 1, 1) }
         expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyBuffer(handle, null, 1, 1, 4, 0) }
-        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeLoad(null, false, 0f) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeLoad(null, 0.5f, 1L, 1L) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyPath(handle, null, false, 0f, 0f, 0f, 0f) }
         expect(ErrorKind.INVALID_ARGUMENT, "direct") { GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocate(64), 4, 4, 16, 0) }
         expect(ErrorKind.INVALID_ARGUMENT, "layout") { GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocateDirect(64), 4, 4, 16, 42) }
         expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyEncodedRegion(handle, null, 0f, 0f, 1f, 1f) }
@@ -202,9 +209,12 @@ class ErrorsTest {
     fun exceptionKindsRoundTrip() {
         for (kind in ErrorKind.entries) assertEquals(kind, ErrorKind.fromCode(kind.code))
         assertEquals(ErrorKind.INTERNAL, ErrorKind.fromCode(999))
-        val e = GlassesException(1, "x")
+        val e = GlassesException(3, "x")
         assertEquals(ErrorKind.INVALID_IMAGE, e.kind)
         assertEquals("INVALID_IMAGE: x", e.message)
+        // C's NULL_ARGUMENT and PANIC have no Kotlin kind: the native code never sends them.
+        assertEquals(ErrorKind.INTERNAL, ErrorKind.fromCode(1))
+        assertEquals(ErrorKind.INTERNAL, ErrorKind.fromCode(10))
     }
 }
 

@@ -71,6 +71,8 @@ class RegionTest {
                     PixelLayout.BGRA_8888 -> buffer.put(b.toByte()).put(g.toByte()).put(r.toByte()).put(0xff.toByte())
                     PixelLayout.RGB_888 -> buffer.put(r.toByte()).put(g.toByte()).put(b.toByte())
                     PixelLayout.GRAY_8 -> buffer.put(((r * 77 + g * 150 + b * 29) shr 8).toByte())
+                    // The int itself, native byte order (only this put uses the order).
+                    PixelLayout.ARGB_INT -> buffer.order(java.nio.ByteOrder.nativeOrder()).putInt(p)
                 }
             }
         }
@@ -113,7 +115,8 @@ class RegionTest {
                 assertSame(want, detector.classify(case.argb, w, h, box), "$what, IntArray")
                 assertSame(want, detector.classify(padRows(case.argb, w, h, w + 5), w, h, w + 5, box), "$what, IntArray stride")
                 for (layout in PixelLayout.entries) {
-                    val rowStride = w * layout.bytesPerPixel + 3
+                    // Padded rows; ARGB_INT rows must start on whole ints.
+                    val rowStride = w * layout.bytesPerPixel + if (layout == PixelLayout.ARGB_INT) 4 else 3
                     val wantBytes = detector.classify(
                         bytes(cropped, r.width, r.height, r.width * layout.bytesPerPixel, layout),
                         r.width,

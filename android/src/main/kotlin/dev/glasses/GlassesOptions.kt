@@ -1,0 +1,48 @@
+package dev.glasses
+
+/**
+ * How a [GlassesDetector] decides and what it refuses: the fields of the native library's
+ * options (C's `GlassesOptions`, Swift's `GlassesOptions`).
+ *
+ * ```kotlin
+ * val detector = GlassesDetector(GlassesOptions(threshold = 0.6f, maxPixels = 12_000_000))
+ * ```
+ *
+ * The defaults are the native library's (checked by the tests against a detector's [GlassesDetector.options]).
+ *
+ * @property threshold decision threshold on P(eyeglasses), in `[0, 1]`:
+ *   [GlassesResult.hasGlasses] is `probability >= threshold`.
+ * @property maxPixels the largest picture (width x height) decoded, and the largest region a face
+ *   box may frame; larger ones throw [GlassesException] with [ErrorKind.IMAGE_TOO_LARGE] (encoded
+ *   images, before decoding) or [ErrorKind.INVALID_REGION] (face boxes). Positive.
+ * @property maxFileBytes the largest image file [GlassesDetector.classify] reads from a `File`;
+ *   larger ones throw [ErrorKind.FILE_TOO_LARGE] unread. Positive.
+ *
+ * A value out of range throws [GlassesException] ([ErrorKind.INVALID_ARGUMENT]) when the
+ * detector is created.
+ */
+data class GlassesOptions @JvmOverloads constructor(
+    val threshold: Float = DEFAULT_THRESHOLD,
+    val maxPixels: Long = DEFAULT_MAX_PIXELS,
+    val maxFileBytes: Long = DEFAULT_MAX_FILE_BYTES,
+) {
+    /** A copy with [threshold] (for Java callers; Kotlin has `copy`). */
+    fun withThreshold(threshold: Float): GlassesOptions = copy(threshold = threshold)
+
+    /** A copy with [maxPixels]. */
+    fun withMaxPixels(maxPixels: Long): GlassesOptions = copy(maxPixels = maxPixels)
+
+    /** A copy with [maxFileBytes]. */
+    fun withMaxFileBytes(maxFileBytes: Long): GlassesOptions = copy(maxFileBytes = maxFileBytes)
+
+    companion object {
+        /** Default [threshold]. */
+        const val DEFAULT_THRESHOLD: Float = 0.5f
+
+        /** Default [maxPixels]: 64 megapixels. */
+        const val DEFAULT_MAX_PIXELS: Long = 64_000_000L
+
+        /** Default [maxFileBytes]: 64 MiB. */
+        const val DEFAULT_MAX_FILE_BYTES: Long = 64L shl 20
+    }
+}
