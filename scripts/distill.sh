@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Distillation from cached teacher labels (issue 12, item 5): the teacher (by default the bundled
 # fp32 model, 176x216, each face also seen mirrored) labels every face of both CelebA folders once,
-# unclear/ included; then a SqueezeNet student learns the bundled recipe from those labels plus the
-# hard labels, and from the unlabelled faces of training people. Fold 0 is held out, as for the
-# bundled model, and the teacher was trained on the same training part, so no validation person's
-# picture reaches the student through the teacher. Resumable: rerun after an interruption.
+# unclear/ included; then a SqueezeNet student learns the bundled recipe (scripts/train-bundled.sh,
+# the same flags) from those labels plus the hard labels, and from the unlabelled faces of training
+# people. Fold 0 is held out, as for the bundled model, and the teacher was trained on the same
+# training part, so no validation person's picture reaches the student through the teacher.
+# Resumable: rerun after an interruption.
 #
 #   scripts/distill.sh                          # 132x162 student, labels in runs/labels-bundled.csv
 #   SIZE=176x216 OUT=runs/distilled-176 scripts/distill.sh
@@ -15,14 +16,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-shared="${GLASSES_SHARED:-$root/../shared}"
-data="$shared/datasets"
-init="$shared/pretrained/squeezenet1_1-imagenet.safetensors"
-for need in "$data/celeba-eyeglasses/0" "$data/celeba-more/1" "$init"; do
-  [ -e "$need" ] || { echo "distill: missing $need (the shared data set and ImageNet weights; see ../shared/*/README.md)" >&2; exit 1; }
-done
+data="${GLASSES_SHARED:-$root/../shared}/datasets"
 size="${SIZE:-132x162}"
-w="${size%x*}"; h="${size#*x}"
 out="${OUT:-runs/distilled-${size}}"
 labels="${LABELS:-runs/labels-bundled.csv}"
 read -r -a teachers <<<"${TEACHERS:-core/models/glasses.onnx}"
@@ -40,13 +35,6 @@ if [ ! -f "$labels" ]; then
   "$trainer" label "${models[@]}" \
     --images-path "$data/celeba-eyeglasses" --images-path "$data/celeba-more" --out "$labels"
 fi
-resume=()
-[ -f "$out/checkpoint.ot" ] && resume=(--resume)
-"$trainer" train --arch squeezenet \
-  --images-path "$data/celeba-eyeglasses" --images-path "$data/celeba-more" \
-  --all-data --sunglasses --resize center_crop --input-width "$w" --input-height "$h" \
-  --init "$init" --balanced-sampling --epoch-size 6000 --robust-augment \
-  --soft-labels "$labels" --unlabelled --alpha "${ALPHA:-0.7}" --temperature "${TEMPERATURE:-4}" \
-  --epochs "${EPOCHS:-10}" --batch-size 64 --lr 6e-4 --warmup-epochs 1 --val-fold 0 \
-  --out "$out" --threads "${THREADS:-2}" "${resume[@]}"
+TRAINER="$trainer" SIZE="$size" OUT="$out" scripts/train-bundled.sh \
+  --soft-labels "$labels" --unlabelled --alpha "${ALPHA:-0.7}" --temperature "${TEMPERATURE:-4}"
 "$trainer" export --checkpoint "$out" --out "$out/model.onnx" --force

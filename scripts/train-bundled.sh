@@ -7,6 +7,8 @@
 #
 #   scripts/train-bundled.sh                 # ~45 min on 2 idle CPU cores, then export
 #   SIZE=132x162 OUT=runs/other scripts/train-bundled.sh   # another input size, not exported
+#   OUT=runs/x scripts/train-bundled.sh --soft-labels L.csv   # extra `train` flags (scripts/distill.sh)
+#   TRAINER=path/to/glasses-trainer ...                      # a prebuilt trainer, no cargo build
 #
 # Needs ../shared/datasets/{celeba-eyeglasses,celeba-more} and
 # ../shared/pretrained/squeezenet1_1-imagenet.safetensors (not part of this repository).
@@ -25,8 +27,11 @@ w="${size%x*}"; h="${size#*x}"
 out="${OUT:-runs/bundled-${size}}"
 eval "$(scripts/setup-libtorch.sh --print-env)"
 export LIBTORCH
-cargo build -p glasses-trainer
-trainer=target/debug/glasses-trainer
+trainer="${TRAINER:-}"
+if [ -z "$trainer" ]; then
+  cargo build -p glasses-trainer
+  trainer=target/debug/glasses-trainer
+fi
 resume=()
 [ -f "$out/checkpoint.ot" ] && resume=(--resume)
 "$trainer" train --arch squeezenet \
@@ -34,7 +39,7 @@ resume=()
   --all-data --sunglasses --resize center_crop --input-width "$w" --input-height "$h" \
   --init "$init" --balanced-sampling --epoch-size 6000 --robust-augment \
   --epochs "${EPOCHS:-10}" --batch-size 64 --lr 6e-4 --warmup-epochs 1 --val-fold 0 \
-  --out "$out" --threads "${THREADS:-2}" "${resume[@]}"
+  --out "$out" --threads "${THREADS:-2}" "${resume[@]}" "$@"
 if [ "$size" = "$bundled_size" ] && [ -z "${OUT:-}" ]; then
   "$trainer" export --checkpoint "$out" --out core/models/glasses.onnx --force \
     --model-version "${MODEL_VERSION:-squeezenet1_1-imagenet-3c-176x216-e10-s42}"

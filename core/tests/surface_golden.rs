@@ -28,6 +28,26 @@ fn assert_kind_and_probabilities(p: &Prediction, case: &serde_json::Value, toler
     }
 }
 
+/// `p` against a golden case: P(eyeglasses) within `tolerance` of `expected`, the decision, the
+/// eyewear kind and the class probabilities.
+fn assert_golden_case(p: &Prediction, case: &serde_json::Value, expected: f32, tolerance: f32, kernel: &str) {
+    assert!(
+        (p.probability - expected).abs() <= tolerance,
+        "{kernel} kernel, {}: {} vs {expected}",
+        case["image"],
+        p.probability
+    );
+    assert_eq!(p.has_glasses, case["has_glasses"].as_bool().unwrap(), "{kernel} kernel");
+    assert_kind_and_probabilities(p, case, tolerance, kernel);
+}
+
+/// The decoded picture as tightly packed RGBA bytes, with its width and height.
+fn rgba_pixels(bytes: &[u8]) -> (Vec<u8>, u32, u32) {
+    let rgb = glasses_core::preprocess::decode(bytes, u64::MAX).unwrap();
+    let (w, h) = rgb.dimensions();
+    (rgb.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect(), w, h)
+}
+
 #[test]
 fn bundled_model_gives_the_golden_probabilities() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
@@ -47,18 +67,9 @@ fn bundled_model_gives_the_golden_probabilities() {
             let bytes = std::fs::read(dir.join(case["image"].as_str().unwrap())).unwrap();
             let expected = case["probability"].as_f64().unwrap() as f32;
             let p = classifier.classify_encoded(&bytes).unwrap();
-            assert!(
-                (p.probability - expected).abs() <= tolerance,
-                "{kernel} kernel, {}: {} vs {expected}",
-                case["image"],
-                p.probability
-            );
-            assert_eq!(p.has_glasses, case["has_glasses"].as_bool().unwrap(), "{kernel} kernel");
-            assert_kind_and_probabilities(&p, case, tolerance, kernel);
+            assert_golden_case(&p, case, expected, tolerance, kernel);
 
-            let rgb = glasses_core::preprocess::decode(&bytes, u64::MAX).unwrap();
-            let rgba: Vec<u8> = rgb.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect();
-            let (w, h) = rgb.dimensions();
+            let (rgba, w, h) = rgba_pixels(&bytes);
             let buffer = PixelBuffer::new(&rgba, w, h, w as usize * 4, PixelFormat::Rgba8).unwrap();
             let q = classifier.classify_pixels(&buffer).unwrap();
             let expected_rgba = case["rgba_probability"].as_f64().unwrap() as f32;
@@ -88,18 +99,9 @@ fn bundled_model_gives_the_golden_region_results() {
             let face = FaceBox::new(b[0], b[1], b[2], b[3]);
             let p = classifier.classify_encoded_region(&bytes, face).unwrap();
             let expected = case["probability"].as_f64().unwrap() as f32;
-            assert!(
-                (p.probability - expected).abs() <= tolerance,
-                "{kernel} kernel, {}: {} vs {expected}",
-                case["image"],
-                p.probability
-            );
-            assert_eq!(p.has_glasses, case["has_glasses"].as_bool().unwrap(), "{kernel} kernel");
-            assert_kind_and_probabilities(&p, case, tolerance, kernel);
+            assert_golden_case(&p, case, expected, tolerance, kernel);
             // The same through a raw buffer: RGBA pixels, converted only inside the region.
-            let rgb = glasses_core::preprocess::decode(&bytes, u64::MAX).unwrap();
-            let rgba: Vec<u8> = rgb.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect();
-            let (w, h) = rgb.dimensions();
+            let (rgba, w, h) = rgba_pixels(&bytes);
             let buffer = PixelBuffer::new(&rgba, w, h, w as usize * 4, PixelFormat::Rgba8).unwrap();
             let q = classifier.classify_pixels_region(&buffer, face).unwrap();
             assert!(

@@ -70,8 +70,7 @@ impl Dataset {
             if !root.is_dir() {
                 return Err(Error::data(root, "not a folder (expected a folder with 0/ and 1/ inside)"));
             }
-            let manifest_path = root.join("manifest.csv");
-            let manifest = if manifest_path.is_file() { Some(read_manifest(&manifest_path)?) } else { None };
+            let manifest = read_root_manifest(root)?;
             has_manifest &= manifest.is_some();
             let mut folders: Vec<(&str, u8, bool)> =
                 CLASS_FOLDERS.iter().enumerate().map(|(l, f)| (*f, l as u8, true)).collect();
@@ -91,11 +90,7 @@ impl Dataset {
                     return Err(Error::data(&dir, "class folder holds no images"));
                 }
                 for path in images {
-                    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-                    let identity = manifest
-                        .as_ref()
-                        .and_then(|m| m.get(&(folder.to_string(), file.clone())).cloned())
-                        .unwrap_or_else(|| format!("file:{}/{folder}/{file}", root.display()));
+                    let identity = identity_of(manifest.as_ref(), root, folder, &path);
                     samples.push(Sample { path, label, identity });
                 }
             }
@@ -113,14 +108,9 @@ impl Dataset {
             if !dir.is_dir() {
                 continue;
             }
-            let manifest_path = root.join("manifest.csv");
-            let manifest = if manifest_path.is_file() { Some(read_manifest(&manifest_path)?) } else { None };
+            let manifest = read_root_manifest(root)?;
             for path in glasses_core::find_images(&dir)? {
-                let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-                let identity = manifest
-                    .as_ref()
-                    .and_then(|m| m.get(&(folder.to_string(), file.clone())).cloned())
-                    .unwrap_or_else(|| format!("file:{}/{folder}/{file}", root.display()));
+                let identity = identity_of(manifest.as_ref(), root, folder, &path);
                 out.push(Sample { path, label: UNLABELLED, identity });
             }
         }
@@ -155,7 +145,24 @@ impl Dataset {
     }
 }
 
-fn read_manifest(path: &Path) -> Result<HashMap<(String, String), String>> {
+/// Manifest rows by (folder, file) of `root/manifest.csv`, if the root has one.
+type Manifest = HashMap<(String, String), String>;
+
+fn read_root_manifest(root: &Path) -> Result<Option<Manifest>> {
+    let path = root.join("manifest.csv");
+    if path.is_file() { read_manifest(&path).map(Some) } else { Ok(None) }
+}
+
+/// The person of `root/folder/<file>`: the manifest's identity, or the file itself when the
+/// manifest does not list it (its own identity).
+fn identity_of(manifest: Option<&Manifest>, root: &Path, folder: &str, path: &Path) -> String {
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    manifest
+        .and_then(|m| m.get(&(folder.to_string(), file.clone())).cloned())
+        .unwrap_or_else(|| format!("file:{}/{folder}/{file}", root.display()))
+}
+
+fn read_manifest(path: &Path) -> Result<Manifest> {
     let mut reader = csv::Reader::from_path(path).map_err(|e| Error::data(path, e.to_string()))?;
     let headers = reader.headers().map_err(|e| Error::data(path, e.to_string()))?.clone();
     let col = |name: &str| {
