@@ -13,7 +13,7 @@
 # FUZZ_NICE=0 runs at normal priority (default: nice -n 19, one process per target, one at a time);
 # FUZZ_ARGS adds libFuzzer flags (e.g. FUZZ_ARGS="-max_len=65536", or
 # FUZZ_ARGS="-fork=1 -ignore_crashes=1" to keep going after a crash and collect several).
-# Without nightly, `cargo test -p glasses-core --test hostile_inputs` replays the same corpus
+# Without nightly, `cargo test -p glasses-core --test integration hostile_inputs::` replays the same corpus
 # through the same checks on stable.
 set -euo pipefail
 

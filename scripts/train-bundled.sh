@@ -9,6 +9,7 @@
 #   SIZE=132x162 OUT=runs/other scripts/train-bundled.sh   # another input size, not exported
 #   OUT=runs/x scripts/train-bundled.sh --soft-labels L.csv   # extra `train` flags (scripts/distill.sh)
 #   TRAINER=path/to/glasses-trainer ...                      # a prebuilt trainer, no cargo build
+#   CLASSES=2 SIZE=88x108 OUT=runs/2c scripts/train-bundled.sh  # sunglasses as "no eyeglasses"
 #
 # Needs ../shared/datasets/{celeba-eyeglasses,celeba-more} and
 # ../shared/pretrained/squeezenet1_1-imagenet.safetensors (not part of this repository).
@@ -32,15 +33,21 @@ if [ -z "$trainer" ]; then
   cargo build -p glasses-trainer
   trainer=target/debug/glasses-trainer
 fi
+classes="${CLASSES:-3}"
+case "$classes" in
+  3) eyewear=(--sunglasses) ;;
+  2) eyewear=(--sunglasses-as-negatives) ;;
+  *) echo "train-bundled: CLASSES must be 2 or 3, not $classes" >&2; exit 1 ;;
+esac
 resume=()
 [ -f "$out/checkpoint.ot" ] && resume=(--resume)
 "$trainer" train --arch squeezenet \
   --images-path "$data/celeba-eyeglasses" --images-path "$data/celeba-more" \
-  --all-data --sunglasses --resize center_crop --input-width "$w" --input-height "$h" \
+  --all-data "${eyewear[@]}" --resize center_crop --input-width "$w" --input-height "$h" \
   --init "$init" --balanced-sampling --epoch-size 6000 --robust-augment \
   --epochs "${EPOCHS:-10}" --batch-size 64 --lr 6e-4 --warmup-epochs 1 --val-fold 0 \
   --out "$out" --threads "${THREADS:-2}" "${resume[@]}" "$@"
-if [ "$size" = "$bundled_size" ] && [ -z "${OUT:-}" ]; then
+if [ "$size" = "$bundled_size" ] && [ "$classes" = 3 ] && [ -z "${OUT:-}" ]; then
   "$trainer" export --checkpoint "$out" --out core/models/glasses.onnx --force \
     --model-version "${MODEL_VERSION:-squeezenet1_1-imagenet-3c-176x216-e10-s42}"
 fi

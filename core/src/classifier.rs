@@ -334,7 +334,7 @@ impl Classifier {
 
     /// Milliseconds per step of the engine's plan, averaged over `runs` runs of `tensor` (a
     /// preprocessed tensor of the right length), with a description of each step. Empty when
-    /// tract runs the model. For `examples/profile_nodes.rs`; not a stable API.
+    /// tract runs the model. For `parity/examples/profile_nodes.rs`; not a stable API.
     #[doc(hidden)]
     pub fn profile_steps(&self, tensor: &[f32], runs: usize) -> Result<Vec<(String, f64)>> {
         let expected = self.preprocessing.tensor_len();

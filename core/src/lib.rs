@@ -28,7 +28,10 @@ pub mod export;
 mod memory;
 mod model_file;
 mod net;
-mod onnx_pb;
+// The ONNX messages core reads and writes, public for the tests and tools that build or edit
+// graphs (core's tests, the parity crate, the fuzz harness); not a stable API.
+#[doc(hidden)]
+pub mod onnx_pb;
 mod pixels;
 mod plan;
 pub mod preprocess;

@@ -760,7 +760,7 @@ mod tests {
         assert_eq!(whole.probability_sunglasses, None);
     }
 
-    /// The reference conversion (BT.601, full range, as core/tests/yuv.rs): Y per pixel, Cb and
+    /// The reference conversion (BT.601, full range, as core/tests/integration/yuv.rs): Y per pixel, Cb and
     /// Cr of each 2x2 block's average, interleaved (NV12).
     fn to_nv12(rgb: &glasses_core::image::RgbImage) -> (Vec<u8>, Vec<u8>) {
         let (w, h) = rgb.dimensions();

@@ -598,7 +598,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     if !args.no_extra_negatives {
         let negatives = prepared.check_negatives(args.val_fold)?;
         if !negatives.is_empty() {
-            let (p, _) = train::evaluate(&outcome.network, &negatives, 64, device)?;
+            let p = train::probabilities(&outcome.network, &negatives, 64, device)?;
             let fp = p.iter().filter(|&&v| v >= 0.5).count();
             let m = outcome.final_metrics().copied();
             let (tp, val_fp) = m.map(|m| (m.tp, m.fp)).unwrap_or((0, 0));
@@ -620,7 +620,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         let (_, val) = prepared.fold_indices(args.val_fold)?;
         let parts = ValidationParts::of(&prepared.dataset, &val, data.split_seed);
         let checks = CheckReport::measure(&prepared.dataset, &parts, &data.preprocessing(), |set| {
-            Ok(train::evaluate(&outcome.network, set, 64, device)?.0)
+            train::probabilities(&outcome.network, set, 64, device)
         })?;
         println!("{}", checks.markdown());
         extra["checks"] = serde_json::to_value(&checks)?;
@@ -630,7 +630,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
             &data.preprocessing(),
             glasses_trainer::checks::Variant::Original,
         )?;
-        let (p, _) = train::evaluate(&outcome.network, &natural, 64, device)?;
+        let p = train::probabilities(&outcome.network, &natural, 64, device)?;
         report::write_natural_curves(&out, &p, &natural.label_vec()?)?;
     }
     report::write(&out, &outcome.meta, &outcome.val_probs, &outcome.val_labels, extra)?;
@@ -703,7 +703,7 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     let prepared = Prepared::load(&data)?;
     let (_, val_set) = prepared.split(spec.val_fold)?;
     let labels = val_set.label_vec()?;
-    let (tch_probs, _) = train::evaluate(&net, &val_set, 64, device)?;
+    let tch_probs = train::probabilities(&net, &val_set, 64, device)?;
     let tch_m = Metrics::compute(&tch_probs, &labels, 0.5);
 
     let mut extra = BTreeMap::new();

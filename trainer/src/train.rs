@@ -139,6 +139,23 @@ pub fn evaluate(
     Ok((probs, if n == 0 { 0.0 } else { loss_sum / n as f64 }))
 }
 
+/// P(eyeglasses) of every image of `set`, without a loss: the labels are not read, so sets that
+/// carry labels the network has no class for (sunglasses, for a two-class model) are fine.
+pub fn probabilities(net: &Network, set: &TensorSet, batch_size: usize, device: Device) -> Result<Vec<f32>> {
+    let n = set.len();
+    let mut probs = Vec::with_capacity(n);
+    tch::no_grad(|| -> Result<()> {
+        for start in (0..n).step_by(batch_size.max(1)) {
+            let len = batch_size.min(n - start) as i64;
+            let x = set.images.narrow(0, start as i64, len).to_device(device);
+            let p = net.forward_t(&x, false).softmax(-1, Kind::Float).select(1, 1).to_device(Device::Cpu);
+            probs.extend(Vec::<f32>::try_from(&p)?);
+        }
+        Ok(())
+    })?;
+    Ok(probs)
+}
+
 /// Trains (or resumes, or returns a finished run) in `out_dir`, checkpointing every epoch.
 /// `extra_negatives` is the pool that `config.extra_negatives_per_epoch` images are drawn from
 /// each epoch (required when that is not 0).

@@ -21,7 +21,7 @@ use glasses_trainer::model::Network;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::rng::SplitMix64;
 use glasses_trainer::soft_labels::{SoftLabels, TeacherModel, UNLABELLED_FOLDER};
-use glasses_trainer::train::{ClassSampler, Teacher, distillation_loss, evaluate, train};
+use glasses_trainer::train::{ClassSampler, Teacher, distillation_loss, evaluate, probabilities, train};
 use tch::{Device, Kind, Tensor};
 
 /// A torchvision-like SqueezeNet file: every feature tensor of a fresh network, plus a
@@ -455,4 +455,17 @@ fn sunglasses_as_negatives_keep_the_folds_and_train_two_classes() {
     // The dataset (and so every check set) still knows which faces wear sunglasses.
     assert!(b.dataset.samples.iter().any(|s| s.label == SUNGLASSES));
     assert!(two.spec(0).sunglasses_as_negatives);
+    // The check report of a two-class network reads those sets: a loss against their labels
+    // would ask for a third class (the stop-14 run failed there after its last epoch).
+    tch::manual_seed(3);
+    let net = Network::new(Architecture::SqueezeNet1_1, Device::Cpu).expect("two-class network");
+    let parts = (0..two.folds)
+        .map(|k| ValidationParts::of(&b.dataset, &b.fold_indices(k).expect("fold").1, two.split_seed))
+        .find(|p| !p.sunglasses.is_empty())
+        .expect("a fold with sunglasses to check");
+    let report = CheckReport::measure(&b.dataset, &parts, &two.preprocessing(), |set| {
+        probabilities(&net, set, 8, Device::Cpu)
+    })
+    .expect("checks of a two-class model");
+    assert_eq!(report.sunglasses_called_eyeglasses.1, parts.sunglasses.len());
 }

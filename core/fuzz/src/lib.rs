@@ -1,4 +1,4 @@
 //! Fuzz targets for glasses-core; the checks live in [`harness`], which the stable replay test
-//! (`core/tests/hostile_inputs.rs`) includes too.
+//! (`core/tests/integration/hostile_inputs.rs`) includes too.
 
 pub mod harness;

@@ -19,6 +19,8 @@ use std::sync::Mutex;
 
 use conv::Conv;
 pub(crate) use kernel::Kernel;
+// SUPPORTED_OPS names the operators in the error of builds without `onnx-any`.
+#[cfg_attr(feature = "onnx-any", allow(unused_imports))]
 pub(crate) use lower::{ReadError, SUPPORTED_OPS, lower};
 use pool::PoolGeometry;
 
@@ -123,7 +125,7 @@ impl Net {
     }
 
     /// Time per step over `runs` runs of `input`, in milliseconds, with a description of each
-    /// step (for `examples/profile_nodes.rs`).
+    /// step (for `parity/examples/profile_nodes.rs`).
     pub fn profile(&self, input: &[f32], runs: usize) -> Vec<(String, f64)> {
         self.run(input);
         let mut scratch =

@@ -17,7 +17,7 @@ import kotlin.math.roundToInt
 /**
  * `classifyYuv`: camera frames (NV21 and I420, stored rotated by 0/90/180/270 and mirrored) of
  * the face pictures in tests/fixtures/faces, built here with the plain BT.601 reference of
- * core/tests/yuv.rs (`to_yuv`), must classify like the upright picture's ARGB pixels within 0.05
+ * core/tests/integration/yuv.rs (`to_yuv`), must classify like the upright picture's ARGB pixels within 0.05
  * with the bundled model (mirrored ones exactly like the upright frame of the mirror image);
  * NV21 and I420 of the same samples exactly alike; impossible geometry is
  * INVALID_PIXEL_BUFFER, heap and null planes INVALID_ARGUMENT.
@@ -62,7 +62,7 @@ class YuvTest {
         return Picture(out, w, h)
     }
 
-    /** Full-range BT.601 samples: Y per pixel, U and V from the mean of each 2x2 block (core/tests/yuv.rs `to_yuv`). */
+    /** Full-range BT.601 samples: Y per pixel, U and V from the mean of each 2x2 block (core/tests/integration/yuv.rs `to_yuv`). */
     class Samples(val y: ByteArray, val u: ByteArray, val v: ByteArray, val width: Int, val height: Int)
 
     private fun toYuv(p: Picture): Samples {

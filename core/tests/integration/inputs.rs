@@ -1,6 +1,6 @@
 //! The same picture through every input path gives the same probability.
 
-mod common;
+use crate::common;
 
 use glasses_core::image::{self, ImageFormat, RgbImage, imageops};
 use glasses_core::{PixelBuffer, PixelFormat};

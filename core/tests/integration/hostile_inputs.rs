@@ -3,19 +3,16 @@
 //!
 //! Also replays the committed fuzz corpus (`core/fuzz/corpus/<target>/`) through the same checks the
 //! cargo-fuzz targets run (`core/fuzz/src/harness.rs`), so CI covers the corpus on stable Rust.
-//! `cargo test -p glasses-core --test hostile_inputs -- --ignored write_fuzz_seeds` regenerates the
+//! `cargo test -p glasses-core --test integration -- --ignored write_fuzz_seeds` regenerates the
 //! seed files (names starting with `seed-`).
 //!
 //! Complements `errors.rs` (basic typed errors, the PNG bomb, contract rules) and `inputs.rs` (all
 //! input paths agree).
 
-#[path = "../fuzz/src/harness.rs"]
-mod harness;
-#[path = "common/tiny_onnx.rs"]
-mod tiny_onnx;
+use crate::common::tiny_onnx;
+use crate::harness;
+use crate::heap;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -26,63 +23,18 @@ use glasses_core::export::WeightPrecision;
 use glasses_core::image::{
     self, DynamicImage, GrayAlphaImage, ImageBuffer, ImageFormat, LumaA, Rgb, RgbImage, Rgba, RgbaImage,
 };
+use glasses_core::onnx_pb::{StringStringEntryProto, ValueInfoProto};
 use glasses_core::preprocess::{self, DEFAULT_MAX_PIXELS};
 use glasses_core::{Classifier, ClassifierOptions, Error, PixelFormat};
 use harness::{PixelCase, PixelMode};
 use prost::Message;
 use tiny_onnx::{tiny_model, value_info};
-use tract_onnx::pb::{StringStringEntryProto, ValueInfoProto};
-
-// ---------------------------------------------------------------------------------------------
-// Allocation tracking: the largest single allocation made by the current thread. Per thread, so
-// the other tests of this binary running in parallel do not disturb the measurement.
-
-struct TrackingAllocator;
-
-thread_local! {
-    static LARGEST_ALLOCATION: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note_allocation(size: usize) {
-    let _ = LARGEST_ALLOCATION.try_with(|c| {
-        if c.get() < size {
-            c.set(size);
-        }
-    });
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; only sizes are recorded.
-unsafe impl GlobalAlloc for TrackingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation(layout.size());
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation(layout.size());
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation(new_size);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: TrackingAllocator = TrackingAllocator;
 
 /// Runs `f`, returning its result, the largest single allocation it made and its duration.
 fn measured<T>(f: impl FnOnce() -> T) -> (T, usize, Duration) {
-    LARGEST_ALLOCATION.with(|c| c.set(0));
     let start = Instant::now();
-    let out = f();
-    (out, LARGEST_ALLOCATION.with(Cell::get), start.elapsed())
+    let (out, largest) = heap::largest_allocation_during(f);
+    (out, largest, start.elapsed())
 }
 
 /// Peak resident set size of the process (Linux), in bytes.
@@ -595,6 +547,7 @@ fn bombs() -> Vec<(&'static str, Vec<u8>, u64, u64)> {
 #[test]
 fn decompression_bombs_are_refused_quickly_without_allocating() {
     let classifier = default_limit_classifier();
+    let _heavy = heap::heavy_memory();
     let rss_before = peak_rss();
     for (name, bytes, w, h) in bombs() {
         assert!(bytes.len() < 4096, "{name}: the bomb should be a tiny file");

@@ -1,6 +1,6 @@
 //! One classifier shared by many threads, without a lock, gives exactly the single-thread results.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

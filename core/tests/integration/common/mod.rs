@@ -1,6 +1,8 @@
 //! Helpers shared by core's integration tests.
 #![allow(dead_code)]
 
+pub mod tiny_onnx;
+
 use std::io::Cursor;
 
 use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};

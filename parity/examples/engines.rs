@@ -2,7 +2,7 @@
 //! one run, plus the arithmetic limit: the model's multiply-accumulates at this core's measured
 //! peak FMA rate.
 //!
-//! `cargo run --profile dist -p glasses-core --example engines -- [MODEL.onnx ...]`
+//! `cargo run --profile dist -p glasses-parity --example engines -- [MODEL.onnx ...]`
 //! (default: the bundled model). Rounds alternate the engines; each round is the median of
 //! `RUNS` (default 300) single-threaded inferences after warm-up.
 

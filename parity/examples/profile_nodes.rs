@@ -1,7 +1,7 @@
 //! Per-operator time of a model in tract's stock optimised plan (without glasses-core's own
 //! plan rewrites), to see where inference time goes.
 //!
-//! `cargo run --release -p glasses-core --example profile_nodes -- MODEL.onnx [WIDTH HEIGHT]`
+//! `cargo run --release -p glasses-parity --example profile_nodes -- MODEL.onnx [WIDTH HEIGHT]`
 //!
 //! Input: the same synthetic 178x218 picture as `latency.rs`, through core's preprocessing, so
 //! the numbers compare with its `inference_ms` (timings can depend on the values, e.g. through

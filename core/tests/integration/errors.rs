@@ -1,12 +1,12 @@
 //! Bad images, bad buffers, bad options and bad models give their specific typed errors.
 
-mod common;
+use crate::common;
 
 use glasses_core::contract::{INPUT_NAME, KEY_MEAN};
 use glasses_core::image::{ImageFormat, RgbImage};
+use glasses_core::onnx_pb::{ModelProto, tensor_shape_proto::dimension::Value, type_proto};
 use glasses_core::{Classifier, ClassifierOptions, Error, PixelBuffer, PixelFormat};
 use prost::Message;
-use tract_onnx::pb::{ModelProto, tensor_shape_proto::dimension::Value, type_proto};
 
 #[test]
 fn bad_images_are_invalid_image() {

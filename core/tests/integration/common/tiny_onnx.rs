@@ -3,7 +3,9 @@
 
 use glasses_core::contract::{INPUT_NAME, OUTPUT_NAME};
 use glasses_core::export::{Architecture, ExportOptions};
-use tract_onnx::pb::{
+use prost::Message;
+
+use glasses_core::onnx_pb::{
     AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
     TensorProto, TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType,
     tensor_proto::DataType, tensor_shape_proto, type_proto,
@@ -17,7 +19,6 @@ pub fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
                 Some(v) => tensor_shape_proto::dimension::Value::DimValue(*v),
                 None => tensor_shape_proto::dimension::Value::DimParam("n".into()),
             }),
-            ..Default::default()
         })
         .collect();
     ValueInfoProto {
@@ -27,9 +28,7 @@ pub fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
                 elem_type: DataType::Float as i32,
                 shape: Some(TensorShapeProto { dim }),
             })),
-            ..Default::default()
         }),
-        ..Default::default()
     }
 }
 
@@ -62,7 +61,6 @@ pub fn tiny_model(side: u32, classes: i64, weight: f32) -> ModelProto {
         ],
         input: vec![value_info(INPUT_NAME, &[Some(1), Some(3), Some(side as i64), Some(side as i64)])],
         output: vec![value_info(OUTPUT_NAME, &[Some(1), Some(classes)])],
-        ..Default::default()
     };
     let mut options = ExportOptions::new(Architecture::SqueezeNet1_1, side);
     options.model_version = "hostile-inputs tiny".into();
@@ -104,4 +102,21 @@ pub fn ints_attr(name: &str, ints: &[i64]) -> AttributeProto {
         ints: ints.to_vec(),
         ..Default::default()
     }
+}
+
+/// input -> Conv (2 filters, 3x3) -> GlobalAveragePool -> Flatten -> logits, with the Conv's
+/// attributes replaced by `attrs`.
+pub fn conv_model(attrs: Vec<AttributeProto>) -> Vec<u8> {
+    let mut m = tiny_model(16, 2, 0.5);
+    let graph = m.graph.as_mut().expect("graph");
+    let w: Vec<f32> = (0..2 * 3 * 3 * 3).map(|i| ((i * 7 % 11) as f32 - 5.0) * 0.05).collect();
+    graph.initializer =
+        vec![float_tensor("conv.w", &[2, 3, 3, 3], &w), float_tensor("conv.b", &[2], &[0.1, -0.2])];
+    graph.node = vec![
+        node("Conv", &[INPUT_NAME, "conv.w", "conv.b"], "conv", attrs),
+        node("GlobalAveragePool", &["conv"], "pooled", vec![]),
+        node("Flatten", &["pooled"], OUTPUT_NAME, vec![]),
+    ];
+    graph.input = vec![value_info(INPUT_NAME, &[Some(1), Some(3), Some(16), Some(16)])];
+    m.encode_to_vec()
 }

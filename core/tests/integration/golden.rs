@@ -2,7 +2,7 @@
 //! on every micro-kernel this CPU runs. The fixture is written by this test with
 //! `GLASSES_BLESS=1` (from the fastest kernel) and checked in.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! micro-kernel this CPU runs.
 #![cfg(feature = "bundled-model")]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! Faces inside larger pictures: a detector's box is expanded to the model's framing, cut out
 //! without copying the frame, and classified like the face on its own.
 
-mod common;
+use crate::common;
 
 use glasses_core::image::{Rgb, RgbImage, imageops};
 use glasses_core::{ClassifierOptions, ErrorKind, FaceBox, FaceFraming, PixelBuffer, PixelFormat};

@@ -1,18 +1,18 @@
 //! Issue 13, "no picture can crash the app": pictures of extreme shapes, limits of any size,
 //! truncated JPEGs, files that are not regular or are huge, folders that cannot be searched.
 //!
-//! A per-thread counting global allocator measures the peak of live heap bytes of each call, so
+//! The test binary's per-thread counting allocator (`heap.rs`) measures the peak of live heap bytes of each call, so
 //! every case asserts a memory ceiling: the decoded picture plus a constant, never a multiple of
 //! its long side. On the code before the fix the 64,000,000 x 1 picture aborted the test process
 //! ("memory allocation of 82944000000 bytes failed"), the 1,048,576 x 1 buffer peaked at 1.36 GB,
 //! truncated JPEGs were classified, and `/dev/zero` and FIFOs hung.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::Cursor;
 use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
+
+use crate::heap;
 
 use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
 use glasses_core::image::codecs::png::{CompressionType, FilterType, PngEncoder};
@@ -20,66 +20,9 @@ use glasses_core::image::{self, ExtendedColorType, ImageEncoder, ImageFormat, Rg
 use glasses_core::preprocess::MAX_PIXELS_CEILING;
 use glasses_core::{Classifier, ClassifierOptions, Error, ErrorKind, PixelBuffer, PixelFormat};
 
-// ---------------------------------------------------------------------------------------------
-// Live heap bytes of the current thread, and their peak since `measured` started.
-
-struct CountingAllocator;
-
-thread_local! {
-    static LIVE: Cell<i64> = const { Cell::new(0) };
-    static PEAK: Cell<i64> = const { Cell::new(0) };
-}
-
-fn note(delta: i64) {
-    let _ = LIVE.try_with(|live| {
-        let now = live.get() + delta;
-        live.set(now);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
-    });
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; only sizes are recorded.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            note(layout.size() as i64);
-        }
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            note(layout.size() as i64);
-        }
-        p
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            note(new_size as i64 - layout.size() as i64);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note(-(layout.size() as i64));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
-
 /// Runs `f` and returns its result with the peak of heap bytes it held at once (this thread).
 fn measured<T>(f: impl FnOnce() -> T) -> (T, u64) {
-    let start = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(start));
-    let out = f();
-    (out, (PEAK.with(Cell::get) - start).max(0) as u64)
+    heap::peak_during(f)
 }
 
 const MIB: u64 = 1 << 20;
@@ -160,6 +103,7 @@ fn jpeg(img: &RgbImage) -> Vec<u8> {
 
 #[test]
 fn a_64_megapixel_single_row_png_classifies_within_the_memory_ceiling() {
+    let _heavy = heap::heavy_memory();
     let (w, h) = (64_000_000, 1);
     let png = gray_png(w, h);
     assert!(png.len() < 1 << 20, "{} bytes", png.len());
@@ -171,6 +115,7 @@ fn a_64_megapixel_single_row_png_classifies_within_the_memory_ceiling() {
 
 #[test]
 fn a_tall_single_column_png_classifies_within_the_memory_ceiling() {
+    let _heavy = heap::heavy_memory();
     let (w, h) = (1, 8_000_000);
     let png = gray_png(w, h);
     let (result, peak) = measured(|| CLASSIFIER.classify_encoded(&png));
@@ -180,6 +125,7 @@ fn a_tall_single_column_png_classifies_within_the_memory_ceiling() {
 
 #[test]
 fn a_million_pixel_gray_row_buffer_stays_small() {
+    let _heavy = heap::heavy_memory();
     // The C program's case: 1,048,576 x 1 Gray8 peaked at 1.36 GB in the resize.
     let (w, h) = (1_048_576u32, 1u32);
     let data: Vec<u8> = (0..w).map(|x| (x >> 12) as u8).collect();
@@ -191,6 +137,7 @@ fn a_million_pixel_gray_row_buffer_stays_small() {
 
 #[test]
 fn wide_and_tall_pictures_agree_with_their_transposes_in_spirit() {
+    let _heavy = heap::heavy_memory();
     // The swapped-order resize of a very wide picture and the exact order of the same picture,
     // both classified: a left-to-right ramp 200,000 x 2 against the same ramp stretched over
     // fewer columns must give a valid answer each; and a normal picture must be bit-identical
@@ -207,6 +154,7 @@ fn wide_and_tall_pictures_agree_with_their_transposes_in_spirit() {
 
 #[test]
 fn unlimited_max_pixels_and_a_lying_100k_square_header_fail_cleanly() {
+    let _heavy = heap::heavy_memory();
     let classifier = classifier_with(ClassifierOptions::default().with_max_pixels(u64::MAX));
     // 100,000 x 100,000 RGB8 (30 GB) and RGBA16 (80 GB) declared by files of a few hundred bytes.
     for (depth, colour) in [(8, 2), (16, 6), (8, 0)] {
@@ -244,6 +192,7 @@ fn bmp_claiming(w: i32, h: i32) -> Vec<u8> {
 
 #[test]
 fn max_pixels_is_clamped_to_the_platform_ceiling() {
+    let _heavy = heap::heavy_memory();
     let classifier = classifier_with(ClassifierOptions::default().with_max_pixels(u64::MAX));
     // 2^30 x 2^30 = 2^60 pixels, above the ceiling (2^59 on 64-bit targets). Most decoders have
     // their own cap (BMP 65535, PNG's memory limit); PNM reaches core's check.
@@ -266,6 +215,7 @@ fn max_pixels_is_clamped_to_the_platform_ceiling() {
 
 #[test]
 fn truncated_jpegs_are_refused_unless_accepted() {
+    let _heavy = heap::heavy_memory();
     let bytes = jpeg(&face_like(178, 218));
     let lenient = classifier_with(ClassifierOptions::default().with_accept_truncated(true));
     for cut in [bytes.len() * 3 / 10, bytes.len() / 2, bytes.len() * 9 / 10, bytes.len() - 2, bytes.len() - 1]
@@ -294,6 +244,7 @@ fn truncated_jpegs_are_refused_unless_accepted() {
 
 #[test]
 fn an_exif_thumbnail_end_marker_does_not_hide_a_truncated_picture() {
+    let _heavy = heap::heavy_memory();
     // An APP1 segment holding a complete little JPEG (with its own FFD9) before the real picture.
     let thumb = jpeg(&face_like(8, 8));
     let main = jpeg(&face_like(64, 64));
@@ -323,6 +274,7 @@ fn within<T: Send + 'static>(limit: Duration, what: &str, f: impl FnOnce() -> T 
 
 #[test]
 fn huge_sparse_files_are_refused_before_reading() {
+    let _heavy = heap::heavy_memory();
     let dir = tempfile::tempdir().expect("tempdir");
     let image = dir.path().join("big.jpg");
     std::fs::File::create(&image).and_then(|f| f.set_len(1 << 30)).expect("sparse file");
@@ -345,6 +297,7 @@ fn huge_sparse_files_are_refused_before_reading() {
 #[cfg(unix)]
 #[test]
 fn devices_fifos_and_folders_are_refused_without_hanging() {
+    let _heavy = heap::heavy_memory();
     let dir = tempfile::tempdir().expect("tempdir");
     let fifo = dir.path().join("face.jpg");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
@@ -367,6 +320,7 @@ fn devices_fifos_and_folders_are_refused_without_hanging() {
 #[cfg(unix)]
 #[test]
 fn a_path_too_long_deep_in_a_tree_is_an_entry_error() {
+    let _heavy = heap::heavy_memory();
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("a.png"), gray_png(4, 4)).expect("write");
     // Levels of 200-character names until past PATH_MAX (4096), built with relative paths (dash
@@ -386,6 +340,7 @@ fn a_path_too_long_deep_in_a_tree_is_an_entry_error() {
 
 #[test]
 fn unreadable_subfolders_are_entry_errors() {
+    let _heavy = heap::heavy_memory();
     let dir = tempfile::tempdir().expect("tempdir");
     let locked = dir.path().join("locked");
     std::fs::create_dir(&locked).expect("mkdir");
@@ -413,6 +368,7 @@ fn unreadable_subfolders_are_entry_errors() {
 
 #[test]
 fn rotated_exif_pictures_still_decode_like_before() {
+    let _heavy = heap::heavy_memory();
     // The RGB conversion and EXIF rotation moved into fallible code; a 16-bit and a gray PNG
     // must still decode to what `image` gives.
     let gray = gray_png(37, 23);

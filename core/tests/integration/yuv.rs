@@ -1,7 +1,7 @@
 //! Camera frames: a picture converted to each YUV 4:2:0 layout and stored rotated as a camera
 //! would, classified through the YUV path, gives the upright RGB picture's probability.
 
-mod common;
+use crate::common;
 
 use glasses_core::image::{RgbImage, imageops};
 use glasses_core::{ErrorKind, FaceBox, Orientation, YuvFrame, YuvRange};

@@ -1,6 +1,6 @@
 //! The exporter writes models that core loads and runs, for every architecture, size and precision.
 
-mod common;
+use crate::common;
 
 use glasses_core::contract::{self, KEY_WEIGHT_PRECISION};
 use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx, random_weights};

@@ -1,0 +1,19 @@
+//! Core's integration tests, one test binary (one link, one run) for every module below.
+//! `cargo test -p glasses-core --test integration MODULE::` runs one of them.
+
+mod common;
+#[path = "../../fuzz/src/harness.rs"]
+mod harness;
+
+mod errors;
+mod export_and_load;
+mod golden;
+mod heap;
+mod hostile_inputs;
+mod inputs;
+mod onnx_reader;
+mod region;
+mod resource_limits;
+mod surface_golden;
+mod threads;
+mod yuv;

@@ -1,0 +1,93 @@
+//! Core reads and runs its ONNX graphs with its own engine (`core/src/net`), without tract. These
+//! tests hold it to tract-onnx's results on every architecture and weight precision the exporter
+//! writes, the bundled model and a Conv with every attribute, on every micro-kernel this CPU runs
+//! (GLASSES_TEST_KERNELS=a,b picks some).
+
+// Core's test helpers (random-weight models, test pictures, the per-kernel loop), shared as they are.
+#[path = "../../core/tests/integration/common/mod.rs"]
+mod common;
+
+use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx, random_weights};
+use glasses_core::{Classifier, ClassifierOptions};
+use glasses_parity::tract_onnx_logits;
+
+use common::tiny_onnx::{conv_model, ints_attr};
+
+/// Core's logits, on every micro-kernel this CPU runs, against tract-onnx's for two inputs. The
+/// engines sum in different orders (and fuse multiply-adds differently), so the logits agree to
+/// float rounding, not to the bit: within 1e-4 of the logits' scale.
+fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
+    let kernels = common::per_kernel(bytes);
+    let pre = *kernels[0].1.preprocessing();
+    let (h, w) = (pre.height as usize, pre.width as usize);
+    let smooth = common::golden_input(pre.tensor_len());
+    let photo = pre.tensor_from_rgb(&common::picture(120, 150));
+    for (what, input) in [("smooth input", &smooth), ("picture", &photo)] {
+        let theirs = tract_onnx_logits(bytes, h, w, input).unwrap_or_else(|e| panic!("{name}: tract: {e}"));
+        let scale = theirs.iter().fold(1f32, |m, v| m.max(v.abs()));
+        for (kernel, c) in &kernels {
+            let ours = c.logits(input).expect("logits");
+            assert_eq!(ours.len(), theirs.len(), "{name}, {kernel} kernel: one logit per class");
+            let diff = ours.iter().zip(&theirs).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            assert!(
+                diff <= 1e-4 * scale,
+                "{name}, {what}, {kernel} kernel: core {ours:?} vs tract-onnx {theirs:?} (diff {diff})"
+            );
+        }
+    }
+}
+
+fn exported(arch: Architecture, precision: WeightPrecision, width: u32, height: u32) -> Vec<u8> {
+    let mut options = ExportOptions::new(arch, width);
+    options.input_height = height;
+    options.precision = precision;
+    export_onnx(&random_weights(arch, 7), &options).expect("export")
+}
+
+#[test]
+fn every_exported_architecture_and_precision_matches_tract_onnx() {
+    let cases = [
+        ("SqueezeNet fp32 64x80", exported(Architecture::SqueezeNet1_1, WeightPrecision::F32, 64, 80)),
+        ("SqueezeNet int8 64x80", exported(Architecture::SqueezeNet1_1, WeightPrecision::Int8, 64, 80)),
+        ("ResNet-18 fp32 48x40", exported(Architecture::ResNet18, WeightPrecision::F32, 48, 40)),
+        ("ResNet-18 int8 48x40", exported(Architecture::ResNet18, WeightPrecision::Int8, 48, 40)),
+    ];
+    for (name, bytes) in &cases {
+        compare_with_tract_onnx(name, bytes);
+    }
+}
+
+#[test]
+fn three_class_models_match_tract_onnx() {
+    for (arch, precision) in [
+        (Architecture::SqueezeNet1_1, WeightPrecision::F32),
+        (Architecture::SqueezeNet1_1, WeightPrecision::Int8),
+        (Architecture::ResNet18, WeightPrecision::F32),
+    ] {
+        let mut options = ExportOptions::new(arch, 48);
+        options.precision = precision;
+        options.class_names = glasses_core::contract::eyewear_class_names();
+        let bytes =
+            export_onnx(&glasses_core::export::random_weights_for(arch, 3, 7), &options).expect("export");
+        let c = Classifier::from_bytes(&bytes, ClassifierOptions::default()).expect("loads");
+        assert!(c.metadata().has_sunglasses_class());
+        compare_with_tract_onnx(&format!("{arch} {precision:?} 3 classes"), &bytes);
+    }
+}
+
+#[test]
+fn the_bundled_model_matches_tract_onnx() {
+    let bytes = Classifier::bundled_model_bytes().expect("bundled");
+    compare_with_tract_onnx("bundled", bytes);
+}
+
+#[test]
+fn a_conv_with_strides_asymmetric_pads_and_dilations_matches_tract_onnx() {
+    let good = conv_model(vec![
+        ints_attr("kernel_shape", &[3, 3]),
+        ints_attr("strides", &[2, 1]),
+        ints_attr("pads", &[1, 0, 2, 1]),
+        ints_attr("dilations", &[1, 2]),
+    ]);
+    compare_with_tract_onnx("conv with strides, asymmetric pads and dilations", &good);
+}
