@@ -64,8 +64,10 @@ export LIBTORCH
 step "lints"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "lints of core's other feature sets: no default features (no bundled model), onnx-any"
+step "lints of core's other feature sets: no default features (no bundled model), onnx-any, the app library without the ONNX writer"
 cargo clippy -p glasses-core --all-targets --no-default-features -- -D warnings
+cargo clippy -p glasses-core --lib --no-default-features -- -D warnings
+cargo clippy -p glasses-ffi --lib -- -D warnings
 cargo clippy -p glasses-core --all-targets --features onnx-any -- -D warnings
 
 step "Rust tests (core, cli, ffi + C program, tract parity, trainer)"
@@ -109,8 +111,9 @@ if [ "${SKIP_CROSS:-0}" != 1 ]; then
   step "static libraries for Android and iOS"
   scripts/cross-build.sh --profile cross-check aarch64-linux-android aarch64-apple-ios
 
-  step "core's engine on aarch64 (NEON and portable kernels) under qemu"
+  step "core's engine on aarch64 (NEON and portable kernels) under qemu, and its lints there"
   scripts/test-aarch64.sh
+  cargo clippy -p glasses-core --target aarch64-unknown-linux-gnu --all-targets -- -D warnings
 fi
 
 step "all checks passed"

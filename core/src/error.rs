@@ -226,6 +226,7 @@ impl Error {
     pub(crate) fn contract(rule: impl Into<String>) -> Self {
         Self::ContractViolation { rule: rule.into() }
     }
+    #[cfg(feature = "export")]
     pub(crate) fn export(reason: impl Into<String>) -> Self {
         Self::Export { reason: reason.into() }
     }

@@ -17,28 +17,41 @@
 //! ```
 //!
 //! * [`preprocess`] documents the one preprocessing path that training and every surface share.
-//! * [`contract`] documents what a model file must look like; [`export`] writes such files.
+//! * [`contract`] documents what a model file must look like; `export` (feature `export`, off by
+//!   default so that apps do not carry the ONNX writer) writes such files.
+//!
+//! Features: `bundled-model` (default: embeds the trained model), `onnx-any` (tract for other
+//! graphs), `export` (the ONNX writer, for the trainer and tools).
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used)]
+// `unsafe` lives in four places only (the SIMD micro-kernels, the AVX2 resize, zeroed
+// allocation, the AVX state check), each allowed where it is and each block documented.
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
+// The data path, in order: image in -> model file -> engine -> prediction.
 mod classifier;
-pub mod contract;
-mod error;
-pub mod export;
-mod memory;
-mod model_file;
+mod input;
+mod model;
 mod net;
+// Beside the path: errors, bounded reads and allocations, the ONNX writer.
+mod error;
+#[cfg(feature = "export")]
+pub mod export;
+#[allow(unsafe_code)]
+mod memory;
+#[allow(unsafe_code)]
+mod simd_state;
+
+pub use input::{preprocess, region, yuv};
+pub use model::contract;
 // The ONNX messages core reads and writes, public for the tests and tools that build or edit
 // graphs (core's tests, the parity crate, the fuzz harness); not a stable API.
 #[doc(hidden)]
-pub mod onnx_pb;
-mod pixels;
-mod plan;
-pub mod preprocess;
-pub mod region;
-mod resize;
-mod simd_state;
-pub mod yuv;
+pub use model::onnx_pb;
+// Crate-internal short paths (`crate::pixels`, `crate::plan`, ...) to the modules in the folders.
+use input::{pixels, resize};
+use model::{model_file, plan};
 
 pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, Eyewear,

@@ -75,7 +75,7 @@ pub(crate) fn status(kind: ErrorKind) -> GlassesStatus {
 }
 
 /// What core says when a model needs an operator only its `onnx-any` feature reads
-/// (core/src/plan.rs: "... glasses-core's `onnx-any` feature adds every operator tract knows").
+/// (core/src/model/plan.rs: "... glasses-core's `onnx-any` feature adds every operator tract knows").
 const ONNX_ANY_MARK: &str = "`onnx-any` feature";
 
 /// What an app developer must do about a model that needs the `onnx-any` feature.

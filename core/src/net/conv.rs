@@ -14,7 +14,7 @@ pub(crate) struct ConvGeometry {
     /// Input channels, height, width.
     pub input: [usize; 3],
     pub out_channels: usize,
-    pub kernel: [usize; 2],
+    pub window: [usize; 2],
     pub stride: [usize; 2],
     pub dilation: [usize; 2],
     pub pad_before: [usize; 2],
@@ -25,7 +25,7 @@ pub(crate) struct ConvGeometry {
 
 impl ConvGeometry {
     fn is_pointwise(&self) -> bool {
-        self.kernel == [1, 1] && self.stride == [1, 1] && self.pad_before == [0, 0]
+        self.window == [1, 1] && self.stride == [1, 1] && self.pad_before == [0, 0]
     }
 
     pub fn output_len(&self) -> usize {
@@ -35,7 +35,7 @@ impl ConvGeometry {
     /// Multiply-accumulates per image.
     pub fn macs(&self) -> usize {
         // Saturating: a forged graph must not overflow on 32-bit targets.
-        self.output_len().saturating_mul(self.input[0] / self.groups * self.kernel[0] * self.kernel[1])
+        self.output_len().saturating_mul(self.input[0] / self.groups * self.window[0] * self.window[1])
     }
 }
 
@@ -54,7 +54,7 @@ impl Conv {
     /// `weights` is `[M, C / groups, kh, kw]` (ONNX's OIHW), `bias` is `[M]`.
     pub fn new(geometry: ConvGeometry, weights: &[f32], bias: &[f32], kernel: Kernel) -> Self {
         let g = geometry;
-        let (m, k) = (g.out_channels / g.groups, g.input[0] / g.groups * g.kernel[0] * g.kernel[1]);
+        let (m, k) = (g.out_channels / g.groups, g.input[0] / g.groups * g.window[0] * g.window[1]);
         let panels = m.div_ceil(kernel.mr);
         let mut packed = vec![0f32; g.groups * panels * k * kernel.mr];
         let mut padded_bias = vec![0f32; g.groups * panels * kernel.mr];
@@ -75,7 +75,7 @@ impl Conv {
     /// Floats of scratch [`Conv::run`] needs: `cols` (unless pointwise) and one padded tile of B.
     pub fn scratch_len(&self) -> usize {
         let g = &self.geometry;
-        let k = g.input[0] / g.groups * g.kernel[0] * g.kernel[1];
+        let k = g.input[0] / g.groups * g.window[0] * g.window[1];
         let n = g.output[0] * g.output[1];
         let cols = if g.is_pointwise() { 0 } else { k.saturating_mul(n) };
         cols.saturating_add(k * self.kernel.max_width())
@@ -88,7 +88,7 @@ impl Conv {
         let mr = self.kernel.mr;
         let c_per_group = g.input[0] / g.groups;
         let plane = g.input[1] * g.input[2];
-        let (m, k) = (g.out_channels / g.groups, c_per_group * g.kernel[0] * g.kernel[1]);
+        let (m, k) = (g.out_channels / g.groups, c_per_group * g.window[0] * g.window[1]);
         let n = g.output[0] * g.output[1];
         let panels = m.div_ceil(mr);
         let (cols, padded) = scratch.split_at_mut(if g.is_pointwise() { 0 } else { k * n });
@@ -149,8 +149,8 @@ fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32]) {
     let mut rows = cols.chunks_exact_mut(oh * ow);
     for ch in 0..c {
         let plane = &input[ch * h * w..(ch + 1) * h * w];
-        for ky in 0..g.kernel[0] {
-            for kx in 0..g.kernel[1] {
+        for ky in 0..g.window[0] {
+            for kx in 0..g.window[1] {
                 let Some(dst) = rows.next() else { return };
                 let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
                 let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
@@ -216,8 +216,8 @@ mod tests {
                 for ox in 0..ow {
                     let mut s = bias[o] as f64;
                     for ci in 0..cg {
-                        for ky in 0..g.kernel[0] {
-                            for kx in 0..g.kernel[1] {
+                        for ky in 0..g.window[0] {
+                            for kx in 0..g.window[1] {
                                 let iy = (oy * g.stride[0] + ky * g.dilation[0]) as isize
                                     - g.pad_before[0] as isize;
                                 let ix = (ox * g.stride[1] + kx * g.dilation[1]) as isize
@@ -226,7 +226,7 @@ mod tests {
                                     continue;
                                 }
                                 let x = input[((group * cg + ci) * h + iy as usize) * w + ix as usize];
-                                let wt = weights[((o * cg + ci) * g.kernel[0] + ky) * g.kernel[1] + kx];
+                                let wt = weights[((o * cg + ci) * g.window[0] + ky) * g.window[1] + kx];
                                 s += x as f64 * wt as f64;
                             }
                         }
@@ -250,7 +250,7 @@ mod tests {
             ConvGeometry {
                 input: [5, 7, 9],
                 out_channels: 13,
-                kernel: [1, 1],
+                window: [1, 1],
                 stride: [1, 1],
                 dilation: [1, 1],
                 pad_before: [0, 0],
@@ -261,7 +261,7 @@ mod tests {
             ConvGeometry {
                 input: [3, 21, 17],
                 out_channels: 16,
-                kernel: [3, 3],
+                window: [3, 3],
                 stride: [2, 2],
                 dilation: [1, 1],
                 pad_before: [0, 0],
@@ -272,7 +272,7 @@ mod tests {
             ConvGeometry {
                 input: [16, 6, 5],
                 out_channels: 9,
-                kernel: [3, 3],
+                window: [3, 3],
                 stride: [1, 1],
                 dilation: [1, 1],
                 pad_before: [1, 1],
@@ -283,7 +283,7 @@ mod tests {
             ConvGeometry {
                 input: [4, 11, 10],
                 out_channels: 6,
-                kernel: [3, 2],
+                window: [3, 2],
                 stride: [2, 3],
                 dilation: [2, 1],
                 pad_before: [2, 0],
@@ -293,7 +293,7 @@ mod tests {
             ConvGeometry {
                 input: [8, 9, 9],
                 out_channels: 8,
-                kernel: [1, 1],
+                window: [1, 1],
                 stride: [2, 2],
                 dilation: [1, 1],
                 pad_before: [0, 0],
@@ -303,7 +303,7 @@ mod tests {
             ConvGeometry {
                 input: [6, 5, 5],
                 out_channels: 6,
-                kernel: [3, 3],
+                window: [3, 3],
                 stride: [1, 1],
                 dilation: [1, 1],
                 pad_before: [1, 1],
@@ -315,7 +315,7 @@ mod tests {
             for (i, g) in cases.iter().enumerate() {
                 let input = values(g.input.iter().product(), i);
                 let weights =
-                    values(g.out_channels * g.input[0] / g.groups * g.kernel[0] * g.kernel[1], 3 + i);
+                    values(g.out_channels * g.input[0] / g.groups * g.window[0] * g.window[1], 3 + i);
                 let bias = values(g.out_channels, 11 + i);
                 let conv = Conv::new(*g, &weights, &bias, kernel);
                 let mut scratch = vec![f32::NAN; conv.scratch_len()];

@@ -120,6 +120,9 @@ impl Kernel {
         assert!(a.len() >= k * mr && bias.len() >= mr);
         assert!(b.len() >= (k - 1) * ldb + nr);
         assert!(c.len() >= (mr - 1) * ldc + nr);
+        if let Isa::Portable = self.isa {
+            return portable(k, a, b, ldb, c, ldc, bias, relu);
+        }
         let (a, b, c, bias) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), bias.as_ptr());
         // SAFETY: the asserts above bound every read and write the kernels make, and the
         // kernel's instruction set was detected on this CPU when the kernel was made.
@@ -138,7 +141,7 @@ impl Kernel {
                 },
                 #[cfg(target_arch = "aarch64")]
                 Isa::Neon => arm::neon(k, a, b, ldb, c, ldc, bias, relu),
-                Isa::Portable => portable(k, a, b, ldb, c, ldc, bias, relu),
+                Isa::Portable => unreachable!("the portable kernel returned above"),
             }
         }
     }
@@ -152,30 +155,19 @@ fn madd(a: f32, b: f32, c: f32) -> f32 {
     if cfg!(any(target_arch = "aarch64", target_feature = "fma")) { a.mul_add(b, c) } else { a * b + c }
 }
 
-/// # Safety
-/// The pointers must be valid for the reads and writes [`Kernel::tile`] checks.
+/// The kernel for CPUs without the SIMD sets above (armv7 and x86 Android among them): plain
+/// Rust over slices, no `unsafe`; the compiler vectorises the inner loops for what the target has.
 #[allow(clippy::too_many_arguments)]
-unsafe fn portable(
-    k: usize,
-    a: *const f32,
-    b: *const f32,
-    ldb: usize,
-    c: *mut f32,
-    ldc: usize,
-    bias: *const f32,
-    relu: bool,
-) {
+fn portable(k: usize, a: &[f32], b: &[f32], ldb: usize, c: &mut [f32], ldc: usize, bias: &[f32], relu: bool) {
     const MR: usize = PORTABLE.mr;
     const NR: usize = PORTABLE.widths[0];
     let mut acc = [[0f32; NR]; MR];
-    for (r, row) in acc.iter_mut().enumerate() {
-        // SAFETY: `bias` holds `MR` values.
-        *row = [unsafe { *bias.add(r) }; NR];
+    for (row, &v) in acc.iter_mut().zip(&bias[..MR]) {
+        *row = [v; NR];
     }
     for p in 0..k {
-        // SAFETY: row `p` of B holds `NR` values; the panel holds `k * MR`.
-        let bp = unsafe { &*(b.add(p * ldb) as *const [f32; NR]) };
-        let ap = unsafe { &*(a.add(p * MR) as *const [f32; MR]) };
+        let bp = &b[p * ldb..p * ldb + NR];
+        let ap = &a[p * MR..p * MR + MR];
         for (row, &av) in acc.iter_mut().zip(ap) {
             for (x, &bv) in row.iter_mut().zip(bp) {
                 *x = madd(av, bv, *x);
@@ -183,9 +175,8 @@ unsafe fn portable(
         }
     }
     for (r, row) in acc.iter().enumerate() {
-        for (j, &v) in row.iter().enumerate() {
-            // SAFETY: the tile's rows are `ldc` apart and `NR` long.
-            unsafe { *c.add(r * ldc + j) = if relu && v < 0.0 { 0.0 } else { v } };
+        for (out, &v) in c[r * ldc..r * ldc + NR].iter_mut().zip(row) {
+            *out = if relu && v < 0.0 { 0.0 } else { v };
         }
     }
 }
@@ -208,6 +199,8 @@ mod x86 {
         bias: *const f32,
         relu: bool,
     ) {
+        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+        // instruction set, and every pointer offset below stays inside the tile it checked.
         unsafe {
             let mut acc = [[_mm512_setzero_ps(); NV]; 8];
             for (r, row) in acc.iter_mut().enumerate() {
@@ -250,6 +243,8 @@ mod x86 {
         bias: *const f32,
         relu: bool,
     ) {
+        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+        // instruction set, and every pointer offset below stays inside the tile it checked.
         unsafe {
             let mut acc = [[_mm256_setzero_ps(); NV]; 6];
             for (r, row) in acc.iter_mut().enumerate() {
@@ -296,6 +291,8 @@ mod arm {
         bias: *const f32,
         relu: bool,
     ) {
+        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+        // instruction set, and every pointer offset below stays inside the tile it checked.
         unsafe {
             let mut acc = [[vdupq_n_f32(0.0); 3]; 8];
             for (r, row) in acc.iter_mut().enumerate() {

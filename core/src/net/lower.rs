@@ -1,8 +1,10 @@
 //! From the ONNX graph `export` writes to a [`Net`]: shapes, buffers and fused steps.
 //!
-//! Every node is checked as it is read (attributes, shapes, element types), and a graph that
-//! needs more than this engine does is reported as [`ReadError::Unsupported`] naming the node,
-//! so the classifier can hand it to tract's full reader when the `onnx-any` feature is on.
+//! Every node is checked as it is read (`read.rs`: attributes, element types; here: shapes), and
+//! a graph that needs more than this engine does is reported as [`ReadError::Unsupported`] naming
+//! the node, so the classifier can hand it to tract's full reader when the `onnx-any` feature is
+//! on. Here the nodes become steps: ReLUs fused into the convolution before them, the
+//! convolutions a Concat joins writing straight into their place, buffers planned and reused.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -11,12 +13,13 @@ use std::sync::Mutex;
 use super::conv::{Conv, ConvGeometry};
 use super::kernel::Kernel;
 use super::pool::{self, PoolGeometry};
+use super::read::{
+    Const, ConstData, ConstError, ReadError, ReadResult, const_from_proto, float_attr, int_attr, ints_attr,
+    invalid, padding, pair_attr, positive, unsupported,
+};
 use super::{Net, Slot, Step};
 use crate::contract::{INPUT_NAME, OUTPUT_NAME};
-use crate::onnx_pb::{
-    AttributeProto, GraphProto, NodeProto, TensorProto, attribute_proto::AttributeType,
-    tensor_proto::DataLocation, tensor_proto::DataType,
-};
+use crate::onnx_pb::{GraphProto, NodeProto, TensorProto};
 
 /// The ONNX operators this engine reads (the ones `export` writes).
 pub(crate) const SUPPORTED_OPS: [&str; 9] =
@@ -30,68 +33,10 @@ pub(crate) const MAX_ACTIVATION_VALUES: usize = 1 << 26;
 /// The most values all of one run's buffers may hold together (1 GiB of f32).
 const MAX_TOTAL_VALUES: usize = 1 << 28;
 
-/// Why a graph could not be lowered.
-#[derive(Debug)]
-pub(crate) enum ReadError {
-    /// An operator, or an operator's mode, this engine does not run; tract's full ONNX reader may.
-    Unsupported { node: String, what: String },
-    /// The graph is broken: no ONNX reader could run it.
-    Invalid(String),
-}
-
-type Read<T> = std::result::Result<T, ReadError>;
-
-fn invalid(node: &NodeProto, what: impl std::fmt::Display) -> ReadError {
-    ReadError::Invalid(format!("node `{}` ({}): {what}", node.name, node.op_type))
-}
-
-fn unsupported(node: &NodeProto, what: impl Into<String>) -> ReadError {
-    ReadError::Unsupported { node: node.name.clone(), what: what.into() }
-}
-
-/// A constant known at load time.
-#[derive(Debug)]
-struct Const {
-    shape: Vec<usize>,
-    data: ConstData,
-}
-
-#[derive(Debug)]
-enum ConstData {
-    F32(Vec<f32>),
-    I8(Vec<i8>),
-    U8(Vec<u8>),
-}
-
-impl Const {
-    fn f32s(&self) -> Option<&[f32]> {
-        match &self.data {
-            ConstData::F32(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    fn type_name(&self) -> &'static str {
-        match self.data {
-            ConstData::F32(_) => "float32",
-            ConstData::I8(_) => "int8",
-            ConstData::U8(_) => "uint8",
-        }
-    }
-
-    fn to_f32(&self) -> Vec<f32> {
-        match &self.data {
-            ConstData::F32(v) => v.clone(),
-            ConstData::I8(v) => v.iter().map(|&x| f32::from(x)).collect(),
-            ConstData::U8(v) => v.iter().map(|&x| f32::from(x)).collect(),
-        }
-    }
-}
-
 /// A value computed at run time: where it lives, its shape, and the step that wrote it (when
 /// that step may still be changed: fused with a ReLU, or made to write elsewhere).
 #[derive(Debug, Clone)]
-struct Act {
+struct Activation {
     slot: Slot,
     shape: Vec<usize>,
     producer: Option<usize>,
@@ -99,7 +44,7 @@ struct Act {
 
 #[derive(Debug, Clone)]
 enum Value {
-    Act(Act),
+    Activation(Activation),
     Const(Rc<Const>),
 }
 
@@ -117,7 +62,7 @@ struct Lowering<'g> {
 
 /// The graph as a [`Net`] with its input fixed to `[1, 3, H, W]` (`input_shape`) and one output,
 /// the `logits` value.
-pub(crate) fn lower(graph: &GraphProto, input_shape: [usize; 4], kernel: Kernel) -> Read<Net> {
+pub(crate) fn lower(graph: &GraphProto, input_shape: [usize; 4], kernel: Kernel) -> ReadResult<Net> {
     for node in &graph.node {
         // Reject foreign domains first: a custom `Conv` is not ONNX's.
         if !(node.domain.is_empty() || node.domain == "ai.onnx") {
@@ -146,12 +91,15 @@ pub(crate) fn lower(graph: &GraphProto, input_shape: [usize; 4], kernel: Kernel)
         initializers: graph.initializer.iter().map(|t| (t.name.as_str(), t)).collect(),
         uses,
     };
-    let input =
-        Act { slot: Slot { buf: 0, offset: 0, len: input_len }, shape: input_shape.to_vec(), producer: None };
-    l.values.insert(INPUT_NAME, Value::Act(input));
+    let input = Activation {
+        slot: Slot { buf: 0, offset: 0, len: input_len },
+        shape: input_shape.to_vec(),
+        producer: None,
+    };
+    l.values.insert(INPUT_NAME, Value::Activation(input));
     for node in &graph.node {
         let value = l.node(node)?;
-        if let Value::Act(act) = &value
+        if let Value::Activation(act) = &value
             && act.slot.len > MAX_ACTIVATION_VALUES
         {
             return Err(invalid(
@@ -170,7 +118,7 @@ pub(crate) fn lower(graph: &GraphProto, input_shape: [usize; 4], kernel: Kernel)
         }
     }
     let output = match l.values.get(OUTPUT_NAME) {
-        Some(Value::Act(act)) => act.clone(),
+        Some(Value::Activation(act)) => act.clone(),
         Some(Value::Const(_)) => {
             return Err(ReadError::Invalid(format!(
                 "`{OUTPUT_NAME}` is a constant, not computed from the input"
@@ -197,7 +145,7 @@ pub(crate) fn lower(graph: &GraphProto, input_shape: [usize; 4], kernel: Kernel)
 }
 
 impl<'g> Lowering<'g> {
-    fn node(&mut self, node: &'g NodeProto) -> Read<Value> {
+    fn node(&mut self, node: &'g NodeProto) -> ReadResult<Value> {
         match node.op_type.as_str() {
             "DequantizeLinear" => self.dequantize_linear(node).map(|c| Value::Const(Rc::new(c))),
             "Conv" => self.conv(node),
@@ -213,7 +161,7 @@ impl<'g> Lowering<'g> {
     }
 
     /// A new buffer of `len` values for the output of a step about to be pushed.
-    fn new_act(&mut self, shape: Vec<usize>, node: &NodeProto) -> Read<Act> {
+    fn new_activation(&mut self, shape: Vec<usize>, node: &NodeProto) -> ReadResult<Activation> {
         let len = shape
             .iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
@@ -226,7 +174,7 @@ impl<'g> Lowering<'g> {
         };
         self.buffers.push(len);
         let slot = Slot { buf: self.buffers.len() - 1, offset: 0, len };
-        Ok(Act { slot, shape, producer: Some(self.steps.len()) })
+        Ok(Activation { slot, shape, producer: Some(self.steps.len()) })
     }
 
     fn uses(&self, name: &str) -> usize {
@@ -235,7 +183,7 @@ impl<'g> Lowering<'g> {
 
     /// The value named by the node's input `index`; `None` when the slot is absent or empty
     /// (ONNX's way to skip an optional input).
-    fn input(&self, node: &NodeProto, index: usize) -> Read<Option<Value>> {
+    fn input(&self, node: &NodeProto, index: usize) -> ReadResult<Option<Value>> {
         let Some(name) = node.input.get(index).filter(|n| !n.is_empty()) else {
             return Ok(None);
         };
@@ -256,23 +204,23 @@ impl<'g> Lowering<'g> {
         ))
     }
 
-    fn required(&self, node: &NodeProto, index: usize) -> Read<Value> {
+    fn required(&self, node: &NodeProto, index: usize) -> ReadResult<Value> {
         self.input(node, index)?.ok_or_else(|| invalid(node, format!("input {index} is missing")))
     }
 
-    fn required_const(&self, node: &NodeProto, index: usize) -> Read<Rc<Const>> {
+    fn required_const(&self, node: &NodeProto, index: usize) -> ReadResult<Rc<Const>> {
         match self.required(node, index)? {
             Value::Const(c) => Ok(c),
-            Value::Act(_) => Err(unsupported(
+            Value::Activation(_) => Err(unsupported(
                 node,
                 format!("input {index} computed at run time (only constant weights are read)"),
             )),
         }
     }
 
-    fn required_act(&self, node: &NodeProto, index: usize) -> Read<Act> {
+    fn required_act(&self, node: &NodeProto, index: usize) -> ReadResult<Activation> {
         match self.required(node, index)? {
-            Value::Act(a) => Ok(a),
+            Value::Activation(a) => Ok(a),
             Value::Const(_) => {
                 Err(unsupported(node, format!("input {index} is a constant (constant folding)")))
             }
@@ -280,13 +228,13 @@ impl<'g> Lowering<'g> {
     }
 
     /// Per-axis (or per-tensor) int8/uint8 weights to f32: `(q - zero_point) * scale`.
-    fn dequantize_linear(&mut self, node: &NodeProto) -> Read<Const> {
+    fn dequantize_linear(&mut self, node: &NodeProto) -> ReadResult<Const> {
         let q = self.required_const(node, 0)?;
         let scale = self.required_const(node, 1)?;
         let zero = match self.input(node, 2)? {
             None => None,
             Some(Value::Const(c)) => Some(c),
-            Some(Value::Act(_)) => return Err(unsupported(node, "a zero point computed at run time")),
+            Some(Value::Activation(_)) => return Err(unsupported(node, "a zero point computed at run time")),
         };
         if matches!(q.data, ConstData::F32(_)) {
             return Err(unsupported(node, "quantised input of type float32"));
@@ -333,7 +281,7 @@ impl<'g> Lowering<'g> {
         Ok(Const { shape, data: ConstData::F32(out) })
     }
 
-    fn conv(&mut self, node: &NodeProto) -> Read<Value> {
+    fn conv(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let x = self.required_act(node, 0)?;
         let weight = self.required_const(node, 1)?;
         let Some(weights) = weight.f32s().filter(|_| weight.shape.len() == 4) else {
@@ -389,7 +337,7 @@ impl<'g> Lowering<'g> {
                     ),
                 ));
             }
-            Some(Value::Act(_)) => return Err(unsupported(node, "a bias computed at run time")),
+            Some(Value::Activation(_)) => return Err(unsupported(node, "a bias computed at run time")),
         };
         let (pad_before, pad_after, _) = padding(node)?;
         let stride = pair_attr(node, "strides")?;
@@ -412,23 +360,23 @@ impl<'g> Lowering<'g> {
         let geometry = ConvGeometry {
             input: [x.shape[1], h, w],
             out_channels,
-            kernel: [kh, kw],
+            window: [kh, kw],
             stride,
             dilation,
             pad_before,
             output: [oh, ow],
             groups,
         };
-        let out = self.new_act(vec![1, out_channels, oh, ow], node)?;
+        let out = self.new_activation(vec![1, out_channels, oh, ow], node)?;
         let conv = Conv::new(geometry, weights, &bias, self.kernel);
         self.scratch_len = self.scratch_len.max(conv.scratch_len());
         self.macs += geometry.macs();
         self.steps.push(Step::Conv { conv: Box::new(conv), input: x.slot, output: out.slot, relu: false });
-        Ok(Value::Act(out))
+        Ok(Value::Activation(out))
     }
 
     /// Fused into the step that computed its input when nothing else reads that value.
-    fn relu(&mut self, node: &NodeProto) -> Read<Value> {
+    fn relu(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let x = self.required_act(node, 0)?;
         let only_reader = self.uses(&node.input[0]) == 1;
         if let Some(step) = x.producer
@@ -441,17 +389,17 @@ impl<'g> Lowering<'g> {
                     if *output == x.slot =>
                 {
                     *relu = true;
-                    return Ok(Value::Act(x));
+                    return Ok(Value::Activation(x));
                 }
                 _ => {}
             }
         }
-        let out = self.new_act(x.shape.clone(), node)?;
+        let out = self.new_activation(x.shape.clone(), node)?;
         self.steps.push(Step::Relu { input: x.slot, output: out.slot });
-        Ok(Value::Act(out))
+        Ok(Value::Activation(out))
     }
 
-    fn max_pool(&mut self, node: &NodeProto) -> Read<Value> {
+    fn max_pool(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let x = self.required_act(node, 0)?;
         if x.shape.len() != 4 || x.shape[0] != 1 {
             return Err(invalid(node, format!("the input must be [1, C, H, W], it is {:?}", x.shape)));
@@ -493,23 +441,23 @@ impl<'g> Lowering<'g> {
             width: w,
             out_height: oh,
             out_width: ow,
-            kernel,
+            window: kernel,
             stride,
             pad_before,
         };
-        let out = self.new_act(vec![1, x.shape[1], oh, ow], node)?;
+        let out = self.new_activation(vec![1, x.shape[1], oh, ow], node)?;
         self.steps.push(Step::MaxPool { geometry, input: x.slot, output: out.slot });
-        Ok(Value::Act(out))
+        Ok(Value::Activation(out))
     }
 
     /// Inputs whose only reader is this Concat, computed by a convolution, are written straight
     /// into their place in the output; the others are copied.
-    fn concat(&mut self, node: &'g NodeProto) -> Read<Value> {
+    fn concat(&mut self, node: &'g NodeProto) -> ReadResult<Value> {
         if node.input.is_empty() {
             return Err(invalid(node, "no inputs"));
         }
-        let inputs: Vec<Act> =
-            (0..node.input.len()).map(|i| self.required_act(node, i)).collect::<Read<_>>()?;
+        let inputs: Vec<Activation> =
+            (0..node.input.len()).map(|i| self.required_act(node, i)).collect::<ReadResult<_>>()?;
         let rank = inputs[0].shape.len() as i64;
         let Some(axis) = int_attr(node, "axis")? else {
             return Err(invalid(node, "axis is missing"));
@@ -533,11 +481,11 @@ impl<'g> Lowering<'g> {
             shape[axis] += x.shape[axis];
         }
         let outer: usize = shape[..axis].iter().product();
-        let out = self.new_act(shape, node)?;
+        let out = self.new_activation(shape, node)?;
         if outer != 1 {
             let chunks = inputs.iter().map(|x| (x.slot, x.slot.len / outer)).collect();
             self.steps.push(Step::Concat { inputs: chunks, outer, output: out.slot });
-            return Ok(Value::Act(Act { producer: None, ..out }));
+            return Ok(Value::Activation(Activation { producer: None, ..out }));
         }
         let mut offset = 0;
         for (x, name) in inputs.iter().zip(&node.input) {
@@ -564,10 +512,10 @@ impl<'g> Lowering<'g> {
             }
             offset += x.slot.len;
         }
-        Ok(Value::Act(Act { producer: None, ..out }))
+        Ok(Value::Activation(Activation { producer: None, ..out }))
     }
 
-    fn global_average_pool(&mut self, node: &NodeProto) -> Read<Value> {
+    fn global_average_pool(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let x = self.required_act(node, 0)?;
         if x.shape.len() < 3 {
             return Err(invalid(
@@ -581,12 +529,12 @@ impl<'g> Lowering<'g> {
         }
         let mut shape = x.shape.clone();
         shape[2..].fill(1);
-        let out = self.new_act(shape, node)?;
+        let out = self.new_activation(shape, node)?;
         self.steps.push(Step::GlobalAveragePool { plane, input: x.slot, output: out.slot });
-        Ok(Value::Act(out))
+        Ok(Value::Activation(out))
     }
 
-    fn flatten(&mut self, node: &NodeProto) -> Read<Value> {
+    fn flatten(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let x = self.required_act(node, 0)?;
         let rank = x.shape.len() as i64;
         let axis = int_attr(node, "axis")?.unwrap_or(1);
@@ -597,21 +545,21 @@ impl<'g> Lowering<'g> {
         let (head, tail) = x.shape.split_at(axis as usize);
         let shape = vec![head.iter().product(), tail.iter().product()];
         // Same values, same place: only the shape changes. No producer, so nothing fuses across it.
-        Ok(Value::Act(Act { slot: x.slot, shape, producer: None }))
+        Ok(Value::Activation(Activation { slot: x.slot, shape, producer: None }))
     }
 
-    fn add(&mut self, node: &NodeProto) -> Read<Value> {
+    fn add(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let (a, b) = (self.required_act(node, 0)?, self.required_act(node, 1)?);
         if a.shape != b.shape {
             return Err(unsupported(node, format!("a broadcasting Add of {:?} and {:?}", a.shape, b.shape)));
         }
-        let out = self.new_act(a.shape.clone(), node)?;
+        let out = self.new_activation(a.shape.clone(), node)?;
         self.steps.push(Step::Add { a: a.slot, b: b.slot, output: out.slot, relu: false });
-        Ok(Value::Act(out))
+        Ok(Value::Activation(out))
     }
 
     /// `alpha * A B' + beta * C` with constant `B` and `C`.
-    fn gemm(&mut self, node: &NodeProto) -> Read<Value> {
+    fn gemm(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let a = self.required_act(node, 0)?;
         let b = self.required_const(node, 1)?;
         if a.shape.len() != 2 {
@@ -623,7 +571,7 @@ impl<'g> Lowering<'g> {
                 format!("input 1 must be a float32 matrix, it is {} {:?}", b.type_name(), b.shape),
             ));
         };
-        let flag = |name| -> Read<bool> { Ok(int_attr(node, name)?.unwrap_or(0) != 0) };
+        let flag = |name| -> ReadResult<bool> { Ok(int_attr(node, name)?.unwrap_or(0) != 0) };
         if flag("transA")? {
             return Err(unsupported(node, "transA"));
         }
@@ -671,9 +619,9 @@ impl<'g> Lowering<'g> {
                     }
                 }
             }
-            Some(Value::Act(_)) => return Err(unsupported(node, "C computed at run time")),
+            Some(Value::Activation(_)) => return Err(unsupported(node, "C computed at run time")),
         }
-        let out = self.new_act(vec![rows, n], node)?;
+        let out = self.new_activation(vec![rows, n], node)?;
         self.steps.push(Step::Dense {
             weights,
             c,
@@ -685,148 +633,8 @@ impl<'g> Lowering<'g> {
             output: out.slot,
             relu: false,
         });
-        Ok(Value::Act(out))
+        Ok(Value::Activation(out))
     }
-}
-
-enum ConstError {
-    /// An element type this engine does not read.
-    Type(String),
-    Invalid(String),
-}
-
-/// An initializer: float32 or 8-bit integers, inline (raw or typed fields).
-fn const_from_proto(t: &TensorProto) -> std::result::Result<Const, ConstError> {
-    if t.data_location == Some(DataLocation::External as i32) {
-        return Err(ConstError::Invalid(format!(
-            "initializer `{}` keeps its data outside the file, which is not supported",
-            t.name
-        )));
-    }
-    let mut shape = Vec::with_capacity(t.dims.len());
-    let mut len: usize = 1;
-    for &d in &t.dims {
-        let d = usize::try_from(d).map_err(|_| {
-            ConstError::Invalid(format!("initializer `{}` has a negative dimension {d}", t.name))
-        })?;
-        len = len
-            .checked_mul(d)
-            .ok_or_else(|| ConstError::Invalid(format!("initializer `{}` has too many elements", t.name)))?;
-        shape.push(d);
-    }
-    let wrong_len = |got: usize| {
-        ConstError::Invalid(format!(
-            "initializer `{}` has {got} values for shape {shape:?} ({len} values)",
-            t.name
-        ))
-    };
-    let data = match DataType::try_from(t.data_type) {
-        Ok(DataType::Float) => {
-            let values: Vec<f32> = if !t.raw_data.is_empty() {
-                if t.raw_data.len() != len * 4 {
-                    return Err(wrong_len(t.raw_data.len() / 4));
-                }
-                t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-            } else {
-                t.float_data.clone()
-            };
-            if values.len() != len {
-                return Err(wrong_len(values.len()));
-            }
-            ConstData::F32(values)
-        }
-        Ok(kind @ (DataType::Int8 | DataType::Uint8)) => {
-            let bytes: Vec<u8> = if !t.raw_data.is_empty() {
-                t.raw_data.clone()
-            } else {
-                // ONNX stores 8-bit integers one per int32 when not raw; keep the low byte.
-                t.int32_data.iter().map(|&v| v as u8).collect()
-            };
-            if bytes.len() != len {
-                return Err(wrong_len(bytes.len()));
-            }
-            if kind == DataType::Int8 {
-                ConstData::I8(bytes.iter().map(|&b| b as i8).collect())
-            } else {
-                ConstData::U8(bytes)
-            }
-        }
-        _ => {
-            return Err(ConstError::Type(format!(
-                "initializer `{}` of element type {} (this engine reads float32, int8 and uint8)",
-                t.name, t.data_type
-            )));
-        }
-    };
-    Ok(Const { shape, data })
-}
-
-fn attr<'n>(node: &'n NodeProto, name: &str) -> Option<&'n AttributeProto> {
-    node.attribute.iter().find(|a| a.name == name)
-}
-
-fn int_attr(node: &NodeProto, name: &str) -> Read<Option<i64>> {
-    match attr(node, name) {
-        None => Ok(None),
-        Some(a) if a.r#type == AttributeType::Int as i32 => Ok(Some(a.i)),
-        Some(_) => Err(invalid(node, format!("attribute `{name}` must be an integer"))),
-    }
-}
-
-fn float_attr(node: &NodeProto, name: &str) -> Read<Option<f32>> {
-    match attr(node, name) {
-        None => Ok(None),
-        Some(a) if a.r#type == AttributeType::Float as i32 => Ok(Some(a.f)),
-        Some(_) => Err(invalid(node, format!("attribute `{name}` must be a float"))),
-    }
-}
-
-fn ints_attr(node: &NodeProto, name: &str) -> Read<Option<Vec<i64>>> {
-    match attr(node, name) {
-        None => Ok(None),
-        Some(a) if a.r#type == AttributeType::Ints as i32 => Ok(Some(a.ints.clone())),
-        Some(_) => Err(invalid(node, format!("attribute `{name}` must be a list of integers"))),
-    }
-}
-
-fn positive(node: &NodeProto, name: &str, v: i64) -> Read<usize> {
-    // The bound keeps shape arithmetic far from overflow; no real kernel, stride or group is near it.
-    if (1..=1 << 20).contains(&v) {
-        Ok(v as usize)
-    } else {
-        Err(invalid(node, format!("`{name}` value {v} must be between 1 and 2^20")))
-    }
-}
-
-/// A two-value list of positive integers (strides, dilations), `[1, 1]` when absent.
-fn pair_attr(node: &NodeProto, name: &str) -> Read<[usize; 2]> {
-    match ints_attr(node, name)? {
-        None => Ok([1, 1]),
-        Some(v) if v.len() == 2 => Ok([positive(node, name, v[0])?, positive(node, name, v[1])?]),
-        Some(v) => Err(invalid(node, format!("`{name}` needs 2 values, has {}", v.len()))),
-    }
-}
-
-/// ONNX `pads` (both befores, then both afters) and `ceil_mode`.
-fn padding(node: &NodeProto) -> Read<([usize; 2], [usize; 2], bool)> {
-    match attr(node, "auto_pad").map(|a| a.s.as_slice()) {
-        None | Some(b"NOTSET") => {}
-        Some(b"VALID") if attr(node, "pads").is_none() => {}
-        Some(other) => {
-            return Err(unsupported(node, format!("auto_pad `{}`", String::from_utf8_lossy(other))));
-        }
-    }
-    let ceil = int_attr(node, "ceil_mode")?.unwrap_or(0) != 0;
-    let pads = match ints_attr(node, "pads")? {
-        None => vec![0; 4],
-        Some(p) if p.len() == 4 => p,
-        Some(p) => return Err(invalid(node, format!("`pads` needs 4 values, has {}", p.len()))),
-    };
-    if let Some(&bad) = pads.iter().find(|&&p| !(0..=1 << 20).contains(&p)) {
-        return Err(invalid(node, format!("padding {bad} must be between 0 and 2^20")));
-    }
-    let p = |i: usize| pads[i] as usize;
-    Ok(([p(0), p(1)], [p(2), p(3)], ceil))
 }
 
 /// The lowering paths no graph `export` writes reaches (SqueezeNet's Concats are all planned
@@ -835,7 +643,7 @@ fn padding(node: &NodeProto) -> Read<([usize; 2], [usize; 2], bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onnx_pb::{AttributeProto, attribute_proto::AttributeType};
+    use crate::onnx_pb::{AttributeProto, attribute_proto::AttributeType, tensor_proto::DataType};
 
     /// The input every test graph reads: `[1, C, H, W]`.
     const C: usize = 3;

@@ -9,11 +9,16 @@
 //! * the outputs of the convolutions a channel `Concat` joins (SqueezeNet's fire modules) are
 //!   written straight into their place in the joined buffer, so the concatenation costs nothing;
 //! * each thread reuses one set of buffers, so a classification allocates nothing once warm.
+//!
+//! `read.rs` reads nodes and initializers, `lower.rs` turns them into steps, `conv.rs` runs a
+//! convolution on a `kernel.rs` micro-kernel, `pool.rs` pools.
 
 mod conv;
+#[allow(unsafe_code)]
 mod kernel;
 mod lower;
 mod pool;
+mod read;
 
 use std::sync::Mutex;
 
@@ -21,8 +26,9 @@ use conv::Conv;
 pub(crate) use kernel::Kernel;
 // SUPPORTED_OPS names the operators in the error of builds without `onnx-any`.
 #[cfg_attr(feature = "onnx-any", allow(unused_imports))]
-pub(crate) use lower::{ReadError, SUPPORTED_OPS, lower};
+pub(crate) use lower::{SUPPORTED_OPS, lower};
 use pool::PoolGeometry;
+pub(crate) use read::ReadError;
 
 /// A range of one buffer. Buffer 0 is the input tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,8 +177,8 @@ fn describe(step: &Step) -> String {
             let g = &conv.geometry;
             format!(
                 "conv {}x{}/{} {}->{} out {}x{}{}{}: {:.2} M MACs",
-                g.kernel[0],
-                g.kernel[1],
+                g.window[0],
+                g.window[1],
                 g.stride[0],
                 g.input[0],
                 g.out_channels,
@@ -185,7 +191,7 @@ fn describe(step: &Step) -> String {
         }
         Step::MaxPool { geometry: g, .. } => format!(
             "max pool {}x{}/{} {}x{}x{} -> {}x{}",
-            g.kernel[0], g.kernel[1], g.stride[0], g.channels, g.height, g.width, g.out_height, g.out_width
+            g.window[0], g.window[1], g.stride[0], g.channels, g.height, g.width, g.out_height, g.out_width
         ),
         Step::GlobalAveragePool { plane, output, .. } => {
             format!("global average pool {} x {plane}", output.len)

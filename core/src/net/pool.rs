@@ -16,7 +16,7 @@ pub(crate) struct PoolGeometry {
     pub width: usize,
     pub out_height: usize,
     pub out_width: usize,
-    pub kernel: [usize; 2],
+    pub window: [usize; 2],
     pub stride: [usize; 2],
     /// Padding before the first row and column; padding after needs no field since windows
     /// are clipped to the image.
@@ -25,10 +25,10 @@ pub(crate) struct PoolGeometry {
 
 impl PoolGeometry {
     /// The clipped input range that output position `out` of `axis` (0 = rows) reads.
-    fn window(&self, axis: usize, out: usize) -> std::ops::Range<usize> {
+    fn window_range(&self, axis: usize, out: usize) -> std::ops::Range<usize> {
         let len = if axis == 0 { self.height } else { self.width };
         let start = (out * self.stride[axis]) as isize - self.pad_before[axis] as isize;
-        let end = (start + self.kernel[axis] as isize).clamp(0, len as isize) as usize;
+        let end = (start + self.window[axis] as isize).clamp(0, len as isize) as usize;
         (start.max(0) as usize).min(end)..end
     }
 
@@ -68,17 +68,17 @@ pub(crate) fn max_pool(g: &PoolGeometry, input: &[f32], output: &mut [f32]) {
     let half = row.len() / 2;
     let (mut even, mut odd) = (vec![f32::MIN; half], vec![f32::MIN; half]);
     let columns: Vec<(usize, usize)> =
-        (0..g.out_width).map(|ox| g.window(1, ox)).map(|r| (r.start, r.end)).collect();
+        (0..g.out_width).map(|ox| g.window_range(1, ox)).map(|r| (r.start, r.end)).collect();
     // Output columns whose window is whole (not clipped by the image's edges): pooled with one
     // strided pass per tap, which the compiler vectorises.
-    let whole = |&(start, end): &(usize, usize)| end - start == g.kernel[1];
+    let whole = |&(start, end): &(usize, usize)| end - start == g.window[1];
     let lo = columns.iter().position(whole).unwrap_or(g.out_width);
     let hi = lo + columns[lo..].iter().take_while(|c| whole(c)).count();
     let (in_plane, out_plane) = (g.height * g.width, g.out_height * g.out_width);
     for (src, dst) in input.chunks_exact(in_plane).zip(output.chunks_exact_mut(out_plane)) {
         for (oy, out_row) in dst.chunks_exact_mut(g.out_width).enumerate() {
             row[..g.width].fill(f32::MIN);
-            for y in g.window(0, oy) {
+            for y in g.window_range(0, oy) {
                 for (acc, &v) in row.iter_mut().zip(&src[y * g.width..(y + 1) * g.width]) {
                     *acc = max(*acc, v);
                 }
@@ -100,7 +100,7 @@ pub(crate) fn max_pool(g: &PoolGeometry, input: &[f32], output: &mut [f32]) {
                         *o = pair[1];
                     }
                 }
-                for tap in 0..g.kernel[1] {
+                for tap in 0..g.window[1] {
                     if g.stride[1] == 2 {
                         let start = first + tap;
                         let half_row = if start.is_multiple_of(2) { &even } else { &odd };
@@ -236,7 +236,7 @@ mod tests {
                 width: shape[3],
                 out_height: side(0),
                 out_width: side(1),
-                kernel,
+                window: kernel,
                 stride,
                 pad_before: pads.0,
             };

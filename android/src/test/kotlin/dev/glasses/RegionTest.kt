@@ -15,7 +15,7 @@ import java.nio.ByteBuffer
  * native code in their places), the parts beyond the picture repeating its edge.
  *
  * The framing below mirrors core's `FaceFraming::HAAR_CELEBA` and `region::framed_region`
- * (core/src/region.rs); if core's framing changes, change it here too.
+ * (core/src/input/region.rs); if core's framing changes, change it here too.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegionTest {

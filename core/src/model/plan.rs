@@ -11,7 +11,8 @@ use crate::onnx_pb::ModelProto;
 /// A runnable model, shared by every clone of a classifier.
 #[derive(Debug, Clone)]
 pub(crate) enum Plan {
-    Own(Arc<Net>),
+    /// Core's own engine (`net`): every graph glasses' exporter writes.
+    Engine(Arc<Net>),
     #[cfg(feature = "onnx-any")]
     Tract(Arc<any_onnx::TractPlan>),
 }
@@ -20,7 +21,7 @@ impl Plan {
     /// The output values for one preprocessed `[1, 3, H, W]` tensor.
     pub fn run(&self, tensor: &[f32], shape: [usize; 4]) -> Result<Vec<f32>> {
         match self {
-            Plan::Own(net) => {
+            Plan::Engine(net) => {
                 let _ = shape;
                 Ok(net.run(tensor))
             }
@@ -32,7 +33,7 @@ impl Plan {
     /// Which engine runs the model, with its micro-kernel.
     pub fn engine(&self) -> String {
         match self {
-            Plan::Own(net) => format!("glasses engine, {} kernels", net.kernel().name()),
+            Plan::Engine(net) => format!("glasses engine, {} kernels", net.kernel().name()),
             #[cfg(feature = "onnx-any")]
             Plan::Tract(_) => "tract-onnx (onnx-any)".into(),
         }
@@ -41,7 +42,7 @@ impl Plan {
     /// Time per step of the own engine (empty when tract runs the model).
     pub fn profile(&self, tensor: &[f32], runs: usize) -> Vec<(String, f64)> {
         match self {
-            Plan::Own(net) => net.profile(tensor, runs),
+            Plan::Engine(net) => net.profile(tensor, runs),
             #[cfg(feature = "onnx-any")]
             Plan::Tract(_) => Vec::new(),
         }
@@ -50,7 +51,7 @@ impl Plan {
     /// Multiply-accumulates per image in the convolutions, when the own engine runs the model.
     pub fn macs(&self) -> Option<u64> {
         match self {
-            Plan::Own(net) => Some(net.macs() as u64),
+            Plan::Engine(net) => Some(net.macs() as u64),
             #[cfg(feature = "onnx-any")]
             Plan::Tract(_) => None,
         }
@@ -73,7 +74,7 @@ pub(crate) fn build(
         .ok_or_else(|| Error::InvalidModel { reason: "the ONNX model has no graph".into() })?;
     let classes = metadata.num_classes();
     match net::lower(graph, shape, kernel) {
-        Ok(net) if net.output_shape() == [1, classes] => Ok(Plan::Own(Arc::new(net))),
+        Ok(net) if net.output_shape() == [1, classes] => Ok(Plan::Engine(Arc::new(net))),
         Ok(net) => Err(output_contract(classes, &format!("float32 {:?}", net.output_shape()))),
         Err(ReadError::Invalid(reason)) => Err(Error::InvalidModel { reason }),
         Err(ReadError::Unsupported { node, what }) => any_onnx::plan(bytes, shape, classes, &node, &what),
