@@ -7,7 +7,7 @@
 #[path = "../../core/tests/integration/common/mod.rs"]
 mod common;
 
-use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx, random_weights};
+use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx};
 use glasses_core::{Classifier, ClassifierOptions};
 use glasses_parity::tract_onnx_logits;
 
@@ -37,20 +37,19 @@ fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
     }
 }
 
-fn exported(arch: Architecture, precision: WeightPrecision, width: u32, height: u32) -> Vec<u8> {
-    let mut options = ExportOptions::new(arch, width);
-    options.input_height = height;
-    options.precision = precision;
-    export_onnx(&random_weights(arch, 7), &options).expect("export")
-}
-
 #[test]
 fn every_exported_architecture_and_precision_matches_tract_onnx() {
     let cases = [
-        ("SqueezeNet fp32 64x80", exported(Architecture::SqueezeNet1_1, WeightPrecision::F32, 64, 80)),
-        ("SqueezeNet int8 64x80", exported(Architecture::SqueezeNet1_1, WeightPrecision::Int8, 64, 80)),
-        ("ResNet-18 fp32 48x40", exported(Architecture::ResNet18, WeightPrecision::F32, 48, 40)),
-        ("ResNet-18 int8 48x40", exported(Architecture::ResNet18, WeightPrecision::Int8, 48, 40)),
+        (
+            "SqueezeNet fp32 64x80",
+            common::exported(Architecture::SqueezeNet1_1, WeightPrecision::F32, 64, 80),
+        ),
+        (
+            "SqueezeNet int8 64x80",
+            common::exported(Architecture::SqueezeNet1_1, WeightPrecision::Int8, 64, 80),
+        ),
+        ("ResNet-18 fp32 48x40", common::exported(Architecture::ResNet18, WeightPrecision::F32, 48, 40)),
+        ("ResNet-18 int8 48x40", common::exported(Architecture::ResNet18, WeightPrecision::Int8, 48, 40)),
     ];
     for (name, bytes) in &cases {
         compare_with_tract_onnx(name, bytes);

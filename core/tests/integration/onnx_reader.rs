@@ -6,7 +6,7 @@ use crate::common;
 use crate::common::tiny_onnx;
 
 use glasses_core::contract::OUTPUT_NAME;
-use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx, random_weights};
+use glasses_core::export::{Architecture, WeightPrecision};
 use glasses_core::onnx_pb::{ModelProto, tensor_proto::DataType};
 use glasses_core::{Classifier, ClassifierOptions, Error};
 use prost::Message;
@@ -16,18 +16,11 @@ fn load(bytes: &[u8]) -> Classifier {
     Classifier::from_bytes(bytes, ClassifierOptions::default()).expect("loads")
 }
 
-fn exported(arch: Architecture, precision: WeightPrecision, width: u32, height: u32) -> Vec<u8> {
-    let mut options = ExportOptions::new(arch, width);
-    options.input_height = height;
-    options.precision = precision;
-    export_onnx(&random_weights(arch, 7), &options).expect("export")
-}
-
 #[test]
 fn weights_stored_in_typed_fields_read_like_raw_bytes() {
     // ONNX allows float_data / int32_data instead of raw_data; other exporters use them.
     for precision in [WeightPrecision::F32, WeightPrecision::Int8] {
-        let raw = exported(Architecture::SqueezeNet1_1, precision, 48, 48);
+        let raw = common::exported(Architecture::SqueezeNet1_1, precision, 48, 48);
         let mut m = ModelProto::decode(raw.as_slice()).expect("decode");
         for t in &mut m.graph.as_mut().expect("graph").initializer {
             let bytes = std::mem::take(&mut t.raw_data);

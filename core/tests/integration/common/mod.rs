@@ -5,7 +5,7 @@ pub mod tiny_onnx;
 
 use std::io::Cursor;
 
-use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
+use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx, random_weights};
 use glasses_core::image::{ImageFormat, Rgb, RgbImage};
 use glasses_core::{Classifier, ClassifierOptions};
 
@@ -16,6 +16,14 @@ pub fn squeezenet_bytes(size: u32, seed: u64) -> Vec<u8> {
         &ExportOptions::new(Architecture::SqueezeNet1_1, size),
     )
     .expect("export")
+}
+
+/// A random-weight model (seed 7) of `arch` at `width` x `height` with `precision` weights.
+pub fn exported(arch: Architecture, precision: WeightPrecision, width: u32, height: u32) -> Vec<u8> {
+    let mut options = ExportOptions::new(arch, width);
+    options.input_height = height;
+    options.precision = precision;
+    export_onnx(&random_weights(arch, 7), &options).expect("export")
 }
 
 pub fn squeezenet(size: u32, seed: u64) -> Classifier {
