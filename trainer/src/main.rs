@@ -9,7 +9,7 @@ use glasses_core::export::{Architecture, WeightPrecision};
 use glasses_core::preprocess::ResizeMode;
 use glasses_trainer::checkpoint::{self, TrainConfig};
 use glasses_trainer::checks::{CheckReport, ValidationParts};
-use glasses_trainer::cv::{self, CvOptions};
+use glasses_trainer::cv::{self, CvOptions, RecipeRow};
 use glasses_trainer::device::DeviceChoice;
 use glasses_trainer::export::{self, CELEBA_LICENSE};
 use glasses_trainer::latency;
@@ -331,6 +331,19 @@ struct CvArgs {
     /// Only these folds (repeatable); default all.
     #[arg(long = "fold")]
     only_folds: Vec<usize>,
+    /// Add the bundled recipe (scripts/train-bundled.sh) as a row, starting from these ImageNet
+    /// weights, on the same folds; needs --all-data --sunglasses.
+    #[arg(long)]
+    recipe_init: Option<PathBuf>,
+    /// Input width of the recipe row.
+    #[arg(long, default_value_t = 176)]
+    recipe_width: u32,
+    /// Input height of the recipe row.
+    #[arg(long, default_value_t = 216)]
+    recipe_height: u32,
+    /// Epochs of the recipe row.
+    #[arg(long, default_value_t = 10)]
+    recipe_epochs: usize,
     /// Output folder; rerunning with the same settings continues an interrupted CV.
     #[arg(long, default_value = "runs/cv")]
     out: PathBuf,
@@ -656,9 +669,28 @@ fn run_cv(args: CvArgs) -> anyhow::Result<()> {
     resnet.epochs = args.resnet_epochs.unwrap_or(args.hyper.epochs);
     resnet.lr = args.resnet_lr.unwrap_or(1e-3);
     let squeezenet = args.hyper.config(Architecture::SqueezeNet1_1, &data, true);
+    let recipe = match args.recipe_init {
+        Some(init) => {
+            let recipe_data = DataOptions {
+                resize: ResizeMode::CenterCrop,
+                input_width: args.recipe_width,
+                input_height: args.recipe_height,
+                ..data.clone()
+            };
+            Some(RecipeRow::new(recipe_data, init, args.recipe_epochs)?)
+        }
+        None => None,
+    };
     let started = std::time::Instant::now();
-    let options =
-        CvOptions { data, resnet, squeezenet, out: args.out.clone(), device, only_folds: args.only_folds };
+    let options = CvOptions {
+        data,
+        resnet,
+        squeezenet,
+        recipe,
+        out: args.out.clone(),
+        device,
+        only_folds: args.only_folds,
+    };
     let rows = cv::run(&options)?;
     println!("{}", cv::markdown(&rows, options.data.folds));
     println!(

@@ -9,7 +9,8 @@ use glasses_core::Preprocessing;
 use glasses_core::preprocess::{IMAGENET_MEAN, IMAGENET_STD, ResizeMode};
 
 use crate::checkpoint::DataSpec;
-use crate::data::{Dataset, Sample, TensorSet, fold_split, identities, identity_folds};
+use crate::checks::ValidationParts;
+use crate::data::{Dataset, SUNGLASSES, Sample, TensorSet, fold_split, identities, identity_folds};
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 
@@ -158,8 +159,40 @@ impl Prepared {
     /// Training and validation tensors when fold `fold` is held out.
     pub fn split(&self, fold: usize) -> Result<(TensorSet, TensorSet)> {
         let (train, val) = self.fold_parts(fold)?;
-        let rows = |idx: &[usize]| idx.iter().map(|i| self.row_of[i]).collect::<Vec<_>>();
-        Ok((self.tensors.select(&rows(&train)), self.tensors.select(&rows(&val))))
+        Ok((self.rows(&train), self.rows(&val)))
+    }
+
+    /// The study's training and validation sets of fold `fold` (the CV's ResNet-18 and SqueezeNet
+    /// rows). On the balanced set these are the fold's two parts. With `all_data`, training is the
+    /// fold's part of the balanced subset (every eyeglasses face plus as many drawn "no
+    /// eyeglasses", sunglasses left out: two classes, as in the study) and validation is the
+    /// fold's balanced part ([`ValidationParts::balanced`]), the same pictures every model of a
+    /// CV over all data is measured on.
+    pub fn study_split(&self, fold: usize) -> Result<(TensorSet, TensorSet)> {
+        if !self.options.all_data {
+            return self.split(fold);
+        }
+        let (train, _) = self.fold_parts(fold)?;
+        let subset: std::collections::HashSet<usize> =
+            self.dataset.balanced_indices(self.options.split_seed).into_iter().collect();
+        let train: Vec<usize> = train
+            .into_iter()
+            .filter(|i| subset.contains(i) && self.dataset.samples[*i].label != SUNGLASSES)
+            .collect();
+        Ok((self.rows(&train), self.balanced_validation(fold)?))
+    }
+
+    /// The balanced validation part of fold `fold`: its eyeglasses faces plus as many drawn "no
+    /// eyeglasses" ([`ValidationParts::balanced`]).
+    pub fn balanced_validation(&self, fold: usize) -> Result<TensorSet> {
+        let (_, val) = self.fold_parts(fold)?;
+        let parts = ValidationParts::of(&self.dataset, &val, self.options.split_seed);
+        Ok(self.rows(&parts.balanced))
+    }
+
+    fn rows(&self, indices: &[usize]) -> TensorSet {
+        let rows: Vec<usize> = indices.iter().map(|i| self.row_of[i]).collect();
+        self.tensors.select(&rows)
     }
 
     /// The held-out check set: negatives outside the balanced set whose person is neither in

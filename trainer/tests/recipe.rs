@@ -469,3 +469,81 @@ fn sunglasses_as_negatives_keep_the_folds_and_train_two_classes() {
     .expect("checks of a two-class model");
     assert_eq!(report.sunglasses_called_eyeglasses.1, parts.sunglasses.len());
 }
+
+#[test]
+fn cv_over_every_face_validates_all_rows_on_the_same_pictures_and_continues_from_result_files() {
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut data = three_class_options(two_roots(dir.path()));
+    data.resize = ResizeMode::Stretch;
+    let data_set = Prepared::load(&data).expect("loads");
+    // The study's rows learn eyeglasses against none on the fold's balanced subset; validation
+    // is the fold's balanced part, which the recipe row is measured on too.
+    let fold = (0..data.folds)
+        .find(|&k| data_set.dataset.counts(&data_set.fold_indices(k).expect("fold").1)[1] > 0)
+        .expect("a fold with eyeglasses");
+    let (study_train, study_val) = data_set.study_split(fold).expect("study split");
+    assert!(!study_train.label_vec().expect("labels").contains(&SUNGLASSES), "two classes");
+    let balanced_val = data_set.balanced_validation(fold).expect("balanced part");
+    assert_eq!(study_val.label_vec().expect("a"), balanced_val.label_vec().expect("b"));
+    let val_labels = balanced_val.label_vec().expect("labels");
+    let positives = val_labels.iter().filter(|&&l| l == 1).count();
+    assert!(!val_labels.contains(&SUNGLASSES) && positives > 0);
+    assert!(val_labels.len() - positives <= positives, "no more negatives than eyeglasses: {val_labels:?}");
+
+    let mut recipe_data = data.clone();
+    recipe_data.resize = ResizeMode::CenterCrop;
+    let (init, _) = imagenet_like_file(dir.path(), |_| {});
+    let mut recipe = glasses_trainer::cv::RecipeRow::new(recipe_data, init.clone(), 1).expect("recipe row");
+    recipe.config.epoch_size = 16;
+    recipe.config.batch_size = 8;
+    let mut two_class = data.clone();
+    two_class.sunglasses = false;
+    assert!(
+        glasses_trainer::cv::RecipeRow::new(two_class, init, 1).is_err(),
+        "the recipe needs three classes"
+    );
+    let out = dir.path().join("cv");
+    let options = glasses_trainer::cv::CvOptions {
+        data: data.clone(),
+        resnet: config(Architecture::ResNet18, 1),
+        squeezenet: config(Architecture::SqueezeNet1_1, 1),
+        recipe: Some(recipe),
+        out: out.clone(),
+        device: Device::Cpu,
+        only_folds: vec![fold],
+    };
+    let rows = glasses_trainer::cv::run(&options).expect("cv runs");
+    assert_eq!(rows.len(), 4, "three study rows and the recipe's");
+    assert!(rows[3].model.contains(&format!("{W}x{H}")), "{}", rows[3].model);
+    let fold_dir = out.join(format!("fold{fold}"));
+    let results: Vec<glasses_trainer::cv::FoldResult> =
+        ["resnet18", "squeezenet", "squeezenet_distilled", &format!("recipe-{W}x{H}")]
+            .iter()
+            .map(|m| {
+                let bytes = std::fs::read(fold_dir.join(m).join("result.json")).expect("result file");
+                serde_json::from_slice(&bytes).expect("result json")
+            })
+            .collect();
+    for r in &results {
+        assert_eq!(r.val_images, val_labels.len(), "{} is validated on the balanced part", r.model);
+    }
+    for row in &rows {
+        assert_eq!(row.folds_done, 1, "{}", row.model);
+    }
+    // Without checkpoints (another session keeps only the result files) nothing trains again.
+    for m in ["resnet18", "squeezenet", "squeezenet_distilled", &format!("recipe-{W}x{H}")] {
+        std::fs::remove_file(fold_dir.join(m).join("checkpoint.ot")).expect("checkpoint was written");
+    }
+    let again = glasses_trainer::cv::run(&options).expect("cv continues");
+    assert_eq!(again, rows);
+    for m in ["resnet18", "squeezenet", "squeezenet_distilled", &format!("recipe-{W}x{H}")] {
+        assert!(!fold_dir.join(m).join("checkpoint.ot").exists(), "{m} was trained again");
+    }
+    // A recipe whose data splits other people into the folds is refused.
+    let mut other = options.clone();
+    let mut shifted = other.recipe.take().expect("recipe");
+    shifted.data.folds = data.folds - 1;
+    other.recipe = Some(shifted);
+    assert!(glasses_trainer::cv::run(&other).is_err());
+}
