@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tch::Device;
 
-use crate::checkpoint::{TrainConfig, default_final_relu_grad_leak};
+use crate::checkpoint::{DataSpec, TrainConfig, default_final_relu_grad_leak};
 use crate::error::{Error, Result};
 use crate::metrics::mean_var;
 use crate::pipeline::{DataOptions, Prepared};
@@ -48,6 +48,13 @@ pub struct FoldResult {
     pub val_images: usize,
     /// Training wall time in seconds (summed over epochs, across resumptions).
     pub train_seconds: f64,
+    /// Training settings of the run; a rerun with other settings is refused rather than mixed
+    /// into the table. Absent in files written before they were recorded.
+    #[serde(default)]
+    pub config: Option<TrainConfig>,
+    /// Data, seed and fold of the run (absent in older files, like `config`).
+    #[serde(default)]
+    pub data: Option<DataSpec>,
 }
 
 /// One row of Table 1.
@@ -148,8 +155,26 @@ pub struct CvOptions {
     pub only_folds: Vec<usize>,
 }
 
-fn finished(dir: &Path) -> bool {
-    dir.join(RESULT_FILE).is_file()
+/// Whether the (fold, model) run in `dir` has its result file. One written with other settings
+/// than `config` and `data` is an error: its number belongs to another table.
+fn finished(dir: &Path, config: &TrainConfig, data: &DataSpec) -> Result<bool> {
+    let path = dir.join(RESULT_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let result: FoldResult =
+        serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: path.clone(), source: e })?;
+    let same_config = result.config.as_ref().is_none_or(|c| c == config);
+    let same_data = result.data.as_ref().is_none_or(|d| d == data);
+    if !(same_config && same_data) {
+        return Err(Error::Config(format!(
+            "{} was written with other training settings or data than this run's: use another --out, or remove that folder to train it again",
+            path.display()
+        )));
+    }
+    Ok(true)
 }
 
 /// Runs (or continues) the CV and returns Table 1 over the folds finished so far.
@@ -203,20 +228,22 @@ pub fn run(options: &CvOptions) -> Result<Vec<TableRow>> {
             )
         };
         let [resnet_dir, plain_dir, distilled_dir] = MODELS.map(|(name, _)| fold_dir.join(name));
-        let teacher = if finished(&resnet_dir) && finished(&distilled_dir) {
-            None
-        } else {
-            let outcome = run(&resnet, &resnet_dir, None)?;
-            save_result(&resnet_dir, MODELS[0].0, fold, &outcome)?;
-            Some(outcome)
-        };
-        if !finished(&plain_dir) {
-            let mut plain = squeezenet.clone();
-            plain.alpha = 0.0;
+        let mut plain = squeezenet.clone();
+        plain.alpha = 0.0;
+        let teacher =
+            if finished(&resnet_dir, &resnet, &spec)? && finished(&distilled_dir, &squeezenet, &spec)? {
+                None
+            } else {
+                let outcome = run(&resnet, &resnet_dir, None)?;
+                save_result(&resnet_dir, MODELS[0].0, fold, &outcome)?;
+                Some(outcome)
+            };
+        if !finished(&plain_dir, &plain, &spec)? {
             let outcome = run(&plain, &plain_dir, None)?;
             save_result(&plain_dir, MODELS[1].0, fold, &outcome)?;
         }
-        if let Some(teacher) = teacher.filter(|_| !finished(&distilled_dir)) {
+        let distill = !finished(&distilled_dir, &squeezenet, &spec)?;
+        if let Some(teacher) = teacher.filter(|_| distill) {
             let t = Teacher::Network {
                 network: &teacher.network,
                 path: resnet_dir.join(crate::checkpoint::CHECKPOINT_FILE),
@@ -226,7 +253,7 @@ pub fn run(options: &CvOptions) -> Result<Vec<TableRow>> {
         }
         if let Some((row, data)) = &recipe {
             let dir = fold_dir.join(row.dir_name());
-            if !finished(&dir) {
+            if !finished(&dir, &row.config, &row.data.spec(fold))? {
                 let (train_set, _) = data.split(fold)?;
                 let val_set = data.balanced_validation(fold)?;
                 let outcome = train(
@@ -263,6 +290,8 @@ fn save_result(dir: &Path, model: &str, fold: usize, outcome: &crate::train::Run
         accuracy: m.accuracy,
         val_images: outcome.val_labels.len(),
         train_seconds: outcome.meta.history.iter().map(|h| h.seconds).sum(),
+        config: Some(outcome.meta.config.clone()),
+        data: outcome.meta.data.clone(),
     };
     report::write(dir, &outcome.meta, &outcome.val_probs, &outcome.val_labels, serde_json::json!({}))?;
     let path = dir.join("result.json");

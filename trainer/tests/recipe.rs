@@ -540,6 +540,11 @@ fn cv_over_every_face_validates_all_rows_on_the_same_pictures_and_continues_from
     for m in ["resnet18", "squeezenet", "squeezenet_distilled", &format!("recipe-{W}x{H}")] {
         assert!(!fold_dir.join(m).join("checkpoint.ot").exists(), "{m} was trained again");
     }
+    // Other settings are refused rather than mixed with the stored results.
+    let mut longer = options.clone();
+    longer.squeezenet.epochs += 1;
+    let err = glasses_trainer::cv::run(&longer).expect_err("other epochs than the stored results");
+    assert!(err.to_string().contains("result.json"), "{err}");
     // A recipe whose data splits other people into the folds is refused.
     let mut other = options.clone();
     let mut shifted = other.recipe.take().expect("recipe");
