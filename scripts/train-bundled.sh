@@ -11,8 +11,8 @@
 #   TRAINER=path/to/glasses-trainer ...                      # a prebuilt trainer, no cargo build
 #   CLASSES=2 SIZE=88x108 OUT=runs/2c scripts/train-bundled.sh  # sunglasses as "no eyeglasses"
 #
-# The flags below are glasses_trainer::cv::bundled_recipe (the recipe row of `glasses-trainer cv`):
-# keep the two in step.
+# The flags below are glasses_trainer::cv::bundled_recipe (the recipe row of `glasses-trainer cv`);
+# the trainer's test the_cv_recipe_row_trains_with_the_flags_of_train_bundled_sh holds them in step.
 #
 # Needs ../shared/datasets/{celeba-eyeglasses,celeba-more} and
 # ../shared/pretrained/squeezenet1_1-imagenet.safetensors (not part of this repository).

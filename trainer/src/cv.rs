@@ -106,7 +106,13 @@ impl RecipeRow {
     }
 }
 
-/// The training settings of `scripts/train-bundled.sh` (keep the two in step): SqueezeNet 1.1
+/// Epochs of the bundled model's run (`EPOCHS` of `scripts/train-bundled.sh`).
+pub const BUNDLED_EPOCHS: usize = 10;
+
+/// Input width and height of the bundled model (`bundled_size` of `scripts/train-bundled.sh`).
+pub const BUNDLED_SIZE: (u32, u32) = (176, 216);
+
+/// The training settings of `scripts/train-bundled.sh` (a test holds the two in step): SqueezeNet 1.1
 /// from ImageNet, three classes, class-balanced draws of 6,000 images an epoch, robust
 /// augmentation, batch 64, AdamW peak lr 6e-4 with weight decay 0.05, one warm-up epoch.
 pub fn bundled_recipe(data: &DataOptions, init: PathBuf, epochs: usize) -> TrainConfig {

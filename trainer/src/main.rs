@@ -336,13 +336,13 @@ struct CvArgs {
     #[arg(long)]
     recipe_init: Option<PathBuf>,
     /// Input width of the recipe row.
-    #[arg(long, default_value_t = 176)]
+    #[arg(long, default_value_t = cv::BUNDLED_SIZE.0)]
     recipe_width: u32,
     /// Input height of the recipe row.
-    #[arg(long, default_value_t = 216)]
+    #[arg(long, default_value_t = cv::BUNDLED_SIZE.1)]
     recipe_height: u32,
     /// Epochs of the recipe row.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = cv::BUNDLED_EPOCHS)]
     recipe_epochs: usize,
     /// Output folder; rerunning with the same settings continues an interrupted CV.
     #[arg(long, default_value = "runs/cv")]

@@ -552,3 +552,53 @@ fn cv_over_every_face_validates_all_rows_on_the_same_pictures_and_continues_from
     other.recipe = Some(shifted);
     assert!(glasses_trainer::cv::run(&other).is_err());
 }
+
+/// The words of `scripts/train-bundled.sh`'s `train` call (its continued lines).
+fn bundled_script_train_call() -> (String, Vec<String>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/train-bundled.sh");
+    let script = std::fs::read_to_string(&path).expect("scripts/train-bundled.sh");
+    let start = script.find("\"$trainer\" train").expect("the script calls `\"$trainer\" train`");
+    let mut call = String::new();
+    for line in script[start..].lines() {
+        call.push_str(line.trim_end_matches('\\'));
+        call.push(' ');
+        if !line.trim_end().ends_with('\\') {
+            break;
+        }
+    }
+    (script, call.split_whitespace().map(str::to_owned).collect())
+}
+
+#[test]
+fn the_cv_recipe_row_trains_with_the_flags_of_train_bundled_sh() {
+    let (script, words) = bundled_script_train_call();
+    let value = |flag: &str| -> Option<&str> {
+        words
+            .iter()
+            .position(|w| w == flag)
+            .map(|i| words.get(i + 1).expect("a value after the flag").as_str())
+    };
+    let has = |flag: &str| words.iter().any(|w| w == flag);
+    let (w, h) = glasses_trainer::cv::BUNDLED_SIZE;
+    assert!(script.contains(&format!("bundled_size={w}x{h}")), "bundled size {w}x{h}");
+    let epochs = value("--epochs").expect("--epochs");
+    assert_eq!(epochs, format!("\"${{EPOCHS:-{}}}\"", glasses_trainer::cv::BUNDLED_EPOCHS));
+
+    let data = three_class_options(vec![PathBuf::from("a"), PathBuf::from("b")]);
+    let c = glasses_trainer::cv::bundled_recipe(&data, PathBuf::from("imagenet.safetensors"), 10);
+    let number = |flag: &str| value(flag).map(|v| v.parse::<f64>().expect("a number"));
+    assert_eq!(number("--batch-size"), Some(c.batch_size as f64));
+    assert_eq!(number("--lr"), Some(c.lr));
+    assert_eq!(number("--warmup-epochs"), Some(c.warmup_epochs as f64));
+    assert_eq!(number("--epoch-size"), Some(c.epoch_size as f64));
+    // Flags the script leaves at the trainer's defaults (weight decay 0.05, no distillation).
+    assert_eq!(number("--weight-decay").unwrap_or(0.05), c.weight_decay);
+    assert_eq!(number("--alpha").unwrap_or(0.0), c.alpha);
+    assert_eq!(has("--balanced-sampling"), c.balanced_sampling);
+    assert_eq!(has("--robust-augment"), c.robust_augment);
+    assert_eq!(has("--init"), c.init_weights.is_some());
+    assert_eq!(value("--arch"), Some("squeezenet"));
+    assert_eq!(c.architecture, Architecture::SqueezeNet1_1.name());
+    assert_eq!(value("--resize"), Some("center_crop"), "the CV's recipe row crops too");
+    assert!(has("--all-data") && c.classes == 3);
+}
