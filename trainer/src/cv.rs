@@ -172,15 +172,40 @@ fn finished(dir: &Path, config: &TrainConfig, data: &DataSpec) -> Result<bool> {
     };
     let result: FoldResult =
         serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: path.clone(), source: e })?;
-    let same_config = result.config.as_ref().is_none_or(|c| c == config);
-    let same_data = result.data.as_ref().is_none_or(|d| d == data);
-    if !(same_config && same_data) {
+    let mut differences = Vec::new();
+    if let Some(stored) = &result.config {
+        differences.extend(differing_fields(stored, config));
+    }
+    if let Some(stored) = &result.data {
+        differences.extend(differing_fields(stored, data));
+    }
+    if !differences.is_empty() {
         return Err(Error::Config(format!(
-            "{} was written with other training settings or data than this run's: use another --out, or remove that folder to train it again",
-            path.display()
+            "{} was written with other settings than this run's ({}): use another --out, or remove that folder to train it again",
+            path.display(),
+            differences.join(", ")
         )));
     }
     Ok(true)
+}
+
+/// "name: stored -> now" for each top-level field in which two settings differ.
+fn differing_fields<T: Serialize>(stored: &T, now: &T) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(stored)), Ok(serde_json::Value::Object(now))) =
+        (serde_json::to_value(stored), serde_json::to_value(now))
+    else {
+        return Vec::new();
+    };
+    let null = serde_json::Value::Null;
+    let mut keys: Vec<&String> = stored.keys().chain(now.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (a, b) = (stored.get(k).unwrap_or(&null), now.get(k).unwrap_or(&null));
+            (a != b).then(|| format!("{k}: {a} -> {b}"))
+        })
+        .collect()
 }
 
 /// Runs (or continues) the CV and returns Table 1 over the folds finished so far.

@@ -544,7 +544,8 @@ fn cv_over_every_face_validates_all_rows_on_the_same_pictures_and_continues_from
     let mut longer = options.clone();
     longer.squeezenet.epochs += 1;
     let err = glasses_trainer::cv::run(&longer).expect_err("other epochs than the stored results");
-    assert!(err.to_string().contains("result.json"), "{err}");
+    let epochs = options.squeezenet.epochs;
+    assert!(err.to_string().contains(&format!("epochs: {epochs} -> {}", epochs + 1)), "{err}");
     // A recipe whose data splits other people into the folds is refused.
     let mut other = options.clone();
     let mut shifted = other.recipe.take().expect("recipe");
