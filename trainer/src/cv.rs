@@ -165,21 +165,17 @@ pub struct CvOptions {
 /// than `config` and `data` is an error: its number belongs to another table.
 fn finished(dir: &Path, config: &TrainConfig, data: &DataSpec) -> Result<bool> {
     let path = dir.join(RESULT_FILE);
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(Error::io(&path, e)),
-    };
-    let result: FoldResult =
-        serde_json::from_slice(&bytes).map_err(|e| Error::Json { path: path.clone(), source: e })?;
-    let mut differences = Vec::new();
-    if let Some(stored) = &result.config {
-        differences.extend(differing_fields(stored, config));
-    }
-    if let Some(stored) = &result.data {
-        differences.extend(differing_fields(stored, data));
-    }
-    if !differences.is_empty() {
+    let Some(result) = read_result(&path)? else { return Ok(false) };
+    let same_config = result.config.as_ref().is_none_or(|c| c == config);
+    let same_data = result.data.as_ref().is_none_or(|d| d == data);
+    if !(same_config && same_data) {
+        let mut differences = Vec::new();
+        if let Some(stored) = &result.config {
+            differences.extend(differing_fields(stored, config));
+        }
+        if let Some(stored) = &result.data {
+            differences.extend(differing_fields(stored, data));
+        }
         return Err(Error::Config(format!(
             "{} was written with other settings than this run's ({}): use another --out, or remove that folder to train it again",
             path.display(),
@@ -187,6 +183,16 @@ fn finished(dir: &Path, config: &TrainConfig, data: &DataSpec) -> Result<bool> {
         )));
     }
     Ok(true)
+}
+
+/// The result file at `path`, or `None` when there is none yet.
+fn read_result(path: &Path) -> Result<Option<FoldResult>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::Json { path: path.to_owned(), source: e })
 }
 
 /// "name: stored -> now" for each top-level field in which two settings differ.
@@ -284,12 +290,13 @@ pub fn run(options: &CvOptions) -> Result<Vec<TableRow>> {
         }
         if let Some((row, data)) = &recipe {
             let dir = fold_dir.join(row.dir_name());
-            if !finished(&dir, &row.config, &row.data.spec(fold))? {
+            let spec = row.data.spec(fold);
+            if !finished(&dir, &row.config, &spec)? {
                 let (train_set, _) = data.split(fold)?;
                 let val_set = data.balanced_validation(fold)?;
                 let outcome = train(
                     &row.config,
-                    Some(row.data.spec(fold)),
+                    Some(spec),
                     &train_set,
                     &val_set,
                     None,
@@ -325,7 +332,7 @@ fn save_result(dir: &Path, model: &str, fold: usize, outcome: &crate::train::Run
         data: outcome.meta.data.clone(),
     };
     report::write(dir, &outcome.meta, &outcome.val_probs, &outcome.val_labels, serde_json::json!({}))?;
-    let path = dir.join("result.json");
+    let path = dir.join(RESULT_FILE);
     let json =
         serde_json::to_vec_pretty(&result).map_err(|e| Error::Json { path: path.clone(), source: e })?;
     report::write_atomic(&path, &json)
@@ -357,11 +364,7 @@ pub fn table(out: &Path, folds: usize) -> Result<Vec<TableRow>> {
         let mut results = Vec::new();
         for fold in 0..folds {
             let path = out.join(format!("fold{fold}")).join(&dir_name).join(RESULT_FILE);
-            if let Ok(bytes) = std::fs::read(&path) {
-                let r: FoldResult =
-                    serde_json::from_slice(&bytes).map_err(|e| Error::Json { path, source: e })?;
-                results.push(r);
-            }
+            results.extend(read_result(&path)?);
         }
         let f1: Vec<f64> = results.iter().map(|r| r.f1).collect();
         let (mean_f1, var_f1) = mean_var(&f1);

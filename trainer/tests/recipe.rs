@@ -517,14 +517,15 @@ fn cv_over_every_face_validates_all_rows_on_the_same_pictures_and_continues_from
     assert_eq!(rows.len(), 4, "three study rows and the recipe's");
     assert!(rows[3].model.contains(&format!("{W}x{H}")), "{}", rows[3].model);
     let fold_dir = out.join(format!("fold{fold}"));
-    let results: Vec<glasses_trainer::cv::FoldResult> =
-        ["resnet18", "squeezenet", "squeezenet_distilled", &format!("recipe-{W}x{H}")]
-            .iter()
-            .map(|m| {
-                let bytes = std::fs::read(fold_dir.join(m).join("result.json")).expect("result file");
-                serde_json::from_slice(&bytes).expect("result json")
-            })
-            .collect();
+    let models = ["resnet18", "squeezenet", "squeezenet_distilled", &format!("recipe-{W}x{H}")];
+    let results: Vec<glasses_trainer::cv::FoldResult> = models
+        .iter()
+        .map(|m| {
+            let bytes =
+                std::fs::read(fold_dir.join(m).join(glasses_trainer::cv::RESULT_FILE)).expect("result file");
+            serde_json::from_slice(&bytes).expect("result json")
+        })
+        .collect();
     for r in &results {
         assert_eq!(r.val_images, val_labels.len(), "{} is validated on the balanced part", r.model);
     }
@@ -532,12 +533,12 @@ fn cv_over_every_face_validates_all_rows_on_the_same_pictures_and_continues_from
         assert_eq!(row.folds_done, 1, "{}", row.model);
     }
     // Without checkpoints (another session keeps only the result files) nothing trains again.
-    for m in ["resnet18", "squeezenet", "squeezenet_distilled", &format!("recipe-{W}x{H}")] {
+    for m in models {
         std::fs::remove_file(fold_dir.join(m).join("checkpoint.ot")).expect("checkpoint was written");
     }
     let again = glasses_trainer::cv::run(&options).expect("cv continues");
     assert_eq!(again, rows);
-    for m in ["resnet18", "squeezenet", "squeezenet_distilled", &format!("recipe-{W}x{H}")] {
+    for m in models {
         assert!(!fold_dir.join(m).join("checkpoint.ot").exists(), "{m} was trained again");
     }
     // Other settings are refused rather than mixed with the stored results.
