@@ -1,6 +1,6 @@
 //! The classifier: a loaded, optimised model plus options, shared freely between threads.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -498,75 +498,6 @@ pub fn softmax(logits: &[f32]) -> Vec<f32> {
     let exp: Vec<f32> = logits.iter().map(|&l| (l - max).exp()).collect();
     let sum: f32 = exp.iter().sum();
     exp.into_iter().map(|e| e / sum).collect()
-}
-
-/// Files under `dir` (recursively, not following links to folders) whose extension looks like an
-/// image, sorted. Fails on the first folder or entry that cannot be read; see
-/// [`find_images_tolerant`] to keep going.
-pub fn find_images(dir: &Path) -> Result<Vec<PathBuf>> {
-    find_images_tolerant(dir)?.into_iter().collect()
-}
-
-/// Like [`find_images`], but a subfolder or entry that cannot be read (no permission, a path
-/// longer than the system allows, ...) becomes an `Err` item (an [`Error::Io`] naming it) in its
-/// sorted place instead of failing the whole search. Only `dir` itself failing is an error.
-pub fn find_images_tolerant(dir: &Path) -> Result<Vec<Result<PathBuf>>> {
-    let read_dir = |d: &Path| std::fs::read_dir(d).map_err(|source| Error::Io { path: d.to_owned(), source });
-    let mut out: Vec<Result<PathBuf>> = Vec::new();
-    // Folders wait on the stack as paths, not open handles: a wide tree would run out of file
-    // descriptors.
-    let mut stack = vec![dir.to_path_buf()];
-    let mut top = true;
-    while let Some(folder) = stack.pop() {
-        let entries = match read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if top => return Err(e),
-            Err(e) => {
-                out.push(Err(e));
-                continue;
-            }
-        };
-        top = false;
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(source) => {
-                    out.push(Err(Error::Io { path: folder.clone(), source }));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let kind = match entry.file_type() {
-                Ok(kind) => kind,
-                Err(source) => {
-                    out.push(Err(Error::Io { path, source }));
-                    continue;
-                }
-            };
-            // Links to folders are not followed: a link loop would never end.
-            if kind.is_dir() {
-                stack.push(path);
-            } else if (kind.is_file() || (kind.is_symlink() && path.is_file())) && is_image_path(&path) {
-                out.push(Ok(path));
-            }
-        }
-    }
-    out.sort_by(|a, b| item_path(a).cmp(item_path(b)));
-    Ok(out)
-}
-
-fn item_path(item: &Result<PathBuf>) -> &Path {
-    match item {
-        Ok(path) | Err(Error::Io { path, .. }) => path,
-        Err(_) => Path::new(""),
-    }
-}
-
-/// Whether the file name has an image extension this crate decodes.
-pub fn is_image_path(path: &Path) -> bool {
-    const EXTS: [&str; 14] =
-        ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff", "ico", "pbm", "pgm", "ppm", "tga", "qoi"];
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 #[cfg(test)]

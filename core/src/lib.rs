@@ -29,8 +29,9 @@
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-// The data path, in order: image in -> model file -> engine -> prediction.
+// The data path, in order: image in (files found by `folder`) -> model file -> engine -> prediction.
 mod classifier;
+mod folder;
 mod input;
 mod model;
 mod net;
@@ -43,7 +44,7 @@ mod memory;
 #[allow(unsafe_code)]
 mod simd_state;
 
-pub use input::{preprocess, region, yuv};
+pub use input::{preprocess, region, unsupported, yuv};
 pub use model::contract;
 // The ONNX messages core reads and writes, public for the tests and tools that build or edit
 // graphs (core's tests, the parity crate, the fuzz harness); not a stable API.
@@ -55,13 +56,16 @@ use model::{model_file, plan};
 
 pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, Eyewear,
-    EyewearProbabilities, ModelInfo, Prediction, find_images, find_images_tolerant, is_image_path, softmax,
-    softmax_eyeglasses,
+    EyewearProbabilities, ModelInfo, Prediction, softmax, softmax_eyeglasses,
 };
 pub use contract::ModelMetadata;
 pub use error::{Error, ErrorKind, Result};
+pub use folder::{
+    FolderScan, SkipReason, SkippedFile, find_images, find_images_tolerant, is_image_path, scan_folder,
+};
 pub use image;
 pub use pixels::{PixelBuffer, PixelFormat};
 pub use preprocess::Preprocessing;
 pub use region::{FaceBox, FaceFraming};
+pub use unsupported::UnsupportedFormat;
 pub use yuv::{Orientation, YuvFrame, YuvRange};

@@ -8,4 +8,5 @@ pub mod preprocess;
 pub mod region;
 #[allow(unsafe_code)]
 pub(crate) mod resize;
+pub mod unsupported;
 pub mod yuv;

@@ -193,6 +193,9 @@ fn decode_unoriented(
         .with_guessed_format()
         .map_err(|e| Error::invalid_image(format!("cannot read: {e}")))?;
     let Some(format) = reader.format() else {
+        if let Some(unsupported) = super::unsupported::UnsupportedFormat::sniff(bytes) {
+            return Err(Error::invalid_image(unsupported.to_string()));
+        }
         return Err(Error::invalid_image(format!(
             "unrecognised image format (first bytes {:02x?})",
             &bytes[..bytes.len().min(8)]
