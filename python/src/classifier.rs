@@ -15,6 +15,13 @@ use crate::results::{ModelInfo, Prediction};
 
 /// Classifies face images for eyeglasses.
 ///
+/// `Classifier(model=None, threshold=None, max_pixels=None, *, accept_truncated=False,
+/// max_file_bytes=None, max_model_bytes=None)`: `model` None is the bundled model, otherwise a
+/// path or the bytes of a glasses ONNX file; `threshold` is the decision threshold on
+/// P(eyeglasses) (default 0.5); `max_pixels` the largest picture decoded (default 64
+/// megapixels); `accept_truncated` classifies cut-off files instead of raising
+/// TruncatedImageError; `max_file_bytes` / `max_model_bytes` bound the files read.
+///
 /// One instance serves any number of threads; `classify` and `classify_batch` release the GIL
 /// while they decode and run the model.
 #[pyclass(frozen, module = "glasses", name = "Classifier")]
@@ -37,13 +44,7 @@ pub(crate) fn shown(x: f32) -> f64 {
 
 #[pymethods]
 impl Classifier {
-    /// Loads a model: `model=None` is the bundled one, otherwise a path (str or os.PathLike) or
-    /// the bytes of a glasses ONNX file.
-    ///
-    /// `threshold` is the decision threshold on P(eyeglasses) (default 0.5), `max_pixels` the
-    /// largest picture decoded (default 64 megapixels), `accept_truncated` classifies cut-off
-    /// files instead of raising TruncatedImageError, `max_file_bytes` / `max_model_bytes` bound
-    /// the image and model files read.
+    /// Loads the model and checks the options (see the class's documentation).
     #[new]
     #[pyo3(signature = (model=None, threshold=None, max_pixels=None, *, accept_truncated=false, max_file_bytes=None, max_model_bytes=None))]
     fn new(
