@@ -119,3 +119,15 @@ def test_every_core_error_kind_has_its_class():
 def test_the_version_is_the_workspace_version():
     workspace = tomllib.loads((ROOT / "Cargo.toml").read_text())
     assert glasses.__version__ == workspace["workspace"]["package"]["version"]
+
+
+def test_a_rust_panic_is_an_internal_error_not_a_crash(classifier, golden):
+    from glasses import _glasses
+
+    for _ in range(2):
+        with pytest.raises(glasses.InternalError, match="a deliberate panic for the tests") as info:
+            _glasses._panic_for_tests()
+        assert info.value.kind == "internal" and isinstance(info.value, glasses.GlassesError)
+    # The interpreter and the classifier carry on.
+    case = golden["cases"][0]
+    assert abs(classifier.classify(FIXTURES / case["image"]).probability - case["probability"]) <= golden["tolerance"]
