@@ -3,15 +3,13 @@
 //! `imageInfo.rotationDegrees`; iOS `CVPixelBuffer` in `420YpCbCr8BiPlanarFullRange`).
 //!
 //! Colours are BT.601 (what Android and iOS cameras produce for these formats), full or limited
-//! ("video") range as stated by [`YuvRange`]. The frame is never converted to RGB whole: only the
-//! part the model sees (a face region, or the whole upright frame) is converted, and a large one
-//! is averaged down by whole blocks while it is converted, to between one and two times the
-//! model's input size, so memory stays proportional to the model's input, not to the frame.
-
-use image::RgbImage;
+//! ("video") range as stated by [`YuvRange`]. The frame is never converted to RGB whole: the
+//! sampler (the same triangle filter as for every other input) reads the part the model sees (a
+//! face region, or the whole upright frame) in place, converting each pixel it needs, so memory
+//! stays proportional to the model's input, not to the frame.
 
 use crate::error::{Error, Result};
-use crate::region::Region;
+pub use crate::orientation::Orientation;
 
 /// The value range of the samples (BT.601 matrix in both cases).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,51 +19,6 @@ pub enum YuvRange {
     Full,
     /// Y uses 16-235 and U, V 16-240 (iOS `...VideoRange`, most video decoders).
     Limited,
-}
-
-/// How the frame must be turned to be upright: the clockwise rotation in degrees, as Android's
-/// `imageInfo.rotationDegrees` gives it, then an optional left-right mirror (front cameras).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Orientation {
-    /// 0, 90, 180 or 270.
-    pub rotation_degrees: u32,
-    /// Mirror the upright picture left to right.
-    pub mirrored: bool,
-}
-
-impl Orientation {
-    /// A rotation without mirroring; `rotation_degrees` must be 0, 90, 180 or 270.
-    pub fn rotated(rotation_degrees: u32) -> Self {
-        Self { rotation_degrees, mirrored: false }
-    }
-
-    fn validate(&self) -> Result<()> {
-        if matches!(self.rotation_degrees, 0 | 90 | 180 | 270) {
-            Ok(())
-        } else {
-            Err(Error::pixel_buffer(format!(
-                "rotation of {} degrees: only 0, 90, 180 and 270 are possible",
-                self.rotation_degrees
-            )))
-        }
-    }
-
-    /// The upright size of a `width x height` frame.
-    pub fn upright_size(&self, width: u32, height: u32) -> (u32, u32) {
-        if self.rotation_degrees % 180 == 90 { (height, width) } else { (width, height) }
-    }
-
-    /// The frame position shown at upright position `(ux, uy)` of a `width x height` frame.
-    fn source(&self, ux: u32, uy: u32, width: u32, height: u32) -> (u32, u32) {
-        let (uw, _) = self.upright_size(width, height);
-        let ux = if self.mirrored { uw - 1 - ux } else { ux };
-        match self.rotation_degrees {
-            90 => (uy, height - 1 - ux),
-            180 => (width - 1 - ux, height - 1 - uy),
-            270 => (width - 1 - uy, ux),
-            _ => (ux, uy),
-        }
-    }
 }
 
 /// A borrowed YUV 4:2:0 frame: a full-size Y plane and two half-size chroma planes, each with its
@@ -224,71 +177,16 @@ impl<'a> YuvFrame<'a> {
         [l + kr * v, l - kgu * u - kgv * v, l + kb * u]
     }
 
-    /// The upright picture's `region` (whole pixels of the upright frame; parts outside repeat
-    /// its edge) as RGB, each output pixel the average of a `step x step` block of upright pixels:
-    /// `region.width / step x region.height / step` pixels.
-    pub(crate) fn upright_region_rgb(
-        &self,
-        orientation: Orientation,
-        region: Region,
-        step: u32,
-    ) -> Result<RgbImage> {
-        orientation.validate()?;
-        let (uw, uh) = orientation.upright_size(self.width, self.height);
-        let step = step.max(1);
-        let (ow, oh) = ((region.width / step).max(1), (region.height / step).max(1));
-        let mut out = crate::memory::try_zeroed(ow as usize * oh as usize * 3, "the converted camera frame")?;
-        let clamp = |v: i64, limit: u32| v.clamp(0, limit as i64 - 1) as u32;
-        let divisor = (step * step) as i32 * 256;
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let mut sum = [0i32; 3];
-                for dy in 0..step {
-                    let uy = clamp(region.y + (oy * step + dy) as i64, uh);
-                    for dx in 0..step {
-                        let ux = clamp(region.x + (ox * step + dx) as i64, uw);
-                        let (sx, sy) = orientation.source(ux, uy, self.width, self.height);
-                        let px = self.rgb(sx, sy);
-                        for c in 0..3 {
-                            sum[c] += px[c];
-                        }
-                    }
-                }
-                let at = (oy as usize * ow as usize + ox as usize) * 3;
-                for c in 0..3 {
-                    out[at + c] = ((sum[c] + divisor / 2).div_euclid(divisor)).clamp(0, 255) as u8;
-                }
-            }
-        }
-        Ok(RgbImage::from_raw(ow, oh, out).expect("buffer sized from the output size"))
+    /// The 8-bit RGB of frame pixel `(x, y)`: [`Self::rgb`] rounded to the nearest step.
+    #[inline(always)]
+    pub(crate) fn rgb8(&self, x: u32, y: u32) -> [u8; 3] {
+        self.rgb(x, y).map(|v| ((v + 128) >> 8).clamp(0, 255) as u8)
     }
-}
-
-/// The averaging step that brings `width x height` down to no less than `target` on its smaller
-/// ratio: large frames are averaged down while converted (the model's resize then finishes from
-/// at most twice its size), small ones kept.
-pub(crate) fn decimation(width: u32, height: u32, target: (u32, u32)) -> u32 {
-    let ratio = (width / target.0.max(1)).min(height / target.1.max(1));
-    ratio.max(1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rotations_map_upright_positions_back_to_the_frame() {
-        // A 4x2 frame: upright corners under each rotation.
-        let (w, h) = (4, 2);
-        let top_left = |o: Orientation| o.source(0, 0, w, h);
-        assert_eq!(top_left(Orientation::rotated(0)), (0, 0));
-        assert_eq!(top_left(Orientation::rotated(90)), (0, 1));
-        assert_eq!(top_left(Orientation::rotated(180)), (3, 1));
-        assert_eq!(top_left(Orientation::rotated(270)), (3, 0));
-        assert_eq!(top_left(Orientation { rotation_degrees: 0, mirrored: true }), (3, 0));
-        assert_eq!(Orientation::rotated(90).upright_size(w, h), (2, 4));
-        assert!(Orientation::rotated(45).validate().is_err());
-    }
 
     #[test]
     fn impossible_geometry_is_refused() {
@@ -319,13 +217,5 @@ mod tests {
         assert_eq!(limited.rgb(0, 0), [0; 3]);
         let white = YuvFrame::new(&[235u8; 4], 2, &[128], &[128], 1, 1, 2, 2, YuvRange::Limited).unwrap();
         assert!(white.rgb(0, 0).iter().all(|&v| (v / 256 - 255).abs() <= 1), "{:?}", white.rgb(0, 0));
-    }
-
-    #[test]
-    fn decimation_keeps_at_least_the_target() {
-        assert_eq!(decimation(1920, 1080, (176, 216)), 5);
-        assert_eq!(decimation(640, 480, (176, 216)), 2);
-        assert_eq!(decimation(300, 200, (176, 216)), 1);
-        assert_eq!(decimation(4000, 3000, (176, 216)), 13);
     }
 }
