@@ -185,7 +185,7 @@ pub fn decode_with(bytes: &[u8], max_pixels: u64, accept_truncated: bool) -> Res
     let orientation = Orientation::from_exif(exif);
     match image {
         DynamicImage::ImageRgb8(rgb) if orientation == Orientation::default() => Ok(rgb),
-        image => Upright::new(Stored::Image(&image), orientation)?.to_rgb(),
+        image => Upright::new(Stored::Image(&image), orientation)?.read_all(),
     }
 }
 

@@ -165,7 +165,7 @@ impl<'a> Upright<'a> {
 
     /// The whole upright picture as packed RGB, allocated fallibly (for [`crate::preprocess::decode`],
     /// whose callers want the picture itself).
-    pub(crate) fn to_rgb(&self) -> Result<RgbImage> {
+    pub(crate) fn read_all(&self) -> Result<RgbImage> {
         let (w, h) = self.size();
         let row = w as usize * 3;
         let mut out = crate::memory::try_zeroed::<u8>(row.saturating_mul(h as usize), "the RGB picture")?;
@@ -188,7 +188,7 @@ mod tests {
     }
 
     fn read_all(upright: Upright<'_>) -> RgbImage {
-        upright.to_rgb().unwrap()
+        upright.read_all().unwrap()
     }
 
     #[test]
