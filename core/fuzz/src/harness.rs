@@ -1,5 +1,5 @@
 //! The checks behind every fuzz target, shared by the cargo-fuzz binaries (`core/fuzz/fuzz_targets`)
-//! and by the stable corpus replay in `core/tests/integration/hostile_inputs.rs` (which includes this file with
+//! and by the stable corpus replay in `core/tests/integration/hostile_inputs/` (which includes this file with
 //! `#[path]`), so CI replays the committed corpus without a nightly toolchain.
 //!
 //! Each entry point takes the raw fuzz input, drives glasses-core's public API with it and panics
