@@ -16,7 +16,8 @@
 /// Above this many bytes for the vertical pass's intermediate image (`width x new_height` f32
 /// pixels), the resize sums horizontally first when that needs less memory. Below it (every
 /// picture up to ~51,000 pixels wide at the 108-row model input) the order, and so every output
-/// bit, is `image`'s.
+/// bit, is `image`'s. `crate::sampler` makes the same choice on the columns and rows it reads, so
+/// its bits match these functions'; it streams, holding only a few rows of that intermediate.
 pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 
 /// `image`'s weights for output position `out` when resizing `len` positions to `new_len` with
