@@ -40,7 +40,6 @@ impl Stored<'_> {
     fn read_span(&self, x: u32, y: u32, down: bool, out: &mut [u8]) {
         let n = out.len() / 3;
         let (x, y) = (x as usize, y as usize);
-        let at = |i: usize| if down { (x, y + i) } else { (x + i, y) };
         match *self {
             Self::Pixels(p) if !down => p.convert_span(y, x, n, out),
             Self::Pixels(p) => {
@@ -53,12 +52,7 @@ impl Stored<'_> {
                     d.copy_from_slice(s)
                 })
             }
-            Self::Yuv(frame) => {
-                for (i, px) in out.chunks_exact_mut(3).enumerate() {
-                    let (sx, sy) = at(i);
-                    px.copy_from_slice(&frame.rgb8(sx as u32, sy as u32));
-                }
-            }
+            Self::Yuv(frame) => frame.span_rgb8(x, y, down, out),
             Self::Image(image) => read_decoded(image, down, x, y, out),
         }
     }

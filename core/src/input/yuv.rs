@@ -162,25 +162,65 @@ impl<'a> YuvFrame<'a> {
     }
 
     /// BT.601 RGB of the frame pixel `(x, y)`, in 1/256 steps (fixed point, as libyuv does).
-    #[inline(always)]
+    #[cfg(test)]
     fn rgb(&self, x: u32, y: u32) -> [i32; 3] {
         let (x, y) = (x as usize, y as usize);
-        let luma = self.y[y * self.y_row_stride + x] as i32;
         let c = (y / 2) * self.uv_row_stride + (x / 2) * self.uv_pixel_stride;
-        let (u, v) = (self.u[c] as i32 - 128, self.v[c] as i32 - 128);
-        // 1.402, 0.344136, 0.714136, 1.772 times 256; limited range scales Y by 255/219 and
-        // chroma by 255/224 first (folded into the constants).
-        let (l, kr, kgu, kgv, kb) = match self.range {
-            YuvRange::Full => (luma * 256, 359, 88, 183, 454),
-            YuvRange::Limited => ((luma - 16) * 298, 409, 100, 208, 516),
-        };
-        [l + kr * v, l - kgu * u - kgv * v, l + kb * u]
+        Bt601::of(self.range).rgb(self.y[y * self.y_row_stride + x], self.u[c], self.v[c])
     }
 
-    /// The 8-bit RGB of frame pixel `(x, y)`: [`Self::rgb`] rounded to the nearest step.
+    /// The 8-bit RGB of `out.len() / 3` frame pixels from `(x, y)`, going right, or down when
+    /// `down`: each [`Bt601::rgb`] rounded to the nearest step. The caller keeps the span inside.
+    pub(crate) fn span_rgb8(&self, x: usize, y: usize, down: bool, out: &mut [u8]) {
+        let matrix = Bt601::of(self.range);
+        let (ys, cs, cp) = (self.y_row_stride, self.uv_row_stride, self.uv_pixel_stride);
+        if down {
+            for (i, px) in out.chunks_exact_mut(3).enumerate() {
+                let (row, c) = (y + i, (y + i) / 2 * cs + x / 2 * cp);
+                px.copy_from_slice(&matrix.rgb8(self.y[row * ys + x], self.u[c], self.v[c]));
+            }
+        } else {
+            let n = out.len() / 3;
+            let luma = &self.y[y * ys + x..y * ys + x + n];
+            let chroma = y / 2 * cs;
+            for (i, (px, &l)) in out.chunks_exact_mut(3).zip(luma).enumerate() {
+                let c = chroma + (x + i) / 2 * cp;
+                px.copy_from_slice(&matrix.rgb8(l, self.u[c], self.v[c]));
+            }
+        }
+    }
+}
+
+/// The BT.601 matrix for one range, in fixed point: 1.402, 0.344136, 0.714136, 1.772 times 256;
+/// limited range scales Y by 255/219 and chroma by 255/224 first (folded into the constants).
+#[derive(Clone, Copy)]
+struct Bt601 {
+    black: i32,
+    luma: i32,
+    kr: i32,
+    kgu: i32,
+    kgv: i32,
+    kb: i32,
+}
+
+impl Bt601 {
+    fn of(range: YuvRange) -> Self {
+        match range {
+            YuvRange::Full => Self { black: 0, luma: 256, kr: 359, kgu: 88, kgv: 183, kb: 454 },
+            YuvRange::Limited => Self { black: 16, luma: 298, kr: 409, kgu: 100, kgv: 208, kb: 516 },
+        }
+    }
+
     #[inline(always)]
-    pub(crate) fn rgb8(&self, x: u32, y: u32) -> [u8; 3] {
-        self.rgb(x, y).map(|v| ((v + 128) >> 8).clamp(0, 255) as u8)
+    fn rgb(&self, y: u8, u: u8, v: u8) -> [i32; 3] {
+        let l = (y as i32 - self.black) * self.luma;
+        let (u, v) = (u as i32 - 128, v as i32 - 128);
+        [l + self.kr * v, l - self.kgu * u - self.kgv * v, l + self.kb * u]
+    }
+
+    #[inline(always)]
+    fn rgb8(&self, y: u8, u: u8, v: u8) -> [u8; 3] {
+        self.rgb(y, u, v).map(|c| ((c + 128) >> 8).clamp(0, 255) as u8)
     }
 }
 
