@@ -146,14 +146,7 @@ impl<'a> Upright<'a> {
         let start = (first.0.min(last.0), first.1.min(last.1));
         self.stored.read_span(start.0, start.1, down, out);
         if backwards {
-            let (mut i, mut j) = (0, out.len() / 3);
-            while i + 1 < j {
-                j -= 1;
-                for c in 0..3 {
-                    out.swap(i * 3 + c, j * 3 + c);
-                }
-                i += 1;
-            }
+            out.as_chunks_mut::<3>().0.reverse();
         }
     }
 

@@ -174,18 +174,27 @@ impl<'a> YuvFrame<'a> {
     pub(crate) fn span_rgb8(&self, x: usize, y: usize, down: bool, out: &mut [u8]) {
         let matrix = Bt601::of(self.range);
         let (ys, cs, cp) = (self.y_row_stride, self.uv_row_stride, self.uv_pixel_stride);
+        // Two neighbours share each chroma sample: its terms are computed once for both.
+        let mut last = usize::MAX;
+        let mut terms = [0; 3];
+        let mut put = |px: &mut [u8], luma: u8, c: usize| {
+            if c != last {
+                terms = matrix.chroma(self.u[c], self.v[c]);
+                last = c;
+            }
+            px.copy_from_slice(&matrix.rgb8(luma, terms));
+        };
         if down {
             for (i, px) in out.chunks_exact_mut(3).enumerate() {
-                let (row, c) = (y + i, (y + i) / 2 * cs + x / 2 * cp);
-                px.copy_from_slice(&matrix.rgb8(self.y[row * ys + x], self.u[c], self.v[c]));
+                let row = y + i;
+                put(px, self.y[row * ys + x], row / 2 * cs + x / 2 * cp);
             }
         } else {
             let n = out.len() / 3;
             let luma = &self.y[y * ys + x..y * ys + x + n];
             let chroma = y / 2 * cs;
             for (i, (px, &l)) in out.chunks_exact_mut(3).zip(luma).enumerate() {
-                let c = chroma + (x + i) / 2 * cp;
-                px.copy_from_slice(&matrix.rgb8(l, self.u[c], self.v[c]));
+                put(px, l, chroma + (x + i) / 2 * cp);
             }
         }
     }
@@ -211,16 +220,23 @@ impl Bt601 {
         }
     }
 
+    /// What the chroma sample adds to each channel.
     #[inline(always)]
+    fn chroma(&self, u: u8, v: u8) -> [i32; 3] {
+        let (u, v) = (u as i32 - 128, v as i32 - 128);
+        [self.kr * v, -self.kgu * u - self.kgv * v, self.kb * u]
+    }
+
+    #[cfg(test)]
     fn rgb(&self, y: u8, u: u8, v: u8) -> [i32; 3] {
         let l = (y as i32 - self.black) * self.luma;
-        let (u, v) = (u as i32 - 128, v as i32 - 128);
-        [l + self.kr * v, l - self.kgu * u - self.kgv * v, l + self.kb * u]
+        self.chroma(u, v).map(|t| l + t)
     }
 
     #[inline(always)]
-    fn rgb8(&self, y: u8, u: u8, v: u8) -> [u8; 3] {
-        self.rgb(y, u, v).map(|c| ((c + 128) >> 8).clamp(0, 255) as u8)
+    fn rgb8(&self, y: u8, chroma: [i32; 3]) -> [u8; 3] {
+        let l = (y as i32 - self.black) * self.luma;
+        chroma.map(|t| ((l + t + 128) >> 8).clamp(0, 255) as u8)
     }
 }
 
@@ -257,5 +273,28 @@ mod tests {
         assert_eq!(limited.rgb(0, 0), [0; 3]);
         let white = YuvFrame::new(&[235u8; 4], 2, &[128], &[128], 1, 1, 2, 2, YuvRange::Limited).unwrap();
         assert!(white.rgb(0, 0).iter().all(|&v| (v / 256 - 255).abs() <= 1), "{:?}", white.rgb(0, 0));
+    }
+
+    #[test]
+    fn spans_convert_each_pixel_as_bt601_rounded() {
+        let (w, h) = (6usize, 4usize);
+        let y: Vec<u8> = (0..w * h).map(|i| (i * 37 % 256) as u8).collect();
+        let uv: Vec<u8> = (0..w * h / 2).map(|i| (i * 91 % 256) as u8).collect();
+        for range in [YuvRange::Full, YuvRange::Limited] {
+            let frame = YuvFrame::nv12(&y, w, &uv, w, w as u32, h as u32, range).unwrap();
+            let want = |x: usize, yy: usize| {
+                frame.rgb(x as u32, yy as u32).map(|v| ((v + 128) >> 8).clamp(0, 255) as u8)
+            };
+            let mut row = vec![0u8; 5 * 3];
+            frame.span_rgb8(1, 2, false, &mut row);
+            let mut column = vec![0u8; 3 * 3];
+            frame.span_rgb8(3, 1, true, &mut column);
+            for i in 0..5 {
+                assert_eq!(row[i * 3..i * 3 + 3], want(1 + i, 2), "{range:?} row {i}");
+            }
+            for i in 0..3 {
+                assert_eq!(column[i * 3..i * 3 + 3], want(3, 1 + i), "{range:?} column {i}");
+            }
+        }
     }
 }
