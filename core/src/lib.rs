@@ -35,6 +35,7 @@ mod folder;
 mod input;
 mod model;
 mod net;
+mod prediction;
 // Beside the path: errors, bounded reads and allocations, the ONNX writer.
 mod error;
 #[cfg(feature = "export")]
@@ -51,12 +52,11 @@ pub use model::contract;
 #[doc(hidden)]
 pub use model::onnx_pb;
 // Crate-internal short paths (`crate::pixels`, `crate::plan`, ...) to the modules in the folders.
-use input::{pixels, resize};
+use input::{orientation, pixels, request, resize, sampler, source};
 use model::{model_file, plan};
 
 pub use classifier::{
-    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, Eyewear,
-    EyewearProbabilities, ModelInfo, Prediction, softmax, softmax_eyeglasses,
+    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, ModelInfo,
 };
 pub use contract::ModelMetadata;
 pub use error::{Error, ErrorKind, Result};
@@ -64,8 +64,11 @@ pub use folder::{
     FolderScan, SkipReason, SkippedFile, find_images, find_images_tolerant, is_image_path, scan_folder,
 };
 pub use image;
+pub use orientation::Orientation;
 pub use pixels::{PixelBuffer, PixelFormat};
+pub use prediction::{Eyewear, EyewearProbabilities, Prediction, softmax, softmax_eyeglasses};
 pub use preprocess::Preprocessing;
 pub use region::{FaceBox, FaceFraming};
+pub use request::{Input, Request};
 pub use unsupported::UnsupportedFormat;
-pub use yuv::{Orientation, YuvFrame, YuvRange};
+pub use yuv::{YuvFrame, YuvRange};
