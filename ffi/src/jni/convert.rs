@@ -90,8 +90,16 @@ pub(super) fn argb_ints(
         .and_then(|rows| rows.checked_mul(stride as usize))
         .and_then(|n| n.checked_add(width as usize))
         .unwrap_or(len);
-    let mut ints = vec![0 as jint; needed.min(len)];
+    let n = needed.min(len);
+    // A picture-sized allocation: fallible, as core's own (its `try_zeroed` is not public).
+    let mut ints: Vec<jint> = Vec::new();
+    ints.try_reserve_exact(n).map_err(|_| glasses_core::Error::OutOfMemory {
+        bytes: (n as u64).saturating_mul(4),
+        what: "the ARGB pixels of an IntArray",
+    })?;
+    ints.resize(n, 0);
     pixels.get_region(env, 0, &mut ints)?;
+    // Same size and alignment: collected in place, no second buffer.
     Ok(ints.into_iter().map(|p| p as u32).collect())
 }
 
