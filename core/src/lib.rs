@@ -31,6 +31,7 @@
 
 // The data path, in order: image in -> model file -> engine -> prediction.
 mod classifier;
+mod detect;
 mod input;
 mod model;
 mod net;
@@ -59,6 +60,7 @@ pub use classifier::{
     softmax_eyeglasses,
 };
 pub use contract::ModelMetadata;
+pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox};
 pub use error::{Error, ErrorKind, Result};
 pub use image;
 pub use pixels::{PixelBuffer, PixelFormat};
