@@ -290,3 +290,5 @@ fn gemm_reads_b_untransposed_and_broadcasts_c() {
         }
     }
 }
+
+mod detector;
