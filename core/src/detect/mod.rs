@@ -206,6 +206,16 @@ impl FaceDetector {
         Ok(faces)
     }
 
+    /// Time per engine step over `runs` runs of `tensor`, in milliseconds, with a description of
+    /// each step (for `examples/detect_latency.rs --profile`). Not a stable API.
+    #[doc(hidden)]
+    pub fn profile(&self, tensor: &[f32], runs: usize) -> Result<Vec<(String, f64)>> {
+        if tensor.len() != self.net.input_len() {
+            return Err(Error::TensorShape { expected: self.net.input_len(), actual: tensor.len() });
+        }
+        Ok(self.net.profile(tensor, runs))
+    }
+
     /// The twelve head outputs for one input tensor (cls, obj, bbox, kps at strides 8, 16, 32;
     /// `[rows * cols, C]` each), for parity tests against onnxruntime. Not a stable API.
     #[doc(hidden)]

@@ -106,14 +106,19 @@ impl Conv {
                 im2col(g, input, cols);
                 cols
             };
+            // Rows a multiple of 1 KiB apart fall into a few cache sets (an input 32 pixels wide
+            // makes every row of B a multiple of 4 KiB long): the kernel's `k` row reads then
+            // evict each other, so such tiles are copied together first (same values, same sums).
+            let pack_every_tile = n % 256 == 0;
             let mut j0 = 0;
             while j0 < n {
                 let nr = self.kernel.width_for(n - j0);
                 let width = nr.min(n - j0);
-                let (b, ldb): (&[f32], usize) = if width == nr {
+                let (b, ldb): (&[f32], usize) = if width == nr && !pack_every_tile {
                     (&b_all[j0..], n)
                 } else {
-                    // The last, narrow column tile: a copy padded to `nr` columns.
+                    // The last, narrow column tile (or any tile, above): a copy padded to `nr`
+                    // columns.
                     for (p, dst) in padded.chunks_exact_mut(nr).take(k).enumerate() {
                         dst[..width].copy_from_slice(&b_all[p * n + j0..p * n + j0 + width]);
                         dst[width..].fill(0.0);
@@ -298,6 +303,17 @@ mod tests {
                 dilation: [1, 1],
                 pad_before: [0, 0],
                 output: [5, 5],
+                groups: 1,
+            },
+            // Rows of B 1 KiB apart: every tile is packed first.
+            ConvGeometry {
+                input: [5, 16, 32],
+                out_channels: 11,
+                window: [1, 1],
+                stride: [1, 1],
+                dilation: [1, 1],
+                pad_before: [0, 0],
+                output: [16, 32],
                 groups: 1,
             },
             ConvGeometry {

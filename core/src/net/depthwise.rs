@@ -20,6 +20,8 @@ pub(crate) struct Depthwise {
     weights: Vec<f32>,
     bias: Vec<f32>,
     isa: Isa,
+    /// One row of zeros: the padding above and below the image.
+    zeros: Vec<f32>,
 }
 
 impl Depthwise {
@@ -39,6 +41,7 @@ impl Depthwise {
             weights: weights[..channels * 9].to_vec(),
             bias: bias[..channels].to_vec(),
             isa: kernel.isa(),
+            zeros: vec![0.0; width],
         }
     }
 
@@ -55,16 +58,16 @@ impl Depthwise {
             let taps: &[f32; 9] = self.weights[c * 9..c * 9 + 9].try_into().expect("9 taps per channel");
             let src = &input[c * area..(c + 1) * area];
             let dst = &mut output[c * area..(c + 1) * area];
-            let (h, w, b) = (self.height, self.width, self.bias[c]);
+            let (h, w, b, z) = (self.height, self.width, self.bias[c], self.zeros.as_slice());
             match self.isa {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: the kernel's instruction set was detected on this CPU when it was made
                 // (`Kernel::available`); the function itself only indexes slices.
-                Isa::Avx512 => unsafe { x86::plane_avx512(src, dst, h, w, taps, b, relu) },
+                Isa::Avx512 => unsafe { x86::plane_avx512(src, dst, h, w, taps, b, relu, z) },
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above, for AVX2 and FMA.
-                Isa::Avx2Fma => unsafe { x86::plane_avx2(src, dst, h, w, taps, b, relu) },
-                _ => plane::<HAS_FMA>(src, dst, h, w, taps, b, relu),
+                Isa::Avx2Fma => unsafe { x86::plane_avx2(src, dst, h, w, taps, b, relu, z) },
+                _ => plane::<HAS_FMA>(src, dst, h, w, taps, b, relu, z),
             }
         }
     }
@@ -78,6 +81,7 @@ mod x86 {
     /// # Safety
     /// The CPU must have AVX-512F and FMA.
     #[target_feature(enable = "avx512f,fma")]
+    #[allow(clippy::too_many_arguments)]
     pub(super) unsafe fn plane_avx512(
         src: &[f32],
         dst: &mut [f32],
@@ -86,13 +90,15 @@ mod x86 {
         taps: &[f32; 9],
         bias: f32,
         relu: bool,
+        zeros: &[f32],
     ) {
-        super::plane::<true>(src, dst, h, w, taps, bias, relu)
+        super::plane::<true>(src, dst, h, w, taps, bias, relu, zeros)
     }
 
     /// # Safety
     /// The CPU must have AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
     pub(super) unsafe fn plane_avx2(
         src: &[f32],
         dst: &mut [f32],
@@ -101,8 +107,9 @@ mod x86 {
         taps: &[f32; 9],
         bias: f32,
         relu: bool,
+        zeros: &[f32],
     ) {
-        super::plane::<true>(src, dst, h, w, taps, bias, relu)
+        super::plane::<true>(src, dst, h, w, taps, bias, relu, zeros)
     }
 }
 
@@ -117,8 +124,11 @@ fn activate(v: f32, relu: bool) -> f32 {
     if relu && v < 0.0 { 0.0 } else { v }
 }
 
-/// One channel: `src` and `dst` are `h x w`.
+/// One channel: `src` and `dst` are `h x w`; `zeros` is a row of `w` zeros, read for the rows
+/// above and below the image (adding `0 * tap` changes no sum), so that the first and last
+/// rows take the vector loop too.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn plane<const FMA: bool>(
     src: &[f32],
     dst: &mut [f32],
@@ -127,38 +137,71 @@ fn plane<const FMA: bool>(
     k: &[f32; 9],
     bias: f32,
     relu: bool,
+    zeros: &[f32],
 ) {
     for y in 0..h {
         let out = &mut dst[y * w..(y + 1) * w];
-        if y == 0 || y + 1 == h || w < 3 {
-            // Rows with taps outside the image (and planes too narrow for the interior loop).
+        if w < 3 {
+            // Too narrow for the interior loop.
             for (x, o) in out.iter_mut().enumerate() {
                 *o = activate(point::<FMA>(src, h, w, k, bias, y, x), relu);
             }
             continue;
         }
+        let top = if y > 0 { &src[(y - 1) * w..y * w] } else { &zeros[..w] };
+        let mid = &src[y * w..(y + 1) * w];
+        let bottom = if y + 1 < h { &src[(y + 1) * w..(y + 2) * w] } else { &zeros[..w] };
+        let rows = [top, mid, bottom];
         let n = w - 2;
-        let rows = [&src[(y - 1) * w..y * w], &src[y * w..(y + 1) * w], &src[(y + 1) * w..(y + 2) * w]];
         // Nine equal-length shifted slices: the loop indexes all of them with one bound.
         let [a0, a1, a2] = [&rows[0][..n], &rows[0][1..n + 1], &rows[0][2..n + 2]];
         let [b0, b1, b2] = [&rows[1][..n], &rows[1][1..n + 1], &rows[1][2..n + 2]];
         let [c0, c1, c2] = [&rows[2][..n], &rows[2][1..n + 1], &rows[2][2..n + 2]];
+        let taps = [a0, a1, a2, b0, b1, b2, c0, c1, c2];
         let inner = &mut out[1..n + 1];
-        for i in 0..n {
-            let mut s = bias;
-            s = madd::<FMA>(k[0], a0[i], s);
-            s = madd::<FMA>(k[1], a1[i], s);
-            s = madd::<FMA>(k[2], a2[i], s);
-            s = madd::<FMA>(k[3], b0[i], s);
-            s = madd::<FMA>(k[4], b1[i], s);
-            s = madd::<FMA>(k[5], b2[i], s);
-            s = madd::<FMA>(k[6], c0[i], s);
-            s = madd::<FMA>(k[7], c1[i], s);
-            s = madd::<FMA>(k[8], c2[i], s);
-            inner[i] = activate(s, relu);
+        // Blocks of a fixed 16 lanes (fixed-size arrays vectorise without bound checks); the
+        // last block ends at the row's end and may overlap the one before it, which only writes
+        // the same values twice.
+        const LANES: usize = 16;
+        if n >= LANES {
+            let mut i = 0;
+            loop {
+                let mut acc = [bias; LANES];
+                for (row, &t) in taps.into_iter().zip(k) {
+                    let r: &[f32; LANES] = row[i..i + LANES].try_into().expect("a full block");
+                    for (a, &v) in acc.iter_mut().zip(r) {
+                        *a = madd::<FMA>(t, v, *a);
+                    }
+                }
+                let o: &mut [f32; LANES] = (&mut inner[i..i + LANES]).try_into().expect("a full block");
+                for (o, a) in o.iter_mut().zip(acc) {
+                    *o = activate(a, relu);
+                }
+                if i + LANES == n {
+                    break;
+                }
+                i = (i + LANES).min(n - LANES);
+            }
+        } else {
+            for (i, o) in inner.iter_mut().enumerate() {
+                let mut s = bias;
+                for (row, &t) in taps.into_iter().zip(k) {
+                    s = madd::<FMA>(t, row[i], s);
+                }
+                *o = activate(s, relu);
+            }
         }
-        out[0] = activate(point::<FMA>(src, h, w, k, bias, y, 0), relu);
-        out[w - 1] = activate(point::<FMA>(src, h, w, k, bias, y, w - 1), relu);
+        // The first and last columns: the taps left of column 0 and right of column w-1 are
+        // padding.
+        let (mut first, mut last) = (bias, bias);
+        for (r, row) in rows.iter().enumerate() {
+            first = madd::<FMA>(k[3 * r + 1], row[0], first);
+            first = madd::<FMA>(k[3 * r + 2], row[1], first);
+            last = madd::<FMA>(k[3 * r], row[w - 2], last);
+            last = madd::<FMA>(k[3 * r + 1], row[w - 1], last);
+        }
+        out[0] = activate(first, relu);
+        out[w - 1] = activate(last, relu);
     }
 }
 

@@ -1,6 +1,8 @@
-//! glasses' own inference engine for the graphs `export` writes.
+//! glasses' own inference engine for the graphs `export` writes and the bundled face detector.
 //!
-//! A glasses model is a chain of nine operators (see [`SUPPORTED_OPS`]) on one image. Running
+//! A glasses model is a chain of nine operators on one image; the face detector (YuNet) adds
+//! depthwise convolutions, nearest 2x `Resize`, `Sigmoid` and the `Transpose`/`Reshape` that
+//! flatten its twelve outputs (all in [`SUPPORTED_OPS`]). Running
 //! them with a general engine (tract) cost 65 % of the shipped library's code and left time in
 //! per-operator overhead, unfused activations and copies. Here the graph is lowered once, at
 //! load, to a list of [`Step`]s over preplanned buffers:
@@ -8,10 +10,13 @@
 //!   for the CPU at load) with the bias and a following ReLU fused into the store;
 //! * the outputs of the convolutions a channel `Concat` joins (SqueezeNet's fire modules) are
 //!   written straight into their place in the joined buffer, so the concatenation costs nothing;
+//! * depthwise 3x3 convolutions run on a loop of their own (`depthwise.rs`), one pass per output
+//!   row, compiled for the same instruction sets;
 //! * each thread reuses one set of buffers, so a classification allocates nothing once warm.
 //!
-//! `read.rs` reads nodes and initializers, `lower.rs` turns them into steps, `conv.rs` runs a
-//! convolution on a `kernel.rs` micro-kernel, `pool.rs` pools.
+//! `read.rs` reads nodes and initializers, `lower.rs` (and `lower/`, by operator family) turns
+//! them into steps, `conv.rs` runs a convolution on a `kernel.rs` micro-kernel, `pool.rs` pools,
+//! `layout.rs` upsamples and transposes.
 
 mod conv;
 #[allow(unsafe_code)]
