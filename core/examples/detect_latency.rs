@@ -70,7 +70,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // inflates some, rarely all.
             let mut steps = detector.profile(&tensor, runs.div_ceil(10))?;
             for _ in 0..9 {
-                for ((_, best), (_, t)) in steps.iter_mut().zip(detector.profile(&tensor, runs.div_ceil(10))?) {
+                for ((_, best), (_, t)) in steps.iter_mut().zip(detector.profile(&tensor, runs.div_ceil(10))?)
+                {
                     *best = best.min(t);
                 }
             }
