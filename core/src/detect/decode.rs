@@ -44,8 +44,8 @@ pub(crate) fn candidates(
         let stride = s as f32;
         for cell in 0..cells {
             let score = (cls[cell].clamp(0.0, 1.0) * obj[cell].clamp(0.0, 1.0)).sqrt();
-            // `!(score > t)` also drops NaN scores.
-            if !(score > threshold) {
+            // NaN scores are dropped too.
+            if score.is_nan() || score <= threshold {
                 continue;
             }
             let (r, c) = ((cell / cols) as f32, (cell % cols) as f32);

@@ -156,7 +156,7 @@ impl Conv {
         // Rows a multiple of 1 KiB apart fall into a few cache sets (an input 32 pixels wide
         // makes every row of B a multiple of 4 KiB long): the kernel's `k` row reads then evict
         // each other, so such tiles are copied together first (same values, same sums).
-        let pack_every_tile = ldb_all % 256 == 0;
+        let pack_every_tile = ldb_all.is_multiple_of(256);
         let mut j0 = 0;
         while j0 < nb {
             let nr = self.kernel.width_for(nb - j0);

@@ -90,6 +90,17 @@ pub(crate) fn lower_named<'g>(
     input_shape: [usize; 4],
     kernel: Kernel,
 ) -> ReadResult<Net> {
+    // Structure first, over every node, read or not: a value written twice makes the graph
+    // ambiguous whichever outputs are asked for.
+    let mut written: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for node in &graph.node {
+        // An empty name is ONNX's way to leave an optional output out.
+        for output in node.output.iter().filter(|o| !o.is_empty()) {
+            if !written.insert(output.as_str()) || output == input_name {
+                return Err(invalid(node, format!("its output `{output}` is written twice")));
+            }
+        }
+    }
     let live = live_nodes(graph, outputs);
     for node in &live {
         // Reject foreign domains first: a custom `Conv` is not ONNX's.

@@ -23,11 +23,11 @@ impl Lowering<'_> {
         let mode = text("mode", b"nearest")?;
         let coordinates = text("coordinate_transformation_mode", b"half_pixel")?;
         let rounding = text("nearest_mode", b"round_prefer_floor")?;
-        let repeats = match (coordinates.as_str(), rounding.as_str()) {
-            ("asymmetric", "floor" | "round_prefer_floor") => true,
-            ("half_pixel" | "pytorch_half_pixel", "round_prefer_floor" | "round_prefer_ceil") => true,
-            _ => false,
-        };
+        let repeats = matches!(
+            (coordinates.as_str(), rounding.as_str()),
+            ("asymmetric", "floor" | "round_prefer_floor")
+                | ("half_pixel" | "pytorch_half_pixel", "round_prefer_floor" | "round_prefer_ceil")
+        );
         if mode != "nearest" || !repeats {
             return Err(unsupported(
                 node,
@@ -37,7 +37,7 @@ impl Lowering<'_> {
         let [_, c, h, w] = [x.shape[0], x.shape[1], x.shape[2], x.shape[3]];
         let doubled = [1, c, 2 * h, 2 * w];
         let scales = match self.input(node, 2)? {
-            Some(Value::Const(s)) if !s.shape.iter().any(|&d| d == 0) => Some(s.to_f32()),
+            Some(Value::Const(s)) if !s.shape.contains(&0) => Some(s.to_f32()),
             Some(Value::Const(_)) | None => None,
             Some(Value::Activation(_)) => return Err(unsupported(node, "scales computed at run time")),
         };
