@@ -62,8 +62,8 @@ pub struct DetectorOptions {
 impl Default for DetectorOptions {
     /// 320x240 (measured in `docs/PERFORMANCE.md`): every main face of the web photos and
     /// exactly one box on each of 100 tight CelebA crops, no false box, in a quarter of
-    /// 640x480's time. 640x480 also finds small background faces (faces under ~30 px at
-    /// 320x240), but put a second box on one crop; choose it for group photos.
+    /// 640x480's time. 640x480 also finds small background faces, but put a second box on one
+    /// crop; choose it for group photos.
     fn default() -> Self {
         Self { input_width: 320, input_height: 240, score_threshold: 0.6, nms_iou: 0.3, min_face_size: 0.0 }
     }
