@@ -63,13 +63,13 @@ impl Letterbox {
     /// `image` must be the size this letterbox was made for.
     pub fn tensor_from_rgb(&self, image: &RgbImage) -> Result<Vec<f32>> {
         let (w, h) = (self.resized_width as usize, self.resized_height as usize);
-        let resized = if image.dimensions() == (self.resized_width, self.resized_height) {
-            image.as_raw().clone()
-        } else {
-            resize::resize_rgb8(image.as_raw(), image.width() as usize, image.height() as usize, w, h)
-        };
         let mut tensor = try_zeroed(self.tensor_len(), "the face detector's input tensor")?;
-        self.write_bgr(&resized, &mut tensor)?;
+        if image.dimensions() == (self.resized_width, self.resized_height) {
+            self.write_bgr(image.as_raw(), &mut tensor)?;
+        } else {
+            let (iw, ih) = (image.width() as usize, image.height() as usize);
+            self.write_bgr(&resize::resize_rgb8(image.as_raw(), iw, ih, w, h), &mut tensor)?;
+        }
         Ok(tensor)
     }
 

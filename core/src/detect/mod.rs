@@ -69,9 +69,9 @@ impl Default for DetectorOptions {
     }
 }
 
-/// The largest input side the detector accepts: far above any useful size, low enough that a
-/// mistaken option cannot ask for gigabytes of buffers.
-const MAX_INPUT_SIDE: u32 = 4096;
+/// The largest input side the detector accepts: well above any useful size (YuNet was trained
+/// on faces up to ~300 px), low enough that the engine's buffers stay within its limits.
+const MAX_INPUT_SIDE: u32 = 1920;
 
 impl DetectorOptions {
     fn validate(&self) -> Result<()> {

@@ -196,6 +196,7 @@ fn bad_files_and_options_are_typed_errors() {
     let bad = [
         DetectorOptions { input_width: 16, ..DetectorOptions::default() },
         DetectorOptions { input_height: 100_000, ..DetectorOptions::default() },
+        DetectorOptions { input_width: 1921, ..DetectorOptions::default() },
         DetectorOptions { score_threshold: f32::NAN, ..DetectorOptions::default() },
         DetectorOptions { nms_iou: 0.0, ..DetectorOptions::default() },
         DetectorOptions { min_face_size: -1.0, ..DetectorOptions::default() },
