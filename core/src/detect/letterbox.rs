@@ -15,6 +15,10 @@ use crate::resize;
 /// black. Detections divide by `scale` to get back to the picture's pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Letterbox {
+    /// Width of the picture, in its own pixels.
+    pub width: u32,
+    /// Height of the picture, in its own pixels.
+    pub height: u32,
     /// Picture pixels to tensor pixels: `min(input_width / width, input_height / height)`.
     pub scale: f64,
     /// Width of the scaled picture in the tensor.
@@ -46,6 +50,8 @@ impl Letterbox {
         // Python's round (ties to even), as the reference pre-processing computes the size.
         let side = |len: u32, limit: u32| ((f64::from(len) * scale).round_ties_even() as u32).clamp(1, limit);
         Ok(Self {
+            width,
+            height,
             scale,
             resized_width: side(width, input_width),
             resized_height: side(height, input_height),
@@ -62,6 +68,17 @@ impl Letterbox {
     /// The `[1, 3, H, W]` BGR tensor of `image`, resized with core's triangle (bilinear) filter.
     /// `image` must be the size this letterbox was made for.
     pub fn tensor_from_rgb(&self, image: &RgbImage) -> Result<Vec<f32>> {
+        if image.dimensions() != (self.width, self.height) {
+            return Err(Error::InvalidPixelBuffer {
+                reason: format!(
+                    "a {}x{} picture for a letterbox made for {}x{}",
+                    image.width(),
+                    image.height(),
+                    self.width,
+                    self.height
+                ),
+            });
+        }
         let (w, h) = (self.resized_width as usize, self.resized_height as usize);
         let mut tensor = try_zeroed(self.tensor_len(), "the face detector's input tensor")?;
         if image.dimensions() == (self.resized_width, self.resized_height) {
@@ -134,8 +151,15 @@ mod tests {
 
     #[test]
     fn the_tensor_is_bgr_at_the_top_left_and_black_elsewhere() {
-        let l =
-            Letterbox { scale: 1.0, resized_width: 2, resized_height: 1, tensor_width: 3, tensor_height: 2 };
+        let l = Letterbox {
+            width: 2,
+            height: 1,
+            scale: 1.0,
+            resized_width: 2,
+            resized_height: 1,
+            tensor_width: 3,
+            tensor_height: 2,
+        };
         let rgb = [10, 20, 30, 40, 50, 60];
         let mut t = vec![f32::NAN; l.tensor_len()];
         l.write_bgr(&rgb, &mut t).expect("sizes agree");
@@ -145,5 +169,6 @@ mod tests {
         );
         assert!(l.write_bgr(&rgb[..3], &mut t).is_err(), "too few pixels");
         assert!(l.write_bgr(&rgb, &mut t[..5]).is_err(), "too short a tensor");
+        assert!(l.tensor_from_rgb(&RgbImage::new(3, 1)).is_err(), "another picture's letterbox");
     }
 }

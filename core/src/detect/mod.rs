@@ -171,24 +171,18 @@ impl FaceDetector {
     pub fn detect_rgb(&self, image: &RgbImage) -> Result<Vec<DetectedFace>> {
         let letterbox = self.letterbox(image.width(), image.height())?;
         let tensor = letterbox.tensor_from_rgb(image)?;
-        self.detect_tensor(&tensor, &letterbox, image.width(), image.height())
+        self.detect_tensor(&tensor, &letterbox)
     }
 
-    /// The faces in an input tensor written by `letterbox` (see [`Letterbox::write_bgr`]) for a
-    /// `width x height` picture, largest box first.
-    pub fn detect_tensor(
-        &self,
-        tensor: &[f32],
-        letterbox: &Letterbox,
-        width: u32,
-        height: u32,
-    ) -> Result<Vec<DetectedFace>> {
+    /// The faces in an input tensor written by `letterbox` (see [`Letterbox::write_bgr`]), in
+    /// pixels of the letterbox's picture, largest box first.
+    pub fn detect_tensor(&self, tensor: &[f32], letterbox: &Letterbox) -> Result<Vec<DetectedFace>> {
         let outputs = self.raw_outputs(tensor)?;
         let (tw, th) = (letterbox.tensor_width as usize, letterbox.tensor_height as usize);
         let found = decode::candidates(&outputs, tw, th, self.options.score_threshold);
         let kept = nms::suppress(found, self.options.nms_iou);
         let scale = letterbox.scale as f32;
-        let (w, h) = (width as f32, height as f32);
+        let (w, h) = (letterbox.width as f32, letterbox.height as f32);
         let mut faces: Vec<DetectedFace> = kept
             .into_iter()
             .filter_map(|c| {
