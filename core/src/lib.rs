@@ -31,6 +31,7 @@
 
 // The data path, in order: image in (files found by `folder`) -> model file -> engine -> prediction.
 mod classifier;
+mod detect;
 mod folder;
 mod input;
 mod model;
@@ -59,6 +60,7 @@ pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, ModelInfo,
 };
 pub use contract::ModelMetadata;
+pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox};
 pub use error::{Error, ErrorKind, Result};
 pub use folder::{
     FolderScan, SkipReason, SkippedFile, find_images, find_images_tolerant, is_image_path, scan_folder,

@@ -7,6 +7,7 @@ mod harness;
 
 mod errors;
 mod export_and_load;
+mod face_detector;
 mod golden;
 mod heap;
 mod hostile_inputs;
