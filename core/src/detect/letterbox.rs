@@ -6,7 +6,10 @@ use image::RgbImage;
 
 use crate::error::{Error, Result};
 use crate::memory::try_zeroed;
-use crate::resize;
+use crate::orientation::Orientation;
+use crate::region::Region;
+use crate::sampler;
+use crate::source::{Stored, Upright};
 
 /// Where a picture lands in the detector's input tensor.
 ///
@@ -79,13 +82,15 @@ impl Letterbox {
                 ),
             });
         }
-        let (w, h) = (self.resized_width as usize, self.resized_height as usize);
         let mut tensor = try_zeroed(self.tensor_len(), "the face detector's input tensor")?;
         if image.dimensions() == (self.resized_width, self.resized_height) {
             self.write_bgr(image.as_raw(), &mut tensor)?;
         } else {
-            let (iw, ih) = (image.width() as usize, image.height() as usize);
-            self.write_bgr(&resize::resize_rgb8(image.as_raw(), iw, ih, w, h), &mut tensor)?;
+            // The same triangle filter as the classifier's input, through the one sampler.
+            let source = Upright::new(Stored::Rgb(image), Orientation::default())?;
+            let whole = Region { x: 0, y: 0, width: image.width(), height: image.height() };
+            let resized = sampler::sample(&source, whole, self.resized_width, self.resized_height)?;
+            self.write_bgr(resized.as_raw(), &mut tensor)?;
         }
         Ok(tensor)
     }
