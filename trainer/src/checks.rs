@@ -95,7 +95,8 @@ pub fn load_variant(
     Ok(TensorSet::from_parts(flat, labels, prep))
 }
 
-fn decode_file(path: &Path) -> Result<RgbImage> {
+/// The decoded picture at `path`.
+pub fn decode_file(path: &Path) -> Result<RgbImage> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     decode(&bytes, DEFAULT_MAX_PIXELS).map_err(|e| Error::data(path, format!("cannot decode image: {e}")))
 }

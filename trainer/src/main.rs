@@ -12,8 +12,10 @@ use glasses_trainer::checks::{CheckReport, ValidationParts};
 use glasses_trainer::cv::{self, CvOptions, RecipeRow};
 use glasses_trainer::device::DeviceChoice;
 use glasses_trainer::export::{self, CELEBA_LICENSE};
+use glasses_trainer::framing_checks::FramingReport;
 use glasses_trainer::latency;
 use glasses_trainer::metrics::Metrics;
+use glasses_trainer::operating;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::prune;
 use glasses_trainer::report;
@@ -221,6 +223,12 @@ struct HyperArgs {
     /// colour casts, noise, wider crops).
     #[arg(long)]
     robust_augment: bool,
+    /// Framing invariance (implies --robust-augment): random crops from face-filling (the face
+    /// detector's box) to 1.5x wider than the training crops, off-centre and through other
+    /// aspect ratios, edges repeated past the picture, plus faces down to 40 px and hard-lit
+    /// grayscale.
+    #[arg(long)]
+    framing_augment: bool,
 }
 
 impl HyperArgs {
@@ -247,7 +255,8 @@ impl HyperArgs {
             init_weights: self.init.clone(),
             balanced_sampling: self.balanced_sampling,
             epoch_size: self.epoch_size,
-            robust_augment: self.robust_augment,
+            robust_augment: self.robust_augment || self.framing_augment,
+            framing_augment: self.framing_augment,
             unlabelled: false,
         }
     }
@@ -371,6 +380,13 @@ struct ExportArgs {
     /// Zero this fraction of the smallest weights of each layer before exporting (no fine-tuning).
     #[arg(long, default_value_t = 0.0)]
     prune: f64,
+    /// Share of eyeglasses wearers the default threshold (`glasses.default_threshold`, the F1
+    /// maximum on the held-out fold with negatives re-weighted) is chosen for.
+    #[arg(long, default_value_t = operating::DEFAULT_PREVALENCE)]
+    prevalence: f64,
+    /// Write this default threshold instead of choosing one.
+    #[arg(long)]
+    default_threshold: Option<f32>,
     #[command(flatten)]
     machine: MachineArgs,
 }
@@ -402,15 +418,33 @@ fn run_checks(args: ChecksArgs) -> anyhow::Result<()> {
         let prep = *classifier.preprocessing();
         let checks =
             CheckReport::measure(&dataset, &parts, &prep, |set| export::onnx_probabilities(&bytes, set))?;
+        let framing = FramingReport::measure(&dataset, &parts, &prep, |set| {
+            export::onnx_class_probabilities(&bytes, set)
+        })?;
+        let natural = glasses_trainer::checks::load_variant(
+            &dataset,
+            &parts.natural,
+            &prep,
+            glasses_trainer::checks::Variant::Original,
+        )?;
+        let points = operating::operating_points(
+            &export::onnx_probabilities(&bytes, &natural)?,
+            &natural.label_vec()?,
+        );
         println!(
-            "{} ({}, {}x{}, {} classes, {}):\n{}",
+            "{} ({}, {}x{}, {} classes, {}, default threshold {}):\n{}\nframing check sets (threshold 0.5):\n{}\noperating points on the natural-ratio fold ({} images), chosen at {:.0} % prevalence:\n{}",
             model.display(),
             classifier.metadata().model_version,
             prep.width,
             prep.height,
             classifier.metadata().num_classes(),
             prep.resize.name(),
-            checks.markdown()
+            classifier.metadata().default_threshold.map_or_else(|| "none".to_owned(), |t| format!("{t:.3}")),
+            checks.markdown(),
+            framing.markdown(),
+            natural.len(),
+            operating::DEFAULT_PREVALENCE * 100.0,
+            operating::markdown(&points)
         );
     }
     Ok(())
@@ -713,6 +747,9 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     {
         bail!("{} exists; pass --force to replace it", existing.display());
     }
+    if !(args.prevalence > 0.0 && args.prevalence < 1.0) {
+        bail!("--prevalence must lie strictly between 0 and 1, got {}", args.prevalence);
+    }
     let ckpt = checkpoint::checkpoint_path(&args.checkpoint);
     let (net, meta, _) = checkpoint::load(&ckpt, device)?;
     if !meta.finished() {
@@ -773,28 +810,40 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     if args.prune > 0.0 {
         extra.insert("train.pruned_fraction".to_owned(), format!("{}", args.prune));
     }
-    extra.insert(
-        "train.recipe".to_owned(),
-        format!(
-            "{} {}, {} classes, {} epochs{}, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}{}, {} further negatives per epoch, {}",
-            c.architecture,
-            if c.init_weights.is_some() { "from ImageNet weights" } else { "from scratch" },
-            c.classes,
-            if c.balanced_sampling { " of class-balanced draws" } else { "" },
-            c.epochs,
-            c.batch_size,
-            c.lr,
-            c.weight_decay,
-            c.warmup_epochs,
-            c.augment,
-            if c.robust_augment { " (robust)" } else { "" },
-            c.extra_negatives_per_epoch,
-            match &meta.teacher {
-                Some(_) => format!("distilled from a teacher (alpha {}, T {})", c.alpha, c.temperature),
-                None => "no distillation".to_owned(),
-            }
-        ),
-    );
+    extra.insert("train.recipe".to_owned(), export::recipe_text(&meta));
+    let default_threshold = match args.default_threshold {
+        Some(t) => t,
+        None => {
+            let (_, val) = prepared.fold_indices(spec.val_fold)?;
+            let parts = ValidationParts::of(&prepared.dataset, &val, data.split_seed);
+            let natural = glasses_trainer::checks::load_variant(
+                &prepared.dataset,
+                &parts.natural,
+                &data.preprocessing(),
+                glasses_trainer::checks::Variant::Original,
+            )?;
+            let p = train::probabilities(&net, &natural, 64, device)?;
+            let labels = natural.label_vec()?;
+            let t = operating::best_f1_threshold(&p, &labels, args.prevalence)
+                .context("the held-out fold lacks eyeglasses or other faces; pass --default-threshold")?;
+            println!(
+                "default threshold {t:.3}: F1 maximum at {:.0} % prevalence on {} held-out faces; operating points:\n{}",
+                args.prevalence * 100.0,
+                labels.len(),
+                operating::markdown(&operating::operating_points(&p, &labels))
+            );
+            extra.insert(
+                "train.default_threshold_rule".to_owned(),
+                format!(
+                    "F1 maximum at {:.0} % eyeglasses prevalence (negatives re-weighted) on {} held-out faces of fold {}",
+                    args.prevalence * 100.0,
+                    labels.len(),
+                    spec.val_fold
+                ),
+            );
+            t
+        }
+    };
     if let Ok(bytes) = std::fs::read(run_dir.join("metrics.json"))
         && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
         && let Some(fpr) = v["extra"]["extra_negatives_fpr"].as_f64()
@@ -814,6 +863,7 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     for (precision, path) in [(WeightPrecision::F32, args.out.clone()), (WeightPrecision::Int8, int8_out)] {
         let mut options = export::options_for(&net, &meta, precision, extra.clone());
         options.model_version = version.clone();
+        options.default_threshold = Some(default_threshold);
         let bytes = export::export_network(&net, &options)?;
         let probs = export::onnx_probabilities(&bytes, &val_set)?;
         let m = Metrics::compute(&probs, &labels, 0.5);
