@@ -142,6 +142,9 @@ pub struct CheckReport {
     pub sunglasses_called_eyeglasses: (usize, usize),
     /// (variant name, metrics on the balanced fold made through that variant).
     pub checks: Vec<(String, Metrics)>,
+    /// P(eyeglasses) and labels at the natural ratio, for operating points.
+    #[serde(skip)]
+    pub natural_scores: (Vec<f32>, Vec<u8>),
 }
 
 impl CheckReport {
@@ -177,6 +180,7 @@ impl CheckReport {
             natural_precision_at_recall_90,
             sunglasses_called_eyeglasses: sunglasses,
             checks,
+            natural_scores: (probs, labels),
         })
     }
 

@@ -32,6 +32,7 @@ pub mod init;
 pub mod latency;
 pub mod metrics;
 pub mod model;
+pub mod model_checks;
 pub mod operating;
 pub mod optim;
 pub mod pipeline;

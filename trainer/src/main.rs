@@ -12,7 +12,6 @@ use glasses_trainer::checks::{CheckReport, ValidationParts};
 use glasses_trainer::cv::{self, CvOptions, RecipeRow};
 use glasses_trainer::device::DeviceChoice;
 use glasses_trainer::export::{self, CELEBA_LICENSE};
-use glasses_trainer::framing_checks::FramingReport;
 use glasses_trainer::latency;
 use glasses_trainer::metrics::Metrics;
 use glasses_trainer::operating;
@@ -90,6 +89,9 @@ struct ChecksArgs {
     /// The held-out fold to measure on.
     #[arg(long, default_value_t = 0)]
     val_fold: usize,
+    /// Also write every number as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -410,42 +412,15 @@ fn run_checks(args: ChecksArgs) -> anyhow::Result<()> {
         glasses_trainer::data::identity_folds(&dataset, &dataset.all_indices(), args.folds, args.seed)?;
     let val = folds.get(args.val_fold).with_context(|| format!("fold {} does not exist", args.val_fold))?;
     let parts = ValidationParts::of(&dataset, val, args.seed);
+    let mut all = Vec::new();
     for model in &args.model {
-        let bytes = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
-        let classifier =
-            glasses_core::Classifier::from_bytes(&bytes, glasses_core::ClassifierOptions::default())
-                .with_context(|| format!("loading {}", model.display()))?;
-        let prep = *classifier.preprocessing();
-        let checks =
-            CheckReport::measure(&dataset, &parts, &prep, |set| export::onnx_probabilities(&bytes, set))?;
-        let framing = FramingReport::measure(&dataset, &parts, &prep, |set| {
-            export::onnx_class_probabilities(&bytes, set)
-        })?;
-        let natural = glasses_trainer::checks::load_variant(
-            &dataset,
-            &parts.natural,
-            &prep,
-            glasses_trainer::checks::Variant::Original,
-        )?;
-        let points = operating::operating_points(
-            &export::onnx_probabilities(&bytes, &natural)?,
-            &natural.label_vec()?,
-        );
-        println!(
-            "{} ({}, {}x{}, {} classes, {}, default threshold {}):\n{}\nframing check sets (threshold 0.5):\n{}\noperating points on the natural-ratio fold ({} images), chosen at {:.0} % prevalence:\n{}",
-            model.display(),
-            classifier.metadata().model_version,
-            prep.width,
-            prep.height,
-            classifier.metadata().num_classes(),
-            prep.resize.name(),
-            classifier.metadata().default_threshold.map_or_else(|| "none".to_owned(), |t| format!("{t:.3}")),
-            checks.markdown(),
-            framing.markdown(),
-            natural.len(),
-            operating::DEFAULT_PREVALENCE * 100.0,
-            operating::markdown(&points)
-        );
+        let (numbers, text) = glasses_trainer::model_checks::measure_file(model, &dataset, &parts)
+            .with_context(|| format!("measuring {}", model.display()))?;
+        println!("{text}");
+        all.push(serde_json::json!({ "model": model, "numbers": numbers }));
+    }
+    if let Some(json) = &args.json {
+        report::write_atomic(json, &serde_json::to_vec_pretty(&all)?)?;
     }
     Ok(())
 }
@@ -814,34 +789,16 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     let default_threshold = match args.default_threshold {
         Some(t) => t,
         None => {
-            let (_, val) = prepared.fold_indices(spec.val_fold)?;
-            let parts = ValidationParts::of(&prepared.dataset, &val, data.split_seed);
-            let natural = glasses_trainer::checks::load_variant(
-                &prepared.dataset,
-                &parts.natural,
-                &data.preprocessing(),
-                glasses_trainer::checks::Variant::Original,
+            let chosen = glasses_trainer::model_checks::default_threshold(
+                &net,
+                &prepared,
+                spec.val_fold,
+                args.prevalence,
+                device,
             )?;
-            let p = train::probabilities(&net, &natural, 64, device)?;
-            let labels = natural.label_vec()?;
-            let t = operating::best_f1_threshold(&p, &labels, args.prevalence)
-                .context("the held-out fold lacks eyeglasses or other faces; pass --default-threshold")?;
-            println!(
-                "default threshold {t:.3}: F1 maximum at {:.0} % prevalence on {} held-out faces; operating points:\n{}",
-                args.prevalence * 100.0,
-                labels.len(),
-                operating::markdown(&operating::operating_points(&p, &labels))
-            );
-            extra.insert(
-                "train.default_threshold_rule".to_owned(),
-                format!(
-                    "F1 maximum at {:.0} % eyeglasses prevalence (negatives re-weighted) on {} held-out faces of fold {}",
-                    args.prevalence * 100.0,
-                    labels.len(),
-                    spec.val_fold
-                ),
-            );
-            t
+            println!("{}", chosen.report);
+            extra.insert("train.default_threshold_rule".to_owned(), chosen.rule);
+            chosen.threshold
         }
     };
     if let Ok(bytes) = std::fs::read(run_dir.join("metrics.json"))
