@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks that ffi/include/glasses.h is what cbindgen generates from ffi/src/c_api.rs, and that it
+# Checks that ffi/include/glasses.h is what cbindgen generates from ffi/src/c/ and ffi/src/codes.rs, and that it
 # compiles as C and as C++. `--bless` rewrites the header instead of checking it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -36,33 +36,40 @@ cp "$tmp"/*.h "$out/include/"
 cp "$tmp"/*.modulemap "$out/include/module.modulemap"
 
 swift="$out/glasses_ffi.swift"
+# The API checks read the declarations without their doc comments (uniffi writes a field's doc
+# inside an enum case's parameter list) and with whitespace collapsed.
+flat="$tmp/flat.swift"
+perl -0pe 's{/\*\*.*?\*/}{}gs; s/\s+/ /g; s/\( /(/g; s/ ([,)])/$1/g' "$swift" > "$flat"
 missing=0
 for api in \
     'class GlassesClassifier' \
-    'func classifyEncoded(image: Data' \
-    'func classifyPixels(pixels: Data, width: UInt32, height: UInt32, stride: UInt32, format: PixelFormat' \
-    'static func fromBytes(model: Data, threshold: Float' \
-    'static func fromFile(path: String, threshold: Float' \
-    'static func bundled(threshold: Float' \
+    'convenience init(options: GlassesOptionsRecord' \
+    'static func fromBytes(model: Data, options: GlassesOptionsRecord' \
+    'static func fromFile(path: String, options: GlassesOptionsRecord' \
+    'func classify(input: GlassesInput, request: GlassesRequest) throws' \
+    'func options() -> GlassesOptionsRecord' \
+    'enum GlassesInput' \
+    'case encoded(bytes: Data' \
+    'case file(path: String' \
+    'case pixels(pixels: Data, width: UInt32, height: UInt32, stride: UInt32, format: PixelFormat' \
+    'case nv12(y: Data, yRowStride: UInt32, uv: Data, uvRowStride: UInt32, width: UInt32, height: UInt32, fullRange: Bool' \
+    'struct GlassesRequest' \
+    'var orientation: GlassesOrientation' \
+    'var face: FaceBox?' \
+    'struct GlassesOrientation' \
+    'var rotationDegrees: UInt32' \
+    'var mirrored: Bool' \
+    'func orientationFromExif(exif: UInt32)' \
     'enum GlassesError' \
     'struct GlassesResultRecord' \
     'struct GlassesOptionsRecord' \
     'var maxPixels: UInt64' \
     'var maxFileBytes: UInt64' \
-    'static func withOptions(options: GlassesOptionsRecord' \
-    'static func fromBytesWithOptions(model: Data, options: GlassesOptionsRecord' \
-    'static func fromFileWithOptions(path: String, options: GlassesOptionsRecord' \
-    'func options() -> GlassesOptionsRecord' \
-    'func classifyFile(path: String' \
-    'func classifyFileRegion(path: String, face: FaceBox' \
     'func defaultOptions() -> GlassesOptionsRecord' \
     'var hasGlasses: Bool' \
     'var probability: Float' \
     'enum PixelFormat' \
-    'func classifyEncodedRegion(image: Data, face: FaceBox' \
-    'func classifyPixelsRegion(pixels: Data, width: UInt32, height: UInt32, stride: UInt32, format: PixelFormat, face: FaceBox' \
     'struct FaceBox' \
-    'func classifyNv12(y: Data, yRowStride: UInt32, uv: Data, uvRowStride: UInt32, width: UInt32, height: UInt32, fullRange: Bool, rotationDegrees: UInt32, mirrored: Bool, face: FaceBox?' \
     'func faceBoxFromNormalizedBottomLeft(x: Float, y: Float, width: Float, height: Float, imageWidth: UInt32, imageHeight: UInt32' \
     'enum EyewearKind' \
     'case noEyewear' \
@@ -72,14 +79,17 @@ for api in \
     'case InvalidRegion(' \
     'func version() -> String' \
     'import glasses_ffiFFI'; do
-    if ! grep -qF "$api" "$swift"; then
+    if ! grep -qF "$api" "$flat"; then
         echo "generated Swift lacks: $api" >&2
         missing=1
     fi
 done
 # The old names must be gone (one name per concept on every surface).
-for gone in 'struct Prediction' 'InvalidOptions'; do
-    if grep -qF "$gone" "$swift"; then
+# One classify call and three constructors: the per-input methods and the threshold-only
+# constructors are gone.
+for gone in 'struct Prediction' 'InvalidOptions' 'func classifyEncoded' 'func classifyPixels' 'func classifyNv12' \
+    'func classifyFile' 'static func bundled(' 'WithOptions('; do
+    if grep -qF "$gone" "$flat"; then
         echo "generated Swift still has: $gone" >&2
         missing=1
     fi

@@ -3,7 +3,7 @@
 # clang/llvm/valgrind/qemu, libtorch for the trainer, Maven plugins on first use) and runs every
 # check. The fast lane comes first, so that the usual mistakes fail within minutes: format, lints,
 # the tests of core, cli, ffi (with the C program) and the engine's tract parity, the committed C
-# header. Then the rest: the trainer, core without its default features and on the minimum Rust
+# header. Then the rest: the Python package (pip install ./python, pytest), the trainer, core without its default features and on the minimum Rust
 # version, core with the onnx-any feature, the C program under valgrind, the Swift bindings, the
 # Kotlin/JVM tests, the mobile cross-builds and core's engine tests on aarch64 under qemu.
 #
@@ -75,6 +75,18 @@ cargo test --workspace
 
 step "C header is current"
 scripts/check-header.sh
+
+# A real PEP 517 build, as a user's `pip install ./python` does it (maturin from PyPI), with the
+# cheap `ci` profile of python/Cargo.toml; release wheels are built with `maturin build --release`.
+# python/ is its own cargo workspace, so its format and lints are checked here.
+step "Python package: fresh venv, pip install ./python, pytest; its format and lints"
+cargo fmt --manifest-path python/Cargo.toml --check
+py_venv="$root/target/python-venv"
+rm -rf "$py_venv"
+python3 -m venv "$py_venv"
+MATURIN_PEP517_ARGS="--profile ci" "$py_venv/bin/pip" install --quiet ./python pytest numpy pillow
+"$py_venv/bin/python" -m pytest python/tests -q
+cargo clippy --manifest-path python/Cargo.toml --all-targets -- -D warnings
 
 # valgrind runs one thread for minutes (the C program's 323 checks, about 200x slower than
 # native): it runs beside the next steps, which use the other core, and reports before the end.

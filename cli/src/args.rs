@@ -75,10 +75,20 @@ pub struct RunArgs {
 
     /// CSV of face detector boxes (`path,x,y,w,h` in pixels, origin top-left; other columns
     /// ignored; relative paths from the CSV's folder): each listed image is classified inside its
-    /// box, expanded to the model's framing. Images without a box are classified whole.
+    /// box, expanded to the model's framing. Several rows with one path are several faces: one
+    /// result each. Images without a box are classified whole. `-` reads the CSV from stdin.
     #[arg(long, value_name = "CSV")]
     pub face_boxes: Option<PathBuf>,
+
+    /// Largest --face-boxes file (or stdin stream) read, in bytes; FIFOs, devices and folders are
+    /// refused unread.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::face_boxes::DEFAULT_MAX_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_FACE_BOXES_BYTES))]
+    pub max_face_boxes_bytes: u64,
 }
+
+/// The largest `--max-face-boxes-bytes`: the file is read into memory whole.
+const MAX_FACE_BOXES_BYTES: u64 = 1 << 30;
 
 impl RunArgs {
     /// The classifier options these flags ask for.
@@ -106,9 +116,9 @@ pub struct ClassifyArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ClassifyFormat::Table)]
-    pub format: ClassifyFormat,
+    /// Output format [default: from the --output file's extension (.json, .csv), else table].
+    #[arg(long, value_enum)]
+    pub format: Option<ClassifyFormat>,
 
     /// Write the results to FILE instead of stdout (atomically; an existing file needs --force).
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -124,6 +134,20 @@ impl ClassifyArgs {
     pub fn inputs(&self) -> Vec<PathBuf> {
         self.paths.iter().chain(&self.images_paths).cloned().collect()
     }
+
+    /// `--format`, else the one `--output`'s extension names, else the table.
+    pub fn format(&self) -> ClassifyFormat {
+        self.format.unwrap_or_else(|| match extension(self.output.as_deref()).as_deref() {
+            Some("json") => ClassifyFormat::Json,
+            Some("csv") => ClassifyFormat::Csv,
+            _ => ClassifyFormat::Table,
+        })
+    }
+}
+
+/// The lower-case extension of an output file.
+fn extension(output: Option<&std::path::Path>) -> Option<String> {
+    Some(output?.extension()?.to_str()?.to_ascii_lowercase())
 }
 
 #[derive(Debug, Args)]
@@ -140,9 +164,39 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    /// Report format [default: from the --output file's extension (.json, .csv, .md), else table].
+    #[arg(long, value_enum)]
+    pub format: Option<EvalFormat>,
+
+    /// Write the report to FILE instead of stdout (atomically; an existing file needs --force).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Write the misclassified images to FILE (`path,truth,prediction,probability`; JSON for a
+    /// `.json` name), most confident mistakes first.
+    #[arg(long, value_name = "FILE")]
+    pub misclassified: Option<PathBuf>,
+
+    /// Allow --output and --misclassified to replace existing files.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Also report the lowest threshold whose precision on this folder is at least P, and its
+    /// recall.
+    #[arg(long, value_name = "P", value_parser = parse_threshold)]
+    pub precision_at: Option<f32>,
+}
+
+impl EvalArgs {
+    /// `--format`, else the one `--output`'s extension names, else the table.
+    pub fn format(&self) -> EvalFormat {
+        self.format.unwrap_or_else(|| match extension(self.output.as_deref()).as_deref() {
+            Some("json") => EvalFormat::Json,
+            Some("csv") => EvalFormat::Csv,
+            Some("md" | "markdown") => EvalFormat::Markdown,
+            _ => EvalFormat::Table,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +218,19 @@ pub enum ClassifyFormat {
     Json,
     /// Columns `path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses`.
     Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object.
+    Json,
+    /// A header and one row of the headline numbers (rows of several runs can be concatenated).
+    Csv,
+    /// Markdown tables, for a report or a pull request.
+    #[value(name = "md", alias = "markdown")]
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -203,6 +270,31 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_format_follows_the_output_extension_unless_given() {
+        let classify =
+            |args: &[&str]| match Cli::try_parse_from([&["glasses", "classify", "x"], args].concat()) {
+                Ok(Cli { command: Command::Classify(args) }) => Some(args.format()),
+                _ => None,
+            };
+        assert_eq!(classify(&["-o", "out.json"]), Some(ClassifyFormat::Json));
+        assert_eq!(classify(&["-o", "OUT.CSV"]), Some(ClassifyFormat::Csv));
+        assert_eq!(classify(&["-o", "out.txt"]), Some(ClassifyFormat::Table));
+        assert_eq!(classify(&[]), Some(ClassifyFormat::Table));
+        assert_eq!(classify(&["-o", "out.json", "--format", "csv"]), Some(ClassifyFormat::Csv));
+        let eval = |args: &[&str]| match Cli::try_parse_from(
+            [&["glasses", "eval", "--images-path", "d"], args].concat(),
+        ) {
+            Ok(Cli { command: Command::Eval(args) }) => Some(args.format()),
+            _ => None,
+        };
+        assert_eq!(eval(&["-o", "r.md"]), Some(EvalFormat::Markdown));
+        assert_eq!(eval(&["-o", "r.csv"]), Some(EvalFormat::Csv));
+        assert_eq!(eval(&["-o", "r.json"]), Some(EvalFormat::Json));
+        assert_eq!(eval(&["-o", "r.md", "--format", "table"]), Some(EvalFormat::Table));
+        assert_eq!(eval(&["--format", "md"]), Some(EvalFormat::Markdown));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use glasses_core::{Classifier, Prediction};
+use glasses_core::{Classifier, FaceBox, Prediction};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -21,19 +21,19 @@ const PROGRESS_MIN_FILES: usize = 20;
 pub struct Outcome {
     pub path: PathBuf,
     pub result: Result<Prediction, String>,
-    /// Classified inside a face box from `--face-boxes`.
-    pub by_face_box: bool,
+    /// The `--face-boxes` box it was classified inside; `None`: the whole picture.
+    pub face: Option<FaceBox>,
 }
 
 /// Loads `--face-boxes` when given.
 pub fn face_boxes(run: &RunArgs) -> anyhow::Result<Option<FaceBoxes>> {
-    run.face_boxes.as_deref().map(FaceBoxes::read).transpose()
+    run.face_boxes.as_deref().map(|file| FaceBoxes::read(file, run.max_face_boxes_bytes)).transpose()
 }
 
 /// How many of `outcomes` used a face box; `None` without `--face-boxes`.
 pub fn usage(outcomes: &[Outcome], boxes: Option<&FaceBoxes>) -> Option<Usage> {
     boxes?;
-    let by_face_box = outcomes.iter().filter(|o| o.by_face_box).count();
+    let by_face_box = outcomes.iter().filter(|o| o.face.is_some()).count();
     Some(Usage { by_face_box, whole_picture: outcomes.len() - by_face_box })
 }
 
@@ -49,38 +49,51 @@ pub fn pool_size(jobs: Option<u16>, files: usize, cpus: usize) -> usize {
 }
 
 /// Classifies `files` on a dedicated pool, so `--jobs` bounds the threads without touching rayon's
-/// global pool. Results come back in the order of `files`.
-/// Images with a box in `boxes` are classified inside it.
+/// global pool. Results come back in the order of `files`, one group per file: one outcome per
+/// face box in `boxes` (a group photo has several), or one for the whole picture.
 pub fn classify(
     classifier: &Classifier,
     files: Vec<PathBuf>,
     run: &RunArgs,
     boxes: Option<&FaceBoxes>,
-) -> anyhow::Result<Vec<Outcome>> {
+) -> anyhow::Result<Vec<Vec<Outcome>>> {
+    let groups = files.len();
+    let jobs: Vec<(usize, PathBuf, Option<FaceBox>)> = files
+        .into_iter()
+        .enumerate()
+        .flat_map(|(file, path)| {
+            let faces = boxes.map_or(&[][..], |b| b.get(&path));
+            let faces: Vec<Option<FaceBox>> =
+                if faces.is_empty() { vec![None] } else { faces.iter().copied().map(Some).collect() };
+            faces.into_iter().map(move |face| (file, path.clone(), face))
+        })
+        .collect();
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let pool = rayon::ThreadPoolBuilder::new()
         .thread_name(|i| format!("glasses-{i}"))
-        .num_threads(pool_size(run.jobs, files.len(), cpus))
+        .num_threads(pool_size(run.jobs, jobs.len(), cpus))
         .build()
         .context("cannot start the worker threads")?;
-    let progress = progress_bar(files.len(), run.no_progress);
-    let outcomes = pool.install(|| {
-        files
-            .into_par_iter()
-            .map(|path| {
-                let face = boxes.and_then(|b| b.get(&path));
+    let progress = progress_bar(jobs.len(), run.no_progress);
+    let outcomes: Vec<(usize, Outcome)> = pool.install(|| {
+        jobs.into_par_iter()
+            .map(|(file, path, face)| {
                 let result = match face {
                     Some(face) => classifier.classify_path_region(&path, face),
                     None => classifier.classify_path(&path),
                 };
                 let result = result.map_err(|e| errors::chain(&e));
                 progress.inc(1);
-                Outcome { path, result, by_face_box: face.is_some() }
+                (file, Outcome { path, result, face })
             })
             .collect()
     });
     progress.finish_and_clear();
-    Ok(outcomes)
+    let mut grouped: Vec<Vec<Outcome>> = (0..groups).map(|_| Vec::new()).collect();
+    for (file, outcome) in outcomes {
+        grouped[file].push(outcome);
+    }
+    Ok(grouped)
 }
 
 fn progress_bar(len: usize, disabled: bool) -> ProgressBar {

@@ -9,43 +9,69 @@ use serde::Serialize;
 use crate::args::{ClassifyArgs, ClassifyFormat};
 use crate::batch::{self, Outcome};
 use crate::errors::{self, Status};
+use crate::face_boxes::Usage;
 use crate::output::{self, Destination};
+use crate::skipped::plural;
 use crate::{inputs, model};
-use glasses_core::Prediction;
+use glasses_core::{Eyewear, FaceBox, Prediction};
 
 pub fn run(args: &ClassifyArgs) -> anyhow::Result<Status> {
     let destination = Destination::new(args.output.as_deref(), args.force);
     destination.check()?;
-    let entries = inputs::collect(&args.inputs())?;
-    let classifier = model::load(&args.model, args.run.options())?;
+    let found = inputs::collect(&args.inputs())?;
+    let skipped = crate::skipped::group(&found.skipped);
+    // Read before the model loads: a bad boxes file fails at once.
     let boxes = batch::face_boxes(&args.run)?;
-    let files = entries.iter().filter_map(|e| e.as_ref().ok().cloned()).collect();
+    let classifier = model::load(&args.model, args.run.options())?;
+    let files = found.entries.iter().filter_map(|e| e.as_ref().ok().cloned()).collect();
     let mut classified = batch::classify(&classifier, files, &args.run, boxes.as_ref())?.into_iter();
     // Back into the order found, each unsearchable folder in its place as an error.
-    let outcomes: Vec<Outcome> = entries
+    let mut images = 0;
+    let outcomes: Vec<Outcome> = found
+        .entries
         .into_iter()
-        .filter_map(|entry| match entry {
-            Ok(_) => classified.next(),
-            Err((path, error)) => Some(Outcome { path, result: Err(error), by_face_box: false }),
+        .flat_map(|entry| {
+            images += 1;
+            match entry {
+                Ok(_) => classified.next().unwrap_or_default(),
+                Err((path, error)) => vec![Outcome { path, result: Err(error), face: None }],
+            }
         })
         .collect();
-    destination.write(&render(&outcomes, args.format)?)?;
+    destination.write(&render(&outcomes, args.format())?)?;
 
+    for group in &skipped {
+        errors::warn(&group.line());
+    }
+    errors::warn(&summary(images, &outcomes, batch::usage(&outcomes, boxes.as_ref())));
+    Ok(Status::from_failures(outcomes.iter().filter(|o| o.result.is_err()).count()))
+}
+
+/// The line on stderr after a run: "3 images: 1 with eyeglasses, 1 with sunglasses, 0 without
+/// eyewear, 1 failed", each kind counted, and how face boxes were used.
+pub fn summary(images: usize, outcomes: &[Outcome], usage: Option<Usage>) -> String {
+    let kind = |kind: Eyewear| {
+        outcomes.iter().filter(|o| o.result.as_ref().is_ok_and(|p| p.eyewear == kind)).count()
+    };
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-    let with_glasses = outcomes.iter().filter(|o| o.result.as_ref().is_ok_and(|p| p.has_glasses)).count();
-    let mut summary = format!(
-        "{} images: {with_glasses} with eyeglasses, {} without, {failed} failed",
-        outcomes.len(),
-        outcomes.len() - with_glasses - failed
-    );
-    if let Some(usage) = batch::usage(&outcomes, boxes.as_ref()) {
-        summary.push_str(&format!(
-            "; {} classified inside their face box, {} whole",
-            usage.by_face_box, usage.whole_picture
+    let mut line = plural(images, "image", "images");
+    if outcomes.len() != images {
+        line.push_str(&format!(" ({})", plural(outcomes.len(), "result", "results")));
+    }
+    line.push_str(&format!(
+        ": {} with eyeglasses, {} with sunglasses, {} without eyewear, {failed} failed",
+        kind(Eyewear::Eyeglasses),
+        kind(Eyewear::Sunglasses),
+        kind(Eyewear::None),
+    ));
+    if let Some(usage) = usage {
+        line.push_str(&format!(
+            "; {} inside a face box, {} whole",
+            plural(usage.by_face_box, "face", "faces"),
+            plural(usage.whole_picture, "picture", "pictures")
         ));
     }
-    errors::warn(&summary);
-    Ok(Status::from_failures(failed))
+    line
 }
 
 /// The results in `format`, in the order of `outcomes`.
@@ -57,19 +83,30 @@ pub fn render(outcomes: &[Outcome], format: ClassifyFormat) -> anyhow::Result<Ve
     }
 }
 
+/// One row per outcome; the BOX column only when some image was classified inside a face box,
+/// P(SUNGLASSES) `-` for a two-class model. An error takes the row's place after GLASSES.
 fn render_table(outcomes: &[Outcome]) -> String {
-    let header = ["PATH", "GLASSES", "EYEWEAR", "P(GLASSES)"].map(str::to_owned).to_vec();
+    let boxed = outcomes.iter().any(|o| o.face.is_some());
+    let mut header = vec!["PATH".to_owned()];
+    if boxed {
+        header.push("BOX".to_owned());
+    }
+    header.extend(["GLASSES", "EYEWEAR", "P(GLASSES)", "P(SUNGLASSES)"].map(str::to_owned));
     let rows = outcomes.iter().map(|o| {
-        let path = escaped_path(&o.path);
+        let mut row = vec![escaped_path(&o.path)];
+        if boxed {
+            row.push(o.face.map(|f| format!("{},{},{},{}", f.x, f.y, f.width, f.height)).unwrap_or_default());
+        }
         match &o.result {
-            Ok(p) => vec![
-                path,
+            Ok(p) => row.extend([
                 yes_no(p.has_glasses).to_owned(),
                 p.eyewear.name().to_owned(),
                 format!("{:.4}", p.probability),
-            ],
-            Err(e) => vec![path, "error".to_owned(), String::new(), escape_controls(e, false)],
+                p.probabilities.sunglasses.map_or_else(|| "-".to_owned(), |s| format!("{s:.4}")),
+            ]),
+            Err(e) => row.extend(["error".to_owned(), escape_controls(e, false)]),
         }
+        row
     });
     output::table(&std::iter::once(header).chain(rows).collect::<Vec<_>>())
 }
@@ -163,6 +200,21 @@ impl From<&Prediction> for Probabilities {
     }
 }
 
+/// A `--face-boxes` box, in pixels.
+#[derive(Serialize)]
+struct JsonBox {
+    x: f32,
+    y: f32,
+    w: f32,
+    h: f32,
+}
+
+impl From<FaceBox> for JsonBox {
+    fn from(f: FaceBox) -> Self {
+        Self { x: f.x, y: f.y, w: f.width, h: f.height }
+    }
+}
+
 /// One element of the JSON array; `untagged` gives the two shapes the format promises.
 /// `path_bytes` appears only for a path that is not UTF-8: its exact bytes (`path` then shows it
 /// with U+FFFD in place of the bad bytes).
@@ -173,6 +225,8 @@ enum JsonRow<'a> {
         path: Cow<'a, str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         path_bytes: Option<Vec<u8>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        face_box: Option<JsonBox>,
         has_glasses: bool,
         probability: f32,
         eyewear: &'static str,
@@ -182,6 +236,8 @@ enum JsonRow<'a> {
         path: Cow<'a, str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         path_bytes: Option<Vec<u8>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        face_box: Option<JsonBox>,
         error: &'a str,
     },
 }
@@ -192,16 +248,18 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
         .map(|o| {
             let path = o.path.to_string_lossy();
             let path_bytes = non_utf8_bytes(&o.path);
+            let face_box = o.face.map(JsonBox::from);
             match &o.result {
                 Ok(p) => JsonRow::Classified {
                     path,
                     path_bytes,
+                    face_box,
                     has_glasses: p.has_glasses,
                     probability: p.probability,
                     eyewear: p.eyewear.name(),
                     probabilities: p.into(),
                 },
-                Err(error) => JsonRow::Failed { path, path_bytes, error },
+                Err(error) => JsonRow::Failed { path, path_bytes, face_box, error },
             }
         })
         .collect();
@@ -222,9 +280,15 @@ fn render_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
         "p_none",
         "p_eyeglasses",
         "p_sunglasses",
+        "face_x",
+        "face_y",
+        "face_w",
+        "face_h",
     ])?;
     for o in outcomes {
         let path = raw_path(&o.path);
+        let face = o.face.map(|f| [f.x, f.y, f.width, f.height].map(|v| v.to_string())).unwrap_or_default();
+        let [x, y, w, h] = face.each_ref().map(|v| v.as_bytes());
         match &o.result {
             Ok(p) => {
                 let q = p.probabilities;
@@ -237,9 +301,15 @@ fn render_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
                     q.none.to_string().as_bytes(),
                     q.eyeglasses.to_string().as_bytes(),
                     q.sunglasses.map(|s| s.to_string()).unwrap_or_default().as_bytes(),
+                    x,
+                    y,
+                    w,
+                    h,
                 ])?
             }
-            Err(e) => writer.write_record([&*path, b"", b"", e.as_bytes(), b"", b"", b"", b""])?,
+            Err(e) => {
+                writer.write_record([&*path, b"", b"", e.as_bytes(), b"", b"", b"", b"", x, y, w, h])?
+            }
         }
     }
     writer.into_inner().context("cannot encode the results as CSV")
@@ -254,17 +324,17 @@ mod tests {
             Outcome {
                 path: "a.png".into(),
                 result: Ok(Prediction::from_probabilities(&[0.25, 0.75], 0.5)),
-                by_face_box: false,
+                face: None,
             },
             Outcome {
                 path: "b, c.jpg".into(),
                 result: Err("invalid image: truncated".to_owned()),
-                by_face_box: false,
+                face: None,
             },
             Outcome {
                 path: "s.png".into(),
                 result: Ok(Prediction::from_probabilities(&[0.125, 0.125, 0.75], 0.5)),
-                by_face_box: true,
+                face: Some(FaceBox::new(1.0, 2.0, 30.0, 40.5)),
             },
         ]
     }
@@ -278,7 +348,7 @@ mod tests {
                 {"path": "a.png", "has_glasses": true, "probability": 0.75, "eyewear": "eyeglasses",
                  "probabilities": {"none": 0.25, "eyeglasses": 0.75, "sunglasses": null}},
                 {"path": "b, c.jpg", "error": "invalid image: truncated"},
-                {"path": "s.png", "has_glasses": false, "probability": 0.125, "eyewear": "sunglasses",
+                {"path": "s.png", "face_box": {"x": 1.0, "y": 2.0, "w": 30.0, "h": 40.5}, "has_glasses": false, "probability": 0.125, "eyewear": "sunglasses",
                  "probabilities": {"none": 0.125, "eyeglasses": 0.125, "sunglasses": 0.75}},
             ])
         );
@@ -290,24 +360,47 @@ mod tests {
         let text = String::from_utf8(render(&outcomes(), ClassifyFormat::Csv)?)?;
         assert_eq!(
             text,
-            "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses\n\
-             a.png,true,0.75,,eyeglasses,0.25,0.75,\n\
-             \"b, c.jpg\",,,invalid image: truncated,,,,\n\
-             s.png,false,0.125,,sunglasses,0.125,0.125,0.75\n"
+            "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses,face_x,face_y,face_w,face_h\n\
+             a.png,true,0.75,,eyeglasses,0.25,0.75,,,,,\n\
+             \"b, c.jpg\",,,invalid image: truncated,,,,,,,,\n\
+             s.png,false,0.125,,sunglasses,0.125,0.125,0.75,1,2,30,40.5\n"
         );
         Ok(())
     }
 
     #[test]
-    fn table_shows_errors_in_place() -> anyhow::Result<()> {
+    fn table_shows_the_kind_both_probabilities_and_errors_in_place() -> anyhow::Result<()> {
         let text = String::from_utf8(render(&outcomes(), ClassifyFormat::Table)?)?;
         assert_eq!(
             text,
-            "PATH      GLASSES  EYEWEAR     P(GLASSES)\n\
-             a.png     yes      eyeglasses  0.7500\n\
-             b, c.jpg  error                invalid image: truncated\n\
-             s.png     no       sunglasses  0.1250\n"
+            "PATH      BOX          GLASSES  EYEWEAR     P(GLASSES)  P(SUNGLASSES)\n\
+             a.png                  yes      eyeglasses  0.7500      -\n\
+             b, c.jpg               error    invalid image: truncated\n\
+             s.png     1,2,30,40.5  no       sunglasses  0.1250      0.7500\n"
         );
+        // Without face boxes there is no BOX column.
+        let whole: Vec<Outcome> = outcomes().into_iter().map(|o| Outcome { face: None, ..o }).collect();
+        let text = String::from_utf8(render(&whole, ClassifyFormat::Table)?)?;
+        assert!(text.starts_with("PATH      GLASSES  EYEWEAR     P(GLASSES)  P(SUNGLASSES)\n"), "{text}");
         Ok(())
+    }
+
+    #[test]
+    fn the_summary_counts_each_kind_with_plurals() {
+        let all = outcomes();
+        assert_eq!(
+            summary(3, &all, None),
+            "3 images: 1 with eyeglasses, 1 with sunglasses, 0 without eyewear, 1 failed"
+        );
+        assert_eq!(
+            summary(1, &all[..1], Some(Usage { by_face_box: 0, whole_picture: 1 })),
+            "1 image: 1 with eyeglasses, 0 with sunglasses, 0 without eyewear, 0 failed; \
+             0 faces inside a face box, 1 picture whole"
+        );
+        assert_eq!(
+            summary(2, &all, Some(Usage { by_face_box: 1, whole_picture: 2 })),
+            "2 images (3 results): 1 with eyeglasses, 1 with sunglasses, 0 without eyewear, 1 failed; \
+             1 face inside a face box, 2 pictures whole"
+        );
     }
 }

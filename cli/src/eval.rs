@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use crate::args::{EvalArgs, ReportFormat};
-use crate::batch;
+use crate::args::EvalArgs;
+use crate::batch::{self, Outcome};
 use crate::errors::{self, Status};
 use crate::face_boxes::Usage;
-use crate::metrics::{self, Confusion};
+use crate::metrics::{self, Confusion, ThresholdRow};
 use crate::model;
-use crate::output::{self, Destination};
-use glasses_core::Eyewear;
+use crate::output::Destination;
+use crate::skipped::{self, SkippedGroup};
+use glasses_core::{Eyewear, SkippedFile};
 
 /// Label folders: `0/` holds faces without eyeglasses, `1/` faces with them, `sunglasses/`
 /// (optional) faces with sunglasses, which count as "no eyeglasses" in the binary metrics.
@@ -68,26 +69,73 @@ pub struct Report {
     /// How many images were classified inside a `--face-boxes` box and how many whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub face_boxes: Option<Usage>,
+    /// Precision, recall and F1 at 0.1, 0.2, ..., 0.9 and the chosen threshold.
+    pub threshold_sweep: Vec<ThresholdRow>,
+    /// `--precision-at P`: the lowest threshold reaching precision P on this folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision_at: Option<PrecisionTarget>,
+    /// Classified images whose predicted eyewear is not their folder's (see [`Mistake`]).
+    pub misclassified: usize,
+    /// Files in the label folders that are not images, counted by reason.
+    pub skipped: Vec<SkippedGroup>,
+}
+
+/// The answer to `--precision-at`.
+#[derive(Debug, Serialize)]
+pub struct PrecisionTarget {
+    /// The precision asked for.
+    pub target: f32,
+    /// The lowest threshold reaching it, with its metrics; `None`: no threshold does.
+    pub reached: Option<ThresholdRow>,
+}
+
+/// A misclassified image, for `--misclassified FILE`.
+#[derive(Debug, Serialize)]
+pub struct Mistake {
+    pub path: String,
+    pub truth: &'static str,
+    pub prediction: &'static str,
+    /// P(eyeglasses).
+    pub probability: f32,
+    /// The probability of the predicted class: the list is sorted by it, most confident first.
+    pub confidence: f32,
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
-    let (labelled, unsearchable) = labelled_files(&args.images_path)?;
-    let classifier = model::load(&args.model, args.run.options())?;
+    let destination = Destination::new(args.output.as_deref(), args.force);
+    destination.check()?;
+    let mistakes_file = args.misclassified.as_deref().map(|path| Destination::new(Some(path), args.force));
+    if let Some(file) = &mistakes_file {
+        file.check()?;
+    }
+    let found = labelled_files(&args.images_path)?;
+    let skipped = skipped::group(&found.skipped);
+    for group in &skipped {
+        errors::warn(&group.line());
+    }
     let boxes = batch::face_boxes(&args.run)?;
-    let (files, labels): (Vec<PathBuf>, Vec<Eyewear>) = labelled.into_iter().unzip();
-    let outcomes = batch::classify(&classifier, files, &args.run, boxes.as_ref())?;
+    let classifier = model::load(&args.model, args.run.options())?;
+    let (files, labels): (Vec<PathBuf>, Vec<Eyewear>) = found.labelled.into_iter().unzip();
+    let groups = batch::classify(&classifier, files, &args.run, boxes.as_ref())?;
+    let labelled: Vec<(Outcome, Eyewear)> = groups
+        .into_iter()
+        .zip(labels)
+        .flat_map(|(group, label)| group.into_iter().map(move |o| (o, label)))
+        .collect();
 
-    let mut failed = unsearchable;
-    let mut scored = Vec::with_capacity(outcomes.len());
-    let mut decided = Vec::with_capacity(outcomes.len());
-    let mut kinds = Vec::with_capacity(outcomes.len());
-    for (outcome, actual) in outcomes.iter().zip(labels) {
+    let mut failed = found.unsearchable;
+    let mut scored = Vec::with_capacity(labelled.len());
+    let mut decided = Vec::with_capacity(labelled.len());
+    let mut kinds = Vec::with_capacity(labelled.len());
+    let mut mistakes = Vec::new();
+    for (outcome, actual) in &labelled {
         match &outcome.result {
             Ok(p) => {
-                let positive = actual == Eyewear::Eyeglasses;
+                let positive = *actual == Eyewear::Eyeglasses;
                 scored.push((positive, p.probability));
                 decided.push((positive, p.has_glasses));
-                kinds.push((actual, p.eyewear));
+                kinds.push((*actual, p.eyewear));
+                mistakes.extend(mistake(&outcome.path, *actual, p));
             }
             Err(e) => {
                 failed += 1;
@@ -95,8 +143,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
             }
         }
     }
+    mistakes.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then_with(|| a.path.cmp(&b.path)));
     let confusion = Confusion::from_pairs(decided);
     let sunglasses = kinds.iter().filter(|(actual, _)| *actual == Eyewear::Sunglasses).count();
+    let outcomes: Vec<Outcome> = labelled.into_iter().map(|(o, _)| o).collect();
     let report = Report {
         images_path: args.images_path.display().to_string(),
         model: model::source(&args.model),
@@ -114,20 +164,63 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
         sunglasses,
         eyewear_confusion_matrix: (sunglasses > 0).then(|| EyewearConfusion::from_pairs(kinds)),
         face_boxes: batch::usage(&outcomes, boxes.as_ref()),
+        threshold_sweep: metrics::sweep(&scored, &metrics::sweep_thresholds(args.run.threshold)),
+        precision_at: args.precision_at.map(|target| PrecisionTarget {
+            target,
+            reached: metrics::lowest_threshold_for_precision(&scored, target),
+        }),
+        misclassified: mistakes.len(),
+        skipped,
     };
-    Destination::Stdout.write(&render(&report, args.format)?)?;
+    if let (Some(file), Some(path)) = (&mistakes_file, &args.misclassified) {
+        file.write(&crate::eval_render::mistakes(&mistakes, path)?)?;
+    }
+    destination.write(&crate::eval_render::render(&report, args.format())?)?;
     Ok(Status::from_failures(failed))
 }
 
-/// Image files under `root/0` and `root/1` (recursively) with their label; anything else in
-/// `root` is ignored. Subfolders that cannot be searched are reported on stderr and counted (the
-/// second value) as failures instead of stopping the evaluation.
-fn labelled_files(root: &Path) -> anyhow::Result<(Vec<(PathBuf, Eyewear)>, usize)> {
+/// The mistake `prediction` makes on a picture labelled `actual`, if any: the predicted eyewear is
+/// not the label's. A two-class model has no sunglasses class, so for it "none" is the right
+/// answer for sunglasses (they are not eyeglasses).
+fn mistake(path: &Path, actual: Eyewear, prediction: &glasses_core::Prediction) -> Option<Mistake> {
+    let q = prediction.probabilities;
+    let expected = match (actual, q.sunglasses) {
+        (Eyewear::Sunglasses, None) => Eyewear::None,
+        _ => actual,
+    };
+    if prediction.eyewear == expected {
+        return None;
+    }
+    let confidence = match prediction.eyewear {
+        Eyewear::None => q.none,
+        Eyewear::Eyeglasses => q.eyeglasses,
+        _ => q.sunglasses.unwrap_or(0.0),
+    };
+    Some(Mistake {
+        path: path.display().to_string(),
+        truth: actual.name(),
+        prediction: prediction.eyewear.name(),
+        probability: prediction.probability,
+        confidence,
+    })
+}
+
+/// What the label folders hold.
+struct Labelled {
+    labelled: Vec<(PathBuf, Eyewear)>,
+    /// Subfolders that could not be searched (reported on stderr, counted as failures).
+    unsearchable: usize,
+    skipped: Vec<SkippedFile>,
+}
+
+/// Image files under `root/0`, `root/1` and `root/sunglasses` (recursively) with their label;
+/// anything else in `root` is ignored. Subfolders that cannot be searched are reported on stderr
+/// and counted as failures instead of stopping the evaluation.
+fn labelled_files(root: &Path) -> anyhow::Result<Labelled> {
     if !root.is_dir() {
         bail!("`{}` is not a folder (eval needs a folder with `0/` and `1/` subfolders)", root.display());
     }
-    let mut labelled = Vec::new();
-    let mut unsearchable = 0;
+    let mut found = Labelled { labelled: Vec::new(), unsearchable: 0, skipped: Vec::new() };
     for (name, label, required) in LABELS {
         let dir = root.join(name);
         if !dir.is_dir() {
@@ -136,83 +229,23 @@ fn labelled_files(root: &Path) -> anyhow::Result<(Vec<(PathBuf, Eyewear)>, usize
             }
             bail!("`{}` has no `{name}/` subfolder (eval needs `0/` and `1/`)", root.display());
         }
-        let found = glasses_core::find_images_tolerant(&dir)
+        let scan = glasses_core::scan_folder(&dir)
             .with_context(|| format!("cannot search folder `{}`", dir.display()))?;
-        for item in found {
+        found.skipped.extend(scan.skipped);
+        for item in scan.images {
             match item {
-                Ok(file) => labelled.push((file, label)),
+                Ok(file) => found.labelled.push((file, label)),
                 Err(e) => {
-                    unsearchable += 1;
+                    found.unsearchable += 1;
                     errors::warn(&format!("error: cannot search folder: {}", errors::chain(&e)));
                 }
             }
         }
     }
-    if labelled.is_empty() && unsearchable == 0 {
+    if found.labelled.is_empty() && found.unsearchable == 0 {
         bail!("no image files found in `{}/0` or `{}/1`", root.display(), root.display());
     }
-    Ok((labelled, unsearchable))
-}
-
-pub fn render(report: &Report, format: ReportFormat) -> anyhow::Result<Vec<u8>> {
-    match format {
-        ReportFormat::Json => {
-            let mut bytes = serde_json::to_vec_pretty(report).context("cannot encode the report as JSON")?;
-            bytes.push(b'\n');
-            Ok(bytes)
-        }
-        ReportFormat::Table => Ok(render_table(report).into_bytes()),
-    }
-}
-
-fn render_table(r: &Report) -> String {
-    let metric = |value: Option<f64>| value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.4}"));
-    let rows: Vec<Vec<String>> = [
-        ("images", r.images_path.clone()),
-        ("model", r.model.clone()),
-        ("threshold", r.threshold.to_string()),
-        ("n", r.n.to_string()),
-        ("failed", r.failed.to_string()),
-        ("accuracy", metric(r.accuracy)),
-        ("precision", metric(r.precision)),
-        ("recall", metric(r.recall)),
-        ("f1", metric(r.f1)),
-        ("roc_auc", metric(r.roc_auc)),
-        ("sunglasses", format!("{} (counted as no eyeglasses)", r.sunglasses)),
-    ]
-    .into_iter()
-    .map(|(name, value)| vec![name.to_owned(), value])
-    .collect();
-    let c = &r.confusion_matrix;
-    let matrix = [
-        vec![String::new(), "predicted 0".to_owned(), "predicted 1".to_owned(), "total".to_owned()],
-        vec!["actual 0".to_owned(), c.tn.to_string(), c.fp.to_string(), c.negatives().to_string()],
-        vec!["actual 1".to_owned(), c.fn_.to_string(), c.tp.to_string(), c.positives().to_string()],
-    ];
-    let mut text = format!(
-        "{}\nconfusion matrix (0 = no eyeglasses, 1 = eyeglasses):\n{}",
-        output::table(&rows),
-        output::table(&matrix)
-    );
-    if let Some(e) = &r.eyewear_confusion_matrix {
-        let header = std::iter::once(String::new()).chain(e.classes.iter().map(|c| format!("predicted {c}")));
-        let mut table = vec![header.collect::<Vec<_>>()];
-        for (class, counts) in e.classes.iter().zip(&e.counts) {
-            table.push(
-                std::iter::once(format!("actual {class}"))
-                    .chain(counts.iter().map(usize::to_string))
-                    .collect(),
-            );
-        }
-        text.push_str(&format!("\neyewear confusion matrix:\n{}", output::table(&table)));
-    }
-    if let Some(u) = r.face_boxes {
-        text.push_str(&format!(
-            "\nface boxes: {} images classified inside their box, {} whole\n",
-            u.by_face_box, u.whole_picture
-        ));
-    }
-    text
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -229,8 +262,11 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap_or(dir.path()))?;
             std::fs::write(path, b"")?;
         }
-        let (found, _) = labelled_files(dir.path())?;
+        let found = labelled_files(dir.path())?;
+        let skipped: Vec<PathBuf> = found.skipped.iter().map(|s| s.path.clone()).collect();
+        assert_eq!(skipped, [dir.path().join("1/notes.txt")]);
         let relative: Vec<(PathBuf, Eyewear)> = found
+            .labelled
             .into_iter()
             .map(|(p, l)| (p.strip_prefix(dir.path()).map(Path::to_path_buf).unwrap_or(p), l))
             .collect();
@@ -265,5 +301,19 @@ mod tests {
         ]);
         assert_eq!(m.counts, [[1, 0, 0], [0, 1, 0], [0, 1, 1]]);
         assert_eq!(m.classes, ["none", "eyeglasses", "sunglasses"]);
+    }
+
+    #[test]
+    fn mistakes_follow_the_model_s_classes() {
+        let three = |q: [f32; 3]| glasses_core::Prediction::from_probabilities(&q, 0.5);
+        let two = |q: [f32; 2]| glasses_core::Prediction::from_probabilities(&q, 0.5);
+        let path = Path::new("x.png");
+        assert!(mistake(path, Eyewear::Sunglasses, &three([0.1, 0.2, 0.7])).is_none());
+        let wrong = mistake(path, Eyewear::Sunglasses, &three([0.6, 0.1, 0.3]));
+        assert_eq!(wrong.map(|m| (m.truth, m.prediction, m.confidence)), Some(("sunglasses", "none", 0.6)));
+        // A two-class model is right to call sunglasses "none", wrong to call them eyeglasses.
+        assert!(mistake(path, Eyewear::Sunglasses, &two([0.8, 0.2])).is_none());
+        assert!(mistake(path, Eyewear::Sunglasses, &two([0.25, 0.75])).is_some());
+        assert!(mistake(path, Eyewear::None, &two([0.25, 0.75])).is_some());
     }
 }

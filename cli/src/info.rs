@@ -9,6 +9,7 @@ use crate::args::{InfoArgs, ReportFormat};
 use crate::errors::Status;
 use crate::model;
 use crate::output::{self, Destination};
+use glasses_core::Eyewear;
 
 #[derive(Debug, Serialize)]
 pub struct Info {
@@ -20,7 +21,11 @@ pub struct Info {
     pub architecture: String,
     pub contract_version: u32,
     pub model_version: String,
+    /// The model's classes in the names every command prints (`none`, `eyeglasses`,
+    /// `sunglasses`), in the contract's order.
     pub class_names: Vec<String>,
+    /// The class names as the model file's metadata spells them.
+    pub metadata_class_names: Vec<String>,
     /// How pictures are fitted to the input (`stretch` or `center_crop`).
     pub resize: String,
     pub mean: [f32; 3],
@@ -46,7 +51,8 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<Status> {
         architecture: m.architecture.clone(),
         contract_version: m.contract_version,
         model_version: m.model_version.clone(),
-        class_names: m.class_names.clone(),
+        class_names: canonical_names(m.class_names.len()),
+        metadata_class_names: m.class_names.clone(),
         resize: m.resize.name().to_owned(),
         mean: m.mean,
         std: m.std,
@@ -56,6 +62,16 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<Status> {
     };
     Destination::Stdout.write(&render(&info, args.format)?)?;
     Ok(Status::Success)
+}
+
+/// The canonical names of a model with `count` classes: the contract fixes what each index means
+/// (0 none, 1 eyeglasses, 2 sunglasses), whatever the file calls them.
+fn canonical_names(count: usize) -> Vec<String> {
+    [Eyewear::None, Eyewear::Eyeglasses, Eyewear::Sunglasses]
+        .into_iter()
+        .take(count)
+        .map(|kind| kind.name().to_owned())
+        .collect()
 }
 
 pub fn render(info: &Info, format: ReportFormat) -> anyhow::Result<Vec<u8>> {
@@ -82,6 +98,7 @@ fn render_table(info: &Info) -> String {
         ("contract_version", info.contract_version.to_string()),
         ("model_version", or_dash(&info.model_version)),
         ("class_names", info.class_names.join(", ")),
+        ("metadata_class_names", info.metadata_class_names.join(", ")),
         ("resize", info.resize.clone()),
         ("mean", triplet(&info.mean)),
         ("std", triplet(&info.std)),
@@ -93,4 +110,15 @@ fn render_table(info: &Info) -> String {
     .collect();
     rows.extend(info.metadata.iter().map(|(k, v)| vec![k.clone(), v.clone()]));
     output::table(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_are_named_by_their_index() {
+        assert_eq!(canonical_names(2), ["none", "eyeglasses"]);
+        assert_eq!(canonical_names(3), ["none", "eyeglasses", "sunglasses"]);
+    }
 }

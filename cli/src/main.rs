@@ -2,15 +2,18 @@
 
 mod args;
 mod batch;
+mod bounded_read;
 mod classify;
 mod errors;
 mod eval;
+mod eval_render;
 mod face_boxes;
 mod info;
 mod inputs;
 mod metrics;
 mod model;
 mod output;
+mod skipped;
 
 use std::process::ExitCode;
 

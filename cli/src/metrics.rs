@@ -90,6 +90,70 @@ pub fn roc_auc(samples: &[(bool, f32)]) -> Option<f64> {
     Some(u / (p * n))
 }
 
+/// Precision, recall and F1 at one decision threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ThresholdRow {
+    pub threshold: f32,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub f1: Option<f64>,
+}
+
+/// The thresholds a sweep always shows: 0.1, 0.2, ..., 0.9.
+pub fn sweep_thresholds(chosen: f32) -> Vec<f32> {
+    let mut thresholds: Vec<f32> = (1..=9).map(|i| i as f32 / 10.0).collect();
+    if !thresholds.contains(&chosen) {
+        thresholds.push(chosen);
+        thresholds.sort_by(f32::total_cmp);
+    }
+    thresholds
+}
+
+/// The metrics of `(actual, score)` pairs at each threshold (positive when `score >= threshold`,
+/// as the classifier decides).
+pub fn sweep(samples: &[(bool, f32)], thresholds: &[f32]) -> Vec<ThresholdRow> {
+    thresholds
+        .iter()
+        .map(|&threshold| {
+            let c =
+                Confusion::from_pairs(samples.iter().map(|&(actual, score)| (actual, score >= threshold)));
+            ThresholdRow { threshold, precision: c.precision(), recall: c.recall(), f1: c.f1() }
+        })
+        .collect()
+}
+
+/// The lowest threshold (one of the scores) at which the precision of `(actual, score)` pairs is
+/// at least `target`, with its metrics; `None` when no threshold reaches it. Recall only falls as
+/// the threshold rises, so this is the threshold with the best recall at that precision.
+pub fn lowest_threshold_for_precision(samples: &[(bool, f32)], target: f32) -> Option<ThresholdRow> {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let positives = samples.iter().filter(|(actual, _)| *actual).count();
+    let (mut tp, mut fp) = (0, 0);
+    let mut best = None;
+    let mut start = 0;
+    // Walking down the scores, each run of equal scores is one threshold.
+    while start < sorted.len() {
+        let score = sorted[start].1;
+        let end = start + sorted[start..].iter().take_while(|(_, s)| s.total_cmp(&score).is_eq()).count();
+        for &(actual, _) in &sorted[start..end] {
+            if actual { tp += 1 } else { fp += 1 }
+        }
+        let c = Confusion { tn: 0, fp, fn_: positives - tp, tp };
+        // Compared in f32, the target's precision: 3/5 reaches a `--precision-at 0.6`.
+        if c.precision().is_some_and(|p| p as f32 >= target) {
+            best = Some(ThresholdRow {
+                threshold: score,
+                precision: c.precision(),
+                recall: c.recall(),
+                f1: c.f1(),
+            });
+        }
+        start = end;
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +220,31 @@ mod tests {
         assert_eq!(roc_auc(&[(true, 0.4), (true, 0.6)]), None);
         assert_eq!(roc_auc(&[(false, 0.4)]), None);
         assert_eq!(roc_auc(&[]), None);
+    }
+
+    #[test]
+    fn the_sweep_decides_as_the_classifier_does() {
+        // Positives 0.9, 0.5, 0.2; negatives 0.6, 0.1.
+        let samples = [(true, 0.9), (true, 0.5), (true, 0.2), (false, 0.6), (false, 0.1)];
+        let rows = sweep(&samples, &[0.5, 0.95]);
+        // At 0.5 (inclusive): TP 2 (0.9, 0.5), FP 1 (0.6), FN 1.
+        assert!(close(rows[0].precision, 2.0 / 3.0) && close(rows[0].recall, 2.0 / 3.0));
+        assert_eq!((rows[1].precision, rows[1].recall, rows[1].f1), (None, Some(0.0), Some(0.0)));
+        assert_eq!(sweep_thresholds(0.5).len(), 9);
+        assert_eq!(sweep_thresholds(0.35)[3], 0.35);
+    }
+
+    #[test]
+    fn the_lowest_threshold_for_a_precision() {
+        let samples = [(true, 0.9), (true, 0.5), (true, 0.2), (false, 0.6), (false, 0.1)];
+        // Precision down the scores: 0.9 -> 1, 0.6 -> 1/2, 0.5 -> 2/3, 0.2 -> 3/4, 0.1 -> 3/5.
+        let at = |p| lowest_threshold_for_precision(&samples, p);
+        assert_eq!(at(1.0).map(|r| r.threshold), Some(0.9));
+        assert!(close(at(1.0).and_then(|r| r.recall.map(|x| x * 3.0)), 1.0));
+        assert_eq!(at(0.65).map(|r| r.threshold), Some(0.2));
+        assert_eq!(at(0.6).map(|r| r.threshold), Some(0.1));
+        assert_eq!(lowest_threshold_for_precision(&[(false, 0.7)], 0.5), None);
+        assert_eq!(lowest_threshold_for_precision(&[], 0.5), None);
     }
 
     #[test]

@@ -173,11 +173,16 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-/// Left-aligned columns separated by two spaces; the last column is not padded.
+/// Left-aligned columns separated by two spaces; the last cell of each row is not padded, nor
+/// counted in its column's width, so a shorter row's last cell (an error message) runs on without
+/// widening the columns of the others.
 pub fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().filter_map(|row| row.get(c)).map(|cell| cell.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            let padded = rows.iter().filter(|row| c + 1 < row.len()).filter_map(|row| row.get(c));
+            padded.map(|cell| cell.chars().count()).max().unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for row in rows {

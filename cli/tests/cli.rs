@@ -208,7 +208,11 @@ fn csv_has_a_header_and_one_row_per_file() -> TestResult {
             "eyewear",
             "p_none",
             "p_eyeglasses",
-            "p_sunglasses"
+            "p_sunglasses",
+            "face_x",
+            "face_y",
+            "face_w",
+            "face_h"
         ]
     );
     let records = reader.records().collect::<Result<Vec<_>, _>>()?;
@@ -527,7 +531,9 @@ fn info_describes_a_generated_model() -> TestResult {
     assert_eq!((info["input_width"].as_u64(), info["input_height"].as_u64()), (Some(64), Some(64)));
     assert_eq!(info["architecture"], "squeezenet1_1");
     assert_eq!(info["model_version"], "test-v1");
-    assert_eq!(info["class_names"], serde_json::json!(["no_eyeglasses", "eyeglasses"]));
+    // Classes in the names every command prints; the file's own spelling is shown apart.
+    assert_eq!(info["class_names"], serde_json::json!(["none", "eyeglasses"]));
+    assert_eq!(info["metadata_class_names"], serde_json::json!(["no_eyeglasses", "eyeglasses"]));
     assert_eq!(info["resize"], "stretch");
     assert_eq!(info["metadata"]["train.f1"], "0.9");
     assert_eq!(info["metadata"]["glasses.weight_precision"], "f32");
@@ -622,10 +628,12 @@ fn two_class_models_give_no_sunglasses_probability() -> TestResult {
     let csv = fx.cmd("classify").args(["a.png", "--format", "csv"]).output()?;
     let text = String::from_utf8(csv.stdout)?;
     assert!(
-        text.starts_with("path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses\n"),
+        text.starts_with(
+            "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses,face_x,"
+        ),
         "{text}"
     );
-    assert!(text.lines().nth(1).is_some_and(|l| l.ends_with(',')), "{text}");
+    assert!(text.lines().nth(1).is_some_and(|l| l.ends_with(",,,,,")), "{text}");
     Ok(())
 }
 
@@ -661,7 +669,7 @@ fn face_boxes_classify_the_face_inside_a_larger_picture() -> TestResult {
         .args(["photos", "--face-boxes", "photos/boxes.csv", "--format", "json"])
         .output()?;
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("1 classified inside their face box, 1 whole"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 face inside a face box, 1 picture whole"));
     let value = json_stdout(&output)?;
     let by_path = |p: &str| rows(&value).ok().and_then(|r| r.iter().find(|row| row["path"] == p).cloned());
     let boxed = by_path("photos/canvas.png").ok_or("canvas row")?;

@@ -1,6 +1,6 @@
 //! The classifier: a loaded, optimised model plus options, shared freely between threads.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -10,91 +10,17 @@ use crate::error::{Error, Result};
 use crate::memory;
 use crate::model_file::{self, ParsedModel};
 use crate::net::Kernel;
+use crate::orientation::Orientation;
 use crate::pixels::PixelBuffer;
 use crate::plan::{self, Plan};
+use crate::prediction::{Prediction, softmax};
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
-use crate::region::{self, FaceBox, FaceFraming};
+use crate::region::{self, FaceBox, FaceFraming, Region};
+use crate::request::{Input, Request};
+use crate::sampler;
 use crate::simd_state;
-use crate::yuv::{self, Orientation, YuvFrame};
-
-/// The result for one image.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub struct Prediction {
-    /// `probability >= threshold`.
-    pub has_glasses: bool,
-    /// P(eyeglasses): softmax of the model's logits, index 1.
-    pub probability: f32,
-    /// What the face wears: [`Eyewear::Eyeglasses`] exactly when `has_glasses`, otherwise the
-    /// more probable of none and sunglasses. At the default threshold (0.5) this is the most
-    /// probable class, except in a near three-way tie where P(eyeglasses) is the largest but
-    /// below 0.5.
-    pub eyewear: Eyewear,
-    /// The probability of each class.
-    pub probabilities: EyewearProbabilities,
-}
-
-impl Prediction {
-    /// The prediction for class probabilities `probabilities` (2 or 3 values summing to 1, in
-    /// the contract's class order) at decision threshold `threshold`.
-    pub fn from_probabilities(probabilities: &[f32], threshold: f32) -> Self {
-        let at = |i: usize| probabilities.get(i).copied();
-        let probabilities = EyewearProbabilities {
-            none: at(0).unwrap_or(0.0),
-            eyeglasses: at(crate::contract::EYEGLASSES_INDEX).unwrap_or(0.0),
-            sunglasses: at(2),
-        };
-        let has_glasses = probabilities.eyeglasses >= threshold;
-        let eyewear = match probabilities.sunglasses {
-            _ if has_glasses => Eyewear::Eyeglasses,
-            Some(sunglasses) if sunglasses > probabilities.none => Eyewear::Sunglasses,
-            _ => Eyewear::None,
-        };
-        Self { has_glasses, probability: probabilities.eyeglasses, eyewear, probabilities }
-    }
-}
-
-/// What a face wears over the eyes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Eyewear {
-    /// No eyewear (or none the model can see).
-    None,
-    /// Eyeglasses: clear lenses, eyes visible.
-    Eyeglasses,
-    /// Sunglasses: dark, mirrored or strongly tinted lenses. Only models with the three classes
-    /// (see [`ModelMetadata::has_sunglasses_class`]) predict it.
-    Sunglasses,
-}
-
-impl Eyewear {
-    /// The class name used in model metadata, the CLI and the bindings: `"none"`,
-    /// `"eyeglasses"` or `"sunglasses"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Eyeglasses => "eyeglasses",
-            Self::Sunglasses => "sunglasses",
-        }
-    }
-}
-
-impl std::fmt::Display for Eyewear {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The model's probability for each kind of eyewear.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EyewearProbabilities {
-    /// P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
-    pub none: f32,
-    /// P(eyeglasses), the same value as [`Prediction::probability`].
-    pub eyeglasses: f32,
-    /// P(sunglasses); `None` when the model has no sunglasses class (a two-class file).
-    pub sunglasses: Option<f32>,
-}
+use crate::source::{Stored, Upright};
+use crate::yuv::YuvFrame;
 
 /// Default size limit for image files read by [`Classifier::classify_path`]: 64 MiB. A face photo
 /// is rarely over 20 MB, even a 50-megapixel JPEG at top quality.
@@ -351,66 +277,96 @@ impl Classifier {
         &self.preprocessing
     }
 
+    /// Classifies `input` as `request` asks: the one path every `classify_*` method takes.
+    ///
+    /// The picture is read in place (decoded pictures in the decoder's own buffer), turned
+    /// upright while it is read (EXIF orientation, then [`Request::orientation`]), and the region
+    /// the model sees (the centre crop, or the face box framed by
+    /// [`ClassifierOptions::face_framing`]) is filtered straight into the model's input. Memory
+    /// beyond the input's own is the model input plus a few rows of the region; a face box far
+    /// larger than the picture costs no more than one the picture's size.
+    pub fn classify(&self, input: Input<'_>, request: &Request) -> Result<Prediction> {
+        let decoded;
+        let (stored, orientation) = match input {
+            Input::Path(path) => {
+                let bytes = memory::read_regular_file(path, self.options.max_file_bytes)?;
+                return self.classify(Input::Encoded(&bytes), request);
+            }
+            Input::Encoded(bytes) => {
+                let max_pixels = self.max_pixels();
+                let (image, exif) =
+                    preprocess::decode_unoriented(bytes, max_pixels, self.options.accept_truncated)?;
+                decoded = image;
+                (Stored::Image(&decoded), Orientation::from_exif(exif).then(request.orientation))
+            }
+            Input::Pixels(pixels) => (Stored::Pixels(pixels), request.orientation),
+            Input::Yuv(frame) => (Stored::Yuv(frame), request.orientation),
+            Input::Rgb(image) => (Stored::Rgb(image), request.orientation),
+        };
+        let source = Upright::new(stored, orientation)?;
+        let (width, height) = source.size();
+        // What the model sees: the whole upright picture or the face's framing in it, then the
+        // centre of that with the model's aspect ratio.
+        let seen = match request.face {
+            None => Region { x: 0, y: 0, width, height },
+            Some(face) => {
+                region::framed_region(face, self.options.face_framing, width, height, self.max_pixels())?
+            }
+        };
+        let region = self.preprocessing.crop_region(seen);
+        let picture = sampler::sample(&source, region, self.preprocessing.width, self.preprocessing.height)?;
+        self.classify_tensor(&self.preprocessing.tensor_from_rgb(&picture))
+    }
+
+    /// The pixel limit in force: the option, at most [`preprocess::MAX_PIXELS_CEILING`].
+    fn max_pixels(&self) -> u64 {
+        self.options.max_pixels.min(preprocess::MAX_PIXELS_CEILING)
+    }
+
     /// Classifies an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF, ...).
     pub fn classify_encoded(&self, bytes: &[u8]) -> Result<Prediction> {
-        let image = preprocess::decode_with(bytes, self.options.max_pixels, self.options.accept_truncated)?;
-        self.classify_rgb(&image)
+        self.classify(Input::Encoded(bytes), &Request::new())
     }
 
     /// Classifies a raw pixel buffer.
     pub fn classify_pixels(&self, pixels: &PixelBuffer<'_>) -> Result<Prediction> {
-        self.classify_rgb(&pixels.try_to_rgb()?)
+        self.classify(Input::Pixels(*pixels), &Request::new())
     }
 
     /// Classifies an RGB image of any size.
     pub fn classify_rgb(&self, image: &image::RgbImage) -> Result<Prediction> {
-        self.classify_tensor(&self.preprocessing.tensor_from_rgb(image))
+        self.classify(Input::Rgb(image), &Request::new())
     }
 
     /// Classifies the face inside `face`, a face detector's box on `image` (see
     /// [`crate::region`]): the box is expanded to the framing the model was trained on
-    /// ([`ClassifierOptions::face_framing`]), cut out (parts beyond the picture repeat its edge) and
-    /// classified. Only the region is copied.
+    /// ([`ClassifierOptions::face_framing`]) and classified; parts beyond the picture repeat its
+    /// edge. Nothing is copied: the region is filtered straight into the model's input.
     pub fn classify_region(&self, image: &image::RgbImage, face: FaceBox) -> Result<Prediction> {
-        let (w, h) = image.dimensions();
-        let pixels = PixelBuffer::new(image.as_raw(), w, h, w as usize * 3, crate::PixelFormat::Rgb8)?;
-        self.classify_pixels_region(&pixels, face)
+        self.classify(Input::Rgb(image), &Request::new().with_face(face))
     }
 
-    /// [`Self::classify_region`] for a raw pixel buffer (converted to RGB only inside the region).
+    /// [`Self::classify_region`] for a raw pixel buffer.
     pub fn classify_pixels_region(&self, pixels: &PixelBuffer<'_>, face: FaceBox) -> Result<Prediction> {
-        let region = region::framed_region(
-            face,
-            self.options.face_framing,
-            pixels.width(),
-            pixels.height(),
-            self.options.max_pixels.min(preprocess::MAX_PIXELS_CEILING),
-        )?;
-        self.classify_rgb(&pixels.region_to_rgb(region)?)
+        self.classify(Input::Pixels(*pixels), &Request::new().with_face(face))
     }
 
     /// [`Self::classify_region`] for an encoded image; `face` is in the pixels of the upright
     /// picture (after its EXIF orientation is applied).
     pub fn classify_encoded_region(&self, bytes: &[u8], face: FaceBox) -> Result<Prediction> {
-        let image = preprocess::decode_with(bytes, self.options.max_pixels, self.options.accept_truncated)?;
-        self.classify_region(&image, face)
+        self.classify(Input::Encoded(bytes), &Request::new().with_face(face))
     }
 
     /// Classifies the image file at `path`: a regular file of at most
     /// [`ClassifierOptions::max_file_bytes`] (devices, FIFOs and folders are refused unread).
     pub fn classify_path(&self, path: impl AsRef<Path>) -> Result<Prediction> {
-        let bytes = memory::read_regular_file(path.as_ref(), self.options.max_file_bytes)?;
-        self.classify_encoded(&bytes)
+        self.classify(Input::Path(path.as_ref()), &Request::new())
     }
 
-    /// Classifies a YUV 4:2:0 camera frame, turned upright by `orientation` first. Only the part
-    /// the model sees is converted to RGB, averaged down by whole blocks on the way to between one
-    /// and two times the model's input size (see [`crate::yuv`]).
+    /// Classifies a YUV 4:2:0 camera frame, turned upright by `orientation` first. Only the pixels
+    /// the model's filter reads are converted to RGB (see [`crate::yuv`]).
     pub fn classify_yuv(&self, frame: &YuvFrame<'_>, orientation: Orientation) -> Result<Prediction> {
-        let (uw, uh) = orientation.upright_size(frame.width(), frame.height());
-        let (x, y, w, h) = self.preprocessing.crop_rect(uw, uh);
-        let region = region::Region { x: x as i64, y: y as i64, width: w, height: h };
-        self.classify_yuv_in(frame, orientation, region)
+        self.classify(Input::Yuv(*frame), &Request::new().with_orientation(orientation))
     }
 
     /// [`Self::classify_region`] for a YUV camera frame: `face` is in pixels of the upright frame
@@ -421,27 +377,12 @@ impl Classifier {
         orientation: Orientation,
         face: FaceBox,
     ) -> Result<Prediction> {
-        let (uw, uh) = orientation.upright_size(frame.width(), frame.height());
-        let max_pixels = self.options.max_pixels.min(preprocess::MAX_PIXELS_CEILING);
-        let region = region::framed_region(face, self.options.face_framing, uw, uh, max_pixels)?;
-        self.classify_yuv_in(frame, orientation, region)
-    }
-
-    fn classify_yuv_in(
-        &self,
-        frame: &YuvFrame<'_>,
-        orientation: Orientation,
-        region: region::Region,
-    ) -> Result<Prediction> {
-        let target = (self.preprocessing.width, self.preprocessing.height);
-        let step = yuv::decimation(region.width, region.height, target);
-        self.classify_rgb(&frame.upright_region_rgb(orientation, region, step)?)
+        self.classify(Input::Yuv(*frame), &Request::new().with_orientation(orientation).with_face(face))
     }
 
     /// [`Self::classify_region`] for the image file at `path` (read as in [`Self::classify_path`]).
     pub fn classify_path_region(&self, path: impl AsRef<Path>, face: FaceBox) -> Result<Prediction> {
-        let bytes = memory::read_regular_file(path.as_ref(), self.options.max_file_bytes)?;
-        self.classify_encoded_region(&bytes, face)
+        self.classify(Input::Path(path.as_ref()), &Request::new().with_face(face))
     }
 
     /// Classifies an already preprocessed NCHW tensor of `3 * H * W` floats.
@@ -483,109 +424,5 @@ impl Classifier {
     /// Classifies many image files on all cores; results keep the input order.
     pub fn classify_paths<P: AsRef<Path> + Sync>(&self, paths: &[P]) -> Vec<Result<Prediction>> {
         paths.par_iter().map(|p| self.classify_path(p)).collect()
-    }
-}
-
-/// P(eyeglasses): the softmax of `logits` at the eyeglasses index (1), computed stably;
-/// `logits` holds 2 or 3 values (0 when it holds fewer than 2).
-pub fn softmax_eyeglasses(logits: &[f32]) -> f32 {
-    softmax(logits).get(crate::contract::EYEGLASSES_INDEX).copied().unwrap_or(0.0)
-}
-
-/// The softmax of `logits`, computed stably (the largest logit is subtracted first).
-pub fn softmax(logits: &[f32]) -> Vec<f32> {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let exp: Vec<f32> = logits.iter().map(|&l| (l - max).exp()).collect();
-    let sum: f32 = exp.iter().sum();
-    exp.into_iter().map(|e| e / sum).collect()
-}
-
-/// Files under `dir` (recursively, not following links to folders) whose extension looks like an
-/// image, sorted. Fails on the first folder or entry that cannot be read; see
-/// [`find_images_tolerant`] to keep going.
-pub fn find_images(dir: &Path) -> Result<Vec<PathBuf>> {
-    find_images_tolerant(dir)?.into_iter().collect()
-}
-
-/// Like [`find_images`], but a subfolder or entry that cannot be read (no permission, a path
-/// longer than the system allows, ...) becomes an `Err` item (an [`Error::Io`] naming it) in its
-/// sorted place instead of failing the whole search. Only `dir` itself failing is an error.
-pub fn find_images_tolerant(dir: &Path) -> Result<Vec<Result<PathBuf>>> {
-    let read_dir = |d: &Path| std::fs::read_dir(d).map_err(|source| Error::Io { path: d.to_owned(), source });
-    let mut out: Vec<Result<PathBuf>> = Vec::new();
-    // Folders wait on the stack as paths, not open handles: a wide tree would run out of file
-    // descriptors.
-    let mut stack = vec![dir.to_path_buf()];
-    let mut top = true;
-    while let Some(folder) = stack.pop() {
-        let entries = match read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if top => return Err(e),
-            Err(e) => {
-                out.push(Err(e));
-                continue;
-            }
-        };
-        top = false;
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(source) => {
-                    out.push(Err(Error::Io { path: folder.clone(), source }));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let kind = match entry.file_type() {
-                Ok(kind) => kind,
-                Err(source) => {
-                    out.push(Err(Error::Io { path, source }));
-                    continue;
-                }
-            };
-            // Links to folders are not followed: a link loop would never end.
-            if kind.is_dir() {
-                stack.push(path);
-            } else if (kind.is_file() || (kind.is_symlink() && path.is_file())) && is_image_path(&path) {
-                out.push(Ok(path));
-            }
-        }
-    }
-    out.sort_by(|a, b| item_path(a).cmp(item_path(b)));
-    Ok(out)
-}
-
-fn item_path(item: &Result<PathBuf>) -> &Path {
-    match item {
-        Ok(path) | Err(Error::Io { path, .. }) => path,
-        Err(_) => Path::new(""),
-    }
-}
-
-/// Whether the file name has an image extension this crate decodes.
-pub fn is_image_path(path: &Path) -> bool {
-    const EXTS: [&str; 14] =
-        ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff", "ico", "pbm", "pgm", "ppm", "tga", "qoi"];
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTS.iter().any(|x| x.eq_ignore_ascii_case(e)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_kind_is_eyeglasses_exactly_when_has_glasses() {
-        let kind = |probs: &[f32], threshold| Prediction::from_probabilities(probs, threshold).eyewear;
-        assert_eq!(kind(&[0.2, 0.7, 0.1], 0.5), Eyewear::Eyeglasses);
-        assert_eq!(kind(&[0.2, 0.1, 0.7], 0.5), Eyewear::Sunglasses);
-        assert_eq!(kind(&[0.6, 0.1, 0.3], 0.5), Eyewear::None);
-        // A three-way split below the threshold: not eyeglasses, the larger of the others.
-        assert_eq!(kind(&[0.25, 0.45, 0.3], 0.5), Eyewear::Sunglasses);
-        // A low threshold calls eyeglasses even when sunglasses are more probable.
-        assert_eq!(kind(&[0.1, 0.35, 0.55], 0.3), Eyewear::Eyeglasses);
-        // Two classes: never sunglasses, and no sunglasses probability is made up.
-        let p = Prediction::from_probabilities(&[0.9, 0.1], 0.5);
-        assert_eq!((p.eyewear, p.probabilities.sunglasses), (Eyewear::None, None));
-        assert_eq!(Eyewear::Sunglasses.to_string(), "sunglasses");
     }
 }

@@ -29,11 +29,14 @@
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-// The data path, in order: image in -> model file -> engine -> prediction.
+// The data path, in order: image in (files found by `folder`) -> model file -> engine -> prediction.
 mod classifier;
+mod detect;
+mod folder;
 mod input;
 mod model;
 mod net;
+mod prediction;
 // Beside the path: errors, bounded reads and allocations, the ONNX writer.
 mod error;
 #[cfg(feature = "export")]
@@ -43,25 +46,31 @@ mod memory;
 #[allow(unsafe_code)]
 mod simd_state;
 
-pub use input::{preprocess, region, yuv};
+pub use input::{preprocess, region, unsupported, yuv};
 pub use model::contract;
 // The ONNX messages core reads and writes, public for the tests and tools that build or edit
 // graphs (core's tests, the parity crate, the fuzz harness); not a stable API.
 #[doc(hidden)]
 pub use model::onnx_pb;
 // Crate-internal short paths (`crate::pixels`, `crate::plan`, ...) to the modules in the folders.
-use input::{pixels, resize};
+use input::{orientation, pixels, request, resize, sampler, source};
 use model::{model_file, plan};
 
 pub use classifier::{
-    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, Eyewear,
-    EyewearProbabilities, ModelInfo, Prediction, find_images, find_images_tolerant, is_image_path, softmax,
-    softmax_eyeglasses,
+    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, ModelInfo,
 };
 pub use contract::ModelMetadata;
+pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox};
 pub use error::{Error, ErrorKind, Result};
+pub use folder::{
+    FolderScan, SkipReason, SkippedFile, find_images, find_images_tolerant, is_image_path, scan_folder,
+};
 pub use image;
+pub use orientation::Orientation;
 pub use pixels::{PixelBuffer, PixelFormat};
+pub use prediction::{Eyewear, EyewearProbabilities, Prediction, softmax, softmax_eyeglasses};
 pub use preprocess::Preprocessing;
 pub use region::{FaceBox, FaceFraming};
-pub use yuv::{Orientation, YuvFrame, YuvRange};
+pub use request::{Input, Request};
+pub use unsupported::UnsupportedFormat;
+pub use yuv::{YuvFrame, YuvRange};

@@ -1,21 +1,140 @@
-//! One table per concept, shared by the three surfaces: pixel format codes, error codes and the
-//! words of an error.
+//! Every C-stable enum of the library and every mapping between a surface's numbers and core's
+//! types, each written once: statuses, pixel formats, eyewear kinds, rotations and input kinds.
 //!
 //! The C ABI is stable, so its numbers are *the* numbers: [`GlassesPixelFormat`] values are the
 //! pixel format codes of C, of Kotlin's `PixelLayout.code` (passed through JNI as they are) and,
 //! by name, of uniffi's `PixelFormat`; [`GlassesStatus`] values are C's status codes and Kotlin's
-//! `ErrorKind.code` (the JNI throws `GlassesException(status, message)`), and uniffi's
-//! `GlassesError` case is chosen from the status. A core error therefore reaches every surface as
-//! one status, through [`status`], with one message, from [`message`].
+//! `ErrorKind.code`, and uniffi's `GlassesError` case is chosen from the status;
+//! [`GlassesEyewear`] values are C's `eyewear` and Kotlin's `Eyewear` codes. A core error
+//! therefore reaches every surface as one status, through [`status`], with one message, from
+//! [`message`]; a surface's rotation, mirror and face box become core's [`Request`] through
+//! [`request`].
 //!
-//! Drift is caught by tests: the Rust tests below (every core format and error kind on every
-//! surface), `android/src/test/kotlin/dev/glasses/CodesTest.kt` (Kotlin's numbers against
-//! `include/glasses.h`) and `scripts/gen-swift.sh` (the generated Swift enums against the header
-//! and the Swift wrapper).
+//! cbindgen reads this file together with `src/c/` for `include/glasses.h`. Drift is caught by
+//! tests: the Rust tests below, `android/src/test/kotlin/dev/glasses/CodesTest.kt` (Kotlin's
+//! numbers against `include/glasses.h`) and `scripts/gen-swift.sh` (the generated Swift enums
+//! against the header and the Swift wrapper).
 
-use glasses_core::{ErrorKind, PixelFormat};
+use std::ffi::CStr;
 
-use crate::c_api::{GlassesPixelFormat, GlassesStatus};
+use glasses_core::{ErrorKind, Eyewear, FaceBox, Orientation, PixelFormat, Prediction, Request};
+
+/// The outcome of a call. `GLASSES_STATUS_OK` is 0; every other value is a failure whose details
+/// `glasses_last_error_message()` gives.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlassesStatus {
+    /// Success.
+    Ok = 0,
+    /// A required pointer argument was NULL.
+    NullArgument = 1,
+    /// An argument is out of range: unknown pixel format or input kind, size that cannot be a real
+    /// buffer, threshold outside [0, 1], path that is not UTF-8, misaligned `uint32_t` buffer.
+    InvalidArgument = 2,
+    /// The encoded image could not be decoded (empty, truncated, corrupt, unsupported format).
+    InvalidImage = 3,
+    /// The encoded image is larger than `GlassesOptions.max_pixels`; refused before decoding.
+    ImageTooLarge = 4,
+    /// The raw pixel buffer does not match its width, height, stride and format, or the rotation
+    /// is not 0, 90, 180 or 270.
+    InvalidPixelBuffer = 5,
+    /// The model bytes are not a readable ONNX model.
+    InvalidModel = 6,
+    /// The model is valid ONNX but not a glasses model (wrong input/output/metadata).
+    ContractViolation = 7,
+    /// A file could not be read.
+    Io = 8,
+    /// The inference engine failed on a model that loaded fine.
+    Inference = 9,
+    /// A bug inside the library panicked; the call was abandoned, the process is unharmed.
+    Panic = 10,
+    /// This build of the library has no bundled model.
+    NoBundledModel = 11,
+    /// Any other internal failure.
+    Internal = 12,
+    /// The encoded image ends before its picture data does (a JPEG without its end marker); see
+    /// `glasses_classifier_with_accept_truncated` to classify such pictures anyway.
+    TruncatedImage = 13,
+    /// Memory for the picture could not be allocated; the call failed, the process is unharmed.
+    OutOfMemory = 14,
+    /// A file is larger than its limit (256 MiB for models); nothing was read.
+    FileTooLarge = 15,
+    /// A path names a folder, device, FIFO or socket instead of a regular file; it was not read.
+    NotARegularFile = 16,
+    /// A face box that cannot be used: not finite, empty, negative, or wholly outside the picture.
+    InvalidRegion = 17,
+}
+
+impl GlassesStatus {
+    /// Every status, in code order.
+    pub(crate) const ALL: [Self; 18] = [
+        Self::Ok,
+        Self::NullArgument,
+        Self::InvalidArgument,
+        Self::InvalidImage,
+        Self::ImageTooLarge,
+        Self::InvalidPixelBuffer,
+        Self::InvalidModel,
+        Self::ContractViolation,
+        Self::Io,
+        Self::Inference,
+        Self::Panic,
+        Self::NoBundledModel,
+        Self::Internal,
+        Self::TruncatedImage,
+        Self::OutOfMemory,
+        Self::FileTooLarge,
+        Self::NotARegularFile,
+        Self::InvalidRegion,
+    ];
+
+    /// The status whose code is `code`, `None` for any other number.
+    pub(crate) fn from_code(code: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| *s as i32 == code)
+    }
+
+    /// The symbolic C name (`GLASSES_STATUS_OK`, ...), as the header spells it.
+    pub(crate) fn name(self) -> &'static CStr {
+        match self {
+            Self::Ok => c"GLASSES_STATUS_OK",
+            Self::NullArgument => c"GLASSES_STATUS_NULL_ARGUMENT",
+            Self::InvalidArgument => c"GLASSES_STATUS_INVALID_ARGUMENT",
+            Self::InvalidImage => c"GLASSES_STATUS_INVALID_IMAGE",
+            Self::ImageTooLarge => c"GLASSES_STATUS_IMAGE_TOO_LARGE",
+            Self::InvalidPixelBuffer => c"GLASSES_STATUS_INVALID_PIXEL_BUFFER",
+            Self::InvalidModel => c"GLASSES_STATUS_INVALID_MODEL",
+            Self::ContractViolation => c"GLASSES_STATUS_CONTRACT_VIOLATION",
+            Self::Io => c"GLASSES_STATUS_IO",
+            Self::Inference => c"GLASSES_STATUS_INFERENCE",
+            Self::Panic => c"GLASSES_STATUS_PANIC",
+            Self::NoBundledModel => c"GLASSES_STATUS_NO_BUNDLED_MODEL",
+            Self::Internal => c"GLASSES_STATUS_INTERNAL",
+            Self::TruncatedImage => c"GLASSES_STATUS_TRUNCATED_IMAGE",
+            Self::OutOfMemory => c"GLASSES_STATUS_OUT_OF_MEMORY",
+            Self::FileTooLarge => c"GLASSES_STATUS_FILE_TOO_LARGE",
+            Self::NotARegularFile => c"GLASSES_STATUS_NOT_A_REGULAR_FILE",
+            Self::InvalidRegion => c"GLASSES_STATUS_INVALID_REGION",
+        }
+    }
+}
+
+/// Memory layout of one pixel (pass the value as `uint32_t`). These values are the pixel format
+/// codes of every surface (Kotlin's `PixelLayout` has the same numbers); they never change.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlassesPixelFormat {
+    /// 4 bytes per pixel: red, green, blue, alpha (Android `ARGB_8888` bitmaps copied to a buffer,
+    /// iOS `CGImage` drawn with `premultipliedLast`).
+    Rgba8 = 0,
+    /// 4 bytes per pixel: blue, green, red, alpha (iOS `kCVPixelFormatType_32BGRA`).
+    Bgra8 = 1,
+    /// One native-endian `uint32_t` `0xAARRGGBB` per pixel (Android `Bitmap.getPixels`).
+    Argb32 = 2,
+    /// 3 bytes per pixel: red, green, blue.
+    Rgb8 = 3,
+    /// 1 byte per pixel: luminance.
+    Gray8 = 4,
+}
 
 impl GlassesPixelFormat {
     /// Every format, in code order.
@@ -39,10 +158,142 @@ impl GlassesPixelFormat {
     }
 }
 
-/// Core's pixel format for a surface's code (C's `format` argument, Kotlin's `PixelLayout.code`);
-/// `None` for a number that is no format.
-pub(crate) fn pixel_format(code: u32) -> Option<PixelFormat> {
-    GlassesPixelFormat::from_code(code).map(GlassesPixelFormat::core)
+/// Core's pixel format for a surface's code (C's `format`, Kotlin's `PixelLayout.code`), or the
+/// `InvalidArgument` error every surface gives for a number that is no format.
+pub(crate) fn pixel_format(code: i64) -> Result<PixelFormat, SurfaceError> {
+    u32::try_from(code)
+        .ok()
+        .and_then(GlassesPixelFormat::from_code)
+        .map(GlassesPixelFormat::core)
+        .ok_or_else(|| SurfaceError::InvalidArgument(format!("unknown pixel format {code}")))
+}
+
+/// What a face wears over the eyes (`GlassesResult.eyewear`; Kotlin's `Eyewear` codes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlassesEyewear {
+    /// No eyewear.
+    None = 0,
+    /// Eyeglasses: clear lenses. Exactly when `has_glasses` is true.
+    Eyeglasses = 1,
+    /// Sunglasses: dark or strongly tinted lenses (three-class models only).
+    Sunglasses = 2,
+}
+
+impl GlassesEyewear {
+    /// The kind of a prediction, for every surface.
+    pub(crate) fn of(prediction: &Prediction) -> Self {
+        match prediction.eyewear {
+            Eyewear::None => Self::None,
+            Eyewear::Eyeglasses => Self::Eyeglasses,
+            Eyewear::Sunglasses => Self::Sunglasses,
+            // A kind added to core's non-exhaustive enum later: eyeglasses or none, as
+            // `has_glasses` says (the one rule every result keeps), until it gets a code here.
+            _ if prediction.has_glasses => Self::Eyeglasses,
+            _ => Self::None,
+        }
+    }
+}
+
+/// The clockwise rotation, in degrees, that turns a stored picture upright (Android's
+/// `rotationDegrees`, `GlassesRequest.rotation_degrees`): the only four values a rotation takes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlassesRotation {
+    /// Upright as stored.
+    Deg0 = 0,
+    /// A quarter turn clockwise (a back camera held in portrait).
+    Deg90 = 90,
+    /// Upside down.
+    Deg180 = 180,
+    /// Three quarter turns clockwise.
+    Deg270 = 270,
+}
+
+impl GlassesRotation {
+    /// Every rotation, in code order.
+    pub(crate) const ALL: [Self; 4] = [Self::Deg0, Self::Deg90, Self::Deg180, Self::Deg270];
+}
+
+/// The form of a C `GlassesInput`, which says which of its fields are read.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlassesInputKind {
+    /// An encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF, ...) in `bytes`; its EXIF orientation is
+    /// applied before the request's.
+    Encoded = 0,
+    /// Raw pixels in `bytes`: `width`, `height`, `stride` (bytes) and `format`.
+    Pixels = 1,
+    /// `0xAARRGGBB` integers in `argb`: `width`, `height` and `stride` (in pixels).
+    Argb = 2,
+    /// A YUV 4:2:0 camera frame in `yuv`; the frame's own rotation is applied before the request's.
+    Yuv = 3,
+    /// An image file at `path` (NUL-terminated UTF-8), read by the library.
+    Path = 4,
+}
+
+impl GlassesInputKind {
+    /// Every kind, in code order.
+    pub(crate) const ALL: [Self; 5] = [Self::Encoded, Self::Pixels, Self::Argb, Self::Yuv, Self::Path];
+
+    /// The kind whose code is `code`, `None` for any other number.
+    pub(crate) fn from_code(code: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| *k as u32 == code)
+    }
+}
+
+/// A failure a surface finds before core runs, or core's own: what every surface turns into its
+/// status, exception or error case through [`SurfaceError::status`] and `Display`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SurfaceError {
+    /// A required pointer or object is missing.
+    #[error("argument `{0}` is NULL")]
+    Null(&'static str),
+    /// A value the caller passed is out of range.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A core error: status and words from [`status`] and [`message`].
+    #[error("{}", message(.0))]
+    Core(#[from] glasses_core::Error),
+}
+
+impl SurfaceError {
+    /// The status of this failure.
+    pub(crate) fn status(&self) -> GlassesStatus {
+        match self {
+            Self::Null(_) => GlassesStatus::NullArgument,
+            Self::InvalidArgument(_) => GlassesStatus::InvalidArgument,
+            Self::Core(e) => status(e.kind()),
+        }
+    }
+}
+
+/// Core's orientation for a surface's clockwise rotation and mirror; any rotation but 0, 90, 180
+/// and 270 is an invalid pixel buffer on every surface, as core says for a camera frame.
+pub(crate) fn orientation(rotation_degrees: i64, mirrored: bool) -> Result<Orientation, glasses_core::Error> {
+    let rotation =
+        GlassesRotation::ALL.into_iter().find(|r| *r as i64 == rotation_degrees).ok_or_else(|| {
+            glasses_core::Error::InvalidPixelBuffer {
+                reason: format!(
+                    "rotation of {rotation_degrees} degrees: only 0, 90, 180 and 270 are possible"
+                ),
+            }
+        })?;
+    Ok(Orientation { rotation_degrees: rotation as u32, mirrored })
+}
+
+/// The one request every surface builds: how the picture is turned upright, and the face box
+/// (pixels of the upright picture) or, without one, the whole picture.
+pub(crate) fn request(
+    rotation_degrees: i64,
+    mirrored: bool,
+    face: Option<FaceBox>,
+) -> Result<Request, glasses_core::Error> {
+    let request = Request::new().with_orientation(orientation(rotation_degrees, mirrored)?);
+    Ok(match face {
+        Some(face) => request.with_face(face),
+        None => request,
+    })
 }
 
 /// The status of a core error kind: what C returns, the `code` Kotlin's `GlassesException`
@@ -95,226 +346,5 @@ pub(crate) fn message(error: &glasses_core::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::ffi::CStr;
-    use std::path::PathBuf;
-
-    use glasses_core::Error;
-
-    use super::*;
-    use crate::c_api::glasses_status_name;
-
-    /// One error of every core kind (core's `ErrorKind` is non-exhaustive, so this list is checked
-    /// against `kind()` and for duplicates; a new kind must be added here by hand).
-    fn one_of_each() -> Vec<Error> {
-        let reason = || "r".to_owned();
-        vec![
-            Error::InvalidImage { reason: reason() },
-            Error::ImageTooLarge { width: 2, height: 2, pixels: 4, max_pixels: 1 },
-            Error::InvalidPixelBuffer { reason: reason() },
-            Error::InvalidModel { reason: reason() },
-            Error::ContractViolation { rule: reason() },
-            Error::TensorShape { expected: 1, actual: 2 },
-            Error::InvalidOptions { reason: reason() },
-            Error::Io { path: PathBuf::from("p"), source: std::io::Error::other("x") },
-            Error::Inference { reason: reason() },
-            Error::Export { reason: reason() },
-            Error::NoBundledModel,
-            Error::TruncatedImage { reason: reason() },
-            Error::OutOfMemory { bytes: 1, what: "x" },
-            Error::FileTooLarge { path: PathBuf::from("p"), size: 2, max_bytes: 1 },
-            Error::NotARegularFile { path: PathBuf::from("p"), file_type: "a folder" },
-            Error::InvalidRegion { reason: reason() },
-        ]
-    }
-
-    fn status_name(status: GlassesStatus) -> String {
-        // SAFETY: static NUL-terminated strings.
-        let name = unsafe { CStr::from_ptr(glasses_status_name(status as i32)) };
-        name.to_str().expect("utf-8").to_owned()
-    }
-
-    /// The expected status of each kind, written out once more by name: a changed row in
-    /// [`status`] fails here.
-    #[test]
-    fn every_error_kind_has_its_status() {
-        let errors = one_of_each();
-        let kinds: std::collections::HashSet<ErrorKind> = errors.iter().map(Error::kind).collect();
-        assert_eq!(kinds.len(), errors.len(), "one error per kind");
-        for error in &errors {
-            let want = match format!("{:?}", error.kind()).as_str() {
-                "InvalidOptions" => "GLASSES_STATUS_INVALID_ARGUMENT".to_owned(),
-                "TensorShape" | "Export" => "GLASSES_STATUS_INTERNAL".to_owned(),
-                // Every other kind has the status of its own name.
-                name => format!("GLASSES_STATUS_{}", screaming_snake(name)),
-            };
-            assert_eq!(status_name(status(error.kind())), want, "{:?}", error.kind());
-        }
-    }
-
-    #[test]
-    fn every_pixel_format_has_one_code() {
-        for (code, format) in GlassesPixelFormat::ALL.into_iter().enumerate() {
-            assert_eq!(format as u32, code as u32, "ALL is in code order");
-            assert_eq!(GlassesPixelFormat::from_code(code as u32), Some(format));
-            // C's name is core's name.
-            assert_eq!(format!("{format:?}"), format!("{:?}", format.core()));
-            assert_eq!(pixel_format(code as u32), Some(format.core()));
-        }
-        // Every core format has a code (core's enum is non-exhaustive: listed by hand).
-        for core in [
-            PixelFormat::Rgba8,
-            PixelFormat::Bgra8,
-            PixelFormat::Argb32,
-            PixelFormat::Rgb8,
-            PixelFormat::Gray8,
-        ] {
-            assert!(GlassesPixelFormat::ALL.iter().any(|f| f.core() == core), "{core:?} has no code");
-        }
-        for code in [5, 42, u32::MAX] {
-            assert_eq!(pixel_format(code), None);
-        }
-    }
-
-    #[test]
-    fn onnx_any_errors_say_what_to_do() {
-        let needs = Error::InvalidModel {
-            reason: "node `n` uses operator `Softmax`, which this build does not read; it reads Conv \
-                     (glasses-core's `onnx-any` feature adds every operator tract knows)"
-                .into(),
-        };
-        let text = message(&needs);
-        assert!(text.starts_with(&needs.to_string()), "{text}");
-        assert!(text.contains("--features onnx-any") && text.contains("ffi/README.md"), "{text}");
-        // Other errors keep core's words exactly.
-        for error in one_of_each() {
-            assert_eq!(message(&error), error.to_string());
-        }
-    }
-
-    /// The uniffi error case and the JNI exception code of every core kind agree with the C status.
-    #[test]
-    fn every_surface_gives_every_kind_the_same_code() {
-        for error in one_of_each() {
-            let kind = error.kind();
-            let status = status(kind);
-            let c_name = status_name(status);
-            let text = error.to_string();
-            // JNI: GlassesException(code = the C status, message).
-            match crate::jni_api::JniFailure::from(error) {
-                crate::jni_api::JniFailure::Glasses { code, message } => {
-                    assert_eq!(code, status, "{kind:?}");
-                    assert_eq!(message, text, "{kind:?}");
-                }
-                other => panic!("{kind:?}: {other:?}"),
-            }
-            // uniffi: the case of the status's name (`GLASSES_STATUS_INVALID_ARGUMENT` is
-            // `InvalidArgument(..)`), carrying the same message.
-            let swift = crate::uniffi_api::GlassesError::from(rebuild(kind));
-            let case = format!("{swift:?}");
-            let case = case.split('(').next().expect("a case name");
-            assert_eq!(format!("GLASSES_STATUS_{}", screaming_snake(case)), c_name, "{kind:?}");
-            assert_eq!(swift.to_string(), rebuild(kind).to_string(), "{kind:?}");
-        }
-    }
-
-    /// [`one_of_each`]'s error of `kind` (errors are not `Clone`).
-    fn rebuild(kind: ErrorKind) -> Error {
-        one_of_each().into_iter().find(|e| e.kind() == kind).expect("listed")
-    }
-
-    /// uniffi's `PixelFormat` and the JNI's layout codes land on C's codes and core's formats.
-    #[test]
-    fn uniffi_and_jni_pixel_formats_are_the_c_codes() {
-        use crate::uniffi_api::PixelFormat as Swift;
-        let swift = [Swift::Rgba8, Swift::Bgra8, Swift::Argb32, Swift::Rgb8, Swift::Gray8];
-        assert_eq!(swift.len(), GlassesPixelFormat::ALL.len());
-        for (s, c) in swift.into_iter().zip(GlassesPixelFormat::ALL) {
-            // Same case, same name, same position (uniffi sends Swift's case by position).
-            assert_eq!(GlassesPixelFormat::from(s), c);
-            assert_eq!(format!("{s:?}"), format!("{c:?}"));
-            assert_eq!(glasses_core::PixelFormat::from(s), c.core());
-        }
-        for c in GlassesPixelFormat::ALL {
-            let jni = crate::jni_api::pixel_format(c as i32).expect("a Kotlin PixelLayout code");
-            assert_eq!(jni, c.core(), "{c:?}");
-        }
-        for bad in [-1, 5, i32::MAX] {
-            assert!(crate::jni_api::pixel_format(bad).is_err(), "{bad}");
-        }
-    }
-
-    /// The exported SqueezeNet with its first `Relu` made a `Tanh` (same length, so the protobuf
-    /// stays well formed): a graph only the `onnx-any` feature reads.
-    fn model_needing_onnx_any() -> Vec<u8> {
-        use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
-        let mut bytes = export_onnx(
-            &random_weights(Architecture::SqueezeNet1_1, 3),
-            &ExportOptions::new(Architecture::SqueezeNet1_1, 64),
-        )
-        .expect("export");
-        // NodeProto.op_type is field 4, length-delimited: tag 0x22, then the length.
-        let at = bytes.windows(6).position(|w| w == b"\x22\x04Relu").expect("a Relu node");
-        bytes[at + 2..at + 6].copy_from_slice(b"Tanh");
-        bytes
-    }
-
-    /// C, Swift (uniffi) and Kotlin (JNI) all tell an app developer how to read such a model.
-    #[test]
-    fn every_surface_says_what_to_do_for_an_onnx_any_model() {
-        let bytes = model_needing_onnx_any();
-        let Err(core) =
-            glasses_core::Classifier::from_bytes(&bytes, glasses_core::ClassifierOptions::default())
-        else {
-            // Only a build that links tract (this crate's `onnx-any`, or glasses-core's enabled by
-            // another crate of the same build) reads it.
-            return;
-        };
-        if cfg!(feature = "onnx-any") {
-            panic!("the onnx-any build must read the model: {core}");
-        }
-        let said = |text: &str| text.contains("`Tanh`") && text.contains("--features onnx-any");
-
-        // C.
-        let mut handle = std::ptr::null_mut();
-        // SAFETY: a live buffer and its length; NULL options; a writable out-pointer.
-        let got = unsafe {
-            crate::c_api::glasses_classifier_new_from_bytes(
-                bytes.as_ptr(),
-                bytes.len(),
-                std::ptr::null(),
-                &mut handle,
-            )
-        };
-        assert_eq!(got, GlassesStatus::InvalidModel);
-        assert!(handle.is_null());
-        // SAFETY: the library's own NUL-terminated message.
-        let c_text = unsafe { CStr::from_ptr(crate::c_api::glasses_last_error_message()) };
-        assert!(said(c_text.to_str().expect("utf-8")), "C: {c_text:?}");
-
-        // Swift.
-        match crate::uniffi_api::GlassesClassifier::from_bytes(bytes.clone(), 0.5) {
-            Err(crate::uniffi_api::GlassesError::InvalidModel(text)) => assert!(said(&text), "Swift: {text}"),
-            other => panic!("Swift: {other:?}"),
-        }
-
-        // Kotlin.
-        match crate::jni_api::JniFailure::from(core) {
-            crate::jni_api::JniFailure::Glasses { code: GlassesStatus::InvalidModel, message } => {
-                assert!(said(&message), "Kotlin: {message}")
-            }
-            other => panic!("Kotlin: {other:?}"),
-        }
-    }
-
-    pub(crate) fn screaming_snake(camel: &str) -> String {
-        let mut out = String::new();
-        for (i, c) in camel.chars().enumerate() {
-            if c.is_ascii_uppercase() && i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_uppercase());
-        }
-        out
-    }
-}
+#[path = "codes_tests.rs"]
+mod tests;

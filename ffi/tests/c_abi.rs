@@ -13,13 +13,13 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
 use glasses_core::image::{GrayImage, ImageFormat, Luma, Rgb, RgbImage};
 use glasses_core::{Classifier, ClassifierOptions, Error, PixelBuffer, PixelFormat};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("ffi/ has a parent").to_path_buf()
-}
+use support::golden::Golden;
+use support::turn::{ORIENTATIONS, stored};
 
 /// The directory holding the library artifacts of this build (this executable lives there too).
 fn deps_dir() -> PathBuf {
@@ -55,56 +55,44 @@ fn contract_breaking(model: &[u8]) -> Vec<u8> {
     bad
 }
 
-/// Cases of `tests/fixtures/golden.json`, as manifest lines with absolute paths; the region
-/// pictures are also written to `dir` as raw RGBA (the C program has no PNG decoder).
+/// Cases of `tests/fixtures/golden.json` (read by the golden module every surface's tests share),
+/// as manifest lines with absolute paths. Each picture is also written to `dir` as raw RGBA of
+/// the upright picture (the C program has no PNG decoder and turns the raw pixels itself) and as
+/// PNGs stored turned each of the eight ways, `golden-{i}-{degrees}-{0|1 mirrored}.png`.
 fn golden_lines(out: &mut String, dir: &Path) {
-    let fixtures = repo_root().join("tests/fixtures");
-    let golden = fixtures.join("golden.json");
-    let Ok(text) = std::fs::read_to_string(&golden) else {
-        writeln!(out, "golden_absent {}", golden.display()).expect("write to String");
+    let Some(golden) = Golden::load() else {
+        writeln!(out, "golden_absent {}", Golden::path().display()).expect("write to String");
         return;
     };
-    let json: serde_json::Value = serde_json::from_str(&text).expect("golden.json is valid JSON");
-    let model = json["model"].as_str().expect("golden.json: model");
-    let tolerance = json["tolerance"].as_f64().expect("golden.json: tolerance");
-    writeln!(out, "golden_model {}", repo_root().join(model).display()).expect("write to String");
-    // TOLERANCE HAS_GLASSES P EYEWEAR P_NONE P_SUNGLASSES (-1: no sunglasses class)
-    let common = |case: &serde_json::Value| {
-        let p = case["probability"].as_f64().expect("case probability");
-        let has = case["has_glasses"].as_bool().expect("case has_glasses");
-        let eyewear = match case["eyewear"].as_str().expect("case eyewear") {
-            "none" => 0,
-            "eyeglasses" => 1,
-            "sunglasses" => 2,
-            other => panic!("unknown eyewear {other}"),
-        };
-        let probs = case["probabilities"].as_array().expect("case probabilities");
-        let none = probs[0].as_f64().expect("P(none)");
-        let sunglasses = probs.get(2).map_or(-1.0, |v| v.as_f64().expect("P(sunglasses)"));
-        format!("{tolerance} {} {p} {eyewear} {none} {sunglasses}", u8::from(has))
-    };
-    for case in json["cases"].as_array().expect("golden.json: cases") {
-        let image = fixtures.join(case["image"].as_str().expect("case image"));
-        writeln!(out, "golden {} {}", common(case), image.display()).expect("write to String");
-    }
-    for (i, case) in json["region_cases"].as_array().expect("golden.json: region_cases").iter().enumerate() {
-        let image = fixtures.join(case["image"].as_str().expect("case image"));
-        let rgb = glasses_core::preprocess::decode(&std::fs::read(&image).expect("region image"), u64::MAX)
-            .expect("region image decodes");
-        let rgba: Vec<u8> = rgb.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
-        let raw = dir.join(format!("region-{i}.rgba"));
+    writeln!(out, "golden_model {}", golden.model.display()).expect("write to String");
+    for (i, case) in golden.all().enumerate() {
+        let upright = case.decoded();
+        let rgba: Vec<u8> = upright.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        let raw = dir.join(format!("golden-{i}.rgba"));
         std::fs::write(&raw, rgba).expect("write raw RGBA");
-        let b: Vec<String> =
-            case["face_box"].as_array().expect("face_box").iter().map(|v| v.to_string()).collect();
+        let prefix = dir.join(format!("golden-{i}"));
+        for turn in ORIENTATIONS {
+            let png = format!("{}-{}-{}.png", prefix.display(), turn.0, u8::from(turn.1));
+            stored(&upright, turn).save_with_format(&png, ImageFormat::Png).expect("write a turned PNG");
+        }
+        // TOLERANCE HAS_GLASSES P EYEWEAR P_NONE P_SUNGLASSES (-1: no sunglasses class)
+        // HAS_FACE X Y W H RGBA WIDTH HEIGHT TURNED_PREFIX IMAGE
+        let p = &case.probabilities;
+        let face = case.face_box.map_or("0 0 0 0 0".to_owned(), |[x, y, w, h]| format!("1 {x} {y} {w} {h}"));
         writeln!(
             out,
-            "golden_region {} {} {} {} {} {}",
-            common(case),
-            b.join(" "),
+            "golden_case {} {} {} {} {} {} {face} {} {} {} {} {}",
+            golden.tolerance,
+            u8::from(case.has_glasses),
+            case.probability(),
+            case.eyewear_code(),
+            p[0],
+            p.get(2).copied().unwrap_or(-1.0),
             raw.display(),
-            rgb.width(),
-            rgb.height(),
-            image.display()
+            upright.width(),
+            upright.height(),
+            prefix.display(),
+            case.image.display()
         )
         .expect("write to String");
     }
@@ -259,7 +247,7 @@ fn compile(dir: &Path, source: &str, include: &Path) -> PathBuf {
     cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1"])
         .arg("-I")
         .arg(include)
-        .arg(repo_root().join(format!("tests/c/{source}.c")))
+        .arg(support::repo_root().join(format!("tests/c/{source}.c")))
         .arg(static_lib())
         .arg("-o")
         .arg(&exe);
@@ -291,7 +279,7 @@ fn c_program_passes() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-abi");
     std::fs::create_dir_all(&dir).expect("create target/tmp/c-abi");
     let manifest = write_inputs(&dir);
-    let exe = compile(&dir, "glasses_test", &repo_root().join("ffi/include"));
+    let exe = compile(&dir, "glasses_test", &support::repo_root().join("ffi/include"));
     let out = Command::new(&exe).arg(&manifest).output().expect("run the C test");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -341,7 +329,7 @@ fn programs_built_against_the_previous_header_keep_working() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-abi-compat");
     std::fs::create_dir_all(&dir).expect("create target/tmp/c-abi-compat");
     let manifest = write_inputs(&dir);
-    let exe = compile(&dir, "compat_test", &repo_root().join("tests/c/compat"));
+    let exe = compile(&dir, "compat_test", &support::repo_root().join("tests/c/compat"));
     let out = Command::new(&exe).arg(&manifest).output().expect("run the compatibility test");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let summary = stdout.lines().last().unwrap_or_default();

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 
 /**
- * Drives every JNI entry point of libglasses_ffi (ffi/src/jni_api.rs) through the Kotlin API, in a
+ * Drives every JNI entry point of libglasses_ffi (ffi/src/jni/) through the Kotlin API, in a
  * plain JVM with no test framework, so that tests/c/run-jni-valgrind.sh can run it under valgrind
  * memcheck in reasonable time (the JUnit suite loads far more classes than valgrind can afford).
  *
@@ -194,6 +194,14 @@ public final class JniValgrind {
             FaceBox box = new FaceBox(-2f, 1f, c.width * 0.6f, c.height * 0.6f);
             float pe = d.classify(c.png, box).getProbability();
             close(d.classify(argb, c.width, c.height, box), pe, c.name + " IntArray region");
+            // Every input turned and mirrored: the rotation reaches each native entry.
+            for (int rotation : new int[] {90, 270}) {
+                float pr = d.classify(c.png, rotation, box, true).getProbability();
+                close(d.classify(argb, c.width, c.height, c.width, rotation, box, true), pr, c.name + " IntArray turned");
+                int row = c.width * 4;
+                close(d.classify(bytes(argb, c.width, c.height, row, PixelLayout.RGBA_8888, true), c.width, c.height, row,
+                        PixelLayout.RGBA_8888, rotation, box, true), pr, c.name + " buffer turned");
+            }
             int ew = c.width & ~1, eh = c.height & ~1;
             if (ew >= 2 && eh >= 2) {
                 YuvPlanes nv21 = nv21(argb, c.width, ew, eh);
@@ -230,11 +238,13 @@ public final class JniValgrind {
         expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "threshold 1.5",
                 () -> new GlassesDetector(model, 1.5f));
         long h = handleOf(d);
-        Class<?>[] encodedTypes = {long.class, byte[].class};
+        Class<?>[] encodedTypes = {long.class, byte[].class, int.class, boolean.class, boolean.class, float.class,
+                float.class, float.class, float.class};
         expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "null image",
-                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, null));
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, null, 0, false, false, 0f, 0f, 0f, 0f));
         expectThrows(IllegalStateException.class, null, "bogus handle",
-                () -> nativeCall("nativeClassifyEncoded", encodedTypes, 123456789L, garbage));
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, 123456789L, garbage, 0, false, false, 0f, 0f,
+                        0f, 0f));
         expectThrows(GlassesException.class, ErrorKind.INTERNAL, "native panic", NativeTestHooks::panic);
         close(d.classify(first.png), first.probability, "after the errors");
 

@@ -68,11 +68,14 @@ typedef struct {
     /* The eyewear kind (GlassesEyewear), P(none) and P(sunglasses) (negative: no such class). */
     int eyewear;
     double p_none, p_sunglasses;
-    /* Region cases only: the face box, and the picture as raw RGBA (width x height). */
+    /* Region cases: the face box (in pixels of the upright picture). */
     int is_region;
     float box[4];
+    /* The upright picture as raw RGBA (width x height), and the prefix of the PNGs stored turned
+       each of the eight ways: PREFIX-DEGREES-MIRRORED.png (MIRRORED 0 or 1). */
     char rgba_path[4096];
     unsigned width, height;
+    char turned_prefix[4096];
 } GoldenCase;
 
 typedef struct {
@@ -146,22 +149,14 @@ static void manifest_line(Manifest *m, const char *line) {
     else if (strcmp(key, "soak_cycles") == 0) m->soak_cycles = atoi(value);
     else if (strcmp(key, "soak_skip_free") == 0) m->soak_skip_free = atoi(value);
     else if (strcmp(key, "soak_max_growth_kib") == 0) m->soak_max_growth_kib = strtol(value, NULL, 10);
-    else if (strcmp(key, "golden") == 0 && m->golden_count < MAX_GOLDEN) {
-        /* golden TOLERANCE HAS_GLASSES PROBABILITY EYEWEAR P_NONE P_SUNGLASSES PATH */
+    else if (strcmp(key, "golden_case") == 0 && m->golden_count < MAX_GOLDEN) {
+        /* golden_case TOL HAS P EYEWEAR P_NONE P_SUN HAS_FACE X Y W H RGBA_PATH WIDTH HEIGHT TURNED_PREFIX PATH */
         GoldenCase *g = &m->golden[m->golden_count];
-        if (sscanf(value, "%lf %d %lf %d %lf %lf %4095[^\n]", &g->tolerance, &g->has_glasses, &g->probability,
-                   &g->eyewear, &g->p_none, &g->p_sunglasses, g->path) == 7)
+        if (sscanf(value, "%lf %d %lf %d %lf %lf %d %f %f %f %f %4095s %u %u %4095s %4095[^\n]", &g->tolerance,
+                   &g->has_glasses, &g->probability, &g->eyewear, &g->p_none, &g->p_sunglasses, &g->is_region,
+                   &g->box[0], &g->box[1], &g->box[2], &g->box[3], g->rgba_path, &g->width, &g->height,
+                   g->turned_prefix, g->path) == 16)
             m->golden_count++;
-    }
-    else if (strcmp(key, "golden_region") == 0 && m->golden_count < MAX_GOLDEN) {
-        /* golden_region TOL HAS P EYEWEAR P_NONE P_SUN X Y W H RGBA_PATH WIDTH HEIGHT PATH */
-        GoldenCase *g = &m->golden[m->golden_count];
-        if (sscanf(value, "%lf %d %lf %d %lf %lf %f %f %f %f %4095s %u %u %4095[^\n]", &g->tolerance,
-                   &g->has_glasses, &g->probability, &g->eyewear, &g->p_none, &g->p_sunglasses, &g->box[0],
-                   &g->box[1], &g->box[2], &g->box[3], g->rgba_path, &g->width, &g->height, g->path) == 14) {
-            g->is_region = 1;
-            m->golden_count++;
-        }
     }
 }
 
@@ -1164,6 +1159,292 @@ static void test_golden(const Manifest *m) {
     printf("golden fixtures: %d cases checked\n", m->golden_count);
 }
 
+/* ---------------------------------------------------------------- one entry point, turned pictures */
+
+/* The picture stored so that turning it `degrees` clockwise, then mirroring it if `mirrored`,
+   gives `up` (uw x uh pixels of bpp bytes, rows packed): `up` mirrored back, then turned
+   counter-clockwise. Its size goes to *sw x *sh; NULL when out of memory. */
+static unsigned char *turn_stored(const unsigned char *up, unsigned uw, unsigned uh, size_t bpp, unsigned degrees,
+                                  int mirrored, unsigned *sw, unsigned *sh) {
+    const int quarter = degrees % 180 == 90;
+    *sw = quarter ? uh : uw;
+    *sh = quarter ? uw : uh;
+    unsigned char *out = malloc((size_t)uw * uh * bpp);
+    if (!out) return NULL;
+    for (unsigned y = 0; y < *sh; y++) {
+        for (unsigned x = 0; x < *sw; x++) {
+            /* The position of the (mirrored-back) upright picture that the counter-clockwise turn
+               puts at (x, y). */
+            unsigned ax = x, ay = y;
+            if (degrees == 90) {
+                ax = uw - 1 - y;
+                ay = x;
+            } else if (degrees == 180) {
+                ax = uw - 1 - x;
+                ay = uh - 1 - y;
+            } else if (degrees == 270) {
+                ax = y;
+                ay = uh - 1 - x;
+            }
+            const unsigned ux = mirrored ? uw - 1 - ax : ax;
+            memcpy(out + ((size_t)y * *sw + x) * bpp, up + ((size_t)ay * uw + ux) * bpp, bpp);
+        }
+    }
+    return out;
+}
+
+static const unsigned TURN_DEGREES[4] = {0, 90, 180, 270};
+
+/* The request that turns a picture stored for turn t (0-7: four rotations, then the same
+   mirrored) upright, with the case's face box. */
+static GlassesRequest turn_request(const GoldenCase *g, int t) {
+    GlassesRequest req = glasses_request_default();
+    req.rotation_degrees = TURN_DEGREES[t % 4];
+    req.mirrored = t >= 4;
+    req.has_face = g->is_region != 0;
+    req.face = (GlassesFaceBox){g->box[0], g->box[1], g->box[2], g->box[3]};
+    return req;
+}
+
+/* glasses_classify on every input kind: errors, defaults, and a box that exists only once the
+   picture is turned. */
+static void test_classify_entry(const Manifest *m, const GlassesClassifier *c, const unsigned char *png,
+                                size_t png_len) {
+    GlassesResult r, want;
+    GlassesPrediction p;
+    const GlassesInput encoded = {.kind = GLASSES_INPUT_KIND_ENCODED, .bytes = png, .bytes_len = png_len};
+    GlassesRequest req = glasses_request_default();
+    CHECK(req.rotation_degrees == 0 && !req.mirrored && !req.has_face, "default request is upright, whole picture");
+    CHECK_STATUS(glasses_classify(c, &encoded, &req, &want), GLASSES_STATUS_OK, "glasses_classify encoded");
+    CHECK_CLOSE(want.probability, m->expect_color, 1e-6, "glasses_classify encoded");
+    CHECK_STATUS(glasses_classify(c, &encoded, NULL, &r), GLASSES_STATUS_OK, "NULL request");
+    CHECK(r.probability == want.probability, "a NULL request is the default request");
+    CHECK_STATUS(glasses_classify_encoded(c, png, png_len, &p), GLASSES_STATUS_OK, "classify_encoded");
+    CHECK(p.probability == want.probability, "the 0.1.0 function takes the same path");
+
+    CHECK_STATUS(glasses_classify(c, NULL, &req, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL input");
+    CHECK(strstr(glasses_last_error_message(), "input") != NULL, "message: %s", glasses_last_error_message());
+    CHECK_STATUS(glasses_classify(c, &encoded, &req, NULL), GLASSES_STATUS_NULL_ARGUMENT, "NULL out");
+    CHECK_STATUS(glasses_classify(NULL, &encoded, &req, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL classifier");
+    GlassesInput bad = encoded;
+    bad.kind = 99;
+    CHECK_STATUS(glasses_classify(c, &bad, &req, &r), GLASSES_STATUS_INVALID_ARGUMENT, "unknown input kind");
+    CHECK(strstr(glasses_last_error_message(), "unknown input kind 99") != NULL, "message: %s",
+          glasses_last_error_message());
+    bad = encoded;
+    bad.bytes = NULL;
+    CHECK_STATUS(glasses_classify(c, &bad, &req, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL bytes");
+    const unsigned bad_turns[] = {45, 360, 1, 0xffffffffu};
+    for (size_t i = 0; i < sizeof bad_turns / sizeof bad_turns[0]; i++) {
+        GlassesRequest turn = req;
+        turn.rotation_degrees = bad_turns[i];
+        CHECK_STATUS(glasses_classify(c, &encoded, &turn, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "bad rotation");
+        CHECK(strstr(glasses_last_error_message(), "rotation of") != NULL, "message: %s", glasses_last_error_message());
+    }
+    const GlassesInput folder = {.kind = GLASSES_INPUT_KIND_PATH, .path = "/"};
+    CHECK_STATUS(glasses_classify(c, &folder, &req, &r), GLASSES_STATUS_NOT_A_REGULAR_FILE, "a folder");
+    const GlassesInput no_path = {.kind = GLASSES_INPUT_KIND_PATH};
+    CHECK_STATUS(glasses_classify(c, &no_path, &req, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL path");
+    const GlassesInput by_path = {.kind = GLASSES_INPUT_KIND_PATH, .path = m->image_png};
+    CHECK_STATUS(glasses_classify(c, &by_path, &req, &r), GLASSES_STATUS_OK, "path");
+    CHECK(r.probability == want.probability, "a file and its bytes agree");
+
+    size_t rgb_len = 0;
+    unsigned char *rgb = read_file(m->rgb_raw, &rgb_len);
+    CHECK(rgb != NULL, "raw RGB readable");
+    if (!rgb) return;
+    GlassesInput pixels = {.kind = GLASSES_INPUT_KIND_PIXELS, .bytes = rgb, .bytes_len = rgb_len, .width = m->width,
+                           .height = m->height, .stride = (size_t)m->width * 3, .format = GLASSES_PIXEL_FORMAT_RGB8};
+    CHECK_STATUS(glasses_classify(c, &pixels, &req, &r), GLASSES_STATUS_OK, "pixels");
+    CHECK_CLOSE(r.probability, m->expect_color, 1e-6, "pixels");
+    pixels.format = 42;
+    CHECK_STATUS(glasses_classify(c, &pixels, &req, &r), GLASSES_STATUS_INVALID_ARGUMENT, "unknown pixel format");
+    pixels.format = GLASSES_PIXEL_FORMAT_RGB8;
+    /* A box below the stored picture's last row, but inside the picture turned a quarter (its
+       upright height is the stored width). */
+    GlassesRequest tall = req;
+    tall.has_face = true;
+    tall.face = (GlassesFaceBox){2.0f, (float)m->height + 2.0f, 10.0f, 6.0f};
+    CHECK_STATUS(glasses_classify(c, &pixels, &tall, &r), GLASSES_STATUS_INVALID_REGION, "box below the picture");
+    tall.rotation_degrees = 90;
+    CHECK_STATUS(glasses_classify(c, &pixels, &tall, &r), GLASSES_STATUS_OK, "box inside the turned picture");
+
+    uint32_t *argb = malloc((size_t)m->width * m->height * sizeof *argb + sizeof *argb);
+    CHECK(argb != NULL, "malloc");
+    if (argb) {
+        for (size_t i = 0; i < (size_t)m->width * m->height; i++)
+            argb[i] = 0xff000000u | (uint32_t)rgb[3 * i] << 16 | (uint32_t)rgb[3 * i + 1] << 8 | rgb[3 * i + 2];
+        GlassesInput ints = {.kind = GLASSES_INPUT_KIND_ARGB, .argb = argb, .argb_len = (size_t)m->width * m->height,
+                             .width = m->width, .height = m->height, .stride = m->width};
+        CHECK_STATUS(glasses_classify(c, &ints, &req, &r), GLASSES_STATUS_OK, "argb");
+        CHECK_CLOSE(r.probability, m->expect_color, 1e-6, "argb");
+        ints.argb = (const uint32_t *)((const unsigned char *)argb + 1);
+        CHECK_STATUS(glasses_classify(c, &ints, &req, &r), GLASSES_STATUS_INVALID_ARGUMENT, "misaligned argb");
+        free(argb);
+    }
+    free(rgb);
+}
+
+/* Every golden picture stored turned each of the eight ways, passed with the rotation and mirror
+   that turn it upright (and its face box in upright pixels), gives the upright golden answer: as
+   RGBA bytes, ARGB integers, an encoded PNG and the same PNG by path. */
+static void test_turned(const Manifest *m) {
+    if (m->golden_absent[0] || m->golden_count == 0) {
+        printf("SKIP turned pictures: no golden cases\n");
+        return;
+    }
+    GlassesClassifier *c = NULL;
+    CHECK_STATUS(glasses_classifier_new_from_file(m->golden_model, NULL, &c), GLASSES_STATUS_OK, m->golden_model);
+    if (!c) return;
+    int turned = 0, wrong_turns_noticed = 0;
+    for (int i = 0; i < m->golden_count; i++) {
+        const GoldenCase *g = &m->golden[i];
+        size_t rgba_len = 0;
+        unsigned char *rgba = read_file(g->rgba_path, &rgba_len);
+        const int ok = rgba != NULL && rgba_len == (size_t)g->width * g->height * 4;
+        CHECK(ok, "raw RGBA %s", g->rgba_path);
+        for (int t = 0; ok && t < 8; t++) {
+            const GlassesRequest req = turn_request(g, t);
+            char how[64];
+            snprintf(how, sizeof how, "turned %u%s", req.rotation_degrees, req.mirrored ? " mirrored" : "");
+            unsigned sw = 0, sh = 0;
+            unsigned char *px = turn_stored(rgba, g->width, g->height, 4, req.rotation_degrees, req.mirrored, &sw, &sh);
+            const size_t n = (size_t)sw * sh;
+            uint32_t *argb = malloc(n * sizeof *argb);
+            CHECK(px != NULL && argb != NULL, "malloc");
+            if (px && argb) {
+                GlassesResult r;
+                const GlassesInput bytes = {.kind = GLASSES_INPUT_KIND_PIXELS, .bytes = px, .bytes_len = n * 4,
+                                            .width = sw, .height = sh, .stride = (size_t)sw * 4,
+                                            .format = GLASSES_PIXEL_FORMAT_RGBA8};
+                memset(&r, 0xff, sizeof r);
+                CHECK_STATUS(glasses_classify(c, &bytes, &req, &r), GLASSES_STATUS_OK, how);
+                check_golden_result(g, &r, how);
+                for (size_t k = 0; k < n; k++)
+                    argb[k] = 0xff000000u | (uint32_t)px[4 * k] << 16 | (uint32_t)px[4 * k + 1] << 8 | px[4 * k + 2];
+                const GlassesInput ints = {.kind = GLASSES_INPUT_KIND_ARGB, .argb = argb, .argb_len = n, .width = sw,
+                                           .height = sh, .stride = sw};
+                memset(&r, 0xff, sizeof r);
+                CHECK_STATUS(glasses_classify(c, &ints, &req, &r), GLASSES_STATUS_OK, how);
+                check_golden_result(g, &r, how);
+                if (t == 1) {
+                    /* Negative control: the quarter-turned picture read with the opposite turn is
+                       another picture, so the checks above can fail. */
+                    GlassesRequest wrong = req;
+                    wrong.rotation_degrees = 270;
+                    if (glasses_classify(c, &ints, &wrong, &r) == GLASSES_STATUS_OK &&
+                        fabs((double)r.probability - g->probability) > g->tolerance)
+                        wrong_turns_noticed++;
+                }
+            }
+            free(px);
+            free(argb);
+            char png_path[4200];
+            snprintf(png_path, sizeof png_path, "%s-%u-%d.png", g->turned_prefix, req.rotation_degrees, req.mirrored);
+            size_t png_len = 0;
+            unsigned char *png = read_file(png_path, &png_len);
+            CHECK(png != NULL, "turned PNG %s readable", png_path);
+            if (png) {
+                GlassesResult r;
+                const GlassesInput encoded = {.kind = GLASSES_INPUT_KIND_ENCODED, .bytes = png, .bytes_len = png_len};
+                memset(&r, 0xff, sizeof r);
+                CHECK_STATUS(glasses_classify(c, &encoded, &req, &r), GLASSES_STATUS_OK, png_path);
+                check_golden_result(g, &r, how);
+                const GlassesInput file = {.kind = GLASSES_INPUT_KIND_PATH, .path = png_path};
+                memset(&r, 0xff, sizeof r);
+                CHECK_STATUS(glasses_classify(c, &file, &req, &r), GLASSES_STATUS_OK, png_path);
+                check_golden_result(g, &r, how);
+                free(png);
+            }
+            turned++;
+        }
+        free(rgba);
+    }
+    CHECK(wrong_turns_noticed >= m->golden_count / 2, "a wrong turn changed only %d of %d answers", wrong_turns_noticed,
+          m->golden_count);
+    printf("turned pictures: %d checked, a wrong turn noticed on %d of %d\n", turned, wrong_turns_noticed,
+           m->golden_count);
+    glasses_classifier_free(&c);
+}
+
+/* A YUV frame of each golden picture with even sides (NV21, BT.601 full range, converted here),
+   its planes stored turned each of the eight ways: the request's rotation, the frame's own
+   rotation and glasses_classify_yuv all give the upright frame's answer. */
+static void test_turned_yuv(const Manifest *m) {
+    if (m->golden_absent[0]) return;
+    GlassesClassifier *c = NULL;
+    CHECK_STATUS(glasses_classifier_new_from_file(m->golden_model, NULL, &c), GLASSES_STATUS_OK, m->golden_model);
+    if (!c) return;
+    int frames = 0;
+    for (int i = 0; i < m->golden_count; i++) {
+        const GoldenCase *g = &m->golden[i];
+        if (g->width % 2 || g->height % 2) continue;
+        size_t rgba_len = 0;
+        unsigned char *rgba = read_file(g->rgba_path, &rgba_len);
+        const unsigned w = g->width, h = g->height;
+        unsigned char *y = malloc((size_t)w * h), *vu = malloc((size_t)w * h / 2);
+        CHECK(rgba && y && vu && rgba_len == (size_t)w * h * 4, "YUV inputs of %s", g->rgba_path);
+        if (!rgba || !y || !vu || rgba_len != (size_t)w * h * 4) {
+            free(rgba), free(y), free(vu);
+            continue;
+        }
+        for (size_t k = 0; k < (size_t)w * h; k++)
+            y[k] = (unsigned char)(0.299 * rgba[4 * k] + 0.587 * rgba[4 * k + 1] + 0.114 * rgba[4 * k + 2] + 0.5);
+        for (unsigned cy = 0; cy < h / 2; cy++) {
+            for (unsigned cx = 0; cx < w / 2; cx++) {
+                const unsigned char *p = rgba + ((size_t)2 * cy * w + 2 * cx) * 4;
+                const double l = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+                const double v = (p[0] - l) / 1.402 + 128.5, u = (p[2] - l) / 1.772 + 128.5;
+                vu[((size_t)cy * (w / 2) + cx) * 2] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+                vu[((size_t)cy * (w / 2) + cx) * 2 + 1] = (unsigned char)(u < 0 ? 0 : u > 255 ? 255 : u);
+            }
+        }
+        GlassesInput in = {.kind = GLASSES_INPUT_KIND_YUV};
+        GlassesYuvFrame *f = &in.yuv;
+        *f = (GlassesYuvFrame){.y = y, .y_len = (size_t)w * h, .y_row_stride = w, .u = vu + 1,
+                               .u_len = (size_t)w * h / 2 - 1, .v = vu, .v_len = (size_t)w * h / 2,
+                               .uv_row_stride = w, .uv_pixel_stride = 2, .width = w, .height = h};
+        GlassesResult want, r;
+        const GlassesRequest upright = turn_request(g, 0);
+        CHECK_STATUS(glasses_classify(c, &in, &upright, &want), GLASSES_STATUS_OK, "upright YUV");
+        for (int t = 1; t < 8; t++) {
+            const GlassesRequest req = turn_request(g, t);
+            unsigned sw, sh, cw, ch;
+            unsigned char *ty = turn_stored(y, w, h, 1, req.rotation_degrees, req.mirrored, &sw, &sh);
+            unsigned char *tvu = turn_stored(vu, w / 2, h / 2, 2, req.rotation_degrees, req.mirrored, &cw, &ch);
+            CHECK(ty && tvu, "malloc");
+            if (ty && tvu) {
+                GlassesInput turned = in;
+                turned.yuv = (GlassesYuvFrame){.y = ty, .y_len = (size_t)sw * sh, .y_row_stride = sw, .u = tvu + 1,
+                                               .u_len = (size_t)sw * sh / 2 - 1, .v = tvu, .v_len = (size_t)sw * sh / 2,
+                                               .uv_row_stride = sw, .uv_pixel_stride = 2, .width = sw, .height = sh};
+                char how[64];
+                snprintf(how, sizeof how, "YUV turned %u%s", req.rotation_degrees, req.mirrored ? " mirrored" : "");
+                CHECK_STATUS(glasses_classify(c, &turned, &req, &r), GLASSES_STATUS_OK, how);
+                CHECK_CLOSE(r.probability, want.probability, 1e-4, how);
+                CHECK_CLOSE(r.probability_none, want.probability_none, 1e-4, how);
+                CHECK(r.eyewear == want.eyewear, "%s: eyewear %u vs %u", how, r.eyewear, want.eyewear);
+                /* The frame's own rotation, through glasses_classify and the older function. */
+                turned.yuv.rotation_degrees = req.rotation_degrees;
+                turned.yuv.mirrored = req.mirrored;
+                GlassesRequest face_only = upright;
+                CHECK_STATUS(glasses_classify(c, &turned, &face_only, &r), GLASSES_STATUS_OK, how);
+                CHECK_CLOSE(r.probability, want.probability, 1e-4, how);
+                const GlassesFaceBox *face = upright.has_face ? &upright.face : NULL;
+                CHECK_STATUS(glasses_classify_yuv(c, &turned.yuv, face, &r), GLASSES_STATUS_OK, how);
+                CHECK_CLOSE(r.probability, want.probability, 1e-4, how);
+            }
+            free(ty);
+            free(tvu);
+        }
+        frames++;
+        free(rgba), free(y), free(vu);
+    }
+    CHECK(frames > 0, "no golden picture with even sides for the YUV check");
+    printf("turned YUV frames: %d pictures, 8 ways each\n", frames);
+    glasses_classifier_free(&c);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s MANIFEST [KEY=VALUE ...]\n", argv[0]);
@@ -1204,6 +1485,7 @@ int main(int argc, char **argv) {
             test_threads(m, c, png, png_len);
             test_hostile(m, c, model, model_len, png, png_len);
             test_yuv(m, c);
+            test_classify_entry(m, c, png, png_len);
         }
     } else {
         CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, NULL, &c), GLASSES_STATUS_OK, "new_from_bytes");
@@ -1214,6 +1496,8 @@ int main(int argc, char **argv) {
     if (all) {
         test_free(model, model_len);
         test_golden(m);
+        test_turned(m);
+        test_turned_yuv(m);
     }
     glasses_classifier_free(&c);
 

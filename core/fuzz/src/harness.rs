@@ -1,5 +1,5 @@
 //! The checks behind every fuzz target, shared by the cargo-fuzz binaries (`core/fuzz/fuzz_targets`)
-//! and by the stable corpus replay in `core/tests/integration/hostile_inputs.rs` (which includes this file with
+//! and by the stable corpus replay in `core/tests/integration/hostile_inputs/` (which includes this file with
 //! `#[path]`), so CI replays the committed corpus without a nightly toolchain.
 //!
 //! Each entry point takes the raw fuzz input, drives glasses-core's public API with it and panics
@@ -15,9 +15,10 @@
 
 use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx, random_weights};
 use glasses_core::image::{GrayImage, RgbImage};
+use glasses_core::preprocess::MAX_PIXELS_CEILING;
 use glasses_core::{
-    Classifier, ClassifierOptions, Error, FaceBox, Orientation, PixelBuffer, PixelFormat, Prediction,
-    YuvFrame, YuvRange,
+    Classifier, ClassifierOptions, Error, FaceBox, Input, Orientation, PixelBuffer, PixelFormat, Prediction,
+    Request, YuvFrame, YuvRange,
 };
 
 /// Pixel limit of the fuzzing classifier: big enough for real photos, small enough that a
@@ -225,6 +226,27 @@ pub fn classify_pixels(classifier: &Classifier, input: &[u8]) {
         Ok(p) => check_prediction(p, classifier.options().threshold, "classify_pixels"),
         Err(e) => panic!("a valid buffer failed to classify: {e:?}"),
     }
+    // A face box and an orientation from the input's last five bytes (the layout above is
+    // unchanged): box sizes from a quarter pixel to a billion, without a pixel limit.
+    let tail = |i: usize| input.len().checked_sub(5 - i).map_or(0, |at| input[at]) as usize;
+    let size = |b: usize| 2f32.powf(b as f32 * 32.0 / 255.0 - 2.0);
+    let face = FaceBox::new(
+        (tail(0) as f32 - 64.0) * case.width as f32 / 64.0,
+        (tail(1) as f32 - 64.0) * case.height as f32 / 64.0,
+        size(tail(2)),
+        size(tail(3)),
+    );
+    let orientation =
+        Orientation { rotation_degrees: [0, 90, 180, 270][tail(4) % 4], mirrored: tail(4) & 4 != 0 };
+    let unlimited = classifier
+        .with_options(classifier.options().with_max_pixels(MAX_PIXELS_CEILING))
+        .expect("valid options");
+    let request = Request::new().with_orientation(orientation).with_face(face);
+    match unlimited.classify(Input::Pixels(buffer), &request) {
+        Ok(p) => check_prediction(p, classifier.options().threshold, "classify with a face box"),
+        Err(Error::InvalidRegion { .. }) => {}
+        Err(e) => panic!("a valid buffer with {face:?} failed with the wrong error kind: {e:?}"),
+    }
 }
 
 fn describe(case: &PixelCase) -> String {
@@ -239,7 +261,8 @@ fn describe(case: &PixelCase) -> String {
 }
 
 /// A YUV 4:2:0 camera frame: the first 16 bytes choose the geometry (sizes, strides, chroma
-/// pixel stride, rotation including an impossible one, mirror, range, plane split, a face box),
+/// pixel stride, rotation including an impossible one, mirror, range, plane split, a face box
+/// from a quarter pixel to a billion pixels on a side),
 /// the rest feeds the three planes. Every frame is refused with `InvalidPixelBuffer` (or the box
 /// with `InvalidRegion`) or classified; nothing may panic or read out of bounds. Returns whether
 /// the frame was valid (and so classified).
@@ -268,17 +291,21 @@ pub fn classify_yuv(classifier: &Classifier, input: &[u8]) -> bool {
         Err(Error::InvalidPixelBuffer { .. }) if rotation == 45 => {}
         Err(e) => panic!("a valid frame failed to classify ({rotation} degrees): {e:?}"),
     }
-    let face = FaceBox::new(
-        byte(10) as f32 - 32.0,
-        byte(11) as f32 - 32.0,
-        byte(12) as f32 / 4.0,
-        byte(13) as f32 / 4.0,
-    );
-    match classifier.classify_yuv_region(&frame, orientation, face) {
-        Ok(p) => check_prediction(p, threshold, "classify_yuv_region"),
-        Err(Error::InvalidRegion { .. }) => {}
-        Err(Error::InvalidPixelBuffer { .. }) if rotation == 45 => {}
-        Err(e) => panic!("classify_yuv_region: wrong error kind {e:?}"),
+    // Box sizes from a quarter pixel to a billion (2^-2 to 2^30, log-spaced), so the region
+    // seen runs from far inside the frame to ~10,000 times the model's input per output pixel
+    // and beyond; the pixel limit is lifted so such boxes reach the sampler.
+    let size = |b: usize| 2f32.powf(b as f32 * 32.0 / 255.0 - 2.0);
+    let face = FaceBox::new(byte(10) as f32 - 32.0, byte(11) as f32 - 32.0, size(byte(12)), size(byte(13)));
+    let unlimited = classifier
+        .with_options(classifier.options().with_max_pixels(MAX_PIXELS_CEILING))
+        .expect("valid options");
+    for classifier in [classifier, &unlimited] {
+        match classifier.classify_yuv_region(&frame, orientation, face) {
+            Ok(p) => check_prediction(p, threshold, "classify_yuv_region"),
+            Err(Error::InvalidRegion { .. }) => {}
+            Err(Error::InvalidPixelBuffer { .. }) if rotation == 45 => {}
+            Err(e) => panic!("classify_yuv_region: wrong error kind {e:?}"),
+        }
     }
     true
 }

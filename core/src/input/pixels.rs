@@ -3,7 +3,6 @@
 use image::RgbImage;
 
 use crate::error::{Error, Result};
-use crate::region::{Region, span};
 
 /// Memory layout of one pixel in a [`PixelBuffer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -132,54 +131,14 @@ impl<'a> PixelBuffer<'a> {
     /// Copies the pixels into an RGB image, dropping alpha.
     ///
     /// The copy takes `width * height * 3` bytes and, like `vec!`, aborts if they cannot be had;
-    /// [`crate::Classifier::classify_pixels`] makes that allocation fallible instead.
+    /// [`crate::Classifier::classify_pixels`] reads the buffer in place instead.
     pub fn to_rgb(&self) -> RgbImage {
         let (w, h) = (self.width as usize, self.height as usize);
         self.rgb_into(vec![0u8; w * h * 3])
     }
 
-    /// [`Self::to_rgb`] with the copy allocated fallibly ([`Error::OutOfMemory`]).
-    pub(crate) fn try_to_rgb(&self) -> Result<RgbImage> {
-        let (w, h) = (self.width as usize, self.height as usize);
-        Ok(self.rgb_into(crate::memory::try_zeroed(
-            w.saturating_mul(h).saturating_mul(3),
-            "the RGB copy of the pixel buffer",
-        )?))
-    }
-
-    /// The RGB pixels of `region`, whose parts outside the picture repeat the nearest edge
-    /// pixel. Only the region is converted; the allocation is fallible.
-    pub(crate) fn region_to_rgb(&self, region: Region) -> Result<RgbImage> {
-        let columns = span(region.x, region.width, self.width);
-        let rows = span(region.y, region.height, self.height);
-        let (rw, rh) = (region.width as usize, region.height as usize);
-        let mut out = crate::memory::try_zeroed(rw.saturating_mul(rh).saturating_mul(3), "the face region")?;
-        for (dst_row, y) in out.chunks_exact_mut(rw * 3).zip(rows.sources()) {
-            let (before, rest) = dst_row.split_at_mut(columns.before * 3);
-            let (middle, after) = rest.split_at_mut(columns.len * 3);
-            // The inside part is converted straight into place; the edges repeat its end pixels
-            // (or the one edge pixel when the region lies wholly beside the picture).
-            let mut edge = [0u8; 3];
-            let (first, last) = if columns.len > 0 {
-                self.convert_span(y, columns.start, columns.len, middle);
-                let n = middle.len();
-                ([middle[0], middle[1], middle[2]], [middle[n - 3], middle[n - 2], middle[n - 1]])
-            } else {
-                self.convert_span(y, columns.start, 1, &mut edge);
-                (edge, edge)
-            };
-            for px in before.chunks_exact_mut(3) {
-                px.copy_from_slice(&first);
-            }
-            for px in after.chunks_exact_mut(3) {
-                px.copy_from_slice(&last);
-            }
-        }
-        Ok(RgbImage::from_raw(region.width, region.height, out).expect("buffer sized from the region"))
-    }
-
     /// Converts `len` pixels of row `y` from column `x` to RGB in `dst` (`len * 3` bytes).
-    fn convert_span(&self, y: usize, x: usize, len: usize, dst: &mut [u8]) {
+    pub(crate) fn convert_span(&self, y: usize, x: usize, len: usize, dst: &mut [u8]) {
         match self.data {
             Data::Ints(ints) => {
                 let start = y * self.stride / 4 + x;
@@ -255,23 +214,6 @@ mod tests {
         assert_eq!(a, c);
         assert_eq!(a, d);
         assert_eq!(a, e);
-    }
-
-    #[test]
-    fn regions_are_cut_with_repeated_edges() {
-        // 3x2 gray picture: 1 2 3 / 4 5 6.
-        let gray = [1u8, 2, 3, 4, 5, 6];
-        let buffer = PixelBuffer::new(&gray, 3, 2, 3, PixelFormat::Gray8).unwrap();
-        let region = buffer.region_to_rgb(Region { x: -1, y: 1, width: 5, height: 2 }).unwrap();
-        let firsts: Vec<u8> = region.as_raw().chunks_exact(3).map(|p| p[0]).collect();
-        assert_eq!(firsts, [4, 4, 5, 6, 6, 4, 4, 5, 6, 6]);
-        // Wholly beside the picture: its nearest edge pixel throughout.
-        let beside = buffer.region_to_rgb(Region { x: 5, y: -3, width: 2, height: 1 }).unwrap();
-        assert_eq!(beside.as_raw(), &[3, 3, 3, 3, 3, 3]);
-        let argb = [0xff010203u32, 0xff040506];
-        let ints = PixelBuffer::from_argb_ints(&argb, 2, 1, 2).unwrap();
-        let cut = ints.region_to_rgb(Region { x: 1, y: 0, width: 2, height: 1 }).unwrap();
-        assert_eq!(cut.as_raw(), &[4, 5, 6, 4, 5, 6]);
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //!    `FilterType::Triangle` (bilinear; when shrinking, the kernel widens with the scale factor
 //!    so it averages like an area filter). The result is rounded back to 8 bits. An image that
 //!    already has the input size is used untouched. Core computes this resize with its own,
-//!    faster code, whose pixels are bit-identical to `image`'s (tested).
+//!    faster code, whose pixels are bit-identical to `image`'s (tested), reading the crop
+//!    straight from the decoded or caller's buffer (steps 1 to 3 make no copy of the picture).
 //! 4. **Scale and normalise** each channel `c`: `x = (v / 255 - mean[c]) / std[c]`, with `mean`
 //!    and `std` read from the model's metadata.
 //! 5. **Layout**: float32, NCHW, channel order R, G, B: index `c * H * W + y * W + x`.
@@ -30,8 +31,11 @@ use image::{ColorType, DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, Ima
 pub use crate::contract::ResizeMode;
 use crate::error::{Error, Result};
 use crate::memory;
+use crate::orientation::Orientation;
 use crate::pixels::PixelBuffer;
-use crate::resize;
+use crate::region::Region;
+use crate::sampler;
+use crate::source::{Stored, Upright};
 
 /// Default pixel limit for decoded images: 64 megapixels.
 pub const DEFAULT_MAX_PIXELS: u64 = 64_000_000;
@@ -113,40 +117,46 @@ impl Preprocessing {
     }
 
     /// Step 3 alone: the resized RGB image the tensor is made from (useful for augmentation).
+    ///
+    /// The crop is read in place (no copy of the picture); only the filter's running sums, a few
+    /// rows of the crop's width, are allocated besides the result.
+    ///
+    /// # Panics
+    /// If those few rows cannot be allocated (as `vec!` would).
     pub fn resize(&self, image: &RgbImage) -> RgbImage {
-        let (w, h) = image.dimensions();
-        let (x0, y0, cw, ch) = self.crop_rect(w, h);
-        let cropped;
-        let source: &[u8] = if (cw, ch) == (w, h) {
-            image.as_raw()
-        } else {
-            // Only the kept rows and columns, so the resize below never sees the margins.
-            let row = w as usize * 3;
-            let (x0, cw) = (x0 as usize * 3, cw as usize * 3);
-            cropped = image
-                .as_raw()
-                .chunks_exact(row)
-                .skip(y0 as usize)
-                .take(ch as usize)
-                .flat_map(|r| &r[x0..x0 + cw])
-                .copied()
-                .collect::<Vec<u8>>();
-            &cropped
-        };
-        let pixels =
-            resize::resize_rgb8(source, cw as usize, ch as usize, self.width as usize, self.height as usize);
-        RgbImage::from_raw(self.width, self.height, pixels)
-            .expect("resize_rgb8 returns width * height * 3 bytes")
+        if image.width() == 0 || image.height() == 0 {
+            return RgbImage::new(self.width, self.height);
+        }
+        let source = Upright::new(Stored::Rgb(image), Orientation::default())
+            .expect("a non-empty picture with the default orientation");
+        self.sample_center(&source).expect("the resize's running sums fit in memory")
+    }
+
+    /// The part of `region` (of a picture, or a face's framing in it) that step 3 keeps: its
+    /// [`Self::crop_rect`], placed in the picture.
+    pub(crate) fn crop_region(&self, region: Region) -> Region {
+        let (x, y, width, height) = self.crop_rect(region.width, region.height);
+        Region { x: region.x + x as i64, y: region.y + y as i64, width, height }
+    }
+
+    /// Step 3 on a picture read in place.
+    pub(crate) fn sample_center(&self, source: &Upright<'_>) -> Result<RgbImage> {
+        let (width, height) = source.size();
+        let region = self.crop_region(Region { x: 0, y: 0, width, height });
+        sampler::sample(source, region, self.width, self.height)
     }
 
     /// All five steps for encoded image bytes.
     pub fn tensor_from_encoded(&self, bytes: &[u8], max_pixels: u64) -> Result<Vec<f32>> {
-        Ok(self.tensor_from_rgb(&decode(bytes, max_pixels)?))
+        let (image, exif) = decode_unoriented(bytes, max_pixels, false)?;
+        let source = Upright::new(Stored::Image(&image), Orientation::from_exif(exif))?;
+        Ok(self.tensor_from_rgb(&self.sample_center(&source)?))
     }
 
     /// Steps 2 to 5 for a raw pixel buffer.
     pub fn tensor_from_pixels(&self, pixels: &PixelBuffer<'_>) -> Result<Vec<f32>> {
-        Ok(self.tensor_from_rgb(&pixels.to_rgb()))
+        let source = Upright::new(Stored::Pixels(*pixels), Orientation::default())?;
+        Ok(self.tensor_from_rgb(&self.sample_center(&source)?))
     }
 }
 
@@ -167,10 +177,16 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
 /// A JPEG that ends before its end-of-image marker is [`Error::TruncatedImage`] unless
 /// `accept_truncated` is set: the decoder would fill the missing rows with grey or repeated data
 /// and the classification would silently change. Every allocation of the size of the picture
-/// (decode buffer, RGB conversion, EXIF rotation) is fallible: [`Error::OutOfMemory`].
+/// (the decode buffer, the upright RGB copy) is fallible: [`Error::OutOfMemory`]. The RGB copy
+/// is made in one pass, converted and turned upright together; an upright RGB picture is
+/// returned as decoded. (Classifying never makes this copy: it reads the decoded buffer.)
 pub fn decode_with(bytes: &[u8], max_pixels: u64, accept_truncated: bool) -> Result<RgbImage> {
-    let (image, orientation) = decode_unoriented(bytes, max_pixels, accept_truncated)?;
-    orient(to_rgb8(image)?, orientation)
+    let (image, exif) = decode_unoriented(bytes, max_pixels, accept_truncated)?;
+    let orientation = Orientation::from_exif(exif);
+    match image {
+        DynamicImage::ImageRgb8(rgb) if orientation == Orientation::default() => Ok(rgb),
+        image => Upright::new(Stored::Image(&image), orientation)?.read_all(),
+    }
 }
 
 /// Step 1 alone, keeping the decoded colour type. Truncated pictures are refused as in [`decode`].
@@ -180,7 +196,8 @@ pub fn decode_dynamic(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage> {
     Ok(image)
 }
 
-fn decode_unoriented(
+/// Step 1 without turning the picture: the decoder's own buffer and the EXIF orientation.
+pub(crate) fn decode_unoriented(
     bytes: &[u8],
     max_pixels: u64,
     accept_truncated: bool,
@@ -193,6 +210,9 @@ fn decode_unoriented(
         .with_guessed_format()
         .map_err(|e| Error::invalid_image(format!("cannot read: {e}")))?;
     let Some(format) = reader.format() else {
+        if let Some(unsupported) = super::unsupported::UnsupportedFormat::sniff(bytes) {
+            return Err(Error::invalid_image(unsupported.to_string()));
+        }
         return Err(Error::invalid_image(format!(
             "unrecognised image format (first bytes {:02x?})",
             &bytes[..bytes.len().min(8)]
@@ -256,70 +276,6 @@ fn read_pixels(decoder: impl ImageDecoder, format: ImageFormat) -> Result<Dynami
     image.ok_or_else(|| {
         Error::invalid_image(format!("{format:?}: decoder buffer does not match {width}x{height}"))
     })
-}
-
-/// `DynamicImage::into_rgb8`, with the RGB buffer allocated fallibly. Other colour types are
-/// converted by `image` itself, a tile of at most a megapixel at a time, so each pixel gets
-/// exactly `image`'s conversion without a second whole-picture temporary.
-fn to_rgb8(image: DynamicImage) -> Result<RgbImage> {
-    let image = match image {
-        DynamicImage::ImageRgb8(rgb) => return Ok(rgb),
-        other => other,
-    };
-    let (width, height) = (image.width(), image.height());
-    let (w, h) = (width as usize, height as usize);
-    let mut out = memory::try_zeroed::<u8>(w.saturating_mul(h).saturating_mul(3), "the RGB picture")?;
-    const TILE: u32 = 1 << 20;
-    let tile_w = width.min(TILE);
-    let tile_h = (TILE / tile_w).clamp(1, height);
-    for y0 in (0..height).step_by(tile_h as usize) {
-        let th = tile_h.min(height - y0);
-        for x0 in (0..width).step_by(tile_w as usize) {
-            let tw = tile_w.min(width - x0);
-            let tile = image.crop_imm(x0, y0, tw, th).into_rgb8();
-            for (dy, row) in tile.as_raw().chunks_exact(tw as usize * 3).enumerate() {
-                let start = ((y0 as usize + dy) * w + x0 as usize) * 3;
-                out[start..start + row.len()].copy_from_slice(row);
-            }
-        }
-    }
-    RgbImage::from_raw(width, height, out).ok_or_else(|| Error::invalid_image("RGB buffer size mismatch"))
-}
-
-/// `DynamicImage::apply_orientation` for RGB, with the rotated copy allocated fallibly. Rotating
-/// after the colour conversion gives the same pixels: both only move or map pixels one by one.
-fn orient(mut image: RgbImage, orientation: image::metadata::Orientation) -> Result<RgbImage> {
-    use image::imageops;
-    use image::metadata::Orientation as O;
-    let rotated = |image: &RgbImage, clockwise: bool| -> Result<RgbImage> {
-        let buffer = memory::try_zeroed::<u8>(image.as_raw().len(), "the rotated picture")?;
-        let mut out = RgbImage::from_raw(image.height(), image.width(), buffer)
-            .ok_or_else(|| Error::invalid_image("rotation buffer size mismatch"))?;
-        let done = if clockwise {
-            imageops::rotate90_in(image, &mut out)
-        } else {
-            imageops::rotate270_in(image, &mut out)
-        };
-        done.map_err(|e| Error::invalid_image(format!("cannot apply the EXIF orientation: {e}")))?;
-        Ok(out)
-    };
-    match orientation {
-        O::NoTransforms => {}
-        O::Rotate90 => image = rotated(&image, true)?,
-        O::Rotate180 => imageops::rotate180_in_place(&mut image),
-        O::Rotate270 => image = rotated(&image, false)?,
-        O::FlipHorizontal => imageops::flip_horizontal_in_place(&mut image),
-        O::FlipVertical => imageops::flip_vertical_in_place(&mut image),
-        O::Rotate90FlipH => {
-            image = rotated(&image, true)?;
-            imageops::flip_horizontal_in_place(&mut image);
-        }
-        O::Rotate270FlipH => {
-            image = rotated(&image, false)?;
-            imageops::flip_horizontal_in_place(&mut image);
-        }
-    }
-    Ok(image)
 }
 
 /// Why a JPEG is incomplete, or `None` when its end-of-image marker (FFD9) is reached.

@@ -10,7 +10,9 @@
 //!
 //! The framed region may reach past the picture's edges (a face near the border): the missing
 //! part repeats the nearest edge pixel, so the face keeps its place and size in the model's
-//! input. Only the region is converted, never the whole frame.
+//! input. The region is never cut out: the sampler (`crate::sampler`) filters it straight from
+//! the picture into the model's input, treating the part beyond the edges in closed form, so even
+//! a box millions of times the picture's size costs what the picture does.
 
 use crate::error::{Error, Result};
 
@@ -163,39 +165,6 @@ pub(crate) fn framed_region(
     })
 }
 
-/// One axis of a region against the picture: `before` positions repeat the first pixel, then
-/// `len` pixels are read from `start`, then `after` positions repeat the last one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Span {
-    pub before: usize,
-    pub start: usize,
-    pub len: usize,
-    pub after: usize,
-}
-
-/// Splits `[start, start + len)` into the part inside `[0, limit)` and the parts outside it.
-pub(crate) fn span(start: i64, len: u32, limit: u32) -> Span {
-    let (len, limit) = (len as i64, limit as i64);
-    let lo = start.clamp(0, limit);
-    let hi = (start + len).clamp(0, limit);
-    let inside = (hi - lo).max(0);
-    let before = (lo - start).clamp(0, len);
-    let after = len - before - inside;
-    // A region wholly on one side reads the nearest edge pixel only.
-    let start = if inside == 0 { if start < 0 { 0 } else { limit - 1 } } else { lo };
-    Span { before: before as usize, start: start as usize, len: inside as usize, after: after as usize }
-}
-
-impl Span {
-    /// The picture position read for each of the span's positions, in order.
-    pub(crate) fn sources(&self) -> impl Iterator<Item = usize> + '_ {
-        let last = (self.start + self.len).saturating_sub(1).max(self.start);
-        std::iter::repeat_n(self.start, self.before)
-            .chain(self.start..self.start + self.len)
-            .chain(std::iter::repeat_n(last, self.after))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,21 +196,6 @@ mod tests {
         }
         let huge = framed_region(FaceBox::new(0.0, 0.0, 1e9, 1e9), f, 100, 50, 1 << 26).unwrap_err();
         assert!(huge.to_string().contains("exceeds the limit"), "{huge}");
-    }
-
-    #[test]
-    fn a_box_partly_outside_repeats_the_edges() {
-        let region =
-            framed_region(FaceBox::new(-2.0, 8.0, 4.0, 4.0), FaceFraming::AS_IS, 10, 10, BIG).unwrap();
-        let columns = span(region.x, region.width, 10);
-        let rows = span(region.y, region.height, 10);
-        assert_eq!(columns, Span { before: 2, start: 0, len: 2, after: 0 });
-        assert_eq!(columns.sources().collect::<Vec<_>>(), [0, 0, 0, 1]);
-        assert_eq!(rows.sources().collect::<Vec<_>>(), [8, 9, 9, 9]);
-        // Wholly beyond one edge: the edge pixel throughout.
-        assert_eq!(span(12, 3, 10).sources().collect::<Vec<_>>(), [9, 9, 9]);
-        assert_eq!(span(-5, 2, 10).sources().collect::<Vec<_>>(), [0, 0]);
-        assert_eq!(span(2, 3, 10), Span { before: 0, start: 2, len: 3, after: 0 });
     }
 
     #[test]

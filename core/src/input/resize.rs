@@ -2,6 +2,10 @@
 //! the pixels of `image::imageops::resize(.., FilterType::Triangle)`, which every model was
 //! trained with.
 //!
+//! `crate::sampler` runs this filter on every input (straight from the source, in place); the
+//! whole-image functions here are the reference it is tested against, themselves tested against
+//! `image`. The row accumulation and the rounding below are shared by both.
+//!
 //! `image`'s version reads and writes one 4-channel pixel at a time through its generic pixel API
 //! and took most of the preprocessing time. This one computes the same filter weights the same
 //! way (f32, same formulas, same order of operations), sums the same products in the same order
@@ -12,7 +16,8 @@
 /// Above this many bytes for the vertical pass's intermediate image (`width x new_height` f32
 /// pixels), the resize sums horizontally first when that needs less memory. Below it (every
 /// picture up to ~51,000 pixels wide at the 108-row model input) the order, and so every output
-/// bit, is `image`'s.
+/// bit, is `image`'s. `crate::sampler` makes the same choice on the columns and rows it reads, so
+/// its bits match these functions'; it streams, holding only a few rows of that intermediate.
 pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 
 /// `image`'s weights for output position `out` when resizing `len` positions to `new_len` with
@@ -20,6 +25,7 @@ pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 ///
 /// Computed per position when needed rather than tabulated for the whole axis: a table holds
 /// about two weights per input position, 8 bytes per row of a 64-million-row picture.
+#[cfg(test)]
 fn tap(len: usize, new_len: usize, out: usize, weights: &mut Vec<f32>) -> usize {
     let ratio = len as f32 / new_len as f32;
     let sratio = if ratio < 1.0 { 1.0 } else { ratio };
@@ -54,6 +60,7 @@ fn tap(len: usize, new_len: usize, out: usize, weights: &mut Vec<f32>) -> usize 
 /// [`EXACT_ORDER_BUDGET`] and summing horizontally first needs less (`height * new_width * 12`),
 /// the passes swap: the result then differs from `image`'s by float rounding (at most 1 per
 /// channel, tested), and memory stays below `max(64 MiB, 12 * sqrt(pixels * new pixels))`.
+#[cfg(test)]
 pub(crate) fn resize_rgb8(
     src: &[u8],
     width: usize,
@@ -64,6 +71,7 @@ pub(crate) fn resize_rgb8(
     resize_rgb8_with_budget(src, width, height, new_width, new_height, EXACT_ORDER_BUDGET)
 }
 
+#[cfg(test)]
 pub(crate) fn resize_rgb8_with_budget(
     src: &[u8],
     width: usize,
@@ -87,12 +95,13 @@ pub(crate) fn resize_rgb8_with_budget(
 
 /// The same code compiled for AVX2 (8 lanes instead of SSE2's 4; the sums are the same, lane by
 /// lane, since no value is summed across lanes).
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(test, target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
 fn resize_rgb8_avx2(src: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Vec<u8> {
     resize_rgb8_body(src, width, height, new_width, new_height)
 }
 
+#[cfg(test)]
 #[inline(always)]
 fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Vec<u8> {
     assert_eq!(src.len(), width * height * 3, "packed RGB8");
@@ -133,6 +142,7 @@ fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, n
 
 /// The same filter with the passes swapped, for pictures far wider than tall: the intermediate
 /// image is `height x new_width` instead of `new_height x width`.
+#[cfg(test)]
 fn resize_rgb8_horizontal_first(
     src: &[u8],
     width: usize,
@@ -173,8 +183,35 @@ fn resize_rgb8_horizontal_first(
     out
 }
 
+/// `dst[j] += src[j] * weight` for every `j`: one tap of the filter over a line. Summing a
+/// window's lines with this, in tap order from zeros, gives every value `weighted_rows` gives.
+pub(crate) fn add_weighted(dst: &mut [f32], src: &[u8], weight: f32) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was detected just above.
+        return unsafe { add_weighted_avx2(dst, src, weight) };
+    }
+    add_weighted_body(dst, src, weight)
+}
+
+/// The same loop compiled for AVX2: products and sums stay separate operations (no fused
+/// multiply-add), so every lane computes what SSE2 computes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn add_weighted_avx2(dst: &mut [f32], src: &[u8], weight: f32) {
+    add_weighted_body(dst, src, weight)
+}
+
+#[inline(always)]
+fn add_weighted_body(dst: &mut [f32], src: &[u8], weight: f32) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d += f32::from(s) * weight;
+    }
+}
+
 /// `dst[j] = sum_i line(i)[j] * weights[i]`, summed from 0 in the order of `i` (as `image` does),
 /// 16 positions at a time so the partial sums stay in registers across the taps.
+#[cfg(test)]
 #[inline(always)]
 fn weighted_rows<'a, T: Copy + Into<f32> + 'a>(
     dst: &mut [f32],
@@ -206,7 +243,7 @@ fn weighted_rows<'a, T: Copy + Into<f32> + 'a>(
 /// out to libm for: it was most of this resize's time. For `0 <= v <= 255`, `v - trunc(v)` is
 /// exact, so comparing it with one half rounds half away from zero exactly like `round`.
 #[inline]
-fn round_to_u8(v: f32) -> u8 {
+pub(crate) fn round_to_u8(v: f32) -> u8 {
     let v = v.clamp(0.0, 255.0);
     let whole = v as u32;
     (if v - whole as f32 >= 0.5 { whole + 1 } else { whole }) as u8

@@ -3,15 +3,13 @@
 //! `imageInfo.rotationDegrees`; iOS `CVPixelBuffer` in `420YpCbCr8BiPlanarFullRange`).
 //!
 //! Colours are BT.601 (what Android and iOS cameras produce for these formats), full or limited
-//! ("video") range as stated by [`YuvRange`]. The frame is never converted to RGB whole: only the
-//! part the model sees (a face region, or the whole upright frame) is converted, and a large one
-//! is averaged down by whole blocks while it is converted, to between one and two times the
-//! model's input size, so memory stays proportional to the model's input, not to the frame.
-
-use image::RgbImage;
+//! ("video") range as stated by [`YuvRange`]. The frame is never converted to RGB whole: the
+//! sampler (the same triangle filter as for every other input) reads the part the model sees (a
+//! face region, or the whole upright frame) in place, converting each pixel it needs, so memory
+//! stays proportional to the model's input, not to the frame.
 
 use crate::error::{Error, Result};
-use crate::region::Region;
+pub use crate::orientation::Orientation;
 
 /// The value range of the samples (BT.601 matrix in both cases).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,51 +19,6 @@ pub enum YuvRange {
     Full,
     /// Y uses 16-235 and U, V 16-240 (iOS `...VideoRange`, most video decoders).
     Limited,
-}
-
-/// How the frame must be turned to be upright: the clockwise rotation in degrees, as Android's
-/// `imageInfo.rotationDegrees` gives it, then an optional left-right mirror (front cameras).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Orientation {
-    /// 0, 90, 180 or 270.
-    pub rotation_degrees: u32,
-    /// Mirror the upright picture left to right.
-    pub mirrored: bool,
-}
-
-impl Orientation {
-    /// A rotation without mirroring; `rotation_degrees` must be 0, 90, 180 or 270.
-    pub fn rotated(rotation_degrees: u32) -> Self {
-        Self { rotation_degrees, mirrored: false }
-    }
-
-    fn validate(&self) -> Result<()> {
-        if matches!(self.rotation_degrees, 0 | 90 | 180 | 270) {
-            Ok(())
-        } else {
-            Err(Error::pixel_buffer(format!(
-                "rotation of {} degrees: only 0, 90, 180 and 270 are possible",
-                self.rotation_degrees
-            )))
-        }
-    }
-
-    /// The upright size of a `width x height` frame.
-    pub fn upright_size(&self, width: u32, height: u32) -> (u32, u32) {
-        if self.rotation_degrees % 180 == 90 { (height, width) } else { (width, height) }
-    }
-
-    /// The frame position shown at upright position `(ux, uy)` of a `width x height` frame.
-    fn source(&self, ux: u32, uy: u32, width: u32, height: u32) -> (u32, u32) {
-        let (uw, _) = self.upright_size(width, height);
-        let ux = if self.mirrored { uw - 1 - ux } else { ux };
-        match self.rotation_degrees {
-            90 => (uy, height - 1 - ux),
-            180 => (width - 1 - ux, height - 1 - uy),
-            270 => (width - 1 - uy, ux),
-            _ => (ux, uy),
-        }
-    }
 }
 
 /// A borrowed YUV 4:2:0 frame: a full-size Y plane and two half-size chroma planes, each with its
@@ -209,86 +162,87 @@ impl<'a> YuvFrame<'a> {
     }
 
     /// BT.601 RGB of the frame pixel `(x, y)`, in 1/256 steps (fixed point, as libyuv does).
-    #[inline(always)]
+    #[cfg(test)]
     fn rgb(&self, x: u32, y: u32) -> [i32; 3] {
         let (x, y) = (x as usize, y as usize);
-        let luma = self.y[y * self.y_row_stride + x] as i32;
         let c = (y / 2) * self.uv_row_stride + (x / 2) * self.uv_pixel_stride;
-        let (u, v) = (self.u[c] as i32 - 128, self.v[c] as i32 - 128);
-        // 1.402, 0.344136, 0.714136, 1.772 times 256; limited range scales Y by 255/219 and
-        // chroma by 255/224 first (folded into the constants).
-        let (l, kr, kgu, kgv, kb) = match self.range {
-            YuvRange::Full => (luma * 256, 359, 88, 183, 454),
-            YuvRange::Limited => ((luma - 16) * 298, 409, 100, 208, 516),
-        };
-        [l + kr * v, l - kgu * u - kgv * v, l + kb * u]
+        Bt601::of(self.range).rgb(self.y[y * self.y_row_stride + x], self.u[c], self.v[c])
     }
 
-    /// The upright picture's `region` (whole pixels of the upright frame; parts outside repeat
-    /// its edge) as RGB, each output pixel the average of a `step x step` block of upright pixels:
-    /// `region.width / step x region.height / step` pixels.
-    pub(crate) fn upright_region_rgb(
-        &self,
-        orientation: Orientation,
-        region: Region,
-        step: u32,
-    ) -> Result<RgbImage> {
-        orientation.validate()?;
-        let (uw, uh) = orientation.upright_size(self.width, self.height);
-        let step = step.max(1);
-        let (ow, oh) = ((region.width / step).max(1), (region.height / step).max(1));
-        let mut out = crate::memory::try_zeroed(ow as usize * oh as usize * 3, "the converted camera frame")?;
-        let clamp = |v: i64, limit: u32| v.clamp(0, limit as i64 - 1) as u32;
-        let divisor = (step * step) as i32 * 256;
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let mut sum = [0i32; 3];
-                for dy in 0..step {
-                    let uy = clamp(region.y + (oy * step + dy) as i64, uh);
-                    for dx in 0..step {
-                        let ux = clamp(region.x + (ox * step + dx) as i64, uw);
-                        let (sx, sy) = orientation.source(ux, uy, self.width, self.height);
-                        let px = self.rgb(sx, sy);
-                        for c in 0..3 {
-                            sum[c] += px[c];
-                        }
-                    }
-                }
-                let at = (oy as usize * ow as usize + ox as usize) * 3;
-                for c in 0..3 {
-                    out[at + c] = ((sum[c] + divisor / 2).div_euclid(divisor)).clamp(0, 255) as u8;
-                }
+    /// The 8-bit RGB of `out.len() / 3` frame pixels from `(x, y)`, going right, or down when
+    /// `down`: each [`Bt601::rgb`] rounded to the nearest step. The caller keeps the span inside.
+    pub(crate) fn span_rgb8(&self, x: usize, y: usize, down: bool, out: &mut [u8]) {
+        let matrix = Bt601::of(self.range);
+        let (ys, cs, cp) = (self.y_row_stride, self.uv_row_stride, self.uv_pixel_stride);
+        // Two neighbours share each chroma sample: its terms are computed once for both.
+        let mut last = usize::MAX;
+        let mut terms = [0; 3];
+        let mut put = |px: &mut [u8], luma: u8, c: usize| {
+            if c != last {
+                terms = matrix.chroma(self.u[c], self.v[c]);
+                last = c;
+            }
+            px.copy_from_slice(&matrix.rgb8(luma, terms));
+        };
+        if down {
+            for (i, px) in out.chunks_exact_mut(3).enumerate() {
+                let row = y + i;
+                put(px, self.y[row * ys + x], row / 2 * cs + x / 2 * cp);
+            }
+        } else {
+            let n = out.len() / 3;
+            let luma = &self.y[y * ys + x..y * ys + x + n];
+            let chroma = y / 2 * cs;
+            for (i, (px, &l)) in out.chunks_exact_mut(3).zip(luma).enumerate() {
+                put(px, l, chroma + (x + i) / 2 * cp);
             }
         }
-        Ok(RgbImage::from_raw(ow, oh, out).expect("buffer sized from the output size"))
     }
 }
 
-/// The averaging step that brings `width x height` down to no less than `target` on its smaller
-/// ratio: large frames are averaged down while converted (the model's resize then finishes from
-/// at most twice its size), small ones kept.
-pub(crate) fn decimation(width: u32, height: u32, target: (u32, u32)) -> u32 {
-    let ratio = (width / target.0.max(1)).min(height / target.1.max(1));
-    ratio.max(1)
+/// The BT.601 matrix for one range, in fixed point: 1.402, 0.344136, 0.714136, 1.772 times 256;
+/// limited range scales Y by 255/219 and chroma by 255/224 first (folded into the constants).
+#[derive(Clone, Copy)]
+struct Bt601 {
+    black: i32,
+    luma: i32,
+    kr: i32,
+    kgu: i32,
+    kgv: i32,
+    kb: i32,
+}
+
+impl Bt601 {
+    fn of(range: YuvRange) -> Self {
+        match range {
+            YuvRange::Full => Self { black: 0, luma: 256, kr: 359, kgu: 88, kgv: 183, kb: 454 },
+            YuvRange::Limited => Self { black: 16, luma: 298, kr: 409, kgu: 100, kgv: 208, kb: 516 },
+        }
+    }
+
+    /// What the chroma sample adds to each channel.
+    #[inline(always)]
+    fn chroma(&self, u: u8, v: u8) -> [i32; 3] {
+        let (u, v) = (u as i32 - 128, v as i32 - 128);
+        [self.kr * v, -self.kgu * u - self.kgv * v, self.kb * u]
+    }
+
+    #[cfg(test)]
+    fn rgb(&self, y: u8, u: u8, v: u8) -> [i32; 3] {
+        let l = (y as i32 - self.black) * self.luma;
+        self.chroma(u, v).map(|t| l + t)
+    }
+
+    #[inline(always)]
+    fn rgb8(&self, y: u8, chroma: [i32; 3]) -> [u8; 3] {
+        let l = (y as i32 - self.black) * self.luma;
+        chroma.map(|t| ((l + t + 128) >> 8).clamp(0, 255) as u8)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rotations_map_upright_positions_back_to_the_frame() {
-        // A 4x2 frame: upright corners under each rotation.
-        let (w, h) = (4, 2);
-        let top_left = |o: Orientation| o.source(0, 0, w, h);
-        assert_eq!(top_left(Orientation::rotated(0)), (0, 0));
-        assert_eq!(top_left(Orientation::rotated(90)), (0, 1));
-        assert_eq!(top_left(Orientation::rotated(180)), (3, 1));
-        assert_eq!(top_left(Orientation::rotated(270)), (3, 0));
-        assert_eq!(top_left(Orientation { rotation_degrees: 0, mirrored: true }), (3, 0));
-        assert_eq!(Orientation::rotated(90).upright_size(w, h), (2, 4));
-        assert!(Orientation::rotated(45).validate().is_err());
-    }
 
     #[test]
     fn impossible_geometry_is_refused() {
@@ -322,10 +276,25 @@ mod tests {
     }
 
     #[test]
-    fn decimation_keeps_at_least_the_target() {
-        assert_eq!(decimation(1920, 1080, (176, 216)), 5);
-        assert_eq!(decimation(640, 480, (176, 216)), 2);
-        assert_eq!(decimation(300, 200, (176, 216)), 1);
-        assert_eq!(decimation(4000, 3000, (176, 216)), 13);
+    fn spans_convert_each_pixel_as_bt601_rounded() {
+        let (w, h) = (6usize, 4usize);
+        let y: Vec<u8> = (0..w * h).map(|i| (i * 37 % 256) as u8).collect();
+        let uv: Vec<u8> = (0..w * h / 2).map(|i| (i * 91 % 256) as u8).collect();
+        for range in [YuvRange::Full, YuvRange::Limited] {
+            let frame = YuvFrame::nv12(&y, w, &uv, w, w as u32, h as u32, range).unwrap();
+            let want = |x: usize, yy: usize| {
+                frame.rgb(x as u32, yy as u32).map(|v| ((v + 128) >> 8).clamp(0, 255) as u8)
+            };
+            let mut row = vec![0u8; 5 * 3];
+            frame.span_rgb8(1, 2, false, &mut row);
+            let mut column = vec![0u8; 3 * 3];
+            frame.span_rgb8(3, 1, true, &mut column);
+            for i in 0..5 {
+                assert_eq!(row[i * 3..i * 3 + 3], want(1 + i, 2), "{range:?} row {i}");
+            }
+            for i in 0..3 {
+                assert_eq!(column[i * 3..i * 3 + 3], want(3, 1 + i), "{range:?} column {i}");
+            }
+        }
     }
 }

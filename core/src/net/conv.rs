@@ -28,6 +28,19 @@ impl ConvGeometry {
         self.window == [1, 1] && self.stride == [1, 1] && self.pad_before == [0, 0]
     }
 
+    /// Output rows gathered into `cols` at a time: all of them, unless `cols` would outgrow
+    /// [`COLS_BUDGET`] (a detector's stem at 640x480: 8 MB), then as many as fit, so that the
+    /// gathered values are still in cache when the kernel reads them.
+    fn block_rows(&self) -> usize {
+        let k = self.input[0] / self.groups * self.window[0] * self.window[1];
+        let [oh, ow] = self.output;
+        if self.is_pointwise() || k.saturating_mul(oh * ow) <= COLS_BUDGET {
+            oh
+        } else {
+            (COLS_BUDGET / k.saturating_mul(ow).max(1)).clamp(1, oh.max(1))
+        }
+    }
+
     pub fn output_len(&self) -> usize {
         self.out_channels * self.output[0] * self.output[1]
     }
@@ -38,6 +51,9 @@ impl ConvGeometry {
         self.output_len().saturating_mul(self.input[0] / self.groups * self.window[0] * self.window[1])
     }
 }
+
+/// The most floats of `cols` gathered at once (256 KiB, about a core's L2 share).
+const COLS_BUDGET: usize = 1 << 16;
 
 /// A convolution ready to run: geometry, packed weights, bias.
 #[derive(Debug, Clone)]
@@ -76,8 +92,7 @@ impl Conv {
     pub fn scratch_len(&self) -> usize {
         let g = &self.geometry;
         let k = g.input[0] / g.groups * g.window[0] * g.window[1];
-        let n = g.output[0] * g.output[1];
-        let cols = if g.is_pointwise() { 0 } else { k.saturating_mul(n) };
+        let cols = if g.is_pointwise() { 0 } else { k.saturating_mul(g.block_rows() * g.output[1]) };
         cols.saturating_add(k * self.kernel.max_width())
     }
 
@@ -91,7 +106,9 @@ impl Conv {
         let (m, k) = (g.out_channels / g.groups, c_per_group * g.window[0] * g.window[1]);
         let n = g.output[0] * g.output[1];
         let panels = m.div_ceil(mr);
-        let (cols, padded) = scratch.split_at_mut(if g.is_pointwise() { 0 } else { k * n });
+        let [oh, ow] = g.output;
+        let block_rows = g.block_rows();
+        let (cols, padded) = scratch.split_at_mut(if g.is_pointwise() { 0 } else { k * block_rows * ow });
         let padded = &mut padded[..k * self.kernel.max_width()];
         let mut tile = [0f32; 8 * 48];
         for group in 0..g.groups {
@@ -99,54 +116,90 @@ impl Conv {
             let output = &mut output[group * m * n..(group + 1) * m * n];
             let weights = &self.packed[group * panels * k * mr..(group + 1) * panels * k * mr];
             let bias = &self.bias[group * panels * mr..(group + 1) * panels * mr];
-            // B: `k` rows of `n` values. A 1x1 convolution reads its input as is.
-            let b_all: &[f32] = if g.is_pointwise() {
-                input
-            } else {
-                im2col(g, input, cols);
-                cols
-            };
-            let mut j0 = 0;
-            while j0 < n {
-                let nr = self.kernel.width_for(n - j0);
-                let width = nr.min(n - j0);
-                let (b, ldb): (&[f32], usize) = if width == nr {
-                    (&b_all[j0..], n)
+            for oy0 in (0..oh).step_by(block_rows.max(1)) {
+                let oy1 = (oy0 + block_rows).min(oh);
+                let (col0, nb) = (oy0 * ow, (oy1 - oy0) * ow);
+                // B: `k` rows of `nb` values, `ldb_all` apart. A 1x1 convolution reads its input
+                // as is.
+                let (b_all, ldb_all): (&[f32], usize) = if g.is_pointwise() {
+                    (input, n)
                 } else {
-                    // The last, narrow column tile: a copy padded to `nr` columns.
-                    for (p, dst) in padded.chunks_exact_mut(nr).take(k).enumerate() {
-                        dst[..width].copy_from_slice(&b_all[p * n + j0..p * n + j0 + width]);
-                        dst[width..].fill(0.0);
-                    }
-                    (&padded[..k * nr], nr)
+                    im2col(g, input, &mut cols[..k * nb], oy0, oy1);
+                    (&cols[..k * nb], nb)
                 };
-                for panel in 0..panels {
-                    let (r0, rows) = (panel * mr, mr.min(m - panel * mr));
-                    let a = &weights[panel * k * mr..(panel + 1) * k * mr];
-                    let bias = &bias[r0..r0 + mr];
-                    if rows == mr && width == nr {
-                        self.kernel.tile(nr, k, a, b, ldb, &mut output[r0 * n + j0..], n, bias, relu);
-                    } else {
-                        self.kernel.tile(nr, k, a, b, ldb, &mut tile, nr, bias, relu);
-                        for r in 0..rows {
-                            let dst = (r0 + r) * n + j0;
-                            output[dst..dst + width].copy_from_slice(&tile[r * nr..r * nr + width]);
-                        }
+                self.block(b_all, ldb_all, nb, weights, bias, output, col0, relu, padded, &mut tile);
+            }
+        }
+    }
+
+    /// The output columns `col0..col0 + nb` of one group from `b_all` (`k` rows, `ldb_all`
+    /// apart).
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        &self,
+        b_all: &[f32],
+        ldb_all: usize,
+        nb: usize,
+        weights: &[f32],
+        bias: &[f32],
+        output: &mut [f32],
+        col0: usize,
+        relu: bool,
+        padded: &mut [f32],
+        tile: &mut [f32; 8 * 48],
+    ) {
+        let g = &self.geometry;
+        let mr = self.kernel.mr;
+        let (m, k) = (g.out_channels / g.groups, g.input[0] / g.groups * g.window[0] * g.window[1]);
+        let n = g.output[0] * g.output[1];
+        let panels = m.div_ceil(mr);
+        // Rows a multiple of 1 KiB apart fall into a few cache sets (an input 32 pixels wide
+        // makes every row of B a multiple of 4 KiB long): the kernel's `k` row reads then evict
+        // each other, so such tiles are copied together first (same values, same sums).
+        let pack_every_tile = ldb_all.is_multiple_of(256);
+        let mut j0 = 0;
+        while j0 < nb {
+            let nr = self.kernel.width_for(nb - j0);
+            let width = nr.min(nb - j0);
+            let (b, ldb): (&[f32], usize) = if width == nr && !pack_every_tile {
+                (&b_all[j0..], ldb_all)
+            } else {
+                // The last, narrow column tile (or any tile, above): a copy padded to `nr`
+                // columns.
+                for (p, dst) in padded.chunks_exact_mut(nr).take(k).enumerate() {
+                    dst[..width].copy_from_slice(&b_all[p * ldb_all + j0..p * ldb_all + j0 + width]);
+                    dst[width..].fill(0.0);
+                }
+                (&padded[..k * nr], nr)
+            };
+            for panel in 0..panels {
+                let (r0, rows) = (panel * mr, mr.min(m - panel * mr));
+                let a = &weights[panel * k * mr..(panel + 1) * k * mr];
+                let bias = &bias[r0..r0 + mr];
+                let at = col0 + j0;
+                if rows == mr && width == nr {
+                    self.kernel.tile(nr, k, a, b, ldb, &mut output[r0 * n + at..], n, bias, relu);
+                } else {
+                    self.kernel.tile(nr, k, a, b, ldb, tile, nr, bias, relu);
+                    for r in 0..rows {
+                        let dst = (r0 + r) * n + at;
+                        output[dst..dst + width].copy_from_slice(&tile[r * nr..r * nr + width]);
                     }
                 }
-                j0 += width;
             }
+            j0 += width;
         }
     }
 }
 
-/// Gathers every tap of every output position: row `p` of `cols` (`k` rows of `OH*OW`) holds the
-/// input value tap `p` reads for each output position, zero where the window leaves the image.
-/// With stride 1 each output row of a tap is one contiguous run of an input row.
-fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32]) {
+/// Gathers every tap of the output rows `oy0..oy1`: row `p` of `cols` (`k` rows of
+/// `(oy1 - oy0) * OW`) holds the input value tap `p` reads for each of those output positions,
+/// zero where the window leaves the image. With stride 1 each output row of a tap is one
+/// contiguous run of an input row.
+fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32], oy0: usize, oy1: usize) {
     let [c, h, w] = [g.input[0] / g.groups, g.input[1], g.input[2]];
-    let [oh, ow] = g.output;
-    let mut rows = cols.chunks_exact_mut(oh * ow);
+    let ow = g.output[1];
+    let mut rows = cols.chunks_exact_mut((oy1 - oy0) * ow);
     for ch in 0..c {
         let plane = &input[ch * h * w..(ch + 1) * h * w];
         for ky in 0..g.window[0] {
@@ -161,7 +214,7 @@ fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32]) {
                 } else {
                     ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow)
                 };
-                for (oy, out) in dst.chunks_exact_mut(ow).enumerate() {
+                for (oy, out) in (oy0..oy1).zip(dst.chunks_exact_mut(ow)) {
                     let iy = (oy * g.stride[0]) as isize + dy;
                     if !(0..h as isize).contains(&iy) || first >= last {
                         out.fill(0.0);
@@ -298,6 +351,29 @@ mod tests {
                 dilation: [1, 1],
                 pad_before: [0, 0],
                 output: [5, 5],
+                groups: 1,
+            },
+            // A stem too large to gather at once: `cols` in blocks of 24 output rows (the last
+            // one shorter).
+            ConvGeometry {
+                input: [3, 200, 199],
+                out_channels: 16,
+                window: [3, 3],
+                stride: [2, 2],
+                dilation: [1, 1],
+                pad_before: [1, 1],
+                output: [100, 100],
+                groups: 1,
+            },
+            // Rows of B 1 KiB apart: every tile is packed first.
+            ConvGeometry {
+                input: [5, 16, 32],
+                out_channels: 11,
+                window: [1, 1],
+                stride: [1, 1],
+                dilation: [1, 1],
+                pad_before: [0, 0],
+                output: [16, 32],
                 groups: 1,
             },
             ConvGeometry {

@@ -19,8 +19,10 @@ pub(crate) struct Kernel {
     isa: Isa,
 }
 
+/// The instruction set a kernel uses; the engine's other vectorised loops (`depthwise.rs`) are
+/// compiled once per set and picked with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Isa {
+pub(crate) enum Isa {
     /// x86_64 AVX-512F: 8 x 48, 8 x 32, 8 x 16 (24, 16, 8 zmm accumulators).
     #[cfg(target_arch = "x86_64")]
     Avx512,
@@ -67,6 +69,11 @@ impl Kernel {
     /// whose instructions the CPU lacks can never be made.
     pub fn named(name: &str) -> Option<Self> {
         Self::available().into_iter().find(|k| k.name() == name)
+    }
+
+    /// The instruction set this kernel runs on (detected on this CPU when the kernel was made).
+    pub fn isa(&self) -> Isa {
+        self.isa
     }
 
     /// A short name for benchmarks and debugging.

@@ -1,6 +1,8 @@
-//! glasses' own inference engine for the graphs `export` writes.
+//! glasses' own inference engine for the graphs `export` writes and the bundled face detector.
 //!
-//! A glasses model is a chain of nine operators (see [`SUPPORTED_OPS`]) on one image. Running
+//! A glasses model is a chain of nine operators on one image; the face detector (YuNet) adds
+//! depthwise convolutions, nearest 2x `Resize`, `Sigmoid` and the `Transpose`/`Reshape` that
+//! flatten its twelve outputs (all in [`SUPPORTED_OPS`]). Running
 //! them with a general engine (tract) cost 65 % of the shipped library's code and left time in
 //! per-operator overhead, unfused activations and copies. Here the graph is lowered once, at
 //! load, to a list of [`Step`]s over preplanned buffers:
@@ -8,14 +10,20 @@
 //!   for the CPU at load) with the bias and a following ReLU fused into the store;
 //! * the outputs of the convolutions a channel `Concat` joins (SqueezeNet's fire modules) are
 //!   written straight into their place in the joined buffer, so the concatenation costs nothing;
+//! * depthwise 3x3 convolutions run on a loop of their own (`depthwise.rs`), one pass per output
+//!   row, compiled for the same instruction sets;
 //! * each thread reuses one set of buffers, so a classification allocates nothing once warm.
 //!
-//! `read.rs` reads nodes and initializers, `lower.rs` turns them into steps, `conv.rs` runs a
-//! convolution on a `kernel.rs` micro-kernel, `pool.rs` pools.
+//! `read.rs` reads nodes and initializers, `lower.rs` (and `lower/`, by operator family) turns
+//! them into steps, `conv.rs` runs a convolution on a `kernel.rs` micro-kernel, `pool.rs` pools,
+//! `layout.rs` upsamples and transposes.
 
 mod conv;
 #[allow(unsafe_code)]
+mod depthwise;
+#[allow(unsafe_code)]
 mod kernel;
+mod layout;
 mod lower;
 mod pool;
 mod read;
@@ -23,10 +31,11 @@ mod read;
 use std::sync::Mutex;
 
 use conv::Conv;
+use depthwise::Depthwise;
 pub(crate) use kernel::Kernel;
 // SUPPORTED_OPS names the operators in the error of builds without `onnx-any`.
 #[cfg_attr(feature = "onnx-any", allow(unused_imports))]
-pub(crate) use lower::{SUPPORTED_OPS, lower};
+pub(crate) use lower::{SUPPORTED_OPS, lower, lower_named};
 use pool::PoolGeometry;
 pub(crate) use read::ReadError;
 
@@ -47,6 +56,13 @@ enum Step {
         output: Slot,
         relu: bool,
     },
+    /// A 3x3 stride-1 depthwise convolution, on its own loop rather than the matrix kernels.
+    Depthwise {
+        conv: Box<Depthwise>,
+        input: Slot,
+        output: Slot,
+        relu: bool,
+    },
     MaxPool {
         geometry: PoolGeometry,
         input: Slot,
@@ -58,6 +74,25 @@ enum Step {
         output: Slot,
     },
     Relu {
+        input: Slot,
+        output: Slot,
+    },
+    Sigmoid {
+        input: Slot,
+        output: Slot,
+    },
+    /// Nearest 2x upsampling of `[channels, height, width]`.
+    Upsample2x {
+        channels: usize,
+        height: usize,
+        width: usize,
+        input: Slot,
+        output: Slot,
+    },
+    /// Output axis `i` is axis `perm[i]` of the input, of `shape`.
+    Transpose {
+        shape: Vec<usize>,
+        perm: Vec<usize>,
         input: Slot,
         output: Slot,
     },
@@ -95,8 +130,8 @@ pub(crate) struct Net {
     /// Length of every buffer; buffer 0 is the input.
     buffers: Vec<usize>,
     scratch_len: usize,
-    output: Slot,
-    output_shape: Vec<usize>,
+    /// The graph outputs asked for, in order, with their shapes.
+    outputs: Vec<(Slot, Vec<usize>)>,
     kernel: Kernel,
     macs: usize,
     /// Buffers of earlier runs, for reuse; one set per thread that runs concurrently.
@@ -115,9 +150,14 @@ impl Net {
         self.buffers[0]
     }
 
-    /// The output's shape.
+    /// The (first) output's shape.
     pub fn output_shape(&self) -> &[usize] {
-        &self.output_shape
+        self.outputs.first().map_or(&[], |(_, shape)| shape.as_slice())
+    }
+
+    /// The shape of every output, in the order they were asked for.
+    pub fn output_shapes(&self) -> impl Iterator<Item = &[usize]> {
+        self.outputs.iter().map(|(_, shape)| shape.as_slice())
     }
 
     /// Multiply-accumulates per image in the convolutions (the arithmetic the time is spent on).
@@ -147,8 +187,13 @@ impl Net {
         self.steps.iter().map(describe).zip(times).collect()
     }
 
-    /// Runs the graph on one input of [`Net::input_len`] floats.
+    /// Runs the graph on one input of [`Net::input_len`] floats; the first output.
     pub fn run(&self, input: &[f32]) -> Vec<f32> {
+        self.run_outputs(input).swap_remove(0)
+    }
+
+    /// Runs the graph on one input of [`Net::input_len`] floats; every output, in order.
+    pub fn run_outputs(&self, input: &[f32]) -> Vec<Vec<f32>> {
         assert_eq!(input.len(), self.input_len(), "input length");
         let reused = self.spare.lock().map(|mut spare| spare.pop()).unwrap_or(None);
         let mut scratch = reused.unwrap_or_else(|| Scratch {
@@ -163,7 +208,8 @@ impl Net {
         for step in &self.steps {
             run_step(step, input, &mut scratch);
         }
-        let out = read(&scratch.buffers, input, self.output).to_vec();
+        let out =
+            self.outputs.iter().map(|(slot, _)| read(&scratch.buffers, input, *slot).to_vec()).collect();
         if let Ok(mut spare) = self.spare.lock() {
             spare.push(scratch);
         }
@@ -189,6 +235,19 @@ fn describe(step: &Step) -> String {
                 g.macs() as f64 / 1e6
             )
         }
+        Step::Depthwise { conv, relu, .. } => format!(
+            "depthwise 3x3 {}x{}x{}{}: {:.2} M MACs",
+            conv.channels,
+            conv.height,
+            conv.width,
+            if *relu { " +relu" } else { "" },
+            conv.macs() as f64 / 1e6
+        ),
+        Step::Sigmoid { output, .. } => format!("sigmoid {}", output.len),
+        Step::Upsample2x { channels, height, width, .. } => {
+            format!("nearest 2x upsample {channels}x{height}x{width}")
+        }
+        Step::Transpose { shape, perm, .. } => format!("transpose {shape:?} by {perm:?}"),
         Step::MaxPool { geometry: g, .. } => format!(
             "max pool {}x{}/{} {}x{}x{} -> {}x{}",
             g.window[0], g.window[1], g.stride[0], g.channels, g.height, g.width, g.out_height, g.out_width
@@ -211,6 +270,10 @@ fn read<'a>(buffers: &'a [Vec<f32>], input: &'a [f32], slot: Slot) -> &'a [f32] 
 fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
     let output = match step {
         Step::Conv { output, .. }
+        | Step::Depthwise { output, .. }
+        | Step::Sigmoid { output, .. }
+        | Step::Upsample2x { output, .. }
+        | Step::Transpose { output, .. }
         | Step::MaxPool { output, .. }
         | Step::GlobalAveragePool { output, .. }
         | Step::Relu { output, .. }
@@ -226,6 +289,18 @@ fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
     match step {
         Step::Conv { conv, input: i, relu, .. } => {
             conv.run(read(bufs, input, *i), out, *relu, &mut scratch.cols)
+        }
+        Step::Depthwise { conv, input: i, relu, .. } => conv.run(read(bufs, input, *i), out, *relu),
+        Step::Sigmoid { input: i, .. } => {
+            for (o, &v) in out.iter_mut().zip(read(bufs, input, *i)) {
+                *o = 1.0 / (1.0 + (-v).exp());
+            }
+        }
+        Step::Upsample2x { channels, height, width, input: i, .. } => {
+            layout::upsample_nearest2x(read(bufs, input, *i), out, *channels, *height, *width)
+        }
+        Step::Transpose { shape, perm, input: i, .. } => {
+            layout::transpose(read(bufs, input, *i), out, shape, perm)
         }
         Step::MaxPool { geometry, input: i, .. } => pool::max_pool(geometry, read(bufs, input, *i), out),
         Step::GlobalAveragePool { plane, input: i, .. } => {

@@ -41,6 +41,8 @@ pub(super) enum ConstData {
     F32(Vec<f32>),
     I8(Vec<i8>),
     U8(Vec<u8>),
+    /// Shapes (`Reshape`'s target); never weights.
+    I64(Vec<i64>),
 }
 
 impl Const {
@@ -56,6 +58,7 @@ impl Const {
             ConstData::F32(_) => "float32",
             ConstData::I8(_) => "int8",
             ConstData::U8(_) => "uint8",
+            ConstData::I64(_) => "int64",
         }
     }
 
@@ -64,6 +67,7 @@ impl Const {
             ConstData::F32(v) => v.clone(),
             ConstData::I8(v) => v.iter().map(|&x| f32::from(x)).collect(),
             ConstData::U8(v) => v.iter().map(|&x| f32::from(x)).collect(),
+            ConstData::I64(v) => v.iter().map(|&x| x as f32).collect(),
         }
     }
 }
@@ -131,9 +135,26 @@ pub(super) fn const_from_proto(t: &TensorProto) -> std::result::Result<Const, Co
                 ConstData::U8(bytes)
             }
         }
+        Ok(DataType::Int64) => {
+            let values: Vec<i64> = if !t.raw_data.is_empty() {
+                if t.raw_data.len() != len * 8 {
+                    return Err(wrong_len(t.raw_data.len() / 8));
+                }
+                t.raw_data
+                    .chunks_exact(8)
+                    .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                    .collect()
+            } else {
+                t.int64_data.clone()
+            };
+            if values.len() != len {
+                return Err(wrong_len(values.len()));
+            }
+            ConstData::I64(values)
+        }
         _ => {
             return Err(ConstError::Type(format!(
-                "initializer `{}` of element type {} (this engine reads float32, int8 and uint8)",
+                "initializer `{}` of element type {} (this engine reads float32, int8, uint8 and int64)",
                 t.name, t.data_type
             )));
         }
@@ -158,6 +179,14 @@ pub(super) fn float_attr(node: &NodeProto, name: &str) -> ReadResult<Option<f32>
         None => Ok(None),
         Some(a) if a.r#type == AttributeType::Float as i32 => Ok(Some(a.f)),
         Some(_) => Err(invalid(node, format!("attribute `{name}` must be a float"))),
+    }
+}
+
+pub(super) fn string_attr<'n>(node: &'n NodeProto, name: &str) -> ReadResult<Option<&'n [u8]>> {
+    match attr(node, name) {
+        None => Ok(None),
+        Some(a) if a.r#type == AttributeType::String as i32 => Ok(Some(a.s.as_slice())),
+        Some(_) => Err(invalid(node, format!("attribute `{name}` must be a string"))),
     }
 }
 

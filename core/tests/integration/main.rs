@@ -7,13 +7,17 @@ mod harness;
 
 mod errors;
 mod export_and_load;
+mod face_detector;
 mod golden;
 mod heap;
 mod hostile_inputs;
+mod huge_regions;
 mod inputs;
 mod onnx_reader;
+mod orientation;
 mod region;
 mod resource_limits;
 mod surface_golden;
 mod threads;
+mod uniform_pictures;
 mod yuv;

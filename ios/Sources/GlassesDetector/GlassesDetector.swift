@@ -122,36 +122,32 @@ public final class GlassesDetector: @unchecked Sendable {
 
     /// The bundled model with a decision threshold in [0, 1].
     public init(threshold: Float = 0.5) throws {
-        classifier = try Self.mapped { try GlassesClassifier.bundled(threshold: threshold) }
+        try self.init(options: GlassesOptions(threshold: threshold))
     }
 
     /// A model from the bytes of an ONNX file.
     public init(modelData: Data, threshold: Float = 0.5) throws {
-        classifier = try Self.mapped { try GlassesClassifier.fromBytes(model: modelData, threshold: threshold) }
+        try self.init(modelData: modelData, options: GlassesOptions(threshold: threshold))
     }
 
     /// A model from an ONNX file.
     public init(modelURL: URL, threshold: Float = 0.5) throws {
-        classifier = try Self.mapped { try GlassesClassifier.fromFile(path: modelURL.path, threshold: threshold) }
+        try self.init(modelURL: modelURL, options: GlassesOptions(threshold: threshold))
     }
 
     /// The bundled model with `options` (threshold and limits).
     public init(options: GlassesOptions) throws {
-        classifier = try Self.mapped { try GlassesClassifier.withOptions(options: options.record) }
+        classifier = try Self.mapped { try GlassesClassifier(options: options.record) }
     }
 
     /// A model from the bytes of an ONNX file, with `options`.
     public init(modelData: Data, options: GlassesOptions) throws {
-        classifier = try Self.mapped {
-            try GlassesClassifier.fromBytesWithOptions(model: modelData, options: options.record)
-        }
+        classifier = try Self.mapped { try GlassesClassifier.fromBytes(model: modelData, options: options.record) }
     }
 
     /// A model from an ONNX file, with `options`.
     public init(modelURL: URL, options: GlassesOptions) throws {
-        classifier = try Self.mapped {
-            try GlassesClassifier.fromFileWithOptions(path: modelURL.path, options: options.record)
-        }
+        classifier = try Self.mapped { try GlassesClassifier.fromFile(path: modelURL.path, options: options.record) }
     }
 
     /// The options in force, as the native library holds them.
@@ -163,33 +159,7 @@ public final class GlassesDetector: @unchecked Sendable {
     /// Classifies an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF). HEIC is not decoded by the
     /// library: draw such images into a `CGImage` and use `classify(_:)`.
     public func classify(data: Data) throws -> GlassesResult {
-        try Self.mapped { Self.result(try classifier.classifyEncoded(image: data)) }
-    }
-
-    /// Classifies the image file at `url` (a file URL), read by the library: a file larger than
-    /// `options.maxFileBytes` throws `.fileTooLarge` and a folder `.notARegularFile`, both unread.
-    public func classify(url: URL) throws -> GlassesResult {
-        try Self.mapped { Self.result(try classifier.classifyFile(path: url.path)) }
-    }
-
-    /// Classifies the face inside `faceBox` on the image file at `url`, as `classify(data:faceBox:)`.
-    public func classify(url: URL, faceBox: CGRect) throws -> GlassesResult {
-        let face = Self.ffiFaceBox(faceBox)
-        return try Self.mapped { Self.result(try classifier.classifyFileRegion(path: url.path, face: face)) }
-    }
-
-    /// Classifies a `CGImage` by drawing it into an 8-bit RGBA sRGB buffer.
-    ///
-    /// Apple's decoders do not produce bit-identical pixels to the library's own JPEG decoder, so
-    /// for the same file this may differ slightly from `classify(data:)`.
-    public func classify(_ image: CGImage) throws -> GlassesResult {
-        let frame = try Self.rgba(image)
-        return try Self.mapped {
-            Self.result(try classifier.classifyPixels(
-                pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride,
-                format: .rgba8
-            ))
-        }
+        try classify(data: data, orientation: .up)
     }
 
     /// Classifies the face inside `faceBox` on an encoded image: a face detector's box in pixels of
@@ -200,8 +170,33 @@ public final class GlassesDetector: @unchecked Sendable {
     /// repeated) but must overlap the picture and have a positive size, or the call throws
     /// `.invalidRegion`.
     public func classify(data: Data, faceBox: CGRect) throws -> GlassesResult {
-        let face = Self.ffiFaceBox(faceBox)
-        return try Self.mapped { Self.result(try classifier.classifyEncodedRegion(image: data, face: face)) }
+        try classify(data: data, orientation: .up, faceBox: faceBox)
+    }
+
+    /// Classifies an encoded image turned upright by its EXIF orientation, then by `orientation`
+    /// (for pictures whose orientation is kept outside the file); `faceBox`, when given, is in
+    /// pixels of the upright picture.
+    public func classify(data: Data, orientation: CGImagePropertyOrientation, faceBox: CGRect? = nil) throws -> GlassesResult {
+        try run(.encoded(bytes: data), orientation: orientation, faceBox: faceBox)
+    }
+
+    /// Classifies the image file at `url` (a file URL), read by the library: a file larger than
+    /// `options.maxFileBytes` throws `.fileTooLarge` and a folder `.notARegularFile`, both unread.
+    public func classify(url: URL) throws -> GlassesResult {
+        try run(.file(path: url.path), orientation: .up, faceBox: nil)
+    }
+
+    /// Classifies the face inside `faceBox` on the image file at `url`, as `classify(data:faceBox:)`.
+    public func classify(url: URL, faceBox: CGRect) throws -> GlassesResult {
+        try run(.file(path: url.path), orientation: .up, faceBox: faceBox)
+    }
+
+    /// Classifies a `CGImage` by drawing it into an 8-bit RGBA sRGB buffer.
+    ///
+    /// Apple's decoders do not produce bit-identical pixels to the library's own JPEG decoder, so
+    /// for the same file this may differ slightly from `classify(data:)`.
+    public func classify(_ image: CGImage) throws -> GlassesResult {
+        try classify(image, orientation: .up)
     }
 
     /// Classifies the face inside `faceBox`, in pixels of `image` with the origin at the top-left
@@ -211,37 +206,53 @@ public final class GlassesDetector: @unchecked Sendable {
     /// For Vision's `VNFaceObservation.boundingBox` (normalised, origin bottom-left) use
     /// `classify(_:visionBoundingBox:)`.
     public func classify(_ image: CGImage, faceBox: CGRect) throws -> GlassesResult {
-        let face = Self.ffiFaceBox(faceBox)
+        try classify(image, orientation: .up, faceBox: faceBox)
+    }
+
+    /// Classifies a `CGImage` stored turned, as a `UIImage`'s `cgImage` is with its
+    /// `imageOrientation` or a photo with its EXIF orientation: `orientation` is how the stored
+    /// picture must be turned to be upright (the one you would give Vision's
+    /// `VNImageRequestHandler(cgImage:orientation:)`). `faceBox`, when given, is a face detector's
+    /// box in pixels of the upright picture, origin top-left. The image is drawn into RGBA8 as
+    /// stored and read through the turn by the library, never rotated into a copy.
+    public func classify(
+        _ image: CGImage, orientation: CGImagePropertyOrientation, faceBox: CGRect? = nil
+    ) throws -> GlassesResult {
         let frame = try Self.rgba(image)
-        return try Self.mapped {
-            Self.result(try classifier.classifyPixelsRegion(
-                pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride,
-                format: .rgba8, face: face
-            ))
-        }
+        let input = GlassesInput.pixels(
+            pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride, format: .rgba8
+        )
+        return try run(input, orientation: orientation, faceBox: faceBox)
     }
 
     /// Classifies the face Vision found on `image`: `visionBoundingBox` is a
     /// `VNFaceObservation.boundingBox`, normalised to [0, 1] with the origin at the bottom-left.
     ///
     /// The box must describe `image` as it is: run the `VNImageRequestHandler` on this `CGImage`
-    /// with orientation `.up` (the default). A box from a handler given another orientation (a
-    /// camera frame with `.right`, say) refers to the rotated picture; rotate the image first.
+    /// with orientation `.up` (the default). For a handler given another orientation use
+    /// `classify(_:orientation:visionBoundingBox:)`.
     public func classify(_ image: CGImage, visionBoundingBox: CGRect) throws -> GlassesResult {
-        let box = Self.faceBox(visionBoundingBox: visionBoundingBox, imageWidth: image.width, imageHeight: image.height)
-        return try classify(image, faceBox: box)
+        try classify(image, orientation: .up, visionBoundingBox: visionBoundingBox)
     }
 
-    /// Classifies a camera frame, as `AVCaptureVideoDataOutput` delivers it.
+    /// Classifies the face Vision found on a turned `image`: `visionBoundingBox` comes from a
+    /// `VNImageRequestHandler(cgImage:orientation:)` given the same `orientation`, so it is
+    /// normalised to the upright picture.
+    public func classify(
+        _ image: CGImage, orientation: CGImagePropertyOrientation, visionBoundingBox: CGRect
+    ) throws -> GlassesResult {
+        let (width, height) = try Self.uprightSize(width: image.width, height: image.height, orientation: orientation)
+        let box = Self.faceBox(visionBoundingBox: visionBoundingBox, imageWidth: width, imageHeight: height)
+        return try classify(image, orientation: orientation, faceBox: box)
+    }
+
+    /// Classifies a camera frame, as `AVCaptureVideoDataOutput` delivers it, turned upright by
+    /// `orientation`.
     ///
     /// * `kCVPixelFormatType_420YpCbCr8BiPlanarFullRange` and `...VideoRange` (NV12, the camera's
-    ///   native formats): both planes are copied out (the buffer is locked read-only for that) and
-    ///   handed to the library, which turns the frame upright by `orientation` and converts only the
-    ///   part the model sees (BT.601).
-    /// * `kCVPixelFormatType_32BGRA`: only `orientation == .up` is supported (the library rotates
-    ///   YUV frames only); any other orientation throws `.invalidArgument`. Rotate such a frame
-    ///   first (for example `CIImage(cvPixelBuffer:).oriented(orientation)`) or ask the capture
-    ///   connection for an upright one (`videoRotationAngle` / `videoOrientation`).
+    ///   native formats) and `kCVPixelFormatType_32BGRA`: the planes are copied out (the buffer is
+    ///   locked read-only for that) and handed to the library, which reads them through the turn
+    ///   and converts only the part the model sees (BT.601 for NV12).
     /// * Any other pixel format throws `.invalidPixelBuffer`, as does a frame of odd width or height
     ///   in the NV12 formats.
     ///
@@ -254,43 +265,21 @@ public final class GlassesDetector: @unchecked Sendable {
     public func classify(
         pixelBuffer: CVPixelBuffer, orientation: CGImagePropertyOrientation, faceBox: CGRect? = nil
     ) throws -> GlassesResult {
-        let face = faceBox.map(Self.ffiFaceBox)
         let format = CVPixelBufferGetPixelFormatType(pixelBuffer)
+        let input: GlassesInput
         switch format {
         case kCVPixelFormatType_420YpCbCr8BiPlanarFullRange, kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange:
-            let (rotation, mirrored) = Self.rotation(of: orientation)
             let planes = try Self.nv12Planes(pixelBuffer)
-            return try Self.mapped {
-                Self.result(try classifier.classifyNv12(
-                    y: planes.y, yRowStride: planes.yStride, uv: planes.uv, uvRowStride: planes.uvStride,
-                    width: planes.width, height: planes.height,
-                    fullRange: format == kCVPixelFormatType_420YpCbCr8BiPlanarFullRange,
-                    rotationDegrees: rotation, mirrored: mirrored, face: face
-                ))
-            }
+            input = .nv12(
+                y: planes.y, yRowStride: planes.yStride, uv: planes.uv, uvRowStride: planes.uvStride,
+                width: planes.width, height: planes.height,
+                fullRange: format == kCVPixelFormatType_420YpCbCr8BiPlanarFullRange
+            )
         case kCVPixelFormatType_32BGRA:
-            guard orientation == .up else {
-                throw GlassesDetectorError(
-                    kind: .invalidArgument,
-                    message: "BGRA frames must be upright (orientation .up, not rawValue \(orientation.rawValue)); "
-                        + "rotate the frame first or use a 420YpCbCr8BiPlanar format"
-                )
-            }
             let frame = try Self.bgraPixels(pixelBuffer)
-            if let face = face {
-                return try Self.mapped {
-                    Self.result(try classifier.classifyPixelsRegion(
-                        pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride,
-                        format: .bgra8, face: face
-                    ))
-                }
-            }
-            return try Self.mapped {
-                Self.result(try classifier.classifyPixels(
-                    pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride,
-                    format: .bgra8
-                ))
-            }
+            input = .pixels(
+                pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride, format: .bgra8
+            )
         default:
             throw GlassesDetectorError(
                 kind: .invalidPixelBuffer,
@@ -298,6 +287,7 @@ public final class GlassesDetector: @unchecked Sendable {
                     + "420YpCbCr8BiPlanarFullRange, 420YpCbCr8BiPlanarVideoRange or 32BGRA"
             )
         }
+        return try run(input, orientation: orientation, faceBox: faceBox)
     }
 
     /// Classifies the face Vision found on a camera frame: `visionBoundingBox` is the
@@ -308,16 +298,16 @@ public final class GlassesDetector: @unchecked Sendable {
     public func classify(
         pixelBuffer: CVPixelBuffer, orientation: CGImagePropertyOrientation, visionBoundingBox: CGRect
     ) throws -> GlassesResult {
-        let (rotation, _) = Self.rotation(of: orientation)
-        let width = CVPixelBufferGetWidth(pixelBuffer)
-        let height = CVPixelBufferGetHeight(pixelBuffer)
-        let (uprightWidth, uprightHeight) = rotation % 180 == 90 ? (height, width) : (width, height)
-        let box = Self.faceBox(visionBoundingBox: visionBoundingBox, imageWidth: uprightWidth, imageHeight: uprightHeight)
+        let (width, height) = try Self.uprightSize(
+            width: CVPixelBufferGetWidth(pixelBuffer), height: CVPixelBufferGetHeight(pixelBuffer), orientation: orientation
+        )
+        let box = Self.faceBox(visionBoundingBox: visionBoundingBox, imageWidth: width, imageHeight: height)
         return try classify(pixelBuffer: pixelBuffer, orientation: orientation, faceBox: box)
     }
 
-    /// How a frame stored with `orientation` is turned upright, as the library takes it: rotate
-    /// `degrees` clockwise, then, if `mirrored`, flip left to right.
+    /// How a picture stored with `orientation` is turned upright, as the library takes it: rotate
+    /// `degrees` clockwise, then, if `mirrored`, flip left to right. The library's own table (the
+    /// EXIF orientations, `orientation_from_exif` in ffi/src/uniffi):
     ///
     /// | `CGImagePropertyOrientation` (EXIF) | degrees | mirrored |
     /// |---|---|---|
@@ -331,19 +321,26 @@ public final class GlassesDetector: @unchecked Sendable {
     /// | `.left` (8)          | 270 | no  |
     ///
     /// `.right` means the stored frame's top row is the upright picture's right column: it must be
-    /// rotated 90 degrees clockwise to be upright (the back camera held in portrait).
-    static func rotation(of orientation: CGImagePropertyOrientation) -> (degrees: UInt32, mirrored: Bool) {
-        switch orientation {
-        case .up: return (0, false)
-        case .upMirrored: return (0, true)
-        case .down: return (180, false)
-        case .downMirrored: return (180, true)
-        case .leftMirrored: return (90, true)
-        case .right: return (90, false)
-        case .rightMirrored: return (270, true)
-        case .left: return (270, false)
-        @unknown default: return (0, false)
-        }
+    /// rotated 90 degrees clockwise to be upright (the back camera held in portrait). An
+    /// orientation outside the eight throws `.invalidArgument`.
+    static func rotation(of orientation: CGImagePropertyOrientation) throws -> (degrees: UInt32, mirrored: Bool) {
+        let o = try mapped { try orientationFromExif(exif: orientation.rawValue) }
+        return (o.rotationDegrees, o.mirrored)
+    }
+
+    /// The size of a `width` x `height` picture once `orientation` turns it upright.
+    private static func uprightSize(
+        width: Int, height: Int, orientation: CGImagePropertyOrientation
+    ) throws -> (width: Int, height: Int) {
+        try rotation(of: orientation).degrees % 180 == 90 ? (height, width) : (width, height)
+    }
+
+    /// The one call every `classify` makes: the input, and the request built from the orientation
+    /// and the optional box.
+    private func run(_ input: GlassesInput, orientation: CGImagePropertyOrientation, faceBox: CGRect?) throws -> GlassesResult {
+        let turn = try Self.mapped { try orientationFromExif(exif: orientation.rawValue) }
+        let request = GlassesRequest(orientation: turn, face: faceBox.map(Self.ffiFaceBox))
+        return try Self.mapped { Self.result(try classifier.classify(input: input, request: request)) }
     }
 
     /// The two planes of a locked NV12 buffer, copied: each plane's bytes up to the end of its

@@ -174,13 +174,13 @@ final class CameraFrameTests: XCTestCase {
         }
     }
 
-    func testOrientationTable() {
+    func testOrientationTable() throws {
         let want: [(CGImagePropertyOrientation, UInt32, Bool)] = [
             (.up, 0, false), (.upMirrored, 0, true), (.down, 180, false), (.downMirrored, 180, true),
             (.leftMirrored, 90, true), (.right, 90, false), (.rightMirrored, 270, true), (.left, 270, false),
         ]
         for (orientation, degrees, mirrored) in want {
-            let got = GlassesDetector.rotation(of: orientation)
+            let got = try GlassesDetector.rotation(of: orientation)
             XCTAssertEqual(got.degrees, degrees, "rawValue \(orientation.rawValue)")
             XCTAssertEqual(got.mirrored, mirrored, "rawValue \(orientation.rawValue)")
         }
@@ -256,24 +256,61 @@ final class CameraFrameTests: XCTestCase {
         XCTAssertEqual(byVision.probability, byPixels.probability, accuracy: 1e-4)
     }
 
-    /// BGRA frames go through the pixel path: the same pixels as the `CGImage` path, so the same
-    /// answer; a turned BGRA frame is refused.
-    func testBGRAFrames() throws {
+    /// `picture` as an sRGB RGBA8 `CGImage` (premultipliedLast, opaque): drawn by the wrapper into
+    /// the same format, so its pixels reach the library unchanged.
+    private func cgImage(_ picture: RGBA) throws -> CGImage {
+        let info = CGImageAlphaInfo.premultipliedLast.rawValue | CGBitmapInfo.byteOrder32Big.rawValue
+        guard let space = CGColorSpace(name: CGColorSpace.sRGB),
+              let provider = CGDataProvider(data: Data(picture.pixels) as CFData),
+              let image = CGImage(
+                  width: picture.width, height: picture.height, bitsPerComponent: 8, bitsPerPixel: 32,
+                  bytesPerRow: picture.width * 4, space: space, bitmapInfo: CGBitmapInfo(rawValue: info),
+                  provider: provider, decode: nil, shouldInterpolate: false, intent: .defaultIntent
+              )
+        else { throw failure("cannot make a CGImage") }
+        return image
+    }
+
+    /// BGRA frames and `CGImage`s stored turned each of the eight ways (Core Image's reading of the
+    /// orientation), passed with that orientation, give the upright frame's answer within 1e-4, with
+    /// and without a face box in upright pixels: the library reads them through the turn.
+    func testTurnedBGRAFramesAndCGImages() throws {
         let image = try uprightImage()
         let detector = try GlassesDetector()
-        let buffer = try bgra(try drawn(image))
-        let got = try detector.classify(pixelBuffer: buffer, orientation: .up)
-        let want = try detector.classify(image)
-        XCTAssertEqual(got.probability, want.probability, accuracy: 1e-4)
         let face = CGRect(x: 70, y: 20, width: 100, height: 110)
-        let gotFace = try detector.classify(pixelBuffer: buffer, orientation: .up, faceBox: face)
-        let wantFace = try detector.classify(image, faceBox: face)
-        XCTAssertEqual(gotFace.probability, wantFace.probability, accuracy: 1e-4)
-        for orientation in Self.allOrientations where orientation != .up {
-            assertThrows(.invalidArgument, "BGRA rawValue \(orientation.rawValue)") {
-                try detector.classify(pixelBuffer: buffer, orientation: orientation)
+        let upright = try stored(image, for: .up)
+        let want = try detector.classify(pixelBuffer: try bgra(upright), orientation: .up)
+        let wantFace = try detector.classify(pixelBuffer: try bgra(upright), orientation: .up, faceBox: face)
+        XCTAssertEqual(try detector.classify(try cgImage(upright)).probability, want.probability, accuracy: 1e-4)
+        var wrongTurnNoticed = false
+        for orientation in Self.allOrientations {
+            let name = "rawValue \(orientation.rawValue)"
+            let frame = try stored(image, for: orientation)
+            let buffer = try bgra(frame)
+            let picture = try cgImage(frame)
+            let whole = try [
+                detector.classify(pixelBuffer: buffer, orientation: orientation),
+                detector.classify(picture, orientation: orientation),
+            ]
+            for got in whole {
+                XCTAssertEqual(got.probability, want.probability, accuracy: 1e-4, name)
+                XCTAssertEqual(got.probabilities.noEyewear, want.probabilities.noEyewear, accuracy: 1e-4, name)
+                XCTAssertEqual(got.eyewear, want.eyewear, name)
+            }
+            let faces = try [
+                detector.classify(pixelBuffer: buffer, orientation: orientation, faceBox: face),
+                detector.classify(picture, orientation: orientation, faceBox: face),
+            ]
+            for got in faces {
+                XCTAssertEqual(got.probability, wantFace.probability, accuracy: 1e-4, name)
+            }
+            if orientation == .right {
+                // Negative control: the same frame read with the opposite turn is another picture.
+                let wrong = try detector.classify(pixelBuffer: buffer, orientation: .left, faceBox: face)
+                wrongTurnNoticed = abs(wrong.probability - wantFace.probability) > 1e-4
             }
         }
+        XCTAssertTrue(wrongTurnNoticed, "reading a .right frame as .left changed nothing")
     }
 
     func testUnsupportedAndBadFrames() throws {

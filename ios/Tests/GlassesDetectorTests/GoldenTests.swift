@@ -213,9 +213,10 @@ final class GoldenTests: XCTestCase {
         }
     }
 
-    /// One synthetic image in every pixel format gives one probability.
+    /// One synthetic image in every pixel format gives one probability, through the bindings'
+    /// one call (`classify(input:request:)`), upright and turned.
     func testPixelFormatsAgree() throws {
-        let classifier = try GlassesClassifier.bundled(threshold: 0.5)
+        let classifier = try GlassesClassifier(options: defaultOptions())
         let (w, h) = (23, 17)
         var rgb = [UInt8](), rgba = [UInt8](), bgra = [UInt8](), argb = [UInt8]()
         for i in 0 ..< w * h {
@@ -225,14 +226,19 @@ final class GoldenTests: XCTestCase {
             bgra += [b, g, r, 255]
             withUnsafeBytes(of: UInt32(0xFF00_0000) | UInt32(r) << 16 | UInt32(g) << 8 | UInt32(b)) { argb += $0 }
         }
-        let want = try classifier.classifyPixels(
-            pixels: Data(rgb), width: UInt32(w), height: UInt32(h), stride: UInt32(w * 3), format: .rgb8
-        ).probability
-        for (data, format) in [(rgba, PixelFormat.rgba8), (bgra, .bgra8), (argb, .argb32)] {
-            let got = try classifier.classifyPixels(
-                pixels: Data(data), width: UInt32(w), height: UInt32(h), stride: UInt32(w * 4), format: format
-            )
-            XCTAssertEqual(got.probability, want, accuracy: 1e-4, "\(format)")
+        for turn in [GlassesOrientation(rotationDegrees: 0, mirrored: false), GlassesOrientation(rotationDegrees: 90, mirrored: true)] {
+            let request = GlassesRequest(orientation: turn, face: nil)
+            let want = try classifier.classify(
+                input: .pixels(pixels: Data(rgb), width: UInt32(w), height: UInt32(h), stride: UInt32(w * 3), format: .rgb8),
+                request: request
+            ).probability
+            for (data, format) in [(rgba, PixelFormat.rgba8), (bgra, .bgra8), (argb, .argb32)] {
+                let got = try classifier.classify(
+                    input: .pixels(pixels: Data(data), width: UInt32(w), height: UInt32(h), stride: UInt32(w * 4), format: format),
+                    request: request
+                )
+                XCTAssertEqual(got.probability, want, accuracy: 1e-4, "\(format) \(turn)")
+            }
         }
     }
 

@@ -16,7 +16,7 @@ import java.nio.ByteBuffer
  *
  * From Java: `GlassesBitmaps.classify(detector, bitmap)`.
  */
-fun GlassesDetector.classify(bitmap: Bitmap): GlassesResult = classifyBitmap(bitmap, null)
+fun GlassesDetector.classify(bitmap: Bitmap): GlassesResult = classify(bitmap, 0)
 
 /**
  * Classifies the face inside [faceBox] on [bitmap]: a face detector's box in the bitmap's pixels,
@@ -34,20 +34,46 @@ fun GlassesDetector.classify(bitmap: Bitmap): GlassesResult = classifyBitmap(bit
  *
  * From Java: `GlassesBitmaps.classify(detector, bitmap, rect)`.
  */
-fun GlassesDetector.classify(bitmap: Bitmap, faceBox: Rect): GlassesResult =
-    classifyBitmap(
-        bitmap,
-        // In floats: an inverted Rect gives a negative size (refused natively), never an Int overflow.
-        FaceBox.fromEdges(faceBox.left.toFloat(), faceBox.top.toFloat(), faceBox.right.toFloat(), faceBox.bottom.toFloat()),
-    )
+fun GlassesDetector.classify(bitmap: Bitmap, faceBox: Rect): GlassesResult = classify(bitmap, 0, faceBox)
 
 /**
  * Classifies the face inside [faceBox] (pixels of [bitmap], origin top-left) on [bitmap]; as the
  * `Rect` overload, for boxes in floats (`RectF`: `FaceBox.fromEdges(r.left, r.top, r.right, r.bottom)`).
  */
-fun GlassesDetector.classify(bitmap: Bitmap, faceBox: FaceBox): GlassesResult = classifyBitmap(bitmap, faceBox)
+fun GlassesDetector.classify(bitmap: Bitmap, faceBox: FaceBox): GlassesResult = classify(bitmap, 0, faceBox)
 
-private fun GlassesDetector.classifyBitmap(bitmap: Bitmap, faceBox: FaceBox?): GlassesResult {
+/**
+ * Classifies a [bitmap] stored turned, in ML Kit's `InputImage.fromBitmap(bitmap, rotationDegrees)`
+ * vocabulary: [rotationDegrees] clockwise (0, 90, 180 or 270) turns it upright, then [mirrored]
+ * flips it left to right (a front camera). With a [faceBox] in pixels of the *upright* picture (ML
+ * Kit's `Face.boundingBox` for that `InputImage`), the face inside it; without, the whole upright
+ * picture. The bitmap is read through the turn, never rotated into a copy.
+ *
+ * ```kotlin
+ * val image = InputImage.fromBitmap(bitmap, rotationDegrees)
+ * faceDetector.process(image).addOnSuccessListener { faces ->
+ *     for (face in faces) println(glasses.classify(bitmap, rotationDegrees, face.boundingBox))
+ * }
+ * ```
+ *
+ * From Java: `GlassesBitmaps.classify(detector, bitmap, rotationDegrees, rect)`.
+ */
+@JvmOverloads
+fun GlassesDetector.classify(bitmap: Bitmap, rotationDegrees: Int, faceBox: Rect? = null, mirrored: Boolean = false): GlassesResult =
+    // In floats: an inverted Rect gives a negative size (refused natively), never an Int overflow.
+    classifyBitmap(
+        bitmap,
+        rotationDegrees,
+        mirrored,
+        faceBox?.let { FaceBox.fromEdges(it.left.toFloat(), it.top.toFloat(), it.right.toFloat(), it.bottom.toFloat()) },
+    )
+
+/** [classify] of a turned [bitmap] with a [faceBox] in floats (pixels of the upright picture). */
+@JvmOverloads
+fun GlassesDetector.classify(bitmap: Bitmap, rotationDegrees: Int, faceBox: FaceBox, mirrored: Boolean = false): GlassesResult =
+    classifyBitmap(bitmap, rotationDegrees, mirrored, faceBox)
+
+private fun GlassesDetector.classifyBitmap(bitmap: Bitmap, rotationDegrees: Int, mirrored: Boolean, faceBox: FaceBox?): GlassesResult {
     require(!bitmap.isRecycled) { "bitmap is recycled" }
     val argb = if (bitmap.config == Bitmap.Config.ARGB_8888) {
         bitmap
@@ -60,11 +86,7 @@ private fun GlassesDetector.classifyBitmap(bitmap: Bitmap, faceBox: FaceBox?): G
         val buffer = ByteBuffer.allocateDirect(rowBytes * argb.height)
         argb.copyPixelsToBuffer(buffer)
         buffer.rewind()
-        return if (faceBox == null) {
-            classify(buffer, argb.width, argb.height, rowBytes, argb8888Layout)
-        } else {
-            classify(buffer, argb.width, argb.height, rowBytes, argb8888Layout, faceBox)
-        }
+        return classify(buffer, argb.width, argb.height, rowBytes, argb8888Layout, rotationDegrees, faceBox, mirrored)
     } finally {
         if (argb !== bitmap) argb.recycle()
     }

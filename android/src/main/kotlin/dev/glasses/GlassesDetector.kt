@@ -31,6 +31,19 @@ import java.util.concurrent.atomic.AtomicLong
  * trained on, converts only that region (parts beyond the picture repeat its edge) and classifies
  * it; the result is as for a face crop.
  *
+ * Every input also has a variant taking `rotationDegrees` (and `mirrored`), ML Kit's
+ * `InputImage.fromBitmap(bitmap, rotationDegrees)` vocabulary: the clockwise rotation (0, 90,
+ * 180 or 270) that turns the picture as stored upright, then a left-right flip. The picture is
+ * read in place through that turn, never rotated into a copy, and a face box is given in pixels of
+ * the upright picture, as a face detector given the same rotation reports it:
+ *
+ * ```kotlin
+ * val r = detector.classify(argb, width, height, width, rotationDegrees = 90, faceBox = face)
+ * ```
+ *
+ * All of them take one native path (one request: rotation, mirror, optional box), so every input
+ * gives the same answer for the same upright picture.
+ *
  * Every method throws [GlassesException] (with an [ErrorKind]) for corrupt images, bad model
  * bytes or inconsistent pixel sizes; native panics are also reported as [GlassesException]
  * ([ErrorKind.INTERNAL]) and never bring the process down.
@@ -74,18 +87,28 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
     val isClosed: Boolean get() = handle.get() == 0L
 
     /** Classifies an encoded image: JPEG, PNG, WebP, BMP, GIF, TIFF, ... */
-    fun classify(encoded: ByteArray): GlassesResult =
-        checkResult(GlassesNative.nativeClassifyEncoded(liveHandle(), encoded))
+    fun classify(encoded: ByteArray): GlassesResult = classify(encoded, 0)
 
     /**
      * Classifies the face inside [faceBox] on an encoded image. The box is in pixels of the
      * upright picture (after the image's EXIF orientation is applied). A box that is not a number,
      * empty or wholly outside the picture throws [GlassesException] ([ErrorKind.INVALID_REGION]).
      */
-    fun classify(encoded: ByteArray, faceBox: FaceBox): GlassesResult =
-        checkResult(
-            GlassesNative.nativeClassifyEncodedRegion(liveHandle(), encoded, faceBox.x, faceBox.y, faceBox.width, faceBox.height),
-        )
+    fun classify(encoded: ByteArray, faceBox: FaceBox): GlassesResult = classify(encoded, 0, faceBox)
+
+    /**
+     * Classifies an encoded image stored turned: after its EXIF orientation, [rotationDegrees]
+     * clockwise (0, 90, 180 or 270, ML Kit's `InputImage.fromByteArray(..., rotationDegrees, ...)`
+     * vocabulary) turns it upright, then [mirrored] flips it left to right. With a [faceBox] (pixels
+     * of the upright picture, as a face detector given the same rotation reports it), the face
+     * inside it; without, the whole upright picture. Nothing is rotated into a copy. Another
+     * rotation throws [GlassesException] ([ErrorKind.INVALID_PIXEL_BUFFER]).
+     */
+    @JvmOverloads
+    fun classify(encoded: ByteArray, rotationDegrees: Int, faceBox: FaceBox? = null, mirrored: Boolean = false): GlassesResult =
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
+            GlassesNative.nativeClassifyEncoded(h, encoded, r, m, has, x, y, w, bh)
+        }
 
     /**
      * Classifies the image file [file] (JPEG, PNG, WebP, ...), read by the native code without a
@@ -93,14 +116,17 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
      * [GlassesException] ([ErrorKind.FILE_TOO_LARGE]) unread; a folder or device
      * [ErrorKind.NOT_A_REGULAR_FILE]; a missing or unreadable file [ErrorKind.IO].
      */
-    fun classify(file: java.io.File): GlassesResult =
-        checkResult(GlassesNative.nativeClassifyPath(liveHandle(), file.path, false, 0f, 0f, 0f, 0f))
+    fun classify(file: java.io.File): GlassesResult = classify(file, 0)
 
     /** Classifies the face inside [faceBox] on the image file [file]; see the overloads above. */
-    fun classify(file: java.io.File, faceBox: FaceBox): GlassesResult =
-        checkResult(
-            GlassesNative.nativeClassifyPath(liveHandle(), file.path, true, faceBox.x, faceBox.y, faceBox.width, faceBox.height),
-        )
+    fun classify(file: java.io.File, faceBox: FaceBox): GlassesResult = classify(file, 0, faceBox)
+
+    /** Classifies the image file [file] stored turned, as `classify(encoded, rotationDegrees, faceBox, mirrored)`. */
+    @JvmOverloads
+    fun classify(file: java.io.File, rotationDegrees: Int, faceBox: FaceBox? = null, mirrored: Boolean = false): GlassesResult =
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
+            GlassesNative.nativeClassifyPath(h, file.path, r, m, has, x, y, w, bh)
+        }
 
     /**
      * Classifies `0xAARRGGBB` pixels as `Bitmap.getPixels(pixels, 0, stride, 0, 0, width, height)`
@@ -108,22 +134,39 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
      */
     @JvmOverloads
     fun classify(pixels: IntArray, width: Int, height: Int, stride: Int = width): GlassesResult =
-        checkResult(GlassesNative.nativeClassifyArgb(liveHandle(), pixels, width, height, stride))
+        classify(pixels, width, height, stride, 0)
 
     /** Classifies the face inside [faceBox] on `0xAARRGGBB` [pixels], rows [width] pixels apart. */
     fun classify(pixels: IntArray, width: Int, height: Int, faceBox: FaceBox): GlassesResult =
-        classify(pixels, width, height, width, faceBox)
+        classify(pixels, width, height, width, 0, faceBox)
 
     /**
      * Classifies the face inside [faceBox] on `0xAARRGGBB` [pixels] whose rows are [stride]
      * pixels apart (as `Bitmap.getPixels` writes them); see [classify] for the box.
      */
     fun classify(pixels: IntArray, width: Int, height: Int, stride: Int, faceBox: FaceBox): GlassesResult =
-        checkResult(
-            GlassesNative.nativeClassifyArgbRegion(
-                liveHandle(), pixels, width, height, stride, faceBox.x, faceBox.y, faceBox.width, faceBox.height,
-            ),
-        )
+        classify(pixels, width, height, stride, 0, faceBox)
+
+    /**
+     * Classifies `0xAARRGGBB` [pixels] ([width] x [height] as stored, rows [stride] pixels apart)
+     * of a picture stored turned: [rotationDegrees] clockwise (0, 90, 180 or 270, as
+     * `InputImage.fromBitmap(bitmap, rotationDegrees)` takes it) turns it upright, then [mirrored]
+     * flips it left to right. [faceBox], when given, is in pixels of the upright picture. The
+     * pixels are read in place, never rotated into a copy.
+     */
+    @JvmOverloads
+    fun classify(
+        pixels: IntArray,
+        width: Int,
+        height: Int,
+        stride: Int,
+        rotationDegrees: Int,
+        faceBox: FaceBox? = null,
+        mirrored: Boolean = false,
+    ): GlassesResult =
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
+            GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, r, m, has, x, y, w, bh)
+        }
 
     /**
      * Classifies raw pixels in [buffer], from its position on: [height] rows of [width] pixels,
@@ -139,14 +182,11 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         height: Int,
         rowStride: Int,
         layout: PixelLayout = PixelLayout.RGBA_8888,
-    ): GlassesResult {
-        val h = liveHandle()
-        return checkResult(GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code))
-    }
+    ): GlassesResult = classify(buffer, width, height, rowStride, layout, 0)
 
     /** Classifies the face inside [faceBox] on `RGBA_8888` pixels in [buffer]; see the overload with a layout. */
     fun classify(buffer: ByteBuffer, width: Int, height: Int, rowStride: Int, faceBox: FaceBox): GlassesResult =
-        classify(buffer, width, height, rowStride, PixelLayout.RGBA_8888, faceBox)
+        classify(buffer, width, height, rowStride, PixelLayout.RGBA_8888, 0, faceBox)
 
     /**
      * Classifies the face inside [faceBox] (a face detector's box on the whole frame) on raw
@@ -160,14 +200,29 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         rowStride: Int,
         layout: PixelLayout,
         faceBox: FaceBox,
-    ): GlassesResult {
-        val h = liveHandle()
-        return checkResult(
-            GlassesNative.nativeClassifyBufferRegion(
-                h, directView(buffer), width, height, rowStride, layout.code, faceBox.x, faceBox.y, faceBox.width, faceBox.height,
-            ),
-        )
-    }
+    ): GlassesResult = classify(buffer, width, height, rowStride, layout, 0, faceBox)
+
+    /**
+     * Classifies raw pixels in [buffer] (laid out as for `classify(buffer, width, height,
+     * rowStride, layout)`, [width] x [height] as stored) of a picture stored turned:
+     * [rotationDegrees] clockwise (0, 90, 180 or 270) turns it upright, then [mirrored] flips it
+     * left to right. [faceBox], when given, is in pixels of the upright picture. Read in place,
+     * never rotated into a copy.
+     */
+    @JvmOverloads
+    fun classify(
+        buffer: ByteBuffer,
+        width: Int,
+        height: Int,
+        rowStride: Int,
+        layout: PixelLayout,
+        rotationDegrees: Int,
+        faceBox: FaceBox? = null,
+        mirrored: Boolean = false,
+    ): GlassesResult =
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
+            GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, r, m, has, x, y, w, bh)
+        }
 
     /**
      * Classifies a `YUV_420_888` camera frame ([planes], as `android.media.Image.planes` or
@@ -189,18 +244,15 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         rotationDegrees: Int = 0,
         mirrored: Boolean = false,
         faceBox: FaceBox? = null,
-    ): GlassesResult {
-        val h = liveHandle()
-        return checkResult(
+    ): GlassesResult =
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
             GlassesNative.nativeClassifyYuv(
                 h,
                 directPlane(planes.y, "y"), planes.yRowStride,
                 directPlane(planes.u, "u"), directPlane(planes.v, "v"), planes.uvRowStride, planes.uvPixelStride,
-                planes.width, planes.height, rotationDegrees, mirrored, planes.fullRange,
-                faceBox != null, faceBox?.x ?: 0f, faceBox?.y ?: 0f, faceBox?.width ?: 0f, faceBox?.height ?: 0f,
-            ),
-        )
-    }
+                planes.width, planes.height, r, m, planes.fullRange, has, x, y, w, bh,
+            )
+        }
 
     /**
      * Frees the native model. Classifications already running on other threads finish normally;
@@ -237,6 +289,25 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         ByteBuffer.allocateDirect(buffer.remaining()).put(buffer.duplicate()).also { it.flip() }
     }
 
-    private fun checkResult(result: GlassesResult?): GlassesResult =
-        result ?: throw IllegalStateException("native classification returned no result")
+    /**
+     * Runs one native classify entry with the request every entry ends with: the live handle, the
+     * rotation and mirror, and the face box as `hasBox, x, y, width, height` (no box: the whole
+     * picture).
+     */
+    private inline fun native(
+        rotationDegrees: Int,
+        mirrored: Boolean,
+        faceBox: FaceBox?,
+        call: (handle: Long, rotationDegrees: Int, mirrored: Boolean, hasBox: Boolean, x: Float, y: Float, width: Float, height: Float) -> GlassesResult?,
+    ): GlassesResult {
+        val h = liveHandle()
+        val box = faceBox ?: NO_BOX
+        return call(h, rotationDegrees, mirrored, faceBox != null, box.x, box.y, box.width, box.height)
+            ?: throw IllegalStateException("native classification returned no result")
+    }
+
+    private companion object {
+        /** The box fields passed when there is no box (ignored natively). */
+        val NO_BOX = FaceBox(0f, 0f, 0f, 0f)
+    }
 }

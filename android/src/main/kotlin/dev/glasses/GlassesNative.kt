@@ -3,7 +3,7 @@ package dev.glasses
 import java.nio.ByteBuffer
 
 /**
- * The native methods of `libglasses_ffi` (Rust: ffi/src/jni_api.rs). Names, parameter and
+ * The native methods of `libglasses_ffi` (Rust: ffi/src/jni/entry.rs). Names, parameter and
  * return types must match that file exactly; the consumer ProGuard rules keep this class.
  *
  * Every method either returns normally or throws: [GlassesException] for classifier errors and
@@ -27,9 +27,15 @@ internal object GlassesNative {
 
     @JvmStatic external fun nativeMaxFileBytes(handle: Long): Long
 
+    // Every classify entry ends with the same request: the clockwise rotation that turns the
+    // picture upright (0, 90, 180, 270), a left-right mirror after it, and an optional face box
+    // in pixels of the upright picture (`hasBox` false: the whole picture).
+
     @JvmStatic external fun nativeClassifyPath(
         handle: Long,
         path: String?,
+        rotationDegrees: Int,
+        mirrored: Boolean,
         hasBox: Boolean,
         x: Float,
         y: Float,
@@ -37,7 +43,17 @@ internal object GlassesNative {
         boxHeight: Float,
     ): GlassesResult?
 
-    @JvmStatic external fun nativeClassifyEncoded(handle: Long, image: ByteArray?): GlassesResult?
+    @JvmStatic external fun nativeClassifyEncoded(
+        handle: Long,
+        image: ByteArray?,
+        rotationDegrees: Int,
+        mirrored: Boolean,
+        hasBox: Boolean,
+        x: Float,
+        y: Float,
+        boxWidth: Float,
+        boxHeight: Float,
+    ): GlassesResult?
 
     @JvmStatic external fun nativeClassifyArgb(
         handle: Long,
@@ -45,6 +61,13 @@ internal object GlassesNative {
         width: Int,
         height: Int,
         stride: Int,
+        rotationDegrees: Int,
+        mirrored: Boolean,
+        hasBox: Boolean,
+        x: Float,
+        y: Float,
+        boxWidth: Float,
+        boxHeight: Float,
     ): GlassesResult?
 
     @JvmStatic external fun nativeClassifyBuffer(
@@ -54,36 +77,9 @@ internal object GlassesNative {
         height: Int,
         rowStride: Int,
         layout: Int,
-    ): GlassesResult?
-
-    @JvmStatic external fun nativeClassifyEncodedRegion(
-        handle: Long,
-        image: ByteArray?,
-        x: Float,
-        y: Float,
-        width: Float,
-        height: Float,
-    ): GlassesResult?
-
-    @JvmStatic external fun nativeClassifyArgbRegion(
-        handle: Long,
-        pixels: IntArray?,
-        width: Int,
-        height: Int,
-        stride: Int,
-        x: Float,
-        y: Float,
-        boxWidth: Float,
-        boxHeight: Float,
-    ): GlassesResult?
-
-    @JvmStatic external fun nativeClassifyBufferRegion(
-        handle: Long,
-        buffer: ByteBuffer?,
-        width: Int,
-        height: Int,
-        rowStride: Int,
-        layout: Int,
+        rotationDegrees: Int,
+        mirrored: Boolean,
+        hasBox: Boolean,
         x: Float,
         y: Float,
         boxWidth: Float,

@@ -36,7 +36,7 @@ data class GlassesResult @JvmOverloads constructor(
     val probabilityEyeglasses: Float get() = probability
 
     /**
-     * Called by the native code (ffi/src/jni_api.rs), JNI signature `(ZFIFZF)V`: primitives only,
+     * Called by the native code (ffi/src/jni/), JNI signature `(ZFIFZF)V`: primitives only,
      * so building a result costs one object. [probabilitySunglasses] is ignored (NaN) unless
      * [hasSunglassesClass]. Kept by consumer-rules.pro.
      */

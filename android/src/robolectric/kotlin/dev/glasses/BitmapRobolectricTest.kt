@@ -155,4 +155,26 @@ class BitmapRobolectricTest {
         crop.getPixels(ints, 0, 301, 0, 0, 301, 157)
         assertEquals(detector.classify(ints, 301, 157).probability, detector.classify(crop).probability, Fixtures.tolerance)
     }
+
+    /**
+     * A bitmap stored turned (Android's own `Matrix` rotation, as a camera or decoder stores it),
+     * passed with the `rotationDegrees` that makes it upright, gives the upright bitmap's answer
+     * within the fixture tolerance, with and without a `Rect` in upright pixels.
+     */
+    @Test
+    fun turnedBitmapsGiveTheUprightAnswer() {
+        val case = opaque.first { it.width != it.height }
+        val upright = bitmapOf(case)
+        val face = Rect(case.width / 4, case.height / 4, case.width * 3 / 4, case.height * 3 / 4)
+        val want = detector.classify(upright)
+        val wantFace = detector.classify(upright, face)
+        for (rotation in listOf(0, 90, 180, 270)) {
+            // Stored = upright turned counter-clockwise by `rotation`, so `rotation` clockwise undoes it.
+            val matrix = android.graphics.Matrix().apply { postRotate(-rotation.toFloat()) }
+            val stored = Bitmap.createBitmap(upright, 0, 0, upright.width, upright.height, matrix, false)
+            val got = detector.classify(stored, rotation)
+            assertEquals("$rotation", want.probability, got.probability, Fixtures.tolerance)
+            assertEquals("$rotation face", wantFace.probability, detector.classify(stored, rotation, face).probability, Fixtures.tolerance)
+        }
+    }
 }

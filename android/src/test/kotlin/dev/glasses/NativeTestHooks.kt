@@ -1,6 +1,6 @@
 package dev.glasses
 
-/** Test-only native hooks, implemented in debug builds of libglasses_ffi only (ffi/src/jni_api.rs). */
+/** Test-only native hooks, implemented in debug builds of libglasses_ffi only (ffi/src/jni/). */
 object NativeTestHooks {
     init {
         // Loads the library through the production path first.

@@ -1,0 +1,158 @@
+//! Creating and releasing classifiers.
+
+use std::ffi::c_char;
+
+use glasses_core::{Classifier, ClassifierOptions};
+
+use super::guard::guard;
+use super::read::{borrow_bytes, borrow_classifier, borrow_str};
+use super::types::GlassesOptions;
+use crate::codes::{GlassesStatus, SurfaceError};
+
+/// A loaded classifier. Opaque: create it with a `glasses_classifier_new_*` function and release
+/// it with [`glasses_classifier_free`].
+#[derive(Debug)]
+pub struct GlassesClassifier {
+    pub(super) inner: Classifier,
+}
+
+/// Core options from the C options; NULL means defaults.
+///
+/// # Safety
+/// A non-NULL `options` must point to a readable `GlassesOptions`.
+unsafe fn core_options(options: *const GlassesOptions) -> ClassifierOptions {
+    // SAFETY: the caller's contract.
+    match unsafe { options.as_ref() } {
+        None => ClassifierOptions::default(),
+        Some(o) => ClassifierOptions::default().with_threshold(o.threshold).with_max_pixels(o.max_pixels),
+    }
+}
+
+/// Stores a new classifier in `*out`, which is set to NULL first so that it never holds garbage
+/// after a failure.
+///
+/// # Safety
+/// A non-NULL `out` must be writable.
+unsafe fn construct(
+    out: *mut *mut GlassesClassifier,
+    make: impl FnOnce() -> Result<Classifier, SurfaceError>,
+) -> GlassesStatus {
+    guard(|| {
+        if out.is_null() {
+            return Err(SurfaceError::Null("out"));
+        }
+        // SAFETY: non-NULL, writable by the caller's contract.
+        unsafe { out.write(std::ptr::null_mut()) };
+        let handle = Box::into_raw(Box::new(GlassesClassifier { inner: make()? }));
+        // SAFETY: as above.
+        unsafe { out.write(handle) };
+        Ok(())
+    })
+}
+
+/// The default options: threshold 0.5, 64 megapixels.
+#[unsafe(no_mangle)]
+pub extern "C" fn glasses_options_default() -> GlassesOptions {
+    let d = ClassifierOptions::default();
+    GlassesOptions { threshold: d.threshold, max_pixels: d.max_pixels }
+}
+
+/// Creates a classifier with the model bundled in the library.
+///
+/// `options` may be NULL for the defaults. On success `*out` holds a new handle to release with
+/// [`glasses_classifier_free`]; on failure `*out` is NULL.
+///
+/// # Safety
+/// `options` must be NULL or point to a `GlassesOptions`; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classifier_new_bundled(
+    options: *const GlassesOptions,
+    out: *mut *mut GlassesClassifier,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { construct(out, || Ok(Classifier::bundled_with(core_options(options))?)) }
+}
+
+/// Creates a classifier from the bytes of an ONNX model file (copied; the buffer may be freed
+/// after the call).
+///
+/// # Safety
+/// `model` must be NULL or readable for `model_len` bytes; `options` and `out` as in
+/// [`glasses_classifier_new_bundled`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classifier_new_from_bytes(
+    model: *const u8,
+    model_len: usize,
+    options: *const GlassesOptions,
+    out: *mut *mut GlassesClassifier,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        construct(out, || {
+            let model = borrow_bytes(model, model_len, "model")?;
+            Ok(Classifier::from_bytes(model, core_options(options))?)
+        })
+    }
+}
+
+/// Creates a classifier from an ONNX model file. `path` is a NUL-terminated UTF-8 path.
+///
+/// # Safety
+/// `path` must be NULL or a NUL-terminated string; `options` and `out` as in
+/// [`glasses_classifier_new_bundled`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classifier_new_from_file(
+    path: *const c_char,
+    options: *const GlassesOptions,
+    out: *mut *mut GlassesClassifier,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { construct(out, || Ok(Classifier::from_file(borrow_str(path, "path")?, core_options(options))?)) }
+}
+
+/// Creates a second handle on the model of `classifier` (shared, not reloaded) that classifies
+/// truncated pictures as far as they decode (`accept` true) or refuses them with
+/// `GLASSES_STATUS_TRUNCATED_IMAGE` (`accept` false, the default of every constructor). Both
+/// handles are released separately with [`glasses_classifier_free`].
+///
+/// # Safety
+/// `classifier` must be NULL or a live handle; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classifier_with_accept_truncated(
+    classifier: *const GlassesClassifier,
+    accept: bool,
+    out: *mut *mut GlassesClassifier,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        construct(out, || {
+            let classifier = borrow_classifier(classifier)?;
+            let options = (*classifier.options()).with_accept_truncated(accept);
+            Ok(classifier.with_options(options)?)
+        })
+    }
+}
+
+/// Releases a classifier and sets `*classifier` to NULL, so a second free of the same variable is
+/// harmless. NULL and a pointer to NULL are accepted and do nothing.
+///
+/// # Safety
+/// `classifier` must be NULL or point to NULL or to a handle from a `glasses_classifier_new_*`
+/// function that no other thread is still using.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classifier_free(classifier: *mut *mut GlassesClassifier) {
+    // Freeing cannot fail, so there is no status; the guard still keeps a panic out of C.
+    let _ = guard(|| {
+        if classifier.is_null() {
+            return Ok(());
+        }
+        // SAFETY: non-NULL and readable/writable by the caller's contract.
+        let handle = unsafe { classifier.replace(std::ptr::null_mut()) };
+        if !handle.is_null() {
+            // SAFETY: the handle came from Box::into_raw in `construct` and is freed only once,
+            // because the caller's variable now holds NULL.
+            drop(unsafe { Box::from_raw(handle) });
+        }
+        Ok(())
+    });
+}

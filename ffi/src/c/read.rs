@@ -1,0 +1,163 @@
+//! Reading what C hands over: borrowed buffers, the classifier behind a handle, and a
+//! [`GlassesInput`] / [`GlassesRequest`] as core's [`Input`] / [`Request`].
+
+use std::ffi::{CStr, c_char};
+use std::path::Path;
+
+use glasses_core::{FaceBox, Input, Orientation, PixelBuffer, Request, YuvFrame, YuvRange};
+
+use super::classifier::GlassesClassifier;
+use super::types::{GlassesInput, GlassesRequest, GlassesYuvFrame};
+use crate::codes::{self, GlassesInputKind, SurfaceError};
+
+/// Borrows `len` bytes at `ptr`, refusing NULL and lengths no allocation can have.
+///
+/// # Safety
+/// A non-NULL `ptr` must be valid for reads of `len` bytes for `'a`.
+pub(super) unsafe fn borrow_bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a [u8], SurfaceError> {
+    if ptr.is_null() {
+        return Err(SurfaceError::Null(name));
+    }
+    if len > isize::MAX as usize {
+        return Err(SurfaceError::InvalidArgument(format!("`{name}` length {len} exceeds isize::MAX")));
+    }
+    // SAFETY: non-NULL and in range checked above; validity for `len` bytes is the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows `len` `uint32_t` values at `ptr`, refusing NULL, misaligned pointers and impossible sizes.
+///
+/// # Safety
+/// A non-NULL `ptr` must be valid for reads of `len` values for `'a`.
+unsafe fn borrow_argb<'a>(
+    ptr: *const u32,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a [u32], SurfaceError> {
+    if ptr.is_null() {
+        return Err(SurfaceError::Null(name));
+    }
+    if !ptr.is_aligned() {
+        return Err(SurfaceError::InvalidArgument(format!("`{name}` is not aligned to 4 bytes")));
+    }
+    if len > isize::MAX as usize / 4 {
+        return Err(SurfaceError::InvalidArgument(format!("`{name}` length {len} is too large")));
+    }
+    // SAFETY: non-NULL, aligned, size in range; validity is the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows a NUL-terminated UTF-8 string.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a NUL-terminated string valid for `'a`.
+pub(super) unsafe fn borrow_str<'a>(ptr: *const c_char, name: &'static str) -> Result<&'a str, SurfaceError> {
+    if ptr.is_null() {
+        return Err(SurfaceError::Null(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    unsafe { CStr::from_ptr(ptr) }
+        .to_str()
+        .map_err(|e| SurfaceError::InvalidArgument(format!("`{name}` is not UTF-8: {e}")))
+}
+
+/// Borrows the classifier behind a handle.
+///
+/// # Safety
+/// A non-NULL `ptr` must come from a `glasses_classifier_new_*` function and not be freed yet.
+pub(super) unsafe fn borrow_classifier<'a>(
+    ptr: *const GlassesClassifier,
+) -> Result<&'a glasses_core::Classifier, SurfaceError> {
+    // SAFETY: the caller's contract.
+    unsafe { ptr.as_ref() }.map(|c| &c.inner).ok_or(SurfaceError::Null("classifier"))
+}
+
+impl GlassesInput {
+    /// Core's input, and the orientation the input itself carries (a YUV frame's rotation; upright
+    /// for the other kinds), which applies before the request's.
+    ///
+    /// # Safety
+    /// The pointers its kind reads must be NULL or valid for their stated lengths for `'a`.
+    pub(super) unsafe fn read(&self) -> Result<(Input<'_>, Orientation), SurfaceError> {
+        let kind = GlassesInputKind::from_code(self.kind)
+            .ok_or_else(|| SurfaceError::InvalidArgument(format!("unknown input kind {}", self.kind)))?;
+        let upright = Orientation::default();
+        // SAFETY (every block below): the pointers of this kind are valid by the caller's contract.
+        Ok(match kind {
+            GlassesInputKind::Encoded => {
+                (Input::Encoded(unsafe { borrow_bytes(self.bytes, self.bytes_len, "bytes") }?), upright)
+            }
+            GlassesInputKind::Pixels => {
+                let data = unsafe { borrow_bytes(self.bytes, self.bytes_len, "bytes") }?;
+                let format = codes::pixel_format(i64::from(self.format))?;
+                (
+                    Input::Pixels(PixelBuffer::new(data, self.width, self.height, self.stride, format)?),
+                    upright,
+                )
+            }
+            GlassesInputKind::Argb => {
+                let ints = unsafe { borrow_argb(self.argb, self.argb_len, "argb") }?;
+                (
+                    Input::Pixels(PixelBuffer::from_argb_ints(ints, self.width, self.height, self.stride)?),
+                    upright,
+                )
+            }
+            GlassesInputKind::Yuv => {
+                let (frame, orientation) = unsafe { self.yuv.read() }?;
+                (Input::Yuv(frame), orientation)
+            }
+            GlassesInputKind::Path => {
+                (Input::Path(Path::new(unsafe { borrow_str(self.path, "path") }?)), upright)
+            }
+        })
+    }
+}
+
+impl GlassesYuvFrame {
+    /// Core's frame and the rotation that makes it upright.
+    ///
+    /// # Safety
+    /// The plane pointers must be NULL or readable for their stated lengths for `'a`.
+    unsafe fn read(&self) -> Result<(YuvFrame<'_>, Orientation), SurfaceError> {
+        // SAFETY: the caller's contract.
+        let (y, u, v) = unsafe {
+            (
+                borrow_bytes(self.y, self.y_len, "frame.y")?,
+                borrow_bytes(self.u, self.u_len, "frame.u")?,
+                borrow_bytes(self.v, self.v_len, "frame.v")?,
+            )
+        };
+        let range = match self.range {
+            0 => YuvRange::Full,
+            1 => YuvRange::Limited,
+            other => return Err(SurfaceError::InvalidArgument(format!("unknown YUV range {other}"))),
+        };
+        let frame = YuvFrame::new(
+            y,
+            self.y_row_stride,
+            u,
+            v,
+            self.uv_row_stride,
+            self.uv_pixel_stride,
+            self.width,
+            self.height,
+            range,
+        )?;
+        Ok((frame, codes::orientation(i64::from(self.rotation_degrees), self.mirrored)?))
+    }
+}
+
+impl GlassesRequest {
+    /// Core's request for a picture that carries `stored` itself (applied first).
+    pub(super) fn core(&self, stored: Orientation) -> Result<Request, SurfaceError> {
+        let f = self.face;
+        let face = self.has_face.then(|| FaceBox::new(f.x, f.y, f.width, f.height));
+        let mut request = codes::request(i64::from(self.rotation_degrees), self.mirrored, face)?;
+        request.orientation = stored.then(request.orientation);
+        Ok(request)
+    }
+}

@@ -1,0 +1,267 @@
+//! The plain C structs of the ABI: options, results, face boxes, camera frames, inputs and
+//! requests.
+
+use std::ffi::c_char;
+
+use glasses_core::Prediction;
+
+use crate::codes::GlassesEyewear;
+
+/// Options for the constructors. Start from `glasses_options_default` and change fields.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GlassesOptions {
+    /// Decision threshold on P(eyeglasses), in [0, 1]. Default 0.5.
+    pub threshold: f32,
+    /// Largest encoded image (width x height) decoded; bigger ones fail with
+    /// `GLASSES_STATUS_IMAGE_TOO_LARGE`. Default 64 megapixels. Any value is safe: it is clamped
+    /// to what the platform can address, and a picture that does not fit in memory fails with
+    /// `GLASSES_STATUS_OUT_OF_MEMORY` instead of aborting.
+    pub max_pixels: u64,
+}
+
+/// The result for one image as version 0.1.0 wrote it, kept unchanged for compatibility with
+/// programs built against that header: new code uses [`GlassesResult`] (the same first two
+/// fields, plus the eyewear kind and every probability), the name of the result on every surface.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GlassesPrediction {
+    /// `probability >= threshold`.
+    pub has_glasses: bool,
+    /// P(eyeglasses) in [0, 1].
+    pub probability: f32,
+}
+
+impl From<Prediction> for GlassesPrediction {
+    fn from(p: Prediction) -> Self {
+        Self { has_glasses: p.has_glasses, probability: p.probability }
+    }
+}
+
+/// The result for one image with the eyewear kind, written by `glasses_classify`,
+/// the `glasses_classify_*_region` functions and `glasses_classify_yuv`: Kotlin's and Swift's
+/// `GlassesResult`. [`GlassesPrediction`] and the 0.1.0 functions that write it are unchanged.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GlassesResult {
+    /// `probability >= threshold`.
+    pub has_glasses: bool,
+    /// P(eyeglasses) in [0, 1].
+    pub probability: f32,
+    /// A [`GlassesEyewear`] value: eyeglasses exactly when `has_glasses`, otherwise the more
+    /// probable of none and sunglasses.
+    pub eyewear: u32,
+    /// P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
+    pub probability_none: f32,
+    /// Whether the model has a sunglasses class; when false, `probability_sunglasses` is not a
+    /// probability (it is NaN) and `eyewear` is never `GLASSES_EYEWEAR_SUNGLASSES`.
+    pub has_sunglasses_class: bool,
+    /// P(sunglasses) when `has_sunglasses_class`, NaN otherwise.
+    pub probability_sunglasses: f32,
+}
+
+impl From<Prediction> for GlassesResult {
+    fn from(p: Prediction) -> Self {
+        Self {
+            has_glasses: p.has_glasses,
+            probability: p.probability,
+            eyewear: GlassesEyewear::of(&p) as u32,
+            probability_none: p.probabilities.none,
+            has_sunglasses_class: p.probabilities.sunglasses.is_some(),
+            probability_sunglasses: p.probabilities.sunglasses.unwrap_or(f32::NAN),
+        }
+    }
+}
+
+/// A face detector's box in pixels of the upright picture, origin top-left (Android's `Rect`,
+/// ML Kit's `Face.boundingBox`; convert Vision's normalised bottom-left boxes first). It may reach
+/// past the picture's edges; the library expands it to the framing the model was trained on.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GlassesFaceBox {
+    /// Left edge in pixels (may be negative).
+    pub x: f32,
+    /// Top edge in pixels (may be negative).
+    pub y: f32,
+    /// Width in pixels.
+    pub width: f32,
+    /// Height in pixels.
+    pub height: f32,
+}
+
+/// A YUV 4:2:0 camera frame: Android's `YUV_420_888` planes (NV21 and NV12 are
+/// `uv_pixel_stride` 2 with `u` and `v` one byte apart in the same buffer; I420 is
+/// `uv_pixel_stride` 1), or iOS's `420YpCbCr8BiPlanar` planes (NV12). Colours are BT.601.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct GlassesYuvFrame {
+    /// The Y (luma) plane and its length in bytes.
+    pub y: *const u8,
+    /// Length of the Y plane in bytes.
+    pub y_len: usize,
+    /// Bytes between the starts of two Y rows (at least `width`).
+    pub y_row_stride: usize,
+    /// The U (Cb) plane: its first sample.
+    pub u: *const u8,
+    /// Bytes readable from `u`.
+    pub u_len: usize,
+    /// The V (Cr) plane: its first sample.
+    pub v: *const u8,
+    /// Bytes readable from `v`.
+    pub v_len: usize,
+    /// Bytes between the starts of two chroma rows.
+    pub uv_row_stride: usize,
+    /// Bytes between two chroma samples of one row: 1 (planar) or 2 (interleaved).
+    pub uv_pixel_stride: usize,
+    /// Width in pixels as stored (even).
+    pub width: u32,
+    /// Height in pixels as stored (even).
+    pub height: u32,
+    /// 0: full range (Android camera, iOS `...FullRange`); 1: limited (video) range.
+    pub range: u32,
+    /// Clockwise rotation that makes the frame upright (Android's `rotationDegrees`): 0, 90, 180,
+    /// 270. With `glasses_classify`, applied before the request's rotation.
+    pub rotation_degrees: u32,
+    /// Mirror the upright picture left to right (front cameras).
+    pub mirrored: bool,
+}
+
+/// A picture in any form the library takes, for `glasses_classify`. `kind` (a
+/// `GlassesInputKind` value) says which fields are read; the others are ignored,
+/// so a C11 designated initializer names only the ones its kind needs:
+///
+/// ```c
+/// GlassesInput jpeg = {.kind = GLASSES_INPUT_KIND_ENCODED, .bytes = data, .bytes_len = len};
+/// GlassesInput frame = {.kind = GLASSES_INPUT_KIND_PIXELS, .bytes = bgra, .bytes_len = n,
+///                       .width = w, .height = h, .stride = row_bytes, .format = GLASSES_PIXEL_FORMAT_BGRA8};
+/// ```
+///
+/// Every pointer is borrowed for the call only: the library reads it during the call and keeps
+/// nothing.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct GlassesInput {
+    /// A `GlassesInputKind` value.
+    pub kind: u32,
+    /// `ENCODED`: the encoded file's bytes. `PIXELS`: the raw pixels.
+    pub bytes: *const u8,
+    /// Bytes readable from `bytes`.
+    pub bytes_len: usize,
+    /// `ARGB`: packed `0xAARRGGBB` values as `Bitmap.getPixels` writes them (aligned to 4 bytes).
+    pub argb: *const u32,
+    /// Values (not bytes) readable from `argb`.
+    pub argb_len: usize,
+    /// `PIXELS`, `ARGB`: width in pixels as stored.
+    pub width: u32,
+    /// `PIXELS`, `ARGB`: height in pixels as stored.
+    pub height: u32,
+    /// `PIXELS`: bytes between row starts. `ARGB`: values between row starts.
+    pub stride: usize,
+    /// `PIXELS`: a `GlassesPixelFormat` value.
+    pub format: u32,
+    /// `YUV`: the camera frame; its own rotation and mirror apply before the request's.
+    pub yuv: GlassesYuvFrame,
+    /// `PATH`: a NUL-terminated UTF-8 path to an image file.
+    pub path: *const c_char,
+}
+
+impl GlassesInput {
+    /// An input of `kind` with every field empty; the constructors below fill in their fields.
+    const fn empty(kind: crate::codes::GlassesInputKind) -> Self {
+        Self {
+            kind: kind as u32,
+            bytes: std::ptr::null(),
+            bytes_len: 0,
+            argb: std::ptr::null(),
+            argb_len: 0,
+            width: 0,
+            height: 0,
+            stride: 0,
+            format: 0,
+            yuv: GlassesYuvFrame {
+                y: std::ptr::null(),
+                y_len: 0,
+                y_row_stride: 0,
+                u: std::ptr::null(),
+                u_len: 0,
+                v: std::ptr::null(),
+                v_len: 0,
+                uv_row_stride: 0,
+                uv_pixel_stride: 0,
+                width: 0,
+                height: 0,
+                range: 0,
+                rotation_degrees: 0,
+                mirrored: false,
+            },
+            path: std::ptr::null(),
+        }
+    }
+
+    pub(super) const fn encoded(bytes: *const u8, bytes_len: usize) -> Self {
+        Self { bytes, bytes_len, ..Self::empty(crate::codes::GlassesInputKind::Encoded) }
+    }
+
+    pub(super) const fn pixels(
+        bytes: *const u8,
+        bytes_len: usize,
+        (width, height, stride): (u32, u32, usize),
+        format: u32,
+    ) -> Self {
+        Self {
+            bytes,
+            bytes_len,
+            width,
+            height,
+            stride,
+            format,
+            ..Self::empty(crate::codes::GlassesInputKind::Pixels)
+        }
+    }
+
+    pub(super) const fn argb(
+        argb: *const u32,
+        argb_len: usize,
+        (width, height, stride): (u32, u32, usize),
+    ) -> Self {
+        Self { argb, argb_len, width, height, stride, ..Self::empty(crate::codes::GlassesInputKind::Argb) }
+    }
+
+    pub(super) const fn yuv(yuv: GlassesYuvFrame) -> Self {
+        Self { yuv, ..Self::empty(crate::codes::GlassesInputKind::Yuv) }
+    }
+}
+
+/// What to classify in a [`GlassesInput`]: how it is turned upright and, optionally, where the
+/// face is. Start from `glasses_request_default` (upright as stored, the whole
+/// picture); a NULL request means the same.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GlassesRequest {
+    /// The clockwise rotation that turns the stored picture upright (Android's
+    /// `rotationDegrees`; a `GlassesRotation` value: 0, 90, 180 or 270). Any other value is
+    /// `GLASSES_STATUS_INVALID_PIXEL_BUFFER`. Applied after an encoded picture's EXIF orientation
+    /// and after a YUV frame's own rotation.
+    pub rotation_degrees: u32,
+    /// Then mirror the upright picture left to right (front cameras).
+    pub mirrored: bool,
+    /// Whether `face` is given; without it the whole upright picture is classified.
+    pub has_face: bool,
+    /// A face detector's box in pixels of the upright picture (read when `has_face`).
+    pub face: GlassesFaceBox,
+}
+
+impl GlassesRequest {
+    /// The request of the functions that take a face box pointer: upright as stored, the face
+    /// when the pointer is not NULL.
+    ///
+    /// # Safety
+    /// A non-NULL `face` must point to a readable `GlassesFaceBox`.
+    pub(super) unsafe fn with_face(face: *const GlassesFaceBox) -> Self {
+        // SAFETY: the caller's contract.
+        match unsafe { face.as_ref() } {
+            Some(face) => Self { has_face: true, face: *face, ..Self::default() },
+            None => Self::default(),
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The records, enums and errors the generated Swift bindings see, and their conversions.
+
+use glasses_core::{ClassifierOptions, FaceBox as CoreFaceBox, Input, Orientation};
+
+use crate::codes::{self, GlassesEyewear, GlassesPixelFormat, GlassesStatus, SurfaceError};
+
+/// Why a call failed. Flat: Swift sees one case per kind carrying the message. The cases are C's
+/// statuses by name (without `NullArgument` and `Panic`, which Swift cannot meet: uniffi passes no
+/// NULLs and reports panics itself); [`GlassesError::from_status`] picks the case.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum GlassesError {
+    /// An argument is out of range (threshold outside [0, 1], impossible size).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The encoded image could not be decoded.
+    #[error("{0}")]
+    InvalidImage(String),
+    /// The encoded image has more pixels than the classifier accepts.
+    #[error("{0}")]
+    ImageTooLarge(String),
+    /// The raw pixel buffer does not match its width, height, stride and format.
+    #[error("{0}")]
+    InvalidPixelBuffer(String),
+    /// The model bytes are not a readable ONNX model.
+    #[error("{0}")]
+    InvalidModel(String),
+    /// The model is valid ONNX but not a glasses model.
+    #[error("{0}")]
+    ContractViolation(String),
+    /// A file could not be read.
+    #[error("{0}")]
+    Io(String),
+    /// The inference engine failed on a model that loaded fine.
+    #[error("{0}")]
+    Inference(String),
+    /// This build has no bundled model.
+    #[error("{0}")]
+    NoBundledModel(String),
+    /// Any other internal failure.
+    #[error("{0}")]
+    Internal(String),
+    /// The encoded image ends before its picture data does (a JPEG without its end marker).
+    #[error("{0}")]
+    TruncatedImage(String),
+    /// Memory for the picture could not be allocated; the process is unharmed.
+    #[error("{0}")]
+    OutOfMemory(String),
+    /// A file is larger than the limit (256 MiB for models); nothing was read.
+    #[error("{0}")]
+    FileTooLarge(String),
+    /// A path names a folder, device, FIFO or socket instead of a regular file.
+    #[error("{0}")]
+    NotARegularFile(String),
+    /// A face box is not finite, not positive, lies wholly outside the picture, or frames more
+    /// pixels than the classifier accepts.
+    #[error("{0}")]
+    InvalidRegion(String),
+}
+
+impl GlassesError {
+    /// The case of a C status. Exhaustive, so a new status cannot compile without its Swift case.
+    pub(crate) fn from_status(status: GlassesStatus, message: String) -> Self {
+        use GlassesStatus as S;
+        match status {
+            S::InvalidArgument | S::NullArgument => Self::InvalidArgument(message),
+            S::InvalidImage => Self::InvalidImage(message),
+            S::ImageTooLarge => Self::ImageTooLarge(message),
+            S::InvalidPixelBuffer => Self::InvalidPixelBuffer(message),
+            S::InvalidModel => Self::InvalidModel(message),
+            S::ContractViolation => Self::ContractViolation(message),
+            S::Io => Self::Io(message),
+            S::Inference => Self::Inference(message),
+            S::NoBundledModel => Self::NoBundledModel(message),
+            S::TruncatedImage => Self::TruncatedImage(message),
+            S::OutOfMemory => Self::OutOfMemory(message),
+            S::FileTooLarge => Self::FileTooLarge(message),
+            S::NotARegularFile => Self::NotARegularFile(message),
+            S::InvalidRegion => Self::InvalidRegion(message),
+            // `Ok` is never an error; a panic is an internal failure.
+            S::Ok | S::Panic | S::Internal => Self::Internal(message),
+        }
+    }
+}
+
+impl From<glasses_core::Error> for GlassesError {
+    /// Through the table every surface shares (`codes.rs`): the status, then its case.
+    fn from(e: glasses_core::Error) -> Self {
+        SurfaceError::from(e).into()
+    }
+}
+
+impl From<SurfaceError> for GlassesError {
+    fn from(e: SurfaceError) -> Self {
+        Self::from_status(e.status(), e.to_string())
+    }
+}
+
+/// What a face wears over the eyes.
+///
+/// Named `EyewearKind` (not core's `Eyewear`) so that the generated Swift type does not clash with
+/// the public `Eyewear` of the Swift wrapper, which tests import together with the bindings; the
+/// first case is `noEyewear` rather than `none`, which Swift confuses with `Optional.none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum EyewearKind {
+    /// No eyewear (or none the model can see).
+    NoEyewear,
+    /// Eyeglasses: clear lenses, eyes visible.
+    Eyeglasses,
+    /// Sunglasses: dark or strongly tinted lenses (three-class models only).
+    Sunglasses,
+}
+
+impl From<GlassesEyewear> for EyewearKind {
+    /// C's kind, case for case (the one mapping from core's kinds is [`GlassesEyewear::of`]).
+    fn from(e: GlassesEyewear) -> Self {
+        match e {
+            GlassesEyewear::None => Self::NoEyewear,
+            GlassesEyewear::Eyeglasses => Self::Eyeglasses,
+            GlassesEyewear::Sunglasses => Self::Sunglasses,
+        }
+    }
+}
+
+/// The result for one image: C's `GlassesResult`, and the record behind the Swift wrapper's
+/// `GlassesResult`. Named `...Record` so that the generated Swift type does not clash with the
+/// wrapper's public `GlassesResult`, which tests import together with the bindings.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct GlassesResultRecord {
+    /// `probability >= threshold`.
+    pub has_glasses: bool,
+    /// P(eyeglasses) in [0, 1].
+    pub probability: f32,
+    /// What the face wears: eyeglasses exactly when `has_glasses`, otherwise the more probable of
+    /// no eyewear and sunglasses.
+    pub eyewear: EyewearKind,
+    /// P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
+    pub probability_none: f32,
+    /// P(sunglasses); absent (`nil` in Swift) when the model has no sunglasses class.
+    pub probability_sunglasses: Option<f32>,
+}
+
+impl From<glasses_core::Prediction> for GlassesResultRecord {
+    fn from(p: glasses_core::Prediction) -> Self {
+        Self {
+            has_glasses: p.has_glasses,
+            probability: p.probability,
+            eyewear: GlassesEyewear::of(&p).into(),
+            probability_none: p.probabilities.none,
+            probability_sunglasses: p.probabilities.sunglasses,
+        }
+    }
+}
+
+/// A face detector's box in pixels of the upright picture, origin at the top-left corner. It may
+/// reach past the picture's edges but must overlap it and have a positive, finite size.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct FaceBox {
+    /// Left edge in pixels (may be negative).
+    pub x: f32,
+    /// Top edge in pixels (may be negative).
+    pub y: f32,
+    /// Width in pixels.
+    pub width: f32,
+    /// Height in pixels.
+    pub height: f32,
+}
+
+impl From<FaceBox> for glasses_core::FaceBox {
+    fn from(f: FaceBox) -> Self {
+        Self::new(f.x, f.y, f.width, f.height)
+    }
+}
+
+impl From<glasses_core::FaceBox> for FaceBox {
+    fn from(f: glasses_core::FaceBox) -> Self {
+        Self { x: f.x, y: f.y, width: f.width, height: f.height }
+    }
+}
+
+/// Memory layout of one pixel in the buffer given to `classify_pixels`: C's `GlassesPixelFormat`,
+/// case for case in the same order (checked by tests and by scripts/gen-swift.sh).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PixelFormat {
+    /// 4 bytes per pixel: red, green, blue, alpha (a `CGImage` drawn with `premultipliedLast`).
+    Rgba8,
+    /// 4 bytes per pixel: blue, green, red, alpha (`kCVPixelFormatType_32BGRA`).
+    Bgra8,
+    /// One native-endian `UInt32` `0xAARRGGBB` per pixel.
+    Argb32,
+    /// 3 bytes per pixel: red, green, blue.
+    Rgb8,
+    /// 1 byte per pixel: luminance.
+    Gray8,
+}
+
+impl From<PixelFormat> for GlassesPixelFormat {
+    fn from(f: PixelFormat) -> Self {
+        match f {
+            PixelFormat::Rgba8 => Self::Rgba8,
+            PixelFormat::Bgra8 => Self::Bgra8,
+            PixelFormat::Argb32 => Self::Argb32,
+            PixelFormat::Rgb8 => Self::Rgb8,
+            PixelFormat::Gray8 => Self::Gray8,
+        }
+    }
+}
+
+impl From<PixelFormat> for glasses_core::PixelFormat {
+    /// Through C's codes, the one table of pixel formats.
+    fn from(f: PixelFormat) -> Self {
+        GlassesPixelFormat::from(f).core()
+    }
+}
+
+/// Options for the constructors: the fields of C's `GlassesOptions` and
+/// Kotlin's `GlassesOptions`, plus the image file limit. Start from [`super::default_options`].
+/// Named `...Record` so that it does not clash with the Swift wrapper's `GlassesOptions`.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct GlassesOptionsRecord {
+    /// Decision threshold on P(eyeglasses), in [0, 1]. Default 0.5.
+    pub threshold: f32,
+    /// Largest picture (width x height) decoded or framed; larger ones fail with
+    /// `ImageTooLarge` (`InvalidRegion` for a face box framed to more) before any pixel is
+    /// decoded. Default 64 megapixels; must be positive.
+    pub max_pixels: u64,
+    /// Largest image file `classify_file` reads; larger ones fail with `FileTooLarge` unread.
+    /// Default 64 MiB; must be positive.
+    pub max_file_bytes: u64,
+}
+
+impl From<GlassesOptionsRecord> for ClassifierOptions {
+    fn from(o: GlassesOptionsRecord) -> Self {
+        Self::default()
+            .with_threshold(o.threshold)
+            .with_max_pixels(o.max_pixels)
+            .with_max_file_bytes(o.max_file_bytes)
+    }
+}
+
+impl From<&ClassifierOptions> for GlassesOptionsRecord {
+    fn from(o: &ClassifierOptions) -> Self {
+        Self { threshold: o.threshold, max_pixels: o.max_pixels, max_file_bytes: o.max_file_bytes }
+    }
+}
+
+/// How a stored picture is turned upright: rotate `rotation_degrees` clockwise (0, 90, 180 or
+/// 270; anything else is `InvalidPixelBuffer`), then, if `mirrored`, flip it left to right. The
+/// eight cases are EXIF's (and `CGImagePropertyOrientation`'s): see
+/// [`super::orientation_from_exif`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct GlassesOrientation {
+    /// Clockwise rotation in degrees.
+    pub rotation_degrees: u32,
+    /// Mirror the upright picture left to right.
+    pub mirrored: bool,
+}
+
+impl From<Orientation> for GlassesOrientation {
+    fn from(o: Orientation) -> Self {
+        Self { rotation_degrees: o.rotation_degrees, mirrored: o.mirrored }
+    }
+}
+
+/// What to classify in a [`GlassesInput`]: C's `GlassesRequest`.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct GlassesRequest {
+    /// How the stored picture is turned upright; for an encoded picture, applied after its EXIF
+    /// orientation.
+    pub orientation: GlassesOrientation,
+    /// A face detector's box in pixels of the upright picture; `None` (`nil`): the whole upright
+    /// picture.
+    pub face: Option<FaceBox>,
+}
+
+impl GlassesRequest {
+    /// Core's request, through the one mapping every surface uses.
+    pub(crate) fn core(&self) -> Result<glasses_core::Request, GlassesError> {
+        let o = self.orientation;
+        Ok(codes::request(i64::from(o.rotation_degrees), o.mirrored, self.face.map(CoreFaceBox::from))?)
+    }
+}
+
+/// A picture in any form the library takes: C's `GlassesInput`. uniffi copies the bytes into Rust
+/// for the call (Swift `Data` to a Rust buffer); nothing is kept after it returns.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum GlassesInput {
+    /// An encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF; HEIC is not decoded: draw it into a
+    /// `CGImage` first).
+    Encoded {
+        /// The file's bytes.
+        bytes: Vec<u8>,
+    },
+    /// An image file read by the library: a regular file of at most `max_file_bytes` (a larger
+    /// one is `FileTooLarge`, a folder or device `NotARegularFile`, both refused unread).
+    File {
+        /// The file's path.
+        path: String,
+    },
+    /// A raw pixel buffer (a drawn `CGImage`, a `kCVPixelFormatType_32BGRA` frame).
+    Pixels {
+        /// The pixels.
+        pixels: Vec<u8>,
+        /// Width in pixels as stored.
+        width: u32,
+        /// Height in pixels as stored.
+        height: u32,
+        /// Bytes between row starts.
+        stride: u32,
+        /// The layout of one pixel.
+        format: PixelFormat,
+    },
+    /// An NV12 camera frame (`kCVPixelFormatType_420YpCbCr8BiPlanarFullRange` or
+    /// `...VideoRange`): the Y plane and the interleaved Cb,Cr plane (half the height), both sizes
+    /// even; BT.601. An odd size or a plane shorter than its rows need is `InvalidPixelBuffer`.
+    Nv12 {
+        /// The Y plane.
+        y: Vec<u8>,
+        /// Bytes between Y row starts.
+        y_row_stride: u32,
+        /// The interleaved Cb,Cr plane.
+        uv: Vec<u8>,
+        /// Bytes between chroma row starts.
+        uv_row_stride: u32,
+        /// Width in pixels as stored.
+        width: u32,
+        /// Height in pixels as stored.
+        height: u32,
+        /// `...FullRange` (0-255) rather than `...VideoRange` (Y 16-235).
+        full_range: bool,
+    },
+}
+
+impl GlassesInput {
+    /// Core's input, borrowing this one's bytes.
+    pub(crate) fn core(&self) -> Result<Input<'_>, GlassesError> {
+        Ok(match self {
+            Self::Encoded { bytes } => Input::Encoded(bytes),
+            Self::File { path } => Input::Path(std::path::Path::new(path)),
+            &Self::Pixels { ref pixels, width, height, stride, format } => Input::Pixels(
+                glasses_core::PixelBuffer::new(pixels, width, height, stride as usize, format.into())?,
+            ),
+            &Self::Nv12 { ref y, y_row_stride, ref uv, uv_row_stride, width, height, full_range } => {
+                let range =
+                    if full_range { glasses_core::YuvRange::Full } else { glasses_core::YuvRange::Limited };
+                Input::Yuv(glasses_core::YuvFrame::nv12(
+                    y,
+                    y_row_stride as usize,
+                    uv,
+                    uv_row_stride as usize,
+                    width,
+                    height,
+                    range,
+                )?)
+            }
+        })
+    }
+}

@@ -1,0 +1,142 @@
+//! The golden cases (`tests/fixtures/golden.json`, computed by the lead with the trained model):
+//! every surface must give these numbers, within the file's tolerance.
+
+use std::path::PathBuf;
+
+use glasses_core::image::RgbImage;
+use serde_json::Value;
+
+use super::repo_root;
+
+/// One golden case: a picture, an optional face box, and the answer.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The picture's file.
+    pub image: PathBuf,
+    /// Its name in golden.json (for messages).
+    pub name: String,
+    /// A face detector's box (x, y, width, height), for `region_cases`.
+    pub face_box: Option<[f32; 4]>,
+    /// The decision.
+    pub has_glasses: bool,
+    /// `"none"`, `"eyeglasses"` or `"sunglasses"`.
+    pub eyewear: String,
+    /// [P(none), P(eyeglasses), P(sunglasses)] (two values for a two-class model).
+    pub probabilities: Vec<f32>,
+}
+
+impl Case {
+    /// P(eyeglasses).
+    pub fn probability(&self) -> f32 {
+        self.probabilities[1]
+    }
+
+    /// The eyewear code of C's `GlassesEyewear` and Kotlin's `Eyewear`.
+    pub fn eyewear_code(&self) -> u32 {
+        match self.eyewear.as_str() {
+            "none" => 0,
+            "eyeglasses" => 1,
+            "sunglasses" => 2,
+            other => panic!("{}: unknown eyewear {other}", self.name),
+        }
+    }
+
+    /// The picture decoded by the library's own decoder (what its encoded form is classified as).
+    pub fn decoded(&self) -> RgbImage {
+        let bytes = std::fs::read(&self.image).unwrap_or_else(|e| panic!("{}: {e}", self.image.display()));
+        glasses_core::preprocess::decode(&bytes, u64::MAX).expect("golden picture decodes")
+    }
+
+    /// Panics unless `got` is this case's answer within `tolerance`.
+    pub fn assert_matches(&self, got: &Answer, tolerance: f32, what: &str) {
+        let close = |a: f32, b: f32| (a - b).abs() <= tolerance;
+        let want = &self.probabilities;
+        assert!(close(got.probability, want[1]), "{what}: {got:?}, golden {want:?}");
+        assert!(close(got.probability_none, want[0]), "{what}: {got:?}, golden {want:?}");
+        match (got.probability_sunglasses, want.get(2)) {
+            (Some(g), Some(&w)) => assert!(close(g, w), "{what}: {got:?}, golden {want:?}"),
+            (None, None) => {}
+            _ => panic!("{what}: P(sunglasses) {:?}, golden {want:?}", got.probability_sunglasses),
+        }
+        assert_eq!(got.has_glasses, self.has_glasses, "{what}: {got:?}");
+        assert_eq!(got.eyewear, self.eyewear_code(), "{what}: {got:?}");
+    }
+}
+
+/// A surface's answer, in the terms every surface shares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Answer {
+    /// The decision.
+    pub has_glasses: bool,
+    /// P(eyeglasses).
+    pub probability: f32,
+    /// C's `GlassesEyewear` code.
+    pub eyewear: u32,
+    /// P(none).
+    pub probability_none: f32,
+    /// P(sunglasses), `None` for a two-class model.
+    pub probability_sunglasses: Option<f32>,
+}
+
+/// golden.json, read.
+pub struct Golden {
+    /// The model file the answers were computed with.
+    pub model: PathBuf,
+    /// How far an answer may be from the golden one.
+    pub tolerance: f32,
+    /// Whole-picture cases.
+    pub cases: Vec<Case>,
+    /// Face-box cases.
+    pub region_cases: Vec<Case>,
+}
+
+impl Golden {
+    /// The file's path.
+    pub fn path() -> PathBuf {
+        repo_root().join("tests/fixtures/golden.json")
+    }
+
+    /// golden.json, or `None` (and a line saying so) when it is absent.
+    pub fn load() -> Option<Self> {
+        let path = Self::path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("GOLDEN: {} is absent; golden assertions skipped", path.display());
+            return None;
+        };
+        let json: Value = serde_json::from_str(&text).expect("golden.json is valid JSON");
+        let fixtures = repo_root().join("tests/fixtures");
+        let f32_of = |v: &Value| v.as_f64().expect("a number") as f32;
+        let case = |c: &Value| {
+            let name = c["image"].as_str().expect("case image").to_owned();
+            Case {
+                image: fixtures.join(&name),
+                name,
+                face_box: c.get("face_box").map(|b| {
+                    let b: Vec<f32> = b.as_array().expect("face_box").iter().map(f32_of).collect();
+                    [b[0], b[1], b[2], b[3]]
+                }),
+                has_glasses: c["has_glasses"].as_bool().expect("has_glasses"),
+                eyewear: c["eyewear"].as_str().expect("eyewear").to_owned(),
+                probabilities: c["probabilities"]
+                    .as_array()
+                    .expect("probabilities")
+                    .iter()
+                    .map(f32_of)
+                    .collect(),
+            }
+        };
+        let cases =
+            |key: &str| json[key].as_array().map(|a| a.iter().map(case).collect()).unwrap_or_default();
+        Some(Self {
+            model: repo_root().join(json["model"].as_str().expect("golden.json: model")),
+            tolerance: f32_of(&json["tolerance"]),
+            cases: cases("cases"),
+            region_cases: cases("region_cases"),
+        })
+    }
+
+    /// Every case, whole pictures first.
+    pub fn all(&self) -> impl Iterator<Item = &Case> {
+        self.cases.iter().chain(&self.region_cases)
+    }
+}

@@ -1,0 +1,61 @@
+"""On-device eyeglasses classification.
+
+>>> import glasses
+>>> classifier = glasses.Classifier()          # the bundled model
+>>> classifier.classify("face.jpg")            # a path, bytes, a numpy array or a PIL image
+Prediction(has_glasses=True, probability=0.9982, eyewear='eyeglasses', ...)
+
+Everything is implemented in Rust (glasses-core); this package re-exports the compiled module.
+"""
+
+from ._glasses import (
+    ERROR_KINDS,
+    Classifier,
+    ContractViolationError,
+    ExportError,
+    FileTooLargeError,
+    GlassesError,
+    ImageTooLargeError,
+    InferenceError,
+    InternalError,
+    InvalidImageError,
+    InvalidModelError,
+    InvalidOptionsError,
+    InvalidPixelBufferError,
+    InvalidRegionError,
+    IoError,
+    ModelInfo,
+    NoBundledModelError,
+    NotARegularFileError,
+    OutOfMemoryError,
+    Prediction,
+    TensorShapeError,
+    TruncatedImageError,
+    __version__,
+)
+
+__all__ = [
+    "ERROR_KINDS",
+    "Classifier",
+    "ContractViolationError",
+    "ExportError",
+    "FileTooLargeError",
+    "GlassesError",
+    "ImageTooLargeError",
+    "InferenceError",
+    "InternalError",
+    "InvalidImageError",
+    "InvalidModelError",
+    "InvalidOptionsError",
+    "InvalidPixelBufferError",
+    "InvalidRegionError",
+    "IoError",
+    "ModelInfo",
+    "NoBundledModelError",
+    "NotARegularFileError",
+    "OutOfMemoryError",
+    "Prediction",
+    "TensorShapeError",
+    "TruncatedImageError",
+    "__version__",
+]

@@ -1,0 +1,192 @@
+//! `glasses.Classifier`: a loaded model, shared by every thread, that classifies what
+//! [`crate::input`] accepts with the GIL released.
+
+use std::path::PathBuf;
+
+use glasses_core::ClassifierOptions;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString};
+use rayon::prelude::*;
+
+use crate::errors::{Failure, guarded};
+use crate::input::{self, Prepared, Source};
+use crate::results::{ModelInfo, Prediction};
+
+/// Classifies face images for eyeglasses.
+///
+/// `Classifier(model=None, threshold=None, max_pixels=None, *, accept_truncated=False,
+/// max_file_bytes=None, max_model_bytes=None)`: `model` None is the bundled model, otherwise a
+/// path or the bytes of a glasses ONNX file; `threshold` is the decision threshold on
+/// P(eyeglasses) (default 0.5); `max_pixels` the largest picture decoded (default 64
+/// megapixels); `accept_truncated` classifies cut-off files instead of raising
+/// TruncatedImageError; `max_file_bytes` / `max_model_bytes` bound the files read.
+///
+/// One instance serves any number of threads; `classify` and `classify_batch` release the GIL
+/// while they decode and run the model.
+#[pyclass(frozen, module = "glasses", name = "Classifier")]
+#[derive(Debug)]
+pub(crate) struct Classifier {
+    inner: glasses_core::Classifier,
+}
+
+/// Where the model comes from.
+enum ModelSource {
+    Bundled,
+    File(PathBuf),
+    Bytes(Py<PyBytes>),
+}
+
+/// A float that Python shows as it was typed (0.3, not 0.30000001192092896).
+pub(crate) fn shown(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or_else(|_| x.into())
+}
+
+#[pymethods]
+impl Classifier {
+    /// Loads the model and checks the options (see the class's documentation).
+    #[new]
+    #[pyo3(signature = (model=None, threshold=None, max_pixels=None, *, accept_truncated=false, max_file_bytes=None, max_model_bytes=None))]
+    fn new(
+        py: Python<'_>,
+        model: Option<&Bound<'_, PyAny>>,
+        threshold: Option<f32>,
+        max_pixels: Option<u64>,
+        accept_truncated: bool,
+        max_file_bytes: Option<u64>,
+        max_model_bytes: Option<u64>,
+    ) -> PyResult<Self> {
+        let mut options = ClassifierOptions::default().with_accept_truncated(accept_truncated);
+        if let Some(threshold) = threshold {
+            options = options.with_threshold(threshold);
+        }
+        if let Some(max_pixels) = max_pixels {
+            options = options.with_max_pixels(max_pixels);
+        }
+        if let Some(bytes) = max_file_bytes {
+            options = options.with_max_file_bytes(bytes);
+        }
+        if let Some(bytes) = max_model_bytes {
+            options = options.with_max_model_bytes(bytes);
+        }
+        let source = match model {
+            None => ModelSource::Bundled,
+            Some(m) if m.is_none() => ModelSource::Bundled,
+            Some(m) => match m.cast::<PyBytes>() {
+                Ok(bytes) => ModelSource::Bytes(bytes.clone().unbind()),
+                Err(_) if m.is_instance_of::<PyString>() || m.hasattr("__fspath__")? => {
+                    ModelSource::File(m.extract()?)
+                }
+                Err(_) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "model must be None (the bundled model), a path or bytes of an ONNX file, not {}",
+                        m.get_type().name()?
+                    )));
+                }
+            },
+        };
+        let bytes = match &source {
+            ModelSource::Bytes(bytes) => Some(bytes.as_bytes(py)),
+            _ => None,
+        };
+        let loaded = py.detach(|| {
+            guarded(|| {
+                Ok(match (&source, bytes) {
+                    (ModelSource::File(path), _) => glasses_core::Classifier::from_file(path, options)?,
+                    (_, Some(bytes)) => glasses_core::Classifier::from_bytes(bytes, options)?,
+                    _ => glasses_core::Classifier::bundled_with(options)?,
+                })
+            })
+        });
+        loaded.map(|inner| Self { inner }).map_err(|failure| failure.into_pyerr(py, ""))
+    }
+
+    /// Classifies one image: a path (str or os.PathLike), bytes of an encoded image (JPEG, PNG,
+    /// WebP, ...), a numpy uint8 array (HxWx3 RGB, HxWx4 RGBA or HxW grayscale; read in place,
+    /// do not write to it meanwhile) or a PIL image.
+    ///
+    /// `face=(x, y, width, height)`, a face detector's box in the picture's pixels, classifies
+    /// that face only (the box is widened to the framing the model was trained on).
+    #[pyo3(signature = (image, *, face=None))]
+    fn classify(
+        &self,
+        py: Python<'_>,
+        image: &Bound<'_, PyAny>,
+        face: Option<(f32, f32, f32, f32)>,
+    ) -> PyResult<Prediction> {
+        let prepared = input::prepare(image)?;
+        let source = prepared.source(py);
+        let face = input::face_box(face);
+        py.detach(|| guarded(|| source.classify(&self.inner, face)))
+            .map(Prediction::from)
+            .map_err(|failure| failure.into_pyerr(py, ""))
+    }
+
+    /// Classifies many images (each anything `classify` takes) on all cores, with the GIL
+    /// released; the results keep the input order.
+    ///
+    /// The first failing item (in input order) raises its error, its message prefixed by
+    /// "item N: ". With `return_errors=True` nothing is raised for the images: a failing item's
+    /// place in the list holds its GlassesError instead.
+    #[pyo3(signature = (images, *, return_errors=false))]
+    fn classify_batch<'py>(
+        &self,
+        py: Python<'py>,
+        images: &Bound<'py, PyAny>,
+        return_errors: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if images.is_instance_of::<PyString>() || images.is_instance_of::<PyBytes>() {
+            return Err(PyTypeError::new_err("classify_batch takes a list of images; use classify for one"));
+        }
+        let prepared = images
+            .try_iter()?
+            .enumerate()
+            .map(|(i, item)| {
+                input::prepare(&item?).map_err(|e| {
+                    let message = format!("item {i}: {}", e.value(py));
+                    PyErr::from_type(e.get_type(py), message)
+                })
+            })
+            .collect::<PyResult<Vec<Prepared>>>()?;
+        let sources: Vec<Source<'_>> = prepared.iter().map(|p| p.source(py)).collect();
+        let results = py.detach(|| classify_all(&self.inner, &sources));
+        let list = PyList::empty(py);
+        for (i, result) in results.into_iter().enumerate() {
+            match result {
+                Ok(prediction) => list.append(Prediction::from(prediction))?,
+                Err(failure) if return_errors => list.append(failure.into_pyerr(py, "").into_value(py))?,
+                Err(failure) => return Err(failure.into_pyerr(py, &format!("item {i}: "))),
+            }
+        }
+        Ok(list)
+    }
+
+    /// The loaded model: version, classes, input size, threshold, weight precision, ...
+    #[getter]
+    fn model_info(&self) -> ModelInfo {
+        ModelInfo::of(&self.inner)
+    }
+
+    /// The decision threshold on P(eyeglasses).
+    #[getter]
+    fn threshold(&self) -> f64 {
+        shown(self.inner.options().threshold)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Classifier(model='{}', threshold={}, engine='{}')",
+            self.inner.metadata().model_version,
+            shown(self.inner.options().threshold),
+            self.inner.engine()
+        )
+    }
+}
+
+/// Every source classified on rayon's pool, results in input order; a panic fails its item only.
+fn classify_all(
+    classifier: &glasses_core::Classifier,
+    sources: &[Source<'_>],
+) -> Vec<Result<glasses_core::Prediction, Failure>> {
+    sources.par_iter().map(|source| guarded(|| source.classify(classifier, None))).collect()
+}
