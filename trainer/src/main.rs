@@ -20,6 +20,8 @@ use glasses_trainer::prune;
 use glasses_trainer::report;
 use glasses_trainer::train::{self, RunPolicy, Teacher};
 
+mod groups;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "glasses-trainer",
@@ -47,6 +49,9 @@ enum Command {
     /// Label every face once with teacher models (for `train --soft-labels`): 0/, 1/,
     /// sunglasses/ and the unlabelled unclear/ of each data folder, through glasses-core.
     Label(LabelArgs),
+    /// Wide pictures of several held-out people (and face-filling crops of them) with the boxes
+    /// where their faces are, for `core/examples/faces_eval.rs` (bench/faces-eval.sh).
+    Groups(groups::GroupsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -401,6 +406,7 @@ fn main() -> anyhow::Result<()> {
         Command::Latency(args) => run_latency(args),
         Command::Checks(args) => run_checks(args),
         Command::Label(args) => run_label(args),
+        Command::Groups(args) => groups::run(args),
     }
 }
 
