@@ -8,6 +8,8 @@
 
 use tch::{Kind, Tensor};
 
+use crate::framing::{self, Crops, FramingAugment};
+
 /// One uniform draw in `[0, 1)` from libtorch's global generator (seeded per epoch by the loop).
 fn rand_unit() -> f64 {
     Tensor::rand([1], (Kind::Float, tch::Device::Cpu)).double_value(&[0])
@@ -41,6 +43,9 @@ pub struct Augment {
     pub color_cast: f64,
     /// Largest standard deviation of added Gaussian noise, in `[0, 1]` pixel units.
     pub noise: f64,
+    /// Re-framing from face-filling to 1.5x wide, low resolution and hard-lit grayscale
+    /// ([`crate::framing`]); `None` keeps the shift/scale warp above (older recipes).
+    pub framing: Option<FramingAugment>,
 }
 
 impl Default for Augment {
@@ -58,6 +63,7 @@ impl Default for Augment {
             gamma: 0.0,
             color_cast: 0.0,
             noise: 0.0,
+            framing: None,
         }
     }
 }
@@ -81,7 +87,15 @@ impl Augment {
             gamma: 0.35,
             color_cast: 0.12,
             noise: 0.04,
+            framing: None,
         }
+    }
+
+    /// [`Self::robust`] with framing invariance (`train --framing-augment`): crops from the face
+    /// detector's box to 1.5x the training framing replace the zoom and shift, plus low
+    /// resolution and hard-lit grayscale ([`FramingAugment::default`]).
+    pub fn framing() -> Self {
+        Self { framing: Some(FramingAugment::default()), ..Self::robust() }
     }
 
     /// Augments a normalised `[N, 3, H, W]` batch with libtorch's global RNG.
@@ -101,17 +115,17 @@ impl Augment {
 
         // Affine grid: output pixel (normalised coords) samples the input at theta * [x, y, 1].
         let angle = uniform(-self.rotate_deg, self.rotate_deg) * (std::f64::consts::PI / 180.0);
-        let scale = uniform(1.0 - self.scale, 1.0 + self.scale);
-        let (cos, sin) = (angle.cos() / &scale, angle.sin() / &scale);
-        let tx = uniform(-2.0 * self.shift, 2.0 * self.shift);
-        let ty = uniform(-2.0 * self.shift, 2.0 * self.shift);
         // Rotation in normalised coordinates of a non-square image needs the aspect ratio.
         let aspect = w as f64 / h as f64;
-        let theta =
-            Tensor::stack(&[&cos, &(-&sin / aspect), &tx, &(&sin * aspect), &cos, &ty], 1).view([n, 2, 3]);
-        let grid = Tensor::affine_grid_generator(&theta, [n, 3, h, w], false);
-        // Bilinear (0), border padding (1).
-        x = x.grid_sampler(&grid, 0, 1, false);
+        let crops = match &self.framing {
+            Some(f) => Crops::draw(f, n, xs.device()),
+            None => Crops {
+                scale: uniform(1.0 - self.scale, 1.0 + self.scale).reciprocal(),
+                cx: uniform(-2.0 * self.shift, 2.0 * self.shift),
+                cy: uniform(-2.0 * self.shift, 2.0 * self.shift),
+            },
+        };
+        x = framing::resample(&x, &crops.theta(&angle, aspect));
 
         let brightness = uniform(1.0 - self.brightness, 1.0 + self.brightness).view([n, 1, 1, 1]);
         let contrast = uniform(1.0 - self.contrast, 1.0 + self.contrast).view([n, 1, 1, 1]);
@@ -151,6 +165,10 @@ impl Augment {
         if self.noise > 0.0 {
             let sigma = Tensor::rand([n, 1, 1, 1], opts) * self.noise;
             x = &x + Tensor::randn([n, 3, h, w], opts) * sigma;
+        }
+        if let Some(f) = &self.framing {
+            x = framing::low_resolution(&x, &crops.scale, f);
+            x = framing::random_hard_gray(&x.clamp(0.0, 1.0), f);
         }
         let gray = Tensor::rand([n], opts).lt(self.grayscale).view([n, 1, 1, 1]);
         x = gray_of(&x).expand([n, 3, h, w], false).where_self(&gray, &x);

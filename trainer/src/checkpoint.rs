@@ -82,6 +82,11 @@ pub struct TrainConfig {
     /// wider crops), see [`crate::augment::Augment::robust`]. Older runs read as false.
     #[serde(default)]
     pub robust_augment: bool,
+    /// Framing invariance on top of the robust augmentation: crops from the face detector's box
+    /// to 1.5x wide, low resolution, hard-lit grayscale (see [`crate::framing`]). Older runs read
+    /// as false.
+    #[serde(default)]
+    pub framing_augment: bool,
     /// Also train on the unlabelled `unclear/` faces of the training people, from cached teacher
     /// labels only (see [`crate::soft_labels`]). Older runs read as false.
     #[serde(default)]

@@ -95,7 +95,8 @@ pub fn load_variant(
     Ok(TensorSet::from_parts(flat, labels, prep))
 }
 
-fn decode_file(path: &Path) -> Result<RgbImage> {
+/// The decoded picture at `path`.
+pub fn decode_file(path: &Path) -> Result<RgbImage> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     decode(&bytes, DEFAULT_MAX_PIXELS).map_err(|e| Error::data(path, format!("cannot decode image: {e}")))
 }
@@ -141,6 +142,9 @@ pub struct CheckReport {
     pub sunglasses_called_eyeglasses: (usize, usize),
     /// (variant name, metrics on the balanced fold made through that variant).
     pub checks: Vec<(String, Metrics)>,
+    /// P(eyeglasses) and labels at the natural ratio, for operating points.
+    #[serde(skip)]
+    pub natural_scores: (Vec<f32>, Vec<u8>),
 }
 
 impl CheckReport {
@@ -176,6 +180,7 @@ impl CheckReport {
             natural_precision_at_recall_90,
             sunglasses_called_eyeglasses: sunglasses,
             checks,
+            natural_scores: (probs, labels),
         })
     }
 

@@ -138,6 +138,7 @@ pub fn bundled_recipe(data: &DataOptions, init: PathBuf, epochs: usize) -> Train
         balanced_sampling: true,
         epoch_size: 6000,
         robust_augment: true,
+        framing_augment: false,
         unlabelled: false,
     }
 }

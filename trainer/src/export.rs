@@ -55,12 +55,57 @@ pub fn preprocessing_of(options: &ExportOptions) -> Preprocessing {
 
 /// P(eyeglasses) of every image of `set` through glasses-core's classifier running `onnx`.
 pub fn onnx_probabilities(onnx: &[u8], set: &TensorSet) -> Result<Vec<f32>> {
+    Ok(onnx_class_probabilities(onnx, set)?
+        .iter()
+        .map(|p| p.get(glasses_core::contract::EYEGLASSES_INDEX).copied().unwrap_or(0.0))
+        .collect())
+}
+
+/// Every class's probability (softmax over the logits) of every image of `set` through
+/// glasses-core's classifier running `onnx`.
+pub fn onnx_class_probabilities(onnx: &[u8], set: &TensorSet) -> Result<Vec<Vec<f32>>> {
     let classifier = Classifier::from_bytes(onnx, ClassifierOptions::default())?;
     let images = set.images.to_device(tch::Device::Cpu).to_kind(tch::Kind::Float).contiguous();
     let mut out = Vec::with_capacity(set.len());
     for i in 0..set.len() as i64 {
         let row = Vec::<f32>::try_from(&images.get(i).view([-1]))?;
-        out.push(glasses_core::softmax_eyeglasses(&classifier.logits(&row)?));
+        out.push(glasses_core::softmax(&classifier.logits(&row)?));
     }
     Ok(out)
+}
+
+/// The `train.recipe` metadata string of a run's settings.
+pub fn recipe_text(meta: &RunMeta) -> String {
+    let c = &meta.config;
+    format!(
+        "{} {}, {} classes, {} epochs{}, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}{}, {} further negatives per epoch, {}",
+        c.architecture,
+        match (&c.init_weights, &c.init_from) {
+            (Some(w), _) if w.extension().is_some_and(|e| e == "onnx") => format!(
+                "fine-tuned from {}",
+                w.file_name().map_or_else(|| w.display().to_string(), |n| n.to_string_lossy().into_owned())
+            ),
+            (Some(_), _) => "from ImageNet weights".to_owned(),
+            (None, Some(_)) => "fine-tuned from a trained run".to_owned(),
+            (None, None) => "from scratch".to_owned(),
+        },
+        c.classes,
+        c.epochs,
+        if c.balanced_sampling { " of class-balanced draws" } else { "" },
+        c.batch_size,
+        c.lr,
+        c.weight_decay,
+        c.warmup_epochs,
+        c.augment,
+        match (c.framing_augment, c.robust_augment) {
+            (true, _) => " (robust, framing)",
+            (false, true) => " (robust)",
+            (false, false) => "",
+        },
+        c.extra_negatives_per_epoch,
+        match &meta.teacher {
+            Some(_) => format!("distilled from a teacher (alpha {}, T {})", c.alpha, c.temperature),
+            None => "no distillation".to_owned(),
+        }
+    )
 }

@@ -2,6 +2,11 @@
 //! network, checking every name and shape. The classifier head (`classifier.1.*` of SqueezeNet,
 //! `fc.*` of ResNet-18) is ImageNet's 1,000-class layer in such files; it is kept only when its
 //! shape fits this network and otherwise left as freshly initialised, and the report says which.
+//!
+//! A float32 glasses model (`.onnx`, e.g. `core/models/glasses.onnx`) is read the same way: its
+//! initializers carry the same names, so a SqueezeNet fine-tune can start from the shipped
+//! weights, head included when the class count matches. int8 files and ResNet-18 files (whose
+//! BatchNorm is folded into the convolutions at export) cannot be read back into a network.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -42,6 +47,55 @@ pub fn is_head(arch: Architecture, name: &str) -> bool {
     }
 }
 
+/// The named tensors of a safetensors file, or the float32 initializers of an ONNX model
+/// (`.onnx`).
+pub fn read_weights(path: &Path) -> Result<HashMap<String, Tensor>> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
+        return onnx_weights(path);
+    }
+    Ok(Tensor::read_safetensors(path)
+        .map_err(|e| Error::data(path, format!("not a readable safetensors file: {e}")))?
+        .into_iter()
+        .collect())
+}
+
+/// The initializers of the ONNX model at `path`, which must all be float32 (an int8 model's
+/// quantised weights are refused: pass the float32 file).
+pub fn onnx_weights(path: &Path) -> Result<HashMap<String, Tensor>> {
+    use glasses_core::onnx_pb::{ModelProto, tensor_proto::DataType};
+    use prost::Message;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let model = ModelProto::decode(bytes.as_slice())
+        .map_err(|e| Error::data(path, format!("not an ONNX model: {e}")))?;
+    let graph = model.graph.ok_or_else(|| Error::data(path, "the ONNX model has no graph"))?;
+    let mut out = HashMap::new();
+    for t in graph.initializer {
+        if t.data_type != DataType::Float as i32 {
+            return Err(Error::data(
+                path,
+                format!(
+                    "initializer `{}` is not float32 (an int8 model?); start from the float32 model file",
+                    t.name
+                ),
+            ));
+        }
+        let values: Vec<f32> = if t.raw_data.is_empty() {
+            t.float_data
+        } else {
+            t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+        };
+        let n: i64 = t.dims.iter().product();
+        if t.dims.iter().any(|&d| d < 0) || n as usize != values.len() {
+            return Err(Error::data(
+                path,
+                format!("initializer `{}` has {} values for shape {:?}", t.name, values.len(), t.dims),
+            ));
+        }
+        out.insert(t.name, Tensor::from_slice(&values).view(t.dims.as_slice()));
+    }
+    Ok(out)
+}
+
 /// Copies the tensors of the safetensors file at `path` into `net`. Every non-head variable of
 /// the network must be in the file with its exact shape, and every tensor of the file must be a
 /// variable of the network (BatchNorm's `num_batches_tracked` aside): a mismatch is an error
@@ -50,10 +104,7 @@ pub fn load_pretrained(net: &Network, path: &Path) -> Result<InitReport> {
     if !path.is_file() {
         return Err(Error::data(path, "pretrained weights not found (expected a .safetensors file)"));
     }
-    let file: HashMap<String, Tensor> = Tensor::read_safetensors(path)
-        .map_err(|e| Error::data(path, format!("not a readable safetensors file: {e}")))?
-        .into_iter()
-        .collect();
+    let file = read_weights(path)?;
     let arch = net.architecture;
     let variables = net.vs.variables();
     for name in file.keys() {

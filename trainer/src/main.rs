@@ -14,10 +14,13 @@ use glasses_trainer::device::DeviceChoice;
 use glasses_trainer::export::{self, CELEBA_LICENSE};
 use glasses_trainer::latency;
 use glasses_trainer::metrics::Metrics;
+use glasses_trainer::operating;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::prune;
 use glasses_trainer::report;
 use glasses_trainer::train::{self, RunPolicy, Teacher};
+
+mod groups;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,6 +49,9 @@ enum Command {
     /// Label every face once with teacher models (for `train --soft-labels`): 0/, 1/,
     /// sunglasses/ and the unlabelled unclear/ of each data folder, through glasses-core.
     Label(LabelArgs),
+    /// Wide pictures of several held-out people (and face-filling crops of them) with the boxes
+    /// where their faces are, for `core/examples/faces_eval.rs` (bench/faces-eval.sh).
+    Groups(groups::GroupsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +94,9 @@ struct ChecksArgs {
     /// The held-out fold to measure on.
     #[arg(long, default_value_t = 0)]
     val_fold: usize,
+    /// Also write every number as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +230,12 @@ struct HyperArgs {
     /// colour casts, noise, wider crops).
     #[arg(long)]
     robust_augment: bool,
+    /// Framing invariance (implies --robust-augment): random crops from face-filling (the face
+    /// detector's box) to 1.5x wider than the training crops, off-centre and through other
+    /// aspect ratios, edges repeated past the picture, plus faces down to 40 px and hard-lit
+    /// grayscale.
+    #[arg(long)]
+    framing_augment: bool,
 }
 
 impl HyperArgs {
@@ -247,7 +262,8 @@ impl HyperArgs {
             init_weights: self.init.clone(),
             balanced_sampling: self.balanced_sampling,
             epoch_size: self.epoch_size,
-            robust_augment: self.robust_augment,
+            robust_augment: self.robust_augment || self.framing_augment,
+            framing_augment: self.framing_augment,
             unlabelled: false,
         }
     }
@@ -371,6 +387,13 @@ struct ExportArgs {
     /// Zero this fraction of the smallest weights of each layer before exporting (no fine-tuning).
     #[arg(long, default_value_t = 0.0)]
     prune: f64,
+    /// Share of eyeglasses wearers the default threshold (`glasses.default_threshold`, the F1
+    /// maximum on the held-out fold with negatives re-weighted) is chosen for.
+    #[arg(long, default_value_t = operating::DEFAULT_PREVALENCE)]
+    prevalence: f64,
+    /// Write this default threshold instead of choosing one.
+    #[arg(long)]
+    default_threshold: Option<f32>,
     #[command(flatten)]
     machine: MachineArgs,
 }
@@ -383,6 +406,7 @@ fn main() -> anyhow::Result<()> {
         Command::Latency(args) => run_latency(args),
         Command::Checks(args) => run_checks(args),
         Command::Label(args) => run_label(args),
+        Command::Groups(args) => groups::run(args),
     }
 }
 
@@ -394,24 +418,15 @@ fn run_checks(args: ChecksArgs) -> anyhow::Result<()> {
         glasses_trainer::data::identity_folds(&dataset, &dataset.all_indices(), args.folds, args.seed)?;
     let val = folds.get(args.val_fold).with_context(|| format!("fold {} does not exist", args.val_fold))?;
     let parts = ValidationParts::of(&dataset, val, args.seed);
+    let mut all = Vec::new();
     for model in &args.model {
-        let bytes = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
-        let classifier =
-            glasses_core::Classifier::from_bytes(&bytes, glasses_core::ClassifierOptions::default())
-                .with_context(|| format!("loading {}", model.display()))?;
-        let prep = *classifier.preprocessing();
-        let checks =
-            CheckReport::measure(&dataset, &parts, &prep, |set| export::onnx_probabilities(&bytes, set))?;
-        println!(
-            "{} ({}, {}x{}, {} classes, {}):\n{}",
-            model.display(),
-            classifier.metadata().model_version,
-            prep.width,
-            prep.height,
-            classifier.metadata().num_classes(),
-            prep.resize.name(),
-            checks.markdown()
-        );
+        let (numbers, text) = glasses_trainer::model_checks::measure_file(model, &dataset, &parts)
+            .with_context(|| format!("measuring {}", model.display()))?;
+        println!("{text}");
+        all.push(serde_json::json!({ "model": model, "numbers": numbers }));
+    }
+    if let Some(json) = &args.json {
+        report::write_atomic(json, &serde_json::to_vec_pretty(&all)?)?;
     }
     Ok(())
 }
@@ -713,6 +728,9 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     {
         bail!("{} exists; pass --force to replace it", existing.display());
     }
+    if !(args.prevalence > 0.0 && args.prevalence < 1.0) {
+        bail!("--prevalence must lie strictly between 0 and 1, got {}", args.prevalence);
+    }
     let ckpt = checkpoint::checkpoint_path(&args.checkpoint);
     let (net, meta, _) = checkpoint::load(&ckpt, device)?;
     if !meta.finished() {
@@ -773,28 +791,22 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     if args.prune > 0.0 {
         extra.insert("train.pruned_fraction".to_owned(), format!("{}", args.prune));
     }
-    extra.insert(
-        "train.recipe".to_owned(),
-        format!(
-            "{} {}, {} classes, {} epochs{}, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}{}, {} further negatives per epoch, {}",
-            c.architecture,
-            if c.init_weights.is_some() { "from ImageNet weights" } else { "from scratch" },
-            c.classes,
-            if c.balanced_sampling { " of class-balanced draws" } else { "" },
-            c.epochs,
-            c.batch_size,
-            c.lr,
-            c.weight_decay,
-            c.warmup_epochs,
-            c.augment,
-            if c.robust_augment { " (robust)" } else { "" },
-            c.extra_negatives_per_epoch,
-            match &meta.teacher {
-                Some(_) => format!("distilled from a teacher (alpha {}, T {})", c.alpha, c.temperature),
-                None => "no distillation".to_owned(),
-            }
-        ),
-    );
+    extra.insert("train.recipe".to_owned(), export::recipe_text(&meta));
+    let default_threshold = match args.default_threshold {
+        Some(t) => t,
+        None => {
+            let chosen = glasses_trainer::model_checks::default_threshold(
+                &net,
+                &prepared,
+                spec.val_fold,
+                args.prevalence,
+                device,
+            )?;
+            println!("{}", chosen.report);
+            extra.insert("train.default_threshold_rule".to_owned(), chosen.rule);
+            chosen.threshold
+        }
+    };
     if let Ok(bytes) = std::fs::read(run_dir.join("metrics.json"))
         && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
         && let Some(fpr) = v["extra"]["extra_negatives_fpr"].as_f64()
@@ -814,6 +826,7 @@ fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     for (precision, path) in [(WeightPrecision::F32, args.out.clone()), (WeightPrecision::Int8, int8_out)] {
         let mut options = export::options_for(&net, &meta, precision, extra.clone());
         options.model_version = version.clone();
+        options.default_threshold = Some(default_threshold);
         let bytes = export::export_network(&net, &options)?;
         let probs = export::onnx_probabilities(&bytes, &val_set)?;
         let m = Metrics::compute(&probs, &labels, 0.5);

@@ -62,7 +62,7 @@ impl Metrics {
 /// The counts `(tp, fp, threshold)` of predicting "eyeglasses" (label 1) for every score at or
 /// above each distinct score, from the highest down. Tied scores form one step, so curves made
 /// from it do not depend on the order of ties.
-fn threshold_sweep(probs: &[f32], labels: &[u8]) -> Vec<(usize, usize, f32)> {
+pub(crate) fn threshold_sweep(probs: &[f32], labels: &[u8]) -> Vec<(usize, usize, f32)> {
     let mut order: Vec<usize> = (0..probs.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
     let mut steps = Vec::new();

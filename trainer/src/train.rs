@@ -265,7 +265,11 @@ pub fn train(
     let warmup = (steps_per_epoch * config.warmup_epochs).min(total_steps / 2);
     let prep_mean = glasses_core::preprocess::IMAGENET_MEAN;
     let prep_std = glasses_core::preprocess::IMAGENET_STD;
-    let augment = if config.robust_augment { Augment::robust() } else { Augment::default() };
+    let augment = match (config.framing_augment, config.robust_augment) {
+        (true, _) => Augment::framing(),
+        (false, true) => Augment::robust(),
+        (false, false) => Augment::default(),
+    };
     let bar = progress_bar(policy.quiet, total_steps, meta.epoch * steps_per_epoch, &config.architecture);
 
     let stop_at = policy.stop_after.map_or(config.epochs, |k| (meta.epoch + k).min(config.epochs));

@@ -86,6 +86,9 @@ pub struct ExportOptions {
     pub resize: contract::ResizeMode,
     /// Version string of the trained weights.
     pub model_version: String,
+    /// The P(eyeglasses) threshold for callers that set none
+    /// ([`contract::KEY_DEFAULT_THRESHOLD`]); checked by [`export_onnx`].
+    pub default_threshold: Option<f32>,
     /// Further metadata (metrics, data terms); keys must not start with `glasses.` unless they are
     /// meant to override nothing from the contract.
     pub extra_metadata: BTreeMap<String, String>,
@@ -105,6 +108,7 @@ impl ExportOptions {
             class_names: contract::default_class_names(),
             resize: contract::ResizeMode::Stretch,
             model_version: String::new(),
+            default_threshold: None,
             extra_metadata: BTreeMap::new(),
         }
     }
@@ -123,6 +127,7 @@ impl ExportOptions {
             architecture: self.architecture.name().to_owned(),
             contract_version: contract::CONTRACT_VERSION,
             model_version: self.model_version.clone(),
+            default_threshold: self.default_threshold,
             extra,
         }
     }
@@ -145,6 +150,9 @@ pub fn export_onnx(weights: &Weights, options: &ExportOptions) -> Result<Vec<u8>
             options.architecture.name()
         )));
     }
+    if let Some(t) = options.default_threshold {
+        contract::validate_threshold(t).map_err(|e| Error::export(e.to_string()))?;
+    }
     let classes = options.class_names.len();
     if ![contract::NUM_CLASSES, contract::NUM_CLASSES_WITH_SUNGLASSES].contains(&classes) {
         return Err(Error::export(format!("a model has 2 or 3 classes, {classes} class names given")));
@@ -152,4 +160,46 @@ pub fn export_onnx(weights: &Weights, options: &ExportOptions) -> Result<Vec<u8>
     architecture::check_weights(options.architecture, classes, weights)?;
     let graph = graph::build(weights, options)?;
     Ok(graph::encode_model(graph, &options.metadata()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Classifier, ClassifierOptions};
+
+    fn squeezenet(options: ExportOptions) -> Result<Vec<u8>> {
+        export_onnx(&random_weights_for(Architecture::SqueezeNet1_1, 3, 3), &options)
+    }
+
+    fn three_class_options() -> ExportOptions {
+        ExportOptions {
+            class_names: contract::eyewear_class_names(),
+            ..ExportOptions::new(Architecture::SqueezeNet1_1, 64)
+        }
+    }
+
+    #[test]
+    fn the_default_threshold_is_written_and_read_back() -> Result<()> {
+        let bytes = squeezenet(ExportOptions { default_threshold: Some(0.42), ..three_class_options() })?;
+        let c = Classifier::from_bytes(&bytes, ClassifierOptions::default())?;
+        assert_eq!(c.metadata().default_threshold, Some(0.42));
+        assert_eq!(c.metadata().class_names, ["none", "eyeglasses", "sunglasses"]);
+        let without = squeezenet(three_class_options())?;
+        let c = Classifier::from_bytes(&without, ClassifierOptions::default())?;
+        assert_eq!(c.metadata().default_threshold, None);
+        Ok(())
+    }
+
+    #[test]
+    fn an_invalid_default_threshold_is_not_written() {
+        for bad in [0.0, 1.0, -0.1, f32::NAN] {
+            let err = squeezenet(ExportOptions { default_threshold: Some(bad), ..three_class_options() })
+                .expect_err("refused");
+            assert!(
+                matches!(err, Error::Export { .. })
+                    && err.to_string().contains(contract::KEY_DEFAULT_THRESHOLD),
+                "{bad}: {err}"
+            );
+        }
+    }
 }

@@ -54,6 +54,14 @@ pub const KEY_MODEL_VERSION: &str = "glasses.model_version";
 pub const KEY_WEIGHT_PRECISION: &str = "glasses.weight_precision";
 /// Metadata key (contract version 2): how a picture is fitted to the input, see [`ResizeMode`].
 pub const KEY_RESIZE: &str = "glasses.resize";
+/// Metadata key (optional): the P(eyeglasses) threshold the trainer chose on held-out data, for
+/// callers that set none; a number strictly between 0 and 1.
+pub const KEY_DEFAULT_THRESHOLD: &str = "glasses.default_threshold";
+
+/// Name of class 0 (no eyewear, or no eyeglasses in a two-class model) in three-class files.
+pub const NONE_CLASS_NAME: &str = "none";
+/// The older spelling of [`NONE_CLASS_NAME`], written by exports before it; read as the same class.
+pub const NONE_CLASS_NAME_ALIAS: &str = "no_eyeglasses";
 
 /// How a picture of any aspect ratio is fitted to the model's input size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,6 +118,9 @@ pub struct ModelMetadata {
     pub contract_version: u32,
     /// Version of the trained weights.
     pub model_version: String,
+    /// The P(eyeglasses) threshold chosen by the trainer ([`KEY_DEFAULT_THRESHOLD`]); `None` in
+    /// files that carry none.
+    pub default_threshold: Option<f32>,
     /// Every other `metadata_props` entry, kept as found (training metrics, data terms, ...).
     pub extra: BTreeMap<String, String>,
 }
@@ -156,6 +167,7 @@ impl ModelMetadata {
             (_, Some(text)) => ResizeMode::parse(&text)?,
         };
         let model_version = map.remove(KEY_MODEL_VERSION).unwrap_or_default();
+        let default_threshold = map.remove(KEY_DEFAULT_THRESHOLD).map(|t| parse_threshold(&t)).transpose()?;
         Ok(Self {
             input_width,
             input_height,
@@ -166,6 +178,7 @@ impl ModelMetadata {
             architecture,
             contract_version,
             model_version,
+            default_threshold,
             extra: map,
         })
     }
@@ -185,6 +198,9 @@ impl ModelMetadata {
         ];
         if self.contract_version >= 2 {
             props.push((KEY_RESIZE.to_owned(), self.resize.name().to_owned()));
+        }
+        if let Some(t) = self.default_threshold {
+            props.push((KEY_DEFAULT_THRESHOLD.to_owned(), t.to_string()));
         }
         props.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         props
@@ -206,6 +222,12 @@ impl ModelMetadata {
         self.class_names.len()
     }
 
+    /// The class names with the older spelling of class 0 ([`NONE_CLASS_NAME_ALIAS`]) read as
+    /// [`NONE_CLASS_NAME`], so files from before and after the rename name their classes alike.
+    pub fn canonical_class_names(&self) -> Vec<String> {
+        self.class_names.iter().map(|n| canonical_class_name(n).to_owned()).collect()
+    }
+
     /// Whether the model tells sunglasses apart (three classes).
     pub fn has_sunglasses_class(&self) -> bool {
         self.num_classes() == NUM_CLASSES_WITH_SUNGLASSES
@@ -219,7 +241,30 @@ pub fn default_class_names() -> Vec<String> {
 
 /// Class names of a three-class model, in output order.
 pub fn eyewear_class_names() -> Vec<String> {
-    vec!["no_eyeglasses".to_owned(), "eyeglasses".to_owned(), "sunglasses".to_owned()]
+    vec![NONE_CLASS_NAME.to_owned(), "eyeglasses".to_owned(), "sunglasses".to_owned()]
+}
+
+/// `name` with the older spelling [`NONE_CLASS_NAME_ALIAS`] read as [`NONE_CLASS_NAME`].
+pub fn canonical_class_name(name: &str) -> &str {
+    if name == NONE_CLASS_NAME_ALIAS { NONE_CLASS_NAME } else { name }
+}
+
+/// Checks a default threshold: finite and strictly between 0 and 1 (0 or 1 would call every face,
+/// or none, eyeglasses).
+pub fn validate_threshold(t: f32) -> Result<f32> {
+    if t.is_finite() && t > 0.0 && t < 1.0 {
+        Ok(t)
+    } else {
+        Err(Error::contract(format!("`{KEY_DEFAULT_THRESHOLD}` must be a number in (0, 1), got {t}")))
+    }
+}
+
+fn parse_threshold(text: &str) -> Result<f32> {
+    let t: f32 = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::contract(format!("`{KEY_DEFAULT_THRESHOLD}` is not a number: {text:?}")))?;
+    validate_threshold(t)
 }
 
 /// Largest input side accepted, to keep a hostile model from asking for gigantic tensors.
@@ -262,6 +307,7 @@ mod tests {
             architecture: "squeezenet1_1".into(),
             contract_version: CONTRACT_VERSION,
             model_version: "test".into(),
+            default_threshold: None,
             extra: [("train.f1".to_owned(), "0.9".to_owned())].into(),
         }
     }
@@ -296,6 +342,47 @@ mod tests {
         three.push((KEY_RESIZE.to_owned(), "center_crop".to_owned()));
         let err = ModelMetadata::from_props(three.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_err();
         assert!(err.to_string().contains(KEY_CLASS_NAMES), "{err}");
+    }
+
+    #[test]
+    fn default_threshold_round_trips_and_is_optional() {
+        let m = ModelMetadata { default_threshold: Some(0.37), ..sample() };
+        let props = m.to_props();
+        assert!(props.iter().any(|(k, v)| k == KEY_DEFAULT_THRESHOLD && v == "0.37"), "{props:?}");
+        let back = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        assert_eq!(back.default_threshold, Some(0.37));
+        assert!(!back.extra.contains_key(KEY_DEFAULT_THRESHOLD), "read into its field, not extra");
+        let none = sample().to_props();
+        assert!(none.iter().all(|(k, _)| k != KEY_DEFAULT_THRESHOLD));
+        let back = ModelMetadata::from_props(none.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        assert_eq!(back.default_threshold, None);
+    }
+
+    #[test]
+    fn bad_default_thresholds_are_refused() {
+        for bad in ["0", "1", "-0.2", "1.5", "NaN", "inf", "half", ""] {
+            let mut props = sample().to_props();
+            props.push((KEY_DEFAULT_THRESHOLD.to_owned(), bad.to_owned()));
+            let err =
+                ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_err();
+            assert!(matches!(err, Error::ContractViolation { .. }), "{bad}: {err}");
+            assert!(err.to_string().contains(KEY_DEFAULT_THRESHOLD), "{bad}: {err}");
+        }
+        assert!(validate_threshold(0.5).is_ok());
+        assert!(validate_threshold(f32::NAN).is_err());
+    }
+
+    #[test]
+    fn the_old_none_spelling_reads_as_none() {
+        assert_eq!(eyewear_class_names(), ["none", "eyeglasses", "sunglasses"]);
+        let old = ModelMetadata {
+            class_names: vec!["no_eyeglasses".into(), "eyeglasses".into(), "sunglasses".into()],
+            ..sample()
+        };
+        let props = old.to_props();
+        let back = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        assert_eq!(back.canonical_class_names(), eyewear_class_names());
+        assert_eq!(canonical_class_name("eyeglasses"), "eyeglasses");
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub fn config(arch: Architecture, epochs: usize) -> TrainConfig {
         balanced_sampling: false,
         epoch_size: 0,
         robust_augment: false,
+        framing_augment: false,
         unlabelled: false,
     }
 }
