@@ -25,6 +25,7 @@ pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 ///
 /// Computed per position when needed rather than tabulated for the whole axis: a table holds
 /// about two weights per input position, 8 bytes per row of a 64-million-row picture.
+#[cfg(test)]
 fn tap(len: usize, new_len: usize, out: usize, weights: &mut Vec<f32>) -> usize {
     let ratio = len as f32 / new_len as f32;
     let sratio = if ratio < 1.0 { 1.0 } else { ratio };
@@ -59,6 +60,7 @@ fn tap(len: usize, new_len: usize, out: usize, weights: &mut Vec<f32>) -> usize 
 /// [`EXACT_ORDER_BUDGET`] and summing horizontally first needs less (`height * new_width * 12`),
 /// the passes swap: the result then differs from `image`'s by float rounding (at most 1 per
 /// channel, tested), and memory stays below `max(64 MiB, 12 * sqrt(pixels * new pixels))`.
+#[cfg(test)]
 pub(crate) fn resize_rgb8(
     src: &[u8],
     width: usize,
@@ -69,6 +71,7 @@ pub(crate) fn resize_rgb8(
     resize_rgb8_with_budget(src, width, height, new_width, new_height, EXACT_ORDER_BUDGET)
 }
 
+#[cfg(test)]
 pub(crate) fn resize_rgb8_with_budget(
     src: &[u8],
     width: usize,
@@ -92,12 +95,13 @@ pub(crate) fn resize_rgb8_with_budget(
 
 /// The same code compiled for AVX2 (8 lanes instead of SSE2's 4; the sums are the same, lane by
 /// lane, since no value is summed across lanes).
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(test, target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
 fn resize_rgb8_avx2(src: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Vec<u8> {
     resize_rgb8_body(src, width, height, new_width, new_height)
 }
 
+#[cfg(test)]
 #[inline(always)]
 fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Vec<u8> {
     assert_eq!(src.len(), width * height * 3, "packed RGB8");
@@ -138,6 +142,7 @@ fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, n
 
 /// The same filter with the passes swapped, for pictures far wider than tall: the intermediate
 /// image is `height x new_width` instead of `new_height x width`.
+#[cfg(test)]
 fn resize_rgb8_horizontal_first(
     src: &[u8],
     width: usize,
@@ -206,6 +211,7 @@ fn add_weighted_body(dst: &mut [f32], src: &[u8], weight: f32) {
 
 /// `dst[j] = sum_i line(i)[j] * weights[i]`, summed from 0 in the order of `i` (as `image` does),
 /// 16 positions at a time so the partial sums stay in registers across the taps.
+#[cfg(test)]
 #[inline(always)]
 fn weighted_rows<'a, T: Copy + Into<f32> + 'a>(
     dst: &mut [f32],
