@@ -604,3 +604,68 @@ fn the_cv_recipe_row_trains_with_the_flags_of_train_bundled_sh() {
     assert_eq!(value("--resize"), Some("center_crop"), "the CV's recipe row crops too");
     assert!(has("--all-data") && c.classes == 3);
 }
+
+/// The `train.recipe` metadata string names each setting next to its value (it read "3 classes,
+/// of class-balanced draws epochs10" when its format arguments were out of order).
+#[test]
+fn the_recipe_text_lists_its_settings_in_order() {
+    let mut config = common::config(Architecture::SqueezeNet1_1, 10);
+    config.classes = 3;
+    config.balanced_sampling = true;
+    config.robust_augment = true;
+    config.framing_augment = true;
+    config.init_weights = Some("core/models/glasses.onnx".into());
+    let meta =
+        glasses_trainer::checkpoint::RunMeta { config, data: None, teacher: None, epoch: 0, history: vec![] };
+    let text = glasses_trainer::export::recipe_text(&meta);
+    assert!(
+        text.contains("fine-tuned from glasses.onnx, 3 classes, 10 epochs of class-balanced draws, batch 8"),
+        "{text}"
+    );
+    assert!(text.contains("augment true (robust, framing)"), "{text}");
+    meta_from_imagenet(&text);
+}
+
+fn meta_from_imagenet(fine_tuned: &str) {
+    let mut config = common::config(Architecture::SqueezeNet1_1, 2);
+    config.init_weights = Some("../shared/pretrained/squeezenet1_1-imagenet.safetensors".into());
+    let meta =
+        glasses_trainer::checkpoint::RunMeta { config, data: None, teacher: None, epoch: 0, history: vec![] };
+    let text = glasses_trainer::export::recipe_text(&meta);
+    assert!(text.starts_with("squeezenet1_1 from ImageNet weights, 2 classes, 2 epochs, batch 8"), "{text}");
+    assert_ne!(text, fine_tuned);
+}
+
+/// `--init model.onnx`: a float32 glasses model's weights load back into a network exactly (head
+/// included), and an int8 file is refused with a message naming the remedy.
+#[test]
+fn init_reads_the_weights_of_a_float32_model_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = Network::with_classes(Architecture::SqueezeNet1_1, 3, Device::Cpu).expect("network");
+    let mut meta_config = config(Architecture::SqueezeNet1_1, 1);
+    meta_config.classes = 3;
+    let meta = glasses_trainer::checkpoint::RunMeta {
+        config: meta_config,
+        data: None,
+        teacher: None,
+        epoch: 1,
+        history: vec![],
+    };
+    for (precision, name) in [(WeightPrecision::F32, "m.onnx"), (WeightPrecision::Int8, "m-int8.onnx")] {
+        let bytes = export_network(&source, &options_for(&source, &meta, precision, Default::default()))
+            .expect("export");
+        std::fs::write(dir.path().join(name), bytes).expect("write");
+    }
+    tch::manual_seed(99);
+    let target = Network::with_classes(Architecture::SqueezeNet1_1, 3, Device::Cpu).expect("network");
+    let report = load_pretrained(&target, &dir.path().join("m.onnx")).expect("fp32 model loads");
+    assert!(report.reinitialised_head.is_empty(), "{report}");
+    let (a, b) = (source.vs.variables(), target.vs.variables());
+    assert_eq!(report.loaded, a.len());
+    for (name, t) in &a {
+        let diff = (t - &b[name]).abs().max().double_value(&[]);
+        assert_eq!(diff, 0.0, "{name}");
+    }
+    let err = load_pretrained(&target, &dir.path().join("m-int8.onnx")).expect_err("int8 refused");
+    assert!(err.to_string().contains("float32"), "{err}");
+}
