@@ -1009,6 +1009,95 @@ static void test_soak(const Manifest *m, const unsigned char *model, size_t mode
 
 /* An NV21 frame stored rotated (Android's YUV_420_888 with pixel stride 2), whole and with a face
    box, against core's answers; then every kind of impossible geometry. */
+/* Issue 27: face boxes far larger than the picture and camera frames whose old decimation
+   overflowed. What the model sees is sampled from the picture, never materialised: every box ends
+   in a result or a typed error, a uniform picture gives the uniform answer for every box size, and
+   memory stays bounded (checked natively; under valgrind RSS is valgrind's). */
+static void uniform_nv21(unsigned char *y, unsigned char *vu, unsigned char luma, GlassesYuvFrame *f) {
+    memset(y, luma, 4);
+    vu[0] = 128; /* V */
+    vu[1] = 128; /* U */
+    memset(f, 0, sizeof *f);
+    f->y = y;
+    f->y_len = 4;
+    f->y_row_stride = 2;
+    f->u = vu + 1;
+    f->u_len = 1;
+    f->v = vu;
+    f->v_len = 2;
+    f->uv_row_stride = 2;
+    f->uv_pixel_stride = 2;
+    f->width = 2;
+    f->height = 2;
+}
+
+static void test_huge_regions(const Manifest *m, const unsigned char *model, size_t model_len) {
+    GlassesOptions unlimited = glasses_options_default();
+    unlimited.max_pixels = UINT64_MAX;
+    GlassesClassifier *big = NULL;
+    CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, &unlimited, &big), GLASSES_STATUS_OK,
+                 "classifier without a pixel limit");
+    if (!big) return;
+    const long before = peak_rss_kib();
+
+    /* A 1x1 RGBA picture and a 3,900 px box (163 MB materialised before the fix). */
+    const unsigned char one[4] = {200, 120, 90, 255};
+    GlassesResult whole, r;
+    CHECK_STATUS(glasses_classify_pixels_region(big, one, 4, 1, 1, 4, GLASSES_PIXEL_FORMAT_RGBA8, NULL, &whole),
+                 GLASSES_STATUS_OK, "1x1 RGBA whole");
+    const GlassesFaceBox huge = {-1950.0f, -1950.0f, 3900.0f, 3900.0f};
+    CHECK_STATUS(glasses_classify_pixels_region(big, one, 4, 1, 1, 4, GLASSES_PIXEL_FORMAT_RGBA8, &huge, &r),
+                 GLASSES_STATUS_OK, "1x1 RGBA, 3900 px box");
+    CHECK_CLOSE(r.probability, whole.probability, 1e-4, "1x1 RGBA, 3900 px box: the uniform answer");
+
+    /* 2x2 NV21 frames, uniform: every box size (the old decimation steps 1 to ~4,100, past the
+       i32 overflow at 182 and the division by zero at 4,096) gives the whole frame's answer. */
+    const unsigned char lumas[2] = {255, 90};
+    const float sides[] = {1.0f, 50.0f, 19000.0f, 19300.0f, 33000.0f, 433000.0f};
+    for (int l = 0; l < 2; l++) {
+        unsigned char y[4], vu[2];
+        GlassesYuvFrame f;
+        uniform_nv21(y, vu, lumas[l], &f);
+        GlassesResult frame;
+        CHECK_STATUS(glasses_classify_yuv(big, &f, NULL, &frame), GLASSES_STATUS_OK, "2x2 NV21 whole");
+        for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+            const float side = sides[i];
+            const GlassesFaceBox box = {1.0f - side / 2.0f, 1.0f - side / 2.0f, side, side};
+            char what[96];
+            snprintf(what, sizeof what, "2x2 NV21 of %u, %.0f px box", lumas[l], (double)side);
+            CHECK_STATUS(glasses_classify_yuv(big, &f, &box, &r), GLASSES_STATUS_OK, what);
+            CHECK_CLOSE(r.probability, frame.probability, 1e-4, what);
+        }
+        /* Very elongated: 38,000,000 x 0.3 px (186 MB and seconds before the fix). */
+        const GlassesFaceBox sliver = {-19000000.0f, 0.8f, 38000000.0f, 0.3f};
+        CHECK_STATUS(glasses_classify_yuv(big, &f, &sliver, &r), GLASSES_STATUS_OK, "38,000,000 x 0.3 box");
+        CHECK_CLOSE(r.probability, frame.probability, 1e-4, "38,000,000 x 0.3 box: the uniform answer");
+    }
+
+    /* An I420 frame declared 720896x884736 over a short buffer: refused, never a panic. */
+    unsigned char tiny[64] = {0};
+    GlassesYuvFrame liar = {0};
+    liar.y = tiny;
+    liar.y_len = sizeof tiny;
+    liar.y_row_stride = 720896;
+    liar.u = tiny;
+    liar.u_len = sizeof tiny;
+    liar.v = tiny;
+    liar.v_len = sizeof tiny;
+    liar.uv_row_stride = 720896 / 2;
+    liar.uv_pixel_stride = 1;
+    liar.width = 720896;
+    liar.height = 884736;
+    CHECK_STATUS(glasses_classify_yuv(big, &liar, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER,
+                 "I420 declared 720896x884736 over 64 bytes");
+
+    const long after = peak_rss_kib();
+    if (before >= 0 && after >= 0 && m->soak_max_growth_kib >= 0)
+        CHECK(after - before <= 32 * 1024, "peak RSS grew by %ld KiB for boxes far larger than the picture",
+              after - before);
+    glasses_classifier_free(&big);
+}
+
 static void test_yuv(const Manifest *m, const GlassesClassifier *c) {
     size_t y_len = 0, vu_len = 0;
     unsigned char *y = read_file(m->yuv_y, &y_len);
@@ -1490,6 +1579,7 @@ int main(int argc, char **argv) {
             test_threads(m, c, png, png_len);
             test_hostile(m, c, model, model_len, png, png_len);
             test_yuv(m, c);
+            test_huge_regions(m, model, model_len);
             test_classify_entry(m, c, png, png_len);
         }
     } else {
