@@ -83,6 +83,14 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
     /** The decision threshold: [GlassesResult.hasGlasses] is `probability >= threshold`. */
     val threshold: Float get() = options.threshold
 
+    /**
+     * Which model this detector runs (version, classes, input size, weight precision), the
+     * threshold in force and the model file's own recommended threshold. Read from the native
+     * model on each call (cheap: a few strings); throws [IllegalStateException] once closed.
+     */
+    fun modelInfo(): GlassesModelInfo =
+        GlassesNative.nativeModelInfo(liveHandle()) ?: throw IllegalStateException("native model info returned nothing")
+
     /** Whether [close] has been called. */
     val isClosed: Boolean get() = handle.get() == 0L
 
@@ -306,8 +314,18 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
             ?: throw IllegalStateException("native classification returned no result")
     }
 
-    private companion object {
+    companion object {
+        /**
+         * The version of this library: the Kotlin API and the native library it ships are
+         * released together under the Rust workspace's version (tests keep the three equal).
+         */
+        const val VERSION: String = "0.2.0"
+
+        /** The version the loaded native library reports (C's `glasses_version()`); [VERSION] when they match. */
+        @JvmStatic
+        fun nativeVersion(): String = GlassesNative.nativeVersion()
+
         /** The box fields passed when there is no box (ignored natively). */
-        val NO_BOX = FaceBox(0f, 0f, 0f, 0f)
+        private val NO_BOX = FaceBox(0f, 0f, 0f, 0f)
     }
 }
