@@ -44,6 +44,10 @@ import java.util.concurrent.atomic.AtomicLong
  * All of them take one native path (one request: rotation, mirror, optional box), so every input
  * gives the same answer for the same upright picture.
  *
+ * [modelInfo] tells which model is loaded (version, classes, input size, thresholds, weight
+ * precision). For coroutines, `detector.suspending(dispatcher)` ([SuspendingGlassesDetector])
+ * runs every call on a dispatcher of your choice (default `Dispatchers.Default`).
+ *
  * Every method throws [GlassesException] (with an [ErrorKind]) for corrupt images, bad model
  * bytes or inconsistent pixel sizes; native panics are also reported as [GlassesException]
  * ([ErrorKind.INTERNAL]) and never bring the process down.
