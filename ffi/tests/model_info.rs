@@ -7,7 +7,7 @@ mod support;
 use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
 use glasses_core::{Classifier, ClassifierOptions};
 use glasses_ffi::uniffi::{
-    GlassesClassifier, GlassesOptionsRecord, WeightPrecision, default_options, version,
+    GlassesClassifier, GlassesOptionsRecord, WeightPrecisionKind, default_options, version,
 };
 
 #[test]
@@ -32,7 +32,7 @@ fn a_model_with_its_own_threshold_reports_every_field() {
     assert_eq!((info.input_width, info.input_height), (72, 88));
     assert_eq!(info.threshold, 0.25, "the threshold in force is the options'");
     assert_eq!(info.model_default_threshold, Some(threshold), "the file's own threshold");
-    assert_eq!(info.weight_precision, WeightPrecision::Int8);
+    assert_eq!(info.weight_precision, WeightPrecisionKind::Int8);
 }
 
 #[test]
@@ -48,7 +48,7 @@ fn a_plain_float_model_has_no_threshold_of_its_own() {
     assert_eq!((info.input_width, info.input_height), (64, 64));
     assert_eq!(info.threshold, 0.5);
     assert_eq!(info.model_default_threshold, None);
-    assert_eq!(info.weight_precision, WeightPrecision::Float32);
+    assert_eq!(info.weight_precision, WeightPrecisionKind::Float32);
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn the_bundled_model_is_reported_as_core_reads_it() {
     assert_eq!(info.model_version, m.model_version);
     assert_eq!(info.class_names, m.class_names);
     assert_eq!((info.input_width, info.input_height), (m.input_width, m.input_height));
-    assert_eq!(info.weight_precision, WeightPrecision::Int8, "the bundled file is glasses-int8.onnx");
+    assert_eq!(info.weight_precision, WeightPrecisionKind::Int8, "the bundled file is glasses-int8.onnx");
     assert!(!info.model_version.is_empty(), "the bundled model names its weights");
 }
 

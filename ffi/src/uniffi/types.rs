@@ -357,9 +357,10 @@ impl GlassesInput {
     }
 }
 
-/// How a model file stores its weights (C's `GlassesWeightPrecision`, case for case).
+/// How a model file stores its weights (C's `GlassesWeightPrecision`, case for case). Named `...Kind`
+/// so that the generated Swift type does not clash with the wrapper's public `WeightPrecision`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum WeightPrecision {
+pub enum WeightPrecisionKind {
     /// The file does not say (not written by glasses' exporter).
     Unknown,
     /// 32-bit float weights.
@@ -368,7 +369,7 @@ pub enum WeightPrecision {
     Int8,
 }
 
-impl From<codes::GlassesWeightPrecision> for WeightPrecision {
+impl From<codes::GlassesWeightPrecision> for WeightPrecisionKind {
     fn from(p: codes::GlassesWeightPrecision) -> Self {
         match p {
             codes::GlassesWeightPrecision::Unknown => Self::Unknown,
@@ -398,7 +399,7 @@ pub struct GlassesModelInfoRecord {
     /// none; applied only when passed in the options.
     pub model_default_threshold: Option<f32>,
     /// How the file stores its weights.
-    pub weight_precision: WeightPrecision,
+    pub weight_precision: WeightPrecisionKind,
 }
 
 impl From<crate::model_info::ModelFacts> for GlassesModelInfoRecord {
