@@ -47,7 +47,7 @@ class SuspendingTest {
     private val face = FaceBox(4f, 6f, 30f, 36f)
 
     @Test
-    fun everyInputGivesTheBlockingResult() = runBlocking {
+    fun everyInputGivesTheBlockingResult(): Unit = runBlocking {
         val glasses = detector.suspending(worker)
         for (case in Fixtures.cases) {
             val w = case.width
@@ -86,7 +86,7 @@ class SuspendingTest {
     }
 
     @Test
-    fun callsRunOnTheChosenDispatcher() = runBlocking {
+    fun callsRunOnTheChosenDispatcher(): Unit = runBlocking {
         val threads = mutableListOf<String>()
         detector.suspending(worker).classifyAll(Fixtures.cases) {
             threads += Thread.currentThread().name
@@ -103,13 +103,13 @@ class SuspendingTest {
     }
 
     @Test
-    fun aBatchGivesTheBlockingResultsInOrder() = runBlocking {
+    fun aBatchGivesTheBlockingResultsInOrder(): Unit = runBlocking {
         val images = Fixtures.cases.map { it.bytes }
         assertEquals(images.map { detector.classify(it) }, detector.suspending(worker).classifyAll(images))
     }
 
     @Test
-    fun aBatchCancelledFromInsideStopsAtTheNextPicture() = runBlocking {
+    fun aBatchCancelledFromInsideStopsAtTheNextPicture(): Unit = runBlocking {
         val images = List(20) { Fixtures.cases[it % Fixtures.cases.size].bytes }
         val started = AtomicInteger()
         lateinit var batch: Job
@@ -126,7 +126,7 @@ class SuspendingTest {
     }
 
     @Test
-    fun aBatchCancelledByItsCallerStopsEarly() = runBlocking {
+    fun aBatchCancelledByItsCallerStopsEarly(): Unit = runBlocking {
         val images = List(200) { Fixtures.cases[it % Fixtures.cases.size].bytes }
         val started = AtomicInteger()
         val secondStarted = CompletableDeferred<Unit>()
@@ -150,7 +150,7 @@ class SuspendingTest {
     }
 
     @Test
-    fun aCancelledCallerNeverStartsAClassification() = runBlocking {
+    fun aCancelledCallerNeverStartsAClassification(): Unit = runBlocking {
         val started = AtomicInteger()
         val job = launch(worker, start = kotlinx.coroutines.CoroutineStart.LAZY) {
             detector.suspending(worker).withDetector { started.incrementAndGet() }
@@ -160,7 +160,7 @@ class SuspendingTest {
     }
 
     @Test
-    fun errorsAndClosedDetectorsThrowAsTheBlockingCallsDo() = runBlocking {
+    fun errorsAndClosedDetectorsThrowAsTheBlockingCallsDo(): Unit = runBlocking {
         val glasses = detector.suspending(worker)
         val e = assertThrows(GlassesException::class.java) { runBlocking { glasses.classify(byteArrayOf(1, 2, 3)) } }
         assertEquals(ErrorKind.INVALID_IMAGE, e.kind)
