@@ -20,6 +20,14 @@ plugins {
     id("org.jetbrains.kotlin.android") version "2.2.21"
 }
 
+// One version for the AAR, the Kotlin API and the native library: the Rust workspace's
+// ([workspace.package] in ../Cargo.toml), so the three cannot drift.
+group = "dev.glasses"
+version = Regex("""(?ms)^\[workspace\.package\].*?^version\s*=\s*"([^"]+)""")
+    .find(projectDir.parentFile.resolve("Cargo.toml").readText())
+    ?.groupValues?.get(1)
+    ?: error("no version in [workspace.package] of ../Cargo.toml")
+
 val allAbis = listOf("arm64-v8a", "armeabi-v7a", "x86_64", "x86")
 val abis: List<String> = providers.gradleProperty("glasses.abis").orNull
     ?.split(',')?.map { it.trim() }?.filter { it.isNotEmpty() }
@@ -95,5 +103,7 @@ val cargoNdkBuild by tasks.registering(Exec::class) {
 tasks.named("preBuild") { dependsOn(cargoNdkBuild) }
 
 dependencies {
-    // The Kotlin stdlib comes with the Kotlin plugin; the library has no other dependency.
+    // The Kotlin stdlib comes with the Kotlin plugin. Coroutines: SuspendingGlassesDetector
+    // (the same version as pom.xml's coroutines.version).
+    api("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.10.2")
 }

@@ -78,6 +78,11 @@ for api in \
     'var probabilitySunglasses: Float?' \
     'case InvalidRegion(' \
     'func version() -> String' \
+    'func modelInfo() -> GlassesModelInfoRecord' \
+    'struct GlassesModelInfoRecord' \
+    'var classNames: [String]' \
+    'var modelDefaultThreshold: Float?' \
+    'enum WeightPrecisionKind' \
     'import glasses_ffiFFI'; do
     if ! grep -qF "$api" "$flat"; then
         echo "generated Swift lacks: $api" >&2
@@ -109,6 +114,12 @@ formats="$(cases_of PixelFormat | tr -d '_' | tr '[:lower:]' '[:upper:]')"
 c_formats="$(header_enum GLASSES_PIXEL_FORMAT_ | tr -d '_')"
 if [[ -z "$formats" || "$formats" != "$c_formats" ]]; then
     echo "Swift PixelFormat cases ($(echo $formats)) are not C's GLASSES_PIXEL_FORMAT_* ($(echo $c_formats))" >&2
+    missing=1
+fi
+precisions="$(cases_of WeightPrecisionKind | tr '[:lower:]' '[:upper:]')"
+c_precisions="$(header_enum GLASSES_WEIGHT_PRECISION_)"
+if [[ -z "$precisions" || "$precisions" != "$c_precisions" ]]; then
+    echo "Swift WeightPrecisionKind cases ($(echo $precisions)) are not C's GLASSES_WEIGHT_PRECISION_* ($(echo $c_precisions))" >&2
     missing=1
 fi
 errors="$(cases_of GlassesError | sed -e 's/\([a-z0-9]\)\([A-Z]\)/\1_\2/g' -e 's/\([A-Z]\)\([A-Z][a-z]\)/\1_\2/g' \

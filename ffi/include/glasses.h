@@ -100,6 +100,25 @@ typedef enum GlassesStatus {
 } GlassesStatus;
 
 /**
+ * How a model file stores its weights (`GlassesModelInfo.weight_precision`; Kotlin's
+ * `WeightPrecision` codes), from its `glasses.weight_precision` metadata.
+ */
+typedef enum GlassesWeightPrecision {
+  /**
+   * The file does not say (not written by glasses' exporter).
+   */
+  GLASSES_WEIGHT_PRECISION_UNKNOWN = 0,
+  /**
+   * 32-bit float weights.
+   */
+  GLASSES_WEIGHT_PRECISION_FLOAT32 = 1,
+  /**
+   * 8-bit integer weights, one scale per output channel (the bundled model).
+   */
+  GLASSES_WEIGHT_PRECISION_INT8 = 2,
+} GlassesWeightPrecision;
+
+/**
  * Memory layout of one pixel (pass the value as `uint32_t`). These values are the pixel format
  * codes of every surface (Kotlin's `PixelLayout` has the same numbers); they never change.
  */
@@ -445,6 +464,62 @@ typedef struct GlassesPrediction {
   float probability;
 } GlassesPrediction;
 
+/**
+ * Facts about the model a classifier runs and the threshold it applies, written by
+ * [`glasses_classifier_model_info`].
+ *
+ * Ownership: every pointer points into storage of the classifier the struct was read from. The
+ * strings and the `class_names` array stay valid, unchanged, until that handle is released with
+ * `glasses_classifier_free`; the caller never frees them and copies what it keeps longer. A
+ * second handle made with `glasses_classifier_with_accept_truncated` has storage of its own.
+ * Strings are NUL-terminated UTF-8; a NUL inside a metadata value (never written by glasses'
+ * exporter) is reported as U+FFFD.
+ */
+typedef struct GlassesModelInfo {
+  /**
+   * Version of the trained weights (the file's `glasses.model_version`; `""` when absent).
+   */
+  const char *model_version;
+  /**
+   * Network architecture, e.g. `"squeezenet1_1"`.
+   */
+  const char *architecture;
+  /**
+   * Number of classes: 2 (no eyeglasses, eyeglasses) or 3 (with sunglasses).
+   */
+  uint32_t num_classes;
+  /**
+   * `num_classes` class names in output order: index 1 is eyeglasses, index 2 (when present)
+   * sunglasses.
+   */
+  const char *const *class_names;
+  /**
+   * Model input width in pixels.
+   */
+  uint32_t input_width;
+  /**
+   * Model input height in pixels.
+   */
+  uint32_t input_height;
+  /**
+   * The decision threshold in force: the one in the classifier's options.
+   */
+  float threshold;
+  /**
+   * Whether the model file recommends a threshold of its own (`glasses.default_threshold`).
+   */
+  bool has_model_default_threshold;
+  /**
+   * The model file's recommended threshold, in (0, 1); NaN when `has_model_default_threshold`
+   * is false. Applied only when passed in `GlassesOptions.threshold`.
+   */
+  float model_default_threshold;
+  /**
+   * How the file stores its weights.
+   */
+  enum GlassesWeightPrecision weight_precision;
+} GlassesModelInfo;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -679,7 +754,7 @@ size_t glasses_last_error_message_copy(char *buffer, size_t buffer_len);
 const char *glasses_status_name(int32_t status);
 
 /**
- * The library version (`"0.1.0"`). Static storage, never NULL.
+ * The library version (`"0.2.0"`, the workspace version). Static storage, never NULL.
  */
 const char *glasses_version(void);
 
@@ -694,6 +769,17 @@ const char *glasses_version(void);
  */
 enum GlassesStatus glasses_test_force_panic(void);
 #endif
+
+/**
+ * Writes the facts about `classifier`'s model into `*out`: version, classes, input size, the
+ * threshold in force and the model file's own, weight precision. See [`GlassesModelInfo`] for
+ * how long its strings live.
+ *
+ * # Safety
+ * `classifier` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+enum GlassesStatus glasses_classifier_model_info(const struct GlassesClassifier *classifier,
+                                                 struct GlassesModelInfo *out);
 
 #ifdef __cplusplus
 }  // extern "C"

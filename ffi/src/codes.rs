@@ -195,6 +195,19 @@ impl GlassesEyewear {
     }
 }
 
+/// How a model file stores its weights (`GlassesModelInfo.weight_precision`; Kotlin's
+/// `WeightPrecision` codes), from its `glasses.weight_precision` metadata.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlassesWeightPrecision {
+    /// The file does not say (not written by glasses' exporter).
+    Unknown = 0,
+    /// 32-bit float weights.
+    Float32 = 1,
+    /// 8-bit integer weights, one scale per output channel (the bundled model).
+    Int8 = 2,
+}
+
 /// The clockwise rotation, in degrees, that turns a stored picture upright (Android's
 /// `rotationDegrees`, `GlassesRequest.rotation_degrees`): the only four values a rotation takes.
 #[repr(C)]

@@ -15,6 +15,7 @@
 pub mod c;
 pub mod codes;
 pub mod jni;
+mod model_info;
 pub mod uniffi;
 
 ::uniffi::setup_scaffolding!();

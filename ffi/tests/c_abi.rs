@@ -209,7 +209,22 @@ fn write_inputs(dir: &Path) -> PathBuf {
     writeln!(m, "jpeg_cut {}", p("image-cut.jpg")).expect("write to String");
     writeln!(m, "width {w}\nheight {h}").expect("write to String");
     writeln!(m, "expect_color {expect_color:.9}\nexpect_gray {expect_gray:.9}").expect("write to String");
-    writeln!(m, "version {}", env!("CARGO_PKG_VERSION")).expect("write to String");
+    writeln!(m, "version {}", support::workspace_version()).expect("write to String");
+    // The model-info checks: a three-class int8 model with its own threshold, and what core reads
+    // of it (the C program compares glasses_classifier_model_info with these lines).
+    let (info_model, info_threshold) = support::info_model();
+    std::fs::write(dir.join("info_model.onnx"), &info_model).expect("write info_model.onnx");
+    let info = Classifier::from_bytes(&info_model, ClassifierOptions::default()).expect("info model loads");
+    let meta = info.metadata();
+    writeln!(m, "info_model {}", p("info_model.onnx")).expect("write to String");
+    writeln!(m, "info_version {}\ninfo_architecture {}", meta.model_version, meta.architecture)
+        .expect("write to String");
+    writeln!(m, "info_classes {}", meta.class_names.join(",")).expect("write to String");
+    writeln!(m, "info_width {}\ninfo_height {}", meta.input_width, meta.input_height)
+        .expect("write to String");
+    writeln!(m, "info_default_threshold {info_threshold:.9}").expect("write to String");
+    writeln!(m, "plain_classes {}", core.metadata().class_names.join(",")).expect("write to String");
+    writeln!(m, "plain_width {}", core.metadata().input_width).expect("write to String");
     // The bundled model may be a placeholder until the trainer has run: then core refuses it, and
     // the C surface must refuse it with the matching status.
     match Classifier::bundled() {

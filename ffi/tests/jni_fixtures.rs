@@ -11,6 +11,8 @@ use std::fmt::Write as _;
 use std::io::Cursor;
 use std::path::PathBuf;
 
+mod support;
+
 use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
 use glasses_core::image::{ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use glasses_core::{Classifier, ClassifierOptions, PixelBuffer};
@@ -110,9 +112,32 @@ fn write_jni_fixtures() {
     tanh[at + 2..at + 6].copy_from_slice(b"Tanh");
     std::fs::write(dir.join("needs-onnx-any.onnx"), &tanh).expect("write needs-onnx-any.onnx");
 
-    let mut json = String::from(
-        "{\n  \"model\": \"model.onnx\",\n  \"threshold\": 0.5,\n  \"tolerance\": 1e-4,\n  \"cases\": [\n",
-    );
+    // What Kotlin's modelInfo() must report for a three-class int8 model with its own threshold,
+    // as core reads the file, and the version every artifact carries.
+    let (info_model, info_threshold) = support::info_model();
+    std::fs::write(dir.join("info-model.onnx"), &info_model).expect("write info-model.onnx");
+    let info = Classifier::from_bytes(&info_model, ClassifierOptions::default()).expect("info model loads");
+    let m = info.metadata();
+    let classes: Vec<String> = m.class_names.iter().map(|c| format!("\"{c}\"")).collect();
+    let mut json =
+        String::from("{\n  \"model\": \"model.onnx\",\n  \"threshold\": 0.5,\n  \"tolerance\": 1e-4,\n");
+    writeln!(json, "  \"workspace_version\": \"{}\",", support::workspace_version())
+        .expect("write to String");
+    writeln!(
+        json,
+        "  \"model_info\": {{\"model\": \"info-model.onnx\", \"version\": \"{}\", \"architecture\": \"{}\", \
+         \"classes\": [{}], \"input_width\": {}, \"input_height\": {}, \"default_threshold\": {info_threshold:.9}, \
+         \"weight_precision\": \"{}\"}},",
+        m.model_version,
+        m.architecture,
+        classes.join(", "),
+        m.input_width,
+        m.input_height,
+        // Kotlin's WeightPrecision name of the file's entry ("int8" -> INT8).
+        m.extra.get(glasses_core::contract::KEY_WEIGHT_PRECISION).map(|p| p.to_uppercase()).unwrap_or_default(),
+    )
+    .expect("write to String");
+    json.push_str("  \"cases\": [\n");
     let cases = cases();
     for (i, case) in cases.iter().enumerate() {
         let file = format!("{}.png", case.name);

@@ -125,7 +125,7 @@ fn errors_keep_their_kind_and_message() {
     assert!(matches!(truncated, GlassesError::TruncatedImage(_)), "{truncated}");
     assert!(matches!(oom, GlassesError::OutOfMemory(_)), "{oom}");
     assert!(matches!(large, GlassesError::FileTooLarge(_)), "{large}");
-    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+    assert_eq!(version(), support::workspace_version(), "the library reports the workspace version");
 }
 
 /// `max_pixels` and `max_file_bytes` reach core: a picture or a file one over is refused.

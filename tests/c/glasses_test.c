@@ -86,6 +86,11 @@ typedef struct {
     char gray_raw[4096];
     char jpeg_cut[4096];
     char version[4096];
+    /* glasses_classifier_model_info: a three-class int8 model with its own version, input size
+       and threshold, what core reads of it, and the class names and width of `model`. */
+    char info_model[4096], info_version[4096], info_architecture[4096], info_classes[4096], plain_classes[4096];
+    unsigned info_width, info_height, plain_width;
+    double info_default_threshold;
     unsigned width, height;
     double expect_color, expect_gray;
     int bundled_status;
@@ -127,6 +132,11 @@ static void manifest_line(Manifest *m, const char *line) {
     STR(gray_raw);
     STR(jpeg_cut);
     STR(version);
+    STR(info_model);
+    STR(info_version);
+    STR(info_architecture);
+    STR(info_classes);
+    STR(plain_classes);
     STR(golden_model);
     STR(yuv_y);
     STR(yuv_vu);
@@ -138,6 +148,10 @@ static void manifest_line(Manifest *m, const char *line) {
     else if (strcmp(key, "yuv_rotation") == 0) m->yuv_rotation = (unsigned)strtoul(value, NULL, 10);
     else if (strcmp(key, "yuv_expect") == 0) m->yuv_expect = strtod(value, NULL);
     else if (strcmp(key, "yuv_expect_face") == 0) m->yuv_expect_face = strtod(value, NULL);
+    else if (strcmp(key, "info_width") == 0) m->info_width = (unsigned)strtoul(value, NULL, 10);
+    else if (strcmp(key, "info_height") == 0) m->info_height = (unsigned)strtoul(value, NULL, 10);
+    else if (strcmp(key, "plain_width") == 0) m->plain_width = (unsigned)strtoul(value, NULL, 10);
+    else if (strcmp(key, "info_default_threshold") == 0) m->info_default_threshold = strtod(value, NULL);
     else if (strcmp(key, "width") == 0) m->width = (unsigned)strtoul(value, NULL, 10);
     else if (strcmp(key, "height") == 0) m->height = (unsigned)strtoul(value, NULL, 10);
     else if (strcmp(key, "expect_color") == 0) m->expect_color = strtod(value, NULL);
@@ -1539,6 +1553,74 @@ static void test_turned_yuv(const Manifest *m) {
     glasses_classifier_free(&c);
 }
 
+/* The class names of a model info, comma-separated, as the manifest writes them. */
+static void join_classes(const GlassesModelInfo *info, char *out, size_t size) {
+    out[0] = '\0';
+    for (uint32_t i = 0; i < info->num_classes && i < 8; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, size - used, "%s%s", i ? "," : "", info->class_names[i]);
+    }
+}
+
+static void test_model_info(const Manifest *m, const unsigned char *model, size_t model_len) {
+    GlassesOptions opts = glasses_options_default();
+    opts.threshold = 0.3f;
+    GlassesClassifier *plain = NULL;
+    CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, &opts, &plain), GLASSES_STATUS_OK, "plain model");
+    GlassesModelInfo info;
+    memset(&info, 0xab, sizeof info);
+    CHECK_STATUS(glasses_classifier_model_info(plain, &info), GLASSES_STATUS_OK, "model_info");
+    char classes[512];
+    join_classes(&info, classes, sizeof classes);
+    CHECK(strcmp(info.model_version, "") == 0, "plain version '%s'", info.model_version);
+    CHECK(strcmp(info.architecture, m->info_architecture) == 0, "architecture %s", info.architecture);
+    CHECK(info.num_classes == 2 && strcmp(classes, m->plain_classes) == 0, "plain classes %u %s, want %s",
+          info.num_classes, classes, m->plain_classes);
+    CHECK(info.input_width == m->plain_width && info.input_height == m->plain_width, "plain input %ux%u",
+          info.input_width, info.input_height);
+    CHECK(info.threshold == 0.3f, "the options' threshold, got %f", (double)info.threshold);
+    CHECK(!info.has_model_default_threshold && isnan(info.model_default_threshold), "no model threshold, got %f",
+          (double)info.model_default_threshold);
+    CHECK(info.weight_precision == GLASSES_WEIGHT_PRECISION_FLOAT32, "plain precision %d", (int)info.weight_precision);
+
+    size_t len = 0;
+    unsigned char *bytes = read_file(m->info_model, &len);
+    GlassesClassifier *c = NULL, *second = NULL;
+    CHECK_STATUS(glasses_classifier_new_from_bytes(bytes, len, NULL, &c), GLASSES_STATUS_OK, "info model");
+    free(bytes);
+    if (c) {
+        CHECK_STATUS(glasses_classifier_model_info(c, &info), GLASSES_STATUS_OK, "model_info");
+        join_classes(&info, classes, sizeof classes);
+        CHECK(strcmp(info.model_version, m->info_version) == 0, "version %s, want %s", info.model_version,
+              m->info_version);
+        CHECK(info.num_classes == 3 && strcmp(classes, m->info_classes) == 0, "classes %s, want %s", classes,
+              m->info_classes);
+        CHECK(info.input_width == m->info_width && info.input_height == m->info_height, "input %ux%u, want %ux%u",
+              info.input_width, info.input_height, m->info_width, m->info_height);
+        CHECK(info.threshold == glasses_options_default().threshold, "default threshold %f", (double)info.threshold);
+        CHECK(info.has_model_default_threshold && fabs(info.model_default_threshold - m->info_default_threshold) < 1e-6,
+              "model threshold %f, want %f", (double)info.model_default_threshold, m->info_default_threshold);
+        CHECK(info.weight_precision == GLASSES_WEIGHT_PRECISION_INT8, "precision %d", (int)info.weight_precision);
+        /* The strings are the handle's: the same pointers on every call, and a second handle's
+           outlive the first. */
+        GlassesModelInfo again;
+        CHECK_STATUS(glasses_classifier_model_info(c, &again), GLASSES_STATUS_OK, "model_info again");
+        CHECK(again.model_version == info.model_version && again.class_names == info.class_names, "stable pointers");
+        CHECK_STATUS(glasses_classifier_with_accept_truncated(c, true, &second), GLASSES_STATUS_OK, "second handle");
+        glasses_classifier_free(&c);
+        if (second) {
+            CHECK_STATUS(glasses_classifier_model_info(second, &info), GLASSES_STATUS_OK, "second model_info");
+            join_classes(&info, classes, sizeof classes);
+            CHECK(strcmp(info.model_version, m->info_version) == 0 && strcmp(classes, m->info_classes) == 0,
+                  "second handle after the first is freed: %s %s", info.model_version, classes);
+        }
+        glasses_classifier_free(&second);
+    }
+    CHECK_STATUS(glasses_classifier_model_info(NULL, &info), GLASSES_STATUS_NULL_ARGUMENT, "NULL classifier");
+    CHECK_STATUS(glasses_classifier_model_info(plain, NULL), GLASSES_STATUS_NULL_ARGUMENT, "NULL out");
+    glasses_classifier_free(&plain);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s MANIFEST [KEY=VALUE ...]\n", argv[0]);
@@ -1571,6 +1653,7 @@ int main(int argc, char **argv) {
     GlassesClassifier *c = NULL;
     if (all) {
         test_version_and_names(m);
+        test_model_info(m, model, model_len);
         c = test_constructors(m, model, model_len, png, png_len);
         if (c) {
             test_pixel_formats(m, c);

@@ -5,6 +5,7 @@ use std::ffi::c_char;
 use glasses_core::{Classifier, ClassifierOptions};
 
 use super::guard::guard;
+use super::model_info::ModelStrings;
 use super::read::{borrow_bytes, borrow_classifier, borrow_str};
 use super::types::GlassesOptions;
 use crate::codes::{GlassesStatus, SurfaceError};
@@ -14,6 +15,8 @@ use crate::codes::{GlassesStatus, SurfaceError};
 #[derive(Debug)]
 pub struct GlassesClassifier {
     pub(super) inner: Classifier,
+    /// The strings `glasses_classifier_model_info` points into, owned by the handle.
+    pub(super) model: ModelStrings,
 }
 
 /// Core options from the C options; NULL means defaults.
@@ -43,7 +46,9 @@ unsafe fn construct(
         }
         // SAFETY: non-NULL, writable by the caller's contract.
         unsafe { out.write(std::ptr::null_mut()) };
-        let handle = Box::into_raw(Box::new(GlassesClassifier { inner: make()? }));
+        let inner = make()?;
+        let model = ModelStrings::of(&inner);
+        let handle = Box::into_raw(Box::new(GlassesClassifier { inner, model }));
         // SAFETY: as above.
         unsafe { out.write(handle) };
         Ok(())

@@ -93,7 +93,7 @@ pub extern "C" fn glasses_status_name(status: i32) -> *const c_char {
     GlassesStatus::from_code(status).map_or(c"GLASSES_STATUS_UNKNOWN", GlassesStatus::name).as_ptr()
 }
 
-/// The library version (`"0.1.0"`). Static storage, never NULL.
+/// The library version (`"0.2.0"`, the workspace version). Static storage, never NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn glasses_version() -> *const c_char {
     const VERSION: &CStr =

@@ -14,8 +14,9 @@
 //! * A `GlassesClassifier*` may be shared by any number of threads without a lock.
 //! * Ownership: the library keeps no pointer it is given. Buffers, strings, inputs and requests are
 //!   read during the call only and stay the caller's; the only memory the library hands out is a
-//!   classifier handle (released with [`glasses_classifier_free`]) and static or thread-local
-//!   strings (never freed by the caller).
+//!   classifier handle (released with [`glasses_classifier_free`]), static or thread-local
+//!   strings, and the model facts of [`glasses_classifier_model_info`], whose strings belong to
+//!   the handle (none of them is ever freed by the caller).
 //!
 //! Every classification goes through one function, [`glasses_classify`]: an input
 //! ([`GlassesInput`]: encoded bytes, a pixel buffer, ARGB integers, a YUV frame or a file) and a
@@ -26,13 +27,16 @@
 mod classifier;
 mod classify;
 mod guard;
+mod model_info;
 mod read;
 mod types;
 
 pub use crate::codes::{
     GlassesEyewear, GlassesInputKind, GlassesPixelFormat, GlassesRotation, GlassesStatus,
+    GlassesWeightPrecision,
 };
 pub use classifier::*;
 pub use classify::*;
 pub use guard::*;
+pub use model_info::*;
 pub use types::*;

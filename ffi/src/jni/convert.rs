@@ -8,8 +8,10 @@ use jni::{Env, jni_sig};
 
 use super::failure::{JniFailure, invalid_argument};
 use crate::codes::{self, GlassesEyewear, GlassesStatus};
+use crate::model_info::ModelFacts;
 
 const GLASSES_RESULT: &str = "dev/glasses/GlassesResult";
+const GLASSES_MODEL_INFO: &str = "dev/glasses/GlassesModelInfo";
 
 /// Core options from Kotlin's `GlassesOptions` fields (core checks their ranges).
 pub(super) fn options(
@@ -146,6 +148,35 @@ pub(super) fn result_object<'local>(
             JValue::Bool(probabilities.sunglasses.is_some()),
             // Not a probability when the model has no sunglasses class: Kotlin makes it null.
             JValue::Float(probabilities.sunglasses.unwrap_or(f32::NAN)),
+        ],
+    )?)
+}
+
+/// `GlassesModelInfo(version, architecture, classNames, inputWidth, inputHeight, threshold,
+/// hasModelDefaultThreshold, modelDefaultThreshold, weightPrecisionCode)`, the Kotlin class's JNI
+/// constructor. The class names travel as one comma-separated string: the model contract
+/// separates them with commas in the file, so no name contains one.
+pub(super) fn model_info_object<'local>(
+    env: &mut Env<'local>,
+    facts: &ModelFacts,
+) -> Result<JObject<'local>, JniFailure> {
+    let version = env.new_string(&facts.model_version)?;
+    let architecture = env.new_string(&facts.architecture)?;
+    let classes = env.new_string(facts.class_names.join(","))?;
+    let dimension = |value: u32| jint::try_from(value).unwrap_or(jint::MAX);
+    Ok(env.new_object(
+        JNIString::from(GLASSES_MODEL_INFO),
+        jni_sig!("(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;IIFZFI)V"),
+        &[
+            JValue::from(&version),
+            JValue::from(&architecture),
+            JValue::from(&classes),
+            JValue::Int(dimension(facts.input_width)),
+            JValue::Int(dimension(facts.input_height)),
+            JValue::Float(facts.threshold),
+            JValue::Bool(facts.model_default_threshold.is_some()),
+            JValue::Float(facts.model_default_threshold.unwrap_or(f32::NAN)),
+            JValue::Int(facts.weight_precision as jint),
         ],
     )?)
 }

@@ -7,11 +7,12 @@ use jni::objects::{JByteArray, JByteBuffer, JClass, JIntArray, JObject, JString}
 use jni::sys::{jboolean, jfloat, jint, jlong};
 
 use super::convert::{
-    JniRequest, argb_ints, byte_array, dimension, direct_bytes, long_limit, options, pixel_format,
-    result_object,
+    JniRequest, argb_ints, byte_array, dimension, direct_bytes, long_limit, model_info_object, options,
+    pixel_format, result_object,
 };
 use super::failure::{JniFailure, ThrowGlassesException, invalid_argument};
 use super::registry::{live_handles, lookup, register, unregister};
+use crate::model_info::ModelFacts;
 
 /// `GlassesNative.nativeLoadBundled(threshold, maxPixels, maxFileBytes): Long` — the bundled
 /// model with the fields of a `GlassesOptions`.
@@ -93,6 +94,32 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeMaxFileBytes<'local>
 ) -> jlong {
     env.with_env(|_env| -> Result<jlong, JniFailure> {
         Ok(long_limit(lookup(handle)?.options().max_file_bytes))
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeModelInfo(handle): GlassesModelInfo?` — the loaded model's version,
+/// classes, input size and weight precision, the threshold in force and the file's own.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeModelInfo<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+        model_info_object(env, &ModelFacts::of(&*lookup(handle)?))
+    })
+    .resolve::<ThrowGlassesException>()
+}
+
+/// `GlassesNative.nativeVersion(): String` — the library version (the Rust workspace's).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_glasses_GlassesNative_nativeVersion<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JString<'local> {
+    env.with_env(|env| -> Result<JString<'local>, JniFailure> {
+        Ok(env.new_string(env!("CARGO_PKG_VERSION"))?)
     })
     .resolve::<ThrowGlassesException>()
 }

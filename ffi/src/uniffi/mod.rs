@@ -50,6 +50,12 @@ impl GlassesClassifier {
         self.inner.options().into()
     }
 
+    /// Which model this classifier runs (version, classes, input size, weight precision), the
+    /// threshold in force and the model file's own recommended threshold.
+    pub fn model_info(&self) -> GlassesModelInfoRecord {
+        crate::model_info::ModelFacts::of(&self.inner).into()
+    }
+
     /// Classifies `input` as `request` asks: turned upright by its orientation (after an encoded
     /// picture's EXIF orientation), then the face box in pixels of the upright picture or, without
     /// one, the whole upright picture. Only what the model sees is read and converted.
@@ -106,7 +112,7 @@ pub fn face_box_from_normalized_bottom_left(
     glasses_core::FaceBox::from_normalized_bottom_left(x, y, width, height, image_width, image_height).into()
 }
 
-/// The library version.
+/// The library version (the Rust workspace's, `0.2.0`).
 #[uniffi::export]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()

@@ -356,3 +356,63 @@ impl GlassesInput {
         })
     }
 }
+
+/// How a model file stores its weights (C's `GlassesWeightPrecision`, case for case). Named `...Kind`
+/// so that the generated Swift type does not clash with the wrapper's public `WeightPrecision`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum WeightPrecisionKind {
+    /// The file does not say (not written by glasses' exporter).
+    Unknown,
+    /// 32-bit float weights.
+    Float32,
+    /// 8-bit integer weights, one scale per output channel (the bundled model).
+    Int8,
+}
+
+impl From<codes::GlassesWeightPrecision> for WeightPrecisionKind {
+    fn from(p: codes::GlassesWeightPrecision) -> Self {
+        match p {
+            codes::GlassesWeightPrecision::Unknown => Self::Unknown,
+            codes::GlassesWeightPrecision::Float32 => Self::Float32,
+            codes::GlassesWeightPrecision::Int8 => Self::Int8,
+        }
+    }
+}
+
+/// Which model a classifier runs and the threshold it applies: C's `GlassesModelInfo`, behind the
+/// Swift wrapper's `modelInfo`. Named `...Record` as [`GlassesResultRecord`] is.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct GlassesModelInfoRecord {
+    /// Version of the trained weights (the file's `glasses.model_version`; empty when absent).
+    pub model_version: String,
+    /// Network architecture, e.g. `squeezenet1_1`.
+    pub architecture: String,
+    /// Class names in output order (2 or 3): index 1 is eyeglasses, index 2 (if any) sunglasses.
+    pub class_names: Vec<String>,
+    /// Model input width in pixels.
+    pub input_width: u32,
+    /// Model input height in pixels.
+    pub input_height: u32,
+    /// The decision threshold in force (the classifier's options).
+    pub threshold: f32,
+    /// The threshold the model file recommends (`glasses.default_threshold`), `nil` when it has
+    /// none; applied only when passed in the options.
+    pub model_default_threshold: Option<f32>,
+    /// How the file stores its weights.
+    pub weight_precision: WeightPrecisionKind,
+}
+
+impl From<crate::model_info::ModelFacts> for GlassesModelInfoRecord {
+    fn from(f: crate::model_info::ModelFacts) -> Self {
+        Self {
+            model_version: f.model_version,
+            architecture: f.architecture,
+            class_names: f.class_names,
+            input_width: f.input_width,
+            input_height: f.input_height,
+            threshold: f.threshold,
+            model_default_threshold: f.model_default_threshold,
+            weight_precision: f.weight_precision.into(),
+        }
+    }
+}

@@ -118,7 +118,8 @@ public struct GlassesDetectorError: Error, Equatable, CustomStringConvertible {
 ///
 /// Thread-safe: the Rust classifier is immutable and `Send + Sync`, so one detector may be shared.
 public final class GlassesDetector: @unchecked Sendable {
-    private let classifier: GlassesClassifier
+    // Internal, not private: the model-info and async extensions in this module read it.
+    let classifier: GlassesClassifier
 
     /// The bundled model with a decision threshold in [0, 1].
     public init(threshold: Float = 0.5) throws {

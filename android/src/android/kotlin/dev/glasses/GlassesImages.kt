@@ -16,9 +16,14 @@ import android.media.Image
  * box found on a mirrored front-camera picture). The image must stay open during the call.
  *
  * ```kotlin
- * imageAnalysis.setAnalyzer(executor) { proxy ->
- *     val r = glasses.classify(proxy.image!!, proxy.imageInfo.rotationDegrees, face.boundingBox)
- *     proxy.close()
+ * @OptIn(ExperimentalGetImage::class)   // CameraX marks ImageProxy.image experimental
+ * override fun analyze(proxy: ImageProxy) {
+ *     try {
+ *         val image = proxy.image ?: return
+ *         val r = glasses.classify(image, proxy.imageInfo.rotationDegrees, face.boundingBox)
+ *     } finally {
+ *         proxy.close()
+ *     }
  * }
  * ```
  *

@@ -44,6 +44,10 @@ import java.util.concurrent.atomic.AtomicLong
  * All of them take one native path (one request: rotation, mirror, optional box), so every input
  * gives the same answer for the same upright picture.
  *
+ * [modelInfo] tells which model is loaded (version, classes, input size, thresholds, weight
+ * precision). For coroutines, `detector.suspending(dispatcher)` ([SuspendingGlassesDetector])
+ * runs every call on a dispatcher of your choice (default `Dispatchers.Default`).
+ *
  * Every method throws [GlassesException] (with an [ErrorKind]) for corrupt images, bad model
  * bytes or inconsistent pixel sizes; native panics are also reported as [GlassesException]
  * ([ErrorKind.INTERNAL]) and never bring the process down.
@@ -82,6 +86,14 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
 
     /** The decision threshold: [GlassesResult.hasGlasses] is `probability >= threshold`. */
     val threshold: Float get() = options.threshold
+
+    /**
+     * Which model this detector runs (version, classes, input size, weight precision), the
+     * threshold in force and the model file's own recommended threshold. Read from the native
+     * model on each call (cheap: a few strings); throws [IllegalStateException] once closed.
+     */
+    fun modelInfo(): GlassesModelInfo =
+        GlassesNative.nativeModelInfo(liveHandle()) ?: throw IllegalStateException("native model info returned nothing")
 
     /** Whether [close] has been called. */
     val isClosed: Boolean get() = handle.get() == 0L
@@ -306,8 +318,18 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
             ?: throw IllegalStateException("native classification returned no result")
     }
 
-    private companion object {
+    companion object {
+        /**
+         * The version of this library: the Kotlin API and the native library it ships are
+         * released together under the Rust workspace's version (tests keep the three equal).
+         */
+        const val VERSION: String = "0.2.0"
+
+        /** The version the loaded native library reports (C's `glasses_version()`); [VERSION] when they match. */
+        @JvmStatic
+        fun nativeVersion(): String = GlassesNative.nativeVersion()
+
         /** The box fields passed when there is no box (ignored natively). */
-        val NO_BOX = FaceBox(0f, 0f, 0f, 0f)
+        private val NO_BOX = FaceBox(0f, 0f, 0f, 0f)
     }
 }

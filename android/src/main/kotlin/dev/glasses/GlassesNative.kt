@@ -27,6 +27,10 @@ internal object GlassesNative {
 
     @JvmStatic external fun nativeMaxFileBytes(handle: Long): Long
 
+    @JvmStatic external fun nativeModelInfo(handle: Long): GlassesModelInfo?
+
+    @JvmStatic external fun nativeVersion(): String
+
     // Every classify entry ends with the same request: the clockwise rotation that turns the
     // picture upright (0, 90, 180, 270), a left-right mirror after it, and an optional face box
     // in pixels of the upright picture (`hasBox` false: the whole picture).

@@ -177,4 +177,16 @@ class BitmapRobolectricTest {
             assertEquals("$rotation face", wantFace.probability, detector.classify(stored, rotation, face).probability, Fixtures.tolerance)
         }
     }
+
+    /** The suspending Bitmap call (GlassesSuspending.kt) gives the blocking call's result. */
+    @Test
+    fun suspendingBitmapCallsGiveTheBlockingResults(): Unit = kotlinx.coroutines.runBlocking {
+        val glasses = detector.suspending()
+        for (case in opaque) {
+            val bitmap = bitmapOf(case)
+            assertEquals(case.name, detector.classify(bitmap), glasses.classify(bitmap))
+            val box = Rect(2, 3, case.width - 2, case.height - 1)
+            assertEquals(case.name, detector.classify(bitmap, 90, box), glasses.classify(bitmap, 90, box))
+        }
+    }
 }

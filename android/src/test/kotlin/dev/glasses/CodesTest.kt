@@ -50,4 +50,14 @@ class CodesTest {
         val kotlin = ErrorKind.entries.map { "GLASSES_STATUS_${it.name}" }.toSet()
         assertEquals(setOf("GLASSES_STATUS_OK", "GLASSES_STATUS_NULL_ARGUMENT", "GLASSES_STATUS_PANIC"), c.keys - kotlin)
     }
+
+    @Test
+    fun weightPrecisionCodesAreTheHeaderPrecisions() {
+        val c = header("GLASSES_WEIGHT_PRECISION_")
+        assertEquals(WeightPrecision.entries.size, c.size, "header precisions: $c")
+        for (precision in WeightPrecision.entries) {
+            assertEquals(c["GLASSES_WEIGHT_PRECISION_${precision.name}"], precision.code, "$precision")
+        }
+        assertEquals(WeightPrecision.UNKNOWN, WeightPrecision.fromCode(99), "a code this version does not know")
+    }
 }
