@@ -68,9 +68,9 @@ pub use folder::{
 pub use image;
 pub use orientation::Orientation;
 pub use pixels::{PixelBuffer, PixelFormat};
-pub use prediction::{Eyewear, EyewearProbabilities, Prediction, softmax, softmax_eyeglasses};
+pub use prediction::{Eyewear, EyewearProbabilities, FaceResult, Prediction, softmax, softmax_eyeglasses};
 pub use preprocess::Preprocessing;
 pub use region::{FaceBox, FaceFraming};
-pub use request::{Input, Request};
+pub use request::{FaceMode, Input, Request};
 pub use unsupported::UnsupportedFormat;
 pub use yuv::{YuvFrame, YuvRange};

@@ -6,7 +6,17 @@ use image::RgbImage;
 
 use crate::error::{Error, Result};
 use crate::memory::try_zeroed;
-use crate::resize;
+use crate::orientation::Orientation;
+use crate::region::Region;
+use crate::sampler;
+use crate::source::{Stored, Upright};
+
+/// The filter's running sums may take this many bytes before the sampler sums along rows first
+/// (see `crate::resize`). The classifier keeps `image`'s order up to 64 MiB to match its pixels
+/// bit for bit; the detector needs no such match (its boxes are compared within a tolerance), so
+/// a very wide picture (a 1,048,576 x 1 row: 34 MiB in that order) costs it no more than its
+/// input.
+const SUM_BUDGET: usize = 1 << 20;
 
 /// Where a picture lands in the detector's input tensor.
 ///
@@ -68,25 +78,27 @@ impl Letterbox {
     /// The `[1, 3, H, W]` BGR tensor of `image`, resized with core's triangle (bilinear) filter.
     /// `image` must be the size this letterbox was made for.
     pub fn tensor_from_rgb(&self, image: &RgbImage) -> Result<Vec<f32>> {
-        if image.dimensions() != (self.width, self.height) {
+        self.tensor_from_upright(&Upright::new(Stored::Rgb(image), Orientation::default())?)
+    }
+
+    /// The tensor of a picture read in place (any input kind, turned upright while read): the
+    /// picture is filtered straight from its source into the resized picture (the classifier's
+    /// sampler, the same triangle filter), so the whole picture is never copied.
+    pub(crate) fn tensor_from_upright(&self, source: &Upright<'_>) -> Result<Vec<f32>> {
+        let (width, height) = source.size();
+        if (width, height) != (self.width, self.height) {
             return Err(Error::InvalidPixelBuffer {
                 reason: format!(
-                    "a {}x{} picture for a letterbox made for {}x{}",
-                    image.width(),
-                    image.height(),
-                    self.width,
-                    self.height
+                    "a {width}x{height} picture for a letterbox made for {}x{}",
+                    self.width, self.height
                 ),
             });
         }
-        let (w, h) = (self.resized_width as usize, self.resized_height as usize);
+        let whole = Region { x: 0, y: 0, width, height };
+        let resized =
+            sampler::sample_with_budget(source, whole, self.resized_width, self.resized_height, SUM_BUDGET)?;
         let mut tensor = try_zeroed(self.tensor_len(), "the face detector's input tensor")?;
-        if image.dimensions() == (self.resized_width, self.resized_height) {
-            self.write_bgr(image.as_raw(), &mut tensor)?;
-        } else {
-            let (iw, ih) = (image.width() as usize, image.height() as usize);
-            self.write_bgr(&resize::resize_rgb8(image.as_raw(), iw, ih, w, h), &mut tensor)?;
-        }
+        self.write_bgr(resized.as_raw(), &mut tensor)?;
         Ok(tensor)
     }
 
