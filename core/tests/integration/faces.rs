@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use glasses_core::image::{ImageFormat, Rgb, RgbImage, imageops};
 use glasses_core::{
-    Classifier, DetectedFace, ErrorKind, Eyewear, FaceMode, Input, Orientation, PixelBuffer, PixelFormat,
-    Request, YuvFrame, YuvRange,
+    Classifier, ClassifierOptions, DetectedFace, DetectorOptions, ErrorKind, Eyewear, FaceMode, Input,
+    Orientation, PixelBuffer, PixelFormat, Request, YuvFrame, YuvRange,
 };
 
 use crate::common;
@@ -178,5 +178,38 @@ fn every_input_kind_gives_the_same_faces() {
         let (a, b) = (g.face_box, w.face_box);
         let diff = [a.x - b.x, a.y - b.y, a.width - b.width, a.height - b.height];
         assert!(diff.iter().all(|d| d.abs() <= 3.0), "YUV {a:?} vs {b:?}");
+    }
+}
+
+#[test]
+fn the_detector_options_are_the_classifier_s_and_are_validated() {
+    let classifier = classifier();
+    let picture = group();
+    // Faces narrower than 120 pixels dropped: only the sunglasses face (about 134 wide) is left.
+    let options = ClassifierOptions::default()
+        .with_detector(DetectorOptions { min_face_size: 120.0, ..DetectorOptions::default() });
+    let large_only = classifier.with_options(options).expect("valid options");
+    let faces = large_only.detect_faces(Input::Rgb(&picture), &Request::new()).expect("detects");
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    assert!(faces[0].face_box.width >= 120.0, "{faces:?}");
+    // No face is that large: Auto falls back to the whole picture.
+    let none = ClassifierOptions::default()
+        .with_detector(DetectorOptions { min_face_size: 10_000.0, ..DetectorOptions::default() });
+    let whole =
+        classifier.with_options(none).expect("valid options").classify_rgb(&picture).expect("classifies");
+    assert_eq!(whole.face, None);
+    for bad in [
+        DetectorOptions { input_width: 8, ..DetectorOptions::default() },
+        DetectorOptions { score_threshold: 1.5, ..DetectorOptions::default() },
+        DetectorOptions { min_face_size: f32::NAN, ..DetectorOptions::default() },
+    ] {
+        let options = ClassifierOptions::default().with_detector(bad);
+        let err = classifier.with_options(options).expect_err("invalid");
+        assert_eq!(err.kind(), ErrorKind::InvalidOptions, "{bad:?}: {err}");
+        let bytes = Classifier::bundled_model_bytes().expect("bundled");
+        assert_eq!(
+            Classifier::from_bytes(bytes, options).map(|_| ()).map_err(|e| e.kind()),
+            Err(ErrorKind::InvalidOptions)
+        );
     }
 }
