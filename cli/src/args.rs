@@ -80,6 +80,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "CSV")]
     pub face_boxes: Option<PathBuf>,
 
+    /// Which face is classified in a picture --face-boxes gives no box for: `auto` the largest
+    /// face the built-in detector finds (the whole picture when it finds none), `detect` every
+    /// face it finds (one result each, largest first; a picture without a face is a row that
+    /// says so), `whole` the whole picture.
+    #[arg(long, value_enum, default_value_t = Faces::Auto)]
+    pub faces: Faces,
+
     /// Largest --face-boxes file (or stdin stream) read, in bytes; FIFOs, devices and folders are
     /// refused unread.
     #[arg(long, value_name = "BYTES", default_value_t = crate::face_boxes::DEFAULT_MAX_BYTES,
@@ -207,6 +214,14 @@ pub struct InfoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+}
+
+/// `--faces`: which face of a picture is classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Faces {
+    Auto,
+    Detect,
+    Whole,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,7 +13,7 @@ use crate::face_boxes::Usage;
 use crate::output::{self, Destination};
 use crate::skipped::plural;
 use crate::{inputs, model};
-use glasses_core::{Eyewear, FaceBox, Prediction};
+use glasses_core::{DetectedFace, Eyewear, FaceBox, Prediction};
 
 pub fn run(args: &ClassifyArgs) -> anyhow::Result<Status> {
     let destination = Destination::new(args.output.as_deref(), args.force);
@@ -34,7 +34,7 @@ pub fn run(args: &ClassifyArgs) -> anyhow::Result<Status> {
             images += 1;
             match entry {
                 Ok(_) => classified.next().unwrap_or_default(),
-                Err((path, error)) => vec![Outcome { path, result: Err(error), face: None }],
+                Err((path, error)) => vec![Outcome::failed(path, error)],
             }
         })
         .collect();
@@ -44,7 +44,7 @@ pub fn run(args: &ClassifyArgs) -> anyhow::Result<Status> {
         errors::warn(&group.line());
     }
     errors::warn(&summary(images, &outcomes, batch::usage(&outcomes, boxes.as_ref())));
-    Ok(Status::from_failures(outcomes.iter().filter(|o| o.result.is_err()).count()))
+    Ok(Status::from_failures(outcomes.iter().filter(|o| o.is_failure()).count()))
 }
 
 /// The line on stderr after a run: "3 images: 1 with eyeglasses, 1 with sunglasses, 0 without
@@ -53,7 +53,7 @@ pub fn summary(images: usize, outcomes: &[Outcome], usage: Option<Usage>) -> Str
     let kind = |kind: Eyewear| {
         outcomes.iter().filter(|o| o.result.as_ref().is_ok_and(|p| p.eyewear == kind)).count()
     };
-    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let failed = outcomes.iter().filter(|o| o.is_failure()).count();
     let mut line = plural(images, "image", "images");
     if outcomes.len() != images {
         line.push_str(&format!(" ({})", plural(outcomes.len(), "result", "results")));
@@ -64,6 +64,13 @@ pub fn summary(images: usize, outcomes: &[Outcome], usage: Option<Usage>) -> Str
         kind(Eyewear::Sunglasses),
         kind(Eyewear::None),
     ));
+    let without_face = outcomes.iter().filter(|o| o.no_face).count();
+    if without_face > 0 {
+        line.push_str(&format!(
+            ", {}",
+            plural(without_face, "picture without a face", "pictures without a face")
+        ));
+    }
     if let Some(usage) = usage {
         line.push_str(&format!(
             "; {} inside a face box, {} whole",
@@ -84,12 +91,18 @@ pub fn render(outcomes: &[Outcome], format: ClassifyFormat) -> anyhow::Result<Ve
 }
 
 /// One row per outcome; the BOX column only when some image was classified inside a face box,
-/// P(SUNGLASSES) `-` for a two-class model. An error takes the row's place after GLASSES.
+/// FACE (the detected box and its index in the picture) only when a face was detected or looked
+/// for in vain, P(SUNGLASSES) `-` for a two-class model. An error takes the row's place after
+/// GLASSES; a picture without a face says "no face" there.
 fn render_table(outcomes: &[Outcome]) -> String {
     let boxed = outcomes.iter().any(|o| o.face.is_some());
+    let detected = outcomes.iter().any(|o| o.detected.is_some() || o.no_face);
     let mut header = vec!["PATH".to_owned()];
     if boxed {
         header.push("BOX".to_owned());
+    }
+    if detected {
+        header.extend(["FACE".to_owned(), "FACE BOX".to_owned()]);
     }
     header.extend(["GLASSES", "EYEWEAR", "P(GLASSES)", "P(SUNGLASSES)"].map(str::to_owned));
     let rows = outcomes.iter().map(|o| {
@@ -97,7 +110,14 @@ fn render_table(outcomes: &[Outcome]) -> String {
         if boxed {
             row.push(o.face.map(|f| format!("{},{},{},{}", f.x, f.y, f.width, f.height)).unwrap_or_default());
         }
+        if detected {
+            row.push(
+                o.face_index.filter(|_| o.detected.is_some()).map(|i| i.to_string()).unwrap_or_default(),
+            );
+            row.push(o.detected.map(|d| table_box(d.face_box)).unwrap_or_default());
+        }
         match &o.result {
+            Err(_) if o.no_face => row.push(batch::NO_FACE.to_owned()),
             Ok(p) => row.extend([
                 yes_no(p.has_glasses).to_owned(),
                 p.eyewear.name().to_owned(),
@@ -109,6 +129,11 @@ fn render_table(outcomes: &[Outcome]) -> String {
         row
     });
     output::table(&std::iter::once(header).chain(rows).collect::<Vec<_>>())
+}
+
+/// A detected box for the table, to a tenth of a pixel.
+fn table_box(b: FaceBox) -> String {
+    format!("{:.1},{:.1},{:.1},{:.1}", b.x, b.y, b.width, b.height)
 }
 
 fn yes_no(value: bool) -> &'static str {
@@ -215,7 +240,24 @@ impl From<FaceBox> for JsonBox {
     }
 }
 
-/// One element of the JSON array; `untagged` gives the two shapes the format promises.
+/// A detected face, in pixels of the upright picture (top-left origin), with its score.
+#[derive(Serialize)]
+struct JsonFace {
+    x: f32,
+    y: f32,
+    width: f32,
+    height: f32,
+    score: f32,
+}
+
+impl From<DetectedFace> for JsonFace {
+    fn from(f: DetectedFace) -> Self {
+        let b = f.face_box;
+        Self { x: b.x, y: b.y, width: b.width, height: b.height, score: f.score }
+    }
+}
+
+/// One element of the JSON array; `untagged` gives the three shapes the format promises.
 /// `path_bytes` appears only for a path that is not UTF-8: its exact bytes (`path` then shows it
 /// with U+FFFD in place of the bad bytes).
 #[derive(Serialize)]
@@ -227,10 +269,22 @@ enum JsonRow<'a> {
         path_bytes: Option<Vec<u8>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         face_box: Option<JsonBox>,
+        /// The detected face the answer is for; `null`: the whole picture or a `--face-boxes` box.
+        face: Option<JsonFace>,
+        /// Which of the picture's faces, largest first; `null`: the whole picture.
+        face_index: Option<usize>,
         has_glasses: bool,
         probability: f32,
         eyewear: &'static str,
         probabilities: Probabilities,
+    },
+    NoFace {
+        path: Cow<'a, str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        path_bytes: Option<Vec<u8>>,
+        face: Option<JsonFace>,
+        face_index: Option<usize>,
+        no_face: bool,
     },
     Failed {
         path: Cow<'a, str>,
@@ -250,10 +304,15 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
             let path_bytes = non_utf8_bytes(&o.path);
             let face_box = o.face.map(JsonBox::from);
             match &o.result {
+                Err(_) if o.no_face => {
+                    JsonRow::NoFace { path, path_bytes, face: None, face_index: None, no_face: true }
+                }
                 Ok(p) => JsonRow::Classified {
                     path,
                     path_bytes,
                     face_box,
+                    face: o.detected.map(JsonFace::from),
+                    face_index: o.face_index,
                     has_glasses: p.has_glasses,
                     probability: p.probability,
                     eyewear: p.eyewear.name(),
@@ -284,12 +343,32 @@ fn render_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
         "face_y",
         "face_w",
         "face_h",
+        "face_index",
+        "detected_x",
+        "detected_y",
+        "detected_width",
+        "detected_height",
+        "detected_score",
+        "no_face",
     ])?;
     for o in outcomes {
         let path = raw_path(&o.path);
         let face = o.face.map(|f| [f.x, f.y, f.width, f.height].map(|v| v.to_string())).unwrap_or_default();
         let [x, y, w, h] = face.each_ref().map(|v| v.as_bytes());
+        let index = o.face_index.map(|i| i.to_string()).unwrap_or_default();
+        let detected = o
+            .detected
+            .map(|d| {
+                let b = d.face_box;
+                [b.x, b.y, b.width, b.height, d.score].map(|v| v.to_string())
+            })
+            .unwrap_or_default();
+        let [dx, dy, dw, dh, score] = detected.each_ref().map(|v| v.as_bytes());
+        let no_face = if o.no_face { &b"true"[..] } else { b"false" };
         match &o.result {
+            Err(_) if o.no_face => writer.write_record([
+                &*path, b"", b"", b"", b"", b"", b"", b"", x, y, w, h, b"", b"", b"", b"", b"", b"", no_face,
+            ])?,
             Ok(p) => {
                 let q = p.probabilities;
                 writer.write_record([
@@ -305,11 +384,36 @@ fn render_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
                     y,
                     w,
                     h,
+                    index.as_bytes(),
+                    dx,
+                    dy,
+                    dw,
+                    dh,
+                    score,
+                    no_face,
                 ])?
             }
-            Err(e) => {
-                writer.write_record([&*path, b"", b"", e.as_bytes(), b"", b"", b"", b"", x, y, w, h])?
-            }
+            Err(e) => writer.write_record([
+                &*path,
+                b"",
+                b"",
+                e.as_bytes(),
+                b"",
+                b"",
+                b"",
+                b"",
+                x,
+                y,
+                w,
+                h,
+                index.as_bytes(),
+                dx,
+                dy,
+                dw,
+                dh,
+                score,
+                no_face,
+            ])?,
         }
     }
     writer.into_inner().context("cannot encode the results as CSV")
@@ -321,22 +425,67 @@ mod tests {
 
     fn outcomes() -> Vec<Outcome> {
         vec![
+            Outcome::new("a.png".into(), Ok(Prediction::from_probabilities(&[0.25, 0.75], 0.5))),
+            Outcome::failed("b, c.jpg".into(), "invalid image: truncated".to_owned()),
             Outcome {
-                path: "a.png".into(),
-                result: Ok(Prediction::from_probabilities(&[0.25, 0.75], 0.5)),
-                face: None,
-            },
-            Outcome {
-                path: "b, c.jpg".into(),
-                result: Err("invalid image: truncated".to_owned()),
-                face: None,
-            },
-            Outcome {
-                path: "s.png".into(),
-                result: Ok(Prediction::from_probabilities(&[0.125, 0.125, 0.75], 0.5)),
                 face: Some(FaceBox::new(1.0, 2.0, 30.0, 40.5)),
+                face_index: Some(0),
+                ..Outcome::new("s.png".into(), Ok(Prediction::from_probabilities(&[0.125, 0.125, 0.75], 0.5)))
             },
         ]
+    }
+
+    /// `--faces detect` rows: the second face of a group picture, and a picture without a face.
+    fn detected() -> Vec<Outcome> {
+        let face = DetectedFace {
+            face_box: FaceBox::new(10.5, 20.0, 40.0, 50.25),
+            score: 0.875,
+            landmarks: [(0.0, 0.0); 5],
+        };
+        let prediction = Prediction::from_probabilities(&[0.5, 0.25, 0.25], 0.5);
+        vec![
+            Outcome {
+                detected: Some(face),
+                face_index: Some(1),
+                ..Outcome::new("g.png".into(), Ok(prediction))
+            },
+            Outcome { no_face: true, ..Outcome::failed("n.png".into(), batch::NO_FACE.to_owned()) },
+        ]
+    }
+
+    #[test]
+    fn detected_faces_and_pictures_without_one_have_their_columns() -> anyhow::Result<()> {
+        let rows = detected();
+        let value: serde_json::Value = serde_json::from_slice(&render(&rows, ClassifyFormat::Json)?)?;
+        assert_eq!(
+            value,
+            serde_json::json!([
+                {"path": "g.png", "face": {"x": 10.5, "y": 20.0, "width": 40.0, "height": 50.25, "score": 0.875},
+                 "face_index": 1, "has_glasses": false, "probability": 0.25, "eyewear": "none",
+                 "probabilities": {"none": 0.5, "eyeglasses": 0.25, "sunglasses": 0.25}},
+                {"path": "n.png", "face": null, "face_index": null, "no_face": true},
+            ])
+        );
+        let csv = String::from_utf8(render(&rows, ClassifyFormat::Csv)?)?;
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].ends_with(
+            ",face_index,detected_x,detected_y,detected_width,detected_height,detected_score,no_face"
+        ));
+        assert_eq!(lines[1], "g.png,false,0.25,,none,0.5,0.25,0.25,,,,,1,10.5,20,40,50.25,0.875,false");
+        assert_eq!(lines[2], "n.png,,,,,,,,,,,,,,,,,,true");
+        let table = String::from_utf8(render(&rows, ClassifyFormat::Table)?)?;
+        assert_eq!(
+            table,
+            "PATH   FACE  FACE BOX             GLASSES  EYEWEAR  P(GLASSES)  P(SUNGLASSES)\n\
+             g.png  1     10.5,20.0,40.0,50.2  no       none     0.2500      0.2500\n\
+             n.png                             no face found\n"
+        );
+        assert_eq!(
+            summary(2, &rows, None),
+            "2 images: 0 with eyeglasses, 0 with sunglasses, 1 without eyewear, 0 failed, \
+             1 picture without a face"
+        );
+        Ok(())
     }
 
     #[test]
@@ -345,10 +494,10 @@ mod tests {
         assert_eq!(
             value,
             serde_json::json!([
-                {"path": "a.png", "has_glasses": true, "probability": 0.75, "eyewear": "eyeglasses",
+                {"path": "a.png", "face": null, "face_index": null, "has_glasses": true, "probability": 0.75, "eyewear": "eyeglasses",
                  "probabilities": {"none": 0.25, "eyeglasses": 0.75, "sunglasses": null}},
                 {"path": "b, c.jpg", "error": "invalid image: truncated"},
-                {"path": "s.png", "face_box": {"x": 1.0, "y": 2.0, "w": 30.0, "h": 40.5}, "has_glasses": false, "probability": 0.125, "eyewear": "sunglasses",
+                {"path": "s.png", "face_box": {"x": 1.0, "y": 2.0, "w": 30.0, "h": 40.5}, "face": null, "face_index": 0, "has_glasses": false, "probability": 0.125, "eyewear": "sunglasses",
                  "probabilities": {"none": 0.125, "eyeglasses": 0.125, "sunglasses": 0.75}},
             ])
         );
@@ -360,10 +509,11 @@ mod tests {
         let text = String::from_utf8(render(&outcomes(), ClassifyFormat::Csv)?)?;
         assert_eq!(
             text,
-            "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses,face_x,face_y,face_w,face_h\n\
-             a.png,true,0.75,,eyeglasses,0.25,0.75,,,,,\n\
-             \"b, c.jpg\",,,invalid image: truncated,,,,,,,,\n\
-             s.png,false,0.125,,sunglasses,0.125,0.125,0.75,1,2,30,40.5\n"
+            "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses,face_x,face_y,face_w,face_h,\
+             face_index,detected_x,detected_y,detected_width,detected_height,detected_score,no_face\n\
+             a.png,true,0.75,,eyeglasses,0.25,0.75,,,,,,,,,,,,false\n\
+             \"b, c.jpg\",,,invalid image: truncated,,,,,,,,,,,,,,,false\n\
+             s.png,false,0.125,,sunglasses,0.125,0.125,0.75,1,2,30,40.5,0,,,,,,false\n"
         );
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use crate::args::EvalArgs;
+use crate::args::{EvalArgs, Faces};
 use crate::batch::{self, Outcome};
 use crate::errors::{self, Status};
 use crate::face_boxes::Usage;
@@ -69,6 +69,9 @@ pub struct Report {
     /// How many images were classified inside a `--face-boxes` box and how many whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub face_boxes: Option<Usage>,
+    /// What the face detector found (`--faces auto` or `detect`, on pictures without a box).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub faces: Option<FaceCounts>,
     /// Precision, recall and F1 at 0.1, 0.2, ..., 0.9 and the chosen threshold.
     pub threshold_sweep: Vec<ThresholdRow>,
     /// `--precision-at P`: the lowest threshold reaching precision P on this folder.
@@ -78,6 +81,52 @@ pub struct Report {
     pub misclassified: usize,
     /// Files in the label folders that are not images, counted by reason.
     pub skipped: Vec<SkippedGroup>,
+}
+
+/// What the face detector found on the pictures `--face-boxes` gave no box for. The metrics are
+/// per picture: each is answered for its largest face (or, with `auto`, whole when it has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FaceCounts {
+    /// `--faces`: "auto" or "detect".
+    pub mode: &'static str,
+    /// Pictures answered for a detected face (their largest).
+    pub pictures_with_face: usize,
+    /// Pictures without a face: classified whole (`auto`) or left out of the metrics (`detect`).
+    pub pictures_without_face: usize,
+    /// `detect`: every face found, and the pictures with more than one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub faces: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pictures_with_several_faces: Option<usize>,
+}
+
+impl FaceCounts {
+    /// The counts over `outcomes` (one per face, or per picture), `None` for `--faces whole`.
+    pub fn of(outcomes: &[Outcome], mode: Faces) -> Option<Self> {
+        let detected = |o: &&Outcome| o.face.is_none() && o.result.is_ok() || o.no_face;
+        let mine: Vec<&Outcome> = outcomes.iter().filter(detected).collect();
+        let first = |o: &&&Outcome| o.detected.is_some() && o.face_index == Some(0);
+        let pictures_with_face = mine.iter().filter(first).count();
+        let several = mine.iter().filter(|o| o.detected.is_some() && o.face_index == Some(1)).count();
+        let faces = mine.iter().filter(|o| o.detected.is_some()).count();
+        match mode {
+            Faces::Whole => None,
+            Faces::Auto => Some(Self {
+                mode: "auto",
+                pictures_with_face,
+                pictures_without_face: mine.len() - pictures_with_face,
+                faces: None,
+                pictures_with_several_faces: None,
+            }),
+            Faces::Detect => Some(Self {
+                mode: "detect",
+                pictures_with_face,
+                pictures_without_face: mine.iter().filter(|o| o.no_face).count(),
+                faces: Some(faces),
+                pictures_with_several_faces: Some(several),
+            }),
+        }
+    }
 }
 
 /// The answer to `--precision-at`.
@@ -129,6 +178,11 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
     let mut kinds = Vec::with_capacity(labelled.len());
     let mut mistakes = Vec::new();
     for (outcome, actual) in &labelled {
+        // Per picture: the largest face answers for it; the others are counted in `faces`.
+        let extra_face = outcome.detected.is_some() && outcome.face_index.is_some_and(|i| i > 0);
+        if extra_face || outcome.no_face {
+            continue;
+        }
         match &outcome.result {
             Ok(p) => {
                 let positive = *actual == Eyewear::Eyeglasses;
@@ -164,6 +218,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
         sunglasses,
         eyewear_confusion_matrix: (sunglasses > 0).then(|| EyewearConfusion::from_pairs(kinds)),
         face_boxes: batch::usage(&outcomes, boxes.as_ref()),
+        faces: FaceCounts::of(&outcomes, args.run.faces),
         threshold_sweep: metrics::sweep(&scored, &metrics::sweep_thresholds(args.run.threshold)),
         precision_at: args.precision_at.map(|target| PrecisionTarget {
             target,

@@ -197,6 +197,23 @@ fn text(r: &Report, style: Style) -> String {
     text.push_str(&style.heading("threshold sweep (P(eyeglasses) >= threshold is eyeglasses)"));
     text.push_str(&style.table(&sweep_rows(&r.threshold_sweep, r.threshold)));
 
+    if let Some(f) = &r.faces {
+        let plural = crate::skipped::plural;
+        text.push_str(&format!(
+            "\nfaces (--faces {}): {} answered for its largest face, {} without a face{}\n",
+            f.mode,
+            plural(f.pictures_with_face, "picture", "pictures"),
+            plural(f.pictures_without_face, "picture", "pictures"),
+            if f.mode == "auto" { " (classified whole)" } else { " (left out of the metrics)" }
+        ));
+        if let (Some(faces), Some(several)) = (f.faces, f.pictures_with_several_faces) {
+            text.push_str(&format!(
+                "{} found, {} with more than one\n",
+                plural(faces, "face", "faces"),
+                plural(several, "picture", "pictures")
+            ));
+        }
+    }
     if let Some(u) = r.face_boxes {
         text.push_str(&format!(
             "\nface boxes: {} inside a face box, {} whole\n",
@@ -244,6 +261,7 @@ mod tests {
             sunglasses: 0,
             eyewear_confusion_matrix: None,
             face_boxes: None,
+            faces: None,
             threshold_sweep: crate::metrics::sweep(&samples, &crate::metrics::sweep_thresholds(0.5)),
             precision_at: Some(PrecisionTarget {
                 target: 0.9,

@@ -15,13 +15,26 @@ use std::path::PathBuf;
 
 use glasses_core::image::imageops;
 use glasses_core::image::{ImageFormat, Rgb, RgbImage};
-use glasses_core::{Classifier, FaceBox, FaceFraming, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{
+    Classifier, DetectedFace, FaceBox, FaceFraming, Input, PixelBuffer, PixelFormat, Prediction, Request,
+};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Eyewear {
     None,
     Eyeglasses,
     Sunglasses,
+}
+
+impl Eyewear {
+    /// The label the fixtures use: "0", "1" or "sunglasses".
+    fn label(self) -> &'static str {
+        match self {
+            Eyewear::None => "0",
+            Eyewear::Eyeglasses => "1",
+            Eyewear::Sunglasses => "sunglasses",
+        }
+    }
 }
 
 /// A frontal face drawn on a plain background: skin-coloured ellipse, hair, eyes, brows, nose,
@@ -95,6 +108,78 @@ fn probabilities_json(p: &Prediction) -> String {
     }
 }
 
+/// The face an answer was for, `[x, y, width, height, score]` rounded to 0.01 pixel, or
+/// `null` when the whole picture was classified.
+fn face_json(face: Option<DetectedFace>) -> String {
+    face.map_or_else(
+        || "null".to_owned(),
+        |f| {
+            let b = f.face_box;
+            format!("[{:.2}, {:.2}, {:.2}, {:.2}, {:.4}]", b.x, b.y, b.width, b.height, f.score)
+        },
+    )
+}
+
+/// A face drawn into a group picture: its eyewear, width and top-left corner.
+type Drawn = (Eyewear, u32, i64, i64);
+
+/// Group pictures: two or three drawn faces of different kinds and sizes side by side in one
+/// wide picture, with every face the detector finds (largest first) and the answer for each.
+fn group_cases(
+    classifier: &Classifier,
+    out: &std::path::Path,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let mut cases = Vec::new();
+    let groups: [(&str, (u32, u32), &[Drawn]); 2] = [
+        (
+            "group_three_720x300.png",
+            (720, 300),
+            &[
+                (Eyewear::Sunglasses, 200, 30, 30),
+                (Eyewear::Eyeglasses, 160, 300, 70),
+                (Eyewear::None, 120, 560, 100),
+            ],
+        ),
+        (
+            "group_two_640x320.jpg",
+            (640, 320),
+            &[(Eyewear::None, 180, 60, 40), (Eyewear::Eyeglasses, 140, 400, 90)],
+        ),
+    ];
+    for (file, (cw, ch), faces) in groups {
+        let mut canvas = RgbImage::from_pixel(cw, ch, Rgb([90, 110, 100]));
+        for (i, &(eyewear, fw, fx, fy)) in faces.iter().enumerate() {
+            let fh = fw * 109 / 89;
+            imageops::overlay(&mut canvas, &face(fw, fh, eyewear, false, 20 + i as u32), fx, fy);
+        }
+        let format = if file.ends_with(".png") { ImageFormat::Png } else { ImageFormat::Jpeg };
+        let mut bytes = Vec::new();
+        canvas.write_to(&mut Cursor::new(&mut bytes), format)?;
+        std::fs::write(out.join("faces").join(file), &bytes)?;
+        let found = classifier.classify_faces(Input::Encoded(&bytes), &Request::new())?;
+        let kinds: Vec<&str> = faces.iter().map(|f| f.0.label()).collect();
+        let rows: Vec<String> = found
+            .iter()
+            .map(|r| {
+                format!(
+                    "{{\"face\": {}, \"probability\": {:.7}, \"has_glasses\": {}, \"eyewear\": \"{}\", \
+                     \"probabilities\": {}}}",
+                    face_json(Some(r.face)),
+                    r.prediction.probability,
+                    r.prediction.has_glasses,
+                    r.prediction.eyewear,
+                    probabilities_json(&r.prediction)
+                )
+            })
+            .collect();
+        cases.push(format!(
+            "    {{\"image\": \"faces/{file}\", \"drawn\": {kinds:?}, \"faces\": [\n      {}\n    ]}}",
+            rows.join(",\n      ")
+        ));
+    }
+    Ok(cases)
+}
+
 /// Faces pasted into larger pictures, with the box a face detector would report for them (the
 /// face's framing shrunk by [`FaceFraming::HAAR_CELEBA`]): one wholly inside, one cut by the
 /// picture's left edge.
@@ -161,11 +246,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut bytes = Vec::new();
         img.write_to(&mut Cursor::new(&mut bytes), format)?;
         std::fs::write(out.join("faces").join(file), &bytes)?;
-        let label = match eyewear {
-            Eyewear::None => "0",
-            Eyewear::Eyeglasses => "1",
-            Eyewear::Sunglasses => "sunglasses",
-        };
+        let label = eyewear.label();
         let encoded = classifier.classify_encoded(&bytes)?;
         // The decoded pixels (JPEG is lossy), handed over as RGBA.
         let rgb = glasses_core::preprocess::decode(&bytes, u64::MAX)?;
@@ -180,23 +261,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cases.push(format!(
             "    {{\"image\": \"faces/{file}\", \"label\": \"{label}\", \"width\": {w}, \"height\": {h}, \
              \"probability\": {:.7}, \"has_glasses\": {}, \"eyewear\": \"{}\", \"probabilities\": {}, \
-             \"rgba_probability\": {:.7}}}",
+             \"rgba_probability\": {:.7}, \"face\": {}}}",
             encoded.probability,
             encoded.has_glasses,
             encoded.eyewear,
             probabilities_json(&encoded),
-            pixels.probability
+            pixels.probability,
+            face_json(encoded.face)
         ));
     }
     let regions = region_cases(&classifier, &out)?;
+    let groups = group_cases(&classifier, &out)?;
     let meta = classifier.metadata();
     let json = format!(
         "{{\n  \"model\": \"core/models/glasses-int8.onnx\",\n  \"model_version\": \"{}\",\n  \"threshold\": {},\n  \
-         \"tolerance\": 1e-4,\n  \"cases\": [\n{}\n  ],\n  \"region_cases\": [\n{}\n  ]\n}}\n",
+         \"tolerance\": 1e-4,\n  \"cases\": [\n{}\n  ],\n  \"region_cases\": [\n{}\n  ],\n  \"group_cases\": [\n{}\n  ]\n}}\n",
         meta.model_version,
         classifier.options().threshold,
         cases.join(",\n"),
-        regions.join(",\n")
+        regions.join(",\n"),
+        groups.join(",\n")
     );
     std::fs::write(out.join("golden.json"), json)?;
     println!("wrote {} cases to {}", cases.len(), out.join("golden.json").display());

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::contract::ModelMetadata;
+use crate::detect::{DetectedFace, DetectorOptions, FaceDetector};
 use crate::error::{Error, Result};
 use crate::memory;
 use crate::model_file::{self, ParsedModel};
@@ -13,10 +14,10 @@ use crate::net::Kernel;
 use crate::orientation::Orientation;
 use crate::pixels::PixelBuffer;
 use crate::plan::{self, Plan};
-use crate::prediction::{Prediction, softmax};
+use crate::prediction::{FaceResult, Prediction, softmax};
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
 use crate::region::{self, FaceBox, FaceFraming, Region};
-use crate::request::{Input, Request};
+use crate::request::{FaceMode, Input, Request};
 use crate::sampler;
 use crate::simd_state;
 use crate::source::{Stored, Upright};
@@ -52,6 +53,10 @@ pub struct ClassifierOptions {
     /// How [`Classifier::classify_region`] expands a face detector's box to the model's framing.
     /// Default [`FaceFraming::HAAR_CELEBA`], measured for the bundled model's training crops.
     pub face_framing: FaceFraming,
+    /// The face detector's input size, score threshold, overlap and smallest face, for
+    /// [`FaceMode::Auto`] and [`FaceMode::Detect`] requests and [`Classifier::detect_faces`].
+    /// Default [`DetectorOptions::default`].
+    pub detector: DetectorOptions,
 }
 
 impl Default for ClassifierOptions {
@@ -63,6 +68,7 @@ impl Default for ClassifierOptions {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_model_bytes: DEFAULT_MAX_MODEL_BYTES,
             face_framing: FaceFraming::default(),
+            detector: DetectorOptions::default(),
         }
     }
 }
@@ -94,6 +100,11 @@ impl ClassifierOptions {
         self.face_framing = face_framing;
         self
     }
+    /// Sets the face detector's options.
+    pub fn with_detector(mut self, detector: DetectorOptions) -> Self {
+        self.detector = detector;
+        self
+    }
     /// Sets the size limit for model files read from a path.
     pub fn with_max_model_bytes(mut self, max_model_bytes: u64) -> Self {
         self.max_model_bytes = max_model_bytes;
@@ -109,6 +120,7 @@ impl ClassifierOptions {
             return Err(Error::InvalidOptions { reason: "max_pixels must be positive".into() });
         }
         self.face_framing.validate()?;
+        self.detector.validate()?;
         if self.max_file_bytes == 0 || self.max_model_bytes == 0 {
             return Err(Error::InvalidOptions { reason: "file size limits must be positive".into() });
         }
@@ -137,6 +149,10 @@ pub struct Classifier {
     info: Arc<ModelInfo>,
     preprocessing: Preprocessing,
     options: ClassifierOptions,
+    /// The bundled face detector (its weights shared between clones), on the classifier's
+    /// kernel; `None` without the `face-detector` feature.
+    detector: Option<FaceDetector>,
+    kernel: Kernel,
 }
 
 #[cfg(feature = "bundled-model")]
@@ -212,6 +228,8 @@ impl Classifier {
             info: Arc::new(ModelInfo { size_bytes: bytes.len(), parameter_count, metadata }),
             plan,
             options,
+            detector: FaceDetector::bundled_on(options.detector, kernel)?,
+            kernel,
         })
     }
 
@@ -233,7 +251,12 @@ impl Classifier {
     /// The same model with other options (no reload).
     pub fn with_options(&self, options: ClassifierOptions) -> Result<Self> {
         options.validate()?;
-        Ok(Self { options, ..self.clone() })
+        let detector = if options.detector == self.options.detector {
+            self.detector.clone()
+        } else {
+            FaceDetector::bundled_on(options.detector, self.kernel)?
+        };
+        Ok(Self { options, detector, ..self.clone() })
     }
 
     /// The model's metadata.
@@ -279,18 +302,70 @@ impl Classifier {
 
     /// Classifies `input` as `request` asks: the one path every `classify_*` method takes.
     ///
-    /// The picture is read in place (decoded pictures in the decoder's own buffer), turned
-    /// upright while it is read (EXIF orientation, then [`Request::orientation`]), and the region
-    /// the model sees (the centre crop, or the face box framed by
-    /// [`ClassifierOptions::face_framing`]) is filtered straight into the model's input. Memory
-    /// beyond the input's own is the model input plus a few rows of the region; a face box far
+    /// The picture is read in place (decoded pictures in the decoder's own buffer, once), turned
+    /// upright while it is read (EXIF orientation, then [`Request::orientation`]). The face is
+    /// the request's box, or else the one its [`Request::face_mode`] finds (by default the
+    /// largest the detector finds, the whole picture when there is none); the region the model
+    /// sees (the centre crop, or the face box framed by [`ClassifierOptions::face_framing`]) is
+    /// filtered straight into the model's input, as the detector's input is. Memory beyond the
+    /// input's own is the two networks' inputs plus a few rows of the region; a face box far
     /// larger than the picture costs no more than one the picture's size.
     pub fn classify(&self, input: Input<'_>, request: &Request) -> Result<Prediction> {
+        self.with_upright(input, request, |source| {
+            if let Some(face_box) = request.face {
+                return self.classify_upright(source, Some(face_box));
+            }
+            let face = match request.face_mode {
+                FaceMode::Whole => None,
+                FaceMode::Auto => match &self.detector {
+                    Some(detector) => detector.detect_upright(source)?.into_iter().next(),
+                    None => None,
+                },
+                FaceMode::Detect => {
+                    let largest = self.faces_upright(source)?.into_iter().next();
+                    let (width, height) = source.size();
+                    Some(largest.ok_or(Error::NoFace { width, height })?)
+                }
+            };
+            let prediction = self.classify_upright(source, face.map(|f| f.face_box))?;
+            Ok(Prediction { face, ..prediction })
+        })
+    }
+
+    /// Every face the detector finds in `input`, largest first, in pixels of the upright
+    /// picture (top-left origin) after [`Request::orientation`]; the request's face box and
+    /// mode are not used. [`Error::NoFaceDetector`] in a build without the detector.
+    pub fn detect_faces(&self, input: Input<'_>, request: &Request) -> Result<Vec<DetectedFace>> {
+        self.with_upright(input, request, |source| self.faces_upright(source))
+    }
+
+    /// Every face in `input` ([`Self::detect_faces`]) with the answer for each, largest first;
+    /// the picture is read once for all of them. No face: an empty list.
+    pub fn classify_faces(&self, input: Input<'_>, request: &Request) -> Result<Vec<FaceResult>> {
+        self.with_upright(input, request, |source| {
+            self.faces_upright(source)?
+                .into_iter()
+                .map(|face| {
+                    let prediction = self.classify_upright(source, Some(face.face_box))?;
+                    Ok(FaceResult { face, prediction: Prediction { face: Some(face), ..prediction } })
+                })
+                .collect()
+        })
+    }
+
+    /// Opens `input` once (reads a file, decodes an encoded picture) and hands `then` the
+    /// upright picture, read in place.
+    fn with_upright<T>(
+        &self,
+        input: Input<'_>,
+        request: &Request,
+        then: impl FnOnce(&Upright<'_>) -> Result<T>,
+    ) -> Result<T> {
         let decoded;
         let (stored, orientation) = match input {
             Input::Path(path) => {
                 let bytes = memory::read_regular_file(path, self.options.max_file_bytes)?;
-                return self.classify(Input::Encoded(&bytes), request);
+                return self.with_upright(Input::Encoded(&bytes), request, then);
             }
             Input::Encoded(bytes) => {
                 let max_pixels = self.max_pixels();
@@ -303,18 +378,27 @@ impl Classifier {
             Input::Yuv(frame) => (Stored::Yuv(frame), request.orientation),
             Input::Rgb(image) => (Stored::Rgb(image), request.orientation),
         };
-        let source = Upright::new(stored, orientation)?;
+        then(&Upright::new(stored, orientation)?)
+    }
+
+    fn faces_upright(&self, source: &Upright<'_>) -> Result<Vec<DetectedFace>> {
+        self.detector.as_ref().ok_or(Error::NoFaceDetector)?.detect_upright(source)
+    }
+
+    /// The answer for the whole upright picture (`None`) or for a face box framed by
+    /// [`ClassifierOptions::face_framing`].
+    fn classify_upright(&self, source: &Upright<'_>, face: Option<FaceBox>) -> Result<Prediction> {
         let (width, height) = source.size();
         // What the model sees: the whole upright picture or the face's framing in it, then the
         // centre of that with the model's aspect ratio.
-        let seen = match request.face {
+        let seen = match face {
             None => Region { x: 0, y: 0, width, height },
             Some(face) => {
                 region::framed_region(face, self.options.face_framing, width, height, self.max_pixels())?
             }
         };
         let region = self.preprocessing.crop_region(seen);
-        let picture = sampler::sample(&source, region, self.preprocessing.width, self.preprocessing.height)?;
+        let picture = sampler::sample(source, region, self.preprocessing.width, self.preprocessing.height)?;
         self.classify_tensor(&self.preprocessing.tensor_from_rgb(&picture))
     }
 

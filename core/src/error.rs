@@ -141,6 +141,21 @@ pub enum Error {
         /// What was wrong with the box, in words.
         reason: String,
     },
+
+    /// [`crate::FaceMode::Detect`] found no face in the picture (the face detector's options,
+    /// such as [`crate::DetectorOptions::min_face_size`], decide what counts as one).
+    #[error("no face found in the {width}x{height} picture")]
+    NoFace {
+        /// Width of the upright picture searched.
+        width: u32,
+        /// Height of the upright picture searched.
+        height: u32,
+    },
+
+    /// Faces were asked for ([`crate::FaceMode::Detect`], [`crate::Classifier::detect_faces`])
+    /// but this build has no face detector (the `face-detector` feature is off).
+    #[error("this build has no face detector (enable glasses-core's `face-detector` feature)")]
+    NoFaceDetector,
 }
 
 /// The kind of an [`Error`], without its details: a flat, `Copy` value for code that only needs
@@ -185,6 +200,10 @@ pub enum ErrorKind {
     NotARegularFile,
     /// See [`Error::InvalidRegion`].
     InvalidRegion,
+    /// See [`Error::NoFace`].
+    NoFace,
+    /// See [`Error::NoFaceDetector`].
+    NoFaceDetector,
 }
 
 /// Shorthand for results of this crate.
@@ -211,6 +230,8 @@ impl Error {
             Self::FileTooLarge { .. } => ErrorKind::FileTooLarge,
             Self::NotARegularFile { .. } => ErrorKind::NotARegularFile,
             Self::InvalidRegion { .. } => ErrorKind::InvalidRegion,
+            Self::NoFace { .. } => ErrorKind::NoFace,
+            Self::NoFaceDetector => ErrorKind::NoFaceDetector,
         }
     }
 
@@ -261,6 +282,8 @@ mod tests {
             (Error::FileTooLarge { path: "p".into(), size: 2, max_bytes: 1 }, ErrorKind::FileTooLarge),
             (Error::NotARegularFile { path: "p".into(), file_type: "a FIFO" }, ErrorKind::NotARegularFile),
             (Error::InvalidRegion { reason: s() }, ErrorKind::InvalidRegion),
+            (Error::NoFace { width: 1, height: 1 }, ErrorKind::NoFace),
+            (Error::NoFaceDetector, ErrorKind::NoFaceDetector),
         ];
         for (error, kind) in &cases {
             assert_eq!(error.kind(), *kind, "{error}");

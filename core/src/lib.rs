@@ -16,11 +16,16 @@
 //! # Ok::<(), glasses_core::Error>(())
 //! ```
 //!
+//! By default every `classify*` call answers for the largest face the bundled face detector
+//! finds (the whole picture when there is none; [`FaceMode`] chooses), and
+//! [`Classifier::classify_faces`] answers for every face of a group photo.
+//!
 //! * [`preprocess`] documents the one preprocessing path that training and every surface share.
 //! * [`contract`] documents what a model file must look like; `export` (feature `export`, off by
 //!   default so that apps do not carry the ONNX writer) writes such files.
 //!
-//! Features: `bundled-model` (default: embeds the trained model), `onnx-any` (tract for other
+//! Features: `bundled-model` (default: embeds the trained model), `face-detector` (default:
+//! embeds the 93 KB YuNet face detector the classifier finds faces with), `onnx-any` (tract for other
 //! graphs), `export` (the ONNX writer, for the trainer and tools).
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used)]
@@ -68,9 +73,9 @@ pub use folder::{
 pub use image;
 pub use orientation::Orientation;
 pub use pixels::{PixelBuffer, PixelFormat};
-pub use prediction::{Eyewear, EyewearProbabilities, Prediction, softmax, softmax_eyeglasses};
+pub use prediction::{Eyewear, EyewearProbabilities, FaceResult, Prediction, softmax, softmax_eyeglasses};
 pub use preprocess::Preprocessing;
 pub use region::{FaceBox, FaceFraming};
-pub use request::{Input, Request};
+pub use request::{FaceMode, Input, Request};
 pub use unsupported::UnsupportedFormat;
 pub use yuv::{YuvFrame, YuvRange};

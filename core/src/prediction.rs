@@ -1,5 +1,7 @@
 //! What comes out: the prediction for one picture, from the model's class probabilities.
 
+use crate::detect::DetectedFace;
+
 /// The result for one image.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -15,6 +17,20 @@ pub struct Prediction {
     pub eyewear: Eyewear,
     /// The probability of each class.
     pub probabilities: EyewearProbabilities,
+    /// The detected face this answer is for, in pixels of the upright picture; `None` when the
+    /// whole picture was classified (no face found, [`crate::FaceMode::Whole`]) or the caller
+    /// gave the box ([`crate::Request::face`]).
+    pub face: Option<DetectedFace>,
+}
+
+/// One face of a picture and the answer for it ([`crate::Classifier::classify_faces`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct FaceResult {
+    /// The face, in pixels of the upright picture.
+    pub face: DetectedFace,
+    /// The answer for that face (its [`Prediction::face`] is `Some(face)`).
+    pub prediction: Prediction,
 }
 
 impl Prediction {
@@ -33,7 +49,7 @@ impl Prediction {
             Some(sunglasses) if sunglasses > probabilities.none => Eyewear::Sunglasses,
             _ => Eyewear::None,
         };
-        Self { has_glasses, probability: probabilities.eyeglasses, eyewear, probabilities }
+        Self { has_glasses, probability: probabilities.eyeglasses, eyewear, probabilities, face: None }
     }
 }
 

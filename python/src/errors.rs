@@ -81,6 +81,10 @@ error_classes! {
         "The path names a folder, device, FIFO or socket; refused before it is opened.";
     InvalidRegion => InvalidRegionError, "invalid_region",
         "A face box that cannot be used: empty, negative, not finite or wholly outside the picture.";
+    NoFace => NoFaceError, "no_face",
+        "A face was required but the face detector found none in the picture.";
+    NoFaceDetector => NoFaceDetectorError, "no_face_detector",
+        "Faces were asked for but this build has no face detector.";
 }
 
 pyo3::create_exception!(

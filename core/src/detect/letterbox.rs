@@ -11,6 +11,13 @@ use crate::region::Region;
 use crate::sampler;
 use crate::source::{Stored, Upright};
 
+/// The filter's running sums may take this many bytes before the sampler sums along rows first
+/// (see `crate::resize`). The classifier keeps `image`'s order up to 64 MiB to match its pixels
+/// bit for bit; the detector needs no such match (its boxes are compared within a tolerance), so
+/// a very wide picture (a 1,048,576 x 1 row: 34 MiB in that order) costs it no more than its
+/// input.
+const SUM_BUDGET: usize = 1 << 20;
+
 /// Where a picture lands in the detector's input tensor.
 ///
 /// The picture is scaled by [`Letterbox::scale`] to `resized_width x resized_height` and placed
@@ -71,27 +78,27 @@ impl Letterbox {
     /// The `[1, 3, H, W]` BGR tensor of `image`, resized with core's triangle (bilinear) filter.
     /// `image` must be the size this letterbox was made for.
     pub fn tensor_from_rgb(&self, image: &RgbImage) -> Result<Vec<f32>> {
-        if image.dimensions() != (self.width, self.height) {
+        self.tensor_from_upright(&Upright::new(Stored::Rgb(image), Orientation::default())?)
+    }
+
+    /// The tensor of a picture read in place (any input kind, turned upright while read): the
+    /// picture is filtered straight from its source into the resized picture (the classifier's
+    /// sampler, the same triangle filter), so the whole picture is never copied.
+    pub(crate) fn tensor_from_upright(&self, source: &Upright<'_>) -> Result<Vec<f32>> {
+        let (width, height) = source.size();
+        if (width, height) != (self.width, self.height) {
             return Err(Error::InvalidPixelBuffer {
                 reason: format!(
-                    "a {}x{} picture for a letterbox made for {}x{}",
-                    image.width(),
-                    image.height(),
-                    self.width,
-                    self.height
+                    "a {width}x{height} picture for a letterbox made for {}x{}",
+                    self.width, self.height
                 ),
             });
         }
+        let whole = Region { x: 0, y: 0, width, height };
+        let resized =
+            sampler::sample_with_budget(source, whole, self.resized_width, self.resized_height, SUM_BUDGET)?;
         let mut tensor = try_zeroed(self.tensor_len(), "the face detector's input tensor")?;
-        if image.dimensions() == (self.resized_width, self.resized_height) {
-            self.write_bgr(image.as_raw(), &mut tensor)?;
-        } else {
-            // The same triangle filter as the classifier's input, through the one sampler.
-            let source = Upright::new(Stored::Rgb(image), Orientation::default())?;
-            let whole = Region { x: 0, y: 0, width: image.width(), height: image.height() };
-            let resized = sampler::sample(&source, whole, self.resized_width, self.resized_height)?;
-            self.write_bgr(resized.as_raw(), &mut tensor)?;
-        }
+        self.write_bgr(resized.as_raw(), &mut tensor)?;
         Ok(tensor)
     }
 

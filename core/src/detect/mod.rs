@@ -35,6 +35,7 @@ pub use letterbox::Letterbox;
 use crate::error::{Error, Result};
 use crate::net::{Kernel, Net};
 use crate::region::FaceBox;
+use crate::source::Upright;
 
 /// The bundled detector: YuNet-s (`core/models/face-detector.onnx`, made by
 /// `scripts/bundle-face-detector.sh`; MIT, see `core/models/LICENSE-face-detector`).
@@ -74,7 +75,7 @@ impl Default for DetectorOptions {
 const MAX_INPUT_SIDE: u32 = 1920;
 
 impl DetectorOptions {
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         let bad = |reason: String| Err(Error::InvalidOptions { reason });
         let (w, h) = (self.input_width, self.input_height);
         if !(32..=MAX_INPUT_SIDE).contains(&w) || !(32..=MAX_INPUT_SIDE).contains(&h) {
@@ -144,6 +145,21 @@ impl FaceDetector {
         Self::load(bytes, options, chosen)
     }
 
+    /// The bundled detector on `kernel` (the classifier's own), or `None` in a build without
+    /// the `face-detector` feature.
+    pub(crate) fn bundled_on(options: DetectorOptions, kernel: Kernel) -> Result<Option<Self>> {
+        #[cfg(feature = "face-detector")]
+        {
+            Self::load(BUNDLED, options, kernel).map(Some)
+        }
+        #[cfg(not(feature = "face-detector"))]
+        {
+            options.validate()?;
+            let _ = kernel;
+            Ok(None)
+        }
+    }
+
     fn load(bytes: &[u8], options: DetectorOptions, kernel: Kernel) -> Result<Self> {
         options.validate()?;
         let geometry = Letterbox::fit(1, 1, options.input_width, options.input_height)?;
@@ -172,6 +188,16 @@ impl FaceDetector {
         let letterbox = self.letterbox(image.width(), image.height())?;
         let tensor = letterbox.tensor_from_rgb(image)?;
         self.detect_tensor(&tensor, &letterbox)
+    }
+
+    /// The faces in a picture read in place (any input kind, turned upright while read): the
+    /// letterboxed picture is filtered straight from the source by the classifier's sampler
+    /// (the same triangle filter, bit for bit, as [`Self::detect_rgb`]'s resize), so no copy of
+    /// the whole picture is made. Boxes are in pixels of the upright picture, largest first.
+    pub(crate) fn detect_upright(&self, source: &Upright<'_>) -> Result<Vec<DetectedFace>> {
+        let (width, height) = source.size();
+        let letterbox = self.letterbox(width, height)?;
+        self.detect_tensor(&letterbox.tensor_from_upright(source)?, &letterbox)
     }
 
     /// The faces in an input tensor written by `letterbox` (see [`Letterbox::write_bgr`]), in

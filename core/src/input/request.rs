@@ -27,10 +27,26 @@ pub enum Input<'a> {
     Rgb(&'a RgbImage),
 }
 
-/// What to classify in an [`Input`]: how to turn it upright and, optionally, where the face is.
+/// Which face a request classifies when it gives no box of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum FaceMode {
+    /// The largest face the classifier's detector finds, framed as a caller's box is; the whole
+    /// picture (its centre crop) when none is found or the build has no detector. The default.
+    #[default]
+    Auto,
+    /// The largest face found; [`crate::Error::NoFace`] when there is none, and
+    /// [`crate::Error::NoFaceDetector`] in a build without the detector.
+    Detect,
+    /// The whole picture (its centre crop); no detection runs.
+    Whole,
+}
+
+/// What to classify in an [`Input`]: how to turn it upright and which face to look at.
 ///
-/// `Request::default()` classifies the centre of the picture as stored (after the EXIF
-/// orientation, for encoded pictures).
+/// `Request::default()` turns the picture upright as stored (after the EXIF orientation, for
+/// encoded pictures) and classifies its largest face, or its centre when it has none
+/// ([`FaceMode::Auto`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Request {
@@ -41,10 +57,12 @@ pub struct Request {
     /// crop (see [`crate::preprocess`]). `Some`: the box expanded to the model's framing
     /// ([`crate::ClassifierOptions::face_framing`]); parts past the picture repeat its edge.
     pub face: Option<FaceBox>,
+    /// Where the face is found when [`Self::face`] is `None`. An explicit box wins over the mode.
+    pub face_mode: FaceMode,
 }
 
 impl Request {
-    /// The default request: upright as stored, the picture's centre.
+    /// The default request: upright as stored, the largest face ([`FaceMode::Auto`]).
     pub fn new() -> Self {
         Self::default()
     }
@@ -58,6 +76,12 @@ impl Request {
     /// Sets the face box (in pixels of the upright picture).
     pub fn with_face(mut self, face: FaceBox) -> Self {
         self.face = Some(face);
+        self
+    }
+
+    /// Sets where the face is found when no box is given.
+    pub fn with_face_mode(mut self, face_mode: FaceMode) -> Self {
+        self.face_mode = face_mode;
         self
     }
 }

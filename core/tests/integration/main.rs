@@ -8,6 +8,7 @@ mod harness;
 mod errors;
 mod export_and_load;
 mod face_detector;
+mod faces;
 mod golden;
 mod heap;
 mod hostile_inputs;

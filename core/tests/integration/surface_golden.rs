@@ -7,7 +7,28 @@ use crate::common;
 
 use std::path::PathBuf;
 
-use glasses_core::{Classifier, Eyewear, FaceBox, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{
+    Classifier, DetectedFace, Eyewear, FaceBox, Input, PixelBuffer, PixelFormat, Prediction, Request,
+};
+
+/// Detected boxes agree within this many pixels across kernels (the fixture rounds to 0.01).
+const BOX_TOLERANCE: f32 = 0.05;
+
+/// `face` against the fixture's `[x, y, width, height, score]`, or `null` for the whole picture.
+fn assert_face(face: Option<DetectedFace>, want: &serde_json::Value, what: &str) {
+    match (face, want.as_array()) {
+        (None, None) => {}
+        (Some(f), Some(w)) => {
+            let w: Vec<f32> = w.iter().map(|v| v.as_f64().unwrap() as f32).collect();
+            let b = f.face_box;
+            for (got, want) in [b.x, b.y, b.width, b.height].into_iter().zip(&w) {
+                assert!((got - want).abs() <= BOX_TOLERANCE, "{what}: {b:?} vs {w:?}");
+            }
+            assert!((f.score - w[4]).abs() <= 1e-3, "{what}: score {} vs {}", f.score, w[4]);
+        }
+        (got, _) => panic!("{what}: face {got:?} vs {want}"),
+    }
+}
 
 /// The kind and the class probabilities of `p` (from the `kernel` kernel) match the golden `case`.
 fn assert_kind_and_probabilities(p: &Prediction, case: &serde_json::Value, tolerance: f32, kernel: &str) {
@@ -68,6 +89,7 @@ fn bundled_model_gives_the_golden_probabilities() {
             let expected = case["probability"].as_f64().unwrap() as f32;
             let p = classifier.classify_encoded(&bytes).unwrap();
             assert_golden_case(&p, case, expected, tolerance, kernel);
+            assert_face(p.face, &case["face"], &format!("{kernel} kernel, {}", case["image"]));
 
             let (rgba, w, h) = rgba_pixels(&bytes);
             let buffer = PixelBuffer::new(&rgba, w, h, w as usize * 4, PixelFormat::Rgba8).unwrap();
@@ -109,6 +131,34 @@ fn bundled_model_gives_the_golden_region_results() {
                 "{kernel} kernel, {} as RGBA",
                 case["image"]
             );
+        }
+    }
+}
+
+#[test]
+fn bundled_model_gives_the_golden_group_results() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).unwrap()).unwrap();
+    let tolerance = golden["tolerance"].as_f64().unwrap() as f32;
+    let cases = golden["group_cases"].as_array().expect("golden.json has group_cases");
+    assert!(cases.len() >= 2, "too few group cases");
+    for (kernel, classifier) in common::per_kernel(Classifier::bundled_model_bytes().unwrap()) {
+        for case in cases {
+            let bytes = std::fs::read(dir.join(case["image"].as_str().unwrap())).unwrap();
+            let faces = case["faces"].as_array().unwrap();
+            let drawn = case["drawn"].as_array().unwrap();
+            assert_eq!(faces.len(), drawn.len(), "{}: every drawn face is in the fixture", case["image"]);
+            let got = classifier.classify_faces(Input::Encoded(&bytes), &Request::new()).unwrap();
+            assert_eq!(got.len(), faces.len(), "{kernel} kernel, {}", case["image"]);
+            for (i, (r, want)) in got.iter().zip(faces).enumerate() {
+                let what = format!("{kernel} kernel, {} face {i}", case["image"]);
+                assert_face(Some(r.face), &want["face"], &what);
+                let expected = want["probability"].as_f64().unwrap() as f32;
+                let want = serde_json::json!({"image": what, "eyewear": want["eyewear"],
+                    "has_glasses": want["has_glasses"], "probabilities": want["probabilities"]});
+                assert_golden_case(&r.prediction, &want, expected, tolerance, kernel);
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use glasses_core::image::{RgbImage, imageops};
 use glasses_core::{ErrorKind, FaceBox, Orientation, YuvFrame, YuvRange};
 
 /// The reference conversion (BT.601, full range): Y per pixel, U and V averaged over each 2x2 block.
-fn to_yuv(rgb: &RgbImage) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+pub(crate) fn to_yuv(rgb: &RgbImage) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let (w, h) = rgb.dimensions();
     let px = |x: u32, y: u32| rgb.get_pixel(x, y).0.map(f32::from);
     let luma = |[r, g, b]: [f32; 3]| 0.299 * r + 0.587 * g + 0.114 * b;
@@ -37,7 +37,7 @@ fn padded(rows: &[u8], width: usize, stride: usize) -> Vec<u8> {
 }
 
 /// The stored (sensor) picture whose upright view under `o` is `upright`.
-fn stored(upright: &RgbImage, o: Orientation) -> RgbImage {
+pub(crate) fn stored(upright: &RgbImage, o: Orientation) -> RgbImage {
     let unmirrored = if o.mirrored { imageops::flip_horizontal(upright) } else { upright.clone() };
     match o.rotation_degrees {
         90 => imageops::rotate270(&unmirrored),
