@@ -47,8 +47,10 @@ export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
 # integration binary is filtered to the golden modules: the golden logits written by libtorch
 # (golden::) and the bundled model's cross-surface fixtures (surface_golden::). Under qemu each
 # whole-model run takes seconds, so those run the NEON kernel alone: the portable kernel built for
-# aarch64 is no build a device runs (x86 CI runs it on whole models).
+# aarch64 is no build a device runs (x86 CI runs it on whole models). The face detector's tests
+# (its operators, depthwise kernel and onnxruntime parity fixture) run on NEON as well.
 run=(cargo test -p glasses-core --target "$target")
 "${run[@]}" --lib --test integration --no-run
 "${run[@]}" --lib net::
 GLASSES_TEST_KERNELS=neon "${run[@]}" --test integration golden::
+GLASSES_TEST_KERNELS=neon "${run[@]}" --test integration face_detector::
