@@ -250,13 +250,14 @@ pub(crate) fn round_to_u8(v: f32) -> u8 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use image::imageops::FilterType;
     use image::{Rgb, RgbImage};
 
     use super::*;
 
-    fn noise(w: u32, h: u32, seed: u32) -> RgbImage {
+    /// Smooth gradients plus noise; the sampler's tests draw from it too.
+    pub(in crate::input) fn noise(w: u32, h: u32, seed: u32) -> RgbImage {
         let mut s = seed.wrapping_mul(2_654_435_761) | 1;
         RgbImage::from_fn(w, h, |x, y| {
             s ^= s << 13;

@@ -380,19 +380,9 @@ mod tests {
 
     use super::*;
     use crate::orientation::Orientation;
+    use crate::resize::tests::noise;
     use crate::resize::{resize_rgb8, resize_rgb8_with_budget};
     use crate::source::Stored;
-
-    fn noise(w: u32, h: u32, seed: u32) -> RgbImage {
-        let mut s = seed.wrapping_mul(2_654_435_761) | 1;
-        RgbImage::from_fn(w, h, |x, y| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            let g = ((x * 255 / w.max(1)) as u8).wrapping_add((s & 31) as u8);
-            Rgb([g, (y * 255 / h.max(1)) as u8, (s >> 8) as u8])
-        })
-    }
 
     fn upright(image: &RgbImage) -> Upright<'_> {
         Upright::new(Stored::Rgb(image), Orientation::default()).unwrap()
