@@ -59,7 +59,7 @@ pub use model::contract;
 pub use model::onnx_pb;
 // Crate-internal short paths (`crate::pixels`, `crate::plan`, ...) to the modules in the folders.
 use input::{orientation, pixels, request, resize, sampler, source};
-use model::{model_file, plan};
+use model::model_file;
 
 pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, ModelInfo,

@@ -16,7 +16,8 @@
 //!
 //! `read.rs` reads nodes and initializers, `lower.rs` (and `lower/`, by operator family) turns
 //! them into steps, `conv.rs` runs a convolution on a `kernel.rs` micro-kernel, `pool.rs` pools,
-//! `layout.rs` upsamples and transposes.
+//! `layout.rs` upsamples and transposes. `plan.rs` chooses what runs a model file: this engine,
+//! or tract with the `onnx-any` feature.
 
 mod conv;
 #[allow(unsafe_code)]
@@ -25,6 +26,7 @@ mod depthwise;
 mod kernel;
 mod layout;
 mod lower;
+pub(crate) mod plan;
 mod pool;
 mod read;
 

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::contract::ModelMetadata;
 use crate::error::{Error, Result};
+use crate::model::contract::ModelMetadata;
+use crate::model::onnx_pb::ModelProto;
 use crate::net::{self, Kernel, Net, ReadError};
-use crate::onnx_pb::ModelProto;
 
 /// A runnable model, shared by every clone of a classifier.
 #[derive(Debug, Clone)]
