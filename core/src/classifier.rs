@@ -8,19 +8,19 @@ use rayon::prelude::*;
 use crate::contract::ModelMetadata;
 use crate::detect::{DetectedFace, DetectorOptions, FaceDetector};
 use crate::error::{Error, Result};
+use crate::input::orientation::Orientation;
+use crate::input::pixels::PixelBuffer;
+use crate::input::request::{FaceMode, Input, Request};
+use crate::input::sampler;
+use crate::input::source::{Stored, Upright};
 use crate::memory;
-use crate::model_file::{self, ParsedModel};
+use crate::model::model_file::{self, ParsedModel};
 use crate::net::Kernel;
 use crate::net::plan::{self, Plan};
-use crate::orientation::Orientation;
-use crate::pixels::PixelBuffer;
 use crate::prediction::{FaceResult, Prediction, softmax};
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
 use crate::region::{self, FaceBox, FaceFraming, Region};
-use crate::request::{FaceMode, Input, Request};
-use crate::sampler;
 use crate::simd_state;
-use crate::source::{Stored, Upright};
 use crate::yuv::YuvFrame;
 
 /// Default size limit for image files read by [`Classifier::classify_path`]: 64 MiB. A face photo

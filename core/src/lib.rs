@@ -51,31 +51,29 @@ mod memory;
 #[allow(unsafe_code)]
 mod simd_state;
 
+// The documented module paths (`glasses_core::preprocess`, `glasses_core::contract`, ...).
 pub use input::{preprocess, region, unsupported, yuv};
 pub use model::contract;
 // The ONNX messages core reads and writes, public for the tests and tools that build or edit
 // graphs (core's tests, the parity crate, the fuzz harness); not a stable API.
 #[doc(hidden)]
 pub use model::onnx_pb;
-// Crate-internal short paths (`crate::pixels`, `crate::plan`, ...) to the modules in the folders.
-use input::{orientation, pixels, request, resize, sampler, source};
-use model::model_file;
 
 pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, ModelInfo,
 };
-pub use contract::ModelMetadata;
 pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox};
 pub use error::{Error, ErrorKind, Result};
 pub use folder::{
     FolderScan, SkipReason, SkippedFile, find_images, find_images_tolerant, is_image_path, scan_folder,
 };
 pub use image;
-pub use orientation::Orientation;
-pub use pixels::{PixelBuffer, PixelFormat};
+pub use input::orientation::Orientation;
+pub use input::pixels::{PixelBuffer, PixelFormat};
+pub use input::preprocess::Preprocessing;
+pub use input::region::{FaceBox, FaceFraming};
+pub use input::request::{FaceMode, Input, Request};
+pub use input::unsupported::UnsupportedFormat;
+pub use input::yuv::{YuvFrame, YuvRange};
+pub use model::contract::ModelMetadata;
 pub use prediction::{Eyewear, EyewearProbabilities, FaceResult, Prediction, softmax, softmax_eyeglasses};
-pub use preprocess::Preprocessing;
-pub use region::{FaceBox, FaceFraming};
-pub use request::{FaceMode, Input, Request};
-pub use unsupported::UnsupportedFormat;
-pub use yuv::{YuvFrame, YuvRange};

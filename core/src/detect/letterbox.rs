@@ -5,14 +5,14 @@
 use image::RgbImage;
 
 use crate::error::{Error, Result};
+use crate::input::orientation::Orientation;
+use crate::input::sampler;
+use crate::input::source::{Stored, Upright};
 use crate::memory::try_zeroed;
-use crate::orientation::Orientation;
 use crate::region::Region;
-use crate::sampler;
-use crate::source::{Stored, Upright};
 
 /// The filter's running sums may take this many bytes before the sampler sums along rows first
-/// (see `crate::resize`). The classifier keeps `image`'s order up to 64 MiB to match its pixels
+/// (see `crate::input::resize`). The classifier keeps `image`'s order up to 64 MiB to match its pixels
 /// bit for bit; the detector needs no such match (its boxes are compared within a tolerance), so
 /// a very wide picture (a 1,048,576 x 1 row: 34 MiB in that order) costs it no more than its
 /// input.

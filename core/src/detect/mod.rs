@@ -33,9 +33,9 @@ use image::RgbImage;
 pub use letterbox::Letterbox;
 
 use crate::error::{Error, Result};
+use crate::input::source::Upright;
 use crate::net::{Kernel, Net};
 use crate::region::FaceBox;
-use crate::source::Upright;
 
 /// The bundled detector: YuNet-s (`core/models/face-detector.onnx`, made by
 /// `scripts/bundle-face-detector.sh`; MIT, see `core/models/LICENSE-face-detector`).

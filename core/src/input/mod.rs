@@ -4,8 +4,9 @@
 //! One path for all of them: `request` names the input and what to classify in it, `source`
 //! reads any picture in place as upright rows (`orientation` turns it, EXIF or camera), `region`
 //! frames a face box, `sampler` filters the region straight into the model-sized picture with
-//! the triangle filter of `resize`, and `preprocess` decodes and normalises into the
-//! `[1, 3, H, W]` tensor. `pixels` and `yuv` describe raw buffers and camera frames.
+//! the triangle filter of `resize` (fitted as `resize_mode` says), and `preprocess` decodes and
+//! normalises into the `[1, 3, H, W]` tensor. `pixels` and `yuv` describe raw buffers and camera
+//! frames.
 
 pub(crate) mod orientation;
 pub(crate) mod pixels;
@@ -14,6 +15,7 @@ pub mod region;
 pub(crate) mod request;
 #[allow(unsafe_code)]
 pub(crate) mod resize;
+pub(crate) mod resize_mode;
 pub(crate) mod sampler;
 pub(crate) mod source;
 pub mod unsupported;

@@ -28,14 +28,14 @@ use std::io::Cursor;
 
 use image::{ColorType, DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
-pub use crate::contract::ResizeMode;
 use crate::error::{Error, Result};
+use crate::input::orientation::Orientation;
+use crate::input::pixels::PixelBuffer;
+pub use crate::input::resize_mode::ResizeMode;
+use crate::input::sampler;
+use crate::input::source::{Stored, Upright};
 use crate::memory;
-use crate::orientation::Orientation;
-use crate::pixels::PixelBuffer;
 use crate::region::Region;
-use crate::sampler;
-use crate::source::{Stored, Upright};
 
 /// Default pixel limit for decoded images: 64 megapixels.
 pub const DEFAULT_MAX_PIXELS: u64 = 64_000_000;

@@ -10,7 +10,7 @@
 //!
 //! The framed region may reach past the picture's edges (a face near the border): the missing
 //! part repeats the nearest edge pixel, so the face keeps its place and size in the model's
-//! input. The region is never cut out: the sampler (`crate::sampler`) filters it straight from
+//! input. The region is never cut out: the sampler (`sampler.rs`) filters it straight from
 //! the picture into the model's input, treating the part beyond the edges in closed form, so even
 //! a box millions of times the picture's size costs what the picture does.
 

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use image::RgbImage;
 
-use crate::orientation::Orientation;
-use crate::pixels::PixelBuffer;
+use crate::input::orientation::Orientation;
+use crate::input::pixels::PixelBuffer;
 use crate::region::FaceBox;
 use crate::yuv::YuvFrame;
 

@@ -2,7 +2,7 @@
 //! the pixels of `image::imageops::resize(.., FilterType::Triangle)`, which every model was
 //! trained with.
 //!
-//! `crate::sampler` runs this filter on every input (straight from the source, in place); the
+//! `sampler.rs` runs this filter on every input (straight from the source, in place); the
 //! whole-image functions here are the reference it is tested against, themselves tested against
 //! `image`. The row accumulation and the rounding below are shared by both.
 //!
@@ -16,7 +16,7 @@
 /// Above this many bytes for the vertical pass's intermediate image (`width x new_height` f32
 /// pixels), the resize sums horizontally first when that needs less memory. Below it (every
 /// picture up to ~51,000 pixels wide at the 108-row model input) the order, and so every output
-/// bit, is `image`'s. `crate::sampler` makes the same choice on the columns and rows it reads, so
+/// bit, is `image`'s. `sampler.rs` makes the same choice on the columns and rows it reads, so
 /// its bits match these functions'; it streams, holding only a few rows of that intermediate.
 pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 

@@ -1,6 +1,6 @@
 //! The one sampler: a rectangle of the upright picture (the centre crop, or a framed face box
 //! that may reach past the picture's edges) resampled straight into the model-sized RGB image by
-//! the contract's triangle filter (see [`crate::resize`]), reading the source in place.
+//! the contract's triangle filter (see [`crate::input::resize`]), reading the source in place.
 //!
 //! Beyond the picture the filter sees the nearest edge pixel repeated, as if the region had been
 //! cut out with repeated edges and then resized; here that is a clamp of the source position, and
@@ -10,7 +10,7 @@
 //! the region, memory with the model input and the region's inside columns, never with the box.
 //!
 //! For a region inside the picture (or one that reaches past it by fewer than [`EXACT_RUN`]
-//! taps), every output bit is that of cropping and then [`crate::resize`]'s `resize_rgb8`, and
+//! taps), every output bit is that of cropping and then [`crate::input::resize`]'s `resize_rgb8`, and
 //! so `image`'s `FilterType::Triangle`: the same weights, the same products summed in the same
 //! order, the same choice of pass order under [`EXACT_ORDER_BUDGET`]. The passes stream: each
 //! source row is read once and added to the few output rows whose filter covers it, and an
@@ -19,10 +19,10 @@
 use image::RgbImage;
 
 use crate::error::{Error, Result};
+use crate::input::resize::{EXACT_ORDER_BUDGET, add_weighted, round_to_u8};
+use crate::input::source::Upright;
 use crate::memory;
 use crate::region::Region;
-use crate::resize::{EXACT_ORDER_BUDGET, add_weighted, round_to_u8};
-use crate::source::Upright;
 
 /// Outside the picture, runs of up to this many taps on one edge pixel are applied one by one
 /// (as a cut-out-then-resize would); longer runs are merged into one weight in closed form.
@@ -379,10 +379,10 @@ mod tests {
     use image::{Rgb, RgbImage};
 
     use super::*;
-    use crate::orientation::Orientation;
-    use crate::resize::tests::noise;
-    use crate::resize::{resize_rgb8, resize_rgb8_with_budget};
-    use crate::source::Stored;
+    use crate::input::orientation::Orientation;
+    use crate::input::resize::tests::noise;
+    use crate::input::resize::{resize_rgb8, resize_rgb8_with_budget};
+    use crate::input::source::Stored;
 
     fn upright(image: &RgbImage) -> Upright<'_> {
         Upright::new(Stored::Rgb(image), Orientation::default()).unwrap()

@@ -9,8 +9,8 @@
 use image::{DynamicImage, RgbImage};
 
 use crate::error::{Error, Result};
-use crate::orientation::Orientation;
-use crate::pixels::PixelBuffer;
+use crate::input::orientation::Orientation;
+use crate::input::pixels::PixelBuffer;
 use crate::yuv::YuvFrame;
 
 /// A picture as it is stored, before its orientation is applied.

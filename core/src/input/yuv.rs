@@ -9,7 +9,7 @@
 //! stays proportional to the model's input, not to the frame.
 
 use crate::error::{Error, Result};
-pub use crate::orientation::Orientation;
+pub use crate::input::orientation::Orientation;
 
 /// The value range of the samples (BT.601 matrix in both cases).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -17,6 +17,8 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
+use crate::input::preprocess::Preprocessing;
+pub use crate::input::resize_mode::ResizeMode;
 
 /// Name of the model's single input.
 pub const INPUT_NAME: &str = "image";
@@ -62,39 +64,6 @@ pub const KEY_DEFAULT_THRESHOLD: &str = "glasses.default_threshold";
 pub const NONE_CLASS_NAME: &str = "none";
 /// The older spelling of [`NONE_CLASS_NAME`], written by exports before it; read as the same class.
 pub const NONE_CLASS_NAME_ALIAS: &str = "no_eyeglasses";
-
-/// How a picture of any aspect ratio is fitted to the model's input size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ResizeMode {
-    /// Resize the whole picture to the input size; faces of another aspect ratio are distorted.
-    /// Contract version 1 files always work this way.
-    #[default]
-    Stretch,
-    /// Cut the largest centred rectangle of the input's aspect ratio out of the picture, then
-    /// resize it: nothing is distorted, the picture's margins on its longer side are dropped.
-    CenterCrop,
-}
-
-impl ResizeMode {
-    /// The name written into the metadata.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Stretch => "stretch",
-            Self::CenterCrop => "center_crop",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self> {
-        match text.trim() {
-            "stretch" => Ok(Self::Stretch),
-            "center_crop" => Ok(Self::CenterCrop),
-            other => Err(Error::contract(format!(
-                "`{KEY_RESIZE}` must be `stretch` or `center_crop`, got {other:?}"
-            ))),
-        }
-    }
-}
 
 /// The metadata every glasses model carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,7 +133,12 @@ impl ModelMetadata {
         // Version 1 predates the key: those files were all trained on stretched pictures.
         let resize = match (contract_version, map.remove(KEY_RESIZE)) {
             (1, _) | (_, None) => ResizeMode::Stretch,
-            (_, Some(text)) => ResizeMode::parse(&text)?,
+            (_, Some(text)) => ResizeMode::from_name(&text).ok_or_else(|| {
+                Error::contract(format!(
+                    "`{KEY_RESIZE}` must be `stretch` or `center_crop`, got {:?}",
+                    text.trim()
+                ))
+            })?,
         };
         let model_version = map.remove(KEY_MODEL_VERSION).unwrap_or_default();
         let default_threshold = map.remove(KEY_DEFAULT_THRESHOLD).map(|t| parse_threshold(&t)).transpose()?;
@@ -207,8 +181,8 @@ impl ModelMetadata {
     }
 
     /// The preprocessing this model expects.
-    pub fn preprocessing(&self) -> crate::Preprocessing {
-        crate::Preprocessing {
+    pub fn preprocessing(&self) -> Preprocessing {
+        Preprocessing {
             width: self.input_width,
             height: self.input_height,
             mean: self.mean,
