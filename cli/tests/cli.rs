@@ -5,22 +5,16 @@
 //! and never depend on the bundled model.
 
 use std::collections::BTreeSet;
-use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use assert_cmd::Command;
-use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
+use common::{Fixture, TestResult, glasses, random_model};
+use glasses_core::export::{Architecture, ExportOptions, random_weights};
 use predicates::prelude::*;
 use serde_json::Value;
-use tempfile::TempDir;
 
-type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+mod common;
 
 const SEED: u64 = 7;
-
-fn glasses() -> Command {
-    assert_cmd::cargo::cargo_bin_cmd!("glasses")
-}
 
 fn export_options() -> ExportOptions {
     let mut options = ExportOptions::new(Architecture::SqueezeNet1_1, 64);
@@ -30,64 +24,16 @@ fn export_options() -> ExportOptions {
 }
 
 fn model_bytes() -> TestResult<Vec<u8>> {
-    Ok(export_onnx(&random_weights(Architecture::SqueezeNet1_1, SEED), &export_options())?)
+    random_model(2, SEED, export_options())
 }
 
-/// A temp folder holding a model and whatever images a test writes.
-struct Fixture {
-    dir: TempDir,
-    model: PathBuf,
+fn fixture() -> TestResult<Fixture> {
+    Fixture::with_model(&model_bytes()?)
 }
 
-impl Fixture {
-    fn new() -> TestResult<Self> {
-        let dir = tempfile::tempdir()?;
-        let model = dir.path().join("model.onnx");
-        std::fs::write(&model, model_bytes()?)?;
-        Ok(Self { dir, model })
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
-
-    /// Writes distinct small images (format from the extension) at the given relative paths.
-    fn images(&self, relatives: &[&str]) -> TestResult {
-        for (i, relative) in relatives.iter().enumerate() {
-            write_image(&self.path(relative), i as u32 + 1)?;
-        }
-        Ok(())
-    }
-
-    fn write(&self, relative: &str, bytes: &[u8]) -> TestResult<PathBuf> {
-        let path = self.path(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, bytes)?;
-        Ok(path)
-    }
-
-    /// `glasses <subcommand> --model <fixture model>`, run in the fixture folder.
-    fn cmd(&self, subcommand: &str) -> Command {
-        let mut cmd = glasses();
-        cmd.current_dir(self.dir.path()).arg(subcommand).arg("--model").arg(&self.model);
-        cmd
-    }
-}
-
-fn write_image(path: &Path, seed: u32) -> TestResult {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let (width, height) = (40 + seed * 7 % 30, 48 + seed * 5 % 20);
-    let image = image::RgbImage::from_fn(width, height, |x, y| {
-        let v = x.wrapping_mul(31 + seed) ^ y.wrapping_mul(17 + 3 * seed);
-        image::Rgb([v as u8, (v >> 3) as u8 ^ seed as u8, (x + y * seed) as u8])
-    });
-    image.save(path)?;
-    Ok(())
-}
+/// The keys of every classified row of `--format json`.
+const ROW_KEYS: [&str; 7] =
+    ["path", "face", "face_index", "has_glasses", "probability", "eyewear", "probabilities"];
 
 fn json_stdout(output: &std::process::Output) -> TestResult<Value> {
     Ok(serde_json::from_slice(&output.stdout)?)
@@ -112,7 +58,7 @@ fn printed_paths(rows: &[Value]) -> Vec<&str> {
 
 #[test]
 fn classify_searches_folders_recursively_in_sorted_order() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["photos/b.png", "photos/a.jpg", "photos/nested/deeper/c.png", "photos/nested/d.bmp"])?;
     fx.write("photos/readme.txt", b"not an image")?;
 
@@ -125,19 +71,7 @@ fn classify_searches_folders_recursively_in_sorted_order() -> TestResult {
         ["photos/a.jpg", "photos/b.png", "photos/nested/d.bmp", "photos/nested/deeper/c.png"]
     );
     for row in rows {
-        assert_eq!(
-            keys(row),
-            BTreeSet::from([
-                "path",
-                "face",
-                "face_index",
-                "has_glasses",
-                "probability",
-                "eyewear",
-                "probabilities"
-            ]),
-            "{row}"
-        );
+        assert_eq!(keys(row), BTreeSet::from(ROW_KEYS), "{row}");
         let p = probability(row)?;
         assert!((0.0..=1.0).contains(&p), "{row}");
         assert_eq!(row["has_glasses"].as_bool(), Some(p >= 0.5), "{row}");
@@ -147,7 +81,7 @@ fn classify_searches_folders_recursively_in_sorted_order() -> TestResult {
 
 #[test]
 fn classify_keeps_input_order_and_accepts_the_original_flags() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["z.png", "dir/y.png", "dir/x.png", "a.png"])?;
 
     let output = glasses()
@@ -165,7 +99,7 @@ fn classify_keeps_input_order_and_accepts_the_original_flags() -> TestResult {
 
 #[test]
 fn a_corrupt_file_is_reported_and_the_others_classified() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["in/good1.png", "in/good2.jpg"])?;
     fx.write("in/broken.jpg", b"\xff\xd8\xff\xe0 this is not really a jpeg")?;
 
@@ -178,19 +112,7 @@ fn a_corrupt_file_is_reported_and_the_others_classified() -> TestResult {
     let error = rows[0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("invalid image"), "{error}");
     for row in &rows[1..] {
-        assert_eq!(
-            keys(row),
-            BTreeSet::from([
-                "path",
-                "face",
-                "face_index",
-                "has_glasses",
-                "probability",
-                "eyewear",
-                "probabilities"
-            ]),
-            "{row}"
-        );
+        assert_eq!(keys(row), BTreeSet::from(ROW_KEYS), "{row}");
     }
     let stderr = String::from_utf8(output.stderr)?;
     assert!(stderr.contains("3 images") && stderr.contains("1 failed"), "{stderr}");
@@ -207,7 +129,7 @@ fn a_corrupt_file_is_reported_and_the_others_classified() -> TestResult {
 
 #[test]
 fn csv_has_a_header_and_one_row_per_file() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["in/a.png", "in/b.png"])?;
     fx.write("in/c.png", b"garbage")?;
 
@@ -215,28 +137,9 @@ fn csv_has_a_header_and_one_row_per_file() -> TestResult {
     assert_eq!(output.status.code(), Some(2));
     let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
     assert_eq!(
-        reader.headers()?,
-        vec![
-            "path",
-            "has_glasses",
-            "probability",
-            "error",
-            "eyewear",
-            "p_none",
-            "p_eyeglasses",
-            "p_sunglasses",
-            "face_x",
-            "face_y",
-            "face_w",
-            "face_h",
-            "face_index",
-            "detected_x",
-            "detected_y",
-            "detected_width",
-            "detected_height",
-            "detected_score",
-            "no_face"
-        ]
+        reader.headers()?.iter().collect::<Vec<_>>().join(","),
+        "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses,face_x,face_y,\
+         face_w,face_h,face_index,detected_x,detected_y,detected_width,detected_height,detected_score,no_face"
     );
     let records = reader.records().collect::<Result<Vec<_>, _>>()?;
     assert_eq!(records.len(), 3);
@@ -260,7 +163,7 @@ fn csv_has_a_header_and_one_row_per_file() -> TestResult {
 
 #[test]
 fn output_file_is_never_overwritten_without_force() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["in/a.png", "in/b.png"])?;
     let out = fx.write("results.json", b"keep me")?;
 
@@ -293,7 +196,7 @@ fn output_file_is_never_overwritten_without_force() -> TestResult {
 
 #[test]
 fn thresholds_zero_and_one_move_the_decision_not_the_probability() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["in/a.png", "in/b.jpg", "in/c.png", "in/d.bmp", "in/e.png"])?;
 
     let run = |threshold: &str| -> TestResult<Vec<(bool, f64)>> {
@@ -321,7 +224,7 @@ fn thresholds_zero_and_one_move_the_decision_not_the_probability() -> TestResult
 
 #[test]
 fn results_do_not_depend_on_the_number_of_jobs() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     let names: Vec<String> = (0..24).map(|i| format!("many/img{i:02}.png")).collect();
     fx.images(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
 
@@ -340,7 +243,7 @@ fn results_do_not_depend_on_the_number_of_jobs() -> TestResult {
 
 #[test]
 fn usage_and_input_errors_exit_with_1() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["in/a.png"])?;
 
     fx.cmd("classify").arg("missing.png").assert().code(1).stderr(predicate::str::contains("missing.png"));
@@ -378,7 +281,7 @@ fn help_documents_the_exit_codes() {
 
 #[test]
 fn unusable_models_exit_with_1_and_say_why() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["in/a.png"])?;
 
     glasses()
@@ -434,7 +337,7 @@ fn count(report: &Value, key: &str) -> TestResult<u64> {
 
 #[test]
 fn eval_numbers_are_consistent_with_classify() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     labelled_tree(&fx)?;
 
     let output = fx.cmd("eval").args(["--images-path", "data", "--format", "json"]).output()?;
@@ -485,7 +388,7 @@ fn eval_numbers_are_consistent_with_classify() -> TestResult {
 
 #[test]
 fn eval_at_threshold_zero_predicts_every_image_positive() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     labelled_tree(&fx)?;
 
     let output =
@@ -503,7 +406,7 @@ fn eval_at_threshold_zero_predicts_every_image_positive() -> TestResult {
 
 #[test]
 fn eval_table_and_failures() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     labelled_tree(&fx)?;
 
     fx.cmd("eval")
@@ -541,7 +444,7 @@ fn eval_table_and_failures() -> TestResult {
 
 #[test]
 fn info_describes_a_generated_model() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     let size = std::fs::metadata(&fx.model)?.len();
     let weights = random_weights(Architecture::SqueezeNet1_1, SEED);
     let parameters: usize = weights.values().map(|w| w.data.len()).sum();
@@ -573,15 +476,12 @@ fn info_describes_a_generated_model() -> TestResult {
 
 /// A three-class (none / eyeglasses / sunglasses) random-weight model in the fixture folder.
 fn three_class_model(fx: &Fixture) -> TestResult<PathBuf> {
-    let mut options = export_options();
-    options.class_names = glasses_core::contract::eyewear_class_names();
-    let weights = glasses_core::export::random_weights_for(Architecture::SqueezeNet1_1, 3, SEED);
-    fx.write("three.onnx", &export_onnx(&weights, &options)?)
+    fx.write("three.onnx", &random_model(3, SEED, export_options())?)
 }
 
 #[test]
 fn eval_shows_the_eyewear_matrix_when_there_are_sunglasses() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     labelled_tree(&fx)?;
     fx.images(&["data/sunglasses/s1.png", "data/sunglasses/s2.jpg"])?;
     let three = three_class_model(&fx)?;
@@ -642,7 +542,7 @@ fn eval_shows_the_eyewear_matrix_when_there_are_sunglasses() -> TestResult {
 
 #[test]
 fn two_class_models_give_no_sunglasses_probability() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     fx.images(&["a.png"])?;
     let value = json_stdout(&fx.cmd("classify").args(["a.png", "--format", "json"]).output()?)?;
     let row = &rows(&value)?[0];
@@ -663,7 +563,7 @@ fn two_class_models_give_no_sunglasses_probability() -> TestResult {
 
 #[test]
 fn face_boxes_classify_the_face_inside_a_larger_picture() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     // A face-sized picture pasted into a larger canvas at (200, 40), and the same face alone.
     let face = image::RgbImage::from_fn(89, 109, |x, y| {
         image::Rgb([(x * 2) as u8, (y * 2) as u8, ((x ^ y) * 3) as u8])

@@ -2,61 +2,45 @@
 //! writer, `/dev/zero`, an endless stdin stream, a huge file, a folder), and several faces in one
 //! picture (issue 28). Each hostile case hung, aborted or misread on the code before the fix.
 
-use std::error::Error;
 use std::io::Read;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
+use common::{Fixture, TestResult, small_model};
 use serde_json::Value;
-use tempfile::TempDir;
 
-type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+mod common;
 
 /// A refusal takes milliseconds; this only tells "answered" from "hung" (a hang is forever), with
 /// room for a loaded machine. Not a speed assertion: the run is killed when it is over.
 const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 
-struct Fixture {
-    dir: TempDir,
-    model: PathBuf,
+/// A fixture with a 32 px random model and `a.png`, a 120x90 gradient.
+fn fixture() -> TestResult<Fixture> {
+    let fx = Fixture::with_model(&small_model(2, 3, 32)?)?;
+    let image = glasses_core::image::RgbImage::from_fn(120, 90, |x, y| {
+        glasses_core::image::Rgb([(x * 2) as u8, (y * 2) as u8, ((x ^ y) * 3) as u8])
+    });
+    image.save(fx.path("a.png"))?;
+    Ok(fx)
 }
 
-impl Fixture {
-    fn new() -> TestResult<Self> {
-        let dir = tempfile::tempdir()?;
-        let model = dir.path().join("model.onnx");
-        let weights = random_weights(Architecture::SqueezeNet1_1, 3);
-        std::fs::write(&model, export_onnx(&weights, &ExportOptions::new(Architecture::SqueezeNet1_1, 32))?)?;
-        let image = glasses_core::image::RgbImage::from_fn(120, 90, |x, y| {
-            glasses_core::image::Rgb([(x * 2) as u8, (y * 2) as u8, ((x ^ y) * 3) as u8])
-        });
-        image.save(dir.path().join("a.png"))?;
-        Ok(Self { dir, model })
-    }
+/// `glasses classify --model <model> a.png --format json <args>` in the fixture folder.
+fn command(fx: &Fixture, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glasses"));
+    cmd.current_dir(fx.dir.path())
+        .args(["classify", "--model"])
+        .arg(&fx.model)
+        .args(["a.png", "--format", "json"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
 
-    fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
-
-    /// `glasses classify --model <model> a.png --format json <args>` in the fixture folder.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_glasses"));
-        cmd.current_dir(self.dir.path())
-            .args(["classify", "--model"])
-            .arg(&self.model)
-            .args(["a.png", "--format", "json"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> TestResult<Output> {
-        run_with_timeout(self.command(args))
-    }
+fn run(fx: &Fixture, args: &[&str]) -> TestResult<Output> {
+    run_with_timeout(command(fx, args))
 }
 
 /// Runs `cmd` to its end, or kills it and fails when it runs past [`ANSWER_WITHIN`].
@@ -94,7 +78,7 @@ fn refused(output: &Output, needle: &str) -> TestResult {
 fn fed_by_yes(fx: &Fixture, path: &str) -> TestResult<Output> {
     let mut yes = Command::new("yes").stdout(Stdio::piped()).spawn()?;
     let pipe = yes.stdout.take().ok_or("no pipe from yes")?;
-    let mut cmd = fx.command(&["--face-boxes", path]);
+    let mut cmd = command(fx, &["--face-boxes", path]);
     cmd.stdin(pipe);
     let output = run_with_timeout(cmd);
     yes.kill()?;
@@ -105,23 +89,23 @@ fn fed_by_yes(fx: &Fixture, path: &str) -> TestResult<Output> {
 #[cfg(unix)]
 #[test]
 fn a_fifo_without_a_writer_is_refused_at_once() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     let fifo = fx.path("boxes.csv");
     assert!(Command::new("mkfifo").arg(&fifo).status()?.success(), "mkfifo failed");
-    refused(&fx.run(&["--face-boxes", "boxes.csv"])?, "`boxes.csv` is a FIFO or pipe, not a regular file")
+    refused(&run(&fx, &["--face-boxes", "boxes.csv"])?, "`boxes.csv` is a FIFO or pipe, not a regular file")
 }
 
 #[cfg(target_os = "linux")]
 #[test]
 fn dev_zero_is_refused_unread() -> TestResult {
-    let fx = Fixture::new()?;
-    refused(&fx.run(&["--face-boxes", "/dev/zero"])?, "`/dev/zero` is a device, not a regular file")
+    let fx = fixture()?;
+    refused(&run(&fx, &["--face-boxes", "/dev/zero"])?, "`/dev/zero` is a device, not a regular file")
 }
 
 #[cfg(unix)]
 #[test]
 fn an_endless_stdin_stream_stops_at_the_limit() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     // `-` reads stdin, up to the limit.
     refused(
         &fed_by_yes(&fx, "-")?,
@@ -133,25 +117,25 @@ fn an_endless_stdin_stream_stops_at_the_limit() -> TestResult {
 
 #[test]
 fn files_over_the_limit_are_refused_unread() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     let csv = fx.path("boxes.csv");
     std::fs::write(&csv, format!("path,x,y,w,h\n{}", "a.png,1,2,30,40\n".repeat(100)))?;
     let size = std::fs::metadata(&csv)?.len();
     refused(
-        &fx.run(&["--face-boxes", "boxes.csv", "--max-face-boxes-bytes", "1000"])?,
+        &run(&fx, &["--face-boxes", "boxes.csv", "--max-face-boxes-bytes", "1000"])?,
         &format!("`boxes.csv` is {size} bytes, over the limit of 1000 bytes (--max-face-boxes-bytes)"),
     )?;
     // The default limit, 16 MiB: a sparse file one byte over it costs no disk.
     let huge = std::fs::File::create(fx.path("huge.csv"))?;
     huge.set_len((16 << 20) + 1)?;
-    refused(&fx.run(&["--face-boxes", "huge.csv"])?, "over the limit of 16777216 bytes")
+    refused(&run(&fx, &["--face-boxes", "huge.csv"])?, "over the limit of 16777216 bytes")
 }
 
 #[test]
 fn a_folder_is_refused() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     std::fs::create_dir(fx.path("boxes"))?;
-    refused(&fx.run(&["--face-boxes", "boxes"])?, "`boxes` is a folder, not a regular file")
+    refused(&run(&fx, &["--face-boxes", "boxes"])?, "`boxes` is a folder, not a regular file")
 }
 
 fn json_rows(output: &Output) -> TestResult<Vec<Value>> {
@@ -162,11 +146,11 @@ fn json_rows(output: &Output) -> TestResult<Vec<Value>> {
 
 #[test]
 fn stdin_gives_the_boxes_with_the_same_result_as_a_file() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     let boxes = "path,x,y,w,h\na.png,10,5,60,70\n";
     std::fs::write(fx.path("boxes.csv"), boxes)?;
-    let from_file = json_rows(&fx.run(&["--face-boxes", "boxes.csv"])?)?;
-    let mut cmd = fx.command(&["--face-boxes", "-"]);
+    let from_file = json_rows(&run(&fx, &["--face-boxes", "boxes.csv"])?)?;
+    let mut cmd = command(&fx, &["--face-boxes", "-"]);
     cmd.stdin(Stdio::piped());
     let mut child = cmd.spawn()?;
     std::io::Write::write_all(&mut child.stdin.take().ok_or("no stdin")?, boxes.as_bytes())?;
@@ -180,11 +164,11 @@ fn stdin_gives_the_boxes_with_the_same_result_as_a_file() -> TestResult {
 
 #[test]
 fn several_rows_for_one_picture_give_one_result_per_face() -> TestResult {
-    let fx = Fixture::new()?;
+    let fx = fixture()?;
     std::fs::write(fx.path("one.csv"), "path,x,y,w,h\na.png,60,10,50,60\n")?;
-    let alone = json_rows(&fx.run(&["--face-boxes", "one.csv"])?)?;
+    let alone = json_rows(&run(&fx, &["--face-boxes", "one.csv"])?)?;
     std::fs::write(fx.path("two.csv"), "path,x,y,w,h\na.png,0,0,40,50\na.png,60,10,50,60\n")?;
-    let output = fx.run(&["--face-boxes", "two.csv"])?;
+    let output = run(&fx, &["--face-boxes", "two.csv"])?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let rows = json_rows(&output)?;
     assert_eq!(rows.len(), 2, "{rows:?}");

@@ -3,77 +3,35 @@
 //! sunglasses, "1 images", two spellings of a class, folders of `.heic` photos that looked
 //! empty, an eval report that could not be saved nor tell which files it got wrong).
 
-use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::ops::Deref;
+use std::path::PathBuf;
 
-use assert_cmd::Command;
-use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights_for};
+use common::{TestResult, small_model};
 use serde_json::Value;
-use tempfile::TempDir;
 
-type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+mod common;
 
+/// The common fixture (its `model.onnx` has two classes: none, eyeglasses) with a second,
+/// three-class model (none, eyeglasses, sunglasses) beside it.
 struct Fixture {
-    dir: TempDir,
-    /// Two classes: none, eyeglasses.
+    fx: common::Fixture,
     two: PathBuf,
-    /// Three classes: none, eyeglasses, sunglasses.
     three: PathBuf,
 }
 
 impl Fixture {
     fn new() -> TestResult<Self> {
-        let dir = tempfile::tempdir()?;
-        let write_model = |name: &str, classes: usize| -> TestResult<PathBuf> {
-            let mut options = ExportOptions::new(Architecture::SqueezeNet1_1, 32);
-            if classes == 3 {
-                options.class_names = glasses_core::contract::eyewear_class_names();
-            }
-            let path = dir.path().join(name);
-            std::fs::write(
-                &path,
-                export_onnx(&random_weights_for(Architecture::SqueezeNet1_1, classes, 11), &options)?,
-            )?;
-            Ok(path)
-        };
-        let two = write_model("two.onnx", 2)?;
-        let three = write_model("three.onnx", 3)?;
-        Ok(Self { dir, two, three })
+        let fx = common::Fixture::with_model(&small_model(2, 11, 32)?)?;
+        let three = fx.write("three.onnx", &small_model(3, 11, 32)?)?;
+        Ok(Self { two: fx.model.clone(), three, fx })
     }
+}
 
-    fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
+impl Deref for Fixture {
+    type Target = common::Fixture;
 
-    fn images(&self, relatives: &[&str]) -> TestResult {
-        for (i, relative) in relatives.iter().enumerate() {
-            let path = self.path(relative);
-            std::fs::create_dir_all(path.parent().unwrap_or(self.dir.path()))?;
-            let seed = i as u32 + 1;
-            let image = glasses_core::image::RgbImage::from_fn(40 + seed * 3, 48, |x, y| {
-                let v = x.wrapping_mul(31 + seed) ^ y.wrapping_mul(17 + 3 * seed);
-                glasses_core::image::Rgb([v as u8, (v >> 3) as u8 ^ seed as u8, (x + y * seed) as u8])
-            });
-            image.save(&path)?;
-        }
-        Ok(())
-    }
-
-    fn write(&self, relative: &str, bytes: &[u8]) -> TestResult {
-        let path = self.path(relative);
-        std::fs::create_dir_all(path.parent().unwrap_or(self.dir.path()))?;
-        Ok(std::fs::write(path, bytes)?)
-    }
-
-    /// `glasses <subcommand> --model <model>` in the fixture folder.
-    fn cmd(&self, subcommand: &str, model: &Path) -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("glasses");
-        cmd.current_dir(self.dir.path()).arg(subcommand).arg("--model").arg(model);
-        cmd
-    }
-
-    fn read(&self, relative: &str) -> TestResult<String> {
-        Ok(std::fs::read_to_string(self.path(relative))?)
+    fn deref(&self) -> &common::Fixture {
+        &self.fx
     }
 }
 
@@ -93,15 +51,18 @@ fn heic_bytes() -> Vec<u8> {
 fn the_output_file_s_extension_picks_the_format() -> TestResult {
     let fx = Fixture::new()?;
     fx.images(&["a.png", "b.png"])?;
-    fx.cmd("classify", &fx.two).args(["a.png", "b.png", "-o", "out.json"]).assert().success();
+    fx.cmd_with("classify", &fx.two).args(["a.png", "b.png", "-o", "out.json"]).assert().success();
     let value: Value = serde_json::from_str(&fx.read("out.json")?)?;
     assert_eq!(value.as_array().map(Vec::len), Some(2), "{value}");
-    fx.cmd("classify", &fx.two).args(["a.png", "b.png", "-o", "out.csv"]).assert().success();
+    fx.cmd_with("classify", &fx.two).args(["a.png", "b.png", "-o", "out.csv"]).assert().success();
     assert!(fx.read("out.csv")?.starts_with("path,has_glasses,probability,"));
     // --format wins over the extension; other extensions get the table.
-    fx.cmd("classify", &fx.two).args(["a.png", "-o", "table.json", "--format", "table"]).assert().success();
+    fx.cmd_with("classify", &fx.two)
+        .args(["a.png", "-o", "table.json", "--format", "table"])
+        .assert()
+        .success();
     assert!(fx.read("table.json")?.starts_with("PATH "));
-    fx.cmd("classify", &fx.two).args(["a.png", "-o", "out.txt"]).assert().success();
+    fx.cmd_with("classify", &fx.two).args(["a.png", "-o", "out.txt"]).assert().success();
     assert!(fx.read("out.txt")?.starts_with("PATH "));
     Ok(())
 }
@@ -110,7 +71,7 @@ fn the_output_file_s_extension_picks_the_format() -> TestResult {
 fn the_table_names_the_kind_and_both_probabilities() -> TestResult {
     let fx = Fixture::new()?;
     fx.images(&["a.png"])?;
-    let three = fx.cmd("classify", &fx.three).arg("a.png").output()?;
+    let three = fx.cmd_with("classify", &fx.three).arg("a.png").output()?;
     let text = String::from_utf8(three.stdout)?;
     let header = text.lines().next().unwrap_or_default();
     assert_eq!(
@@ -121,7 +82,7 @@ fn the_table_names_the_kind_and_both_probabilities() -> TestResult {
     assert!(["none", "eyeglasses", "sunglasses"].contains(&row[2]), "{text}");
     assert!(row[4].parse::<f32>().is_ok_and(|p| (0.0..=1.0).contains(&p)), "{text}");
     // A two-class model has no sunglasses probability to show.
-    let two = String::from_utf8(fx.cmd("classify", &fx.two).arg("a.png").output()?.stdout)?;
+    let two = String::from_utf8(fx.cmd_with("classify", &fx.two).arg("a.png").output()?.stdout)?;
     assert_eq!(two.lines().nth(1).and_then(|l| l.split_whitespace().last()), Some("-"), "{two}");
     Ok(())
 }
@@ -130,9 +91,10 @@ fn the_table_names_the_kind_and_both_probabilities() -> TestResult {
 fn the_summary_counts_each_kind_in_good_english() -> TestResult {
     let fx = Fixture::new()?;
     fx.images(&["a.png", "b.png", "c.png"])?;
-    let one = stderr(&fx.cmd("classify", &fx.three).arg("a.png").output()?);
+    let one = stderr(&fx.cmd_with("classify", &fx.three).arg("a.png").output()?);
     assert!(one.starts_with("1 image: "), "{one}");
-    let all = fx.cmd("classify", &fx.three).args(["a.png", "b.png", "c.png", "--format", "json"]).output()?;
+    let all =
+        fx.cmd_with("classify", &fx.three).args(["a.png", "b.png", "c.png", "--format", "json"]).output()?;
     let rows: Value = serde_json::from_slice(&all.stdout)?;
     let kind = |k: &str| rows.as_array().map_or(0, |r| r.iter().filter(|r| r["eyewear"] == k).count());
     let expected = format!(
@@ -148,7 +110,7 @@ fn the_summary_counts_each_kind_in_good_english() -> TestResult {
 #[test]
 fn info_prints_the_canonical_class_names() -> TestResult {
     let fx = Fixture::new()?;
-    let text = String::from_utf8(fx.cmd("info", &fx.three).output()?.stdout)?;
+    let text = String::from_utf8(fx.cmd_with("info", &fx.three).output()?.stdout)?;
     let line = |key: &str| text.lines().find(|l| l.split_whitespace().next() == Some(key)).map(str::to_owned);
     assert_eq!(
         line("class_names")
@@ -177,7 +139,8 @@ fn labelled(fx: &Fixture) -> TestResult {
         "data/sunglasses/s.png",
     ])?;
     fx.write("data/0/IMG_1.HEIC", &heic_bytes())?;
-    fx.write("data/1/notes.txt", b"not an image")
+    fx.write("data/1/notes.txt", b"not an image")?;
+    Ok(())
 }
 
 #[test]
@@ -185,7 +148,7 @@ fn eval_saves_its_report_lists_its_mistakes_and_sweeps_thresholds() -> TestResul
     let fx = Fixture::new()?;
     labelled(&fx)?;
     let output = fx
-        .cmd("eval", &fx.three)
+        .cmd_with("eval", &fx.three)
         .args([
             "--images-path",
             "data",
@@ -248,17 +211,17 @@ fn eval_saves_its_report_lists_its_mistakes_and_sweeps_thresholds() -> TestResul
 fn eval_writes_markdown_and_csv_by_extension() -> TestResult {
     let fx = Fixture::new()?;
     labelled(&fx)?;
-    fx.cmd("eval", &fx.two).args(["--images-path", "data", "-o", "report.md"]).assert().success();
+    fx.cmd_with("eval", &fx.two).args(["--images-path", "data", "-o", "report.md"]).assert().success();
     let md = fx.read("report.md")?;
     assert!(md.starts_with("| metric | value |\n| --- | --- |\n"), "{md}");
     assert!(md.contains("### threshold sweep"), "{md}");
-    fx.cmd("eval", &fx.two).args(["--images-path", "data", "-o", "report.csv"]).assert().success();
+    fx.cmd_with("eval", &fx.two).args(["--images-path", "data", "-o", "report.csv"]).assert().success();
     let csv = fx.read("report.csv")?;
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(csv.starts_with("images_path,model,threshold,n,failed,"), "{csv}");
     // The table on stdout shows the sweep too.
     let table = String::from_utf8(
-        fx.cmd("eval", &fx.two).args(["--images-path", "data", "--threshold", "0.35"]).output()?.stdout,
+        fx.cmd_with("eval", &fx.two).args(["--images-path", "data", "--threshold", "0.35"]).output()?.stdout,
     )?;
     assert!(table.contains("\n0.35 (chosen)"), "{table}");
     Ok(())
@@ -271,20 +234,20 @@ fn folders_say_what_they_skipped_and_heic_named_alone_is_named() -> TestResult {
     fx.write("photos/IMG_1.HEIC", &heic_bytes())?;
     fx.write("photos/IMG_2.heic", &heic_bytes())?;
     fx.write("photos/notes.txt", b"hello")?;
-    let output = fx.cmd("classify", &fx.two).arg("photos").output()?;
+    let output = fx.cmd_with("classify", &fx.two).arg("photos").output()?;
     assert_eq!(output.status.code(), Some(0));
     let text = stderr(&output);
     assert!(text.contains("2 .heic files skipped: HEIC is not supported, convert to JPEG"), "{text}");
     assert!(text.contains("1 file skipped: not an image"), "{text}");
     // A folder of nothing but HEIC says why it is empty.
     fx.write("iphone/IMG_3.heic", &heic_bytes())?;
-    let output = fx.cmd("classify", &fx.two).arg("iphone").output()?;
+    let output = fx.cmd_with("classify", &fx.two).arg("iphone").output()?;
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("1 .heic file skipped: HEIC is not supported"), "{}", stderr(&output));
     // Named alone, even under a `.jpg` name, the file's error names its format.
     fx.write("renamed.jpg", &heic_bytes())?;
     let output = fx
-        .cmd("classify", &fx.two)
+        .cmd_with("classify", &fx.two)
         .args(["photos/IMG_1.HEIC", "renamed.jpg", "--format", "json"])
         .output()?;
     assert_eq!(output.status.code(), Some(2));
