@@ -14,20 +14,12 @@
 # Needs ../shared/datasets/{celeba-eyeglasses,celeba-more} and
 # ../shared/pretrained/squeezenet1_1-imagenet.safetensors (not part of this repository).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-data="${GLASSES_SHARED:-$root/../shared}/datasets"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/training.sh"
 size="${SIZE:-132x162}"
 out="${OUT:-runs/distilled-${size}}"
 labels="${LABELS:-runs/labels-bundled.csv}"
 read -r -a teachers <<<"${TEACHERS:-core/models/glasses.onnx}"
-eval "$(scripts/setup-libtorch.sh --print-env)"
-export LIBTORCH
-trainer="${TRAINER:-}"
-if [ -z "$trainer" ]; then
-  cargo build -p glasses-trainer
-  trainer=target/debug/glasses-trainer
-fi
+trainer_binary
 mkdir -p "$(dirname "$labels")"
 if [ ! -f "$labels" ]; then
   models=()

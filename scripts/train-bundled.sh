@@ -17,25 +17,15 @@
 # Needs ../shared/datasets/{celeba-eyeglasses,celeba-more} and
 # ../shared/pretrained/squeezenet1_1-imagenet.safetensors (not part of this repository).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-shared="${GLASSES_SHARED:-$root/../shared}"
-data="$shared/datasets"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/training.sh"
 init="$shared/pretrained/squeezenet1_1-imagenet.safetensors"
-for need in "$data/celeba-eyeglasses/0" "$data/celeba-more/1" "$init"; do
-  [ -e "$need" ] || { echo "train-bundled: missing $need (the shared data set and ImageNet weights; see ../shared/*/README.md)" >&2; exit 1; }
-done
+need train-bundled "(the shared data set and ImageNet weights; see ../shared/*/README.md)" \
+  "$data/celeba-eyeglasses/0" "$data/celeba-more/1" "$init"
 bundled_size=176x216
 size="${SIZE:-$bundled_size}"
 w="${size%x*}"; h="${size#*x}"
 out="${OUT:-runs/bundled-${size}}"
-eval "$(scripts/setup-libtorch.sh --print-env)"
-export LIBTORCH
-trainer="${TRAINER:-}"
-if [ -z "$trainer" ]; then
-  cargo build -p glasses-trainer
-  trainer=target/debug/glasses-trainer
-fi
+trainer_binary
 classes="${CLASSES:-3}"
 case "$classes" in
   3) eyewear=(--sunglasses) ;;

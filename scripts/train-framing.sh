@@ -13,22 +13,11 @@
 #
 # Needs ../shared/datasets/{celeba-eyeglasses,celeba-more} (not part of this repository).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-shared="${GLASSES_SHARED:-$root/../shared}"
-data="$shared/datasets"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/training.sh"
 init="$root/core/models/glasses.onnx"
-for need in "$data/celeba-eyeglasses/0" "$data/celeba-more/1" "$init"; do
-  [ -e "$need" ] || { echo "train-framing: missing $need" >&2; exit 1; }
-done
+need train-framing "" "$data/celeba-eyeglasses/0" "$data/celeba-more/1" "$init"
 out="${OUT:-runs/framing-176x216}"
-eval "$(scripts/setup-libtorch.sh --print-env)"
-export LIBTORCH
-trainer="${TRAINER:-}"
-if [ -z "$trainer" ]; then
-  nice -n 19 cargo build -p glasses-trainer
-  trainer=target/debug/glasses-trainer
-fi
+trainer_binary nice -n 19
 resume=()
 [ -f "$out/checkpoint.ot" ] && resume=(--resume)
 nice -n 19 "$trainer" train --arch squeezenet \
