@@ -51,9 +51,10 @@ pub struct ModelArgs {
 // How classification runs; shared by `classify` and `eval`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Decision threshold on P(eyeglasses): an image has eyeglasses when its probability is at least this.
-    #[arg(long, value_name = "P", default_value_t = 0.5, value_parser = parse_threshold)]
-    pub threshold: f32,
+    /// Decision threshold on P(eyeglasses): an image has eyeglasses when its probability is at
+    /// least this [default: the model's own (`glasses info` shows it), 0.5 for a model without one].
+    #[arg(long, value_name = "P", value_parser = parse_threshold)]
+    pub threshold: Option<f32>,
 
     /// Number of worker threads [default: one per CPU].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -100,10 +101,11 @@ const MAX_FACE_BOXES_BYTES: u64 = 1 << 30;
 impl RunArgs {
     /// The classifier options these flags ask for.
     pub fn options(&self) -> glasses_core::ClassifierOptions {
-        glasses_core::ClassifierOptions::default()
-            .with_threshold(self.threshold)
+        let mut options = glasses_core::ClassifierOptions::default()
             .with_max_file_bytes(self.max_file_bytes)
-            .with_accept_truncated(self.accept_truncated)
+            .with_accept_truncated(self.accept_truncated);
+        options.threshold = self.threshold;
+        options
     }
 }
 

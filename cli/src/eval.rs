@@ -204,7 +204,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
     let report = Report {
         images_path: args.images_path.display().to_string(),
         model: model::source(&args.model),
-        threshold: args.run.threshold,
+        threshold: classifier.threshold(),
         n: confusion.n(),
         failed,
         positives: confusion.positives(),
@@ -219,7 +219,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
         eyewear_confusion_matrix: (sunglasses > 0).then(|| EyewearConfusion::from_pairs(kinds)),
         face_boxes: batch::usage(&outcomes, boxes.as_ref()),
         faces: FaceCounts::of(&outcomes, args.run.faces),
-        threshold_sweep: metrics::sweep(&scored, &metrics::sweep_thresholds(args.run.threshold)),
+        threshold_sweep: metrics::sweep(&scored, &metrics::sweep_thresholds(classifier.threshold())),
         precision_at: args.precision_at.map(|target| PrecisionTarget {
             target,
             reached: metrics::lowest_threshold_for_precision(&scored, target),

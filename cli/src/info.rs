@@ -21,6 +21,11 @@ pub struct Info {
     pub architecture: String,
     pub contract_version: u32,
     pub model_version: String,
+    /// The threshold on P(eyeglasses) used when `--threshold` is not given: the file's own
+    /// (`glasses.default_threshold`) or 0.5.
+    pub default_threshold: f32,
+    /// Whether the file carries its own default threshold.
+    pub threshold_from_model: bool,
     /// The model's classes in the names every command prints (`none`, `eyeglasses`,
     /// `sunglasses`), in the contract's order.
     pub class_names: Vec<String>,
@@ -51,6 +56,8 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<Status> {
         architecture: m.architecture.clone(),
         contract_version: m.contract_version,
         model_version: m.model_version.clone(),
+        default_threshold: loaded.default_threshold(),
+        threshold_from_model: m.default_threshold.is_some(),
         class_names: canonical_names(m.class_names.len()),
         metadata_class_names: m.class_names.clone(),
         resize: m.resize.name().to_owned(),
@@ -72,6 +79,12 @@ fn canonical_names(count: usize) -> Vec<String> {
         .take(count)
         .map(|kind| kind.name().to_owned())
         .collect()
+}
+
+/// The default threshold and where it comes from.
+fn threshold_row(info: &Info) -> String {
+    let source = if info.threshold_from_model { "the model's" } else { "the model sets none" };
+    format!("{} ({source})", info.default_threshold)
 }
 
 pub fn render(info: &Info, format: ReportFormat) -> anyhow::Result<Vec<u8>> {
@@ -97,6 +110,7 @@ fn render_table(info: &Info) -> String {
         ("architecture", info.architecture.clone()),
         ("contract_version", info.contract_version.to_string()),
         ("model_version", or_dash(&info.model_version)),
+        ("default_threshold", threshold_row(info)),
         ("class_names", info.class_names.join(", ")),
         ("metadata_class_names", info.metadata_class_names.join(", ")),
         ("resize", info.resize.clone()),

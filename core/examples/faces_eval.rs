@@ -169,7 +169,7 @@ fn groups(dir: &Path, classifier: &Classifier) -> Res<()> {
     let truth = read_truth(dir)?;
     let pictures: Vec<RgbImage> =
         truth.iter().map(|(name, _)| load(&dir.join("pictures").join(name))).collect::<Res<_>>()?;
-    let threshold = classifier.options().threshold;
+    let threshold = classifier.threshold();
     let faces: usize = truth.iter().map(|(_, f)| f.len()).sum();
     // The classifier through the expected boxes and through the whole picture: the same for
     // every detector size.

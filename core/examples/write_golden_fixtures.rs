@@ -277,7 +277,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{{\n  \"model\": \"core/models/glasses-int8.onnx\",\n  \"model_version\": \"{}\",\n  \"threshold\": {},\n  \
          \"tolerance\": 1e-4,\n  \"cases\": [\n{}\n  ],\n  \"region_cases\": [\n{}\n  ],\n  \"group_cases\": [\n{}\n  ]\n}}\n",
         meta.model_version,
-        classifier.options().threshold,
+        classifier.threshold(),
         cases.join(",\n"),
         regions.join(",\n"),
         groups.join(",\n")

@@ -31,12 +31,18 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 << 20;
 /// model is 0.75 MB, the ResNet-18 teacher in fp32 about 45 MB).
 pub const DEFAULT_MAX_MODEL_BYTES: u64 = 256 << 20;
 
+/// The decision threshold on P(eyeglasses) when neither the caller nor the model file sets one.
+pub const FALLBACK_THRESHOLD: f32 = 0.5;
+
 /// Tunable behaviour, with defaults that suit most callers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct ClassifierOptions {
-    /// Decision threshold on P(eyeglasses), in `[0, 1]`. Default 0.5.
-    pub threshold: f32,
+    /// Decision threshold on P(eyeglasses), in `[0, 1]`. Default `None`: the model file's own
+    /// threshold ([`ModelMetadata::default_threshold`], chosen by the trainer on held-out data),
+    /// or [`FALLBACK_THRESHOLD`] for a file that has none; [`Classifier::threshold`] gives the
+    /// one in force.
+    pub threshold: Option<f32>,
     /// Largest image (width x height) decoded; larger ones fail with
     /// [`Error::ImageTooLarge`] before any pixels are decoded. Default 64 megapixels. Values above
     /// [`crate::preprocess::MAX_PIXELS_CEILING`] are clamped to it.
@@ -62,7 +68,7 @@ pub struct ClassifierOptions {
 impl Default for ClassifierOptions {
     fn default() -> Self {
         Self {
-            threshold: 0.5,
+            threshold: None,
             max_pixels: DEFAULT_MAX_PIXELS,
             accept_truncated: false,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
@@ -74,10 +80,15 @@ impl Default for ClassifierOptions {
 }
 
 impl ClassifierOptions {
-    /// Sets the decision threshold.
+    /// Sets the decision threshold, in place of the model's own.
     pub fn with_threshold(mut self, threshold: f32) -> Self {
-        self.threshold = threshold;
+        self.threshold = Some(threshold);
         self
+    }
+    /// The threshold these options decide with on a model with `metadata`: the one set here,
+    /// else the file's default, else [`FALLBACK_THRESHOLD`].
+    pub fn threshold_for(&self, metadata: &ModelMetadata) -> f32 {
+        self.threshold.or(metadata.default_threshold).unwrap_or(FALLBACK_THRESHOLD)
     }
     /// Sets the pixel limit for decoded images.
     pub fn with_max_pixels(mut self, max_pixels: u64) -> Self {
@@ -111,10 +122,8 @@ impl ClassifierOptions {
         self
     }
     fn validate(&self) -> Result<()> {
-        if !(0.0..=1.0).contains(&self.threshold) {
-            return Err(Error::InvalidOptions {
-                reason: format!("threshold {} is outside [0, 1]", self.threshold),
-            });
+        if let Some(threshold) = self.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
+            return Err(Error::InvalidOptions { reason: format!("threshold {threshold} is outside [0, 1]") });
         }
         if self.max_pixels == 0 {
             return Err(Error::InvalidOptions { reason: "max_pixels must be positive".into() });
@@ -137,6 +146,14 @@ pub struct ModelInfo {
     pub parameter_count: usize,
     /// The contract metadata and any extra entries.
     pub metadata: ModelMetadata,
+}
+
+impl ModelInfo {
+    /// The threshold a classifier of this file decides with when the caller sets none: the
+    /// file's `glasses.default_threshold`, or [`FALLBACK_THRESHOLD`] when it has none.
+    pub fn default_threshold(&self) -> f32 {
+        self.metadata.default_threshold.unwrap_or(FALLBACK_THRESHOLD)
+    }
 }
 
 /// Classifies face images for eyeglasses.
@@ -246,6 +263,12 @@ impl Classifier {
     /// Options in force.
     pub fn options(&self) -> &ClassifierOptions {
         &self.options
+    }
+
+    /// The decision threshold in force: the options' own, else the model file's default, else
+    /// [`FALLBACK_THRESHOLD`].
+    pub fn threshold(&self) -> f32 {
+        self.options.threshold_for(&self.info.metadata)
     }
 
     /// The same model with other options (no reload).
@@ -471,7 +494,7 @@ impl Classifier {
 
     /// Classifies an already preprocessed NCHW tensor of `3 * H * W` floats.
     pub fn classify_tensor(&self, tensor: &[f32]) -> Result<Prediction> {
-        Ok(Prediction::from_probabilities(&self.probabilities(tensor)?, self.options.threshold))
+        Ok(Prediction::from_probabilities(&self.probabilities(tensor)?, self.threshold()))
     }
 
     /// The model's raw logits for a preprocessed tensor, one per class of

@@ -60,7 +60,8 @@ pub use model::contract;
 pub use model::onnx_pb;
 
 pub use classifier::{
-    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, ModelInfo,
+    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, FALLBACK_THRESHOLD,
+    ModelInfo,
 };
 pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox};
 pub use error::{Error, ErrorKind, Result};

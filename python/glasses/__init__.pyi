@@ -53,6 +53,7 @@ class ModelInfo:
     classes: list[str]
     input_size: tuple[int, int]
     threshold: float
+    default_threshold: float
     weight_precision: str | None
     resize: Literal["stretch", "center_crop"]
     mean: tuple[float, float, float]
@@ -95,7 +96,7 @@ class Classifier:
         """The loaded model: version, classes, input size, threshold, weight precision."""
     @property
     def threshold(self) -> float:
-        """The decision threshold on P(eyeglasses)."""
+        """The decision threshold on P(eyeglasses) in force: the one given, else the model's own."""
 
 class GlassesError(Exception):
     """Base class of every error glasses raises."""

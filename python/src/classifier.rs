@@ -18,7 +18,7 @@ use crate::results::{ModelInfo, Prediction};
 /// `Classifier(model=None, threshold=None, max_pixels=None, *, accept_truncated=False,
 /// max_file_bytes=None, max_model_bytes=None)`: `model` None is the bundled model, otherwise a
 /// path or the bytes of a glasses ONNX file; `threshold` is the decision threshold on
-/// P(eyeglasses) (default 0.5); `max_pixels` the largest picture decoded (default 64
+/// P(eyeglasses) (default: the model's own, `model_info.default_threshold`); `max_pixels` the largest picture decoded (default 64
 /// megapixels); `accept_truncated` classifies cut-off files instead of raising
 /// TruncatedImageError; `max_file_bytes` / `max_model_bytes` bound the files read.
 ///
@@ -167,17 +167,17 @@ impl Classifier {
         ModelInfo::of(&self.inner)
     }
 
-    /// The decision threshold on P(eyeglasses).
+    /// The decision threshold on P(eyeglasses) in force: the one given, else the model's own.
     #[getter]
     fn threshold(&self) -> f64 {
-        shown(self.inner.options().threshold)
+        shown(self.inner.threshold())
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Classifier(model='{}', threshold={}, engine='{}')",
             self.inner.metadata().model_version,
-            shown(self.inner.options().threshold),
+            shown(self.inner.threshold()),
             self.inner.engine()
         )
     }

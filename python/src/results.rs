@@ -96,9 +96,12 @@ pub(crate) struct ModelInfo {
     /// Model input (width, height) in pixels.
     #[pyo3(get)]
     input_size: (u32, u32),
-    /// The classifier's decision threshold on P(eyeglasses).
+    /// The classifier's decision threshold on P(eyeglasses) (the one given, else the default).
     #[pyo3(get)]
     threshold: f64,
+    /// The model file's own threshold, used when none is given (0.5 for a file without one).
+    #[pyo3(get)]
+    default_threshold: f64,
     /// How the weights are stored ("int8" or "f32"), None when the file does not say.
     #[pyo3(get)]
     weight_precision: Option<String>,
@@ -140,7 +143,8 @@ impl ModelInfo {
             architecture: m.architecture.clone(),
             classes: m.class_names.clone(),
             input_size: (m.input_width, m.input_height),
-            threshold: crate::classifier::shown(classifier.options().threshold),
+            threshold: crate::classifier::shown(classifier.threshold()),
+            default_threshold: crate::classifier::shown(info.default_threshold()),
             weight_precision: m.extra.get(KEY_WEIGHT_PRECISION).cloned(),
             resize: m.resize.name(),
             mean: m.mean.into(),
@@ -160,13 +164,14 @@ impl ModelInfo {
     fn __repr__(&self) -> String {
         format!(
             "ModelInfo(version='{}', architecture='{}', classes=[{}], input_size=({}, {}), threshold={}, \
-             weight_precision={}, size_bytes={})",
+             default_threshold={}, weight_precision={}, size_bytes={})",
             self.version,
             self.architecture,
             self.classes.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", "),
             self.input_size.0,
             self.input_size.1,
             self.threshold,
+            self.default_threshold,
             self.weight_precision.as_deref().map_or_else(|| "None".to_owned(), |p| format!("'{p}'")),
             self.size_bytes,
         )

@@ -168,3 +168,40 @@ def test_the_prediction_reads_well(classifier, golden):
     assert d["probability"] == p.probability == d["p_eyeglasses"]
     assert abs(d["p_none"] + d["p_eyeglasses"] + d["p_sunglasses"] - 1) < 1e-5
     assert "Classifier(model='" in repr(classifier)
+
+
+def _with_default_threshold(model: bytes, threshold: float) -> bytes:
+    """The ONNX file with one more `metadata_props` entry (ModelProto field 14),
+    `glasses.default_threshold`: protobuf reads a repeated field appended at the end of a message."""
+
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+            n >>= 7
+            if not n:
+                return bytes(out)
+
+    def field(number: int, payload: bytes) -> bytes:
+        return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+    entry = field(1, b"glasses.default_threshold") + field(2, repr(threshold).encode())
+    return model + field(14, entry)
+
+
+def test_the_model_s_own_threshold_decides_unless_one_is_given(classifier, golden):
+    case = golden["cases"][1]
+    p = classifier.classify(fixture_path(case)).probability
+    assert classifier.model_info.default_threshold == 0.5 == classifier.threshold
+    model = (glasses_root() / golden["model"]).read_bytes()
+    # A file threshold above the picture's probability says no, one below says yes.
+    for threshold, expected in [(round((p + 1) / 2, 4), False), (round(p / 2, 4), True)]:
+        own = glasses.Classifier(_with_default_threshold(model, threshold))
+        assert own.model_info.default_threshold == threshold == own.threshold == own.model_info.threshold
+        answer = own.classify(fixture_path(case))
+        assert abs(answer.probability - p) <= 1e-6
+        assert answer.has_glasses is expected, (threshold, p)
+        # A given threshold wins; the file's default is still shown.
+        given = glasses.Classifier(_with_default_threshold(model, threshold), threshold=0.01 if not expected else 0.99)
+        assert given.model_info.default_threshold == threshold and given.threshold in (0.01, 0.99)
+        assert given.classify(fixture_path(case)).has_glasses is (not expected)

@@ -61,7 +61,7 @@ pub fn check_prediction(p: Prediction, threshold: f32, what: &str) {
 pub fn classify_encoded(classifier: &Classifier, data: &[u8]) {
     let max_pixels = classifier.options().max_pixels;
     match classifier.classify_encoded(data) {
-        Ok(p) => check_prediction(p, classifier.options().threshold, "classify_encoded"),
+        Ok(p) => check_prediction(p, classifier.threshold(), "classify_encoded"),
         Err(Error::InvalidImage { reason }) => assert!(!reason.is_empty(), "InvalidImage without a reason"),
         Err(Error::TruncatedImage { reason }) => {
             assert!(!reason.is_empty(), "TruncatedImage without a reason")
@@ -223,7 +223,7 @@ pub fn classify_pixels(classifier: &Classifier, input: &[u8]) {
         assert_eq!(px.0, want, "pixel ({x}, {y}) of {}", describe(&case));
     }
     match classifier.classify_pixels(&buffer) {
-        Ok(p) => check_prediction(p, classifier.options().threshold, "classify_pixels"),
+        Ok(p) => check_prediction(p, classifier.threshold(), "classify_pixels"),
         Err(e) => panic!("a valid buffer failed to classify: {e:?}"),
     }
     // A face box and an orientation from the input's last five bytes (the layout above is
@@ -243,7 +243,7 @@ pub fn classify_pixels(classifier: &Classifier, input: &[u8]) {
         .expect("valid options");
     let request = Request::new().with_orientation(orientation).with_face(face);
     match unlimited.classify(Input::Pixels(buffer), &request) {
-        Ok(p) => check_prediction(p, classifier.options().threshold, "classify with a face box"),
+        Ok(p) => check_prediction(p, classifier.threshold(), "classify with a face box"),
         Err(Error::InvalidRegion { .. }) => {}
         Err(e) => panic!("a valid buffer with {face:?} failed with the wrong error kind: {e:?}"),
     }
@@ -285,7 +285,7 @@ pub fn classify_yuv(classifier: &Classifier, input: &[u8]) -> bool {
         Err(Error::InvalidPixelBuffer { .. }) => return false,
         Err(e) => panic!("YuvFrame::new: wrong error kind {e:?}"),
     };
-    let threshold = classifier.options().threshold;
+    let threshold = classifier.threshold();
     match classifier.classify_yuv(&frame, orientation) {
         Ok(p) => check_prediction(p, threshold, "classify_yuv"),
         Err(Error::InvalidPixelBuffer { .. }) if rotation == 45 => {}
@@ -332,7 +332,7 @@ pub fn load_model(bytes: &[u8]) {
     let img = GrayImage::from_fn(9, 7, |x, y| glasses_core::image::Luma([(x * 29 + y * 7) as u8]));
     let rgb: RgbImage = glasses_core::image::DynamicImage::ImageLuma8(img).to_rgb8();
     match classifier.classify_rgb(&rgb) {
-        Ok(p) => check_prediction(p, classifier.options().threshold, "loaded model"),
+        Ok(p) => check_prediction(p, classifier.threshold(), "loaded model"),
         Err(Error::Inference { .. }) => {}
         Err(other) => panic!("a loaded model failed with {other:?}"),
     }
