@@ -40,7 +40,7 @@ impl ModelFacts {
             class_names: m.class_names.clone(),
             input_width: m.input_width,
             input_height: m.input_height,
-            threshold: classifier.options().threshold,
+            threshold: classifier.threshold(),
             model_default_threshold: model_default_threshold(m),
             weight_precision: weight_precision(m),
         }

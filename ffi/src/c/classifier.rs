@@ -59,7 +59,10 @@ unsafe fn construct(
 #[unsafe(no_mangle)]
 pub extern "C" fn glasses_options_default() -> GlassesOptions {
     let d = ClassifierOptions::default();
-    GlassesOptions { threshold: d.threshold, max_pixels: d.max_pixels }
+    GlassesOptions {
+        threshold: d.threshold.unwrap_or(glasses_core::FALLBACK_THRESHOLD),
+        max_pixels: d.max_pixels,
+    }
 }
 
 /// Creates a classifier with the model bundled in the library.

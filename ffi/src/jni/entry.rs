@@ -70,7 +70,7 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeThreshold<'local>(
     _class: JClass<'local>,
     handle: jlong,
 ) -> jfloat {
-    env.with_env(|_env| -> Result<jfloat, JniFailure> { Ok(lookup(handle)?.options().threshold) })
+    env.with_env(|_env| -> Result<jfloat, JniFailure> { Ok(lookup(handle)?.threshold()) })
         .resolve::<ThrowGlassesException>()
 }
 

@@ -240,7 +240,11 @@ impl From<GlassesOptionsRecord> for ClassifierOptions {
 
 impl From<&ClassifierOptions> for GlassesOptionsRecord {
     fn from(o: &ClassifierOptions) -> Self {
-        Self { threshold: o.threshold, max_pixels: o.max_pixels, max_file_bytes: o.max_file_bytes }
+        Self {
+            threshold: o.threshold.unwrap_or(glasses_core::FALLBACK_THRESHOLD),
+            max_pixels: o.max_pixels,
+            max_file_bytes: o.max_file_bytes,
+        }
     }
 }
 
