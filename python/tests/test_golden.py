@@ -194,14 +194,17 @@ def test_the_model_s_own_threshold_decides_unless_one_is_given(classifier, golde
     p = classifier.classify(fixture_path(case)).probability
     assert classifier.model_info.default_threshold == 0.5 == classifier.threshold
     model = (glasses_root() / golden["model"]).read_bytes()
+    above, below = round((p + 1) / 2, 4), round(p / 2, 4)
+    assert below < p < above
     # A file threshold above the picture's probability says no, one below says yes.
-    for threshold, expected in [(round((p + 1) / 2, 4), False), (round(p / 2, 4), True)]:
+    for threshold, expected in [(above, False), (below, True)]:
         own = glasses.Classifier(_with_default_threshold(model, threshold))
         assert own.model_info.default_threshold == threshold == own.threshold == own.model_info.threshold
         answer = own.classify(fixture_path(case))
         assert abs(answer.probability - p) <= 1e-6
         assert answer.has_glasses is expected, (threshold, p)
         # A given threshold wins; the file's default is still shown.
-        given = glasses.Classifier(_with_default_threshold(model, threshold), threshold=0.01 if not expected else 0.99)
-        assert given.model_info.default_threshold == threshold and given.threshold in (0.01, 0.99)
+        other = above if expected else below
+        given = glasses.Classifier(_with_default_threshold(model, threshold), threshold=other)
+        assert given.model_info.default_threshold == threshold and given.threshold == other
         assert given.classify(fixture_path(case)).has_glasses is (not expected)
