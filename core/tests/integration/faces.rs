@@ -12,7 +12,8 @@ use glasses_core::{
 };
 
 use crate::common;
-use crate::yuv::{stored, to_yuv};
+use crate::common::stored;
+use crate::yuv::to_yuv;
 
 fn fixture(name: &str) -> RgbImage {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/faces").join(name);

@@ -3,27 +3,10 @@
 //! pixel buffers of every format, RGB pictures, and encoded JPEGs, whose EXIF orientation is
 //! read in place instead of rotating a copy.
 
-use crate::common;
+use crate::common::{self, orientations, stored};
 
-use glasses_core::image::{DynamicImage, ImageFormat, RgbImage, imageops};
+use glasses_core::image::{DynamicImage, ImageFormat};
 use glasses_core::{FaceBox, Input, Orientation, PixelBuffer, PixelFormat, Request};
-
-fn orientations() -> impl Iterator<Item = Orientation> {
-    [0, 90, 180, 270]
-        .into_iter()
-        .flat_map(|r| [false, true].map(|m| Orientation { rotation_degrees: r, mirrored: m }))
-}
-
-/// The stored picture whose upright view under `o` is `upright`.
-fn stored(upright: &RgbImage, o: Orientation) -> RgbImage {
-    let unmirrored = if o.mirrored { imageops::flip_horizontal(upright) } else { upright.clone() };
-    match o.rotation_degrees {
-        90 => imageops::rotate270(&unmirrored),
-        180 => imageops::rotate180(&unmirrored),
-        270 => imageops::rotate90(&unmirrored),
-        _ => unmirrored,
-    }
-}
 
 #[test]
 fn turned_pixel_buffers_of_every_format_answer_like_the_upright_picture() {

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use crate::common::png_claiming;
 use crate::heap;
 
 use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
@@ -57,30 +58,6 @@ fn gray_png(w: u32, h: u32) -> Vec<u8> {
         .write_image(&pixels, w, h, ExtendedColorType::L8)
         .expect("encode PNG");
     out
-}
-
-/// PNG's CRC-32, so a forged header passes the decoder's checksum.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in bytes {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-/// A small real PNG whose header now declares `w x h` pixels of the given depth and colour type.
-fn png_claiming(w: u32, h: u32, depth: u8, colour: u8) -> Vec<u8> {
-    let mut png = gray_png(8, 8);
-    png[16..20].copy_from_slice(&w.to_be_bytes());
-    png[20..24].copy_from_slice(&h.to_be_bytes());
-    png[24] = depth;
-    png[25] = colour;
-    let crc = crc32(&png[12..29]);
-    png[29..33].copy_from_slice(&crc.to_be_bytes());
-    png
 }
 
 fn face_like(w: u32, h: u32) -> RgbImage {

@@ -1,7 +1,7 @@
 //! Camera frames: a picture converted to each YUV 4:2:0 layout and stored rotated as a camera
 //! would, classified through the YUV path, gives the upright RGB picture's probability.
 
-use crate::common;
+use crate::common::{self, stored};
 
 use glasses_core::image::{RgbImage, imageops};
 use glasses_core::{ErrorKind, FaceBox, Orientation, YuvFrame, YuvRange};
@@ -36,27 +36,13 @@ fn padded(rows: &[u8], width: usize, stride: usize) -> Vec<u8> {
     rows.chunks(width).flat_map(|r| [r, &vec![7u8; stride - width][..]].concat()).collect()
 }
 
-/// The stored (sensor) picture whose upright view under `o` is `upright`.
-pub(crate) fn stored(upright: &RgbImage, o: Orientation) -> RgbImage {
-    let unmirrored = if o.mirrored { imageops::flip_horizontal(upright) } else { upright.clone() };
-    match o.rotation_degrees {
-        90 => imageops::rotate270(&unmirrored),
-        180 => imageops::rotate180(&unmirrored),
-        270 => imageops::rotate90(&unmirrored),
-        _ => unmirrored,
-    }
-}
-
 #[test]
 fn every_layout_and_rotation_matches_the_upright_rgb_picture() {
     let classifier = common::squeezenet(96, 11);
     let upright = common::picture(240, 320);
     let expected = classifier.classify_rgb(&upright).unwrap().probability;
-    let orientations = [0, 90, 180, 270]
-        .into_iter()
-        .flat_map(|r| [false, true].map(|m| Orientation { rotation_degrees: r, mirrored: m }));
     let mut worst = 0f32;
-    for o in orientations {
+    for o in common::orientations() {
         let frame = stored(&upright, o);
         let (w, h) = frame.dimensions();
         let (y, u, v) = to_yuv(&frame);

@@ -6,8 +6,8 @@ pub mod tiny_onnx;
 use std::io::Cursor;
 
 use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_onnx, random_weights};
-use glasses_core::image::{ImageFormat, Rgb, RgbImage};
-use glasses_core::{Classifier, ClassifierOptions};
+use glasses_core::image::{ImageFormat, Rgb, RgbImage, imageops};
+use glasses_core::{Classifier, ClassifierOptions, Orientation};
 
 /// A random-weight SqueezeNet at `size` px.
 pub fn squeezenet_bytes(size: u32, seed: u64) -> Vec<u8> {
@@ -84,4 +84,47 @@ pub fn per_kernel(bytes: &[u8]) -> Vec<(&'static str, Classifier)> {
             (kernel, c)
         })
         .collect()
+}
+
+/// PNG's CRC-32, so a forged chunk passes the decoder's checksum.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in bytes {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A real 8x8 PNG whose IHDR now declares `w` x `h` with the given bit depth and colour type (a
+/// decompression bomb: far more pixels than the file could hold).
+pub fn png_claiming(w: u32, h: u32, depth: u8, colour: u8) -> Vec<u8> {
+    let mut png = encode(&picture(8, 8), ImageFormat::Png);
+    png[16..20].copy_from_slice(&w.to_be_bytes());
+    png[20..24].copy_from_slice(&h.to_be_bytes());
+    png[24] = depth;
+    png[25] = colour;
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+/// The eight orientations: every rotation, mirrored and not.
+pub fn orientations() -> impl Iterator<Item = Orientation> {
+    [0, 90, 180, 270]
+        .into_iter()
+        .flat_map(|r| [false, true].map(|m| Orientation { rotation_degrees: r, mirrored: m }))
+}
+
+/// The stored (sensor) picture whose upright view under `o` is `upright`.
+pub fn stored(upright: &RgbImage, o: Orientation) -> RgbImage {
+    let unmirrored = if o.mirrored { imageops::flip_horizontal(upright) } else { upright.clone() };
+    match o.rotation_degrees {
+        90 => imageops::rotate270(&unmirrored),
+        180 => imageops::rotate180(&unmirrored),
+        270 => imageops::rotate90(&unmirrored),
+        _ => unmirrored,
+    }
 }

@@ -4,29 +4,7 @@ use super::*;
 
 // --- Decompression bombs: a header that declares far more pixels than the file could hold.
 
-/// PNG's CRC-32, so a forged chunk passes the decoder's checksum.
-pub(super) fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in bytes {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-/// A real PNG whose IHDR now declares `w` x `h` with the given bit depth and colour type.
-pub(super) fn png_claiming(w: u32, h: u32, depth: u8, colour: u8) -> Vec<u8> {
-    let mut png = encode(&picture(8, 8), ImageFormat::Png);
-    png[16..20].copy_from_slice(&w.to_be_bytes());
-    png[20..24].copy_from_slice(&h.to_be_bytes());
-    png[24] = depth;
-    png[25] = colour;
-    let crc = crc32(&png[12..29]);
-    png[29..33].copy_from_slice(&crc.to_be_bytes());
-    png
-}
+pub(super) use crate::common::png_claiming;
 
 pub(super) fn gif_claiming(w: u16, h: u16) -> Vec<u8> {
     let mut gif = encode(&four_colour_picture(8, 8), ImageFormat::Gif);
