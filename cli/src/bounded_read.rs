@@ -5,37 +5,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, bail};
-
-/// What a file that is not a regular file is, in words; `None` for a regular file.
-fn non_regular(file_type: std::fs::FileType) -> Option<&'static str> {
-    if file_type.is_file() {
-        return None;
-    }
-    if file_type.is_dir() {
-        return Some("a folder");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return Some("a FIFO or pipe");
-        }
-        if file_type.is_char_device() || file_type.is_block_device() {
-            return Some("a device");
-        }
-        if file_type.is_socket() {
-            return Some("a socket");
-        }
-    }
-    Some("not a regular file")
-}
+use anyhow::{Context, anyhow};
 
 /// The whole of `source` (`-`: stdin), at most `max_bytes` bytes; `flag` names the limit's flag
-/// in the error. Files that are not regular are refused before a byte is read: a FIFO without a
-/// writer would block the open forever and `/dev/zero` never ends. The type is checked on the
-/// path and again on the open file, which is opened non-blocking, so a path swapped for a FIFO in
-/// between cannot hang the open.
+/// in the error. Files are read by core's [`glasses_core::read_regular_file`]: anything but a
+/// regular file is refused before a byte is read (a FIFO without a writer would block the open
+/// forever and `/dev/zero` never ends), and so is a file over the limit.
 pub fn read(source: &Path, max_bytes: u64, flag: &str) -> anyhow::Result<Vec<u8>> {
     if source == Path::new("-") {
         return read_at_most(std::io::stdin().lock(), max_bytes)
@@ -43,38 +18,15 @@ pub fn read(source: &Path, max_bytes: u64, flag: &str) -> anyhow::Result<Vec<u8>
             .with_context(|| format!("standard input goes on past {max_bytes} bytes (the limit, {flag})"));
     }
     let shown = source.display();
-    let refuse = |what: &str| -> anyhow::Result<Vec<u8>> {
-        bail!("`{shown}` is {what}, not a regular file (use `-` to read standard input)")
-    };
-    let metadata = std::fs::metadata(source).with_context(|| format!("cannot read `{shown}`"))?;
-    if let Some(what) = non_regular(metadata.file_type()) {
-        return refuse(what);
-    }
-    let file = open_nonblocking(source).with_context(|| format!("cannot open `{shown}`"))?;
-    let metadata = file.metadata().with_context(|| format!("cannot read `{shown}`"))?;
-    if let Some(what) = non_regular(metadata.file_type()) {
-        return refuse(what);
-    }
-    let too_large =
-        |size: u64| format!("`{shown}` is {size} bytes, over the limit of {max_bytes} bytes ({flag})");
-    if metadata.len() > max_bytes {
-        bail!(too_large(metadata.len()));
-    }
-    // The file may have grown since the check: the read stops one byte past the limit anyway.
-    read_at_most(file, max_bytes)
-        .with_context(|| format!("cannot read `{shown}`"))?
-        .with_context(|| format!("`{shown}` grew past the limit of {max_bytes} bytes ({flag}) while read"))
-}
-
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path)
+    glasses_core::read_regular_file(source, max_bytes).map_err(|e| match e {
+        glasses_core::Error::NotARegularFile { file_type, .. } => {
+            anyhow!("`{shown}` is {file_type}, not a regular file (use `-` to read standard input)")
+        }
+        glasses_core::Error::FileTooLarge { size, .. } => {
+            anyhow!("`{shown}` is {size} bytes, over the limit of {max_bytes} bytes ({flag})")
+        }
+        other => anyhow::Error::new(other).context(format!("cannot read `{shown}`")),
+    })
 }
 
 /// Reads `reader` to its end, or `None` as soon as it yields more than `max_bytes` bytes.

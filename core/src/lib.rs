@@ -76,5 +76,6 @@ pub use input::region::{FaceBox, FaceFraming};
 pub use input::request::{FaceMode, Input, Request};
 pub use input::unsupported::UnsupportedFormat;
 pub use input::yuv::{YuvFrame, YuvRange};
+pub use memory::read_regular_file;
 pub use model::contract::ModelMetadata;
 pub use prediction::{Eyewear, EyewearProbabilities, FaceResult, Prediction, softmax, softmax_eyeglasses};

@@ -74,7 +74,8 @@ fn describe(file_type: std::fs::FileType) -> Option<&'static str> {
 /// open blocks until a writer comes), folders, and files over the limit (a sparse 1 GB `.jpg`
 /// would otherwise cost 1 GB of memory). The type is checked on the path and again on the open
 /// file, which is opened non-blocking, so swapping the path for a FIFO in between cannot hang.
-pub(crate) fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+/// Public for the tools that read a file a user names the same way (the CLI's `--face-boxes`).
+pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     let io = |source| Error::Io { path: path.to_owned(), source };
     let not_regular = |file_type| Error::NotARegularFile { path: path.to_owned(), file_type };
     if let Some(kind) = describe(std::fs::metadata(path).map_err(io)?.file_type()) {
