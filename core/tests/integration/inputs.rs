@@ -1,6 +1,6 @@
 //! The same picture through every input path gives the same probability.
 
-use crate::common;
+use crate::common::{self, ByteOrder};
 
 use glasses_core::image::{self, ImageFormat, RgbImage, imageops};
 use glasses_core::{PixelBuffer, PixelFormat};
@@ -133,26 +133,6 @@ fn gray_images_are_replicated_to_three_channels() {
     assert!((a.probability - b.probability).abs() < TOL && (a.probability - d.probability).abs() < TOL);
 }
 
-/// Inserts an EXIF APP1 segment with the given orientation right after the JPEG SOI marker.
-fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
-    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
-    tiff.extend_from_slice(&1u16.to_le_bytes()); // one IFD entry
-    tiff.extend_from_slice(&0x0112u16.to_le_bytes()); // Orientation
-    tiff.extend_from_slice(&3u16.to_le_bytes()); // SHORT
-    tiff.extend_from_slice(&1u32.to_le_bytes());
-    tiff.extend_from_slice(&orientation.to_le_bytes());
-    tiff.extend_from_slice(&[0, 0]);
-    tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
-    let mut payload = b"Exif\0\0".to_vec();
-    payload.extend_from_slice(&tiff);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xff, 0xe1]);
-    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&payload);
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}
-
 #[test]
 fn exif_rotated_jpeg_equals_the_upright_picture() {
     let c = common::squeezenet(96, 9);
@@ -160,7 +140,7 @@ fn exif_rotated_jpeg_equals_the_upright_picture() {
     // Stored sideways; orientation 6 says "rotate 90 degrees clockwise to display".
     let stored = imageops::rotate270(&upright);
     let plain_jpeg = common::encode(&stored, ImageFormat::Jpeg);
-    let rotated_jpeg = with_exif_orientation(&plain_jpeg, 6);
+    let rotated_jpeg = common::with_exif_orientation(&plain_jpeg, 6, ByteOrder::Little);
 
     let decoded = glasses_core::preprocess::decode(&rotated_jpeg, u64::MAX).unwrap();
     assert_eq!(decoded.dimensions(), (90, 120), "orientation was not applied");

@@ -3,7 +3,7 @@
 //! pixel buffers of every format, RGB pictures, and encoded JPEGs, whose EXIF orientation is
 //! read in place instead of rotating a copy.
 
-use crate::common::{self, orientations, stored};
+use crate::common::{self, ByteOrder, orientations, stored};
 
 use glasses_core::image::{DynamicImage, ImageFormat};
 use glasses_core::{FaceBox, Input, Orientation, PixelBuffer, PixelFormat, Request};
@@ -57,33 +57,13 @@ fn turned_pixel_buffers_of_every_format_answer_like_the_upright_picture() {
     }
 }
 
-/// `jpeg` with an APP1 EXIF segment holding only the orientation tag, right after its SOI marker.
-fn with_exif_orientation(jpeg: &[u8], tag: u16) -> Vec<u8> {
-    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
-    tiff.extend_from_slice(&1u16.to_be_bytes()); // one IFD entry
-    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
-    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
-    tiff.extend_from_slice(&1u32.to_be_bytes()); // one value
-    tiff.extend_from_slice(&tag.to_be_bytes());
-    tiff.extend_from_slice(&[0, 0]);
-    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
-    let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend_from_slice(&tiff);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&(app1.len() as u16 + 2).to_be_bytes());
-    out.extend_from_slice(&app1);
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}
-
 #[test]
 fn jpegs_with_every_exif_orientation_answer_like_their_upright_pixels() {
     let classifier = common::squeezenet(96, 42);
     let jpeg = common::encode(&common::picture(150, 110), ImageFormat::Jpeg);
     let decoded = glasses_core::preprocess::decode(&jpeg, u64::MAX).unwrap();
     for tag in 1..=8u16 {
-        let tagged = with_exif_orientation(&jpeg, tag);
+        let tagged = common::with_exif_orientation(&jpeg, tag, ByteOrder::Big);
         let exif = glasses_core::image::metadata::Orientation::from_exif(tag as u8).unwrap();
         let mut upright = DynamicImage::ImageRgb8(decoded.clone());
         upright.apply_orientation(exif);

@@ -69,13 +69,19 @@ fn rgba_pixels(bytes: &[u8]) -> (Vec<u8>, u32, u32) {
     (rgb.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect(), w, h)
 }
 
-#[test]
-fn bundled_model_gives_the_golden_probabilities() {
+/// The fixtures folder, golden.json and its tolerance.
+fn golden() -> (PathBuf, serde_json::Value, f32) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
     let text = std::fs::read_to_string(dir.join("golden.json"))
         .expect("tests/fixtures/golden.json is missing: run the write_golden_fixtures example");
     let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
     let tolerance = golden["tolerance"].as_f64().unwrap() as f32;
+    (dir, golden, tolerance)
+}
+
+#[test]
+fn bundled_model_gives_the_golden_probabilities() {
+    let (dir, golden, tolerance) = golden();
     let bundled = Classifier::bundled_model_bytes().unwrap();
     let cases = golden["cases"].as_array().unwrap();
     assert!(cases.len() >= 4, "too few golden cases");
@@ -106,10 +112,7 @@ fn bundled_model_gives_the_golden_probabilities() {
 
 #[test]
 fn bundled_model_gives_the_golden_region_results() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
-    let golden: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).unwrap()).unwrap();
-    let tolerance = golden["tolerance"].as_f64().unwrap() as f32;
+    let (dir, golden, tolerance) = golden();
     let bundled = Classifier::bundled_model_bytes().unwrap();
     let cases = golden["region_cases"].as_array().expect("golden.json has region_cases");
     assert!(cases.len() >= 2, "too few region cases");
@@ -137,10 +140,7 @@ fn bundled_model_gives_the_golden_region_results() {
 
 #[test]
 fn bundled_model_gives_the_golden_group_results() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
-    let golden: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).unwrap()).unwrap();
-    let tolerance = golden["tolerance"].as_f64().unwrap() as f32;
+    let (dir, golden, tolerance) = golden();
     let cases = golden["group_cases"].as_array().expect("golden.json has group_cases");
     assert!(cases.len() >= 2, "too few group cases");
     for (kernel, classifier) in common::per_kernel(Classifier::bundled_model_bytes().unwrap()) {

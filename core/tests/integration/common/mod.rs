@@ -128,3 +128,34 @@ pub fn stored(upright: &RgbImage, o: Orientation) -> RgbImage {
         _ => unmirrored,
     }
 }
+
+/// The byte order of a TIFF (EXIF) block: `II` little-endian or `MM` big-endian; readers must
+/// take both.
+#[derive(Debug, Clone, Copy)]
+pub enum ByteOrder {
+    Little,
+    Big,
+}
+
+/// `jpeg` with an APP1 EXIF segment holding only the orientation tag, right after its SOI marker.
+pub fn with_exif_orientation(jpeg: &[u8], tag: u16, order: ByteOrder) -> Vec<u8> {
+    let (mut tiff, u16_bytes, u32_bytes): (Vec<u8>, fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]) = match order {
+        ByteOrder::Little => (b"II*\0\x08\0\0\0".to_vec(), u16::to_le_bytes, u32::to_le_bytes),
+        ByteOrder::Big => (b"MM\0\x2a\0\0\0\x08".to_vec(), u16::to_be_bytes, u32::to_be_bytes),
+    };
+    tiff.extend_from_slice(&u16_bytes(1)); // one IFD entry
+    tiff.extend_from_slice(&u16_bytes(0x0112)); // Orientation
+    tiff.extend_from_slice(&u16_bytes(3)); // SHORT
+    tiff.extend_from_slice(&u32_bytes(1)); // one value
+    tiff.extend_from_slice(&u16_bytes(tag));
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&u32_bytes(0)); // no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&(app1.len() as u16 + 2).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
