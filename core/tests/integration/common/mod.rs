@@ -137,19 +137,40 @@ pub enum ByteOrder {
     Big,
 }
 
+impl ByteOrder {
+    /// The TIFF header: byte order, the magic 42, the first IFD at offset 8.
+    fn header(self) -> &'static [u8] {
+        match self {
+            Self::Little => b"II*\0\x08\0\0\0",
+            Self::Big => b"MM\0\x2a\0\0\0\x08",
+        }
+    }
+
+    fn u16(self, v: u16) -> [u8; 2] {
+        match self {
+            Self::Little => v.to_le_bytes(),
+            Self::Big => v.to_be_bytes(),
+        }
+    }
+
+    fn u32(self, v: u32) -> [u8; 4] {
+        match self {
+            Self::Little => v.to_le_bytes(),
+            Self::Big => v.to_be_bytes(),
+        }
+    }
+}
+
 /// `jpeg` with an APP1 EXIF segment holding only the orientation tag, right after its SOI marker.
 pub fn with_exif_orientation(jpeg: &[u8], tag: u16, order: ByteOrder) -> Vec<u8> {
-    let (mut tiff, u16_bytes, u32_bytes): (Vec<u8>, fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]) = match order {
-        ByteOrder::Little => (b"II*\0\x08\0\0\0".to_vec(), u16::to_le_bytes, u32::to_le_bytes),
-        ByteOrder::Big => (b"MM\0\x2a\0\0\0\x08".to_vec(), u16::to_be_bytes, u32::to_be_bytes),
-    };
-    tiff.extend_from_slice(&u16_bytes(1)); // one IFD entry
-    tiff.extend_from_slice(&u16_bytes(0x0112)); // Orientation
-    tiff.extend_from_slice(&u16_bytes(3)); // SHORT
-    tiff.extend_from_slice(&u32_bytes(1)); // one value
-    tiff.extend_from_slice(&u16_bytes(tag));
+    let mut tiff = order.header().to_vec();
+    tiff.extend_from_slice(&order.u16(1)); // one IFD entry
+    tiff.extend_from_slice(&order.u16(0x0112)); // Orientation
+    tiff.extend_from_slice(&order.u16(3)); // SHORT
+    tiff.extend_from_slice(&order.u32(1)); // one value
+    tiff.extend_from_slice(&order.u16(tag));
     tiff.extend_from_slice(&[0, 0]);
-    tiff.extend_from_slice(&u32_bytes(0)); // no next IFD
+    tiff.extend_from_slice(&order.u32(0)); // no next IFD
     let mut app1 = b"Exif\0\0".to_vec();
     app1.extend_from_slice(&tiff);
     let mut out = jpeg[..2].to_vec();
