@@ -132,7 +132,7 @@ fn errors_keep_their_kind_and_message() {
 #[test]
 fn options_limits_refuse_larger_pictures_and_files() {
     let defaults = default_options();
-    assert_eq!(ClassifierOptions::from(defaults), ClassifierOptions::default());
+    assert_eq!(ClassifierOptions::from(defaults), ClassifierOptions::default().with_threshold(0.5));
     let png = png(&RgbImage::from_fn(30, 20, |x, y| Rgb([(x * 8) as u8, (y * 12) as u8, 90])));
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("face.png");
