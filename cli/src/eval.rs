@@ -4,16 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use serde::Serialize;
 
-use crate::args::{EvalArgs, Faces};
+use crate::args::EvalArgs;
 use crate::batch::{self, Outcome};
 use crate::errors::{self, Status};
-use crate::face_boxes::Usage;
-use crate::metrics::{self, Confusion, ThresholdRow};
+use crate::eval_report::{EyewearConfusion, FaceCounts, Mistake, PrecisionTarget, Report};
+use crate::metrics::{self, Confusion};
 use crate::model;
 use crate::output::Destination;
-use crate::skipped::{self, SkippedGroup};
+use crate::skipped;
 use glasses_core::{Eyewear, SkippedFile};
 
 /// Label folders: `0/` holds faces without eyeglasses, `1/` faces with them, `sunglasses/`
@@ -23,132 +22,6 @@ const LABELS: [(&str, Eyewear, bool); 3] = [
     ("1", Eyewear::Eyeglasses, true),
     ("sunglasses", Eyewear::Sunglasses, false),
 ];
-
-/// Rows and columns of the eyewear confusion matrix.
-const KINDS: [Eyewear; 3] = [Eyewear::None, Eyewear::Eyeglasses, Eyewear::Sunglasses];
-
-/// Actual (rows: none, eyeglasses, sunglasses) against predicted (columns, same order) eyewear.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
-pub struct EyewearConfusion {
-    pub classes: [&'static str; 3],
-    pub counts: [[usize; 3]; 3],
-}
-
-impl EyewearConfusion {
-    fn from_pairs(pairs: impl IntoIterator<Item = (Eyewear, Eyewear)>) -> Self {
-        let index = |kind: Eyewear| KINDS.iter().position(|k| *k == kind).unwrap_or(0);
-        let mut counts = [[0; 3]; 3];
-        for (actual, predicted) in pairs {
-            counts[index(actual)][index(predicted)] += 1;
-        }
-        Self { classes: KINDS.map(Eyewear::name), counts }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct Report {
-    pub images_path: String,
-    pub model: String,
-    pub threshold: f32,
-    /// Images that were classified (failed files are left out of every metric).
-    pub n: usize,
-    pub failed: usize,
-    pub positives: usize,
-    pub negatives: usize,
-    pub accuracy: Option<f64>,
-    pub precision: Option<f64>,
-    pub recall: Option<f64>,
-    pub f1: Option<f64>,
-    pub roc_auc: Option<f64>,
-    pub confusion_matrix: Confusion,
-    /// Images of `sunglasses/` (counted as negatives above).
-    pub sunglasses: usize,
-    /// The 3x3 eyewear matrix, when the folder has `sunglasses/` images.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub eyewear_confusion_matrix: Option<EyewearConfusion>,
-    /// How many images were classified inside a `--face-boxes` box and how many whole.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub face_boxes: Option<Usage>,
-    /// What the face detector found (`--faces auto` or `detect`, on pictures without a box).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub faces: Option<FaceCounts>,
-    /// Precision, recall and F1 at 0.1, 0.2, ..., 0.9 and the chosen threshold.
-    pub threshold_sweep: Vec<ThresholdRow>,
-    /// `--precision-at P`: the lowest threshold reaching precision P on this folder.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub precision_at: Option<PrecisionTarget>,
-    /// Classified images whose predicted eyewear is not their folder's (see [`Mistake`]).
-    pub misclassified: usize,
-    /// Files in the label folders that are not images, counted by reason.
-    pub skipped: Vec<SkippedGroup>,
-}
-
-/// What the face detector found on the pictures `--face-boxes` gave no box for. The metrics are
-/// per picture: each is answered for its largest face (or, with `auto`, whole when it has none).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FaceCounts {
-    /// `--faces`: "auto" or "detect".
-    pub mode: &'static str,
-    /// Pictures answered for a detected face (their largest).
-    pub pictures_with_face: usize,
-    /// Pictures without a face: classified whole (`auto`) or left out of the metrics (`detect`).
-    pub pictures_without_face: usize,
-    /// `detect`: every face found, and the pictures with more than one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub faces: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pictures_with_several_faces: Option<usize>,
-}
-
-impl FaceCounts {
-    /// The counts over `outcomes` (one per face, or per picture), `None` for `--faces whole`.
-    pub fn of(outcomes: &[Outcome], mode: Faces) -> Option<Self> {
-        let detected = |o: &&Outcome| o.face.is_none() && o.result.is_ok() || o.no_face;
-        let mine: Vec<&Outcome> = outcomes.iter().filter(detected).collect();
-        let first = |o: &&&Outcome| o.detected.is_some() && o.face_index == Some(0);
-        let pictures_with_face = mine.iter().filter(first).count();
-        let several = mine.iter().filter(|o| o.detected.is_some() && o.face_index == Some(1)).count();
-        let faces = mine.iter().filter(|o| o.detected.is_some()).count();
-        match mode {
-            Faces::Whole => None,
-            Faces::Auto => Some(Self {
-                mode: "auto",
-                pictures_with_face,
-                pictures_without_face: mine.len() - pictures_with_face,
-                faces: None,
-                pictures_with_several_faces: None,
-            }),
-            Faces::Detect => Some(Self {
-                mode: "detect",
-                pictures_with_face,
-                pictures_without_face: mine.iter().filter(|o| o.no_face).count(),
-                faces: Some(faces),
-                pictures_with_several_faces: Some(several),
-            }),
-        }
-    }
-}
-
-/// The answer to `--precision-at`.
-#[derive(Debug, Serialize)]
-pub struct PrecisionTarget {
-    /// The precision asked for.
-    pub target: f32,
-    /// The lowest threshold reaching it, with its metrics; `None`: no threshold does.
-    pub reached: Option<ThresholdRow>,
-}
-
-/// A misclassified image, for `--misclassified FILE`.
-#[derive(Debug, Serialize)]
-pub struct Mistake {
-    pub path: String,
-    pub truth: &'static str,
-    pub prediction: &'static str,
-    /// P(eyeglasses).
-    pub probability: f32,
-    /// The probability of the predicted class: the list is sorted by it, most confident first.
-    pub confidence: f32,
-}
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
     let destination = Destination::new(args.output.as_deref(), args.force);

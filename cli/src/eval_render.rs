@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::args::EvalFormat;
-use crate::eval::{Mistake, Report};
+use crate::eval_report::{Mistake, Report};
 use crate::metrics::ThresholdRow;
 use crate::output;
 
@@ -237,7 +237,7 @@ fn sweep_rows(sweep: &[ThresholdRow], chosen: f32) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::PrecisionTarget;
+    use crate::eval_report::PrecisionTarget;
     use crate::metrics::Confusion;
 
     fn report() -> Report {

@@ -7,6 +7,7 @@ mod classify;
 mod errors;
 mod eval;
 mod eval_render;
+mod eval_report;
 mod face_boxes;
 mod info;
 mod inputs;
