@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::errors::{Failure, guarded};
 use crate::input::{self, Prepared, Source};
-use crate::results::{ModelInfo, Prediction};
+use crate::results::{ModelInfo, Prediction, shown};
 
 /// Classifies face images for eyeglasses.
 ///
@@ -35,11 +35,6 @@ enum ModelSource {
     Bundled,
     File(PathBuf),
     Bytes(Py<PyBytes>),
-}
-
-/// A float that Python shows as it was typed (0.3, not 0.30000001192092896).
-pub(crate) fn shown(x: f32) -> f64 {
-    x.to_string().parse().unwrap_or_else(|_| x.into())
 }
 
 #[pymethods]

@@ -134,6 +134,11 @@ pub(crate) struct ModelInfo {
     metadata: BTreeMap<String, String>,
 }
 
+/// A float that Python shows as it was typed (0.3, not 0.30000001192092896).
+pub(crate) fn shown(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or_else(|_| x.into())
+}
+
 impl ModelInfo {
     pub(crate) fn of(classifier: &glasses_core::Classifier) -> Self {
         let info = classifier.info();
@@ -143,8 +148,8 @@ impl ModelInfo {
             architecture: m.architecture.clone(),
             classes: m.class_names.clone(),
             input_size: (m.input_width, m.input_height),
-            threshold: crate::classifier::shown(classifier.threshold()),
-            default_threshold: crate::classifier::shown(info.default_threshold()),
+            threshold: shown(classifier.threshold()),
+            default_threshold: shown(info.default_threshold()),
             weight_precision: m.extra.get(KEY_WEIGHT_PRECISION).cloned(),
             resize: m.resize.name(),
             mean: m.mean.into(),
