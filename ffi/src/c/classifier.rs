@@ -26,7 +26,7 @@ pub struct GlassesClassifier {
 unsafe fn core_options(options: *const GlassesOptions) -> ClassifierOptions {
     // SAFETY: the caller's contract.
     match unsafe { options.as_ref() } {
-        None => ClassifierOptions::default(),
+        None => ClassifierOptions::default().with_threshold(glasses_core::FALLBACK_THRESHOLD),
         Some(o) => ClassifierOptions::default().with_threshold(o.threshold).with_max_pixels(o.max_pixels),
     }
 }
