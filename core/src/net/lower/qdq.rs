@@ -45,6 +45,12 @@ enum QValue {
         shape: Vec<usize>,
     },
     U8(QAct),
+    /// A `QuantizeLinear` of a float value after the head (ONNX Runtime quantises the pooled
+    /// logits too): the integers, as floats.
+    FloatQuantized {
+        slot: Slot,
+        shape: Vec<usize>,
+    },
     /// A `DequantizeLinear` of a uint8 tensor: the same bytes, read as reals.
     Dequantized(QAct),
     /// A `DequantizeLinear` of an initializer: integers, per-axis scales and zero points.
@@ -237,6 +243,11 @@ impl<'g> QLowering<'g> {
         Slot { buf: self.qbuffers.len() - 1, offset: 0, len }
     }
 
+    fn new_float(&mut self, len: usize) -> Slot {
+        self.buffers.push(len);
+        Slot { buf: self.buffers.len() - 1, offset: 0, len }
+    }
+
     fn quantize(&mut self, node: &NodeProto) -> Result<QValue, Fallback> {
         let (scale, zero) = self.activation_params(node)?;
         match self.input(node, 0)? {
@@ -263,6 +274,11 @@ impl<'g> QLowering<'g> {
                 Ok(QValue::U8(QAct { movable: None, ..a }))
             }
             QValue::Concat { parts, shape } => self.place_concat(parts, shape, scale, zero),
+            QValue::Float { slot, shape } => {
+                let output = self.new_float(slot.len);
+                self.steps.push(Step::Quantize { scale, zero: f32::from(zero), input: slot, output });
+                Ok(QValue::FloatQuantized { slot: output, shape })
+            }
             _ => Err("a QuantizeLinear of a value other than the input, a convolution or a concat".into()),
         }
     }
@@ -326,6 +342,12 @@ impl<'g> QLowering<'g> {
                     return Err("per-channel scales do not match the output channels".into());
                 }
                 Ok(QValue::QConst { q, scales, zeros })
+            }
+            QValue::FloatQuantized { slot, shape } => {
+                let (scale, zero) = self.activation_params(node)?;
+                let output = self.new_float(slot.len);
+                self.steps.push(Step::Dequantize { scale, zero: f32::from(zero), input: slot, output });
+                Ok(QValue::Float { slot: output, shape })
             }
             _ => Err("a DequantizeLinear of a float value".into()),
         }
@@ -489,8 +511,7 @@ impl<'g> QLowering<'g> {
         if h * w == 0 {
             return Err("empty plane".into());
         }
-        self.buffers.push(channels);
-        let output = Slot { buf: self.buffers.len() - 1, offset: 0, len: channels };
+        let output = self.new_float(channels);
         let step = QStep::AveragePool {
             scale: x.scale,
             zero: x.zero,
