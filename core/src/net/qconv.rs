@@ -145,6 +145,11 @@ impl QConv {
         cols.saturating_add(self.kq * self.kernel.nr * QUAD)
     }
 
+    /// The int8 kernel's name (for profiles).
+    pub fn kernel_name(&self) -> &'static str {
+        self.kernel.name()
+    }
+
     pub fn macs(&self) -> usize {
         self.geometry.macs()
     }

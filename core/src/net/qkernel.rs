@@ -229,6 +229,29 @@ mod x86 {
 mod arm {
     use std::arch::aarch64::*;
 
+    /// `acc[j] += dot(b[4j..4j + 4], a[4 * LANE..4 * LANE + 4])` (`sdot` by element; its
+    /// intrinsic is not stable Rust yet).
+    ///
+    /// # Safety
+    /// The CPU must have the dot-product extension.
+    #[target_feature(enable = "neon,dotprod")]
+    #[inline]
+    unsafe fn sdot_lane<const LANE: i32>(acc: int32x4_t, b: int8x16_t, a: int8x16_t) -> int32x4_t {
+        let mut acc = acc;
+        // SAFETY: register-only arithmetic; the caller guarantees the CPU has `sdot`.
+        unsafe {
+            std::arch::asm!(
+                "sdot {acc:v}.4s, {b:v}.16b, {a:v}.4b[{lane}]",
+                acc = inout(vreg) acc,
+                b = in(vreg) b,
+                a = in(vreg) a,
+                lane = const LANE,
+                options(pure, nomem, nostack, preserves_flags),
+            );
+        }
+        acc
+    }
+
     /// # Safety
     /// The CPU must have the dot-product extension; pointers as [`super::QKernel::tile`] checks
     /// them for 8 x 12, and `wsum` for 8 rows.
@@ -262,9 +285,9 @@ mod arm {
                 let (a_lo, a_hi) = (vld1q_s8(ap), vld1q_s8(ap.add(16)));
                 macro_rules! rows {
                     ($($r:literal: $half:ident, $lane:literal;)*) => {$(
-                        sums[$r][0] = vdotq_laneq_s32::<$lane>(sums[$r][0], bv[0], $half);
-                        sums[$r][1] = vdotq_laneq_s32::<$lane>(sums[$r][1], bv[1], $half);
-                        sums[$r][2] = vdotq_laneq_s32::<$lane>(sums[$r][2], bv[2], $half);
+                        sums[$r][0] = sdot_lane::<$lane>(sums[$r][0], bv[0], $half);
+                        sums[$r][1] = sdot_lane::<$lane>(sums[$r][1], bv[1], $half);
+                        sums[$r][2] = sdot_lane::<$lane>(sums[$r][2], bv[2], $half);
                     )*};
                 }
                 rows! {

@@ -53,7 +53,7 @@ impl QStep {
             QStep::Conv { conv, .. } => {
                 let g = &conv.geometry;
                 format!(
-                    "int8 conv {}x{}/{} {}->{} out {}x{}{}: {:.2} M MACs",
+                    "int8 conv {}x{}/{} {}->{} out {}x{}{}: {:.2} M MACs ({})",
                     g.window[0],
                     g.window[1],
                     g.stride[0],
@@ -62,7 +62,8 @@ impl QStep {
                     g.output[0],
                     g.output[1],
                     if conv.relu { " +relu" } else { "" },
-                    g.macs() as f64 / 1e6
+                    g.macs() as f64 / 1e6,
+                    conv.kernel_name()
                 )
             }
             QStep::MaxPool { geometry: g, .. } => format!(

@@ -110,7 +110,7 @@ fn squeezenet(ort: bool) -> GraphProto {
     let mut b = Builder { nodes: Vec::new(), init: Vec::new(), seed: 0 };
     let act = 6.0 / 255.0;
     let x = b.qdq(INPUT_NAME, "in", 4.0 / 255.0, 128);
-    let mut relu = |b: &mut Builder, x: String| if ort { x } else { b.relu(&x) };
+    let relu = |b: &mut Builder, x: String| if ort { x } else { b.relu(&x) };
     let c = b.conv(&x, 4.0 / 255.0, "stem", [8, C, 3], 2, 0);
     let c = relu(&mut b, c);
     let c = b.qdq(&c, "stem", act, 0);
