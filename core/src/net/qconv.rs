@@ -9,7 +9,7 @@
 //! scale, output zero point and ReLU in one shared function, so every kernel writes the same bytes.
 
 use super::conv::ConvGeometry;
-use super::qkernel::{MAX_MR, MAX_TILE, QKernel};
+use super::qkernel::{MAX_TILE, QKernel};
 
 /// Channels per quad.
 pub(crate) const QUAD: usize = 4;
@@ -27,15 +27,17 @@ pub(crate) fn requantize(acc: i32, bias: i32, multiplier: f32, zero: i32, lo: i3
     round_to_u8((acc.wrapping_add(bias) as f32) * multiplier, zero, lo)
 }
 
-/// `clamp(round_half_even(v) + zero, lo, 255)` for any f32 (NaN gives `max(zero, lo)`).
+/// `clamp(round_half_even(v) + zero, lo, 255)` for any f32 (NaN gives `lo`).
 #[inline(always)]
 pub(crate) fn round_to_u8(v: f32, zero: i32, lo: i32) -> u8 {
-    // Adding and removing 1.5 * 2^23 rounds to the nearest integer, ties to even, for |v| < 2^22;
-    // values are clamped well inside that first (the result saturates at 0..255 anyway).
+    // Adding 1.5 * 2^23 rounds to an integer, ties to even, and leaves it in the low mantissa
+    // bits (for |v| < 2^22; values are clamped well inside that first, the result saturates at
+    // 0..255 anyway). Integer bit arithmetic instead of a float-to-int cast: the compiler turns
+    // the whole function into vector code.
     const MAGIC: f32 = 12_582_912.0;
-    let v = if v.is_nan() { 0.0 } else { v.clamp(-1024.0, 1024.0) };
-    let r = (v + MAGIC) - MAGIC;
-    ((r as i32) + zero).clamp(lo, 255) as u8
+    let v = v.max(-1024.0).min(1024.0);
+    let r = ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    (r + zero).clamp(lo, 255) as u8
 }
 
 /// A quantised convolution ready to run: packed weights, folded biases, multipliers.
@@ -170,6 +172,7 @@ impl QConv {
             cols
         };
         let mut acc = [0i32; MAX_TILE];
+        let mut bytes = [0u8; MAX_TILE];
         let lo = if self.relu { i32::from(self.zero_out) } else { 0 };
         let zero = i32::from(self.zero_out);
         let mut j0 = 0;
@@ -189,16 +192,31 @@ impl QConv {
                 let r0 = panel * mr;
                 let a = &self.packed[panel * self.kq * mr * QUAD..(panel + 1) * self.kq * mr * QUAD];
                 self.kernel.tile(self.kq, a, b, ldb, &mut acc, &self.wsum[r0..r0 + mr]);
-                let mut params = [(0i32, 0f32); MAX_MR];
-                for (r, slot) in params.iter_mut().enumerate().take(mr) {
-                    *slot = (self.bias[r0 + r], self.multiplier[r0 + r]);
+                let rows = mr.min(m - r0);
+                // Requantised row by row (contiguous: vector code), then interleaved into quads.
+                for r in 0..rows {
+                    let (bias, mult) = (self.bias[r0 + r], self.multiplier[r0 + r]);
+                    let src = &acc[r * nr..r * nr + width];
+                    for (q, &v) in bytes[r * nr..r * nr + width].iter_mut().zip(src) {
+                        *q = requantize(v, bias, mult, zero, lo);
+                    }
                 }
-                for r in 0..mr.min(m - r0) {
+                let mut r = 0;
+                while r < rows {
                     let o = r0 + r;
-                    let (bias, mult) = params[r];
-                    let dst = &mut output[(o / QUAD) * row + j0 * QUAD + o % QUAD..];
-                    for (j, &v) in acc[r * nr..r * nr + width].iter().enumerate() {
-                        dst[j * QUAD] = requantize(v, bias, mult, zero, lo);
+                    let dst = &mut output[(o / QUAD) * row + j0 * QUAD..][..width * QUAD];
+                    if o % QUAD == 0 && r + QUAD <= rows {
+                        let t = |k: usize| &bytes[(r + k) * nr..(r + k) * nr + width];
+                        let (t0, t1, t2, t3) = (t(0), t(1), t(2), t(3));
+                        for (j, px) in dst.chunks_exact_mut(QUAD).enumerate() {
+                            px.copy_from_slice(&[t0[j], t1[j], t2[j], t3[j]]);
+                        }
+                        r += QUAD;
+                    } else {
+                        for (px, &v) in dst.chunks_exact_mut(QUAD).zip(&bytes[r * nr..r * nr + width]) {
+                            px[o % QUAD] = v;
+                        }
+                        r += 1;
                     }
                 }
             }

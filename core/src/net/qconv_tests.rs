@@ -133,7 +133,10 @@ fn requantization_rounds_half_to_even_and_saturates() {
     assert_eq!(requantize(1 << 30, 0, 1.0, 0, 0), 255);
     assert_eq!(requantize(-(1 << 30), 0, 1.0, 0, 0), 0);
     assert_eq!(requantize(-100, 0, 1.0, 50, 50), 50);
-    assert_eq!(round_to_u8(f32::NAN, 7, 0), 7);
+    assert_eq!(round_to_u8(f32::NAN, 7, 0), 0);
+    assert_eq!(round_to_u8(f32::NAN, 7, 7), 7);
+    assert_eq!(round_to_u8(-0.5, 7, 0), 7);
+    assert_eq!(round_to_u8(254.5, 0, 0), 254);
     assert_eq!(round_to_u8(f32::INFINITY, 7, 0), 255);
 }
 

@@ -41,8 +41,7 @@ pub(crate) struct QKernel {
     isa: QIsa,
 }
 
-/// The most rows of `mr` any kernel has, and the largest tile (for stack buffers).
-pub(crate) const MAX_MR: usize = 8;
+/// The largest tile (for stack buffers).
 pub(crate) const MAX_TILE: usize = 8 * 48;
 
 impl QKernel {
@@ -138,14 +137,18 @@ fn portable(kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32]) {
     for p in 0..kq {
         let bp = &b[p * ldb..p * ldb + 4 * NR];
         let ap = &a[p * MR * 4..(p + 1) * MR * 4];
-        for (row, w) in sums.iter_mut().zip(ap.chunks_exact(4)) {
-            let w = [i32::from(w[0]), i32::from(w[1]), i32::from(w[2]), i32::from(w[3])];
-            for (s, x) in row.iter_mut().zip(bp.chunks_exact(4)) {
-                let dot = w[0] * i32::from(x[0])
-                    + w[1] * i32::from(x[1])
-                    + w[2] * i32::from(x[2])
-                    + w[3] * i32::from(x[3]);
-                *s = s.wrapping_add(dot);
+        // One lane of the quads at a time, so that the inner loop runs across positions (vector
+        // code); u8 x s8 always fits i16 (-128 * 255 = -32640), so the products are i16.
+        for l in 0..4 {
+            let mut xs = [0i16; NR];
+            for (x, q) in xs.iter_mut().zip(bp.chunks_exact(4)) {
+                *x = i16::from(q[l]);
+            }
+            for (row, w) in sums.iter_mut().zip(ap.chunks_exact(4)) {
+                let w = i16::from(w[l]);
+                for (s, &x) in row.iter_mut().zip(&xs) {
+                    *s = s.wrapping_add(i32::from(w * x));
+                }
             }
         }
     }

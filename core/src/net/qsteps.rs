@@ -105,7 +105,7 @@ impl QStep {
                 let src = &scratch.qbuffers[i.buf][i.offset..i.offset + i.len];
                 match self {
                     QStep::Conv { conv, .. } => conv.run(src, out, &mut scratch.qcols),
-                    QStep::MaxPool { geometry, .. } => max_pool(geometry, src, out),
+                    QStep::MaxPool { geometry, .. } => max_pool(geometry, src, out, &mut scratch.qcols),
                     _ => out.copy_from_slice(src),
                 }
                 scratch.qbuffers[output.buf] = out_buf;
@@ -133,24 +133,95 @@ fn average(src: &[u8], scale: f32, zero: u8, channels: usize, plane: usize, dst:
     }
 }
 
-/// Max pool over quads: the window's quads compared lane by lane.
-fn max_pool(g: &PoolGeometry, src: &[u8], dst: &mut [u8]) {
+/// Max pool over quads, one output row at a time: the byte-wise max of the window's input rows
+/// (contiguous, so it compiles to vector maxima), then of each window's columns of that row.
+/// `row` holds one input row of quads (`width * 4` bytes).
+fn max_pool(g: &PoolGeometry, src: &[u8], dst: &mut [u8], row: &mut [u8]) {
     let (in_plane, out_plane) = (g.height * g.width, g.out_height * g.out_width);
+    let line = g.width * QUAD;
+    let row = &mut row[..line];
     for (s, d) in src.chunks_exact(in_plane * QUAD).zip(dst.chunks_exact_mut(out_plane * QUAD)) {
-        for oy in 0..g.out_height {
-            let rows = g.window_range(0, oy);
-            for ox in 0..g.out_width {
+        for (oy, out) in d.chunks_exact_mut(g.out_width * QUAD).enumerate() {
+            row.fill(0);
+            for y in g.window_range(0, oy) {
+                for (m, &v) in row.iter_mut().zip(&s[y * line..(y + 1) * line]) {
+                    *m = (*m).max(v);
+                }
+            }
+            for (ox, px) in out.chunks_exact_mut(QUAD).enumerate() {
                 let cols = g.window_range(1, ox);
                 let mut best = [0u8; QUAD];
-                for y in rows.clone() {
-                    let line = &s[(y * g.width + cols.start) * QUAD..(y * g.width + cols.end) * QUAD];
-                    for px in line.chunks_exact(QUAD) {
-                        for (b, &v) in best.iter_mut().zip(px) {
-                            *b = (*b).max(v);
-                        }
+                for q in row[cols.start * QUAD..cols.end * QUAD].chunks_exact(QUAD) {
+                    for (b, &v) in best.iter_mut().zip(q) {
+                        *b = (*b).max(v);
                     }
                 }
-                d[(oy * g.out_width + ox) * QUAD..][..QUAD].copy_from_slice(&best);
+                px.copy_from_slice(&best);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quad_max_pool_is_the_float_max_pool_of_the_same_values() {
+        // SqueezeNet's ceil-mode 3x3/2 pools (clipped last windows) and a padded 2x2/1 one.
+        let cases = [
+            PoolGeometry {
+                channels: 6,
+                height: 9,
+                width: 11,
+                out_height: 4,
+                out_width: 5,
+                window: [3, 3],
+                stride: [2, 2],
+                pad_before: [0, 0],
+            },
+            PoolGeometry {
+                channels: 5,
+                height: 8,
+                width: 8,
+                out_height: 4,
+                out_width: 4,
+                window: [3, 3],
+                stride: [2, 2],
+                pad_before: [0, 0],
+            },
+            PoolGeometry {
+                channels: 3,
+                height: 5,
+                width: 4,
+                out_height: 6,
+                out_width: 5,
+                window: [2, 2],
+                stride: [1, 1],
+                pad_before: [1, 1],
+            },
+        ];
+        for g in cases {
+            let plane = g.height * g.width;
+            let values: Vec<u8> = (0..g.channels * plane).map(|i| (i * 7919 % 251) as u8).collect();
+            let mut quads = vec![0u8; super::super::qconv::quad_len(g.channels, plane)];
+            for (i, &v) in values.iter().enumerate() {
+                let (c, p) = (i / plane, i % plane);
+                quads[(c / QUAD) * plane * QUAD + p * QUAD + c % QUAD] = v;
+            }
+            let floats: Vec<f32> = values.iter().map(|&v| f32::from(v)).collect();
+            let mut want = vec![0f32; g.output_len()];
+            super::super::pool::max_pool(&g, &floats, &mut want);
+            let out_plane = g.out_height * g.out_width;
+            let mut out = vec![0u8; super::super::qconv::quad_len(g.channels, out_plane)];
+            max_pool(&g, &quads, &mut out, &mut vec![0; g.width * QUAD]);
+            for (i, &w) in want.iter().enumerate() {
+                let (c, p) = (i / out_plane, i % out_plane);
+                assert_eq!(
+                    f32::from(out[(c / QUAD) * out_plane * QUAD + p * QUAD + c % QUAD]),
+                    w,
+                    "{g:?} [{i}]"
+                );
             }
         }
     }

@@ -26,11 +26,14 @@ fn a_qdq_file_runs_identically_on_every_int8_kernel_and_near_fp32() {
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let fp32 = Classifier::bundled().expect("bundled");
     let prep = *fp32.preprocessing();
-    let pictures: Vec<Vec<f32>> =
-        [(178, 218), (90, 110), (300, 200)].iter().map(|&(w, h)| prep.tensor_from_rgb(&picture(w, h))).collect();
+    let pictures: Vec<Vec<f32>> = [(178, 218), (90, 110), (300, 200)]
+        .iter()
+        .map(|&(w, h)| prep.tensor_from_rgb(&picture(w, h)))
+        .collect();
     let mut first: Option<Vec<Vec<f32>>> = None;
     for kernel in kernels() {
-        let int8 = Classifier::from_bytes_with_kernel(&bytes, ClassifierOptions::default(), kernel).expect("load");
+        let int8 =
+            Classifier::from_bytes_with_kernel(&bytes, ClassifierOptions::default(), kernel).expect("load");
         let logits: Vec<Vec<f32>> = pictures.iter().map(|t| int8.logits(t).expect("logits")).collect();
         match &first {
             None => first = Some(logits.clone()),

@@ -477,6 +477,8 @@ impl<'g> QLowering<'g> {
             pad_before,
         };
         let output = self.new_qbuffer(channels, oh * ow);
+        // One input row of quads, in the int8 scratch.
+        self.qscratch_len = self.qscratch_len.max(w * QUAD);
         self.steps.push(Step::Int8(QStep::MaxPool { geometry, input: x.slot, output }));
         Ok(QValue::Dequantized(QAct { slot: output, shape: vec![1, channels, oh, ow], movable: None, ..x }))
     }
