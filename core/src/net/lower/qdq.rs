@@ -237,10 +237,16 @@ impl<'g> QLowering<'g> {
         Ok((scale, zero))
     }
 
-    fn new_qbuffer(&mut self, channels: usize, plane: usize) -> Slot {
-        let len = quad_len(channels, plane);
+    /// A uint8 buffer for `channels` planes of `plane` values, within the engine's limit.
+    fn new_qbuffer(&mut self, channels: usize, plane: usize) -> Result<Slot, Fallback> {
+        let len = channels
+            .checked_add(QUAD)
+            .and_then(|c| c.checked_mul(plane))
+            .filter(|&n| n <= MAX_ACTIVATION_VALUES)
+            .map(|_| quad_len(channels, plane))
+            .ok_or("an activation larger than allowed")?;
         self.qbuffers.push(len);
-        Slot { buf: self.qbuffers.len() - 1, offset: 0, len }
+        Ok(Slot { buf: self.qbuffers.len() - 1, offset: 0, len })
     }
 
     fn new_float(&mut self, len: usize) -> Slot {
@@ -253,13 +259,13 @@ impl<'g> QLowering<'g> {
         match self.input(node, 0)? {
             QValue::Input { slot, shape } => {
                 let [1, channels, h, w] = shape[..] else { return Err("input not [1, C, H, W]".into()) };
-                let output = self.new_qbuffer(channels, h * w);
+                let output = self.new_qbuffer(channels, h * w)?;
                 let step = QStep::Quantize { scale, zero, channels, plane: h * w, input: slot, output };
                 self.steps.push(Step::Int8(step));
                 Ok(QValue::U8(QAct { slot: output, shape, scale, zero, movable: None }))
             }
             QValue::Acc { step, shape, relu } if self.sole_reader(node, 0) => {
-                let output = self.new_qbuffer(shape[1], shape[2] * shape[3]);
+                let output = self.new_qbuffer(shape[1], shape[2] * shape[3])?;
                 let Step::Int8(QStep::Conv { conv, output: out, .. }) = &mut self.steps[step] else {
                     return Err("lost convolution".into());
                 };
@@ -293,7 +299,7 @@ impl<'g> QLowering<'g> {
         zero: u8,
     ) -> Result<QValue, Fallback> {
         let plane = shape[2] * shape[3];
-        let output = self.new_qbuffer(shape[1], plane);
+        let output = self.new_qbuffer(shape[1], plane)?;
         let mut channel = 0;
         for part in &parts {
             let target = Slot { buf: output.buf, offset: channel * plane, len: part.slot.len };
@@ -476,7 +482,7 @@ impl<'g> QLowering<'g> {
             stride,
             pad_before,
         };
-        let output = self.new_qbuffer(channels, oh * ow);
+        let output = self.new_qbuffer(channels, oh.saturating_mul(ow))?;
         // One input row of quads, in the int8 scratch.
         self.qscratch_len = self.qscratch_len.max(w * QUAD);
         self.steps.push(Step::Int8(QStep::MaxPool { geometry, input: x.slot, output }));
