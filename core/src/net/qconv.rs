@@ -35,6 +35,8 @@ pub(crate) fn round_to_u8(v: f32, zero: i32, lo: i32) -> u8 {
     // 0..255 anyway). Integer bit arithmetic instead of a float-to-int cast: the compiler turns
     // the whole function into vector code.
     const MAGIC: f32 = 12_582_912.0;
+    // Not `clamp`: that keeps NaN, and this must map it into range.
+    #[allow(clippy::manual_clamp)]
     let v = v.max(-1024.0).min(1024.0);
     let r = ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
     (r + zero).clamp(lo, 255) as u8
