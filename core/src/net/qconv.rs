@@ -198,10 +198,8 @@ impl QConv {
                 // Requantised row by row (contiguous: vector code), then interleaved into quads.
                 for r in 0..rows {
                     let (bias, mult) = (self.bias[r0 + r], self.multiplier[r0 + r]);
-                    let src = &acc[r * nr..r * nr + width];
-                    for (q, &v) in bytes[r * nr..r * nr + width].iter_mut().zip(src) {
-                        *q = requantize(v, bias, mult, zero, lo);
-                    }
+                    let (src, dst) = (&acc[r * nr..r * nr + width], &mut bytes[r * nr..r * nr + width]);
+                    self.kernel.requantize_row(src, dst, bias, mult, zero, lo);
                 }
                 let mut r = 0;
                 while r < rows {

@@ -12,6 +12,8 @@
 //! (`qconv::requantize`) is one piece of Rust shared by all, so every kernel writes bit-identical
 //! uint8 outputs. The kernel of the CPU is picked at load with the float one ([`super::Kernel`]).
 
+use super::qconv::requantize;
+
 /// The instruction set an int8 kernel uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum QIsa {
@@ -121,6 +123,39 @@ impl QKernel {
     }
 }
 
+/// `out[j] = requantize(acc[j], ...)` (`qconv::requantize`), compiled for the kernel's
+/// instruction set: the same IEEE operations (no fused multiply-adds), so the same bytes.
+#[inline(always)]
+fn requantize_body(acc: &[i32], out: &mut [u8], bias: i32, multiplier: f32, zero: i32, lo: i32) {
+    for (o, &v) in out.iter_mut().zip(acc) {
+        *o = requantize(v, bias, multiplier, zero, lo);
+    }
+}
+
+impl QKernel {
+    /// One row of a tile requantised: `out[j] = requantize(acc[j], bias, multiplier, zero, lo)`.
+    pub fn requantize_row(
+        &self,
+        acc: &[i32],
+        out: &mut [u8],
+        bias: i32,
+        multiplier: f32,
+        zero: i32,
+        lo: i32,
+    ) {
+        match self.isa {
+            // SAFETY: slices only (no pointers); the instruction set was detected when the
+            // kernel was listed as available.
+            #[cfg(target_arch = "x86_64")]
+            QIsa::Vnni => unsafe { x86::requantize_avx512(acc, out, bias, multiplier, zero, lo) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            QIsa::Avx2 => unsafe { x86::requantize_avx2(acc, out, bias, multiplier, zero, lo) },
+            _ => requantize_body(acc, out, bias, multiplier, zero, lo),
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 fn vnni_detected() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
@@ -160,6 +195,34 @@ fn portable(kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32]) {
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
+
+    /// # Safety
+    /// AVX-512F and BW must be available.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) unsafe fn requantize_avx512(
+        acc: &[i32],
+        out: &mut [u8],
+        bias: i32,
+        mult: f32,
+        zero: i32,
+        lo: i32,
+    ) {
+        super::requantize_body(acc, out, bias, mult, zero, lo);
+    }
+
+    /// # Safety
+    /// AVX2 must be available.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn requantize_avx2(
+        acc: &[i32],
+        out: &mut [u8],
+        bias: i32,
+        mult: f32,
+        zero: i32,
+        lo: i32,
+    ) {
+        super::requantize_body(acc, out, bias, mult, zero, lo);
+    }
 
     /// # Safety
     /// AVX-512F, BW and VNNI must be available; pointers as [`super::QKernel::tile`] checks them
