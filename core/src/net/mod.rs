@@ -12,7 +12,12 @@
 //!   written straight into their place in the joined buffer, so the concatenation costs nothing;
 //! * depthwise 3x3 convolutions run on a loop of their own (`depthwise.rs`), one pass per output
 //!   row, compiled for the same instruction sets;
-//! * each thread reuses one set of buffers, so a classification allocates nothing once warm.
+//! * each thread reuses one set of buffers, so a classification allocates nothing once warm;
+//! * a static int8 QDQ graph (`lower/qdq.rs`) runs on int8 steps (`qsteps.rs`): uint8
+//!   activations in quads of four channels, convolutions as int8 matrix products with exact
+//!   int32 sums on `qkernel.rs` (AVX-512 VNNI, AVX2, NEON sdot, plain NEON, portable) and one
+//!   shared requantisation (`qconv.rs`), so every kernel writes the same bytes; other QDQ
+//!   graphs run in float, their Q/DQ of activations as rounding steps.
 //!
 //! `read.rs` reads nodes and initializers, `lower.rs` (and `lower/`, by operator family) turns
 //! them into steps, `conv.rs` runs a convolution on a `kernel.rs` micro-kernel, `pool.rs` pools,
