@@ -134,12 +134,20 @@ fn average(src: &[u8], scale: f32, zero: u8, channels: usize, plane: usize, dst:
 }
 
 /// Max pool over quads, one output row at a time: the byte-wise max of the window's input rows
-/// (contiguous, so it compiles to vector maxima), then of each window's columns of that row.
-/// `row` holds one input row of quads (`width * 4` bytes).
-fn max_pool(g: &PoolGeometry, src: &[u8], dst: &mut [u8], row: &mut [u8]) {
+/// (contiguous, so it compiles to vector maxima), then of each window's columns of that row. With
+/// stride 2 the row is first split into its even and odd quads, so that every tap of the whole
+/// (unclipped) windows is one contiguous run of bytes too. `scratch` holds `3 * width * 4` bytes.
+fn max_pool(g: &PoolGeometry, src: &[u8], dst: &mut [u8], scratch: &mut [u8]) {
     let (in_plane, out_plane) = (g.height * g.width, g.out_height * g.out_width);
     let line = g.width * QUAD;
-    let row = &mut row[..line];
+    let (row, halves) = scratch.split_at_mut(line);
+    let half = g.width.div_ceil(2) * QUAD;
+    let (even, odd) = halves.split_at_mut(half);
+    let (even, odd) = (&mut even[..half], &mut odd[..half]);
+    let columns = |ox: usize| g.window_range(1, ox);
+    let whole = |ox: usize| columns(ox).len() == g.window[1];
+    let lo = (0..g.out_width).find(|&ox| whole(ox)).unwrap_or(g.out_width);
+    let hi = lo + (lo..g.out_width).take_while(|&ox| whole(ox)).count();
     for (s, d) in src.chunks_exact(in_plane * QUAD).zip(dst.chunks_exact_mut(out_plane * QUAD)) {
         for (oy, out) in d.chunks_exact_mut(g.out_width * QUAD).enumerate() {
             row.fill(0);
@@ -148,15 +156,48 @@ fn max_pool(g: &PoolGeometry, src: &[u8], dst: &mut [u8], row: &mut [u8]) {
                     *m = (*m).max(v);
                 }
             }
-            for (ox, px) in out.chunks_exact_mut(QUAD).enumerate() {
-                let cols = g.window_range(1, ox);
+            let clipped = (0..lo).chain(hi..g.out_width);
+            for ox in clipped {
+                let cols = columns(ox);
                 let mut best = [0u8; QUAD];
                 for q in row[cols.start * QUAD..cols.end * QUAD].chunks_exact(QUAD) {
                     for (b, &v) in best.iter_mut().zip(q) {
                         *b = (*b).max(v);
                     }
                 }
-                px.copy_from_slice(&best);
+                out[ox * QUAD..(ox + 1) * QUAD].copy_from_slice(&best);
+            }
+            if lo >= hi {
+                continue;
+            }
+            let first = columns(lo).start;
+            let interior = &mut out[lo * QUAD..hi * QUAD];
+            interior.fill(0);
+            if g.stride[1] == 2 {
+                for (i, pair) in row.chunks_exact(2 * QUAD).enumerate() {
+                    even[i * QUAD..(i + 1) * QUAD].copy_from_slice(&pair[..QUAD]);
+                    odd[i * QUAD..(i + 1) * QUAD].copy_from_slice(&pair[QUAD..]);
+                }
+                if g.width % 2 == 1 {
+                    let last = g.width / 2;
+                    even[last * QUAD..(last + 1) * QUAD].copy_from_slice(&row[(g.width - 1) * QUAD..]);
+                }
+                for tap in 0..g.window[1] {
+                    let start = first + tap;
+                    let half_row = if start % 2 == 0 { &*even } else { &*odd };
+                    for (m, &v) in interior.iter_mut().zip(&half_row[start / 2 * QUAD..]) {
+                        *m = (*m).max(v);
+                    }
+                }
+            } else {
+                for (i, px) in interior.chunks_exact_mut(QUAD).enumerate() {
+                    let at = first + i * g.stride[1];
+                    for q in row[at * QUAD..(at + g.window[1]) * QUAD].chunks_exact(QUAD) {
+                        for (b, &v) in px.iter_mut().zip(q) {
+                            *b = (*b).max(v);
+                        }
+                    }
+                }
             }
         }
     }
@@ -214,7 +255,7 @@ mod tests {
             super::super::pool::max_pool(&g, &floats, &mut want);
             let out_plane = g.out_height * g.out_width;
             let mut out = vec![0u8; super::super::qconv::quad_len(g.channels, out_plane)];
-            max_pool(&g, &quads, &mut out, &mut vec![0; g.width * QUAD]);
+            max_pool(&g, &quads, &mut out, &mut vec![0; 3 * g.width * QUAD]);
             for (i, &w) in want.iter().enumerate() {
                 let (c, p) = (i / out_plane, i % out_plane);
                 assert_eq!(

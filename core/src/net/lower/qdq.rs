@@ -483,8 +483,8 @@ impl<'g> QLowering<'g> {
             pad_before,
         };
         let output = self.new_qbuffer(channels, oh.saturating_mul(ow))?;
-        // One input row of quads, in the int8 scratch.
-        self.qscratch_len = self.qscratch_len.max(w * QUAD);
+        // One input row of quads and its even and odd halves, in the int8 scratch.
+        self.qscratch_len = self.qscratch_len.max(3 * w.div_ceil(2) * 2 * QUAD);
         self.steps.push(Step::Int8(QStep::MaxPool { geometry, input: x.slot, output }));
         Ok(QValue::Dequantized(QAct { slot: output, shape: vec![1, channels, oh, ow], movable: None, ..x }))
     }
