@@ -43,7 +43,9 @@ export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
 # The tests that run whole models or kernels; the rest of core's tests (decoding, pixel formats,
 # limits) run no architecture-specific code, and x86 CI runs them. The lib test binary is filtered
 # to the engine's modules, whose unit tests run every kernel (NEON and portable): every kernel
-# against a plain sum, convolutions against the textbook loop, the lowering paths. The
+# against a plain sum, convolutions against the textbook loop, the lowering paths; and the int8
+# kernels (sdot, plain NEON, portable: `qemu-aarch64 -cpu max` has sdot) byte for byte against
+# exact sums and the textbook integer convolution, and QDQ graphs on each against the float path. The
 # integration binary is filtered to the golden modules: the golden logits written by libtorch
 # (golden::) and the bundled model's cross-surface fixtures (surface_golden::). Under qemu each
 # whole-model run takes seconds, so those run the NEON kernel alone: the portable kernel built for
@@ -52,5 +54,8 @@ export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
 run=(cargo test -p glasses-core --target "$target")
 "${run[@]}" --lib --test integration --no-run
 "${run[@]}" --lib net::
+# The int8 engine's tests again with sdot switched off, so that the plain NEON kernel runs alone
+# where the CPU model has no dot product (as the first phones of ARMv8.0).
+QEMU_CPU=cortex-a53 "${run[@]}" --lib -- net::qkernel net::qconv net::lower::tests::qdq
 GLASSES_TEST_KERNELS=neon "${run[@]}" --test integration golden::
 GLASSES_TEST_KERNELS=neon "${run[@]}" --test integration face_detector::

@@ -9,7 +9,10 @@
 //! narrower ones finish a row of outputs without computing much padding.
 //! The best kernel the CPU has is picked once, at load time.
 
-/// A micro-kernel and the tile it computes.
+use super::qkernel::QKernel;
+
+/// A micro-kernel and the tile it computes, with the int8 kernel (`qkernel.rs`) of the same
+/// instruction set that quantised graphs run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Kernel {
     /// Output channels per tile (rows of a packed weight panel).
@@ -17,6 +20,8 @@ pub(crate) struct Kernel {
     /// Output positions per tile: the widths this kernel comes in, widest first.
     pub widths: &'static [usize],
     isa: Isa,
+    /// The int8 kernel that goes with it.
+    pub int8: QKernel,
 }
 
 /// The instruction set a kernel uses; the engine's other vectorised loops (`depthwise.rs`) are
@@ -44,21 +49,37 @@ impl Kernel {
 
     /// Every kernel this CPU runs, fastest first (tests run them all).
     pub fn available() -> Vec<Self> {
+        let int8 = QKernel::available();
+        // The fastest int8 kernel of the list `int8` that `pick` accepts (the portable one last).
+        let best_int8 = |pick: &dyn Fn(&QKernel) -> bool| {
+            int8.iter().copied().find(|k| pick(k)).unwrap_or(QKernel::PORTABLE)
+        };
         // Each kernel of this architecture, with whether the CPU runs it.
         let candidates = [
             #[cfg(target_arch = "x86_64")]
             (
-                Kernel { mr: 8, widths: &[48, 32, 16], isa: Isa::Avx512 },
+                Kernel { mr: 8, widths: &[48, 32, 16], isa: Isa::Avx512, int8: best_int8(&|_| true) },
                 std::arch::is_x86_feature_detected!("avx512f"),
             ),
             #[cfg(target_arch = "x86_64")]
             (
-                Kernel { mr: 6, widths: &[16, 8], isa: Isa::Avx2Fma },
+                Kernel {
+                    mr: 6,
+                    widths: &[16, 8],
+                    isa: Isa::Avx2Fma,
+                    int8: best_int8(&|k| *k == QKernel::AVX2),
+                },
                 std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
             ),
-            // NEON is part of ARMv8-A: every aarch64 CPU has it.
+            // NEON is part of ARMv8-A: every aarch64 CPU has it; `sdot` (ARMv8.2) most phones.
             #[cfg(target_arch = "aarch64")]
-            (Kernel { mr: 8, widths: &[12], isa: Isa::Neon }, true),
+            (Kernel { mr: 8, widths: &[12], isa: Isa::Neon, int8: best_int8(&|_| true) }, true),
+            // The plain NEON int8 kernel, for the tests, where the CPU also has `sdot`.
+            #[cfg(target_arch = "aarch64")]
+            (
+                Kernel { mr: 8, widths: &[12], isa: Isa::Neon, int8: QKernel::NEON },
+                best_int8(&|_| true) != QKernel::NEON,
+            ),
             (PORTABLE, true),
         ];
         candidates.into_iter().filter(|&(_, runs)| runs).map(|(kernel, _)| kernel).collect()
@@ -83,6 +104,10 @@ impl Kernel {
             Isa::Avx512 => "avx512",
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2Fma => "avx2-fma",
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon if self.int8 == QKernel::NEON && QKernel::available()[0] != QKernel::NEON => {
+                "neon-nodot"
+            }
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => "neon",
             Isa::Portable => "portable",
@@ -154,7 +179,7 @@ impl Kernel {
     }
 }
 
-const PORTABLE: Kernel = Kernel { mr: 4, widths: &[16], isa: Isa::Portable };
+const PORTABLE: Kernel = Kernel { mr: 4, widths: &[16], isa: Isa::Portable, int8: QKernel::PORTABLE };
 
 #[inline(always)]
 fn madd(a: f32, b: f32, c: f32) -> f32 {

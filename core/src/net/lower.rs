@@ -24,7 +24,7 @@ use crate::onnx_pb::{GraphProto, NodeProto, TensorProto};
 
 /// The ONNX operators this engine reads: the ones `export` writes, and those the bundled face
 /// detector adds (depthwise `Conv`, `Resize`, `Sigmoid`, `Transpose`, `Reshape`).
-pub(crate) const SUPPORTED_OPS: [&str; 13] = [
+pub(crate) const SUPPORTED_OPS: [&str; 14] = [
     "Conv",
     "Relu",
     "MaxPool",
@@ -34,6 +34,7 @@ pub(crate) const SUPPORTED_OPS: [&str; 13] = [
     "Add",
     "Gemm",
     "DequantizeLinear",
+    "QuantizeLinear",
     "Sigmoid",
     "Resize",
     "Transpose",
@@ -76,8 +77,12 @@ struct Lowering<'g> {
 }
 
 /// The graph as a [`Net`] with its input fixed to `[1, 3, H, W]` (`input_shape`) and one output,
-/// the `logits` value.
+/// the `logits` value. A QDQ graph (static int8) runs on the int8 kernels when it keeps to the
+/// pattern `qdq.rs` reads, and in float (dequantised) otherwise.
 pub(crate) fn lower(graph: &GraphProto, input_shape: [usize; 4], kernel: Kernel) -> ReadResult<Net> {
+    if let Some(net) = qdq::lower_int8(graph, INPUT_NAME, OUTPUT_NAME, input_shape, kernel) {
+        return Ok(net);
+    }
     lower_named(graph, INPUT_NAME, &[OUTPUT_NAME], input_shape, kernel)
 }
 
@@ -180,6 +185,8 @@ pub(crate) fn lower_named<'g>(
         steps: l.steps,
         buffers: l.buffers,
         scratch_len: l.scratch_len,
+        qbuffers: Vec::new(),
+        qscratch_len: 0,
         outputs: computed,
         kernel,
         macs: l.macs,
@@ -205,7 +212,8 @@ fn live_nodes<'g>(graph: &'g GraphProto, outputs: &[&str]) -> Vec<&'g NodeProto>
 impl<'g> Lowering<'g> {
     fn node(&mut self, node: &'g NodeProto) -> ReadResult<Value> {
         match node.op_type.as_str() {
-            "DequantizeLinear" => self.dequantize_linear(node).map(|c| Value::Const(Rc::new(c))),
+            "DequantizeLinear" => self.dequantize(node),
+            "QuantizeLinear" => self.quantize(node),
             "Conv" => self.conv(node),
             "Relu" => self.relu(node),
             "MaxPool" => self.max_pool(node),
@@ -579,6 +587,7 @@ impl<'g> Lowering<'g> {
 mod dense;
 mod elementwise;
 mod layout;
+mod qdq;
 mod quantized;
 #[cfg(test)]
 mod tests;

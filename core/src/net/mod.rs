@@ -12,7 +12,12 @@
 //!   written straight into their place in the joined buffer, so the concatenation costs nothing;
 //! * depthwise 3x3 convolutions run on a loop of their own (`depthwise.rs`), one pass per output
 //!   row, compiled for the same instruction sets;
-//! * each thread reuses one set of buffers, so a classification allocates nothing once warm.
+//! * each thread reuses one set of buffers, so a classification allocates nothing once warm;
+//! * a static int8 QDQ graph (`lower/qdq.rs`) runs on int8 steps (`qsteps.rs`): uint8
+//!   activations in quads of four channels, convolutions as int8 matrix products with exact
+//!   int32 sums on `qkernel.rs` (AVX-512 VNNI, AVX2, NEON sdot, plain NEON, portable) and one
+//!   shared requantisation (`qconv.rs`), so every kernel writes the same bytes; other QDQ
+//!   graphs run in float, their Q/DQ of activations as rounding steps.
 //!
 //! `read.rs` reads nodes and initializers, `lower.rs` (and `lower/`, by operator family) turns
 //! them into steps, `conv.rs` runs a convolution on a `kernel.rs` micro-kernel, `pool.rs` pools,
@@ -28,6 +33,10 @@ mod layout;
 mod lower;
 pub(crate) mod plan;
 mod pool;
+mod qconv;
+#[allow(unsafe_code)]
+mod qkernel;
+mod qsteps;
 mod read;
 
 use std::sync::Mutex;
@@ -39,6 +48,7 @@ pub(crate) use kernel::Kernel;
 #[cfg_attr(feature = "onnx-any", allow(unused_imports))]
 pub(crate) use lower::{SUPPORTED_OPS, lower, lower_named};
 use pool::PoolGeometry;
+use qsteps::QStep;
 pub(crate) use read::ReadError;
 
 /// A range of one buffer. Buffer 0 is the input tensor.
@@ -123,6 +133,23 @@ enum Step {
         outer: usize,
         output: Slot,
     },
+    /// `QuantizeLinear` of float values (the float path of a QDQ graph the int8 lowering does
+    /// not take): the quantised integers, as floats.
+    Quantize {
+        scale: f32,
+        zero: f32,
+        input: Slot,
+        output: Slot,
+    },
+    /// `DequantizeLinear` of such integers: `(q - zero) * scale`.
+    Dequantize {
+        scale: f32,
+        zero: f32,
+        input: Slot,
+        output: Slot,
+    },
+    /// An int8 step (`qsteps.rs`) of a QDQ graph lowered to int8.
+    Int8(QStep),
 }
 
 /// A lowered, runnable graph.
@@ -132,6 +159,9 @@ pub(crate) struct Net {
     /// Length of every buffer; buffer 0 is the input.
     buffers: Vec<usize>,
     scratch_len: usize,
+    /// Length of every uint8 buffer of the int8 steps (none for float graphs).
+    qbuffers: Vec<usize>,
+    qscratch_len: usize,
     /// The graph outputs asked for, in order, with their shapes.
     outputs: Vec<(Slot, Vec<usize>)>,
     kernel: Kernel,
@@ -144,6 +174,8 @@ pub(crate) struct Net {
 struct Scratch {
     buffers: Vec<Vec<f32>>,
     cols: Vec<f32>,
+    qbuffers: Vec<Vec<u8>>,
+    qcols: Vec<u8>,
 }
 
 impl Net {
@@ -206,6 +238,8 @@ impl Net {
                 .map(|(i, &len)| vec![0.0; if i == 0 { 0 } else { len }])
                 .collect(),
             cols: vec![0.0; self.scratch_len],
+            qbuffers: self.qbuffers.iter().map(|&len| vec![0; len]).collect(),
+            qcols: vec![0; self.qscratch_len],
         });
         for step in &self.steps {
             run_step(step, input, &mut scratch);
@@ -261,6 +295,9 @@ fn describe(step: &Step) -> String {
         Step::Add { output, relu, .. } => format!("add {}{}", output.len, if *relu { " +relu" } else { "" }),
         Step::Dense { rows, k, n, .. } => format!("dense {rows}x{k} -> {n}"),
         Step::Concat { output, .. } => format!("copy into concat {}", output.len),
+        Step::Quantize { output, .. } => format!("quantize (float) {}", output.len),
+        Step::Dequantize { output, .. } => format!("dequantize (float) {}", output.len),
+        Step::Int8(step) => step.describe(),
     }
 }
 
@@ -271,6 +308,7 @@ fn read<'a>(buffers: &'a [Vec<f32>], input: &'a [f32], slot: Slot) -> &'a [f32] 
 
 fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
     let output = match step {
+        Step::Int8(step) => return step.run(input, scratch),
         Step::Conv { output, .. }
         | Step::Depthwise { output, .. }
         | Step::Sigmoid { output, .. }
@@ -281,7 +319,9 @@ fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
         | Step::Relu { output, .. }
         | Step::Add { output, .. }
         | Step::Dense { output, .. }
-        | Step::Concat { output, .. } => *output,
+        | Step::Concat { output, .. }
+        | Step::Quantize { output, .. }
+        | Step::Dequantize { output, .. } => *output,
     };
     // The lowering never lets a step read the buffer it writes, so the output buffer can be
     // taken out while the inputs are borrowed.
@@ -342,6 +382,17 @@ fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
                 at += chunk;
             }
         }
+        Step::Quantize { scale, zero, input: i, .. } => {
+            for (o, &v) in out.iter_mut().zip(read(bufs, input, *i)) {
+                *o = f32::from(qconv::round_to_u8(v / scale, *zero as i32, 0));
+            }
+        }
+        Step::Dequantize { scale, zero, input: i, .. } => {
+            for (o, &v) in out.iter_mut().zip(read(bufs, input, *i)) {
+                *o = (v - zero) * scale;
+            }
+        }
+        Step::Int8(_) => unreachable!("int8 steps returned above"),
     }
     scratch.buffers[output.buf] = out_buf;
 }

@@ -25,7 +25,7 @@ pub(crate) struct PoolGeometry {
 
 impl PoolGeometry {
     /// The clipped input range that output position `out` of `axis` (0 = rows) reads.
-    fn window_range(&self, axis: usize, out: usize) -> std::ops::Range<usize> {
+    pub(super) fn window_range(&self, axis: usize, out: usize) -> std::ops::Range<usize> {
         let len = if axis == 0 { self.height } else { self.width };
         let start = (out * self.stride[axis]) as isize - self.pad_before[axis] as isize;
         let end = (start + self.window[axis] as isize).clamp(0, len as isize) as usize;

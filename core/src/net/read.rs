@@ -41,6 +41,8 @@ pub(super) enum ConstData {
     F32(Vec<f32>),
     I8(Vec<i8>),
     U8(Vec<u8>),
+    /// Quantised biases (`DequantizeLinear`'s int32 input).
+    I32(Vec<i32>),
     /// Shapes (`Reshape`'s target); never weights.
     I64(Vec<i64>),
 }
@@ -58,6 +60,7 @@ impl Const {
             ConstData::F32(_) => "float32",
             ConstData::I8(_) => "int8",
             ConstData::U8(_) => "uint8",
+            ConstData::I32(_) => "int32",
             ConstData::I64(_) => "int64",
         }
     }
@@ -67,6 +70,7 @@ impl Const {
             ConstData::F32(v) => v.clone(),
             ConstData::I8(v) => v.iter().map(|&x| f32::from(x)).collect(),
             ConstData::U8(v) => v.iter().map(|&x| f32::from(x)).collect(),
+            ConstData::I32(v) => v.iter().map(|&x| x as f32).collect(),
             ConstData::I64(v) => v.iter().map(|&x| x as f32).collect(),
         }
     }
@@ -135,6 +139,20 @@ pub(super) fn const_from_proto(t: &TensorProto) -> std::result::Result<Const, Co
                 ConstData::U8(bytes)
             }
         }
+        Ok(DataType::Int32) => {
+            let values: Vec<i32> = if !t.raw_data.is_empty() {
+                if t.raw_data.len() != len * 4 {
+                    return Err(wrong_len(t.raw_data.len() / 4));
+                }
+                t.raw_data.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            } else {
+                t.int32_data.clone()
+            };
+            if values.len() != len {
+                return Err(wrong_len(values.len()));
+            }
+            ConstData::I32(values)
+        }
         Ok(DataType::Int64) => {
             let values: Vec<i64> = if !t.raw_data.is_empty() {
                 if t.raw_data.len() != len * 8 {
@@ -154,7 +172,7 @@ pub(super) fn const_from_proto(t: &TensorProto) -> std::result::Result<Const, Co
         }
         _ => {
             return Err(ConstError::Type(format!(
-                "initializer `{}` of element type {} (this engine reads float32, int8, uint8 and int64)",
+                "initializer `{}` of element type {} (this engine reads float32, int8, uint8, int32 and int64)",
                 t.name, t.data_type
             )));
         }

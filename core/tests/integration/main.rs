@@ -15,6 +15,7 @@ mod heap;
 mod hostile_inputs;
 mod huge_regions;
 mod inputs;
+mod int8;
 mod onnx_reader;
 mod orientation;
 mod region;

@@ -1,10 +1,52 @@
-//! `DequantizeLinear` on initializers: int8/uint8 weights become float32 at load.
+//! The float path of quantised graphs: `DequantizeLinear` on initializers (int8/uint8 weights,
+//! int32 biases) becomes float32 at load; `QuantizeLinear` and `DequantizeLinear` on activations
+//! (a QDQ graph the int8 lowering of `qdq.rs` does not take) become rounding steps on floats.
 
+use std::rc::Rc;
+
+use super::super::Step;
 use super::super::read::{Const, ConstData, ReadResult, int_attr, invalid, unsupported};
 use super::{Lowering, Value};
 use crate::onnx_pb::NodeProto;
 
 impl Lowering<'_> {
+    pub(super) fn dequantize(&mut self, node: &NodeProto) -> ReadResult<Value> {
+        if let Some(Value::Activation(x)) = self.input(node, 0)? {
+            let (scale, zero) = self.activation_quantization(node)?;
+            let out = self.new_activation(x.shape.clone(), node)?;
+            self.steps.push(Step::Dequantize { scale, zero, input: x.slot, output: out.slot });
+            return Ok(Value::Activation(out));
+        }
+        self.dequantize_linear(node).map(|c| Value::Const(Rc::new(c)))
+    }
+
+    /// `QuantizeLinear` of an activation to uint8 (the integers kept as floats).
+    pub(super) fn quantize(&mut self, node: &NodeProto) -> ReadResult<Value> {
+        let x = self.required_act(node, 0)?;
+        let (scale, zero) = self.activation_quantization(node)?;
+        let out = self.new_activation(x.shape.clone(), node)?;
+        self.steps.push(Step::Quantize { scale, zero, input: x.slot, output: out.slot });
+        Ok(Value::Activation(out))
+    }
+
+    /// The per-tensor scale and uint8 zero point of an activation's Q/DQ node.
+    fn activation_quantization(&self, node: &NodeProto) -> ReadResult<(f32, f32)> {
+        let scale = self.required_const(node, 1)?;
+        let scale = match scale.f32s() {
+            Some(&[s]) if s.is_finite() && s > 0.0 => s,
+            _ => return Err(unsupported(node, "an activation scale that is not one positive float32")),
+        };
+        let zero = match self.input(node, 2)? {
+            None => 0.0,
+            Some(Value::Const(z)) => match &z.data {
+                ConstData::U8(v) if v.len() == 1 => f32::from(v[0]),
+                _ => return Err(unsupported(node, "an activation zero point that is not one uint8")),
+            },
+            Some(Value::Activation(_)) => return Err(unsupported(node, "a zero point computed at run time")),
+        };
+        Ok((scale, zero))
+    }
+
     /// Per-axis (or per-tensor) int8/uint8 weights to f32: `(q - zero_point) * scale`.
     pub(super) fn dequantize_linear(&mut self, node: &NodeProto) -> ReadResult<Const> {
         let q = self.required_const(node, 0)?;
@@ -14,7 +56,7 @@ impl Lowering<'_> {
             Some(Value::Const(c)) => Some(c),
             Some(Value::Activation(_)) => return Err(unsupported(node, "a zero point computed at run time")),
         };
-        if !matches!(q.data, ConstData::I8(_) | ConstData::U8(_)) {
+        if !matches!(q.data, ConstData::I8(_) | ConstData::U8(_) | ConstData::I32(_)) {
             return Err(unsupported(node, format!("quantised input of type {}", q.type_name())));
         }
         let scales = scale.f32s().ok_or_else(|| invalid(node, "the scale must be float32"))?;

@@ -292,3 +292,4 @@ fn gemm_reads_b_untransposed_and_broadcasts_c() {
 }
 
 mod detector;
+mod qdq;

@@ -1,0 +1,275 @@
+//! Quantised 2-D convolution of one uint8 image as int8 matrix products on `qkernel.rs`.
+//!
+//! Activations live as `[ceil(C / 4)][H * W][4]` uint8 ("quads" of four channels per position,
+//! channels past `C` zero weights' partners), the operand layout of the dot-product instructions.
+//! A 1x1 stride-1 convolution multiplies its input as is; other convolutions first gather, per
+//! quad of input channels and kernel tap, the quads each output position reads (with the input's
+//! zero point where the window leaves the image, which is what the float graph's zero padding of
+//! the dequantised input is). The int32 sums of each tile are requantised while in L1: bias,
+//! scale, output zero point and ReLU in one shared function, so every kernel writes the same bytes.
+
+use super::conv::ConvGeometry;
+use super::qkernel::{MAX_TILE, QKernel};
+
+/// Channels per quad.
+pub(crate) const QUAD: usize = 4;
+
+/// Bytes of the uint8 layout of `channels` channels of `plane` positions.
+pub(crate) fn quad_len(channels: usize, plane: usize) -> usize {
+    channels.div_ceil(QUAD) * QUAD * plane
+}
+
+/// How int32 sums become uint8: `clamp(round((acc + bias) * multiplier) + zero, lo, 255)`,
+/// rounding half to even as ONNX's QuantizeLinear does. Plain f32 arithmetic without fused
+/// multiply-adds: every target computes exactly the same bytes.
+#[inline(always)]
+pub(crate) fn requantize(acc: i32, bias: i32, multiplier: f32, zero: i32, lo: i32) -> u8 {
+    round_to_u8((acc.wrapping_add(bias) as f32) * multiplier, zero, lo)
+}
+
+/// `clamp(round_half_even(v) + zero, lo, 255)` for any f32 (NaN gives `lo`).
+#[inline(always)]
+pub(crate) fn round_to_u8(v: f32, zero: i32, lo: i32) -> u8 {
+    // Adding 1.5 * 2^23 rounds to an integer, ties to even, and leaves it in the low mantissa
+    // bits (for |v| < 2^22; values are clamped well inside that first, the result saturates at
+    // 0..255 anyway). Integer bit arithmetic instead of a float-to-int cast: the compiler turns
+    // the whole function into vector code.
+    const MAGIC: f32 = 12_582_912.0;
+    // Not `clamp`: that keeps NaN, and this must map it into range.
+    #[allow(clippy::manual_clamp)]
+    let v = v.max(-1024.0).min(1024.0);
+    let r = ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    (r + zero).clamp(lo, 255) as u8
+}
+
+/// A quantised convolution ready to run: packed weights, folded biases, multipliers.
+#[derive(Debug, Clone)]
+pub(crate) struct QConv {
+    pub geometry: ConvGeometry,
+    kernel: QKernel,
+    /// Quads per output: input quads x kernel taps.
+    kq: usize,
+    /// `ceil(m / mr)` panels of `kq x mr x 4` weights (zeros past `m` and past `C` in the quad).
+    packed: Vec<i8>,
+    /// Per padded output channel: the bias in accumulator units minus `zero_in * sum(w)`.
+    bias: Vec<i32>,
+    /// Per padded output channel: `sum(w)` (the `sdot` kernel's compensation).
+    wsum: Vec<i32>,
+    /// Per padded output channel: `s_x * s_w` (the accumulator's scale).
+    acc_scale: Vec<f32>,
+    /// Per padded output channel: `s_x * s_w / s_y`.
+    multiplier: Vec<f32>,
+    zero_in: u8,
+    /// Output zero point, and the ReLU flag (clamp at the zero point).
+    pub zero_out: u8,
+    pub relu: bool,
+}
+
+/// The real-valued parameters of one quantised convolution.
+pub(crate) struct QConvParams<'a> {
+    /// `[M, C, kh, kw]` int8 weights (zero point 0).
+    pub weights: &'a [i8],
+    /// `[M]` biases in accumulator units (`s_x * s_w[m]`).
+    pub bias: &'a [i32],
+    /// `[M]` `s_x * s_w[m]`.
+    pub acc_scale: &'a [f32],
+    pub zero_in: u8,
+}
+
+impl QConv {
+    /// `None` when the sums could overflow int32 (a forged graph); groups must be 1.
+    pub fn new(geometry: ConvGeometry, p: &QConvParams, kernel: QKernel) -> Option<Self> {
+        let g = geometry;
+        let (m, c, taps) = (g.out_channels, g.input[0], g.window[0] * g.window[1]);
+        if g.groups != 1 || p.weights.len() != m * c * taps || p.bias.len() != m || p.acc_scale.len() != m {
+            return None;
+        }
+        let quads = c.div_ceil(QUAD);
+        let kq = quads * taps;
+        // |sum| <= k * 255 * 128 must stay inside int32.
+        if (kq * QUAD).checked_mul(255 * 128).is_none_or(|v| v > i32::MAX as usize / 2) {
+            return None;
+        }
+        let (mr, panels) = (kernel.mr, m.div_ceil(kernel.mr));
+        let mut packed = vec![0i8; panels * kq * mr * QUAD];
+        let mut bias = vec![0i32; panels * mr];
+        let mut wsum = vec![0i32; panels * mr];
+        let mut acc_scale = vec![0f32; panels * mr];
+        for o in 0..m {
+            let (panel, lane) = (o / mr, o % mr);
+            let mut sum = 0i64;
+            for ch in 0..c {
+                for t in 0..taps {
+                    let w = p.weights[(o * c + ch) * taps + t];
+                    // Quad index in the gathered rows: input quad, then tap (as `im2col_quads`).
+                    let q = (ch / QUAD) * taps + t;
+                    packed[((panel * kq + q) * mr + lane) * QUAD + ch % QUAD] = w;
+                    sum += i64::from(w);
+                }
+            }
+            let folded = i64::from(p.bias[o]) - i64::from(p.zero_in) * sum;
+            bias[o] = i32::try_from(folded).ok()?;
+            wsum[o] = sum as i32;
+            acc_scale[o] = p.acc_scale[o];
+        }
+        Some(Self {
+            geometry,
+            kernel,
+            kq,
+            packed,
+            bias,
+            wsum,
+            multiplier: acc_scale.clone(),
+            acc_scale,
+            zero_in: p.zero_in,
+            zero_out: 0,
+            relu: false,
+        })
+    }
+
+    /// The output's scale and zero point (set when the lowering meets the output's
+    /// QuantizeLinear, and again when a concat requantises the output into its own).
+    pub fn set_output(&mut self, scale: f32, zero_out: u8) {
+        for (m, &s) in self.multiplier.iter_mut().zip(&self.acc_scale) {
+            *m = s / scale;
+        }
+        self.zero_out = zero_out;
+    }
+
+    fn is_pointwise(&self) -> bool {
+        let g = &self.geometry;
+        g.window == [1, 1] && g.stride == [1, 1] && g.pad_before == [0, 0]
+    }
+
+    /// Bytes of scratch [`QConv::run`] needs: gathered quads (unless pointwise) and one padded
+    /// column tile.
+    pub fn scratch_len(&self) -> usize {
+        let n = self.geometry.output[0] * self.geometry.output[1];
+        let cols = if self.is_pointwise() { 0 } else { self.kq.saturating_mul(n * QUAD) };
+        cols.saturating_add(self.kq * self.kernel.nr * QUAD)
+    }
+
+    /// The int8 kernel's name (for profiles).
+    pub fn kernel_name(&self) -> &'static str {
+        self.kernel.name()
+    }
+
+    pub fn macs(&self) -> usize {
+        self.geometry.macs()
+    }
+
+    /// `input` in the quad layout of `C x H x W`, `output` of `M x OH x OW`.
+    pub fn run(&self, input: &[u8], output: &mut [u8], scratch: &mut [u8]) {
+        let g = &self.geometry;
+        let (mr, nr) = (self.kernel.mr, self.kernel.nr);
+        let n = g.output[0] * g.output[1];
+        let m = g.out_channels;
+        let row = n * QUAD;
+        let (cols, padded) = scratch.split_at_mut(if self.is_pointwise() { 0 } else { self.kq * row });
+        let padded = &mut padded[..self.kq * nr * QUAD];
+        let b_all: &[u8] = if self.is_pointwise() {
+            &input[..self.kq * row]
+        } else {
+            im2col_quads(g, input, cols, self.zero_in);
+            cols
+        };
+        let mut acc = [0i32; MAX_TILE];
+        let mut bytes = [0u8; MAX_TILE];
+        let lo = if self.relu { i32::from(self.zero_out) } else { 0 };
+        let zero = i32::from(self.zero_out);
+        let mut j0 = 0;
+        while j0 < n {
+            let width = nr.min(n - j0);
+            let (b, ldb): (&[u8], usize) = if width == nr {
+                (&b_all[j0 * QUAD..], row)
+            } else {
+                for (p, dst) in padded.chunks_exact_mut(nr * QUAD).enumerate() {
+                    let src = &b_all[p * row + j0 * QUAD..p * row + (j0 + width) * QUAD];
+                    dst[..width * QUAD].copy_from_slice(src);
+                    dst[width * QUAD..].fill(0);
+                }
+                (&padded[..], nr * QUAD)
+            };
+            for panel in 0..m.div_ceil(mr) {
+                let r0 = panel * mr;
+                let a = &self.packed[panel * self.kq * mr * QUAD..(panel + 1) * self.kq * mr * QUAD];
+                self.kernel.tile(self.kq, a, b, ldb, &mut acc, &self.wsum[r0..r0 + mr]);
+                let rows = mr.min(m - r0);
+                // Requantised row by row (contiguous: vector code), then interleaved into quads.
+                for r in 0..rows {
+                    let (bias, mult) = (self.bias[r0 + r], self.multiplier[r0 + r]);
+                    let (src, dst) = (&acc[r * nr..r * nr + width], &mut bytes[r * nr..r * nr + width]);
+                    self.kernel.requantize_row(src, dst, bias, mult, zero, lo);
+                }
+                let mut r = 0;
+                while r < rows {
+                    let o = r0 + r;
+                    let dst = &mut output[(o / QUAD) * row + j0 * QUAD..][..width * QUAD];
+                    if o % QUAD == 0 && r + QUAD <= rows {
+                        let t = |k: usize| &bytes[(r + k) * nr..(r + k) * nr + width];
+                        let (t0, t1, t2, t3) = (t(0), t(1), t(2), t(3));
+                        for (j, px) in dst.chunks_exact_mut(QUAD).enumerate() {
+                            px.copy_from_slice(&[t0[j], t1[j], t2[j], t3[j]]);
+                        }
+                        r += QUAD;
+                    } else {
+                        for (px, &v) in dst.chunks_exact_mut(QUAD).zip(&bytes[r * nr..r * nr + width]) {
+                            px[o % QUAD] = v;
+                        }
+                        r += 1;
+                    }
+                }
+            }
+            j0 += width;
+        }
+    }
+}
+
+/// Gathers, for every input quad and tap (in that order), the quad each output position reads,
+/// `zero` outside the image: `kq` rows of `OH * OW * 4` bytes.
+fn im2col_quads(g: &ConvGeometry, input: &[u8], cols: &mut [u8], zero: u8) {
+    let [c, h, w] = g.input;
+    let [oh, ow] = g.output;
+    let plane = h * w;
+    let mut rows = cols.chunks_exact_mut(oh * ow * QUAD);
+    for quad in 0..c.div_ceil(QUAD) {
+        let src = &input[quad * plane * QUAD..(quad + 1) * plane * QUAD];
+        for ky in 0..g.window[0] {
+            for kx in 0..g.window[1] {
+                let Some(dst) = rows.next() else { return };
+                let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
+                let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
+                let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
+                let last = if (w as isize) <= dx {
+                    0
+                } else {
+                    ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow)
+                };
+                for (oy, out) in dst.chunks_exact_mut(ow * QUAD).enumerate() {
+                    let iy = (oy * g.stride[0]) as isize + dy;
+                    if !(0..h as isize).contains(&iy) || first >= last {
+                        out.fill(zero);
+                        continue;
+                    }
+                    let line = &src[iy as usize * w * QUAD..(iy as usize + 1) * w * QUAD];
+                    out[..first * QUAD].fill(zero);
+                    out[last * QUAD..].fill(zero);
+                    let x0 = ((first * g.stride[1]) as isize + dx) as usize;
+                    if g.stride[1] == 1 {
+                        out[first * QUAD..last * QUAD]
+                            .copy_from_slice(&line[x0 * QUAD..(x0 + last - first) * QUAD]);
+                    } else {
+                        for (i, o) in out[first * QUAD..last * QUAD].chunks_exact_mut(QUAD).enumerate() {
+                            let at = (x0 + i * g.stride[1]) * QUAD;
+                            o.copy_from_slice(&line[at..at + QUAD]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "qconv_tests.rs"]
+mod tests;

@@ -1,0 +1,460 @@
+//! The int8 matrix-multiply micro-kernels the quantised convolutions run on.
+//!
+//! One call computes an `mr x nr` tile of exact int32 sums `acc[r][j] = sum_p a[p][r] . b[p][j]`,
+//! where each `p` is a *quad*: four consecutive reduction steps (four input channels of one
+//! kernel tap). `a` holds `kq` quads of `mr` rows of four int8 weights; row `p` of `b` holds `nr`
+//! positions of four uint8 activations, `ldb` bytes after row `p - 1`. That is the layout the
+//! engine keeps every uint8 activation in (`[C / 4][H * W][4]`, see `qconv.rs`), so a 1x1
+//! convolution reads its input as is, and it is the operand layout of the dot-product
+//! instructions: x86's `vpdpbusd` (u8 x s8, four products into one int32) and ARM's `sdot`.
+//!
+//! Integer sums are exact, so every kernel gives the same `acc`; the requantisation that follows
+//! (`qconv::requantize`) is one piece of Rust shared by all, so every kernel writes bit-identical
+//! uint8 outputs. The kernel of the CPU is picked at load with the float one ([`super::Kernel`]).
+
+use super::qconv::requantize;
+
+/// The instruction set an int8 kernel uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QIsa {
+    /// AVX-512 VNNI `vpdpbusd`: 8 x 48 (24 zmm accumulators).
+    #[cfg(target_arch = "x86_64")]
+    Vnni,
+    /// AVX2: u8 and s8 widened to i16, `vpmaddwd` (exact; `vpmaddubsw` saturates): 6 x 8.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// ARMv8.2 `sdot` on activations shifted to s8 (`x ^ 0x80`), with `128 * sum(w)` added back.
+    #[cfg(target_arch = "aarch64")]
+    NeonDot,
+    /// Plain ARMv8 NEON: widening `smlal` on i16: 4 x 4.
+    #[cfg(target_arch = "aarch64")]
+    Neon,
+    /// Plain Rust: 4 x 16.
+    Portable,
+}
+
+/// An int8 micro-kernel and the tile it computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QKernel {
+    /// Output channels per tile.
+    pub mr: usize,
+    /// Output positions per tile.
+    pub nr: usize,
+    isa: QIsa,
+}
+
+/// The largest tile (for stack buffers).
+pub(crate) const MAX_TILE: usize = 8 * 48;
+
+impl QKernel {
+    pub const PORTABLE: QKernel = QKernel { mr: 4, nr: 16, isa: QIsa::Portable };
+    #[cfg(target_arch = "x86_64")]
+    pub const VNNI: QKernel = QKernel { mr: 8, nr: 48, isa: QIsa::Vnni };
+    #[cfg(target_arch = "x86_64")]
+    pub const AVX2: QKernel = QKernel { mr: 6, nr: 8, isa: QIsa::Avx2 };
+    #[cfg(target_arch = "aarch64")]
+    pub const NEON_DOT: QKernel = QKernel { mr: 8, nr: 12, isa: QIsa::NeonDot };
+    #[cfg(target_arch = "aarch64")]
+    pub const NEON: QKernel = QKernel { mr: 4, nr: 4, isa: QIsa::Neon };
+
+    /// Every int8 kernel this CPU runs, fastest first.
+    pub fn available() -> Vec<Self> {
+        let candidates = [
+            #[cfg(target_arch = "x86_64")]
+            (Self::VNNI, vnni_detected()),
+            #[cfg(target_arch = "x86_64")]
+            (Self::AVX2, std::arch::is_x86_feature_detected!("avx2")),
+            #[cfg(target_arch = "aarch64")]
+            (Self::NEON_DOT, std::arch::is_aarch64_feature_detected!("dotprod")),
+            #[cfg(target_arch = "aarch64")]
+            (Self::NEON, true),
+            (Self::PORTABLE, true),
+        ];
+        candidates.into_iter().filter(|&(_, runs)| runs).map(|(k, _)| k).collect()
+    }
+
+    /// A short name for benchmarks and debugging.
+    pub fn name(&self) -> &'static str {
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            QIsa::Vnni => "avx512-vnni",
+            #[cfg(target_arch = "x86_64")]
+            QIsa::Avx2 => "avx2",
+            #[cfg(target_arch = "aarch64")]
+            QIsa::NeonDot => "neon-sdot",
+            #[cfg(target_arch = "aarch64")]
+            QIsa::Neon => "neon",
+            QIsa::Portable => "portable",
+        }
+    }
+
+    /// `acc[r * nr + j] = sum_p sum_l a[(p * mr + r) * 4 + l] * b[p * ldb + 4 * j + l]` for
+    /// `r < mr`, `j < nr`, `p < kq`; `wsum[r]` is `sum` of row `r`'s weights (the `sdot` kernel's
+    /// compensation for its shifted activations).
+    ///
+    /// Panics when a slice is too short for `kq`, `ldb` and the tile, so that no caller's indexing
+    /// mistake reaches unsafe code.
+    pub fn tile(&self, kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32], wsum: &[i32]) {
+        let (mr, nr) = (self.mr, self.nr);
+        assert!(kq > 0 && ldb >= 4 * nr);
+        assert!(a.len() >= kq * mr * 4 && wsum.len() >= mr && acc.len() >= mr * nr);
+        assert!(b.len() >= (kq - 1) * ldb + 4 * nr);
+        if let QIsa::Portable = self.isa {
+            return portable(kq, a, b, ldb, acc);
+        }
+        let (a, b, acc, wsum) = (a.as_ptr(), b.as_ptr(), acc.as_mut_ptr(), wsum.as_ptr());
+        // SAFETY: the asserts above bound every read and write the kernels make, and the
+        // kernel's instruction set was detected on this CPU when it was listed as available
+        // (`QKernel::available` is the only source of non-portable kernels the engine uses).
+        unsafe {
+            match self.isa {
+                #[cfg(target_arch = "x86_64")]
+                QIsa::Vnni => x86::vnni(kq, a, b, ldb, acc),
+                #[cfg(target_arch = "x86_64")]
+                QIsa::Avx2 => x86::avx2(kq, a, b, ldb, acc),
+                #[cfg(target_arch = "aarch64")]
+                QIsa::NeonDot => arm::neon_dot(kq, a, b, ldb, acc, wsum),
+                #[cfg(target_arch = "aarch64")]
+                QIsa::Neon => arm::neon(kq, a, b, ldb, acc),
+                QIsa::Portable => unreachable!("the portable kernel returned above"),
+            }
+        }
+        let _ = wsum;
+    }
+}
+
+/// `out[j] = requantize(acc[j], ...)` (`qconv::requantize`), compiled for the kernel's
+/// instruction set: the same IEEE operations (no fused multiply-adds), so the same bytes.
+#[inline(always)]
+fn requantize_body(acc: &[i32], out: &mut [u8], bias: i32, multiplier: f32, zero: i32, lo: i32) {
+    for (o, &v) in out.iter_mut().zip(acc) {
+        *o = requantize(v, bias, multiplier, zero, lo);
+    }
+}
+
+impl QKernel {
+    /// One row of a tile requantised: `out[j] = requantize(acc[j], bias, multiplier, zero, lo)`.
+    pub fn requantize_row(
+        &self,
+        acc: &[i32],
+        out: &mut [u8],
+        bias: i32,
+        multiplier: f32,
+        zero: i32,
+        lo: i32,
+    ) {
+        match self.isa {
+            // SAFETY: slices only (no pointers); the instruction set was detected when the
+            // kernel was listed as available.
+            #[cfg(target_arch = "x86_64")]
+            QIsa::Vnni => unsafe { x86::requantize_avx512(acc, out, bias, multiplier, zero, lo) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            QIsa::Avx2 => unsafe { x86::requantize_avx2(acc, out, bias, multiplier, zero, lo) },
+            _ => requantize_body(acc, out, bias, multiplier, zero, lo),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn vnni_detected() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vnni")
+}
+
+/// Plain Rust; wrapping sums, as the SIMD kernels' are (a forged graph may overflow them, and
+/// then every kernel still agrees).
+fn portable(kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32]) {
+    const MR: usize = QKernel::PORTABLE.mr;
+    const NR: usize = QKernel::PORTABLE.nr;
+    let mut sums = [[0i32; NR]; MR];
+    for p in 0..kq {
+        let bp = &b[p * ldb..p * ldb + 4 * NR];
+        let ap = &a[p * MR * 4..(p + 1) * MR * 4];
+        // One lane of the quads at a time, so that the inner loop runs across positions (vector
+        // code); u8 x s8 always fits i16 (-128 * 255 = -32640), so the products are i16.
+        for l in 0..4 {
+            let mut xs = [0i16; NR];
+            for (x, q) in xs.iter_mut().zip(bp.chunks_exact(4)) {
+                *x = i16::from(q[l]);
+            }
+            for (row, w) in sums.iter_mut().zip(ap.chunks_exact(4)) {
+                let w = i16::from(w[l]);
+                for (s, &x) in row.iter_mut().zip(&xs) {
+                    *s = s.wrapping_add(i32::from(w * x));
+                }
+            }
+        }
+    }
+    for (dst, row) in acc.chunks_exact_mut(NR).zip(&sums) {
+        dst.copy_from_slice(row);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    /// # Safety
+    /// AVX-512F and BW must be available.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) unsafe fn requantize_avx512(
+        acc: &[i32],
+        out: &mut [u8],
+        bias: i32,
+        mult: f32,
+        zero: i32,
+        lo: i32,
+    ) {
+        super::requantize_body(acc, out, bias, mult, zero, lo);
+    }
+
+    /// # Safety
+    /// AVX2 must be available.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn requantize_avx2(
+        acc: &[i32],
+        out: &mut [u8],
+        bias: i32,
+        mult: f32,
+        zero: i32,
+        lo: i32,
+    ) {
+        super::requantize_body(acc, out, bias, mult, zero, lo);
+    }
+
+    /// # Safety
+    /// AVX-512F, BW and VNNI must be available; pointers as [`super::QKernel::tile`] checks them
+    /// for 8 x 48.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    pub(super) unsafe fn vnni(kq: usize, a: *const i8, b: *const u8, ldb: usize, acc: *mut i32) {
+        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+        // instruction set, and every pointer offset below stays inside the tile it checked.
+        unsafe {
+            let mut sums = [[_mm512_setzero_si512(); 3]; 8];
+            for p in 0..kq {
+                let bp = b.add(p * ldb);
+                let bv = [
+                    _mm512_loadu_si512(bp as *const _),
+                    _mm512_loadu_si512(bp.add(64) as *const _),
+                    _mm512_loadu_si512(bp.add(128) as *const _),
+                ];
+                let ap = a.add(p * 32) as *const i32;
+                for (r, row) in sums.iter_mut().enumerate() {
+                    let w = _mm512_set1_epi32(ap.add(r).read_unaligned());
+                    for (s, &x) in row.iter_mut().zip(&bv) {
+                        *s = _mm512_dpbusd_epi32(*s, x, w);
+                    }
+                }
+            }
+            for (r, row) in sums.iter().enumerate() {
+                for (v, &s) in row.iter().enumerate() {
+                    _mm512_storeu_si512(acc.add(r * 48 + 16 * v) as *mut _, s);
+                }
+            }
+        }
+    }
+
+    /// # Safety
+    /// AVX2 must be available; pointers as [`super::QKernel::tile`] checks them for 6 x 8.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn avx2(kq: usize, a: *const i8, b: *const u8, ldb: usize, acc: *mut i32) {
+        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+        // instruction set, and every pointer offset below stays inside the tile it checked.
+        unsafe {
+            // Each accumulator holds 4 positions x 2 partial sums (pairs of products, summed by
+            // `vpmaddwd` exactly in int32); the pairs are added once, at the end.
+            let mut sums = [[_mm256_setzero_si256(); 2]; 6];
+            for p in 0..kq {
+                let bp = b.add(p * ldb);
+                let x = [
+                    _mm256_cvtepu8_epi16(_mm_loadu_si128(bp as *const _)),
+                    _mm256_cvtepu8_epi16(_mm_loadu_si128(bp.add(16) as *const _)),
+                ];
+                let ap = a.add(p * 24) as *const i32;
+                for (r, row) in sums.iter_mut().enumerate() {
+                    let w = _mm256_cvtepi8_epi16(_mm_set1_epi32(ap.add(r).read_unaligned()));
+                    row[0] = _mm256_add_epi32(row[0], _mm256_madd_epi16(x[0], w));
+                    row[1] = _mm256_add_epi32(row[1], _mm256_madd_epi16(x[1], w));
+                }
+            }
+            for (r, row) in sums.iter().enumerate() {
+                let mut pairs = [0i32; 16];
+                _mm256_storeu_si256(pairs.as_mut_ptr() as *mut _, row[0]);
+                _mm256_storeu_si256(pairs.as_mut_ptr().add(8) as *mut _, row[1]);
+                for j in 0..8 {
+                    *acc.add(r * 8 + j) = pairs[2 * j].wrapping_add(pairs[2 * j + 1]);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+mod arm {
+    use std::arch::aarch64::*;
+
+    /// `acc[j] += dot(b[4j..4j + 4], a[4 * LANE..4 * LANE + 4])` (`sdot` by element; its
+    /// intrinsic is not stable Rust yet).
+    ///
+    /// # Safety
+    /// The CPU must have the dot-product extension.
+    #[target_feature(enable = "neon,dotprod")]
+    #[inline]
+    unsafe fn sdot_lane<const LANE: i32>(acc: int32x4_t, b: int8x16_t, a: int8x16_t) -> int32x4_t {
+        let mut acc = acc;
+        // SAFETY: register-only arithmetic; the caller guarantees the CPU has `sdot`.
+        unsafe {
+            std::arch::asm!(
+                "sdot {acc:v}.4s, {b:v}.16b, {a:v}.4b[{lane}]",
+                acc = inout(vreg) acc,
+                b = in(vreg) b,
+                a = in(vreg) a,
+                lane = const LANE,
+                options(pure, nomem, nostack, preserves_flags),
+            );
+        }
+        acc
+    }
+
+    /// # Safety
+    /// The CPU must have the dot-product extension; pointers as [`super::QKernel::tile`] checks
+    /// them for 8 x 12, and `wsum` for 8 rows.
+    #[target_feature(enable = "neon,dotprod")]
+    pub(super) unsafe fn neon_dot(
+        kq: usize,
+        a: *const i8,
+        b: *const u8,
+        ldb: usize,
+        acc: *mut i32,
+        wsum: *const i32,
+    ) {
+        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+        // instruction set, and every pointer offset below stays inside the tile it checked.
+        unsafe {
+            // sum w * x = sum w * (x - 128) + 128 * sum w, and x - 128 is x ^ 0x80 as s8.
+            let mut sums = [[vdupq_n_s32(0); 3]; 8];
+            for (r, row) in sums.iter_mut().enumerate() {
+                let v = vdupq_n_s32((*wsum.add(r)).wrapping_mul(128));
+                *row = [v, v, v];
+            }
+            let flip = vdupq_n_u8(0x80);
+            for p in 0..kq {
+                let bp = b.add(p * ldb);
+                let bv = [
+                    vreinterpretq_s8_u8(veorq_u8(vld1q_u8(bp), flip)),
+                    vreinterpretq_s8_u8(veorq_u8(vld1q_u8(bp.add(16)), flip)),
+                    vreinterpretq_s8_u8(veorq_u8(vld1q_u8(bp.add(32)), flip)),
+                ];
+                let ap = a.add(p * 32);
+                let (a_lo, a_hi) = (vld1q_s8(ap), vld1q_s8(ap.add(16)));
+                macro_rules! rows {
+                    ($($r:literal: $half:ident, $lane:literal;)*) => {$(
+                        sums[$r][0] = sdot_lane::<$lane>(sums[$r][0], bv[0], $half);
+                        sums[$r][1] = sdot_lane::<$lane>(sums[$r][1], bv[1], $half);
+                        sums[$r][2] = sdot_lane::<$lane>(sums[$r][2], bv[2], $half);
+                    )*};
+                }
+                rows! {
+                    0: a_lo, 0; 1: a_lo, 1; 2: a_lo, 2; 3: a_lo, 3;
+                    4: a_hi, 0; 5: a_hi, 1; 6: a_hi, 2; 7: a_hi, 3;
+                }
+            }
+            for (r, row) in sums.iter().enumerate() {
+                for (q, &v) in row.iter().enumerate() {
+                    vst1q_s32(acc.add(r * 12 + 4 * q), v);
+                }
+            }
+        }
+    }
+
+    /// # Safety
+    /// Pointers as [`super::QKernel::tile`] checks them for 4 x 4 (NEON is part of ARMv8-A).
+    pub(super) unsafe fn neon(kq: usize, a: *const i8, b: *const u8, ldb: usize, acc: *mut i32) {
+        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+        // instruction set, and every pointer offset below stays inside the tile it checked.
+        unsafe {
+            // Accumulator [r][j] holds the four per-lane partial sums of row r, position j.
+            let mut sums = [[vdupq_n_s32(0); 4]; 4];
+            for p in 0..kq {
+                let x = vld1q_u8(b.add(p * ldb));
+                let x01 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(x)));
+                let x23 = vreinterpretq_s16_u16(vmovl_high_u8(x));
+                let xs = [vget_low_s16(x01), vget_high_s16(x01), vget_low_s16(x23), vget_high_s16(x23)];
+                let w8 = vld1q_s8(a.add(p * 16));
+                let w01 = vmovl_s8(vget_low_s8(w8));
+                let w23 = vmovl_high_s8(w8);
+                let ws = [vget_low_s16(w01), vget_high_s16(w01), vget_low_s16(w23), vget_high_s16(w23)];
+                for (row, &w) in sums.iter_mut().zip(&ws) {
+                    for (s, &xj) in row.iter_mut().zip(&xs) {
+                        *s = vmlal_s16(*s, xj, w);
+                    }
+                }
+            }
+            for (r, row) in sums.iter().enumerate() {
+                for (j, &s) in row.iter().enumerate() {
+                    *acc.add(r * 4 + j) = vaddvq_s32(s);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic bytes covering the whole range, extremes included.
+    fn bytes(len: usize, seed: usize) -> Vec<u8> {
+        (0..len).map(|i| ((i + seed).wrapping_mul(2_654_435_761) >> 7) as u8).collect()
+    }
+
+    fn reference(kern: &QKernel, kq: usize, a: &[i8], b: &[u8], ldb: usize) -> Vec<i32> {
+        let (mr, nr) = (kern.mr, kern.nr);
+        let mut out = vec![0i32; mr * nr];
+        for r in 0..mr {
+            for j in 0..nr {
+                out[r * nr + j] = (0..kq)
+                    .flat_map(|p| (0..4).map(move |l| (p, l)))
+                    .map(|(p, l)| i32::from(a[(p * mr + r) * 4 + l]) * i32::from(b[p * ldb + 4 * j + l]))
+                    .sum();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_int8_kernel_gives_the_exact_sums() {
+        for kern in QKernel::available() {
+            for (kq, ldb_extra) in [(1, 0), (3, 4), (16, 0), (37, 12), (144, 0)] {
+                let ldb = 4 * kern.nr + ldb_extra;
+                let mut a: Vec<i8> = bytes(kq * kern.mr * 4, kq).iter().map(|&v| v as i8).collect();
+                let mut b = bytes(kq * ldb, 7 * kq);
+                // The worst case for saturating instructions: 255 x -128 and 255 x 127 in a row.
+                a[..4].copy_from_slice(&[-128, -128, 127, 127]);
+                b[..4].fill(255);
+                let wsum: Vec<i32> = (0..kern.mr)
+                    .map(|r| {
+                        (0..kq)
+                            .flat_map(|p| (0..4).map(move |l| (p, l)))
+                            .map(|(p, l)| i32::from(a[(p * kern.mr + r) * 4 + l]))
+                            .sum()
+                    })
+                    .collect();
+                let mut acc = vec![i32::MIN; kern.mr * kern.nr];
+                kern.tile(kq, &a, &b, ldb, &mut acc, &wsum);
+                assert_eq!(acc, reference(&kern, kq, &a, &b, ldb), "{} kq {kq}", kern.name());
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic]
+    fn short_slices_panic_instead_of_reading_out_of_bounds() {
+        let kern = QKernel::available()[0];
+        let mut acc = vec![0i32; kern.mr * kern.nr];
+        let b = vec![0u8; 4 * kern.nr * 2 - 1];
+        kern.tile(2, &vec![0i8; 2 * kern.mr * 4], &b, 4 * kern.nr, &mut acc, &vec![0; kern.mr]);
+    }
+}
