@@ -315,8 +315,8 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
     let (pairs, starts) = columns.table(c0);
     for s in r0..=r1 {
         active.open(rows, s);
-        source.read_row(s as u32, c0 as u32, &mut line);
-        active.add(rows, s, &line);
+        let row = source.row(s as u32, c0 as u32, &mut line);
+        active.add(rows, s, row);
         active.close(rows, s, |y, sums| {
             let dst = &mut out[y * row_bytes..(y + 1) * row_bytes];
             for (x, px) in dst.chunks_exact_mut(3).enumerate() {

@@ -48,34 +48,53 @@ impl Stored<'_> {
                 }
             }
             Self::Rgb(image) => {
-                read_packed(image.as_raw(), image.width() as usize, 3, down, x, y, out, |s, d| {
-                    d.copy_from_slice(s)
-                })
+                read_packed::<3>(image.as_raw(), image.width() as usize, down, x, y, out, |s| *s)
             }
             Self::Yuv(frame) => frame.span_rgb8(x, y, down, out),
             Self::Image(image) => read_decoded(image, down, x, y, out),
         }
     }
+
+    /// The stored bytes of `n` pixels from `(x, y)` going right, when they are packed 8-bit RGB
+    /// already (what a JPEG decodes to): readers take them in place instead of copying them.
+    fn packed_rgb_span(&self, x: u32, y: u32, n: u32) -> Option<&[u8]> {
+        let raw = match self {
+            Self::Rgb(image) => image.as_raw(),
+            Self::Image(DynamicImage::ImageRgb8(image)) => image.as_raw(),
+            _ => return None,
+        };
+        let start = (y as usize * self.size().0 as usize + x as usize) * 3;
+        raw.get(start..start + n as usize * 3)
+    }
 }
 
-/// Reads pixels of `channels` bytes from a packed buffer `width` pixels wide, mapping each with
-/// `convert`.
+/// Reads pixels of `N` bytes from a packed buffer `width` pixels wide, mapping each with
+/// `convert`; a row is walked as fixed-size arrays, which the compiler turns into shuffles.
 #[allow(clippy::too_many_arguments)]
-fn read_packed(
+#[inline(always)]
+fn read_packed<const N: usize>(
     raw: &[u8],
     width: usize,
-    channels: usize,
     down: bool,
     x: usize,
     y: usize,
     out: &mut [u8],
-    convert: impl Fn(&[u8], &mut [u8]),
+    convert: impl Fn(&[u8; N]) -> [u8; 3],
 ) {
-    let step = if down { width * channels } else { channels };
-    let start = (y * width + x) * channels;
-    for (i, px) in out.chunks_exact_mut(3).enumerate() {
-        let at = start + i * step;
-        convert(&raw[at..at + channels], px);
+    let out = out.as_chunks_mut::<3>().0;
+    let (start, n) = ((y * width + x) * N, out.len());
+    if down {
+        for (i, px) in out.iter_mut().enumerate() {
+            let at = start + i * width * N;
+            *px = convert(raw[at..at + N].first_chunk().expect("N bytes"));
+        }
+    } else if N == 3 {
+        out.as_flattened_mut().copy_from_slice(&raw[start..start + n * 3]);
+    } else {
+        let src = raw[start..start + n * N].as_chunks::<N>().0;
+        for (px, s) in out.iter_mut().zip(src) {
+            *px = convert(s);
+        }
     }
 }
 
@@ -84,18 +103,12 @@ fn read_packed(
 fn read_decoded(image: &DynamicImage, down: bool, x: usize, y: usize, out: &mut [u8]) {
     let width = image.width() as usize;
     match image {
-        DynamicImage::ImageRgb8(i) => {
-            read_packed(i.as_raw(), width, 3, down, x, y, out, |s, d| d.copy_from_slice(s))
-        }
+        DynamicImage::ImageRgb8(i) => read_packed::<3>(i.as_raw(), width, down, x, y, out, |s| *s),
         DynamicImage::ImageRgba8(i) => {
-            read_packed(i.as_raw(), width, 4, down, x, y, out, |s, d| d.copy_from_slice(&s[..3]))
+            read_packed::<4>(i.as_raw(), width, down, x, y, out, |s| [s[0], s[1], s[2]])
         }
-        DynamicImage::ImageLuma8(i) => {
-            read_packed(i.as_raw(), width, 1, down, x, y, out, |s, d| d.fill(s[0]))
-        }
-        DynamicImage::ImageLumaA8(i) => {
-            read_packed(i.as_raw(), width, 2, down, x, y, out, |s, d| d.fill(s[0]))
-        }
+        DynamicImage::ImageLuma8(i) => read_packed::<1>(i.as_raw(), width, down, x, y, out, |s| [s[0]; 3]),
+        DynamicImage::ImageLumaA8(i) => read_packed::<2>(i.as_raw(), width, down, x, y, out, |s| [s[0]; 3]),
         other => {
             let n = (out.len() / 3) as u32;
             let (w, h) = if down { (1, n) } else { (n, 1) };
@@ -148,6 +161,20 @@ impl<'a> Upright<'a> {
         if backwards {
             out.as_chunks_mut::<3>().0.reverse();
         }
+    }
+
+    /// Upright row `uy` from column `ux` on, `scratch.len() / 3` pixels (all inside): the stored
+    /// bytes themselves when the row is stored as packed RGB in reading order, else `scratch`
+    /// filled by [`Self::read_row`].
+    pub(crate) fn row<'s>(&'s self, uy: u32, ux: u32, scratch: &'s mut [u8]) -> &'s [u8] {
+        let n = (scratch.len() / 3) as u32;
+        if self.orientation == Orientation::default()
+            && let Some(span) = self.stored.packed_rgb_span(ux, uy, n)
+        {
+            return span;
+        }
+        self.read_row(uy, ux, scratch);
+        scratch
     }
 
     /// The whole upright picture as packed RGB, allocated fallibly (for [`crate::preprocess::decode`],
