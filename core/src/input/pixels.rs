@@ -154,6 +154,25 @@ impl<'a> PixelBuffer<'a> {
         }
     }
 
+    /// Bytes per pixel when each stored pixel starts with its red, green and blue bytes (RGB8,
+    /// RGBA8), so that readers can filter the stored bytes in place; `None` for other layouts.
+    pub(crate) fn rgb_first_channels(&self) -> Option<usize> {
+        match (self.data, self.format) {
+            (Data::Bytes(_), PixelFormat::Rgb8) => Some(3),
+            (Data::Bytes(_), PixelFormat::Rgba8) => Some(4),
+            _ => None,
+        }
+    }
+
+    /// The stored bytes of `len` pixels of row `y` from column `x`, when
+    /// [`Self::rgb_first_channels`] is some.
+    pub(crate) fn rgb_first_span(&self, y: usize, x: usize, len: usize) -> Option<&'a [u8]> {
+        let channels = self.rgb_first_channels()?;
+        let Data::Bytes(bytes) = self.data else { return None };
+        let start = y * self.stride + x * channels;
+        bytes.get(start..start + len * channels)
+    }
+
     /// Fills `out` (`width * height * 3` bytes).
     fn rgb_into(&self, mut out: Vec<u8>) -> RgbImage {
         let w = self.width as usize;

@@ -55,16 +55,30 @@ impl Stored<'_> {
         }
     }
 
-    /// The stored bytes of `n` pixels from `(x, y)` going right, when they are packed 8-bit RGB
-    /// already (what a JPEG decodes to): readers take them in place instead of copying them.
-    fn packed_rgb_span(&self, x: u32, y: u32, n: u32) -> Option<&[u8]> {
-        let raw = match self {
-            Self::Rgb(image) => image.as_raw(),
-            Self::Image(DynamicImage::ImageRgb8(image)) => image.as_raw(),
+    /// Bytes per pixel of the stored rows when each pixel starts with its 8-bit red, green and
+    /// blue (packed RGB, what a JPEG decodes to, or RGBA): readers then filter the stored bytes
+    /// in place, skipping any fourth byte, instead of converting them. `None` for other layouts.
+    fn rgb_first_channels(&self) -> Option<usize> {
+        match self {
+            Self::Rgb(_) | Self::Image(DynamicImage::ImageRgb8(_)) => Some(3),
+            Self::Image(DynamicImage::ImageRgba8(_)) => Some(4),
+            Self::Pixels(p) => p.rgb_first_channels(),
+            _ => None,
+        }
+    }
+
+    /// The stored bytes of `n` pixels from `(x, y)` going right, when
+    /// [`Self::rgb_first_channels`] says they can be read in place.
+    fn rgb_first_span(&self, x: u32, y: u32, n: u32) -> Option<&[u8]> {
+        let (raw, channels) = match self {
+            Self::Rgb(image) => (image.as_raw().as_slice(), 3),
+            Self::Image(DynamicImage::ImageRgb8(image)) => (image.as_raw().as_slice(), 3),
+            Self::Image(DynamicImage::ImageRgba8(image)) => (image.as_raw().as_slice(), 4),
+            Self::Pixels(p) => return p.rgb_first_span(y as usize, x as usize, n as usize),
             _ => return None,
         };
-        let start = (y as usize * self.size().0 as usize + x as usize) * 3;
-        raw.get(start..start + n as usize * 3)
+        let start = (y as usize * self.size().0 as usize + x as usize) * channels;
+        raw.get(start..start + n as usize * channels)
     }
 }
 
@@ -163,18 +177,27 @@ impl<'a> Upright<'a> {
         }
     }
 
-    /// Upright row `uy` from column `ux` on, `scratch.len() / 3` pixels (all inside): the stored
-    /// bytes themselves when the row is stored as packed RGB in reading order, else `scratch`
-    /// filled by [`Self::read_row`].
-    pub(crate) fn row<'s>(&'s self, uy: u32, ux: u32, scratch: &'s mut [u8]) -> &'s [u8] {
-        let n = (scratch.len() / 3) as u32;
+    /// Bytes per pixel of the rows [`Self::row`] hands out: red, green and blue first, then
+    /// any byte the stored layout has (4 for RGBA read in place), else 3.
+    pub(crate) fn row_channels(&self) -> usize {
+        match self.stored.rgb_first_channels() {
+            Some(channels) if self.orientation == Orientation::default() => channels,
+            _ => 3,
+        }
+    }
+
+    /// Upright row `uy` from column `ux` on, `n` pixels (all inside), [`Self::row_channels`]
+    /// bytes each: the stored bytes themselves when the row is stored so in reading order, else
+    /// `scratch` (at least `3 * n` bytes) filled by [`Self::read_row`].
+    pub(crate) fn row<'s>(&'s self, uy: u32, ux: u32, n: usize, scratch: &'s mut [u8]) -> &'s [u8] {
         if self.orientation == Orientation::default()
-            && let Some(span) = self.stored.packed_rgb_span(ux, uy, n)
+            && let Some(span) = self.stored.rgb_first_span(ux, uy, n as u32)
         {
             return span;
         }
-        self.read_row(uy, ux, scratch);
-        scratch
+        let out = &mut scratch[..n * 3];
+        self.read_row(uy, ux, out);
+        out
     }
 
     /// The whole upright picture as packed RGB, allocated fallibly (for [`crate::preprocess::decode`],
