@@ -9,7 +9,16 @@
 #   CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 #     TARGET=aarch64-unknown-linux-gnu bench/size.sh  # aarch64 Linux with Debian's cross gcc
 #                                                # (apt-get install gcc-aarch64-linux-gnu)
-# Env: PROFILE (default dist), TOP (crates listed, default 15).
+#   FEATURES="--no-default-features --features jpeg" bench/size.sh   # an app that reads JPEGs only
+#   EACH_FORMAT=1 bench/size.sh   # rebuilds once per format (11 fat-LTO builds: long on 2 cores)
+# Env: PROFILE (default dist), TOP (crates listed, default 15), FEATURES (cargo feature flags of
+# glasses-ffi; default: its defaults, every picture format), EACH_FORMAT (see below).
+#
+# Picture formats are cargo features (glasses-core's and glasses-ffi's `jpeg`, `png`, `webp`, `bmp`,
+# `gif`, `tiff`, `ico`, `pnm`, `tga`, `qoi`; all by default). Every run lists the code bytes each
+# format's decoder holds in the library built (its `image::codecs::FORMAT` symbols and its own
+# crates, from `nm`); EACH_FORMAT=1 measures what each costs for real instead: the stripped library
+# with JPEG only, then JPEG plus each other format, and the difference.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,13 +30,42 @@ if [ -n "${TARGET:-}" ]; then
   target_args=(--target "$TARGET")
   dir="target/$TARGET/$profile"
 fi
-echo "building glasses-ffi as a cdylib only (profile $profile; fat LTO takes minutes)..." >&2
-cargo rustc -q --profile "$profile" -p glasses-ffi --lib --crate-type cdylib "${target_args[@]}"
 lib="$dir/libglasses_ffi.so"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 strip_tool=${STRIP:-strip}
 command -v llvm-strip >/dev/null && [ -n "${TARGET:-}" ] && strip_tool=llvm-strip
+
+# build FEATURE-FLAGS...: the cdylib alone, with those cargo feature flags.
+build() {
+  echo "building glasses-ffi as a cdylib only (profile $profile, features: ${*:-default}; fat LTO takes minutes)..." >&2
+  cargo rustc -q --profile "$profile" -p glasses-ffi --lib --crate-type cdylib "${target_args[@]}" "$@"
+}
+# stripped_size: bytes of the library just built, stripped.
+stripped_size() {
+  cp "$lib" "$work/each.so"
+  "$strip_tool" --strip-all "$work/each.so"
+  stat -c %s "$work/each.so"
+}
+
+if [ -n "${EACH_FORMAT:-}" ]; then
+  echo "$(date -u +%F) · target ${TARGET:-host} · profile $profile · $(rustc --version)"
+  echo
+  build --no-default-features --features jpeg
+  base=$(stripped_size)
+  echo "| features | stripped bytes | cost over JPEG only |"
+  echo "|---|---|---|"
+  echo "| jpeg | $base | 0 |"
+  for format in png webp bmp gif tiff ico pnm tga qoi all-formats; do
+    build --no-default-features --features "jpeg $format"
+    size=$(stripped_size)
+    echo "| jpeg + $format | $size | $((size - base)) |"
+  done
+  exit 0
+fi
+
+# shellcheck disable=SC2086 # FEATURES is a list of flags
+build ${FEATURES:-}
 cp "$lib" "$work/lib.so"
 "$strip_tool" --strip-all "$work/lib.so"
 model=core/models/glasses-int8.onnx
@@ -73,3 +111,34 @@ for crate, size in sizes.most_common(top):
     print(f"| {crate} | {size:,} | {100 * size / total:.1f} % |")
 print(f"| (all symbols) | {total:,} | 100 % |")
 ' "$top"
+
+echo
+echo "Code and data bytes by picture format (same symbols; \`image::codecs::FORMAT\` plus the crates"
+echo "only that format uses; deflate and LZW are shared by PNG, TIFF and GIF and listed apart):"
+echo
+nm -S --size-sort -C "$lib" 2>/dev/null | python3 -c '
+import sys, re, collections
+own = {"zune_jpeg": "jpeg", "zune_core": "jpeg", "png": "png", "fdeflate": "png", "image_webp": "webp",
+       "gif": "gif", "tiff": "tiff", "fax": "tiff", "qoi": "qoi", "color_quant": "gif"}
+shared = {"miniz_oxide": "deflate (png, tiff)", "adler2": "deflate (png, tiff)", "crc32fast": "deflate (png, tiff)",
+          "flate2": "deflate (png, tiff)", "weezl": "lzw (gif, tiff)", "zune_inflate": "deflate (png, tiff)"}
+sizes = collections.Counter()
+for line in sys.stdin:
+    parts = line.rstrip("\n").split(" ", 3)
+    if len(parts) < 4:
+        continue
+    size, name = int(parts[1], 16), re.sub(r"^(<|_<)+", "", parts[3])
+    m = re.match(r"image::codecs::([a-z]+)::", name)
+    if m:
+        sizes[m.group(1)] += size
+        continue
+    m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)::", name)
+    if m and m.group(1) in own:
+        sizes[own[m.group(1)]] += size
+    elif m and m.group(1) in shared:
+        sizes[shared[m.group(1)]] += size
+print("| format | bytes |")
+print("|---|---|")
+for fmt, size in sizes.most_common():
+    print(f"| {fmt} | {size:,} |")
+'

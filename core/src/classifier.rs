@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::contract::ModelMetadata;
 use crate::detect::{DetectedFace, DetectorOptions, FaceDetector};
 use crate::error::{Error, Result};
+use crate::input::decode;
 use crate::input::orientation::Orientation;
 use crate::input::pixels::PixelBuffer;
 use crate::input::request::{FaceMode, Input, Request};
@@ -393,7 +394,7 @@ impl Classifier {
             Input::Encoded(bytes) => {
                 let max_pixels = self.max_pixels();
                 let (image, exif) =
-                    preprocess::decode_unoriented(bytes, max_pixels, self.options.accept_truncated)?;
+                    decode::decode_unoriented(bytes, max_pixels, self.options.accept_truncated)?;
                 decoded = image;
                 (Stored::Image(&decoded), Orientation::from_exif(exif).then(request.orientation))
             }

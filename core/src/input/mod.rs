@@ -4,10 +4,11 @@
 //! One path for all of them: `request` names the input and what to classify in it, `source`
 //! reads any picture in place as upright rows (`orientation` turns it, EXIF or camera), `region`
 //! frames a face box, `sampler` filters the region straight into the model-sized picture with
-//! the triangle filter of `resize` (fitted as `resize_mode` says), and `preprocess` decodes and
-//! normalises into the `[1, 3, H, W]` tensor. `pixels` and `yuv` describe raw buffers and camera
-//! frames.
+//! the triangle filter of `resize` (fitted as `resize_mode` says), `decode` turns encoded bytes
+//! into the decoder's buffer, and `preprocess` normalises into the `[1, 3, H, W]` tensor. `pixels`
+//! and `yuv` describe raw buffers and camera frames.
 
+pub(crate) mod decode;
 pub(crate) mod orientation;
 pub(crate) mod pixels;
 pub mod preprocess;

@@ -142,8 +142,8 @@ impl<'a> PixelBuffer<'a> {
         match self.data {
             Data::Ints(ints) => {
                 let start = y * self.stride / 4 + x;
-                for (d, &p) in dst.chunks_exact_mut(3).zip(&ints[start..start + len]) {
-                    d.copy_from_slice(&[(p >> 16) as u8, (p >> 8) as u8, p as u8]);
+                for (d, &p) in dst.as_chunks_mut::<3>().0.iter_mut().zip(&ints[start..start + len]) {
+                    *d = [(p >> 16) as u8, (p >> 8) as u8, p as u8];
                 }
             }
             Data::Bytes(bytes) => {
@@ -152,6 +152,25 @@ impl<'a> PixelBuffer<'a> {
                 convert_row(self.format, &bytes[start..start + len * bpp], dst);
             }
         }
+    }
+
+    /// Bytes per pixel when each stored pixel starts with its red, green and blue bytes (RGB8,
+    /// RGBA8), so that readers can filter the stored bytes in place; `None` for other layouts.
+    pub(crate) fn rgb_first_channels(&self) -> Option<usize> {
+        match (self.data, self.format) {
+            (Data::Bytes(_), PixelFormat::Rgb8) => Some(3),
+            (Data::Bytes(_), PixelFormat::Rgba8) => Some(4),
+            _ => None,
+        }
+    }
+
+    /// The stored bytes of `len` pixels of row `y` from column `x`, when
+    /// [`Self::rgb_first_channels`] is some.
+    pub(crate) fn rgb_first_span(&self, y: usize, x: usize, len: usize) -> Option<&'a [u8]> {
+        let channels = self.rgb_first_channels()?;
+        let Data::Bytes(bytes) = self.data else { return None };
+        let start = y * self.stride + x * channels;
+        bytes.get(start..start + len * channels)
     }
 
     /// Fills `out` (`width * height * 3` bytes).
@@ -164,30 +183,32 @@ impl<'a> PixelBuffer<'a> {
     }
 }
 
+/// Pixels as fixed-size arrays, so each loop below is a shuffle the compiler vectorises.
 fn convert_row(format: PixelFormat, src: &[u8], dst: &mut [u8]) {
+    let dst = dst.as_chunks_mut::<3>().0;
     match format {
-        PixelFormat::Rgb8 => dst.copy_from_slice(src),
+        PixelFormat::Rgb8 => dst.as_flattened_mut().copy_from_slice(src),
         PixelFormat::Rgba8 => {
-            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
-                d.copy_from_slice(&s[..3]);
+            for (d, s) in dst.iter_mut().zip(src.as_chunks::<4>().0) {
+                *d = [s[0], s[1], s[2]];
             }
         }
         PixelFormat::Bgra8 => {
-            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
-                d.copy_from_slice(&[s[2], s[1], s[0]]);
+            for (d, s) in dst.iter_mut().zip(src.as_chunks::<4>().0) {
+                *d = [s[2], s[1], s[0]];
             }
         }
         PixelFormat::Gray8 => {
-            for (d, &s) in dst.chunks_exact_mut(3).zip(src) {
-                d.fill(s);
+            for (d, &s) in dst.iter_mut().zip(src) {
+                *d = [s; 3];
             }
         }
         PixelFormat::Argb32 => {
             // Bytes of native-endian `u32`s, read without alignment: the same values
             // `Data::Ints` holds, so both paths give the same pixels.
-            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
-                let p = u32::from_ne_bytes([s[0], s[1], s[2], s[3]]);
-                d.copy_from_slice(&[(p >> 16) as u8, (p >> 8) as u8, p as u8]);
+            for (d, s) in dst.iter_mut().zip(src.as_chunks::<4>().0) {
+                let p = u32::from_ne_bytes(*s);
+                *d = [(p >> 16) as u8, (p >> 8) as u8, p as u8];
             }
         }
     }

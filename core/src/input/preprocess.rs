@@ -24,17 +24,15 @@
 //!
 //! Faces are expected roughly aligned and centred, as in CelebA's aligned crops (89x109).
 
-use std::io::Cursor;
+use image::{DynamicImage, RgbImage};
 
-use image::{ColorType, DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, RgbImage};
-
-use crate::error::{Error, Result};
+use super::decode::decode_unoriented;
+use crate::error::Result;
 use crate::input::orientation::Orientation;
 use crate::input::pixels::PixelBuffer;
 pub use crate::input::resize_mode::ResizeMode;
 use crate::input::sampler;
 use crate::input::source::{Stored, Upright};
-use crate::memory;
 use crate::region::Region;
 
 /// Default pixel limit for decoded images: 64 megapixels.
@@ -160,24 +158,20 @@ impl Preprocessing {
     }
 }
 
-/// The largest `max_pixels` honoured: 16 bytes per pixel (RGBA f32, the widest layout a decoder
-/// returns) must fit in `isize`. Larger limits (`u64::MAX` from a C caller) are clamped to it;
-/// below it the decode buffer is allocated fallibly, so a picture that does not fit in memory is
-/// [`Error::OutOfMemory`], never an abort.
-pub const MAX_PIXELS_CEILING: u64 = isize::MAX as u64 / 16;
+pub use super::decode::MAX_PIXELS_CEILING;
 
 /// Steps 1 and 2: decodes an encoded image to upright 8-bit RGB. A truncated picture is refused
-/// ([`Error::TruncatedImage`]); see [`decode_with`].
+/// ([`crate::Error::TruncatedImage`]); see [`decode_with`].
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbImage> {
     decode_with(bytes, max_pixels, false)
 }
 
 /// Steps 1 and 2, with the choice to accept truncated pictures.
 ///
-/// A JPEG that ends before its end-of-image marker is [`Error::TruncatedImage`] unless
+/// A JPEG that ends before its end-of-image marker is [`crate::Error::TruncatedImage`] unless
 /// `accept_truncated` is set: the decoder would fill the missing rows with grey or repeated data
 /// and the classification would silently change. Every allocation of the size of the picture
-/// (the decode buffer, the upright RGB copy) is fallible: [`Error::OutOfMemory`]. The RGB copy
+/// (the decode buffer, the upright RGB copy) is fallible: [`crate::Error::OutOfMemory`]. The RGB copy
 /// is made in one pass, converted and turned upright together; an upright RGB picture is
 /// returned as decoded. (Classifying never makes this copy: it reads the decoded buffer.)
 pub fn decode_with(bytes: &[u8], max_pixels: u64, accept_truncated: bool) -> Result<RgbImage> {
@@ -196,146 +190,10 @@ pub fn decode_dynamic(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage> {
     Ok(image)
 }
 
-/// Step 1 without turning the picture: the decoder's own buffer and the EXIF orientation.
-pub(crate) fn decode_unoriented(
-    bytes: &[u8],
-    max_pixels: u64,
-    accept_truncated: bool,
-) -> Result<(DynamicImage, image::metadata::Orientation)> {
-    if bytes.is_empty() {
-        return Err(Error::invalid_image("empty input (0 bytes)"));
-    }
-    let max_pixels = max_pixels.min(MAX_PIXELS_CEILING);
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| Error::invalid_image(format!("cannot read: {e}")))?;
-    let Some(format) = reader.format() else {
-        if let Some(unsupported) = super::unsupported::UnsupportedFormat::sniff(bytes) {
-            return Err(Error::invalid_image(unsupported.to_string()));
-        }
-        return Err(Error::invalid_image(format!(
-            "unrecognised image format (first bytes {:02x?})",
-            &bytes[..bytes.len().min(8)]
-        )));
-    };
-    let mut decoder = reader.into_decoder().map_err(|e| Error::invalid_image(format!("{format:?}: {e}")))?;
-    let (width, height) = decoder.dimensions();
-    if width == 0 || height == 0 {
-        return Err(Error::invalid_image(format!("{format:?} declares a zero-sized image {width}x{height}")));
-    }
-    let pixels = width as u64 * height as u64;
-    if pixels > max_pixels {
-        return Err(Error::ImageTooLarge { width, height, pixels, max_pixels });
-    }
-    if format == ImageFormat::Jpeg
-        && !accept_truncated
-        && let Some(reason) = jpeg_truncation(bytes)
-    {
-        return Err(Error::TruncatedImage { reason: format!("JPEG {reason}") });
-    }
-    let mut limits = image::Limits::default();
-    // Room for the decoded pixels at 16-bit RGBA plus decoder scratch; refuses bombs that lie
-    // about their size in the header.
-    limits.max_alloc = Some(pixels.saturating_mul(8).saturating_add(64 << 20));
-    decoder.set_limits(limits).map_err(|e| Error::invalid_image(format!("{format:?}: {e}")))?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    Ok((read_pixels(decoder, format)?, orientation))
-}
-
-/// `DynamicImage::from_decoder`, with the one allocation of the picture's size made fallible
-/// (`image` allocates it with `vec!`, which aborts the process when it fails).
-fn read_pixels(decoder: impl ImageDecoder, format: ImageFormat) -> Result<DynamicImage> {
-    const WHAT: &str = "the decoded picture";
-    let (width, height) = decoder.dimensions();
-    let total = decoder.total_bytes();
-    let total = usize::try_from(total)
-        .ok()
-        .filter(|&t| t <= isize::MAX as usize)
-        .ok_or(Error::OutOfMemory { bytes: total, what: WHAT })?;
-    let failed = |e: image::ImageError| Error::invalid_image(format!("{format:?}: {e}"));
-    macro_rules! read {
-        ($sample:ty, $variant:ident) => {{
-            let mut buffer = memory::try_zeroed::<$sample>(total / size_of::<$sample>(), WHAT)?;
-            decoder.read_image(memory::as_bytes_mut(&mut buffer)).map_err(failed)?;
-            ImageBuffer::from_raw(width, height, buffer).map(DynamicImage::$variant)
-        }};
-    }
-    let image = match decoder.color_type() {
-        ColorType::L8 => read!(u8, ImageLuma8),
-        ColorType::La8 => read!(u8, ImageLumaA8),
-        ColorType::Rgb8 => read!(u8, ImageRgb8),
-        ColorType::Rgba8 => read!(u8, ImageRgba8),
-        ColorType::L16 => read!(u16, ImageLuma16),
-        ColorType::La16 => read!(u16, ImageLumaA16),
-        ColorType::Rgb16 => read!(u16, ImageRgb16),
-        ColorType::Rgba16 => read!(u16, ImageRgba16),
-        ColorType::Rgb32F => read!(f32, ImageRgb32F),
-        ColorType::Rgba32F => read!(f32, ImageRgba32F),
-        other => return Err(Error::invalid_image(format!("{format:?}: unsupported colour type {other:?}"))),
-    };
-    image.ok_or_else(|| {
-        Error::invalid_image(format!("{format:?}: decoder buffer does not match {width}x{height}"))
-    })
-}
-
-/// Why a JPEG is incomplete, or `None` when its end-of-image marker (FFD9) is reached.
-///
-/// Walks the marker segments from the start, skipping each by its length (so an EXIF thumbnail's
-/// own end marker is never taken for the picture's), and through every scan's entropy-coded data
-/// (where a real FF byte is always followed by 00 or a restart marker). Bytes after the end
-/// marker are ignored, as decoders do. zune-jpeg, in the non-strict mode `image` uses, decodes a
-/// picture cut anywhere without an error and fills the rest.
-fn jpeg_truncation(data: &[u8]) -> Option<String> {
-    let len = data.len();
-    let mut i = 2; // after SOI (FF D8), which format sniffing has checked
-    loop {
-        // Decoders skip junk between segments; so does this walk.
-        while i < len && data[i] != 0xFF {
-            i += 1;
-        }
-        while i < len && data[i] == 0xFF {
-            i += 1;
-        }
-        let Some(&marker) = data.get(i) else {
-            return Some(format!("ends after {len} bytes without its end-of-image marker"));
-        };
-        i += 1;
-        match marker {
-            0xD9 => return None,
-            0x01 | 0xD0..=0xD8 => continue,
-            _ => {}
-        }
-        let Some(length) = data.get(i..i + 2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
-            return Some(format!("ends inside the header of segment FF{marker:02X} at byte {}", i - 2));
-        };
-        let end = i + length;
-        if end > len {
-            return Some(format!(
-                "segment FF{marker:02X} at byte {} is cut off ({len} bytes of {end})",
-                i - 2
-            ));
-        }
-        i = end;
-        if marker == 0xDA {
-            // Entropy-coded data runs to the next marker that is not a stuffed byte or a restart.
-            loop {
-                match data[i..].iter().position(|&b| b == 0xFF) {
-                    None => return Some(format!("scan data ends after {len} bytes without a marker")),
-                    Some(p) => i += p,
-                }
-                match data.get(i + 1) {
-                    None => return Some(format!("scan data ends after {len} bytes without a marker")),
-                    Some(0x00 | 0xD0..=0xD7 | 0xFF) => i += 1,
-                    Some(_) => break,
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     fn prep(w: u32, h: u32) -> Preprocessing {
         Preprocessing {
@@ -412,10 +270,11 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "png")]
     fn refuses_too_many_pixels_before_decoding() {
         let img = RgbImage::new(20, 20);
         let mut png = Vec::new();
-        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
         assert!(decode(&png, 400).is_ok());
         let err = decode(&png, 399).unwrap_err();
         assert!(matches!(err, Error::ImageTooLarge { width: 20, height: 20, .. }), "{err}");

@@ -48,34 +48,67 @@ impl Stored<'_> {
                 }
             }
             Self::Rgb(image) => {
-                read_packed(image.as_raw(), image.width() as usize, 3, down, x, y, out, |s, d| {
-                    d.copy_from_slice(s)
-                })
+                read_packed::<3>(image.as_raw(), image.width() as usize, down, x, y, out, |s| *s)
             }
             Self::Yuv(frame) => frame.span_rgb8(x, y, down, out),
             Self::Image(image) => read_decoded(image, down, x, y, out),
         }
     }
+
+    /// Bytes per pixel of the stored rows when each pixel starts with its 8-bit red, green and
+    /// blue (packed RGB, what a JPEG decodes to, or RGBA): readers then filter the stored bytes
+    /// in place, skipping any fourth byte, instead of converting them. `None` for other layouts.
+    fn rgb_first_channels(&self) -> Option<usize> {
+        match self {
+            Self::Rgb(_) | Self::Image(DynamicImage::ImageRgb8(_)) => Some(3),
+            Self::Image(DynamicImage::ImageRgba8(_)) => Some(4),
+            Self::Pixels(p) => p.rgb_first_channels(),
+            _ => None,
+        }
+    }
+
+    /// The stored bytes of `n` pixels from `(x, y)` going right, when
+    /// [`Self::rgb_first_channels`] says they can be read in place.
+    fn rgb_first_span(&self, x: u32, y: u32, n: u32) -> Option<&[u8]> {
+        let (raw, channels) = match self {
+            Self::Rgb(image) => (image.as_raw().as_slice(), 3),
+            Self::Image(DynamicImage::ImageRgb8(image)) => (image.as_raw().as_slice(), 3),
+            Self::Image(DynamicImage::ImageRgba8(image)) => (image.as_raw().as_slice(), 4),
+            Self::Pixels(p) => return p.rgb_first_span(y as usize, x as usize, n as usize),
+            _ => return None,
+        };
+        let start = (y as usize * self.size().0 as usize + x as usize) * channels;
+        raw.get(start..start + n as usize * channels)
+    }
 }
 
-/// Reads pixels of `channels` bytes from a packed buffer `width` pixels wide, mapping each with
-/// `convert`.
+/// Reads pixels of `N` bytes from a packed buffer `width` pixels wide, mapping each with
+/// `convert`; a row is walked as fixed-size arrays, which the compiler turns into shuffles.
 #[allow(clippy::too_many_arguments)]
-fn read_packed(
+#[inline(always)]
+fn read_packed<const N: usize>(
     raw: &[u8],
     width: usize,
-    channels: usize,
     down: bool,
     x: usize,
     y: usize,
     out: &mut [u8],
-    convert: impl Fn(&[u8], &mut [u8]),
+    convert: impl Fn(&[u8; N]) -> [u8; 3],
 ) {
-    let step = if down { width * channels } else { channels };
-    let start = (y * width + x) * channels;
-    for (i, px) in out.chunks_exact_mut(3).enumerate() {
-        let at = start + i * step;
-        convert(&raw[at..at + channels], px);
+    let out = out.as_chunks_mut::<3>().0;
+    let (start, n) = ((y * width + x) * N, out.len());
+    if down {
+        for (i, px) in out.iter_mut().enumerate() {
+            let at = start + i * width * N;
+            *px = convert(raw[at..at + N].first_chunk().expect("N bytes"));
+        }
+    } else if N == 3 {
+        out.as_flattened_mut().copy_from_slice(&raw[start..start + n * 3]);
+    } else {
+        let src = raw[start..start + n * N].as_chunks::<N>().0;
+        for (px, s) in out.iter_mut().zip(src) {
+            *px = convert(s);
+        }
     }
 }
 
@@ -84,18 +117,12 @@ fn read_packed(
 fn read_decoded(image: &DynamicImage, down: bool, x: usize, y: usize, out: &mut [u8]) {
     let width = image.width() as usize;
     match image {
-        DynamicImage::ImageRgb8(i) => {
-            read_packed(i.as_raw(), width, 3, down, x, y, out, |s, d| d.copy_from_slice(s))
-        }
+        DynamicImage::ImageRgb8(i) => read_packed::<3>(i.as_raw(), width, down, x, y, out, |s| *s),
         DynamicImage::ImageRgba8(i) => {
-            read_packed(i.as_raw(), width, 4, down, x, y, out, |s, d| d.copy_from_slice(&s[..3]))
+            read_packed::<4>(i.as_raw(), width, down, x, y, out, |s| [s[0], s[1], s[2]])
         }
-        DynamicImage::ImageLuma8(i) => {
-            read_packed(i.as_raw(), width, 1, down, x, y, out, |s, d| d.fill(s[0]))
-        }
-        DynamicImage::ImageLumaA8(i) => {
-            read_packed(i.as_raw(), width, 2, down, x, y, out, |s, d| d.fill(s[0]))
-        }
+        DynamicImage::ImageLuma8(i) => read_packed::<1>(i.as_raw(), width, down, x, y, out, |s| [s[0]; 3]),
+        DynamicImage::ImageLumaA8(i) => read_packed::<2>(i.as_raw(), width, down, x, y, out, |s| [s[0]; 3]),
         other => {
             let n = (out.len() / 3) as u32;
             let (w, h) = if down { (1, n) } else { (n, 1) };
@@ -148,6 +175,29 @@ impl<'a> Upright<'a> {
         if backwards {
             out.as_chunks_mut::<3>().0.reverse();
         }
+    }
+
+    /// Bytes per pixel of the rows [`Self::row`] hands out: red, green and blue first, then
+    /// any byte the stored layout has (4 for RGBA read in place), else 3.
+    pub(crate) fn row_channels(&self) -> usize {
+        match self.stored.rgb_first_channels() {
+            Some(channels) if self.orientation == Orientation::default() => channels,
+            _ => 3,
+        }
+    }
+
+    /// Upright row `uy` from column `ux` on, `n` pixels (all inside), [`Self::row_channels`]
+    /// bytes each: the stored bytes themselves when the row is stored so in reading order, else
+    /// `scratch` (at least `3 * n` bytes) filled by [`Self::read_row`].
+    pub(crate) fn row<'s>(&'s self, uy: u32, ux: u32, n: usize, scratch: &'s mut [u8]) -> &'s [u8] {
+        if self.orientation == Orientation::default()
+            && let Some(span) = self.stored.rgb_first_span(ux, uy, n as u32)
+        {
+            return span;
+        }
+        let out = &mut scratch[..n * 3];
+        self.read_row(uy, ux, out);
+        out
     }
 
     /// The whole upright picture as packed RGB, allocated fallibly (for [`crate::preprocess::decode`],

@@ -10,6 +10,7 @@ mod errors;
 mod export_and_load;
 mod face_detector;
 mod faces;
+mod full_hd_paths;
 mod golden;
 mod heap;
 mod hostile_inputs;
