@@ -50,7 +50,12 @@ impl JniRequest {
     pub(super) fn core(&self) -> Result<Request, JniFailure> {
         let [x, y, width, height] = self.face;
         let face = self.has_box.then(|| FaceBox::new(x, y, width, height));
-        Ok(codes::request(i64::from(self.rotation_degrees), self.mirrored, face)?)
+        Ok(codes::request(
+            i64::from(self.rotation_degrees),
+            self.mirrored,
+            face,
+            glasses_core::FaceMode::Auto,
+        )?)
     }
 }
 

@@ -56,6 +56,12 @@ pub enum GlassesError {
     /// pixels than the classifier accepts.
     #[error("{0}")]
     InvalidRegion(String),
+    /// `FaceMode.detect` found no face in the picture.
+    #[error("{0}")]
+    NoFace(String),
+    /// Face detection was asked of a library built without the face detector.
+    #[error("{0}")]
+    NoFaceDetector(String),
 }
 
 impl GlassesError {
@@ -77,6 +83,8 @@ impl GlassesError {
             S::FileTooLarge => Self::FileTooLarge(message),
             S::NotARegularFile => Self::NotARegularFile(message),
             S::InvalidRegion => Self::InvalidRegion(message),
+            S::NoFace => Self::NoFace(message),
+            S::NoFaceDetector => Self::NoFaceDetector(message),
             // `Ok` is never an error; a panic is an internal failure.
             S::Ok | S::Panic | S::Internal => Self::Internal(message),
         }
@@ -277,7 +285,12 @@ impl GlassesRequest {
     /// Core's request, through the one mapping every surface uses.
     pub(crate) fn core(&self) -> Result<glasses_core::Request, GlassesError> {
         let o = self.orientation;
-        Ok(codes::request(i64::from(o.rotation_degrees), o.mirrored, self.face.map(CoreFaceBox::from))?)
+        Ok(codes::request(
+            i64::from(o.rotation_degrees),
+            o.mirrored,
+            self.face.map(CoreFaceBox::from),
+            glasses_core::FaceMode::Auto,
+        )?)
     }
 }
 
