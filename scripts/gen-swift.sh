@@ -83,6 +83,19 @@ for api in \
     'var classNames: [String]' \
     'var modelDefaultThreshold: Float?' \
     'enum WeightPrecisionKind' \
+    'func detectFaces(input: GlassesInput, request: GlassesRequest) throws -> [DetectedFaceRecord]' \
+    'func classifyFaces(input: GlassesInput, request: GlassesRequest) throws -> [FaceResultRecord]' \
+    'var faceMode: FaceModeKind' \
+    'enum FaceModeKind' \
+    'struct DetectedFaceRecord' \
+    'var faceBox: FaceBox' \
+    'var landmarks: [FacePoint]' \
+    'struct FaceResultRecord' \
+    'var face: DetectedFaceRecord?' \
+    'var detector: DetectorOptionsRecord' \
+    'struct DetectorOptionsRecord' \
+    'var minFaceSize: Float' \
+    'case NoFace(' \
     'import glasses_ffiFFI'; do
     if ! grep -qF "$api" "$flat"; then
         echo "generated Swift lacks: $api" >&2
@@ -120,6 +133,12 @@ precisions="$(cases_of WeightPrecisionKind | tr '[:lower:]' '[:upper:]')"
 c_precisions="$(header_enum GLASSES_WEIGHT_PRECISION_)"
 if [[ -z "$precisions" || "$precisions" != "$c_precisions" ]]; then
     echo "Swift WeightPrecisionKind cases ($(echo $precisions)) are not C's GLASSES_WEIGHT_PRECISION_* ($(echo $c_precisions))" >&2
+    missing=1
+fi
+modes="$(cases_of FaceModeKind | tr '[:lower:]' '[:upper:]')"
+c_modes="$(header_enum GLASSES_FACE_MODE_)"
+if [[ "$modes" != "$c_modes" ]]; then
+    echo "Swift FaceModeKind cases ($(echo $modes)) are not C's GLASSES_FACE_MODE_* ($(echo $c_modes))" >&2
     missing=1
 fi
 errors="$(cases_of GlassesError | sed -e 's/\([a-z0-9]\)\([A-Z]\)/\1_\2/g' -e 's/\([A-Z]\)\([A-Z][a-z]\)/\1_\2/g' \

@@ -97,6 +97,14 @@ typedef enum GlassesStatus {
    * A face box that cannot be used: not finite, empty, negative, or wholly outside the picture.
    */
   GLASSES_STATUS_INVALID_REGION = 17,
+  /**
+   * `GLASSES_FACE_MODE_DETECT` found no face in the picture.
+   */
+  GLASSES_STATUS_NO_FACE = 18,
+  /**
+   * Face detection was asked of a library built without the face detector.
+   */
+  GLASSES_STATUS_NO_FACE_DETECTOR = 19,
 } GlassesStatus;
 
 /**
@@ -215,6 +223,26 @@ typedef enum GlassesInputKind {
 } GlassesInputKind;
 
 /**
+ * Where a request's face is found when it gives no box of its own (`GlassesRequest.face_mode`;
+ * Kotlin's `FaceMode` codes, uniffi's `FaceMode` by name). A box given with the request wins.
+ */
+typedef enum GlassesFaceMode {
+  /**
+   * The largest face the built-in detector finds, framed as a caller's box is; the whole
+   * picture when none is found. The default (and what a zeroed request holds).
+   */
+  GLASSES_FACE_MODE_AUTO = 0,
+  /**
+   * The largest face found; `GLASSES_STATUS_NO_FACE` when there is none.
+   */
+  GLASSES_FACE_MODE_DETECT = 1,
+  /**
+   * The whole picture (its centre crop); no detection runs.
+   */
+  GLASSES_FACE_MODE_WHOLE = 2,
+} GlassesFaceMode;
+
+/**
  * A loaded classifier. Opaque: create it with a `glasses_classifier_new_*` function and release
  * it with [`glasses_classifier_free`].
  */
@@ -262,9 +290,11 @@ typedef struct GlassesFaceBox {
 } GlassesFaceBox;
 
 /**
- * What to classify in a [`GlassesInput`]: how it is turned upright and, optionally, where the
- * face is. Start from `glasses_request_default` (upright as stored, the whole
- * picture); a NULL request means the same.
+ * What to classify in a [`GlassesInput`]: how it is turned upright and where the face is. Start
+ * from `glasses_request_default` (upright as stored, the largest face the detector finds, the
+ * whole picture when it finds none); a NULL request and a zeroed one mean the same.
+ *
+ * 0.3.0 appended `face_mode`: a program compiled against the 0.2.0 header must be rebuilt.
  */
 typedef struct GlassesRequest {
   /**
@@ -279,13 +309,20 @@ typedef struct GlassesRequest {
    */
   bool mirrored;
   /**
-   * Whether `face` is given; without it the whole upright picture is classified.
+   * Whether `face` is given; without it `face_mode` says where the face is.
    */
   bool has_face;
   /**
-   * A face detector's box in pixels of the upright picture (read when `has_face`).
+   * A face detector's box in pixels of the upright picture (read when `has_face`); it wins
+   * over `face_mode`.
    */
   struct GlassesFaceBox face;
+  /**
+   * A `GlassesFaceMode` value: `GLASSES_FACE_MODE_AUTO` (0, the default), `DETECT` or
+   * `WHOLE`. Any other value is `GLASSES_STATUS_INVALID_ARGUMENT`. `glasses_detect_faces` and
+   * `glasses_classify_faces` read only the rotation and mirror.
+   */
+  uint32_t face_mode;
 } GlassesRequest;
 
 /**
@@ -415,9 +452,46 @@ typedef struct GlassesInput {
 } GlassesInput;
 
 /**
+ * A point in pixels of the upright picture, origin top-left.
+ */
+typedef struct GlassesPoint {
+  /**
+   * Pixels from the left edge.
+   */
+  float x;
+  /**
+   * Pixels from the top edge.
+   */
+  float y;
+} GlassesPoint;
+
+/**
+ * One face the built-in detector found (`glasses_detect_faces`, and the face of a
+ * [`GlassesFaceResult`] or of a [`GlassesResult`]).
+ */
+typedef struct GlassesDetectedFace {
+  /**
+   * The face's box in pixels of the upright picture, clipped to the picture.
+   */
+  struct GlassesFaceBox face_box;
+  /**
+   * Detection score in 0..1.
+   */
+  float score;
+  /**
+   * Right eye, left eye, nose tip, right and left mouth corner (the person's right and left),
+   * in pixels of the upright picture; not clipped.
+   */
+  struct GlassesPoint landmarks[5];
+} GlassesDetectedFace;
+
+/**
  * The result for one image with the eyewear kind, written by `glasses_classify`,
  * the `glasses_classify_*_region` functions and `glasses_classify_yuv`: Kotlin's and Swift's
  * `GlassesResult`. [`GlassesPrediction`] and the 0.1.0 functions that write it are unchanged.
+ *
+ * 0.3.0 appended `has_face` and `face` (which face the answer is for): a program compiled
+ * against the 0.2.0 header must be rebuilt, since the library writes the larger struct.
  */
 typedef struct GlassesResult {
   /**
@@ -446,6 +520,17 @@ typedef struct GlassesResult {
    * P(sunglasses) when `has_sunglasses_class`, NaN otherwise.
    */
   float probability_sunglasses;
+  /**
+   * Whether the answer is for a face the built-in detector found (`face` says which); false
+   * when the whole picture was classified (`GLASSES_FACE_MODE_WHOLE`, or `AUTO` found no face)
+   * or the request gave the box itself.
+   */
+  bool has_face;
+  /**
+   * The detected face the answer is for, in pixels of the upright picture (read when
+   * `has_face`; all zero otherwise).
+   */
+  struct GlassesDetectedFace face;
 } GlassesResult;
 
 /**
@@ -463,6 +548,50 @@ typedef struct GlassesPrediction {
    */
   float probability;
 } GlassesPrediction;
+
+/**
+ * One face of a picture and the answer for it (`glasses_classify_faces`); `result.has_face` is
+ * true and `result.face` is `face`.
+ */
+typedef struct GlassesFaceResult {
+  /**
+   * The face, in pixels of the upright picture.
+   */
+  struct GlassesDetectedFace face;
+  /**
+   * The answer for that face.
+   */
+  struct GlassesResult result;
+} GlassesFaceResult;
+
+/**
+ * The built-in face detector's settings, for `glasses_classifier_with_detector`. Start from
+ * `glasses_detector_options_default` and change fields.
+ */
+typedef struct GlassesDetectorOptions {
+  /**
+   * Width the picture is fitted into before detection (32 to 1920). Default 320.
+   */
+  uint32_t input_width;
+  /**
+   * Height the picture is fitted into (32 to 1920). Default 240; 640x480 also finds small
+   * faces in group photos, at four times the cost.
+   */
+  uint32_t input_height;
+  /**
+   * Faces scoring above this are kept, in [0, 1]. Default 0.6.
+   */
+  float score_threshold;
+  /**
+   * A face overlapping a better one by more than this intersection over union is dropped,
+   * in (0, 1]. Default 0.3.
+   */
+  float nms_iou;
+  /**
+   * Faces narrower or lower than this many pixels of the picture are dropped. Default 0.
+   */
+  float min_face_size;
+} GlassesDetectorOptions;
 
 /**
  * Facts about the model a classifier runs and the threshold it applies, written by
@@ -589,14 +718,16 @@ enum GlassesStatus glasses_classifier_with_accept_truncated(const struct Glasses
 void glasses_classifier_free(struct GlassesClassifier **classifier);
 
 /**
- * The default request: upright as stored (rotation 0, not mirrored), no face box (the whole
- * picture).
+ * The default request: upright as stored (rotation 0, not mirrored), no face box,
+ * `GLASSES_FACE_MODE_AUTO` (the largest face the detector finds; the whole picture when none).
  */
 struct GlassesRequest glasses_request_default(void);
 
 /**
  * Classifies any picture: `input` says what it is (see [`GlassesInput`]), `request` how to turn
- * it upright and, optionally, which face to look at (NULL: [`glasses_request_default`]).
+ * it upright and which face to look at (NULL: [`glasses_request_default`]). `out->has_face` and
+ * `out->face` say which detected face the answer is for. `GLASSES_FACE_MODE_DETECT` on a picture
+ * without a face is `GLASSES_STATUS_NO_FACE`.
  *
  * The rotation is applied after an encoded picture's EXIF orientation and after a YUV frame's own
  * rotation; the face box is in pixels of the upright picture. A rotation other than 0, 90, 180 or
@@ -730,6 +861,63 @@ enum GlassesStatus glasses_classify_yuv(const struct GlassesClassifier *classifi
                                         const struct GlassesYuvFrame *frame,
                                         const struct GlassesFaceBox *face,
                                         struct GlassesResult *out);
+
+/**
+ * Finds every face in `input` (turned upright as `request` says; its face box and mode are not
+ * read; NULL: upright as stored), largest first.
+ *
+ * Ownership: the caller owns the array. The first `min(found, capacity)` faces are written to
+ * `faces[0..]`, and `*count` is set to the number found, which may exceed `capacity` (as
+ * `snprintf` does): pass a larger array to get the rest, or `faces` NULL with `capacity` 0 to
+ * only count them. A picture without a face is `GLASSES_STATUS_OK` with `*count` 0. `*count` is
+ * 0 after a failure. Nothing is allocated for the caller and nothing is kept.
+ *
+ * # Safety
+ * `classifier` must be NULL or a live handle; `input` and `request` as in `glasses_classify`;
+ * `faces` must be NULL or writable for `capacity` elements; `count` must be NULL or writable.
+ */
+enum GlassesStatus glasses_detect_faces(const struct GlassesClassifier *classifier,
+                                        const struct GlassesInput *input,
+                                        const struct GlassesRequest *request,
+                                        struct GlassesDetectedFace *faces,
+                                        size_t capacity,
+                                        size_t *count);
+
+/**
+ * Finds every face in `input` and classifies each, largest first; the picture is read once for
+ * all of them. The array, `capacity` and `*count` work as in [`glasses_detect_faces`] (faces past
+ * `capacity` are still classified: size the array for the faces you expect, 8 covers most
+ * photos). Each element's `result.has_face` is true and `result.face` is its `face`.
+ *
+ * # Safety
+ * As [`glasses_detect_faces`], with `results` writable for `capacity` elements.
+ */
+enum GlassesStatus glasses_classify_faces(const struct GlassesClassifier *classifier,
+                                          const struct GlassesInput *input,
+                                          const struct GlassesRequest *request,
+                                          struct GlassesFaceResult *results,
+                                          size_t capacity,
+                                          size_t *count);
+
+/**
+ * The built-in detector's default settings: 320x240 input, score above 0.6, overlap 0.3, no
+ * smallest face.
+ */
+struct GlassesDetectorOptions glasses_detector_options_default(void);
+
+/**
+ * Creates a second handle on the model of `classifier` (shared, not reloaded) whose detector uses
+ * `options` (NULL: the defaults), for `glasses_detect_faces`, `glasses_classify_faces` and the
+ * `AUTO` and `DETECT` face modes. Options out of range are `GLASSES_STATUS_INVALID_ARGUMENT`.
+ * Both handles are released separately with `glasses_classifier_free`; on failure `*out` is NULL.
+ *
+ * # Safety
+ * `classifier` must be NULL or a live handle; `options` must be NULL or point to a readable
+ * `GlassesDetectorOptions`; `out` must be NULL or writable.
+ */
+enum GlassesStatus glasses_classifier_with_detector(const struct GlassesClassifier *classifier,
+                                                    const struct GlassesDetectorOptions *options,
+                                                    struct GlassesClassifier **out);
 
 /**
  * The message of the last failed call on this thread, or "" if it succeeded. The string stays

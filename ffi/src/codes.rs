@@ -17,7 +17,7 @@
 
 use std::ffi::CStr;
 
-use glasses_core::{ErrorKind, Eyewear, FaceBox, Orientation, PixelFormat, Prediction, Request};
+use glasses_core::{ErrorKind, Eyewear, FaceBox, FaceMode, Orientation, PixelFormat, Prediction, Request};
 
 /// The outcome of a call. `GLASSES_STATUS_OK` is 0; every other value is a failure whose details
 /// `glasses_last_error_message()` gives.
@@ -63,11 +63,15 @@ pub enum GlassesStatus {
     NotARegularFile = 16,
     /// A face box that cannot be used: not finite, empty, negative, or wholly outside the picture.
     InvalidRegion = 17,
+    /// `GLASSES_FACE_MODE_DETECT` found no face in the picture.
+    NoFace = 18,
+    /// Face detection was asked of a library built without the face detector.
+    NoFaceDetector = 19,
 }
 
 impl GlassesStatus {
     /// Every status, in code order.
-    pub(crate) const ALL: [Self; 18] = [
+    pub(crate) const ALL: [Self; 20] = [
         Self::Ok,
         Self::NullArgument,
         Self::InvalidArgument,
@@ -86,6 +90,8 @@ impl GlassesStatus {
         Self::FileTooLarge,
         Self::NotARegularFile,
         Self::InvalidRegion,
+        Self::NoFace,
+        Self::NoFaceDetector,
     ];
 
     /// The status whose code is `code`, `None` for any other number.
@@ -114,6 +120,8 @@ impl GlassesStatus {
             Self::FileTooLarge => c"GLASSES_STATUS_FILE_TOO_LARGE",
             Self::NotARegularFile => c"GLASSES_STATUS_NOT_A_REGULAR_FILE",
             Self::InvalidRegion => c"GLASSES_STATUS_INVALID_REGION",
+            Self::NoFace => c"GLASSES_STATUS_NO_FACE",
+            Self::NoFaceDetector => c"GLASSES_STATUS_NO_FACE_DETECTOR",
         }
     }
 }
@@ -228,6 +236,44 @@ impl GlassesRotation {
     pub(crate) const ALL: [Self; 4] = [Self::Deg0, Self::Deg90, Self::Deg180, Self::Deg270];
 }
 
+/// Where a request's face is found when it gives no box of its own (`GlassesRequest.face_mode`;
+/// Kotlin's `FaceMode` codes, uniffi's `FaceMode` by name). A box given with the request wins.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlassesFaceMode {
+    /// The largest face the built-in detector finds, framed as a caller's box is; the whole
+    /// picture when none is found. The default (and what a zeroed request holds).
+    Auto = 0,
+    /// The largest face found; `GLASSES_STATUS_NO_FACE` when there is none.
+    Detect = 1,
+    /// The whole picture (its centre crop); no detection runs.
+    Whole = 2,
+}
+
+impl GlassesFaceMode {
+    /// Every mode, in code order.
+    pub(crate) const ALL: [Self; 3] = [Self::Auto, Self::Detect, Self::Whole];
+
+    /// Core's mode. Exhaustive, so a new C value cannot compile without its core mode.
+    pub(crate) fn core(self) -> FaceMode {
+        match self {
+            Self::Auto => FaceMode::Auto,
+            Self::Detect => FaceMode::Detect,
+            Self::Whole => FaceMode::Whole,
+        }
+    }
+}
+
+/// Core's face mode for a surface's code (C's `face_mode`, Kotlin's `FaceMode.code`), or the
+/// `InvalidArgument` error every surface gives for a number that is no mode.
+pub(crate) fn face_mode(code: i64) -> Result<FaceMode, SurfaceError> {
+    GlassesFaceMode::ALL
+        .into_iter()
+        .find(|m| *m as i64 == code)
+        .map(GlassesFaceMode::core)
+        .ok_or_else(|| SurfaceError::InvalidArgument(format!("unknown face mode {code}")))
+}
+
 /// The form of a C `GlassesInput`, which says which of its fields are read.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,13 +342,15 @@ pub(crate) fn orientation(rotation_degrees: i64, mirrored: bool) -> Result<Orien
 }
 
 /// The one request every surface builds: how the picture is turned upright, and the face box
-/// (pixels of the upright picture) or, without one, the whole picture.
+/// (pixels of the upright picture) or, without one, the face `face_mode` finds.
 pub(crate) fn request(
     rotation_degrees: i64,
     mirrored: bool,
     face: Option<FaceBox>,
+    face_mode: FaceMode,
 ) -> Result<Request, glasses_core::Error> {
-    let request = Request::new().with_orientation(orientation(rotation_degrees, mirrored)?);
+    let request =
+        Request::new().with_orientation(orientation(rotation_degrees, mirrored)?).with_face_mode(face_mode);
     Ok(match face {
         Some(face) => request.with_face(face),
         None => request,
@@ -330,6 +378,8 @@ pub(crate) fn status(kind: ErrorKind) -> GlassesStatus {
         K::FileTooLarge => GlassesStatus::FileTooLarge,
         K::NotARegularFile => GlassesStatus::NotARegularFile,
         K::InvalidRegion => GlassesStatus::InvalidRegion,
+        K::NoFace => GlassesStatus::NoFace,
+        K::NoFaceDetector => GlassesStatus::NoFaceDetector,
         // A wrong tensor size and a failed export cannot come from the library's entry points
         // (they classify pictures and load models only): a bug if they ever do.
         K::TensorShape | K::Export => GlassesStatus::Internal,

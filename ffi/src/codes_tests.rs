@@ -28,6 +28,8 @@ fn one_of_each() -> Vec<Error> {
         Error::FileTooLarge { path: PathBuf::from("p"), size: 2, max_bytes: 1 },
         Error::NotARegularFile { path: PathBuf::from("p"), file_type: "a folder" },
         Error::InvalidRegion { reason: reason() },
+        Error::NoFace { width: 3, height: 2 },
+        Error::NoFaceDetector,
     ]
 }
 
@@ -59,7 +61,7 @@ fn every_status_has_its_code_and_name() {
             format!("GLASSES_STATUS_{}", screaming_snake(&format!("{status:?}")))
         );
     }
-    for code in [-1, 18, i32::MAX] {
+    for code in [-1, 20, i32::MAX] {
         assert_eq!(GlassesStatus::from_code(code), None);
         // SAFETY: static NUL-terminated strings.
         let name = unsafe { CStr::from_ptr(crate::c::glasses_status_name(code)) };
@@ -122,14 +124,32 @@ fn rotations_are_the_four_quarter_turns() {
         assert!(err.to_string().contains(&format!("rotation of {bad} degrees")), "{err}");
     }
     let face = FaceBox::new(1.0, 2.0, 3.0, 4.0);
-    let r = request(270, true, Some(face)).expect("a request");
+    let r = request(270, true, Some(face), FaceMode::Whole).expect("a request");
     assert_eq!(
         r,
         Request::new()
             .with_orientation(Orientation { rotation_degrees: 270, mirrored: true })
             .with_face(face)
+            .with_face_mode(FaceMode::Whole)
     );
-    assert_eq!(request(0, false, None).expect("the default"), Request::default());
+    assert_eq!(request(0, false, None, FaceMode::Auto).expect("the default"), Request::default());
+}
+
+#[test]
+fn every_face_mode_has_one_code_and_auto_is_zero() {
+    for (code, mode) in GlassesFaceMode::ALL.into_iter().enumerate() {
+        assert_eq!(mode as i64, code as i64, "ALL is in code order");
+        // C's name is core's name.
+        assert_eq!(format!("{mode:?}"), format!("{:?}", mode.core()));
+        assert_eq!(face_mode(code as i64).expect("a mode"), mode.core());
+    }
+    // A zeroed request (C's `{0}`, Kotlin's and Swift's defaults) asks for core's default.
+    assert_eq!(face_mode(0).expect("auto"), FaceMode::default());
+    for code in [-1, 3, i64::from(u32::MAX)] {
+        let err = face_mode(code).expect_err("no mode");
+        assert_eq!(err.status(), GlassesStatus::InvalidArgument);
+        assert_eq!(err.to_string(), format!("invalid argument: unknown face mode {code}"));
+    }
 }
 
 #[test]

@@ -95,6 +95,44 @@ fn golden_lines(out: &mut String, dir: &Path) {
             case.image.display()
         )
         .expect("write to String");
+        // The face the default request answers for (X Y W H SCORE), when there is one: it belongs
+        // to the golden_case line above it.
+        if let Some([x, y, w, h, score]) = case.found {
+            writeln!(out, "golden_found {x} {y} {w} {h} {score}").expect("write to String");
+        }
+    }
+    // Group pictures: GROUP TOLERANCE FACES WIDTH HEIGHT RGBA IMAGE, then one line per face,
+    // largest first: X Y W H SCORE HAS_GLASSES P EYEWEAR P_NONE P_SUNGLASSES.
+    for (g, group) in golden.group_cases.iter().enumerate() {
+        let upright = group.decoded();
+        let rgba: Vec<u8> = upright.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        let raw = dir.join(format!("golden-group-{g}.rgba"));
+        std::fs::write(&raw, rgba).expect("write raw RGBA");
+        writeln!(
+            out,
+            "golden_group {} {} {} {} {} {}",
+            golden.tolerance,
+            group.faces.len(),
+            upright.width(),
+            upright.height(),
+            raw.display(),
+            group.image.display()
+        )
+        .expect("write to String");
+        for face in &group.faces {
+            let [x, y, w, h, score] = face.found.expect("a group face has its box");
+            let p = &face.probabilities;
+            writeln!(
+                out,
+                "golden_group_face {x} {y} {w} {h} {score} {} {} {} {} {}",
+                u8::from(face.has_glasses),
+                face.probability(),
+                face.eyewear_code(),
+                p[0],
+                p.get(2).copied().unwrap_or(-1.0)
+            )
+            .expect("write to String");
+        }
     }
 }
 

@@ -7,9 +7,9 @@ use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weig
 use glasses_core::image::{self, GrayImage, ImageFormat, LumaA, Rgb, RgbImage};
 use glasses_core::{Classifier, ClassifierOptions, Orientation, YuvFrame, YuvRange};
 use glasses_ffi::uniffi::{
-    FaceBox, GlassesClassifier, GlassesError, GlassesInput, GlassesOptionsRecord, GlassesOrientation,
-    GlassesRequest, GlassesResultRecord, PixelFormat, default_options, face_box_from_normalized_bottom_left,
-    orientation_from_exif, version,
+    FaceBox, FaceModeKind, GlassesClassifier, GlassesError, GlassesInput, GlassesOptionsRecord,
+    GlassesOrientation, GlassesRequest, GlassesResultRecord, PixelFormat, default_options,
+    face_box_from_normalized_bottom_left, orientation_from_exif, version,
 };
 use support::golden::{Answer, Case, Golden};
 use support::turn::{ORIENTATIONS, stored};
@@ -27,11 +27,19 @@ fn with_threshold(threshold: f32) -> GlassesOptionsRecord {
 }
 
 fn upright() -> GlassesRequest {
-    GlassesRequest { orientation: GlassesOrientation { rotation_degrees: 0, mirrored: false }, face: None }
+    GlassesRequest {
+        orientation: GlassesOrientation { rotation_degrees: 0, mirrored: false },
+        face: None,
+        face_mode: FaceModeKind::Auto,
+    }
 }
 
 fn turned(rotation_degrees: u32, mirrored: bool, face: Option<FaceBox>) -> GlassesRequest {
-    GlassesRequest { orientation: GlassesOrientation { rotation_degrees, mirrored }, face }
+    GlassesRequest {
+        orientation: GlassesOrientation { rotation_degrees, mirrored },
+        face,
+        face_mode: FaceModeKind::Auto,
+    }
 }
 
 fn pixels(data: Vec<u8>, width: u32, height: u32, stride: u32, format: PixelFormat) -> GlassesInput {

@@ -239,12 +239,22 @@ public final class JniValgrind {
                 () -> new GlassesDetector(model, 1.5f));
         long h = handleOf(d);
         Class<?>[] encodedTypes = {long.class, byte[].class, int.class, boolean.class, boolean.class, float.class,
-                float.class, float.class, float.class};
+                float.class, float.class, float.class, int.class, int.class};
         expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "null image",
-                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, null, 0, false, false, 0f, 0f, 0f, 0f));
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, null, 0, false, false, 0f, 0f, 0f, 0f, 0, 0));
         expectThrows(IllegalStateException.class, null, "bogus handle",
                 () -> nativeCall("nativeClassifyEncoded", encodedTypes, 123456789L, garbage, 0, false, false, 0f, 0f,
-                        0f, 0f));
+                        0f, 0f, 0, 0));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "unknown task",
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, first.png, 0, false, false, 0f, 0f, 0f, 0f, 0, 9));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "unknown face mode",
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, first.png, 0, false, false, 0f, 0f, 0f, 0f, 5, 0));
+        // Every face: the float records of both face tasks, from encoded bytes and a camera frame.
+        check(d.detectFaces(first.png).size() == d.classifyFaces(first.png).size(), "detectFaces and classifyFaces agree");
+        BufferedImage firstImage = ImageIO.read(new ByteArrayInputStream(first.png));
+        int[] firstArgb = firstImage.getRGB(0, 0, first.width, first.height, null, 0, first.width);
+        YuvPlanes frame = nv21(firstArgb, first.width, first.width & ~1, first.height & ~1);
+        check(d.detectFacesYuv(frame, 90, true).size() == d.classifyFacesYuv(frame, 90, true).size(), "camera frame faces");
         expectThrows(GlassesException.class, ErrorKind.INTERNAL, "native panic", NativeTestHooks::panic);
         close(d.classify(first.png), first.probability, "after the errors");
 

@@ -76,7 +76,33 @@ typedef struct {
     char rgba_path[4096];
     unsigned width, height;
     char turned_prefix[4096];
+    /* The face the default request (GLASSES_FACE_MODE_AUTO) answers for: x, y, w, h, score. */
+    int has_found;
+    float found[5];
 } GoldenCase;
+
+#define MAX_GROUPS 8
+#define MAX_GROUP_FACES 8
+
+/* One face of a group picture, as golden.json gives it: box and score, then the answer. */
+typedef struct {
+    float face[5];
+    int has_glasses;
+    double probability;
+    int eyewear;
+    double p_none, p_sunglasses;
+} GroupFace;
+
+/* A picture of several drawn faces: every face the detector finds, largest first. */
+typedef struct {
+    double tolerance;
+    int expected;
+    int count;
+    unsigned width, height;
+    char rgba_path[4096];
+    char path[4096];
+    GroupFace faces[MAX_GROUP_FACES];
+} GoldenGroup;
 
 typedef struct {
     char model[4096];
@@ -112,6 +138,8 @@ typedef struct {
     char golden_absent[4096];
     GoldenCase golden[MAX_GOLDEN];
     int golden_count;
+    GoldenGroup groups[MAX_GROUPS];
+    int group_count;
     /* How many of the eight orientations each golden picture is turned to (8 natively; fewer
        under valgrind, where one classification takes seconds). */
     int golden_turns;
@@ -175,6 +203,26 @@ static void manifest_line(Manifest *m, const char *line) {
                    &g->box[0], &g->box[1], &g->box[2], &g->box[3], g->rgba_path, &g->width, &g->height,
                    g->turned_prefix, g->path) == 16)
             m->golden_count++;
+    } else if (strcmp(key, "golden_found") == 0 && m->golden_count > 0) {
+        GoldenCase *g = &m->golden[m->golden_count - 1];
+        g->has_found = sscanf(value, "%f %f %f %f %f", &g->found[0], &g->found[1], &g->found[2], &g->found[3],
+                              &g->found[4]) == 5;
+    } else if (strcmp(key, "golden_group") == 0 && m->group_count < MAX_GROUPS) {
+        /* golden_group TOL FACES WIDTH HEIGHT RGBA_PATH PATH */
+        GoldenGroup *g = &m->groups[m->group_count];
+        if (sscanf(value, "%lf %d %u %u %4095s %4095[^\n]", &g->tolerance, &g->expected, &g->width, &g->height,
+                   g->rgba_path, g->path) == 6)
+            m->group_count++;
+    } else if (strcmp(key, "golden_group_face") == 0 && m->group_count > 0) {
+        /* golden_group_face X Y W H SCORE HAS P EYEWEAR P_NONE P_SUN */
+        GoldenGroup *g = &m->groups[m->group_count - 1];
+        if (g->count < MAX_GROUP_FACES) {
+            GroupFace *f = &g->faces[g->count];
+            if (sscanf(value, "%f %f %f %f %f %d %lf %d %lf %lf", &f->face[0], &f->face[1], &f->face[2], &f->face[3],
+                       &f->face[4], &f->has_glasses, &f->probability, &f->eyewear, &f->p_none,
+                       &f->p_sunglasses) == 10)
+                g->count++;
+        }
     }
 }
 
@@ -1475,6 +1523,27 @@ static void test_turned(const Manifest *m) {
     glasses_classifier_free(&c);
 }
 
+/* RGBA (w x h, both even) as a full-range BT.601 NV21 frame in `y` (w*h bytes) and `vu` (w*h/2
+   bytes), and the GlassesInput that reads it. */
+static GlassesInput nv21_input(const unsigned char *rgba, unsigned w, unsigned h, unsigned char *y, unsigned char *vu) {
+    for (size_t k = 0; k < (size_t)w * h; k++)
+        y[k] = (unsigned char)(0.299 * rgba[4 * k] + 0.587 * rgba[4 * k + 1] + 0.114 * rgba[4 * k + 2] + 0.5);
+    for (unsigned cy = 0; cy < h / 2; cy++) {
+        for (unsigned cx = 0; cx < w / 2; cx++) {
+            const unsigned char *p = rgba + ((size_t)2 * cy * w + 2 * cx) * 4;
+            const double l = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+            const double v = (p[0] - l) / 1.402 + 128.5, u = (p[2] - l) / 1.772 + 128.5;
+            vu[((size_t)cy * (w / 2) + cx) * 2] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+            vu[((size_t)cy * (w / 2) + cx) * 2 + 1] = (unsigned char)(u < 0 ? 0 : u > 255 ? 255 : u);
+        }
+    }
+    GlassesInput in = {.kind = GLASSES_INPUT_KIND_YUV};
+    in.yuv = (GlassesYuvFrame){.y = y, .y_len = (size_t)w * h, .y_row_stride = w, .u = vu + 1,
+                               .u_len = (size_t)w * h / 2 - 1, .v = vu, .v_len = (size_t)w * h / 2,
+                               .uv_row_stride = w, .uv_pixel_stride = 2, .width = w, .height = h};
+    return in;
+}
+
 /* A YUV frame of each golden picture with even sides (NV21, BT.601 full range, converted here),
    its planes stored turned each of the eight ways: the request's rotation, the frame's own
    rotation and glasses_classify_yuv all give the upright frame's answer. */
@@ -1496,22 +1565,7 @@ static void test_turned_yuv(const Manifest *m) {
             free(rgba), free(y), free(vu);
             continue;
         }
-        for (size_t k = 0; k < (size_t)w * h; k++)
-            y[k] = (unsigned char)(0.299 * rgba[4 * k] + 0.587 * rgba[4 * k + 1] + 0.114 * rgba[4 * k + 2] + 0.5);
-        for (unsigned cy = 0; cy < h / 2; cy++) {
-            for (unsigned cx = 0; cx < w / 2; cx++) {
-                const unsigned char *p = rgba + ((size_t)2 * cy * w + 2 * cx) * 4;
-                const double l = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
-                const double v = (p[0] - l) / 1.402 + 128.5, u = (p[2] - l) / 1.772 + 128.5;
-                vu[((size_t)cy * (w / 2) + cx) * 2] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
-                vu[((size_t)cy * (w / 2) + cx) * 2 + 1] = (unsigned char)(u < 0 ? 0 : u > 255 ? 255 : u);
-            }
-        }
-        GlassesInput in = {.kind = GLASSES_INPUT_KIND_YUV};
-        GlassesYuvFrame *f = &in.yuv;
-        *f = (GlassesYuvFrame){.y = y, .y_len = (size_t)w * h, .y_row_stride = w, .u = vu + 1,
-                               .u_len = (size_t)w * h / 2 - 1, .v = vu, .v_len = (size_t)w * h / 2,
-                               .uv_row_stride = w, .uv_pixel_stride = 2, .width = w, .height = h};
+        GlassesInput in = nv21_input(rgba, w, h, y, vu);
         GlassesResult want, r;
         const GlassesRequest upright = turn_request(g, 0);
         CHECK_STATUS(glasses_classify(c, &in, &upright, &want), GLASSES_STATUS_OK, "upright YUV");
@@ -1621,6 +1675,298 @@ static void test_model_info(const Manifest *m, const unsigned char *model, size_
     glasses_classifier_free(&plain);
 }
 
+/* ---------------------------------------------------------------- every face */
+
+/* A detected face matches golden x, y, w, h, score (rounded to 0.01 pixel and 0.0001). */
+static void check_face(const GlassesDetectedFace *f, const float want[5], const char *what) {
+    const float got[5] = {f->face_box.x, f->face_box.y, f->face_box.width, f->face_box.height, f->score};
+    for (int k = 0; k < 5; k++)
+        CHECK(fabs((double)got[k] - (double)want[k]) <= (k == 4 ? 1e-3 : 0.05),
+              "%s: face field %d is %.4f, golden %.4f", what, k, (double)got[k], (double)want[k]);
+    /* The landmarks lie in and around the box (eyes above the mouth). */
+    CHECK(f->landmarks[0].y < f->landmarks[3].y && f->landmarks[1].y < f->landmarks[4].y, "%s: eyes above mouth", what);
+    for (int k = 0; k < 5; k++)
+        CHECK(f->landmarks[k].x >= f->face_box.x - 1 && f->landmarks[k].x <= f->face_box.x + f->face_box.width + 1,
+              "%s: landmark %d at x %.1f outside the box", what, k, (double)f->landmarks[k].x);
+}
+
+/* A result matches a golden group face's answer. */
+static void check_face_answer(const GroupFace *want, const GlassesResult *r, double tolerance, const char *what) {
+    CHECK_CLOSE(r->probability, want->probability, tolerance, what);
+    CHECK_CLOSE(r->probability_none, want->p_none, tolerance, what);
+    if (want->p_sunglasses >= 0.0) CHECK_CLOSE(r->probability_sunglasses, want->p_sunglasses, tolerance, what);
+    CHECK(r->has_glasses == (want->has_glasses != 0), "%s: has_glasses", what);
+    CHECK((int)r->eyewear == want->eyewear, "%s: eyewear %u, golden %d", what, r->eyewear, want->eyewear);
+}
+
+/* Every face of one group picture from `in`: detected, counted, classified; `how` names the input.
+   `exact`: the input holds the picture's own pixels (encoded, file, RGBA), so boxes and answers
+   are the golden ones; a YUV frame's are only close (its colours went through 4:2:0). */
+static void check_group_input(const GlassesClassifier *c, const GoldenGroup *g, const GlassesInput *in,
+                              const GlassesRequest *req, int exact, const char *how) {
+    char what[4200];
+    GlassesDetectedFace faces[MAX_GROUP_FACES + 1];
+    size_t n = 99;
+    snprintf(what, sizeof what, "%s (%s): detect", g->path, how);
+    CHECK_STATUS(glasses_detect_faces(c, in, req, faces, MAX_GROUP_FACES + 1, &n), GLASSES_STATUS_OK, what);
+    CHECK(n == (size_t)g->expected, "%s: %zu faces, golden %d", what, n, g->expected);
+    for (size_t i = 0; i < n && i < (size_t)g->count; i++) {
+        if (exact) {
+            check_face(&faces[i], g->faces[i].face, what);
+        } else {
+            const float *w = g->faces[i].face;
+            CHECK(fabs(faces[i].face_box.x - w[0]) < 4 && fabs(faces[i].face_box.y - w[1]) < 4 &&
+                      fabs(faces[i].face_box.width - w[2]) < 4 && fabs(faces[i].face_box.height - w[3]) < 4,
+                  "%s: face %zu at %.1f,%.1f %.1fx%.1f, golden %.1f,%.1f %.1fx%.1f", what, i,
+                  (double)faces[i].face_box.x, (double)faces[i].face_box.y, (double)faces[i].face_box.width,
+                  (double)faces[i].face_box.height, (double)w[0], (double)w[1], (double)w[2], (double)w[3]);
+        }
+    }
+    GlassesFaceResult results[MAX_GROUP_FACES];
+    snprintf(what, sizeof what, "%s (%s): classify faces", g->path, how);
+    CHECK_STATUS(glasses_classify_faces(c, in, req, results, MAX_GROUP_FACES, &n), GLASSES_STATUS_OK, what);
+    CHECK(n == (size_t)g->expected, "%s: %zu faces, golden %d", what, n, g->expected);
+    for (size_t i = 0; i < n && i < (size_t)g->count; i++) {
+        const GlassesFaceResult *r = &results[i];
+        CHECK(r->result.has_face && memcmp(&r->result.face, &r->face, sizeof r->face) == 0,
+              "%s: face %zu: the result names its face", what, i);
+        if (exact) {
+            check_face(&r->face, g->faces[i].face, what);
+            check_face_answer(&g->faces[i], &r->result, g->tolerance, what);
+        } else {
+            CHECK((int)r->result.eyewear == g->faces[i].eyewear, "%s: face %zu eyewear %u, golden %d", what, i,
+                  r->result.eyewear, g->faces[i].eyewear);
+        }
+    }
+}
+
+/* Every face of the drawn group pictures through every input kind, the face modes of
+   glasses_classify, arrays too small, pictures without a face, the detector's settings, errors. */
+static void test_faces(const Manifest *m) {
+    if (m->golden_absent[0]) {
+        printf("SKIP every face: %s is absent\n", m->golden_absent);
+        return;
+    }
+    CHECK(m->group_count > 0, "golden.json lists no group pictures");
+    GlassesClassifier *c = NULL;
+    CHECK_STATUS(glasses_classifier_new_from_file(m->golden_model, NULL, &c), GLASSES_STATUS_OK, m->golden_model);
+    if (!c) return;
+    /* Under valgrind (fewer turns) every kind of call runs once, on the encoded picture. */
+    const int thorough = m->golden_turns >= 8;
+    char what[4200];
+    GlassesRequest upright = glasses_request_default();
+    CHECK(upright.face_mode == GLASSES_FACE_MODE_AUTO && !upright.has_face, "default request: auto, no box");
+    for (int gi = 0; gi < m->group_count; gi++) {
+        const GoldenGroup *g = &m->groups[gi];
+        CHECK(g->count == g->expected && g->count >= 2, "%s: %d golden faces", g->path, g->count);
+        size_t len = 0;
+        unsigned char *img = read_file(g->path, &len);
+        CHECK(img != NULL, "group picture %s readable", g->path);
+        if (!img) continue;
+        const GlassesInput encoded = {.kind = GLASSES_INPUT_KIND_ENCODED, .bytes = img, .bytes_len = len};
+        check_group_input(c, g, &encoded, &upright, 1, "encoded");
+
+        /* Counting only, and an array too small: the count is every face, only the largest written. */
+        size_t n = 99;
+        CHECK_STATUS(glasses_detect_faces(c, &encoded, NULL, NULL, 0, &n), GLASSES_STATUS_OK, "count only");
+        CHECK(n == (size_t)g->expected, "count only: %zu, golden %d", n, g->expected);
+        GlassesFaceResult two[2];
+        memset(two, 0xab, sizeof two);
+        GlassesFaceResult untouched;
+        memset(&untouched, 0xab, sizeof untouched);
+        CHECK_STATUS(glasses_classify_faces(c, &encoded, NULL, two, 1, &n), GLASSES_STATUS_OK, "capacity 1");
+        CHECK(n == (size_t)g->expected, "capacity 1: count %zu, golden %d", n, g->expected);
+        check_face(&two[0].face, g->faces[0].face, "capacity 1");
+        check_face_answer(&g->faces[0], &two[0].result, g->tolerance, "capacity 1");
+        CHECK(memcmp(&two[1], &untouched, sizeof untouched) == 0, "capacity 1: nothing written past the array");
+
+        /* glasses_classify: AUTO (the default) answers for the largest face, WHOLE for the picture,
+           DETECT as AUTO here, and a box given with the request wins over the mode. */
+        GlassesResult r;
+        memset(&r, 0xff, sizeof r);
+        snprintf(what, sizeof what, "%s: classify auto", g->path);
+        CHECK_STATUS(glasses_classify(c, &encoded, NULL, &r), GLASSES_STATUS_OK, what);
+        CHECK(r.has_face, "%s: has_face", what);
+        check_face(&r.face, g->faces[0].face, what);
+        check_face_answer(&g->faces[0], &r, g->tolerance, what);
+        GlassesRequest whole = glasses_request_default();
+        whole.face_mode = GLASSES_FACE_MODE_WHOLE;
+        snprintf(what, sizeof what, "%s: classify whole", g->path);
+        CHECK_STATUS(glasses_classify(c, &encoded, &whole, &r), GLASSES_STATUS_OK, what);
+        CHECK(!r.has_face && r.face.face_box.width == 0.0f && r.face.score == 0.0f, "%s: no face", what);
+        CHECK(fabs(r.probability - g->faces[0].probability) > 1e-3 || r.eyewear != (uint32_t)g->faces[0].eyewear,
+              "%s: the whole picture is not the largest face", what);
+        GlassesRequest given = glasses_request_default();
+        given.face_mode = GLASSES_FACE_MODE_DETECT;
+        given.has_face = true;
+        given.face = (GlassesFaceBox){g->faces[1].face[0], g->faces[1].face[1], g->faces[1].face[2], g->faces[1].face[3]};
+        snprintf(what, sizeof what, "%s: the second face's box given", g->path);
+        CHECK_STATUS(glasses_classify(c, &encoded, &given, &r), GLASSES_STATUS_OK, what);
+        CHECK(!r.has_face, "%s: a given box is not a detected face", what);
+        /* The golden box is rounded to 0.01 pixel, which moves the framed crop's sampling grid:
+           the same kind, a close probability, not the same digits. */
+        CHECK((int)r.eyewear == g->faces[1].eyewear, "%s: eyewear %u, golden %d", what, r.eyewear, g->faces[1].eyewear);
+        CHECK_CLOSE(r.probability, g->faces[1].probability, 0.05, what);
+        if (thorough) {
+            GlassesRequest detect = glasses_request_default();
+            detect.face_mode = GLASSES_FACE_MODE_DETECT;
+            snprintf(what, sizeof what, "%s: classify detect", g->path);
+            CHECK_STATUS(glasses_classify(c, &encoded, &detect, &r), GLASSES_STATUS_OK, what);
+            CHECK(r.has_face, "%s: has_face", what);
+            check_face(&r.face, g->faces[0].face, what);
+        }
+        free(img);
+        if (!thorough) continue;
+
+        /* The same faces from the file, from raw RGBA, from the RGBA stored turned with the
+           request turning it back, and from an NV21 camera frame. */
+        const GlassesInput file = {.kind = GLASSES_INPUT_KIND_PATH, .path = g->path};
+        check_group_input(c, g, &file, &upright, 1, "file");
+        size_t rgba_len = 0;
+        unsigned char *rgba = read_file(g->rgba_path, &rgba_len);
+        const unsigned w = g->width, h = g->height;
+        CHECK(rgba != NULL && rgba_len == (size_t)w * h * 4, "raw RGBA %s", g->rgba_path);
+        if (!rgba || rgba_len != (size_t)w * h * 4) {
+            free(rgba);
+            continue;
+        }
+        const GlassesInput pixels = {.kind = GLASSES_INPUT_KIND_PIXELS, .bytes = rgba, .bytes_len = rgba_len,
+                                     .width = w, .height = h, .stride = (size_t)w * 4,
+                                     .format = GLASSES_PIXEL_FORMAT_RGBA8};
+        check_group_input(c, g, &pixels, NULL, 1, "rgba");
+        unsigned sw = 0, sh = 0;
+        unsigned char *turned = turn_stored(rgba, w, h, 4, 90, true, &sw, &sh);
+        CHECK(turned != NULL, "malloc");
+        if (turned) {
+            const GlassesInput stored = {.kind = GLASSES_INPUT_KIND_PIXELS, .bytes = turned,
+                                         .bytes_len = (size_t)sw * sh * 4, .width = sw, .height = sh,
+                                         .stride = (size_t)sw * 4, .format = GLASSES_PIXEL_FORMAT_RGBA8};
+            GlassesRequest turn = glasses_request_default();
+            turn.rotation_degrees = 90;
+            turn.mirrored = true;
+            check_group_input(c, g, &stored, &turn, 1, "rgba turned 90 mirrored");
+            free(turned);
+        }
+        unsigned char *y = malloc((size_t)w * h), *vu = malloc((size_t)w * h / 2);
+        CHECK(y && vu, "malloc");
+        if (y && vu) {
+            const GlassesInput frame = nv21_input(rgba, w, h, y, vu);
+            check_group_input(c, g, &frame, NULL, 0, "nv21");
+        }
+        free(y), free(vu), free(rgba);
+    }
+
+    /* The single pictures: the default request answers for the face golden.json names, or for
+       the whole picture when it names none. */
+    int found = 0;
+    for (int i = 0; i < m->golden_count; i++) {
+        const GoldenCase *g = &m->golden[i];
+        if (g->is_region) continue;
+        size_t len = 0;
+        unsigned char *img = read_file(g->path, &len);
+        if (!img) continue;
+        const GlassesInput encoded = {.kind = GLASSES_INPUT_KIND_ENCODED, .bytes = img, .bytes_len = len};
+        GlassesResult r;
+        CHECK_STATUS(glasses_classify(c, &encoded, NULL, &r), GLASSES_STATUS_OK, g->path);
+        CHECK(r.has_face == (g->has_found != 0), "%s: has_face %d, golden %d", g->path, r.has_face, g->has_found);
+        if (r.has_face && g->has_found) {
+            check_face(&r.face, g->found, g->path);
+            found++;
+        }
+        check_golden_result(g, &r, "auto");
+        free(img);
+    }
+    CHECK(found > 0, "no single golden picture with a face");
+
+    /* A picture without a face: no faces is a success; DETECT is GLASSES_STATUS_NO_FACE. */
+    enum { BW = 64, BH = 48 };
+    static unsigned char blank[BW * BH * 4];
+    memset(blank, 128, sizeof blank);
+    const GlassesInput flat = {.kind = GLASSES_INPUT_KIND_PIXELS, .bytes = blank, .bytes_len = sizeof blank,
+                               .width = BW, .height = BH, .stride = BW * 4, .format = GLASSES_PIXEL_FORMAT_RGBA8};
+    GlassesDetectedFace faces[4];
+    GlassesFaceResult results[4];
+    size_t n = 99;
+    CHECK_STATUS(glasses_detect_faces(c, &flat, NULL, faces, 4, &n), GLASSES_STATUS_OK, "blank: detect");
+    CHECK(n == 0, "blank: %zu faces", n);
+    n = 99;
+    CHECK_STATUS(glasses_classify_faces(c, &flat, NULL, results, 4, &n), GLASSES_STATUS_OK, "blank: classify faces");
+    CHECK(n == 0, "blank: %zu faces", n);
+    GlassesResult r;
+    CHECK_STATUS(glasses_classify(c, &flat, NULL, &r), GLASSES_STATUS_OK, "blank: auto");
+    CHECK(!r.has_face, "blank: auto classifies the whole picture");
+    GlassesRequest detect = glasses_request_default();
+    detect.face_mode = GLASSES_FACE_MODE_DETECT;
+    CHECK_STATUS(glasses_classify(c, &flat, &detect, &r), GLASSES_STATUS_NO_FACE, "blank: detect");
+    CHECK(strstr(glasses_last_error_message(), "face") != NULL, "message: %s", glasses_last_error_message());
+    CHECK(strcmp(glasses_status_name(GLASSES_STATUS_NO_FACE), "GLASSES_STATUS_NO_FACE") == 0 &&
+              strcmp(glasses_status_name(GLASSES_STATUS_NO_FACE_DETECTOR), "GLASSES_STATUS_NO_FACE_DETECTOR") == 0,
+          "face status names");
+
+    /* Errors: a status and a message, *count 0, nothing written. */
+    n = 99;
+    CHECK_STATUS(glasses_detect_faces(c, &flat, NULL, NULL, 2, &n), GLASSES_STATUS_NULL_ARGUMENT, "NULL faces");
+    CHECK(n == 0, "count after a failure: %zu", n);
+    CHECK_STATUS(glasses_detect_faces(c, &flat, NULL, faces, 4, NULL), GLASSES_STATUS_NULL_ARGUMENT, "NULL count");
+    CHECK_STATUS(glasses_classify_faces(c, NULL, NULL, results, 4, &n), GLASSES_STATUS_NULL_ARGUMENT, "NULL input");
+    CHECK_STATUS(glasses_classify_faces(NULL, &flat, NULL, results, 4, &n), GLASSES_STATUS_NULL_ARGUMENT,
+                 "NULL classifier");
+    GlassesRequest bad_mode = glasses_request_default();
+    bad_mode.face_mode = 7;
+    CHECK_STATUS(glasses_classify(c, &flat, &bad_mode, &r), GLASSES_STATUS_INVALID_ARGUMENT, "face mode 7");
+    CHECK(strstr(glasses_last_error_message(), "unknown face mode 7") != NULL, "message: %s",
+          glasses_last_error_message());
+    CHECK_STATUS(glasses_detect_faces(c, &flat, &bad_mode, faces, 4, &n), GLASSES_STATUS_INVALID_ARGUMENT,
+                 "detect, face mode 7");
+    const GlassesInput broken = {.kind = GLASSES_INPUT_KIND_ENCODED, .bytes = blank, .bytes_len = 16};
+    CHECK_STATUS(glasses_classify_faces(c, &broken, NULL, results, 4, &n), GLASSES_STATUS_INVALID_IMAGE, "not an image");
+
+    /* The detector's settings: defaults, a smallest face that drops the group's smaller faces,
+       and settings out of range. */
+    const GlassesDetectorOptions defaults = glasses_detector_options_default();
+    CHECK(defaults.input_width == 320 && defaults.input_height == 240 && defaults.score_threshold > 0.0f &&
+              defaults.min_face_size == 0.0f,
+          "detector defaults %ux%u", defaults.input_width, defaults.input_height);
+    if (m->group_count > 0) {
+        const GoldenGroup *g = &m->groups[0];
+        GlassesDetectorOptions big = defaults;
+        /* Just above the smallest face's shorter side: every smaller face goes. */
+        const GroupFace *smallest = &g->faces[g->count - 1];
+        big.min_face_size = fminf(smallest->face[2], smallest->face[3]) + 1.0f;
+        size_t keep = 0;
+        for (int i = 0; i < g->count; i++)
+            keep += fminf(g->faces[i].face[2], g->faces[i].face[3]) >= big.min_face_size;
+        GlassesClassifier *large_only = NULL;
+        CHECK_STATUS(glasses_classifier_with_detector(c, &big, &large_only), GLASSES_STATUS_OK, "with_detector");
+        size_t len = 0;
+        unsigned char *img = read_file(g->path, &len);
+        if (large_only && img) {
+            const GlassesInput encoded = {.kind = GLASSES_INPUT_KIND_ENCODED, .bytes = img, .bytes_len = len};
+            CHECK_STATUS(glasses_detect_faces(large_only, &encoded, NULL, faces, 4, &n), GLASSES_STATUS_OK,
+                         "min_face_size");
+            CHECK(n == keep && keep < (size_t)g->count, "min_face_size %.1f: %zu faces, want %zu", (double)big.min_face_size,
+                  n, keep);
+        }
+        free(img);
+        glasses_classifier_free(&large_only);
+        GlassesClassifier *with_defaults = NULL;
+        CHECK_STATUS(glasses_classifier_with_detector(c, NULL, &with_defaults), GLASSES_STATUS_OK, "NULL options");
+        CHECK(with_defaults != NULL, "NULL options: a handle");
+        glasses_classifier_free(&with_defaults);
+    }
+    GlassesDetectorOptions bad = defaults;
+    bad.score_threshold = 2.0f;
+    GlassesClassifier *none = (GlassesClassifier *)&bad;
+    CHECK_STATUS(glasses_classifier_with_detector(c, &bad, &none), GLASSES_STATUS_INVALID_ARGUMENT, "threshold 2");
+    CHECK(none == NULL, "no handle after a failure");
+    bad = defaults;
+    bad.input_width = 8;
+    CHECK_STATUS(glasses_classifier_with_detector(c, &bad, &none), GLASSES_STATUS_INVALID_ARGUMENT, "input width 8");
+    CHECK_STATUS(glasses_classifier_with_detector(NULL, &defaults, &none), GLASSES_STATUS_NULL_ARGUMENT, "NULL handle");
+    glasses_classifier_free(&c);
+    printf("every face: %d group pictures checked%s\n", m->group_count, thorough ? " through every input kind" : "");
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s MANIFEST [KEY=VALUE ...]\n", argv[0]);
@@ -1676,6 +2022,7 @@ int main(int argc, char **argv) {
         test_golden(m);
         test_turned(m);
         test_turned_yuv(m);
+        test_faces(m);
     }
     glasses_classifier_free(&c);
 

@@ -36,7 +36,7 @@ unsafe fn core_options(options: *const GlassesOptions) -> ClassifierOptions {
 ///
 /// # Safety
 /// A non-NULL `out` must be writable.
-unsafe fn construct(
+pub(super) unsafe fn construct(
     out: *mut *mut GlassesClassifier,
     make: impl FnOnce() -> Result<Classifier, SurfaceError>,
 ) -> GlassesStatus {

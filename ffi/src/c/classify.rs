@@ -39,15 +39,17 @@ unsafe fn classify_into<T: From<Prediction>>(
     })
 }
 
-/// The default request: upright as stored (rotation 0, not mirrored), no face box (the whole
-/// picture).
+/// The default request: upright as stored (rotation 0, not mirrored), no face box,
+/// `GLASSES_FACE_MODE_AUTO` (the largest face the detector finds; the whole picture when none).
 #[unsafe(no_mangle)]
 pub extern "C" fn glasses_request_default() -> GlassesRequest {
     GlassesRequest::default()
 }
 
 /// Classifies any picture: `input` says what it is (see [`GlassesInput`]), `request` how to turn
-/// it upright and, optionally, which face to look at (NULL: [`glasses_request_default`]).
+/// it upright and which face to look at (NULL: [`glasses_request_default`]). `out->has_face` and
+/// `out->face` say which detected face the answer is for. `GLASSES_FACE_MODE_DETECT` on a picture
+/// without a face is `GLASSES_STATUS_NO_FACE`.
 ///
 /// The rotation is applied after an encoded picture's EXIF orientation and after a YUV frame's own
 /// rotation; the face box is in pixels of the upright picture. A rotation other than 0, 90, 180 or

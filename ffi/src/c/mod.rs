@@ -13,30 +13,35 @@
 //!   unwinds into C (which would be undefined behaviour).
 //! * A `GlassesClassifier*` may be shared by any number of threads without a lock.
 //! * Ownership: the library keeps no pointer it is given. Buffers, strings, inputs and requests are
-//!   read during the call only and stay the caller's; the only memory the library hands out is a
+//!   read during the call only and stay the caller's; arrays of faces are the caller's, sized by
+//!   the caller (see [`glasses_detect_faces`]); the only memory the library hands out is a
 //!   classifier handle (released with [`glasses_classifier_free`]), static or thread-local
 //!   strings, and the model facts of [`glasses_classifier_model_info`], whose strings belong to
 //!   the handle (none of them is ever freed by the caller).
 //!
 //! Every classification goes through one function, [`glasses_classify`]: an input
 //! ([`GlassesInput`]: encoded bytes, a pixel buffer, ARGB integers, a YUV frame or a file) and a
-//! request ([`GlassesRequest`]: the rotation and mirror that turn it upright, and an optional face
-//! box). The older `glasses_classify_*` functions are kept unchanged for compatibility; each
+//! request ([`GlassesRequest`]: the rotation and mirror that turn it upright, an optional face
+//! box and the face mode: the largest detected face by default). Every face of a picture goes
+//! through [`glasses_detect_faces`] and [`glasses_classify_faces`], with the same input and
+//! request. The older `glasses_classify_*` functions are kept unchanged for compatibility; each
 //! builds the same input and request and takes the same path.
 
 mod classifier;
 mod classify;
+mod faces;
 mod guard;
 mod model_info;
 mod read;
 mod types;
 
 pub use crate::codes::{
-    GlassesEyewear, GlassesInputKind, GlassesPixelFormat, GlassesRotation, GlassesStatus,
+    GlassesEyewear, GlassesFaceMode, GlassesInputKind, GlassesPixelFormat, GlassesRotation, GlassesStatus,
     GlassesWeightPrecision,
 };
 pub use classifier::*;
 pub use classify::*;
+pub use faces::*;
 pub use guard::*;
 pub use model_info::*;
 pub use types::*;

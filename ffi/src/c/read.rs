@@ -156,7 +156,8 @@ impl GlassesRequest {
     pub(super) fn core(&self, stored: Orientation) -> Result<Request, SurfaceError> {
         let f = self.face;
         let face = self.has_face.then(|| FaceBox::new(f.x, f.y, f.width, f.height));
-        let mut request = codes::request(i64::from(self.rotation_degrees), self.mirrored, face)?;
+        let face_mode = codes::face_mode(i64::from(self.face_mode))?;
+        let mut request = codes::request(i64::from(self.rotation_degrees), self.mirrored, face, face_mode)?;
         request.orientation = stored.then(request.orientation);
         Ok(request)
     }

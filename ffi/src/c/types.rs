@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use glasses_core::Prediction;
+use glasses_core::{DetectedFace, DetectorOptions, FaceResult, Prediction};
 
 use crate::codes::GlassesEyewear;
 
@@ -41,6 +41,9 @@ impl From<Prediction> for GlassesPrediction {
 /// The result for one image with the eyewear kind, written by `glasses_classify`,
 /// the `glasses_classify_*_region` functions and `glasses_classify_yuv`: Kotlin's and Swift's
 /// `GlassesResult`. [`GlassesPrediction`] and the 0.1.0 functions that write it are unchanged.
+///
+/// 0.3.0 appended `has_face` and `face` (which face the answer is for): a program compiled
+/// against the 0.2.0 header must be rebuilt, since the library writes the larger struct.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GlassesResult {
@@ -58,6 +61,13 @@ pub struct GlassesResult {
     pub has_sunglasses_class: bool,
     /// P(sunglasses) when `has_sunglasses_class`, NaN otherwise.
     pub probability_sunglasses: f32,
+    /// Whether the answer is for a face the built-in detector found (`face` says which); false
+    /// when the whole picture was classified (`GLASSES_FACE_MODE_WHOLE`, or `AUTO` found no face)
+    /// or the request gave the box itself.
+    pub has_face: bool,
+    /// The detected face the answer is for, in pixels of the upright picture (read when
+    /// `has_face`; all zero otherwise).
+    pub face: GlassesDetectedFace,
 }
 
 impl From<Prediction> for GlassesResult {
@@ -69,6 +79,103 @@ impl From<Prediction> for GlassesResult {
             probability_none: p.probabilities.none,
             has_sunglasses_class: p.probabilities.sunglasses.is_some(),
             probability_sunglasses: p.probabilities.sunglasses.unwrap_or(f32::NAN),
+            has_face: p.face.is_some(),
+            face: p.face.map(GlassesDetectedFace::from).unwrap_or_default(),
+        }
+    }
+}
+
+/// A point in pixels of the upright picture, origin top-left.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GlassesPoint {
+    /// Pixels from the left edge.
+    pub x: f32,
+    /// Pixels from the top edge.
+    pub y: f32,
+}
+
+/// One face the built-in detector found (`glasses_detect_faces`, and the face of a
+/// [`GlassesFaceResult`] or of a [`GlassesResult`]).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GlassesDetectedFace {
+    /// The face's box in pixels of the upright picture, clipped to the picture.
+    pub face_box: GlassesFaceBox,
+    /// Detection score in 0..1.
+    pub score: f32,
+    /// Right eye, left eye, nose tip, right and left mouth corner (the person's right and left),
+    /// in pixels of the upright picture; not clipped.
+    pub landmarks: [GlassesPoint; 5],
+}
+
+impl From<DetectedFace> for GlassesDetectedFace {
+    fn from(f: DetectedFace) -> Self {
+        let b = f.face_box;
+        Self {
+            face_box: GlassesFaceBox { x: b.x, y: b.y, width: b.width, height: b.height },
+            score: f.score,
+            landmarks: f.landmarks.map(|(x, y)| GlassesPoint { x, y }),
+        }
+    }
+}
+
+/// One face of a picture and the answer for it (`glasses_classify_faces`); `result.has_face` is
+/// true and `result.face` is `face`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GlassesFaceResult {
+    /// The face, in pixels of the upright picture.
+    pub face: GlassesDetectedFace,
+    /// The answer for that face.
+    pub result: GlassesResult,
+}
+
+impl From<FaceResult> for GlassesFaceResult {
+    fn from(r: FaceResult) -> Self {
+        Self { face: r.face.into(), result: r.prediction.into() }
+    }
+}
+
+/// The built-in face detector's settings, for `glasses_classifier_with_detector`. Start from
+/// `glasses_detector_options_default` and change fields.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GlassesDetectorOptions {
+    /// Width the picture is fitted into before detection (32 to 1920). Default 320.
+    pub input_width: u32,
+    /// Height the picture is fitted into (32 to 1920). Default 240; 640x480 also finds small
+    /// faces in group photos, at four times the cost.
+    pub input_height: u32,
+    /// Faces scoring above this are kept, in [0, 1]. Default 0.6.
+    pub score_threshold: f32,
+    /// A face overlapping a better one by more than this intersection over union is dropped,
+    /// in (0, 1]. Default 0.3.
+    pub nms_iou: f32,
+    /// Faces narrower or lower than this many pixels of the picture are dropped. Default 0.
+    pub min_face_size: f32,
+}
+
+impl From<DetectorOptions> for GlassesDetectorOptions {
+    fn from(o: DetectorOptions) -> Self {
+        Self {
+            input_width: o.input_width,
+            input_height: o.input_height,
+            score_threshold: o.score_threshold,
+            nms_iou: o.nms_iou,
+            min_face_size: o.min_face_size,
+        }
+    }
+}
+
+impl From<GlassesDetectorOptions> for DetectorOptions {
+    fn from(o: GlassesDetectorOptions) -> Self {
+        Self {
+            input_width: o.input_width,
+            input_height: o.input_height,
+            score_threshold: o.score_threshold,
+            nms_iou: o.nms_iou,
+            min_face_size: o.min_face_size,
         }
     }
 }
@@ -232,9 +339,11 @@ impl GlassesInput {
     }
 }
 
-/// What to classify in a [`GlassesInput`]: how it is turned upright and, optionally, where the
-/// face is. Start from `glasses_request_default` (upright as stored, the whole
-/// picture); a NULL request means the same.
+/// What to classify in a [`GlassesInput`]: how it is turned upright and where the face is. Start
+/// from `glasses_request_default` (upright as stored, the largest face the detector finds, the
+/// whole picture when it finds none); a NULL request and a zeroed one mean the same.
+///
+/// 0.3.0 appended `face_mode`: a program compiled against the 0.2.0 header must be rebuilt.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GlassesRequest {
@@ -245,10 +354,15 @@ pub struct GlassesRequest {
     pub rotation_degrees: u32,
     /// Then mirror the upright picture left to right (front cameras).
     pub mirrored: bool,
-    /// Whether `face` is given; without it the whole upright picture is classified.
+    /// Whether `face` is given; without it `face_mode` says where the face is.
     pub has_face: bool,
-    /// A face detector's box in pixels of the upright picture (read when `has_face`).
+    /// A face detector's box in pixels of the upright picture (read when `has_face`); it wins
+    /// over `face_mode`.
     pub face: GlassesFaceBox,
+    /// A `GlassesFaceMode` value: `GLASSES_FACE_MODE_AUTO` (0, the default), `DETECT` or
+    /// `WHOLE`. Any other value is `GLASSES_STATUS_INVALID_ARGUMENT`. `glasses_detect_faces` and
+    /// `glasses_classify_faces` read only the rotation and mirror.
+    pub face_mode: u32,
 }
 
 impl GlassesRequest {

@@ -1,7 +1,11 @@
-//! Kotlin's arguments as core's types, and core's prediction as a Kotlin `GlassesResult`.
+//! Kotlin's arguments as core's types, and core's answers as the float records Kotlin reads
+//! (`dev.glasses.NativeRecords`).
 
-use glasses_core::{ClassifierOptions, FaceBox, PixelFormat, Prediction, Request};
-use jni::objects::{JByteArray, JByteBuffer, JIntArray, JObject, JValue};
+use glasses_core::{
+    Classifier, ClassifierOptions, DetectedFace, DetectorOptions, FaceBox, Input, PixelFormat, Prediction,
+    Request,
+};
+use jni::objects::{JByteArray, JByteBuffer, JFloatArray, JIntArray, JObject, JValue};
 use jni::strings::JNIString;
 use jni::sys::{jboolean, jfloat, jint, jlong};
 use jni::{Env, jni_sig};
@@ -10,23 +14,36 @@ use super::failure::{JniFailure, invalid_argument};
 use crate::codes::{self, GlassesEyewear, GlassesStatus};
 use crate::model_info::ModelFacts;
 
-const GLASSES_RESULT: &str = "dev/glasses/GlassesResult";
 const GLASSES_MODEL_INFO: &str = "dev/glasses/GlassesModelInfo";
 
-/// Core options from Kotlin's `GlassesOptions` fields (core checks their ranges).
+/// Core options from Kotlin's `GlassesOptions` fields: threshold and limits, then the face
+/// detector's `inputWidth, inputHeight, minDetectionConfidence, minSuppressionThreshold,
+/// minFaceSize` (core checks their ranges).
 pub(super) fn options(
-    threshold: jfloat,
-    max_pixels: jlong,
-    max_file_bytes: jlong,
+    (threshold, max_pixels, max_file_bytes): (jfloat, jlong, jlong),
+    detector: (jint, jint, jfloat, jfloat, jfloat),
 ) -> Result<ClassifierOptions, JniFailure> {
     let limit = |name: &str, value: jlong| {
         u64::try_from(value)
             .map_err(|_| invalid_argument(format!("invalid options: {name} {value} is negative")))
     };
+    let side = |name: &str, value: jint| {
+        u32::try_from(value)
+            .map_err(|_| invalid_argument(format!("invalid options: {name} {value} is negative")))
+    };
+    let (input_width, input_height, score_threshold, nms_iou, min_face_size) = detector;
+    let detector = DetectorOptions {
+        input_width: side("inputWidth", input_width)?,
+        input_height: side("inputHeight", input_height)?,
+        score_threshold,
+        nms_iou,
+        min_face_size,
+    };
     Ok(ClassifierOptions::default()
         .with_threshold(threshold)
         .with_max_pixels(limit("maxPixels", max_pixels)?)
-        .with_max_file_bytes(limit("maxFileBytes", max_file_bytes)?))
+        .with_max_file_bytes(limit("maxFileBytes", max_file_bytes)?)
+        .with_detector(detector))
 }
 
 /// A limit as Kotlin's `Long` (limits above `Long.MAX_VALUE` are reported as `Long.MAX_VALUE`).
@@ -35,23 +52,97 @@ pub(super) fn long_limit(value: u64) -> jlong {
 }
 
 /// The request arguments every classify entry point ends with: `rotationDegrees, mirrored, hasBox,
-/// x, y, boxWidth, boxHeight`.
+/// x, y, boxWidth, boxHeight, faceMode, task`.
 pub(super) struct JniRequest {
     pub(super) rotation_degrees: jint,
     pub(super) mirrored: jboolean,
     pub(super) has_box: jboolean,
     /// x, y, width, height in pixels of the upright picture.
     pub(super) face: [jfloat; 4],
+    /// Kotlin's `FaceMode.code` (C's `GlassesFaceMode`).
+    pub(super) face_mode: jint,
 }
 
 impl JniRequest {
     /// Core's request (a rotation other than 0, 90, 180 or 270 is `InvalidPixelBuffer`; a bad
-    /// box `InvalidRegion`, from core).
+    /// box `InvalidRegion`, from core; an unknown face mode `InvalidArgument`).
     pub(super) fn core(&self) -> Result<Request, JniFailure> {
         let [x, y, width, height] = self.face;
         let face = self.has_box.then(|| FaceBox::new(x, y, width, height));
-        Ok(codes::request(i64::from(self.rotation_degrees), self.mirrored, face)?)
+        let face_mode = codes::face_mode(i64::from(self.face_mode))?;
+        Ok(codes::request(i64::from(self.rotation_degrees), self.mirrored, face, face_mode)?)
     }
+}
+
+/// Floats of one face in a record: x, y, width, height, score, then the five landmarks' x and y.
+const FACE_FLOATS: usize = 15;
+/// Floats of one prediction in a record: hasGlasses (0 or 1), P(eyeglasses), the eyewear code,
+/// P(none), hasSunglassesClass (0 or 1), P(sunglasses) (NaN without the class).
+const PREDICTION_FLOATS: usize = 6;
+
+/// What an entry point answers (its last argument, Kotlin's `NativeRecords.TASK_*`):
+///
+/// * 0, classify: one record, `hasFace` (0 or 1), a face (zeros without one), a prediction;
+/// * 1, detect faces: a face per face found, largest first;
+/// * 2, classify faces: a face and its prediction per face found, largest first.
+///
+/// Floats carry every value exactly (f32 probabilities and boxes, small integer codes), so one
+/// primitive array crosses the boundary instead of an object per face.
+pub(super) fn answer<'local>(
+    env: &mut Env<'local>,
+    classifier: &Classifier,
+    input: Input<'_>,
+    request: &JniRequest,
+    task: jint,
+) -> Result<JFloatArray<'local>, JniFailure> {
+    let request = request.core()?;
+    let mut out = Vec::new();
+    match task {
+        0 => {
+            let prediction = classifier.classify(input, &request)?;
+            out.push(if prediction.face.is_some() { 1.0 } else { 0.0 });
+            push_face(&mut out, prediction.face.as_ref());
+            push_prediction(&mut out, &prediction);
+        }
+        1 => {
+            for face in classifier.detect_faces(input, &request)? {
+                push_face(&mut out, Some(&face));
+            }
+        }
+        2 => {
+            for r in classifier.classify_faces(input, &request)? {
+                push_face(&mut out, Some(&r.face));
+                push_prediction(&mut out, &r.prediction);
+            }
+        }
+        other => return Err(invalid_argument(format!("unknown native task {other}"))),
+    }
+    let array = env.new_float_array(out.len())?;
+    array.set_region(env, 0, &out)?;
+    Ok(array)
+}
+
+fn push_face(out: &mut Vec<f32>, face: Option<&DetectedFace>) {
+    let Some(f) = face else {
+        out.extend([0.0; FACE_FLOATS]);
+        return;
+    };
+    let b = f.face_box;
+    out.extend([b.x, b.y, b.width, b.height, f.score]);
+    out.extend(f.landmarks.iter().flat_map(|&(x, y)| [x, y]));
+}
+
+fn push_prediction(out: &mut Vec<f32>, p: &Prediction) {
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    let values: [f32; PREDICTION_FLOATS] = [
+        flag(p.has_glasses),
+        p.probability,
+        GlassesEyewear::of(p) as u8 as f32,
+        p.probabilities.none,
+        flag(p.probabilities.sunglasses.is_some()),
+        p.probabilities.sunglasses.unwrap_or(f32::NAN),
+    ];
+    out.extend(values);
 }
 
 /// A size or stride from Kotlin; negative is an invalid pixel buffer.
@@ -128,28 +219,6 @@ pub(super) fn direct_bytes<'buf>(
         _ if capacity == 0 => Ok(&[]),
         _ => Err(not_direct()),
     }
-}
-
-/// `GlassesResult(hasGlasses, probability, eyewearCode, probabilityNone, hasSunglassesClass,
-/// probabilitySunglasses)`, the Kotlin class's JNI constructor (all primitives).
-pub(super) fn result_object<'local>(
-    env: &mut Env<'local>,
-    prediction: Prediction,
-) -> Result<JObject<'local>, JniFailure> {
-    let probabilities = prediction.probabilities;
-    Ok(env.new_object(
-        JNIString::from(GLASSES_RESULT),
-        jni_sig!("(ZFIFZF)V"),
-        &[
-            JValue::Bool(prediction.has_glasses),
-            JValue::Float(prediction.probability),
-            JValue::Int(GlassesEyewear::of(&prediction) as jint),
-            JValue::Float(probabilities.none),
-            JValue::Bool(probabilities.sunglasses.is_some()),
-            // Not a probability when the model has no sunglasses class: Kotlin makes it null.
-            JValue::Float(probabilities.sunglasses.unwrap_or(f32::NAN)),
-        ],
-    )?)
 }
 
 /// `GlassesModelInfo(version, architecture, classNames, inputWidth, inputHeight, threshold,

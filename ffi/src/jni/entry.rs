@@ -3,37 +3,48 @@
 
 use glasses_core::{Classifier, Input, PixelBuffer, YuvFrame, YuvRange};
 use jni::EnvUnowned;
-use jni::objects::{JByteArray, JByteBuffer, JClass, JIntArray, JObject, JString};
+use jni::objects::{JByteArray, JByteBuffer, JClass, JFloatArray, JIntArray, JObject, JString};
 use jni::sys::{jboolean, jfloat, jint, jlong};
 
 use super::convert::{
-    JniRequest, argb_ints, byte_array, dimension, direct_bytes, long_limit, model_info_object, options,
-    pixel_format, result_object,
+    JniRequest, answer, argb_ints, byte_array, dimension, direct_bytes, long_limit, model_info_object,
+    options, pixel_format,
 };
 use super::failure::{JniFailure, ThrowGlassesException, invalid_argument};
 use super::registry::{live_handles, lookup, register, unregister};
 use crate::model_info::ModelFacts;
 
-/// `GlassesNative.nativeLoadBundled(threshold, maxPixels, maxFileBytes): Long` — the bundled
-/// model with the fields of a `GlassesOptions`.
+/// `GlassesNative.nativeLoadBundled(threshold, maxPixels, maxFileBytes, inputWidth, inputHeight,
+/// minDetectionConfidence, minSuppressionThreshold, minFaceSize): Long` — the bundled model with
+/// the fields of a `GlassesOptions` and its `FaceDetection`.
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_glasses_GlassesNative_nativeLoadBundled<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     threshold: jfloat,
     max_pixels: jlong,
     max_file_bytes: jlong,
+    input_width: jint,
+    input_height: jint,
+    min_confidence: jfloat,
+    min_suppression: jfloat,
+    min_face_size: jfloat,
 ) -> jlong {
     env.with_env(|_env| -> Result<jlong, JniFailure> {
-        let classifier = Classifier::bundled_with(options(threshold, max_pixels, max_file_bytes)?)?;
+        let detector = (input_width, input_height, min_confidence, min_suppression, min_face_size);
+        let classifier =
+            Classifier::bundled_with(options((threshold, max_pixels, max_file_bytes), detector)?)?;
         Ok(register(classifier))
     })
     .resolve::<ThrowGlassesException>()
 }
 
-/// `GlassesNative.nativeLoad(model: ByteArray?, threshold, maxPixels, maxFileBytes): Long` — a
-/// model from ONNX bytes with the fields of a `GlassesOptions`.
+/// `GlassesNative.nativeLoad(model: ByteArray?, threshold, maxPixels, maxFileBytes, inputWidth,
+/// inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize): Long` — a model
+/// from ONNX bytes with the fields of a `GlassesOptions` and its `FaceDetection`.
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_glasses_GlassesNative_nativeLoad<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
@@ -41,10 +52,17 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeLoad<'local>(
     threshold: jfloat,
     max_pixels: jlong,
     max_file_bytes: jlong,
+    input_width: jint,
+    input_height: jint,
+    min_confidence: jfloat,
+    min_suppression: jfloat,
+    min_face_size: jfloat,
 ) -> jlong {
     env.with_env(|env| -> Result<jlong, JniFailure> {
         let bytes = byte_array(env, &model, "model bytes")?;
-        let classifier = Classifier::from_bytes(&bytes, options(threshold, max_pixels, max_file_bytes)?)?;
+        let detector = (input_width, input_height, min_confidence, min_suppression, min_face_size);
+        let options = options((threshold, max_pixels, max_file_bytes), detector)?;
+        let classifier = Classifier::from_bytes(&bytes, options)?;
         Ok(register(classifier))
     })
     .resolve::<ThrowGlassesException>()
@@ -125,7 +143,7 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeVersion<'local>(
 }
 
 /// `GlassesNative.nativeClassifyEncoded(handle, image: ByteArray?, rotationDegrees, mirrored,
-/// hasBox, x, y, boxWidth, boxHeight): GlassesResult?` — an encoded image (JPEG, PNG, WebP, ...),
+/// hasBox, x, y, boxWidth, boxHeight, faceMode, task): FloatArray?` — an encoded image (JPEG, PNG, WebP, ...),
 /// turned upright by its EXIF orientation, then by `rotationDegrees` (clockwise) and `mirrored`;
 /// with `hasBox`, the face inside the box (pixels of the upright picture).
 #[unsafe(no_mangle)]
@@ -142,19 +160,22 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyEncoded<'loc
     y: jfloat,
     box_width: jfloat,
     box_height: jfloat,
-) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+    face_mode: jint,
+    task: jint,
+) -> JFloatArray<'local> {
+    env.with_env(|env| -> Result<JFloatArray<'local>, JniFailure> {
         let classifier = lookup(handle)?;
-        let request =
-            JniRequest { rotation_degrees, mirrored, has_box, face: [x, y, box_width, box_height] }.core()?;
+        let face = [x, y, box_width, box_height];
+        let request = JniRequest { rotation_degrees, mirrored, has_box, face, face_mode };
+        request.core()?;
         let bytes = byte_array(env, &image, "image bytes")?;
-        result_object(env, classifier.classify(Input::Encoded(&bytes), &request)?)
+        answer(env, &classifier, Input::Encoded(&bytes), &request, task)
     })
     .resolve::<ThrowGlassesException>()
 }
 
 /// `GlassesNative.nativeClassifyPath(handle, path: String?, rotationDegrees, mirrored, hasBox, x,
-/// y, boxWidth, boxHeight): GlassesResult?` — an image file read by the native code (a regular
+/// y, boxWidth, boxHeight, faceMode, task): FloatArray?` — an image file read by the native code (a regular
 /// file of at most the detector's `maxFileBytes`, refused unread otherwise), as
 /// `nativeClassifyEncoded`.
 #[unsafe(no_mangle)]
@@ -171,22 +192,25 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyPath<'local>
     y: jfloat,
     box_width: jfloat,
     box_height: jfloat,
-) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+    face_mode: jint,
+    task: jint,
+) -> JFloatArray<'local> {
+    env.with_env(|env| -> Result<JFloatArray<'local>, JniFailure> {
         let classifier = lookup(handle)?;
-        let request =
-            JniRequest { rotation_degrees, mirrored, has_box, face: [x, y, box_width, box_height] }.core()?;
+        let face = [x, y, box_width, box_height];
+        let request = JniRequest { rotation_degrees, mirrored, has_box, face, face_mode };
+        request.core()?;
         if path.is_null() {
             return Err(invalid_argument("path is null"));
         }
         let path = path.try_to_string(env)?;
-        result_object(env, classifier.classify(Input::Path(std::path::Path::new(&path)), &request)?)
+        answer(env, &classifier, Input::Path(std::path::Path::new(&path)), &request, task)
     })
     .resolve::<ThrowGlassesException>()
 }
 
 /// `GlassesNative.nativeClassifyArgb(handle, pixels: IntArray?, width, height, stride,
-/// rotationDegrees, mirrored, hasBox, x, y, boxWidth, boxHeight): GlassesResult?` —
+/// rotationDegrees, mirrored, hasBox, x, y, boxWidth, boxHeight, faceMode, task): FloatArray?` —
 /// `0xAARRGGBB` ints as `Bitmap.getPixels` writes them (`stride` in pixels), turned upright by
 /// `rotationDegrees` and `mirrored`; with `hasBox`, the face inside the box.
 #[unsafe(no_mangle)]
@@ -206,22 +230,25 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyArgb<'local>
     y: jfloat,
     box_width: jfloat,
     box_height: jfloat,
-) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+    face_mode: jint,
+    task: jint,
+) -> JFloatArray<'local> {
+    env.with_env(|env| -> Result<JFloatArray<'local>, JniFailure> {
         let classifier = lookup(handle)?;
-        let request =
-            JniRequest { rotation_degrees, mirrored, has_box, face: [x, y, box_width, box_height] }.core()?;
+        let face = [x, y, box_width, box_height];
+        let request = JniRequest { rotation_degrees, mirrored, has_box, face, face_mode };
+        request.core()?;
         let (w, h, s) =
             (dimension("width", width)?, dimension("height", height)?, dimension("stride", stride)?);
         let ints = argb_ints(env, &pixels, (w, h, s))?;
         let buffer = PixelBuffer::from_argb_ints(&ints, w, h, s as usize)?;
-        result_object(env, classifier.classify(Input::Pixels(buffer), &request)?)
+        answer(env, &classifier, Input::Pixels(buffer), &request, task)
     })
     .resolve::<ThrowGlassesException>()
 }
 
 /// `GlassesNative.nativeClassifyBuffer(handle, buffer: ByteBuffer?, width, height, rowStride,
-/// layout, rotationDegrees, mirrored, hasBox, x, y, boxWidth, boxHeight): GlassesResult?` — raw
+/// layout, rotationDegrees, mirrored, hasBox, x, y, boxWidth, boxHeight, faceMode, task): FloatArray?` — raw
 /// pixels in a *direct* buffer (from `Bitmap.copyPixelsToBuffer`, a camera plane, ...), read in
 /// place from its address up to its capacity; `rowStride` in bytes, `layout` a `PixelLayout`
 /// code; turned and boxed as `nativeClassifyArgb`. The caller keeps other threads from writing to
@@ -244,11 +271,14 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyBuffer<'loca
     y: jfloat,
     box_width: jfloat,
     box_height: jfloat,
-) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+    face_mode: jint,
+    task: jint,
+) -> JFloatArray<'local> {
+    env.with_env(|env| -> Result<JFloatArray<'local>, JniFailure> {
         let classifier = lookup(handle)?;
-        let request =
-            JniRequest { rotation_degrees, mirrored, has_box, face: [x, y, box_width, box_height] }.core()?;
+        let face = [x, y, box_width, box_height];
+        let request = JniRequest { rotation_degrees, mirrored, has_box, face, face_mode };
+        request.core()?;
         if buffer.is_null() {
             return Err(invalid_argument("buffer is null"));
         }
@@ -256,14 +286,14 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyBuffer<'loca
         let (w, h, s) =
             (dimension("width", width)?, dimension("height", height)?, dimension("rowStride", row_stride)?);
         let pixels = PixelBuffer::new(direct_bytes(env, &buffer, "buffer")?, w, h, s as usize, format)?;
-        result_object(env, classifier.classify(Input::Pixels(pixels), &request)?)
+        answer(env, &classifier, Input::Pixels(pixels), &request, task)
     })
     .resolve::<ThrowGlassesException>()
 }
 
 /// `GlassesNative.nativeClassifyYuv(handle, y: ByteBuffer?, yRowStride, u: ByteBuffer?,
 /// v: ByteBuffer?, uvRowStride, uvPixelStride, width, height, rotationDegrees, mirrored, fullRange,
-/// hasBox, x, y, boxWidth, boxHeight): GlassesResult?` — a `YUV_420_888` camera frame in three
+/// hasBox, x, y, boxWidth, boxHeight, faceMode, task): FloatArray?` — a `YUV_420_888` camera frame in three
 /// *direct* buffers (read in place, from their addresses up to their capacities; NV21 is
 /// `v` = the interleaved plane, `u` = the same memory one byte on, pixel stride 2), turned upright
 /// by the clockwise `rotationDegrees` then mirrored if `mirrored`; BT.601, full range (Android
@@ -291,11 +321,14 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyYuv<'local>(
     box_y: jfloat,
     box_width: jfloat,
     box_height: jfloat,
-) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>, JniFailure> {
+    face_mode: jint,
+    task: jint,
+) -> JFloatArray<'local> {
+    env.with_env(|env| -> Result<JFloatArray<'local>, JniFailure> {
         let classifier = lookup(handle)?;
         let face = [box_x, box_y, box_width, box_height];
-        let request = JniRequest { rotation_degrees, mirrored, has_box, face }.core()?;
+        let request = JniRequest { rotation_degrees, mirrored, has_box, face, face_mode };
+        request.core()?;
         let frame = YuvFrame::new(
             direct_bytes(env, &y, "y plane")?,
             dimension("yRowStride", y_row_stride)? as usize,
@@ -307,7 +340,7 @@ pub extern "system" fn Java_dev_glasses_GlassesNative_nativeClassifyYuv<'local>(
             dimension("height", height)?,
             if full_range { YuvRange::Full } else { YuvRange::Limited },
         )?;
-        result_object(env, classifier.classify(Input::Yuv(frame), &request)?)
+        answer(env, &classifier, Input::Yuv(frame), &request, task)
     })
     .resolve::<ThrowGlassesException>()
 }

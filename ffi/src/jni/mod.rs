@@ -6,14 +6,16 @@
 //!
 //! # One path
 //!
-//! There is one classify entry point per input kind (encoded bytes, file, ARGB ints, direct
-//! `ByteBuffer`, YUV planes). Each ends with the same request arguments, `rotationDegrees,
-//! mirrored, hasBox, x, y, boxWidth, boxHeight`, which become core's `Request` in one place
-//! (`convert::JniRequest`, through `codes::request`), and calls `Classifier::classify`. The
-//! rotation is clockwise (Android's `rotationDegrees`: 0, 90, 180 or 270, anything else
+//! There is one entry point per input kind (encoded bytes, file, ARGB ints, direct `ByteBuffer`,
+//! YUV planes). Each ends with the same request arguments, `rotationDegrees, mirrored, hasBox, x,
+//! y, boxWidth, boxHeight, faceMode, task`, which become core's `Request` in one place
+//! (`convert::JniRequest`, through `codes::request`); `task` says which of core's calls on that
+//! input and request answers: `Classifier::classify` (0), `detect_faces` (1) or `classify_faces`
+//! (2). The rotation is clockwise (Android's `rotationDegrees`: 0, 90, 180 or 270, anything else
 //! [`GlassesStatus`]`::InvalidPixelBuffer`), applied after an encoded picture's EXIF orientation;
 //! the box is a face detector's, in pixels of the upright picture (a bad one is
-//! `InvalidRegion`); without `hasBox` the whole upright picture is classified.
+//! `InvalidRegion`); without `hasBox`, `faceMode` (Kotlin's `FaceMode.code`, C's
+//! `GlassesFaceMode`) says which face is classified.
 //!
 //! # Handles
 //!
@@ -42,11 +44,13 @@
 //!
 //! # Results
 //!
-//! A classification returns one `dev.glasses.GlassesResult`, built by its JNI constructor
-//! `(ZFIFZF)V` from primitives only: `hasGlasses`, P(eyeglasses), the eyewear code (C's
-//! `GlassesEyewear`, the Kotlin enum `Eyewear`: 0 none, 1 eyeglasses, 2 sunglasses), P(none),
-//! whether the model has a sunglasses class, and P(sunglasses) (NaN, and ignored, when it has
-//! none). No boxed values, strings or enum lookups cross the boundary.
+//! Every answer is one `FloatArray` of records (`convert::answer`), decoded by Kotlin's
+//! `NativeRecords`: a face is 15 floats (box x, y, width, height, score, five landmarks' x and
+//! y), a prediction 6 (`hasGlasses` 0/1, P(eyeglasses), the eyewear code of C's
+//! `GlassesEyewear`, P(none), whether the model has a sunglasses class, P(sunglasses) or NaN).
+//! `classify` answers `hasFace`, a face and a prediction; `detect_faces` a face per face found;
+//! `classify_faces` a face and a prediction per face. One primitive array crosses the boundary,
+//! whatever the number of faces; floats hold every value exactly.
 //!
 //! # Buffers
 //!
@@ -57,7 +61,8 @@
 //! # Options and files
 //!
 //! The loaders take Kotlin's `GlassesOptions` as primitives (threshold, `maxPixels`,
-//! `maxFileBytes`; a negative limit is [`GlassesStatus`]`::InvalidArgument`), and
+//! `maxFileBytes`, and the face detector's input size, confidence, suppression and smallest face;
+//! a negative limit is [`GlassesStatus`]`::InvalidArgument`), and
 //! `nativeClassifyPath` reads an image file in native code, refusing one over `maxFileBytes`
 //! unread (`FileTooLarge`).
 

@@ -3,19 +3,22 @@
 //! One classifier object with three constructors (bundled model, model bytes, model file; each
 //! with a [`GlassesOptionsRecord`]) and one classification method,
 //! [`GlassesClassifier::classify`]: a [`GlassesInput`] (encoded bytes, a file, a pixel buffer or
-//! an NV12 frame) and a [`GlassesRequest`] (orientation and optional face box), the same input
-//! and request C's `glasses_classify` takes. The Swift wrapper (`ios/Sources/GlassesDetector`)
+//! an NV12 frame) and a [`GlassesRequest`] (orientation, optional face box, face mode), the same
+//! input and request C's `glasses_classify` takes; [`GlassesClassifier::detect_faces`] and
+//! [`GlassesClassifier::classify_faces`] answer for every face of the same input. The Swift wrapper (`ios/Sources/GlassesDetector`)
 //! builds them from `CGImage`s, `CVPixelBuffer`s and `CGImagePropertyOrientation`s.
 //!
 //! uniffi catches panics in every exported call itself, so nothing here needs `catch_unwind`;
 //! a panic reaches Swift as an internal error instead of aborting.
 
+mod faces;
 mod types;
 
 use std::sync::Arc;
 
 use glasses_core::{Classifier, ClassifierOptions};
 
+pub use faces::*;
 pub use types::*;
 
 /// Classifies face images for eyeglasses. Thread-safe: share one instance.
@@ -58,13 +61,35 @@ impl GlassesClassifier {
 
     /// Classifies `input` as `request` asks: turned upright by its orientation (after an encoded
     /// picture's EXIF orientation), then the face box in pixels of the upright picture or, without
-    /// one, the whole upright picture. Only what the model sees is read and converted.
+    /// one, the face its `face_mode` finds (by default the largest; the whole picture when there
+    /// is none). The result's `face` says which. Only what the model sees is read and converted.
     pub fn classify(
         &self,
         input: GlassesInput,
         request: GlassesRequest,
     ) -> Result<GlassesResultRecord, GlassesError> {
         Ok(self.inner.classify(input.core()?, &request.core()?)?.into())
+    }
+
+    /// Every face the built-in detector finds in `input` (turned upright by the request's
+    /// orientation; its box and mode are not read), largest first. No face: an empty list.
+    pub fn detect_faces(
+        &self,
+        input: GlassesInput,
+        request: GlassesRequest,
+    ) -> Result<Vec<DetectedFaceRecord>, GlassesError> {
+        let faces = self.inner.detect_faces(input.core()?, &request.core()?)?;
+        Ok(faces.into_iter().map(DetectedFaceRecord::from).collect())
+    }
+
+    /// Every face in `input` with the answer for each, largest first; the picture is read once.
+    pub fn classify_faces(
+        &self,
+        input: GlassesInput,
+        request: GlassesRequest,
+    ) -> Result<Vec<FaceResultRecord>, GlassesError> {
+        let results = self.inner.classify_faces(input.core()?, &request.core()?)?;
+        Ok(results.into_iter().map(FaceResultRecord::from).collect())
     }
 }
 

@@ -2,6 +2,7 @@
 
 use glasses_core::{ClassifierOptions, FaceBox as CoreFaceBox, Input, Orientation};
 
+use super::faces::{DetectedFaceRecord, DetectorOptionsRecord, FaceModeKind};
 use crate::codes::{self, GlassesEyewear, GlassesPixelFormat, GlassesStatus, SurfaceError};
 
 /// Why a call failed. Flat: Swift sees one case per kind carrying the message. The cases are C's
@@ -56,6 +57,12 @@ pub enum GlassesError {
     /// pixels than the classifier accepts.
     #[error("{0}")]
     InvalidRegion(String),
+    /// `FaceModeKind::Detect` found no face in the picture.
+    #[error("{0}")]
+    NoFace(String),
+    /// Face detection was asked of a library built without the face detector.
+    #[error("{0}")]
+    NoFaceDetector(String),
 }
 
 impl GlassesError {
@@ -77,6 +84,8 @@ impl GlassesError {
             S::FileTooLarge => Self::FileTooLarge(message),
             S::NotARegularFile => Self::NotARegularFile(message),
             S::InvalidRegion => Self::InvalidRegion(message),
+            S::NoFace => Self::NoFace(message),
+            S::NoFaceDetector => Self::NoFaceDetector(message),
             // `Ok` is never an error; a panic is an internal failure.
             S::Ok | S::Panic | S::Internal => Self::Internal(message),
         }
@@ -125,7 +134,7 @@ impl From<GlassesEyewear> for EyewearKind {
 /// The result for one image: C's `GlassesResult`, and the record behind the Swift wrapper's
 /// `GlassesResult`. Named `...Record` so that the generated Swift type does not clash with the
 /// wrapper's public `GlassesResult`, which tests import together with the bindings.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct GlassesResultRecord {
     /// `probability >= threshold`.
     pub has_glasses: bool,
@@ -138,6 +147,9 @@ pub struct GlassesResultRecord {
     pub probability_none: f32,
     /// P(sunglasses); absent (`nil` in Swift) when the model has no sunglasses class.
     pub probability_sunglasses: Option<f32>,
+    /// The detected face the answer is for; absent when the whole picture was classified
+    /// (`FaceModeKind::Whole`, or `Auto` found no face) or the request gave the box.
+    pub face: Option<DetectedFaceRecord>,
 }
 
 impl From<glasses_core::Prediction> for GlassesResultRecord {
@@ -148,6 +160,7 @@ impl From<glasses_core::Prediction> for GlassesResultRecord {
             eyewear: GlassesEyewear::of(&p).into(),
             probability_none: p.probabilities.none,
             probability_sunglasses: p.probabilities.sunglasses,
+            face: p.face.map(DetectedFaceRecord::from),
         }
     }
 }
@@ -227,6 +240,8 @@ pub struct GlassesOptionsRecord {
     /// Largest image file `classify_file` reads; larger ones fail with `FileTooLarge` unread.
     /// Default 64 MiB; must be positive.
     pub max_file_bytes: u64,
+    /// The built-in face detector's settings (C's `GlassesDetectorOptions`).
+    pub detector: DetectorOptionsRecord,
 }
 
 impl From<GlassesOptionsRecord> for ClassifierOptions {
@@ -235,6 +250,7 @@ impl From<GlassesOptionsRecord> for ClassifierOptions {
             .with_threshold(o.threshold)
             .with_max_pixels(o.max_pixels)
             .with_max_file_bytes(o.max_file_bytes)
+            .with_detector(o.detector.into())
     }
 }
 
@@ -244,6 +260,7 @@ impl From<&ClassifierOptions> for GlassesOptionsRecord {
             threshold: o.threshold.unwrap_or(glasses_core::FALLBACK_THRESHOLD),
             max_pixels: o.max_pixels,
             max_file_bytes: o.max_file_bytes,
+            detector: o.detector.into(),
         }
     }
 }
@@ -272,16 +289,24 @@ pub struct GlassesRequest {
     /// How the stored picture is turned upright; for an encoded picture, applied after its EXIF
     /// orientation.
     pub orientation: GlassesOrientation,
-    /// A face detector's box in pixels of the upright picture; `None` (`nil`): the whole upright
-    /// picture.
+    /// A face detector's box in pixels of the upright picture; `None` (`nil`): `face_mode` finds
+    /// the face. A box wins over the mode.
     pub face: Option<FaceBox>,
+    /// Which face is classified without a box (`detect_faces` and `classify_faces` read only the
+    /// orientation).
+    pub face_mode: FaceModeKind,
 }
 
 impl GlassesRequest {
     /// Core's request, through the one mapping every surface uses.
     pub(crate) fn core(&self) -> Result<glasses_core::Request, GlassesError> {
         let o = self.orientation;
-        Ok(codes::request(i64::from(o.rotation_degrees), o.mirrored, self.face.map(CoreFaceBox::from))?)
+        Ok(codes::request(
+            i64::from(o.rotation_degrees),
+            o.mirrored,
+            self.face.map(CoreFaceBox::from),
+            self.face_mode.into(),
+        )?)
     }
 }
 

@@ -17,6 +17,10 @@ pub struct Case {
     pub name: String,
     /// A face detector's box (x, y, width, height), for `region_cases`.
     pub face_box: Option<[f32; 4]>,
+    /// The face the built-in detector finds and the answer is for (x, y, width, height, score;
+    /// rounded to 0.01 pixel and 0.0001), `None` when the whole picture was classified: the
+    /// `face` of `cases` (the default request) and of each face of `group_cases`.
+    pub found: Option<[f32; 5]>,
     /// The decision.
     pub has_glasses: bool,
     /// `"none"`, `"eyeglasses"` or `"sunglasses"`.
@@ -78,6 +82,39 @@ pub struct Answer {
     pub probability_sunglasses: Option<f32>,
 }
 
+/// A picture of several drawn faces (`group_cases`): every face the detector finds, largest
+/// first, each with its answer (a [`Case`] whose `found` is the face).
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The picture's file.
+    pub image: PathBuf,
+    /// Its name in golden.json.
+    pub name: String,
+    /// The faces, largest first.
+    pub faces: Vec<Case>,
+}
+
+impl Group {
+    /// The picture decoded by the library's own decoder.
+    pub fn decoded(&self) -> RgbImage {
+        let bytes = std::fs::read(&self.image).unwrap_or_else(|e| panic!("{}: {e}", self.image.display()));
+        glasses_core::preprocess::decode(&bytes, u64::MAX).expect("golden picture decodes")
+    }
+}
+
+/// How far a golden face's box (rounded to 0.01 pixel) may be from a surface's, in pixels.
+pub const BOX_TOLERANCE: f32 = 0.05;
+/// How far a golden face's score (rounded to 0.0001) may be from a surface's.
+pub const SCORE_TOLERANCE: f32 = 1e-3;
+
+/// Panics unless the face `got` (x, y, width, height, score) is the golden `want`.
+pub fn assert_face(got: [f32; 5], want: [f32; 5], what: &str) {
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        let tolerance = if k == 4 { SCORE_TOLERANCE } else { BOX_TOLERANCE };
+        assert!((g - w).abs() <= tolerance, "{what}: face {got:?}, golden {want:?}");
+    }
+}
+
 /// golden.json, read.
 pub struct Golden {
     /// The model file the answers were computed with.
@@ -88,6 +125,8 @@ pub struct Golden {
     pub cases: Vec<Case>,
     /// Face-box cases.
     pub region_cases: Vec<Case>,
+    /// Pictures of several faces.
+    pub group_cases: Vec<Group>,
 }
 
 impl Golden {
@@ -106,9 +145,16 @@ impl Golden {
         let json: Value = serde_json::from_str(&text).expect("golden.json is valid JSON");
         let fixtures = repo_root().join("tests/fixtures");
         let f32_of = |v: &Value| v.as_f64().expect("a number") as f32;
+        let five = |v: &Value| {
+            v.as_array().map(|a| {
+                let a: Vec<f32> = a.iter().map(f32_of).collect();
+                [a[0], a[1], a[2], a[3], a[4]]
+            })
+        };
         let case = |c: &Value| {
             let name = c["image"].as_str().expect("case image").to_owned();
             Case {
+                found: five(&c["face"]),
                 image: fixtures.join(&name),
                 name,
                 face_box: c.get("face_box").map(|b| {
@@ -127,11 +173,25 @@ impl Golden {
         };
         let cases =
             |key: &str| json[key].as_array().map(|a| a.iter().map(case).collect()).unwrap_or_default();
+        let groups = json["group_cases"].as_array().cloned().unwrap_or_default();
+        let group_cases = groups
+            .iter()
+            .map(|g| {
+                let name = g["image"].as_str().expect("group image").to_owned();
+                let faces = g["faces"].as_array().expect("group faces").iter().map(|f| {
+                    let mut f = f.clone();
+                    f["image"] = Value::from(name.as_str());
+                    case(&f)
+                });
+                Group { image: fixtures.join(&name), faces: faces.collect(), name }
+            })
+            .collect();
         Some(Self {
             model: repo_root().join(json["model"].as_str().expect("golden.json: model")),
             tolerance: f32_of(&json["tolerance"]),
             cases: cases("cases"),
             region_cases: cases("region_cases"),
+            group_cases,
         })
     }
 

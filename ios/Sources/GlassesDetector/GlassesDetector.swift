@@ -50,6 +50,10 @@ public struct GlassesResult: Equatable, Sendable {
     public let eyewear: Eyewear
     /// The probability of each kind.
     public let probabilities: EyewearProbabilities
+    /// The face the built-in detector found that this answer is for (pixels of the upright
+    /// picture); `nil` when the whole picture was classified (`FaceMode.whole`, or `.auto` found no
+    /// face) or the call gave the face box.
+    public let face: DetectedFace?
 }
 
 /// The result's name before 0.2: every surface now calls it `GlassesResult`.
@@ -76,21 +80,36 @@ public struct GlassesOptions: Equatable, Sendable {
     /// The largest image file `classify(url:)` reads (default 64 MiB); a larger one throws
     /// `.fileTooLarge` unread.
     public var maxFileBytes: UInt64
+    /// Which face `classify` answers for without a face box (default `.auto`: the largest face
+    /// the built-in detector finds, the whole picture when there is none).
+    public var faceMode: FaceMode
+    /// The built-in face detector's settings.
+    public var faceDetection: FaceDetection
 
     /// The given values, the native library's defaults for the others.
-    public init(threshold: Float? = nil, maxPixels: UInt64? = nil, maxFileBytes: UInt64? = nil) {
+    public init(
+        threshold: Float? = nil, maxPixels: UInt64? = nil, maxFileBytes: UInt64? = nil,
+        faceMode: FaceMode = .auto, faceDetection: FaceDetection = FaceDetection()
+    ) {
         let defaults = defaultOptions()
         self.threshold = threshold ?? defaults.threshold
         self.maxPixels = maxPixels ?? defaults.maxPixels
         self.maxFileBytes = maxFileBytes ?? defaults.maxFileBytes
+        self.faceMode = faceMode
+        self.faceDetection = faceDetection
     }
 
-    init(_ record: GlassesOptionsRecord) {
-        self.init(threshold: record.threshold, maxPixels: record.maxPixels, maxFileBytes: record.maxFileBytes)
+    init(_ record: GlassesOptionsRecord, faceMode: FaceMode) {
+        self.init(
+            threshold: record.threshold, maxPixels: record.maxPixels, maxFileBytes: record.maxFileBytes,
+            faceMode: faceMode, faceDetection: FaceDetection(record.detector)
+        )
     }
 
     var record: GlassesOptionsRecord {
-        GlassesOptionsRecord(threshold: threshold, maxPixels: maxPixels, maxFileBytes: maxFileBytes)
+        GlassesOptionsRecord(
+            threshold: threshold, maxPixels: maxPixels, maxFileBytes: maxFileBytes, detector: faceDetection.record
+        )
     }
 }
 
@@ -107,6 +126,10 @@ public struct GlassesDetectorError: Error, Equatable, CustomStringConvertible {
         /// A face box is not finite, is empty, lies wholly outside the picture, or frames too many
         /// pixels.
         case invalidRegion
+        /// `FaceMode.detect` found no face in the picture.
+        case noFace
+        /// Face detection was asked of a library built without the face detector.
+        case noFaceDetector
     }
 
     public let kind: Kind
@@ -118,41 +141,46 @@ public struct GlassesDetectorError: Error, Equatable, CustomStringConvertible {
 ///
 /// Thread-safe: the Rust classifier is immutable and `Send + Sync`, so one detector may be shared.
 public final class GlassesDetector: @unchecked Sendable {
-    // Internal, not private: the model-info and async extensions in this module read it.
+    // Internal, not private: the model-info, faces and async extensions in this module read it.
     let classifier: GlassesClassifier
+    /// `GlassesOptions.faceMode`: sent with every request (the native options have no mode).
+    let faceMode: FaceMode
 
     /// The bundled model with a decision threshold in [0, 1].
-    public init(threshold: Float = 0.5) throws {
+    public convenience init(threshold: Float = 0.5) throws {
         try self.init(options: GlassesOptions(threshold: threshold))
     }
 
     /// A model from the bytes of an ONNX file.
-    public init(modelData: Data, threshold: Float = 0.5) throws {
+    public convenience init(modelData: Data, threshold: Float = 0.5) throws {
         try self.init(modelData: modelData, options: GlassesOptions(threshold: threshold))
     }
 
     /// A model from an ONNX file.
-    public init(modelURL: URL, threshold: Float = 0.5) throws {
+    public convenience init(modelURL: URL, threshold: Float = 0.5) throws {
         try self.init(modelURL: modelURL, options: GlassesOptions(threshold: threshold))
     }
 
-    /// The bundled model with `options` (threshold and limits).
+    /// The bundled model with `options` (threshold, limits, face mode and face detection).
     public init(options: GlassesOptions) throws {
         classifier = try Self.mapped { try GlassesClassifier(options: options.record) }
+        faceMode = options.faceMode
     }
 
     /// A model from the bytes of an ONNX file, with `options`.
     public init(modelData: Data, options: GlassesOptions) throws {
         classifier = try Self.mapped { try GlassesClassifier.fromBytes(model: modelData, options: options.record) }
+        faceMode = options.faceMode
     }
 
     /// A model from an ONNX file, with `options`.
     public init(modelURL: URL, options: GlassesOptions) throws {
         classifier = try Self.mapped { try GlassesClassifier.fromFile(path: modelURL.path, options: options.record) }
+        faceMode = options.faceMode
     }
 
     /// The options in force, as the native library holds them.
-    public var options: GlassesOptions { GlassesOptions(classifier.options()) }
+    public var options: GlassesOptions { GlassesOptions(classifier.options(), faceMode: faceMode) }
 
     /// The native library version.
     public static var version: String { GlassesFFIBindings.version() }
@@ -219,11 +247,13 @@ public final class GlassesDetector: @unchecked Sendable {
     public func classify(
         _ image: CGImage, orientation: CGImagePropertyOrientation, faceBox: CGRect? = nil
     ) throws -> GlassesResult {
-        let frame = try Self.rgba(image)
-        let input = GlassesInput.pixels(
-            pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride, format: .rgba8
-        )
-        return try run(input, orientation: orientation, faceBox: faceBox)
+        try run(Self.input(image), orientation: orientation, faceBox: faceBox)
+    }
+
+    /// `image` drawn into RGBA8, as every `CGImage` call reads it.
+    static func input(_ image: CGImage) throws -> GlassesInput {
+        let frame = try rgba(image)
+        return .pixels(pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride, format: .rgba8)
     }
 
     /// Classifies the face Vision found on `image`: `visionBoundingBox` is a
@@ -266,29 +296,32 @@ public final class GlassesDetector: @unchecked Sendable {
     public func classify(
         pixelBuffer: CVPixelBuffer, orientation: CGImagePropertyOrientation, faceBox: CGRect? = nil
     ) throws -> GlassesResult {
+        try run(Self.input(pixelBuffer), orientation: orientation, faceBox: faceBox)
+    }
+
+    /// A camera frame's planes (NV12) or pixels (32BGRA), copied out of the locked buffer.
+    static func input(_ pixelBuffer: CVPixelBuffer) throws -> GlassesInput {
         let format = CVPixelBufferGetPixelFormatType(pixelBuffer)
-        let input: GlassesInput
         switch format {
         case kCVPixelFormatType_420YpCbCr8BiPlanarFullRange, kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange:
-            let planes = try Self.nv12Planes(pixelBuffer)
-            input = .nv12(
+            let planes = try nv12Planes(pixelBuffer)
+            return .nv12(
                 y: planes.y, yRowStride: planes.yStride, uv: planes.uv, uvRowStride: planes.uvStride,
                 width: planes.width, height: planes.height,
                 fullRange: format == kCVPixelFormatType_420YpCbCr8BiPlanarFullRange
             )
         case kCVPixelFormatType_32BGRA:
-            let frame = try Self.bgraPixels(pixelBuffer)
-            input = .pixels(
+            let frame = try bgraPixels(pixelBuffer)
+            return .pixels(
                 pixels: frame.pixels, width: frame.width, height: frame.height, stride: frame.stride, format: .bgra8
             )
         default:
             throw GlassesDetectorError(
                 kind: .invalidPixelBuffer,
-                message: "pixel format \(Self.fourCC(format)) is not supported: use "
+                message: "pixel format \(fourCC(format)) is not supported: use "
                     + "420YpCbCr8BiPlanarFullRange, 420YpCbCr8BiPlanarVideoRange or 32BGRA"
             )
         }
-        return try run(input, orientation: orientation, faceBox: faceBox)
     }
 
     /// Classifies the face Vision found on a camera frame: `visionBoundingBox` is the
@@ -339,9 +372,14 @@ public final class GlassesDetector: @unchecked Sendable {
     /// The one call every `classify` makes: the input, and the request built from the orientation
     /// and the optional box.
     private func run(_ input: GlassesInput, orientation: CGImagePropertyOrientation, faceBox: CGRect?) throws -> GlassesResult {
-        let turn = try Self.mapped { try orientationFromExif(exif: orientation.rawValue) }
-        let request = GlassesRequest(orientation: turn, face: faceBox.map(Self.ffiFaceBox))
+        let request = try self.request(orientation: orientation, faceBox: faceBox)
         return try Self.mapped { Self.result(try classifier.classify(input: input, request: request)) }
+    }
+
+    /// The request of every call: the orientation, the optional box and the detector's face mode.
+    func request(orientation: CGImagePropertyOrientation, faceBox: CGRect?) throws -> GlassesRequest {
+        let turn = try Self.mapped { try orientationFromExif(exif: orientation.rawValue) }
+        return GlassesRequest(orientation: turn, face: faceBox.map(Self.ffiFaceBox), faceMode: faceMode.kind)
     }
 
     /// The two planes of a locked NV12 buffer, copied: each plane's bytes up to the end of its
@@ -452,12 +490,13 @@ public final class GlassesDetector: @unchecked Sendable {
         return (pixels, UInt32(width), UInt32(height), UInt32(bytesPerRow))
     }
 
-    private static func result(_ p: GlassesResultRecord) -> GlassesResult {
+    static func result(_ p: GlassesResultRecord) -> GlassesResult {
         GlassesResult(
             hasGlasses: p.hasGlasses, probability: p.probability, eyewear: eyewear(p.eyewear),
             probabilities: EyewearProbabilities(
                 noEyewear: p.probabilityNone, eyeglasses: p.probability, sunglasses: p.probabilitySunglasses
-            )
+            ),
+            face: p.face.map(DetectedFace.init)
         )
     }
 
@@ -470,7 +509,7 @@ public final class GlassesDetector: @unchecked Sendable {
     }
 
     /// Runs a bindings call, turning the generated error enum into the public error type.
-    private static func mapped<T>(_ body: () throws -> T) throws -> T {
+    static func mapped<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as GlassesError {
@@ -496,6 +535,8 @@ public final class GlassesDetector: @unchecked Sendable {
         case let .FileTooLarge(message): return .init(kind: .fileTooLarge, message: message)
         case let .NotARegularFile(message): return .init(kind: .notARegularFile, message: message)
         case let .InvalidRegion(message): return .init(kind: .invalidRegion, message: message)
+        case let .NoFace(message): return .init(kind: .noFace, message: message)
+        case let .NoFaceDetector(message): return .init(kind: .noFaceDetector, message: message)
         }
     }
 }

@@ -227,7 +227,7 @@ final class GoldenTests: XCTestCase {
             withUnsafeBytes(of: UInt32(0xFF00_0000) | UInt32(r) << 16 | UInt32(g) << 8 | UInt32(b)) { argb += $0 }
         }
         for turn in [GlassesOrientation(rotationDegrees: 0, mirrored: false), GlassesOrientation(rotationDegrees: 90, mirrored: true)] {
-            let request = GlassesRequest(orientation: turn, face: nil)
+            let request = GlassesRequest(orientation: turn, face: nil, faceMode: .auto)
             let want = try classifier.classify(
                 input: .pixels(pixels: Data(rgb), width: UInt32(w), height: UInt32(h), stride: UInt32(w * 3), format: .rgb8),
                 request: request

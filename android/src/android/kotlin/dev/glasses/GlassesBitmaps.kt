@@ -73,7 +73,38 @@ fun GlassesDetector.classify(bitmap: Bitmap, rotationDegrees: Int, faceBox: Rect
 fun GlassesDetector.classify(bitmap: Bitmap, rotationDegrees: Int, faceBox: FaceBox, mirrored: Boolean = false): GlassesResult =
     classifyBitmap(bitmap, rotationDegrees, mirrored, faceBox)
 
-private fun GlassesDetector.classifyBitmap(bitmap: Bitmap, rotationDegrees: Int, mirrored: Boolean, faceBox: FaceBox?): GlassesResult {
+private fun GlassesDetector.classifyBitmap(bitmap: Bitmap, rotationDegrees: Int, mirrored: Boolean, faceBox: FaceBox?): GlassesResult =
+    withPixels(bitmap) { buffer, width, height, rowBytes, layout ->
+        classify(buffer, width, height, rowBytes, layout, rotationDegrees, faceBox, mirrored)
+    }
+
+/**
+ * Every face the built-in face detector finds in [bitmap], largest first, in pixels of the upright
+ * picture ([rotationDegrees] clockwise, then [mirrored], as ML Kit's
+ * `InputImage.fromBitmap(bitmap, rotationDegrees)` takes it). No face: an empty list.
+ * From Java: `GlassesBitmaps.detectFaces(detector, bitmap, rotationDegrees)`.
+ */
+@JvmOverloads
+fun GlassesDetector.detectFaces(bitmap: Bitmap, rotationDegrees: Int = 0, mirrored: Boolean = false): List<DetectedFace> =
+    withPixels(bitmap) { buffer, width, height, rowBytes, layout ->
+        detectFaces(buffer, width, height, rowBytes, layout, rotationDegrees, mirrored)
+    }
+
+/**
+ * Every face in [bitmap] with the answer for each, largest first; see [detectFaces].
+ *
+ * ```kotlin
+ * for ((face, result) in detector.classifyFaces(bitmap)) draw(face.boundingBox, result.eyewear)
+ * ```
+ */
+@JvmOverloads
+fun GlassesDetector.classifyFaces(bitmap: Bitmap, rotationDegrees: Int = 0, mirrored: Boolean = false): List<FaceResult> =
+    withPixels(bitmap) { buffer, width, height, rowBytes, layout ->
+        classifyFaces(buffer, width, height, rowBytes, layout, rotationDegrees, mirrored)
+    }
+
+/** Hands [use] the bitmap's `ARGB_8888` pixels in a direct buffer (converting other configs first). */
+private inline fun <T> withPixels(bitmap: Bitmap, use: (ByteBuffer, Int, Int, Int, PixelLayout) -> T): T {
     require(!bitmap.isRecycled) { "bitmap is recycled" }
     val argb = if (bitmap.config == Bitmap.Config.ARGB_8888) {
         bitmap
@@ -86,7 +117,7 @@ private fun GlassesDetector.classifyBitmap(bitmap: Bitmap, rotationDegrees: Int,
         val buffer = ByteBuffer.allocateDirect(rowBytes * argb.height)
         argb.copyPixelsToBuffer(buffer)
         buffer.rewind()
-        return classify(buffer, argb.width, argb.height, rowBytes, argb8888Layout, rotationDegrees, faceBox, mirrored)
+        return use(buffer, argb.width, argb.height, rowBytes, argb8888Layout)
     } finally {
         if (argb !== bitmap) argb.recycle()
     }

@@ -37,6 +37,28 @@ fun GlassesDetector.classify(
     faceBox: Rect? = null,
     mirrored: Boolean = false,
 ): GlassesResult {
+    // In floats: an inverted Rect gives a negative size (refused natively), never an Int overflow.
+    val box = faceBox?.let {
+        FaceBox.fromEdges(it.left.toFloat(), it.top.toFloat(), it.right.toFloat(), it.bottom.toFloat())
+    }
+    return classifyYuv(planesOf(image), rotationDegrees, mirrored, box)
+}
+
+/**
+ * Every face the built-in face detector finds in a `YUV_420_888` camera frame, largest first, in
+ * pixels of the upright frame ([rotationDegrees]: `proxy.imageInfo.rotationDegrees`), read in
+ * place. From Java: `GlassesImages.detectFaces(detector, image, rotationDegrees)`.
+ */
+@JvmOverloads
+fun GlassesDetector.detectFaces(image: Image, rotationDegrees: Int, mirrored: Boolean = false): List<DetectedFace> =
+    detectFacesYuv(planesOf(image), rotationDegrees, mirrored)
+
+/** Every face in a `YUV_420_888` camera frame with the answer for each; see [detectFaces]. */
+@JvmOverloads
+fun GlassesDetector.classifyFaces(image: Image, rotationDegrees: Int, mirrored: Boolean = false): List<FaceResult> =
+    classifyFacesYuv(planesOf(image), rotationDegrees, mirrored)
+
+private fun planesOf(image: Image): YuvPlanes {
     if (image.format != ImageFormat.YUV_420_888 || image.planes.size < 3) {
         throw GlassesException(
             ErrorKind.INVALID_PIXEL_BUFFER,
@@ -44,7 +66,7 @@ fun GlassesDetector.classify(
         )
     }
     val (y, u, v) = image.planes
-    val planes = YuvPlanes(
+    return YuvPlanes(
         y = y.buffer,
         yRowStride = y.rowStride,
         u = u.buffer,
@@ -54,9 +76,4 @@ fun GlassesDetector.classify(
         width = image.width,
         height = image.height,
     )
-    // In floats: an inverted Rect gives a negative size (refused natively), never an Int overflow.
-    val box = faceBox?.let {
-        FaceBox.fromEdges(it.left.toFloat(), it.top.toFloat(), it.right.toFloat(), it.bottom.toFloat())
-    }
-    return classifyYuv(planes, rotationDegrees, mirrored, box)
 }

@@ -44,6 +44,15 @@ import java.util.concurrent.atomic.AtomicLong
  * All of them take one native path (one request: rotation, mirror, optional box), so every input
  * gives the same answer for the same upright picture.
  *
+ * Without a box, `classify` answers for the largest face the built-in face detector finds (the
+ * whole picture when it finds none; [GlassesOptions.faceMode] chooses), and [GlassesResult.face]
+ * says which. Every face of a group photo: [detectFaces] and [classifyFaces] (largest first), for
+ * every input, camera frames included ([detectFacesYuv], [classifyFacesYuv]):
+ *
+ * ```kotlin
+ * for ((face, result) in detector.classifyFaces(photoBytes)) println("${face.boundingBox}: ${result.eyewear}")
+ * ```
+ *
  * [modelInfo] tells which model is loaded (version, classes, input size, thresholds, weight
  * precision). For coroutines, `detector.suspending(dispatcher)` ([SuspendingGlassesDetector])
  * runs every call on a dispatcher of your choice (default `Dispatchers.Default`).
@@ -52,15 +61,21 @@ import java.util.concurrent.atomic.AtomicLong
  * bytes or inconsistent pixel sizes; native panics are also reported as [GlassesException]
  * ([ErrorKind.INTERNAL]) and never bring the process down.
  */
-class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
+class GlassesDetector private constructor(nativeHandle: Long, requested: GlassesOptions) : AutoCloseable {
     private val handle = AtomicLong(nativeHandle)
 
     /** The model shipped inside the native library, with the default [GlassesOptions]. */
     constructor() : this(GlassesOptions())
 
-    /** The bundled model with [options] (threshold and limits). */
+    /** The bundled model with [options] (threshold, limits, face mode and face detection). */
     constructor(options: GlassesOptions) : this(
-        GlassesNative.nativeLoadBundled(options.threshold, options.maxPixels, options.maxFileBytes),
+        options.faceDetection.let { d ->
+            GlassesNative.nativeLoadBundled(
+                options.threshold, options.maxPixels, options.maxFileBytes,
+                d.inputWidth, d.inputHeight, d.minDetectionConfidence, d.minSuppressionThreshold, d.minFaceSize,
+            )
+        },
+        options,
     )
 
     /** The bundled model with a decision [threshold] in `[0, 1]` on P(eyeglasses). */
@@ -71,17 +86,23 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
 
     /** A glasses ONNX model from memory with [options]. */
     constructor(model: ByteArray, options: GlassesOptions) : this(
-        GlassesNative.nativeLoad(model, options.threshold, options.maxPixels, options.maxFileBytes),
+        options.faceDetection.let { d ->
+            GlassesNative.nativeLoad(
+                model, options.threshold, options.maxPixels, options.maxFileBytes,
+                d.inputWidth, d.inputHeight, d.minDetectionConfidence, d.minSuppressionThreshold, d.minFaceSize,
+            )
+        },
+        options,
     )
 
     /** A glasses ONNX model from memory with a decision [threshold] in `[0, 1]`. */
     constructor(model: ByteArray, threshold: Float) : this(model, GlassesOptions(threshold = threshold))
 
-    /** The options in force, as the native library holds them. */
-    val options: GlassesOptions = GlassesOptions(
-        GlassesNative.nativeThreshold(nativeHandle),
-        GlassesNative.nativeMaxPixels(nativeHandle),
-        GlassesNative.nativeMaxFileBytes(nativeHandle),
+    /** The options in force: threshold and limits as the native library holds them. */
+    val options: GlassesOptions = requested.copy(
+        threshold = GlassesNative.nativeThreshold(nativeHandle),
+        maxPixels = GlassesNative.nativeMaxPixels(nativeHandle),
+        maxFileBytes = GlassesNative.nativeMaxFileBytes(nativeHandle),
     )
 
     /** The decision threshold: [GlassesResult.hasGlasses] is `probability >= threshold`. */
@@ -118,8 +139,8 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
      */
     @JvmOverloads
     fun classify(encoded: ByteArray, rotationDegrees: Int, faceBox: FaceBox? = null, mirrored: Boolean = false): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
-            GlassesNative.nativeClassifyEncoded(h, encoded, r, m, has, x, y, w, bh)
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyEncoded(h, encoded, r, m, has, x, y, w, bh, mode, task)
         }
 
     /**
@@ -136,8 +157,8 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
     /** Classifies the image file [file] stored turned, as `classify(encoded, rotationDegrees, faceBox, mirrored)`. */
     @JvmOverloads
     fun classify(file: java.io.File, rotationDegrees: Int, faceBox: FaceBox? = null, mirrored: Boolean = false): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
-            GlassesNative.nativeClassifyPath(h, file.path, r, m, has, x, y, w, bh)
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyPath(h, file.path, r, m, has, x, y, w, bh, mode, task)
         }
 
     /**
@@ -176,8 +197,8 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         faceBox: FaceBox? = null,
         mirrored: Boolean = false,
     ): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
-            GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, r, m, has, x, y, w, bh)
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, r, m, has, x, y, w, bh, mode, task)
         }
 
     /**
@@ -232,8 +253,8 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         faceBox: FaceBox? = null,
         mirrored: Boolean = false,
     ): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
-            GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, r, m, has, x, y, w, bh)
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, r, m, has, x, y, w, bh, mode, task)
         }
 
     /**
@@ -257,14 +278,129 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         mirrored: Boolean = false,
         faceBox: FaceBox? = null,
     ): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh ->
-            GlassesNative.nativeClassifyYuv(
-                h,
-                directPlane(planes.y, "y"), planes.yRowStride,
-                directPlane(planes.u, "u"), directPlane(planes.v, "v"), planes.uvRowStride, planes.uvPixelStride,
-                planes.width, planes.height, r, m, planes.fullRange, has, x, y, w, bh,
-            )
+        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task -> yuv(planes, h, r, m, has, x, y, w, bh, mode, task) }
+
+    /**
+     * Every face the built-in face detector finds in an encoded image, largest first, in pixels of
+     * the upright picture (after its EXIF orientation, then [rotationDegrees] clockwise and
+     * [mirrored], as for [classify]). No face: an empty list. Settings:
+     * [GlassesOptions.faceDetection].
+     */
+    @JvmOverloads
+    fun detectFaces(encoded: ByteArray, rotationDegrees: Int = 0, mirrored: Boolean = false): List<DetectedFace> =
+        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyEncoded(h, encoded, r, m, has, x, y, w, bh, mode, task)
         }
+
+    /**
+     * Every face in an encoded image with the answer for each, largest first (the picture is
+     * decoded once for all of them); see [detectFaces]. No face: an empty list. Each
+     * [FaceResult.result] names its face in [GlassesResult.face].
+     */
+    @JvmOverloads
+    fun classifyFaces(encoded: ByteArray, rotationDegrees: Int = 0, mirrored: Boolean = false): List<FaceResult> =
+        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyEncoded(h, encoded, r, m, has, x, y, w, bh, mode, task)
+        }
+
+    /** [detectFaces] of the image file [file], read by the native code (see `classify(file)`). */
+    @JvmOverloads
+    fun detectFaces(file: java.io.File, rotationDegrees: Int = 0, mirrored: Boolean = false): List<DetectedFace> =
+        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyPath(h, file.path, r, m, has, x, y, w, bh, mode, task)
+        }
+
+    /** [classifyFaces] of the image file [file]. */
+    @JvmOverloads
+    fun classifyFaces(file: java.io.File, rotationDegrees: Int = 0, mirrored: Boolean = false): List<FaceResult> =
+        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyPath(h, file.path, r, m, has, x, y, w, bh, mode, task)
+        }
+
+    /**
+     * [detectFaces] of `0xAARRGGBB` [pixels] as `Bitmap.getPixels` writes them ([width] x
+     * [height] as stored, rows [stride] pixels apart), turned upright by [rotationDegrees] and
+     * [mirrored] (ML Kit's `InputImage.fromBitmap(bitmap, rotationDegrees)`).
+     */
+    @JvmOverloads
+    fun detectFaces(
+        pixels: IntArray,
+        width: Int,
+        height: Int,
+        stride: Int = width,
+        rotationDegrees: Int = 0,
+        mirrored: Boolean = false,
+    ): List<DetectedFace> =
+        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, r, m, has, x, y, w, bh, mode, task)
+        }
+
+    /** [classifyFaces] of `0xAARRGGBB` [pixels]; see the [detectFaces] overload. */
+    @JvmOverloads
+    fun classifyFaces(
+        pixels: IntArray,
+        width: Int,
+        height: Int,
+        stride: Int = width,
+        rotationDegrees: Int = 0,
+        mirrored: Boolean = false,
+    ): List<FaceResult> =
+        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, r, m, has, x, y, w, bh, mode, task)
+        }
+
+    /** [detectFaces] of raw pixels in [buffer], laid out as for `classify(buffer, ...)`. */
+    @JvmOverloads
+    fun detectFaces(
+        buffer: ByteBuffer,
+        width: Int,
+        height: Int,
+        rowStride: Int,
+        layout: PixelLayout = PixelLayout.RGBA_8888,
+        rotationDegrees: Int = 0,
+        mirrored: Boolean = false,
+    ): List<DetectedFace> =
+        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, r, m, has, x, y, w, bh, mode, task)
+        }
+
+    /** [classifyFaces] of raw pixels in [buffer]. */
+    @JvmOverloads
+    fun classifyFaces(
+        buffer: ByteBuffer,
+        width: Int,
+        height: Int,
+        rowStride: Int,
+        layout: PixelLayout = PixelLayout.RGBA_8888,
+        rotationDegrees: Int = 0,
+        mirrored: Boolean = false,
+    ): List<FaceResult> =
+        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
+            GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, r, m, has, x, y, w, bh, mode, task)
+        }
+
+    /**
+     * Every face in a `YUV_420_888` camera frame, in pixels of the upright frame (turned by
+     * [rotationDegrees], `imageProxy.imageInfo.rotationDegrees`, then [mirrored]); the planes are
+     * read in place as for [classifyYuv].
+     */
+    @JvmOverloads
+    fun detectFacesYuv(planes: YuvPlanes, rotationDegrees: Int = 0, mirrored: Boolean = false): List<DetectedFace> =
+        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task -> yuv(planes, h, r, m, has, x, y, w, bh, mode, task) }
+
+    /** Every face in a `YUV_420_888` camera frame with the answer for each; see [detectFacesYuv]. */
+    @JvmOverloads
+    fun classifyFacesYuv(planes: YuvPlanes, rotationDegrees: Int = 0, mirrored: Boolean = false): List<FaceResult> =
+        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task -> yuv(planes, h, r, m, has, x, y, w, bh, mode, task) }
+
+    private fun yuv(
+        planes: YuvPlanes, h: Long, r: Int, m: Boolean, has: Boolean, x: Float, y: Float, w: Float, bh: Float, mode: Int, task: Int,
+    ): FloatArray? = GlassesNative.nativeClassifyYuv(
+        h,
+        directPlane(planes.y, "y"), planes.yRowStride,
+        directPlane(planes.u, "u"), directPlane(planes.v, "v"), planes.uvRowStride, planes.uvPixelStride,
+        planes.width, planes.height, r, m, planes.fullRange, has, x, y, w, bh, mode, task,
+    )
 
     /**
      * Frees the native model. Classifications already running on other threads finish normally;
@@ -301,21 +437,42 @@ class GlassesDetector private constructor(nativeHandle: Long) : AutoCloseable {
         ByteBuffer.allocateDirect(buffer.remaining()).put(buffer.duplicate()).also { it.flip() }
     }
 
+    /** The native entry's call: handle, rotation, mirror, box (`hasBox, x, y, width, height`), face mode, task. */
+    private fun interface NativeCall {
+        fun call(
+            handle: Long,
+            rotationDegrees: Int,
+            mirrored: Boolean,
+            hasBox: Boolean,
+            x: Float,
+            y: Float,
+            width: Float,
+            height: Float,
+            faceMode: Int,
+            task: Int,
+        ): FloatArray?
+    }
+
     /**
-     * Runs one native classify entry with the request every entry ends with: the live handle, the
-     * rotation and mirror, and the face box as `hasBox, x, y, width, height` (no box: the whole
-     * picture).
+     * Runs one native entry for `classify` with the request every entry ends with: the live
+     * handle, the rotation and mirror, the face box (no box: [GlassesOptions.faceMode] finds it).
      */
-    private inline fun native(
-        rotationDegrees: Int,
-        mirrored: Boolean,
-        faceBox: FaceBox?,
-        call: (handle: Long, rotationDegrees: Int, mirrored: Boolean, hasBox: Boolean, x: Float, y: Float, width: Float, height: Float) -> GlassesResult?,
-    ): GlassesResult {
+    private fun native(rotationDegrees: Int, mirrored: Boolean, faceBox: FaceBox?, call: NativeCall): GlassesResult =
+        NativeRecords.result(records(rotationDegrees, mirrored, faceBox, NativeRecords.TASK_CLASSIFY, call))
+
+    /** Every face of the picture an entry reads (upright by [rotationDegrees] and [mirrored]). */
+    private fun nativeFaces(rotationDegrees: Int, mirrored: Boolean, call: NativeCall): List<DetectedFace> =
+        NativeRecords.faces(records(rotationDegrees, mirrored, null, NativeRecords.TASK_DETECT, call))
+
+    /** Every face of the picture an entry reads, each with its answer. */
+    private fun nativeFaceResults(rotationDegrees: Int, mirrored: Boolean, call: NativeCall): List<FaceResult> =
+        NativeRecords.faceResults(records(rotationDegrees, mirrored, null, NativeRecords.TASK_CLASSIFY_FACES, call))
+
+    private fun records(rotationDegrees: Int, mirrored: Boolean, faceBox: FaceBox?, task: Int, call: NativeCall): FloatArray {
         val h = liveHandle()
         val box = faceBox ?: NO_BOX
-        return call(h, rotationDegrees, mirrored, faceBox != null, box.x, box.y, box.width, box.height)
-            ?: throw IllegalStateException("native classification returned no result")
+        return call.call(h, rotationDegrees, mirrored, faceBox != null, box.x, box.y, box.width, box.height, options.faceMode.code, task)
+            ?: throw IllegalStateException("native call returned no result")
     }
 
     companion object {

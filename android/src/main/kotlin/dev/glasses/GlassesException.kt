@@ -63,6 +63,12 @@ enum class ErrorKind(val code: Int) {
      * negative, it lies wholly outside the picture, or its framing is larger than the pixel limit.
      */
     INVALID_REGION(17),
+
+    /** [FaceMode.DETECT] found no face in the picture. */
+    NO_FACE(18),
+
+    /** Face detection was asked of a native library built without the face detector. */
+    NO_FACE_DETECTOR(19),
     ;
 
     companion object {

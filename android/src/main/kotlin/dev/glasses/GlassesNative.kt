@@ -15,9 +15,30 @@ internal object GlassesNative {
         NativeLibrary.load()
     }
 
-    @JvmStatic external fun nativeLoadBundled(threshold: Float, maxPixels: Long, maxFileBytes: Long): Long
+    // The loaders take a GlassesOptions' fields, then its FaceDetection's: inputWidth,
+    // inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize.
+    @JvmStatic external fun nativeLoadBundled(
+        threshold: Float,
+        maxPixels: Long,
+        maxFileBytes: Long,
+        inputWidth: Int,
+        inputHeight: Int,
+        minDetectionConfidence: Float,
+        minSuppressionThreshold: Float,
+        minFaceSize: Float,
+    ): Long
 
-    @JvmStatic external fun nativeLoad(model: ByteArray?, threshold: Float, maxPixels: Long, maxFileBytes: Long): Long
+    @JvmStatic external fun nativeLoad(
+        model: ByteArray?,
+        threshold: Float,
+        maxPixels: Long,
+        maxFileBytes: Long,
+        inputWidth: Int,
+        inputHeight: Int,
+        minDetectionConfidence: Float,
+        minSuppressionThreshold: Float,
+        minFaceSize: Float,
+    ): Long
 
     @JvmStatic external fun nativeFree(handle: Long): Boolean
 
@@ -32,8 +53,10 @@ internal object GlassesNative {
     @JvmStatic external fun nativeVersion(): String
 
     // Every classify entry ends with the same request: the clockwise rotation that turns the
-    // picture upright (0, 90, 180, 270), a left-right mirror after it, and an optional face box
-    // in pixels of the upright picture (`hasBox` false: the whole picture).
+    // picture upright (0, 90, 180, 270), a left-right mirror after it, an optional face box in
+    // pixels of the upright picture (`hasBox` false: `faceMode`, a FaceMode code, finds it), and
+    // the task (NativeRecords.TASK_*: classify, detect faces, classify faces), answered as float
+    // records that NativeRecords decodes.
 
     @JvmStatic external fun nativeClassifyPath(
         handle: Long,
@@ -45,7 +68,9 @@ internal object GlassesNative {
         y: Float,
         boxWidth: Float,
         boxHeight: Float,
-    ): GlassesResult?
+        faceMode: Int,
+        task: Int,
+    ): FloatArray?
 
     @JvmStatic external fun nativeClassifyEncoded(
         handle: Long,
@@ -57,7 +82,9 @@ internal object GlassesNative {
         y: Float,
         boxWidth: Float,
         boxHeight: Float,
-    ): GlassesResult?
+        faceMode: Int,
+        task: Int,
+    ): FloatArray?
 
     @JvmStatic external fun nativeClassifyArgb(
         handle: Long,
@@ -72,7 +99,9 @@ internal object GlassesNative {
         y: Float,
         boxWidth: Float,
         boxHeight: Float,
-    ): GlassesResult?
+        faceMode: Int,
+        task: Int,
+    ): FloatArray?
 
     @JvmStatic external fun nativeClassifyBuffer(
         handle: Long,
@@ -88,7 +117,9 @@ internal object GlassesNative {
         y: Float,
         boxWidth: Float,
         boxHeight: Float,
-    ): GlassesResult?
+        faceMode: Int,
+        task: Int,
+    ): FloatArray?
 
     @JvmStatic external fun nativeClassifyYuv(
         handle: Long,
@@ -108,7 +139,9 @@ internal object GlassesNative {
         boxY: Float,
         boxWidth: Float,
         boxHeight: Float,
-    ): GlassesResult?
+        faceMode: Int,
+        task: Int,
+    ): FloatArray?
 
     @JvmStatic external fun nativeLiveHandles(): Int
 }

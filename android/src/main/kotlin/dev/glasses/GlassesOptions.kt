@@ -17,6 +17,11 @@ package dev.glasses
  *   images, before decoding) or [ErrorKind.INVALID_REGION] (face boxes). Positive.
  * @property maxFileBytes the largest image file [GlassesDetector.classify] reads from a `File`;
  *   larger ones throw [ErrorKind.FILE_TOO_LARGE] unread. Positive.
+ * @property faceMode which face `classify` answers for when the call gives no [FaceBox]: the
+ *   largest the built-in detector finds ([FaceMode.AUTO], the default), the same or
+ *   [ErrorKind.NO_FACE] ([FaceMode.DETECT]), or the whole picture ([FaceMode.WHOLE]).
+ * @property faceDetection the built-in face detector's settings, for [faceMode] and for
+ *   [GlassesDetector.detectFaces] / [GlassesDetector.classifyFaces].
  *
  * A value out of range throws [GlassesException] ([ErrorKind.INVALID_ARGUMENT]) when the
  * detector is created.
@@ -25,6 +30,8 @@ data class GlassesOptions @JvmOverloads constructor(
     val threshold: Float = DEFAULT_THRESHOLD,
     val maxPixels: Long = DEFAULT_MAX_PIXELS,
     val maxFileBytes: Long = DEFAULT_MAX_FILE_BYTES,
+    val faceMode: FaceMode = FaceMode.AUTO,
+    val faceDetection: FaceDetection = FaceDetection(),
 ) {
     /** A copy with [threshold] (for Java callers; Kotlin has `copy`). */
     fun withThreshold(threshold: Float): GlassesOptions = copy(threshold = threshold)
@@ -34,6 +41,12 @@ data class GlassesOptions @JvmOverloads constructor(
 
     /** A copy with [maxFileBytes]. */
     fun withMaxFileBytes(maxFileBytes: Long): GlassesOptions = copy(maxFileBytes = maxFileBytes)
+
+    /** A copy with [faceMode]. */
+    fun withFaceMode(faceMode: FaceMode): GlassesOptions = copy(faceMode = faceMode)
+
+    /** A copy with [faceDetection]. */
+    fun withFaceDetection(faceDetection: FaceDetection): GlassesOptions = copy(faceDetection = faceDetection)
 
     companion object {
         /** Default [threshold]. */

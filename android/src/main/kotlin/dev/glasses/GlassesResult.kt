@@ -21,9 +21,12 @@ package dev.glasses
  *   included, `1 - probability`.
  * @property probabilitySunglasses P(sunglasses), or `null` when the model has no sunglasses class
  *   (a two-class model file). The bundled model has three classes.
+ * @property face the face the built-in detector found that this answer is for (pixels of the
+ *   upright picture); `null` when the whole picture was classified ([FaceMode.WHOLE], or
+ *   [FaceMode.AUTO] found no face) or the call gave the [FaceBox] itself.
  *
  * The shorter constructors describe a two-class answer (no sunglasses class); they are for
- * callers' own tests and fakes; the native code uses its own constructor.
+ * callers' own tests and fakes.
  */
 data class GlassesResult @JvmOverloads constructor(
     val hasGlasses: Boolean,
@@ -31,30 +34,10 @@ data class GlassesResult @JvmOverloads constructor(
     val eyewear: Eyewear = if (hasGlasses) Eyewear.EYEGLASSES else Eyewear.NONE,
     val probabilityNone: Float = 1f - probability,
     val probabilitySunglasses: Float? = null,
+    val face: DetectedFace? = null,
 ) {
     /** P(eyeglasses): the same value as [probability]. */
     val probabilityEyeglasses: Float get() = probability
-
-    /**
-     * Called by the native code (ffi/src/jni/), JNI signature `(ZFIFZF)V`: primitives only,
-     * so building a result costs one object. [probabilitySunglasses] is ignored (NaN) unless
-     * [hasSunglassesClass]. Kept by consumer-rules.pro.
-     */
-    @Suppress("unused")
-    private constructor(
-        hasGlasses: Boolean,
-        probability: Float,
-        eyewearCode: Int,
-        probabilityNone: Float,
-        hasSunglassesClass: Boolean,
-        probabilitySunglasses: Float,
-    ) : this(
-        hasGlasses,
-        probability,
-        Eyewear.fromCode(eyewearCode, hasGlasses),
-        probabilityNone,
-        if (hasSunglassesClass) probabilitySunglasses else null,
-    )
 }
 
 /** What a face wears over the eyes ([GlassesResult.eyewear]). */

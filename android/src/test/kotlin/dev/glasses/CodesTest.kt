@@ -41,7 +41,7 @@ class CodesTest {
     @Test
     fun errorKindCodesAreTheHeaderStatuses() {
         val c = header("GLASSES_STATUS_")
-        assertEquals(18, c.size, "header statuses: $c")
+        assertEquals(20, c.size, "header statuses: $c")
         for (kind in ErrorKind.entries) {
             assertEquals(c["GLASSES_STATUS_${kind.name}"], kind.code, "$kind")
         }
@@ -49,6 +49,16 @@ class CodesTest {
         // reach Kotlin: it passes no nulls, and a native panic is INTERNAL).
         val kotlin = ErrorKind.entries.map { "GLASSES_STATUS_${it.name}" }.toSet()
         assertEquals(setOf("GLASSES_STATUS_OK", "GLASSES_STATUS_NULL_ARGUMENT", "GLASSES_STATUS_PANIC"), c.keys - kotlin)
+    }
+
+    @Test
+    fun faceModeCodesAreTheHeaderFaceModes() {
+        val c = header("GLASSES_FACE_MODE_")
+        assertEquals(FaceMode.entries.size, c.size, "header face modes: $c")
+        for (mode in FaceMode.entries) {
+            assertEquals(c["GLASSES_FACE_MODE_${mode.name}"], mode.code, "$mode")
+        }
+        assertEquals(FaceMode.AUTO, GlassesOptions().faceMode, "the default is C's zero")
     }
 
     @Test

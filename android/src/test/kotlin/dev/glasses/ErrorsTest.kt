@@ -165,47 +165,54 @@ class ErrorsTest {
     fun nullsAndBadArgumentsReachingNativeCode() {
         val handle = handleOf(detector)
         // The request every classify entry ends with: rotation, mirror, hasBox, x, y, width, height.
-        val none = arrayOf<Any>(0, false, false, 0f, 0f, 0f, 0f)
-        val box = arrayOf<Any>(0, false, true, 0f, 0f, 1f, 1f)
+        val none = arrayOf<Any>(0, false, false, 0f, 0f, 0f, 0f, 0, 0)
+        val box = arrayOf<Any>(0, false, true, 0f, 0f, 1f, 1f, 0, 0)
         for (r in listOf(none, box)) {
             fun <T> req(call: (Int, Boolean, Boolean, Float, Float, Float, Float) -> T): T =
                 call(r[0] as Int, r[1] as Boolean, r[2] as Boolean, r[3] as Float, r[4] as Float, r[5] as Float, r[6] as Float)
-            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyEncoded(handle, null, a, b, c, d, e, f, g) } }
-            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyArgb(handle, null, 1, 1, 1, a, b, c, d, e, f, g) } }
-            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyBuffer(handle, null, 1, 1, 4, 0, a, b, c, d, e, f, g) } }
-            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyPath(handle, null, a, b, c, d, e, f, g) } }
+            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyEncoded(handle, null, a, b, c, d, e, f, g, 0, 0) } }
+            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyArgb(handle, null, 1, 1, 1, a, b, c, d, e, f, g, 0, 0) } }
+            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyBuffer(handle, null, 1, 1, 4, 0, a, b, c, d, e, f, g, 0, 0) } }
+            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyPath(handle, null, a, b, c, d, e, f, g, 0, 0) } }
             expect(ErrorKind.INVALID_ARGUMENT, "direct") {
-                req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocate(64), 4, 4, 16, 0, a, b, c, d, e, f, g) }
+                req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocate(64), 4, 4, 16, 0, a, b, c, d, e, f, g, 0, 0) }
             }
             for (layout in listOf(42, -1)) {
                 expect(ErrorKind.INVALID_ARGUMENT, "pixel format $layout") {
                     req { a, b, c, d, e, f, g ->
-                        GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocateDirect(64), 4, 4, 16, layout, a, b, c, d, e, f, g)
+                        GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocateDirect(64), 4, 4, 16, layout, a, b, c, d, e, f, g, 0, 0)
                     }
                 }
             }
         }
-        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeLoad(null, 0.5f, 1L, 1L) }
+        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeLoad(null, 0.5f, 1L, 1L, 320, 240, 0.6f, 0.3f, 0f) }
         // A rotation that is no quarter turn, from any entry.
         for (rotation in listOf(45, -90, 360, Int.MIN_VALUE)) {
             expect(ErrorKind.INVALID_PIXEL_BUFFER, "rotation of $rotation") {
-                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, rotation, false, false, 0f, 0f, 0f, 0f)
+                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, rotation, false, false, 0f, 0f, 0f, 0f, 0, 0)
             }
         }
         for (bogus in listOf(0L, -1L, Long.MAX_VALUE, 123456789L)) {
             assertThrows(IllegalStateException::class.java) {
-                GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1), 0, false, false, 0f, 0f, 0f, 0f)
+                GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1), 0, false, false, 0f, 0f, 0f, 0f, 0, 0)
             }
             assertThrows(IllegalStateException::class.java) {
-                GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1), 90, true, true, 0f, 0f, 1f, 1f)
+                GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1), 90, true, true, 0f, 0f, 1f, 1f, 0, 0)
             }
             assertThrows(IllegalStateException::class.java) {
-                GlassesNative.nativeClassifyArgb(bogus, IntArray(1), 1, 1, 1, 0, false, true, 0f, 0f, 1f, 1f)
+                GlassesNative.nativeClassifyArgb(bogus, IntArray(1), 1, 1, 1, 0, false, true, 0f, 0f, 1f, 1f, 0, 0)
             }
             assertThrows(IllegalStateException::class.java) {
-                GlassesNative.nativeClassifyBuffer(bogus, ByteBuffer.allocateDirect(4), 1, 1, 4, 0, 0, false, true, 0f, 0f, 1f, 1f)
+                GlassesNative.nativeClassifyBuffer(bogus, ByteBuffer.allocateDirect(4), 1, 1, 4, 0, 0, false, true, 0f, 0f, 1f, 1f, 0, 0)
             }
             assertThrows(IllegalStateException::class.java) { GlassesNative.nativeThreshold(bogus) }
+            // The face mode and the task are checked natively too.
+            expect(ErrorKind.INVALID_ARGUMENT, "unknown face mode 7") {
+                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, 0, false, false, 0f, 0f, 0f, 0f, 7, 0)
+            }
+            expect(ErrorKind.INVALID_ARGUMENT, "unknown native task 3") {
+                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, 0, false, false, 0f, 0f, 0f, 0f, 0, 3)
+            }
             assertEquals(false, GlassesNative.nativeFree(bogus))
         }
     }
