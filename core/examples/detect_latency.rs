@@ -8,7 +8,9 @@
 //! tensor, 640x480): `run_ms` is the engine alone on the letterboxed tensor of
 //! tests/fixtures/faces/region_eyeglasses_640x400.png, `total_ms` is `detect_rgb` on that
 //! picture (letterbox resize, run, decode, NMS); medians of wall time and, `*_cpu_ms`, of the
-//! thread's CPU time (what a shared, loaded machine distorts least).
+//! thread's CPU time (what a shared, loaded machine distorts least). `letterbox_cpu_ms` is the
+//! letterbox alone, `detect_tensor_cpu_ms` the run with decoding and NMS (less `run_cpu_ms`:
+//! their cost, within the noise of a loaded machine).
 
 use std::path::Path;
 use std::time::Instant;
@@ -64,6 +66,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (total_ms, total_cpu_ms) = median_ms(runs, || {
             detector.detect_rgb(&img).expect("detects");
         });
+        // The steps around the engine, timed apart: the letterbox (resize and BGR tensor), and
+        // the run with decoding and NMS (detect_tensor).
+        let (_, letterbox_cpu_ms) = median_ms(runs, || {
+            letterbox.tensor_from_rgb(&img).expect("letterboxes");
+        });
+        let (_, detect_cpu_ms) = median_ms(runs, || {
+            detector.detect_tensor(&tensor, &letterbox).expect("detects");
+        });
         let faces = detector.detect_rgb(&img)?.len();
         if profile {
             // The least of 10 profiles of runs / 10 runs each: the load of a shared machine
@@ -81,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         println!(
-            "{{\"engine\":\"{}\",\"model\":\"{}\",\"input\":\"{w}x{h}\",\"tensor\":\"{}x{}\",\"runs\":{runs},\"run_ms\":{run_ms:.3},\"run_cpu_ms\":{run_cpu_ms:.3},\"total_ms\":{total_ms:.3},\"total_cpu_ms\":{total_cpu_ms:.3},\"faces\":{faces}}}",
+            "{{\"engine\":\"{}\",\"model\":\"{}\",\"input\":\"{w}x{h}\",\"tensor\":\"{}x{}\",\"runs\":{runs},\"run_ms\":{run_ms:.3},\"run_cpu_ms\":{run_cpu_ms:.3},\"total_ms\":{total_ms:.3},\"total_cpu_ms\":{total_cpu_ms:.3},\"letterbox_cpu_ms\":{letterbox_cpu_ms:.3},\"detect_tensor_cpu_ms\":{detect_cpu_ms:.3},\"faces\":{faces}}}",
             detector.engine(),
             model.as_deref().unwrap_or("bundled"),
             letterbox.tensor_width,
