@@ -183,22 +183,31 @@ fn bad_inputs_are_typed_errors() {
 }
 
 /// Core with tract's full reader (`onnx-any`) runs the QDQ file as ONNX says; its logits track the
-/// float file's on tensors the calibration never saw.
+/// float file's on the calibration tensors (rounding only) and on tensors it never saw (rounding
+/// and clipping to the calibrated ranges).
 #[cfg(feature = "onnx-any")]
 #[test]
 fn tract_runs_the_file_close_to_the_float_model() {
     use crate::{Classifier, ClassifierOptions};
-    let (fp32, int8) = quantised();
+    let fp32 = float_model(Architecture::SqueezeNet1_1, WeightPrecision::F32);
+    let calibration = tensors(24, 0);
+    let int8 = quantize_static(&fp32, &calibration, &QuantizeOptions::default()).expect("quantises");
     let float = Classifier::from_bytes(&fp32, ClassifierOptions::default()).expect("float loads");
     let quant = Classifier::from_bytes(&int8, ClassifierOptions::default()).expect("int8 loads");
     assert!(quant.engine().contains("tract"), "{}", quant.engine());
-    for tensor in tensors(4, 100) {
-        let a = float.logits(&tensor).expect("float runs");
-        let b = quant.logits(&tensor).expect("int8 runs");
-        let spread = a.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-3);
-        for (x, y) in a.iter().zip(&b) {
-            // Stated tolerance: 5 % of the largest logit (about 10 int8 steps of noise through 26 layers).
-            assert!((x - y).abs() <= 0.05 * spread, "float {a:?} vs int8 {b:?}");
+    // Stated tolerance: 5 % of the largest logit (measured: up to 2.5 % on calibration tensors,
+    // 3.3 % on unseen ones, through 26 quantised layers of random weights).
+    for (set, tolerance) in [(calibration[..4].to_vec(), 0.05), (tensors(4, 100), 0.05)] {
+        for tensor in set {
+            let a = float.logits(&tensor).expect("float runs");
+            let b = quant.logits(&tensor).expect("int8 runs");
+            let spread = a.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-3);
+            for (x, y) in a.iter().zip(&b) {
+                assert!(
+                    (x - y).abs() <= tolerance * spread,
+                    "float {a:?} vs int8 {b:?}, tolerance {tolerance}"
+                );
+            }
         }
     }
 }
