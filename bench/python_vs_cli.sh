@@ -28,9 +28,11 @@ glasses="$root/target/$profile/glasses"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/faces"
-# The first FACES JPEGs in name order, eyeglasses and not alternating (links: nothing copied).
+# The first FACES JPEGs in name order, eyeglasses and not alternating while both last (links:
+# nothing copied).
+# (awk reads to the end: `head` would cut the pipe, which pipefail makes fatal.)
 paste -d '\n' <(find "$data/1" -name '*.jpg' | sort) <(find "$data/0" -name '*.jpg' | sort) \
-  | grep . | head -n "$FACES" | while read -r f; do ln -s "$f" "$work/faces/$(basename "$f")"; done
+  | awk -v n="$FACES" 'NF && c++ < n' | while read -r f; do ln -s "$f" "$work/faces/$(basename "$f")"; done
 n=$(find "$work/faces" -name '*.jpg' | wc -l)
 declare -a names cmds
 names+=("glasses classify -j 1 --faces whole (bundled int8-weights file)")
