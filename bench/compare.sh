@@ -10,6 +10,12 @@
 # libtorch through the trainer's tch code, `glasses-trainer latency`: installs libtorch with
 # scripts/setup-libtorch.sh and builds the trainer, minutes; prints a second table),
 # TORCH_DEVICES (default "cpu"; "cpu cuda" with a CUDA build of libtorch and a GPU).
+# Static int8 columns (issue 24): CALIBRATION_NPY=faces.npy (float32 [N, 3, H, W] preprocessed faces,
+# `glasses-trainer quantize --npy`) makes ONNX Runtime's own static int8 copy of each row's fp32
+# network (bench/ort_quantize.py: QOperator, per-channel int8 weights, uint8 activations, min/max on
+# those faces; the bundled int8-weights row uses its fp32 twin core/models/glasses.onnx) and times it
+# in ORT; QDQ=file.onnx (from `glasses-trainer quantize`, of QDQ_SOURCE, default core/models/glasses.onnx)
+# times that QDQ file in ORT on the rows of its network. Both in the same rounds as everything else.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -20,6 +26,8 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import onnxruntime, n
   "${PYTHON:-python3}" -m venv "$venv"
   "$venv/bin/pip" install -q onnxruntime numpy
 fi
+qdq=${QDQ:-}
+qdq_source=${QDQ_SOURCE:-core/models/glasses.onnx}
 profile=${PROFILE:-dist}
 echo "building the latency tool (profile $profile; dist = fat LTO, as shipped, slow the first time)..." >&2
 cargo build -q --profile "$profile" -p glasses-core --example latency
@@ -43,8 +51,31 @@ if [ ${#models[@]} -eq 0 ]; then
   cargo run -q --profile "$profile" -p glasses-core --example export_random -- "$work/resnet18-random.onnx" resnet18 "$size" >/dev/null
   models+=("$work/resnet18-random.onnx")
 fi
+# The fp32 network a row stands for: the bundled int8-weights file's is its fp32 twin.
+twin() { if [ "$1" = core/models/glasses-int8.onnx ]; then echo core/models/glasses.onnx; else echo "$1"; fi; }
+declare -A ort_int8=()
+if [ -n "${CALIBRATION_NPY:-}" ]; then
+  for m in "${models[@]}"; do
+    t=$(twin "$m")
+    precision=$("$venv/bin/python" -c 'import onnxruntime as o, sys; print(o.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"]).get_modelmeta().custom_metadata_map.get("glasses.weight_precision", ""))' "$t")
+    if [ "$precision" = f32 ] && [ -z "${ort_int8[$t]:-}" ]; then
+      out="$work/ort-int8-$(basename "$t")"
+      echo "ONNX Runtime's static int8 copy of $t (calibration $CALIBRATION_NPY)..." >&2
+      "$venv/bin/python" bench/ort_quantize.py "$t" "$CALIBRATION_NPY" "$out" >/dev/null
+      ort_int8[$t]=$out
+    fi
+  done
+fi
+touch "$work/int8.jsonl"
 for m in "${models[@]}"; do
   for r in $(seq "$ROUNDS"); do
+    t=$(twin "$m")
+    if [ -n "${ort_int8[$t]:-}" ]; then
+      "$venv/bin/python" bench/ort_latency.py "${ort_int8[$t]}" "$RUNS" | sed "s|^{|{\"row\": \"$m\", \"kind\": \"ort_int8\", |" >>"$work/int8.jsonl"
+    fi
+    if [ -n "$qdq" ] && [ "$t" = "$qdq_source" ]; then
+      "$venv/bin/python" bench/ort_latency.py "$qdq" "$RUNS" | sed "s|^{|{\"row\": \"$m\", \"kind\": \"qdq\", |" >>"$work/int8.jsonl"
+    fi
     "$tool" "$m" "$RUNS" >>"$work/core.jsonl"
     "$venv/bin/python" bench/ort_latency.py "$m" "$RUNS" >>"$work/ort.jsonl"
     if [ -n "$torch_bin" ]; then
@@ -58,15 +89,21 @@ for m in "${models[@]}"; do
   done
 done
 touch "$work/torch.jsonl"
-"$venv/bin/python" - "$work/core.jsonl" "$work/ort.jsonl" "$work/torch.jsonl" "${torch_version:-}" <<'PY'
+"$venv/bin/python" - "$work/core.jsonl" "$work/ort.jsonl" "$work/torch.jsonl" "${torch_version:-}" "$work/int8.jsonl" <<'PY'
 import json, statistics, sys, platform, os, datetime
 core = [json.loads(l) for l in open(sys.argv[1])]
 ort = [json.loads(l) for l in open(sys.argv[2])]
 torch = [json.loads(l) for l in open(sys.argv[3])]
+int8 = [json.loads(l) for l in open(sys.argv[5])]
+def int8_ms(m, kind):
+    rows = [r["inference_ms"] for r in int8 if r["row"] == m and r["kind"] == kind]
+    return statistics.median(rows) if rows else None
+cell = lambda v: "—" if v is None else f"{v:.3f}"
+ratio = lambda a, b: "—" if b is None else f"{a/b:.2f}"
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"{datetime.date.today()} · {cpu} · {os.cpu_count()} cores · ONNX Runtime {ort[0]['ort_version']} · 1 thread · median of {len(core)//len({c['model'] for c in core})} rounds x {core[0]['runs']} runs\n")
-print("| model | input | file bytes | core inference ms | core preprocess (JPEG) ms | core end-to-end JPEG ms | core end-to-end RGBA ms | ORT inference ms | core inference / ORT | core e2e JPEG / ORT | core batch, all cores, ms/image | ORT inference, all cores, ms |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| model | input | file bytes | core inference ms | core preprocess (JPEG) ms | core end-to-end JPEG ms | core end-to-end RGBA ms | ORT inference ms | core inference / ORT | core e2e JPEG / ORT | core batch, all cores, ms/image | ORT inference, all cores, ms | ORT static int8 (QOperator) ms | ORT on glasses QDQ ms | core e2e JPEG / ORT static int8 |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for m in dict.fromkeys(c["model"] for c in core):
     cs = [c for c in core if c["model"] == m]
     os_ = [o for o in ort if o["model"] == m]
@@ -75,7 +112,7 @@ for m in dict.fromkeys(c["model"] for c in core):
     batch, oall = med(cs, "batch_jpeg_ms_per_image"), med(os_, "inference_all_threads_ms")
     name = os.path.basename(m)
     size = os.path.getsize(m)
-    print(f"| {name} ({cs[0]['architecture']}) | {cs[0]['width']}x{cs[0]['height']} | {size:,} | {inf:.3f} | {pre:.3f} | {ej:.3f} | {er:.3f} | {o:.3f} | {inf/o:.2f} | {ej/o:.2f} | {batch:.3f} | {oall:.3f} |")
+    print(f"| {name} ({cs[0]['architecture']}) | {cs[0]['width']}x{cs[0]['height']} | {size:,} | {inf:.3f} | {pre:.3f} | {ej:.3f} | {er:.3f} | {o:.3f} | {inf/o:.2f} | {ej/o:.2f} | {batch:.3f} | {oall:.3f} | {cell(int8_ms(m, 'ort_int8'))} | {cell(int8_ms(m, 'qdq'))} | {ratio(ej, int8_ms(m, 'ort_int8'))} |")
 if torch:
     print(f"\nlibtorch ({sys.argv[4]}, the trainer's tch networks with fresh weights, same input sizes; evaluation mode, no autograd):\n")
     print("| model | device | torch inference ms, 1 thread | torch inference ms, all threads | core inference ms | core e2e JPEG ms | core inference / torch |")

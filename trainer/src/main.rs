@@ -3,7 +3,7 @@
 mod cmd;
 
 use clap::{Parser, Subcommand};
-use cmd::{checks, cv, export, groups, label, latency, train};
+use cmd::{checks, cv, export, groups, label, latency, quantize, train};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +35,8 @@ enum Command {
     /// Wide pictures of several held-out people (and face-filling crops of them) with the boxes
     /// where their faces are, for `core/examples/faces_eval.rs` (bench/faces-eval.sh).
     Groups(groups::GroupsArgs),
+    /// Static int8 (QDQ) copy of a float model file, activation ranges calibrated on training faces.
+    Quantize(quantize::QuantizeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,5 +48,6 @@ fn main() -> anyhow::Result<()> {
         Command::Checks(args) => checks::run(args),
         Command::Label(args) => label::run(args),
         Command::Groups(args) => groups::run(args),
+        Command::Quantize(args) => quantize::run(args),
     }
 }

@@ -9,11 +9,13 @@
 
 mod architecture;
 mod graph;
+mod quantize;
 mod random;
 
 use std::collections::BTreeMap;
 
 pub use architecture::{Architecture, FireModule, RESNET18_STAGES, ResNetStage, SQUEEZENET_FIRES};
+pub use quantize::{QuantizeOptions, RangeMethod, quantize_static};
 pub use random::{random_weights, random_weights_for};
 
 use crate::contract::{self, ModelMetadata};

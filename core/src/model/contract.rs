@@ -60,6 +60,19 @@ pub const KEY_RESIZE: &str = "glasses.resize";
 /// callers that set none; a number strictly between 0 and 1.
 pub const KEY_DEFAULT_THRESHOLD: &str = "glasses.default_threshold";
 
+/// Metadata key (optional): how activations are quantised, [`QUANTIZATION_STATIC_INT8`] in the
+/// files `export::quantize_static` writes; absent in float and int8-weights files.
+pub const KEY_QUANTIZATION: &str = "glasses.quantization";
+/// [`KEY_QUANTIZATION`] of a QDQ file: uint8 activations with calibrated per-tensor scales, int8
+/// per-output-channel weights (its [`KEY_WEIGHT_PRECISION`] is `int8`).
+pub const QUANTIZATION_STATIC_INT8: &str = "static-int8";
+/// Metadata key (static int8 files): how many input tensors the activation ranges were measured on.
+pub const KEY_CALIBRATION_COUNT: &str = "glasses.calibration.count";
+/// Metadata key (static int8 files): where the calibration tensors came from (data, split, fold).
+pub const KEY_CALIBRATION_SOURCE: &str = "glasses.calibration.source";
+/// Metadata key (static int8 files): how ranges were taken (`minmax`, `percentile 99.99`).
+pub const KEY_CALIBRATION_METHOD: &str = "glasses.calibration.method";
+
 /// Name of class 0 (no eyewear, or no eyeglasses in a two-class model) in three-class files.
 pub const NONE_CLASS_NAME: &str = "none";
 /// The older spelling of [`NONE_CLASS_NAME`], written by exports before it; read as the same class.
@@ -141,6 +154,15 @@ impl ModelMetadata {
             })?,
         };
         let model_version = map.remove(KEY_MODEL_VERSION).unwrap_or_default();
+        // Kept in `extra`; checked so that a file quantised some other way is not run as if it
+        // were static int8. Files without the key (all before it) load as before.
+        if let Some(q) = map.get(KEY_QUANTIZATION)
+            && q != QUANTIZATION_STATIC_INT8
+        {
+            return Err(Error::contract(format!(
+                "`{KEY_QUANTIZATION}` must be `{QUANTIZATION_STATIC_INT8}` when present, got {q:?}"
+            )));
+        }
         let default_threshold = map.remove(KEY_DEFAULT_THRESHOLD).map(|t| parse_threshold(&t)).transpose()?;
         Ok(Self {
             input_width,
@@ -357,6 +379,18 @@ mod tests {
         let back = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
         assert_eq!(back.canonical_class_names(), eyewear_class_names());
         assert_eq!(canonical_class_name("eyeglasses"), "eyeglasses");
+    }
+
+    #[test]
+    fn the_quantization_key_is_optional_and_checked() {
+        let mut props = sample().to_props();
+        props.push((KEY_QUANTIZATION.to_owned(), QUANTIZATION_STATIC_INT8.to_owned()));
+        let back = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+        assert_eq!(back.extra[KEY_QUANTIZATION], QUANTIZATION_STATIC_INT8);
+        props.last_mut().unwrap().1 = "dynamic-int4".to_owned();
+        let err = ModelMetadata::from_props(props.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_err();
+        assert!(matches!(err, Error::ContractViolation { .. }), "{err}");
+        assert!(err.to_string().contains(KEY_QUANTIZATION), "{err}");
     }
 
     #[test]

@@ -8,4 +8,5 @@ pub mod export;
 pub mod groups;
 pub mod label;
 pub mod latency;
+pub mod quantize;
 pub mod train;
