@@ -250,27 +250,33 @@ fn vnni_detected() -> bool {
 fn portable(kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32]) {
     const MR: usize = QKernel::PORTABLE.mr;
     const NR: usize = QKernel::PORTABLE.nr;
-    let mut sums = [[0i32; NR]; MR];
+    // Two partial sums per position (lanes 0-1 and 2-3 of its quad): `x[2k] w[2k] + x[2k+1]
+    // w[2k+1]` over i16 arrays is the shape compilers turn into one multiply-add of i16 pairs
+    // (SSE2 `pmaddwd`, NEON `smlal` pairs), exact since u8 x s8 fits i16 and two of them i32.
+    let mut sums = [[0i32; 2 * NR]; MR];
     for p in 0..kq {
         let bp = &b[p * ldb..p * ldb + 4 * NR];
+        let mut xs = [0i16; 4 * NR];
+        for (x, &v) in xs.iter_mut().zip(bp) {
+            *x = i16::from(v);
+        }
         let ap = &a[p * MR * 4..(p + 1) * MR * 4];
-        // One lane of the quads at a time, so that the inner loop runs across positions (vector
-        // code); u8 x s8 always fits i16 (-128 * 255 = -32640), so the products are i16.
-        for l in 0..4 {
-            let mut xs = [0i16; NR];
-            for (x, q) in xs.iter_mut().zip(bp.chunks_exact(4)) {
-                *x = i16::from(q[l]);
+        for (row, w) in sums.iter_mut().zip(ap.chunks_exact(4)) {
+            let quad = [i16::from(w[0]), i16::from(w[1]), i16::from(w[2]), i16::from(w[3])];
+            let mut ws = [0i16; 4 * NR];
+            for q in ws.chunks_exact_mut(4) {
+                q.copy_from_slice(&quad);
             }
-            for (row, w) in sums.iter_mut().zip(ap.chunks_exact(4)) {
-                let w = i16::from(w[l]);
-                for (s, &x) in row.iter_mut().zip(&xs) {
-                    *s = s.wrapping_add(i32::from(w * x));
-                }
+            for ((s, x), w) in row.iter_mut().zip(xs.chunks_exact(2)).zip(ws.chunks_exact(2)) {
+                let pair = i32::from(x[0]) * i32::from(w[0]) + i32::from(x[1]) * i32::from(w[1]);
+                *s = s.wrapping_add(pair);
             }
         }
     }
     for (dst, row) in acc.chunks_exact_mut(NR).zip(&sums) {
-        dst.copy_from_slice(row);
+        for (d, pair) in dst.iter_mut().zip(row.chunks_exact(2)) {
+            *d = pair[0].wrapping_add(pair[1]);
+        }
     }
 }
 
