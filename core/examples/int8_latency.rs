@@ -7,9 +7,15 @@
 //! models (50 inferences each), so that both see the same machine load; the medians of the
 //! per-round means are printed with their ratio, and the largest difference of the softmax
 //! probabilities between the two files on the bench picture.
+//!
+//! A second table holds each model against its arithmetic limit: the model's multiply-accumulates
+//! (`Classifier::multiply_accumulates`) at the kernel's peak rate on one core (its tile on
+//! operands in L1, `bench_support::peak_macs_per_second`), measured in the same run, and the
+//! median time over that ideal (the int8 target: core inference <= 1.3x its limit).
 
 use std::time::Instant;
 
+use glasses_core::bench_support::peak_macs_per_second;
 use glasses_core::image::{Rgb, RgbImage};
 use glasses_core::{Classifier, ClassifierOptions};
 
@@ -43,6 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rounds: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(20);
     let options = ClassifierOptions::default();
     println!("| kernel | fp32 ms | int8 ms | int8 / fp32 | max abs diff of P |\n|---|---|---|---|---|");
+    let mut limits = Vec::new();
     for kernel in Classifier::available_kernels() {
         let fp32 = Classifier::from_bytes_with_kernel(&fp32_bytes, options, kernel)?;
         let int8 = Classifier::from_bytes_with_kernel(&int8_bytes, options, kernel)?;
@@ -62,7 +69,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let (m32, m8) = (median(t32), median(t8));
         println!("| {kernel} | {m32:.3} | {m8:.3} | {:.2} | {diff:.4} |", m8 / m32);
+        for (label, model, int8, ms) in [("fp32", &fp32, false, m32), ("int8", &int8, true, m8)] {
+            let macs = model.multiply_accumulates().ok_or("the engine runs no convolutions of its own")?;
+            let peak = peak_macs_per_second(kernel, int8, 0.5).ok_or("kernel not available")?;
+            let ideal = macs as f64 / peak * 1e3;
+            limits.push(format!(
+                "| {kernel} | {label} | {:.1} | {:.2} | {ideal:.3} | {ms:.3} | {:.2} |",
+                macs as f64 / 1e6,
+                peak / 1e9,
+                ms / ideal
+            ));
+        }
         eprintln!("{kernel}: fp32 engine `{}`, int8 engine `{}`", fp32.engine(), int8.engine());
+    }
+    println!("\n| kernel | model | MMACs | peak GMAC/s | ideal ms | measured ms | measured / ideal |");
+    println!("|---|---|---|---|---|---|---|");
+    for line in limits {
+        println!("{line}");
     }
     Ok(())
 }

@@ -59,6 +59,12 @@ pub use model::contract;
 #[doc(hidden)]
 pub use model::onnx_pb;
 
+/// Measurements for the benchmarks and examples (`int8_latency`); not a stable API.
+#[doc(hidden)]
+pub mod bench_support {
+    pub use crate::net::kernel::peak_macs_per_second;
+}
+
 pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, FALLBACK_THRESHOLD,
     ModelInfo,

@@ -28,7 +28,7 @@ mod conv;
 #[allow(unsafe_code)]
 mod depthwise;
 #[allow(unsafe_code)]
-mod kernel;
+pub(crate) mod kernel;
 mod layout;
 mod lower;
 pub(crate) mod plan;

@@ -9,7 +9,7 @@
 //! scale, output zero point and ReLU in one shared function, so every kernel writes the same bytes.
 
 use super::conv::ConvGeometry;
-use super::qkernel::{MAX_TILE, QKernel};
+use super::qkernel::{MAX_TILE, QKernel, QWeights};
 
 /// Channels per quad.
 pub(crate) const QUAD: usize = 4;
@@ -49,8 +49,9 @@ pub(crate) struct QConv {
     kernel: QKernel,
     /// Quads per output: input quads x kernel taps.
     kq: usize,
-    /// `ceil(m / mr)` panels of `kq x mr x 4` weights (zeros past `m` and past `C` in the quad).
-    packed: Vec<i8>,
+    /// `ceil(m / mr)` panels of `kq x mr x 4` weights (zeros past `m` and past `C` in the quad),
+    /// in the form the kernel reads.
+    packed: QWeights,
     /// Per padded output channel: the bias in accumulator units minus `zero_in * sum(w)`.
     bias: Vec<i32>,
     /// Per padded output channel: `sum(w)` (the `sdot` kernel's compensation).
@@ -116,7 +117,7 @@ impl QConv {
             geometry,
             kernel,
             kq,
-            packed,
+            packed: kernel.weights(packed),
             bias,
             wsum,
             multiplier: acc_scale.clone(),
@@ -192,7 +193,7 @@ impl QConv {
             };
             for panel in 0..m.div_ceil(mr) {
                 let r0 = panel * mr;
-                let a = &self.packed[panel * self.kq * mr * QUAD..(panel + 1) * self.kq * mr * QUAD];
+                let a = self.packed.panel(panel * self.kq * mr * QUAD, self.kq * mr * QUAD);
                 self.kernel.tile(self.kq, a, b, ldb, &mut acc, &self.wsum[r0..r0 + mr]);
                 let rows = mr.min(m - r0);
                 // Requantised row by row (contiguous: vector code), then interleaved into quads.

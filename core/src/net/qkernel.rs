@@ -88,17 +88,49 @@ impl QKernel {
         }
     }
 
+    /// Whether the kernel reads its weights widened to i16 (AVX2's `vpmaddwd` multiplies i16
+    /// pairs: widening the weights once at load keeps the widening out of the inner loop).
+    fn widens_weights(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let QIsa::Avx2 = self.isa {
+            return true;
+        }
+        false
+    }
+
+    /// `packed` (panels of `kq x mr x 4` weights) in the form this kernel reads.
+    pub fn weights(&self, packed: Vec<i8>) -> QWeights {
+        if self.widens_weights() {
+            QWeights::Words(packed.iter().map(|&w| i16::from(w)).collect())
+        } else {
+            QWeights::Bytes(packed)
+        }
+    }
+
     /// `acc[r * nr + j] = sum_p sum_l a[(p * mr + r) * 4 + l] * b[p * ldb + 4 * j + l]` for
     /// `r < mr`, `j < nr`, `p < kq`; `wsum[r]` is `sum` of row `r`'s weights (the `sdot` kernel's
-    /// compensation for its shifted activations).
+    /// compensation for its shifted activations). `a` comes from this kernel's
+    /// [`QKernel::weights`].
     ///
-    /// Panics when a slice is too short for `kq`, `ldb` and the tile, so that no caller's indexing
-    /// mistake reaches unsafe code.
-    pub fn tile(&self, kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32], wsum: &[i32]) {
+    /// Panics when a slice is too short for `kq`, `ldb` and the tile, or `a` is not in this
+    /// kernel's form, so that no caller's mistake reaches unsafe code.
+    pub fn tile(&self, kq: usize, a: QPanel, b: &[u8], ldb: usize, acc: &mut [i32], wsum: &[i32]) {
         let (mr, nr) = (self.mr, self.nr);
         assert!(kq > 0 && ldb >= 4 * nr);
         assert!(a.len() >= kq * mr * 4 && wsum.len() >= mr && acc.len() >= mr * nr);
         assert!(b.len() >= (kq - 1) * ldb + 4 * nr);
+        let a = match (a, self.widens_weights()) {
+            (QPanel::Bytes(a), false) => a,
+            #[cfg(target_arch = "x86_64")]
+            (QPanel::Words(a), true) => {
+                // SAFETY: the asserts above bound every read and write the kernel makes, and
+                // `widens_weights` is true only for the AVX2 kernel, detected on this CPU when
+                // it was listed as available.
+                unsafe { x86::avx2(kq, a.as_ptr(), b.as_ptr(), ldb, acc.as_mut_ptr()) };
+                return;
+            }
+            _ => panic!("weights not prepared for the {} kernel", self.name()),
+        };
         if let QIsa::Portable = self.isa {
             return portable(kq, a, b, ldb, acc);
         }
@@ -110,16 +142,66 @@ impl QKernel {
             match self.isa {
                 #[cfg(target_arch = "x86_64")]
                 QIsa::Vnni => x86::vnni(kq, a, b, ldb, acc),
-                #[cfg(target_arch = "x86_64")]
-                QIsa::Avx2 => x86::avx2(kq, a, b, ldb, acc),
                 #[cfg(target_arch = "aarch64")]
                 QIsa::NeonDot => arm::neon_dot(kq, a, b, ldb, acc, wsum),
                 #[cfg(target_arch = "aarch64")]
                 QIsa::Neon => arm::neon(kq, a, b, ldb, acc),
-                QIsa::Portable => unreachable!("the portable kernel returned above"),
+                _ => unreachable!("portable and widened kernels returned above"),
             }
         }
         let _ = wsum;
+    }
+
+    /// Multiply-accumulates per second of this kernel on one core, its tiles run for about
+    /// `seconds` on operands that stay in L1: the arithmetic limit of a model on it. The best
+    /// of many short batches, so that a busy machine's interruptions do not count.
+    pub fn peak_macs_per_second(&self, seconds: f64) -> f64 {
+        const KQ: usize = 64;
+        let (mr, nr) = (self.mr, self.nr);
+        let a: Vec<i8> = (0..KQ * mr * 4).map(|i| (i * 37 % 255) as u8 as i8).collect();
+        let a = self.weights(a);
+        let b: Vec<u8> = (0..KQ * nr * 4).map(|i| (i * 53 % 251) as u8).collect();
+        let wsum = vec![0i32; mr];
+        let mut acc = vec![0i32; mr * nr];
+        let tile_macs = (KQ * 4 * mr * nr) as f64;
+        super::kernel::best_rate(seconds, tile_macs, || {
+            let panel = a.panel(0, KQ * mr * 4);
+            self.tile(KQ, std::hint::black_box(panel), &b, nr * 4, &mut acc, &wsum);
+            std::hint::black_box(&mut acc);
+        })
+    }
+}
+
+/// Packed weights in the form a kernel reads them ([`QKernel::weights`]).
+#[derive(Debug, Clone)]
+pub(crate) enum QWeights {
+    Bytes(Vec<i8>),
+    Words(Vec<i16>),
+}
+
+/// A panel of [`QWeights`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum QPanel<'a> {
+    Bytes(&'a [i8]),
+    Words(&'a [i16]),
+}
+
+impl QWeights {
+    /// `len` weights from `start` (panics past the end).
+    pub fn panel(&self, start: usize, len: usize) -> QPanel<'_> {
+        match self {
+            QWeights::Bytes(w) => QPanel::Bytes(&w[start..start + len]),
+            QWeights::Words(w) => QPanel::Words(&w[start..start + len]),
+        }
+    }
+}
+
+impl QPanel<'_> {
+    fn len(&self) -> usize {
+        match self {
+            QPanel::Bytes(w) => w.len(),
+            QPanel::Words(w) => w.len(),
+        }
     }
 }
 
@@ -168,27 +250,33 @@ fn vnni_detected() -> bool {
 fn portable(kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32]) {
     const MR: usize = QKernel::PORTABLE.mr;
     const NR: usize = QKernel::PORTABLE.nr;
-    let mut sums = [[0i32; NR]; MR];
+    // Two partial sums per position (lanes 0-1 and 2-3 of its quad): `x[2k] w[2k] + x[2k+1]
+    // w[2k+1]` over i16 arrays is the shape compilers turn into one multiply-add of i16 pairs
+    // (SSE2 `pmaddwd`, NEON `smlal` pairs), exact since u8 x s8 fits i16 and two of them i32.
+    let mut sums = [[0i32; 2 * NR]; MR];
     for p in 0..kq {
         let bp = &b[p * ldb..p * ldb + 4 * NR];
+        let mut xs = [0i16; 4 * NR];
+        for (x, &v) in xs.iter_mut().zip(bp) {
+            *x = i16::from(v);
+        }
         let ap = &a[p * MR * 4..(p + 1) * MR * 4];
-        // One lane of the quads at a time, so that the inner loop runs across positions (vector
-        // code); u8 x s8 always fits i16 (-128 * 255 = -32640), so the products are i16.
-        for l in 0..4 {
-            let mut xs = [0i16; NR];
-            for (x, q) in xs.iter_mut().zip(bp.chunks_exact(4)) {
-                *x = i16::from(q[l]);
+        for (row, w) in sums.iter_mut().zip(ap.chunks_exact(4)) {
+            let quad = [i16::from(w[0]), i16::from(w[1]), i16::from(w[2]), i16::from(w[3])];
+            let mut ws = [0i16; 4 * NR];
+            for q in ws.chunks_exact_mut(4) {
+                q.copy_from_slice(&quad);
             }
-            for (row, w) in sums.iter_mut().zip(ap.chunks_exact(4)) {
-                let w = i16::from(w[l]);
-                for (s, &x) in row.iter_mut().zip(&xs) {
-                    *s = s.wrapping_add(i32::from(w * x));
-                }
+            for ((s, x), w) in row.iter_mut().zip(xs.chunks_exact(2)).zip(ws.chunks_exact(2)) {
+                let pair = i32::from(x[0]) * i32::from(w[0]) + i32::from(x[1]) * i32::from(w[1]);
+                *s = s.wrapping_add(pair);
             }
         }
     }
     for (dst, row) in acc.chunks_exact_mut(NR).zip(&sums) {
-        dst.copy_from_slice(row);
+        for (d, pair) in dst.iter_mut().zip(row.chunks_exact(2)) {
+            *d = pair[0].wrapping_add(pair[1]);
+        }
     }
 }
 
@@ -257,14 +345,16 @@ mod x86 {
     }
 
     /// # Safety
-    /// AVX2 must be available; pointers as [`super::QKernel::tile`] checks them for 6 x 8.
+    /// AVX2 must be available; pointers as [`super::QKernel::tile`] checks them for 6 x 8, the
+    /// weights widened to i16.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn avx2(kq: usize, a: *const i8, b: *const u8, ldb: usize, acc: *mut i32) {
+    pub(super) unsafe fn avx2(kq: usize, a: *const i16, b: *const u8, ldb: usize, acc: *mut i32) {
         // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
         // instruction set, and every pointer offset below stays inside the tile it checked.
         unsafe {
             // Each accumulator holds 4 positions x 2 partial sums (pairs of products, summed by
-            // `vpmaddwd` exactly in int32); the pairs are added once, at the end.
+            // `vpmaddwd` exactly in int32); the pairs are added once, at the end. A row's quad
+            // of i16 weights is one 64-bit broadcast load (no widening in the loop).
             let mut sums = [[_mm256_setzero_si256(); 2]; 6];
             for p in 0..kq {
                 let bp = b.add(p * ldb);
@@ -272,20 +362,17 @@ mod x86 {
                     _mm256_cvtepu8_epi16(_mm_loadu_si128(bp as *const _)),
                     _mm256_cvtepu8_epi16(_mm_loadu_si128(bp.add(16) as *const _)),
                 ];
-                let ap = a.add(p * 24) as *const i32;
+                let ap = a.add(p * 24) as *const i64;
                 for (r, row) in sums.iter_mut().enumerate() {
-                    let w = _mm256_cvtepi8_epi16(_mm_set1_epi32(ap.add(r).read_unaligned()));
+                    let w = _mm256_set1_epi64x(ap.add(r).read_unaligned());
                     row[0] = _mm256_add_epi32(row[0], _mm256_madd_epi16(x[0], w));
                     row[1] = _mm256_add_epi32(row[1], _mm256_madd_epi16(x[1], w));
                 }
             }
             for (r, row) in sums.iter().enumerate() {
-                let mut pairs = [0i32; 16];
-                _mm256_storeu_si256(pairs.as_mut_ptr() as *mut _, row[0]);
-                _mm256_storeu_si256(pairs.as_mut_ptr().add(8) as *mut _, row[1]);
-                for j in 0..8 {
-                    *acc.add(r * 8 + j) = pairs[2 * j].wrapping_add(pairs[2 * j + 1]);
-                }
+                // hadd of the two halves' pairs: positions 0-1, 4-5 | 2-3, 6-7 in each lane.
+                let s = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_hadd_epi32(row[0], row[1]));
+                _mm256_storeu_si256(acc.add(r * 8) as *mut _, s);
             }
         }
     }
@@ -443,7 +530,8 @@ mod tests {
                     })
                     .collect();
                 let mut acc = vec![i32::MIN; kern.mr * kern.nr];
-                kern.tile(kq, &a, &b, ldb, &mut acc, &wsum);
+                let weights = kern.weights(a.clone());
+                kern.tile(kq, weights.panel(0, a.len()), &b, ldb, &mut acc, &wsum);
                 assert_eq!(acc, reference(&kern, kq, &a, &b, ldb), "{} kq {kq}", kern.name());
             }
         }
@@ -455,6 +543,21 @@ mod tests {
         let kern = QKernel::available()[0];
         let mut acc = vec![0i32; kern.mr * kern.nr];
         let b = vec![0u8; 4 * kern.nr * 2 - 1];
-        kern.tile(2, &vec![0i8; 2 * kern.mr * 4], &b, 4 * kern.nr, &mut acc, &vec![0; kern.mr]);
+        let a = kern.weights(vec![0i8; 2 * kern.mr * 4]);
+        kern.tile(2, a.panel(0, 2 * kern.mr * 4), &b, 4 * kern.nr, &mut acc, &vec![0; kern.mr]);
+    }
+
+    #[test]
+    #[should_panic]
+    fn weights_of_another_kernel_panic() {
+        // Bytes to a widening kernel or words to any other: one of the two is wrong everywhere.
+        let kern = QKernel::available()[0];
+        let mut acc = vec![0i32; kern.mr * kern.nr];
+        let (b, wsum) = (vec![0u8; 4 * kern.nr], vec![0; kern.mr]);
+        let len = kern.mr * 4;
+        let bytes = QWeights::Bytes(vec![0; len]);
+        let words = QWeights::Words(vec![0; len]);
+        kern.tile(1, bytes.panel(0, len), &b, 4 * kern.nr, &mut acc, &wsum);
+        kern.tile(1, words.panel(0, len), &b, 4 * kern.nr, &mut acc, &wsum);
     }
 }
