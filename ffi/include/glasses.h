@@ -253,7 +253,8 @@ typedef struct GlassesClassifier GlassesClassifier;
  */
 typedef struct GlassesOptions {
   /**
-   * Decision threshold on P(eyeglasses), in [0, 1]. Default 0.5.
+   * Decision threshold on P(eyeglasses), in [0, 1], or NaN for the model file's own
+   * (`glasses_options_model_threshold()`; 0.5 for a file without one). Default 0.5.
    */
   float threshold;
   /**
@@ -631,7 +632,8 @@ typedef struct GlassesModelInfo {
    */
   uint32_t input_height;
   /**
-   * The decision threshold in force: the one in the classifier's options.
+   * The decision threshold in force: the options' own, else (a NaN threshold) the model
+   * file's, else 0.5.
    */
   float threshold;
   /**
@@ -640,7 +642,7 @@ typedef struct GlassesModelInfo {
   bool has_model_default_threshold;
   /**
    * The model file's recommended threshold, in (0, 1); NaN when `has_model_default_threshold`
-   * is false. Applied only when passed in `GlassesOptions.threshold`.
+   * is false. It decides when `GlassesOptions.threshold` is NaN (`glasses_options_model_threshold`).
    */
   float model_default_threshold;
   /**
@@ -654,9 +656,18 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The default options: threshold 0.5, 64 megapixels.
+ * The default options: threshold 0.5, 64 megapixels. The threshold stays 0.5 whatever the
+ * model file recommends, as in 0.1.0; `glasses_options_model_threshold()` leaves it to the file.
  */
 struct GlassesOptions glasses_options_default(void);
+
+/**
+ * The default options with the threshold left to the model: `threshold` is NaN, so a
+ * classifier decides with the model file's own threshold (`glasses.default_threshold`, reported
+ * by `glasses_classifier_model_info` as `model_default_threshold`), or 0.5 for a file without
+ * one. 64 megapixels.
+ */
+struct GlassesOptions glasses_options_model_threshold(void);
 
 /**
  * Creates a classifier with the model bundled in the library.

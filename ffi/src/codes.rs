@@ -264,6 +264,14 @@ impl GlassesFaceMode {
     }
 }
 
+/// The threshold C's and Kotlin's options carry, as core's option: NaN (C's
+/// `glasses_options_model_threshold()`, Kotlin's `null`) means "none set here", so the model
+/// file's own threshold applies ([`glasses_core::Classifier::threshold`]); any other value is
+/// the caller's, checked by core.
+pub(crate) fn threshold(value: f32) -> Option<f32> {
+    (!value.is_nan()).then_some(value)
+}
+
 /// Core's face mode for a surface's code (C's `face_mode`, Kotlin's `FaceMode.code`), or the
 /// `InvalidArgument` error every surface gives for a number that is no mode.
 pub(crate) fn face_mode(code: i64) -> Result<FaceMode, SurfaceError> {

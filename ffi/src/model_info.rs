@@ -22,7 +22,7 @@ pub(crate) struct ModelFacts {
     pub(crate) input_width: u32,
     /// Model input height in pixels.
     pub(crate) input_height: u32,
-    /// The decision threshold in force (the classifier's options).
+    /// The decision threshold in force (the options' own, else the model file's, else 0.5).
     pub(crate) threshold: f32,
     /// The threshold the model file recommends, when its metadata carries one.
     pub(crate) model_default_threshold: Option<f32>,

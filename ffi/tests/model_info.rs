@@ -7,7 +7,8 @@ mod support;
 use glasses_core::export::{Architecture, ExportOptions, export_onnx, random_weights};
 use glasses_core::{Classifier, ClassifierOptions};
 use glasses_ffi::uniffi::{
-    GlassesClassifier, GlassesOptionsRecord, WeightPrecisionKind, default_options, version,
+    FaceModeKind, GlassesClassifier, GlassesInput, GlassesOptionsRecord, GlassesOrientation, GlassesRequest,
+    WeightPrecisionKind, default_options, version,
 };
 
 #[test]
@@ -24,7 +25,7 @@ fn every_rust_artifact_has_the_workspace_version() {
 #[test]
 fn a_model_with_its_own_threshold_reports_every_field() {
     let (model, threshold) = support::info_model();
-    let options = GlassesOptionsRecord { threshold: 0.25, ..default_options() };
+    let options = GlassesOptionsRecord { threshold: Some(0.25), ..default_options() };
     let info = GlassesClassifier::from_bytes(model, options).expect("info model loads").model_info();
     assert_eq!(info.model_version, "model-info-v7");
     assert_eq!(info.architecture, "squeezenet1_1");
@@ -79,4 +80,45 @@ fn unreadable_default_thresholds_are_not_reported() {
             assert_eq!(c.model_info().model_default_threshold, None, "{bad}");
         }
     }
+}
+
+/// Issue 23: options without a threshold (`nil` in Swift, the default) decide with the model
+/// file's own threshold, or 0.5 for a file without one; a threshold set wins over the file's.
+#[test]
+fn an_unset_threshold_is_the_model_files_own() {
+    let (model, threshold) = support::info_model();
+    assert_eq!(default_options().threshold, None, "the default leaves the threshold to the model");
+    let own = GlassesClassifier::from_bytes(model.clone(), default_options()).expect("info model loads");
+    assert_eq!(own.model_info().threshold, threshold, "the file's threshold is in force");
+    assert_eq!(own.options().threshold, Some(threshold), "options() reports the threshold in force");
+    let set = GlassesOptionsRecord { threshold: Some(0.7), ..default_options() };
+    let set = GlassesClassifier::from_bytes(model.clone(), set).expect("info model loads");
+    assert_eq!(set.model_info().threshold, 0.7, "a threshold set wins");
+
+    // The decision is taken at the threshold in force: the same as options passing that number.
+    let number = GlassesOptionsRecord { threshold: Some(threshold), ..default_options() };
+    let number = GlassesClassifier::from_bytes(model, number).expect("info model loads");
+    let jpeg = std::fs::read(support::repo_root().join("tests/fixtures/faces/eyeglasses_89x109.jpg"))
+        .expect("read the golden picture");
+    let input = || GlassesInput::Encoded { bytes: jpeg.clone() };
+    let request = || GlassesRequest {
+        orientation: GlassesOrientation { rotation_degrees: 0, mirrored: false },
+        face: None,
+        face_mode: FaceModeKind::Whole,
+    };
+    let by_own = own.classify(input(), request()).expect("classify");
+    assert_eq!(by_own, number.classify(input(), request()).expect("classify"));
+    assert_eq!(by_own.has_glasses, by_own.probability >= threshold);
+
+    let plain = export_onnx(
+        &random_weights(Architecture::SqueezeNet1_1, 3),
+        &ExportOptions::new(Architecture::SqueezeNet1_1, 64),
+    )
+    .expect("export");
+    let plain = GlassesClassifier::from_bytes(plain, default_options()).expect("loads");
+    assert_eq!(
+        plain.model_info().threshold,
+        glasses_core::FALLBACK_THRESHOLD,
+        "no threshold in the file: 0.5"
+    );
 }

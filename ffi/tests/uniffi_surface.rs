@@ -23,7 +23,7 @@ fn model() -> Vec<u8> {
 }
 
 fn with_threshold(threshold: f32) -> GlassesOptionsRecord {
-    GlassesOptionsRecord { threshold, ..default_options() }
+    GlassesOptionsRecord { threshold: Some(threshold), ..default_options() }
 }
 
 fn upright() -> GlassesRequest {
@@ -140,7 +140,7 @@ fn errors_keep_their_kind_and_message() {
 #[test]
 fn options_limits_refuse_larger_pictures_and_files() {
     let defaults = default_options();
-    assert_eq!(ClassifierOptions::from(defaults), ClassifierOptions::default().with_threshold(0.5));
+    assert_eq!(ClassifierOptions::from(defaults), ClassifierOptions::default());
     let png = png(&RgbImage::from_fn(30, 20, |x, y| Rgb([(x * 8) as u8, (y * 12) as u8, 90])));
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("face.png");
@@ -153,7 +153,11 @@ fn options_limits_refuse_larger_pictures_and_files() {
 
     let exact = GlassesOptionsRecord { max_pixels: 600, max_file_bytes: size, ..defaults };
     let ours = GlassesClassifier::from_bytes(model(), exact).expect("model");
-    assert_eq!(ours.options(), exact);
+    assert_eq!(
+        ours.options(),
+        GlassesOptionsRecord { threshold: Some(0.5), ..exact },
+        "the threshold in force"
+    );
     let whole = ours.classify(encoded(), upright()).expect("600 pixels fit");
     assert_eq!(ours.classify(file(), upright()).expect("the file fits"), whole);
     assert_eq!(
@@ -176,13 +180,13 @@ fn options_limits_refuse_larger_pictures_and_files() {
     for bad in [
         GlassesOptionsRecord { max_pixels: 0, ..defaults },
         GlassesOptionsRecord { max_file_bytes: 0, ..defaults },
-        GlassesOptionsRecord { threshold: -1.0, ..defaults },
+        GlassesOptionsRecord { threshold: Some(-1.0), ..defaults },
     ] {
         let err = GlassesClassifier::from_bytes(model(), bad).expect_err("out of range");
         assert!(matches!(err, GlassesError::InvalidArgument(_)), "{bad:?}: {err}");
     }
     let bundled = GlassesClassifier::new(with_threshold(0.3)).expect("bundled");
-    assert_eq!(bundled.options().threshold, 0.3);
+    assert_eq!(bundled.options().threshold, Some(0.3));
 }
 
 /// Every EXIF orientation (`CGImagePropertyOrientation.rawValue`) as the Swift wrapper's table

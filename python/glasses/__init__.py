@@ -4,6 +4,8 @@
 >>> classifier = glasses.Classifier()          # the bundled model
 >>> classifier.classify("face.jpg")            # a path, bytes, a numpy array or a PIL image
 Prediction(has_glasses=True, probability=0.9982, eyewear='eyeglasses', ...)
+>>> [r.prediction.eyewear for r in classifier.classify_faces("group.jpg")]  # every face
+['eyeglasses', 'none']
 
 Everything is implemented in Rust (glasses-core); this package re-exports the compiled module.
 """
@@ -13,6 +15,8 @@ from ._glasses import (
     Classifier,
     ContractViolationError,
     ExportError,
+    Face,
+    FaceResult,
     FileTooLargeError,
     GlassesError,
     ImageTooLargeError,
@@ -41,6 +45,8 @@ __all__ = [
     "Classifier",
     "ContractViolationError",
     "ExportError",
+    "Face",
+    "FaceResult",
     "FileTooLargeError",
     "GlassesError",
     "ImageTooLargeError",

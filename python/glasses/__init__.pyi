@@ -27,6 +27,28 @@ class PredictionDict(TypedDict):
     p_eyeglasses: float
     p_sunglasses: float | None
 
+FaceMode = Literal["auto", "detect", "whole"]
+
+class Face:
+    """A face the built-in detector found, in pixels of the picture (origin top-left)."""
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """(x, y, width, height), clipped to the picture; classify(image, face=f.box) classifies it."""
+    @property
+    def score(self) -> float:
+        """Detection score in [0, 1]."""
+    @property
+    def landmarks(self) -> list[tuple[float, float]]:
+        """Right eye, left eye, nose tip, right and left mouth corner (the person's), as (x, y)."""
+    def to_dict(self) -> FaceDict:
+        """Every field in a dict: box, score, landmarks."""
+
+class FaceDict(TypedDict):
+    box: tuple[float, float, float, float]
+    score: float
+    landmarks: list[tuple[float, float]]
+
 class Prediction:
     """The answer for one image."""
 
@@ -42,8 +64,21 @@ class Prediction:
     @property
     def probabilities(self) -> Probabilities:
         """Each class's probability; "sunglasses" is None for a two-class model."""
+    @property
+    def face(self) -> Face | None:
+        """The face found (face_mode "auto" or "detect"); None for the whole picture or a caller's box."""
     def to_dict(self) -> PredictionDict:
         """Every field in a flat dict, for pandas."""
+
+class FaceResult:
+    """One face of a picture and the answer for it."""
+
+    @property
+    def face(self) -> Face:
+        """The face, in pixels of the picture."""
+    @property
+    def prediction(self) -> Prediction:
+        """The answer for that face (its face is this face)."""
 
 class ModelInfo:
     """Facts about the loaded model."""
@@ -80,17 +115,27 @@ class Classifier:
     ) -> None:
         """Loads the bundled model (model=None) or an ONNX file given as a path or bytes."""
     def classify(
-        self, image: ImageInput, *, face: tuple[float, float, float, float] | None = None
+        self,
+        image: ImageInput,
+        *,
+        face: tuple[float, float, float, float] | None = None,
+        face_mode: FaceMode = "auto",
     ) -> Prediction:
-        """Classifies one image (inside the face box (x, y, width, height) when given)."""
+        """Classifies one image: inside the face box (x, y, width, height) when given, else the
+        face face_mode says ("auto": the largest found or the whole picture; "detect": the largest
+        found or NoFaceError; "whole": the whole picture)."""
     @overload
     def classify_batch(
-        self, images: Sequence[ImageInput], *, return_errors: Literal[False] = False
+        self, images: Sequence[ImageInput], *, return_errors: Literal[False] = False, face_mode: FaceMode = "auto"
     ) -> list[Prediction]: ...
     @overload
     def classify_batch(
-        self, images: Sequence[ImageInput], *, return_errors: Literal[True]
+        self, images: Sequence[ImageInput], *, return_errors: Literal[True], face_mode: FaceMode = "auto"
     ) -> list[Prediction | GlassesError]: ...
+    def detect_faces(self, image: ImageInput) -> list[Face]:
+        """Every face the built-in detector finds, largest first; [] when there is none."""
+    def classify_faces(self, image: ImageInput) -> list[FaceResult]:
+        """Every face (as detect_faces finds them) with the answer for each; [] when there is none."""
     @property
     def model_info(self) -> ModelInfo:
         """The loaded model: version, classes, input size, threshold, weight precision."""

@@ -3,13 +3,14 @@
 
 use std::path::PathBuf;
 
-use glasses_core::ClassifierOptions;
+use glasses_core::{ClassifierOptions, Request};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 use rayon::prelude::*;
 
 use crate::errors::{Failure, guarded};
+use crate::faces::{Face, FaceResult};
 use crate::input::{self, Prepared, Source};
 use crate::results::{ModelInfo, Prediction, shown};
 
@@ -22,8 +23,8 @@ use crate::results::{ModelInfo, Prediction, shown};
 /// megapixels); `accept_truncated` classifies cut-off files instead of raising
 /// TruncatedImageError; `max_file_bytes` / `max_model_bytes` bound the files read.
 ///
-/// One instance serves any number of threads; `classify` and `classify_batch` release the GIL
-/// while they decode and run the model.
+/// One instance serves any number of threads; `classify`, `classify_batch`, `detect_faces` and
+/// `classify_faces` release the GIL while they decode and run the models.
 #[pyclass(frozen, module = "glasses", name = "Classifier")]
 #[derive(Debug)]
 pub(crate) struct Classifier {
@@ -101,20 +102,57 @@ impl Classifier {
     /// do not write to it meanwhile) or a PIL image.
     ///
     /// `face=(x, y, width, height)`, a face detector's box in the picture's pixels, classifies
-    /// that face only (the box is widened to the framing the model was trained on).
-    #[pyo3(signature = (image, *, face=None))]
+    /// that face only (the box is widened to the framing the model was trained on). Without a
+    /// box, `face_mode` says what is classified: "auto" (the default) the largest face the
+    /// built-in detector finds, the whole picture when there is none; "detect" the largest face,
+    /// NoFaceError when there is none; "whole" the whole picture, no detection. The prediction's
+    /// `face` is the face found.
+    #[pyo3(signature = (image, *, face=None, face_mode="auto"))]
     fn classify(
         &self,
         py: Python<'_>,
         image: &Bound<'_, PyAny>,
         face: Option<(f32, f32, f32, f32)>,
+        face_mode: &str,
     ) -> PyResult<Prediction> {
+        let request = input::request(face, face_mode)?;
         let prepared = input::prepare(image)?;
         let source = prepared.source(py);
-        let face = input::face_box(face);
-        py.detach(|| guarded(|| source.classify(&self.inner, face)))
+        py.detach(|| guarded(|| Ok(self.inner.classify(source.input()?, &request)?)))
             .map(Prediction::from)
             .map_err(|failure| failure.into_pyerr(py, ""))
+    }
+
+    /// Every face the built-in detector finds in an image (anything `classify` takes), largest
+    /// first: `Face` objects with `box` (x, y, width, height), `score` and five `landmarks`, in
+    /// the picture's pixels. A picture without a face gives an empty list.
+    fn detect_faces<'py>(&self, py: Python<'py>, image: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let prepared = input::prepare(image)?;
+        let source = prepared.source(py);
+        let faces = py
+            .detach(|| guarded(|| Ok(self.inner.detect_faces(source.input()?, &Request::new())?)))
+            .map_err(|failure| failure.into_pyerr(py, ""))?;
+        PyList::new(py, faces.into_iter().map(Face::from))
+    }
+
+    /// Every face in an image (as `detect_faces` finds them, largest first) with the answer for
+    /// each: `FaceResult` objects with `face` and `prediction`; the picture is read once. A
+    /// picture without a face gives an empty list.
+    fn classify_faces<'py>(
+        &self,
+        py: Python<'py>,
+        image: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let prepared = input::prepare(image)?;
+        let source = prepared.source(py);
+        let results = py
+            .detach(|| guarded(|| Ok(self.inner.classify_faces(source.input()?, &Request::new())?)))
+            .map_err(|failure| failure.into_pyerr(py, ""))?;
+        let list = PyList::empty(py);
+        for result in results {
+            list.append(FaceResult::of(py, result)?)?;
+        }
+        Ok(list)
     }
 
     /// Classifies many images (each anything `classify` takes) on all cores, with the GIL
@@ -122,14 +160,16 @@ impl Classifier {
     ///
     /// The first failing item (in input order) raises its error, its message prefixed by
     /// "item N: ". With `return_errors=True` nothing is raised for the images: a failing item's
-    /// place in the list holds its GlassesError instead.
-    #[pyo3(signature = (images, *, return_errors=false))]
+    /// place in the list holds its GlassesError instead. `face_mode` as in `classify`.
+    #[pyo3(signature = (images, *, return_errors=false, face_mode="auto"))]
     fn classify_batch<'py>(
         &self,
         py: Python<'py>,
         images: &Bound<'py, PyAny>,
         return_errors: bool,
+        face_mode: &str,
     ) -> PyResult<Bound<'py, PyList>> {
+        let request = input::request(None, face_mode)?;
         if images.is_instance_of::<PyString>() || images.is_instance_of::<PyBytes>() {
             return Err(PyTypeError::new_err("classify_batch takes a list of images; use classify for one"));
         }
@@ -144,7 +184,7 @@ impl Classifier {
             })
             .collect::<PyResult<Vec<Prepared>>>()?;
         let sources: Vec<Source<'_>> = prepared.iter().map(|p| p.source(py)).collect();
-        let results = py.detach(|| classify_all(&self.inner, &sources));
+        let results = py.detach(|| classify_all(&self.inner, &sources, &request));
         let list = PyList::empty(py);
         for (i, result) in results.into_iter().enumerate() {
             match result {
@@ -182,6 +222,7 @@ impl Classifier {
 fn classify_all(
     classifier: &glasses_core::Classifier,
     sources: &[Source<'_>],
+    request: &Request,
 ) -> Vec<Result<glasses_core::Prediction, Failure>> {
-    sources.par_iter().map(|source| guarded(|| source.classify(classifier, None))).collect()
+    sources.par_iter().map(|source| guarded(|| Ok(classifier.classify(source.input()?, request)?))).collect()
 }

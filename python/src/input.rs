@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use glasses_core::{FaceBox, PixelBuffer, PixelFormat, Prediction};
+use glasses_core::{FaceBox, FaceMode, Input, PixelBuffer, PixelFormat, Request};
 use pyo3::buffer::{PyBuffer, PyUntypedBuffer};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -105,24 +105,14 @@ impl Prepared {
     }
 }
 
-impl Source<'_> {
-    /// Classifies this input with `classifier`, inside `face` when given.
-    pub(crate) fn classify(
-        self,
-        classifier: &glasses_core::Classifier,
-        face: Option<FaceBox>,
-    ) -> Result<Prediction, Failure> {
-        Ok(match (self, face) {
-            (Self::Path(path), None) => classifier.classify_path(path)?,
-            (Self::Path(path), Some(face)) => classifier.classify_path_region(path, face)?,
-            (Self::Encoded(bytes), None) => classifier.classify_encoded(bytes)?,
-            (Self::Encoded(bytes), Some(face)) => classifier.classify_encoded_region(bytes, face)?,
-            (Self::Pixels(data, l), face) => {
-                let pixels = PixelBuffer::new(data, l.width, l.height, l.stride, l.format)?;
-                match face {
-                    None => classifier.classify_pixels(&pixels)?,
-                    Some(face) => classifier.classify_pixels_region(&pixels, face)?,
-                }
+impl<'a> Source<'a> {
+    /// Core's input for this source (raw pixels checked against their layout).
+    pub(crate) fn input(self) -> Result<Input<'a>, Failure> {
+        Ok(match self {
+            Self::Path(path) => Input::Path(path),
+            Self::Encoded(bytes) => Input::Encoded(bytes),
+            Self::Pixels(data, l) => {
+                Input::Pixels(PixelBuffer::new(data, l.width, l.height, l.stride, l.format)?)
             }
         })
     }
@@ -252,7 +242,23 @@ fn prepare_copy(obj: &Bound<'_, PyAny>) -> PyResult<Prepared> {
     prepare_buffer(&copy, buffer)
 }
 
-/// A face box from Python's `(x, y, width, height)`.
-pub(crate) fn face_box(face: Option<(f32, f32, f32, f32)>) -> Option<FaceBox> {
-    face.map(|(x, y, w, h)| FaceBox::new(x, y, w, h))
+/// Core's request for `classify`'s `face=(x, y, width, height)` and `face_mode`: "auto" (the
+/// largest face the detector finds, else the whole picture), "detect" (the largest face, else
+/// NoFaceError) or "whole" (the whole picture). A box wins over the mode.
+pub(crate) fn request(face: Option<(f32, f32, f32, f32)>, face_mode: &str) -> PyResult<Request> {
+    let mode = match face_mode {
+        "auto" => FaceMode::Auto,
+        "detect" => FaceMode::Detect,
+        "whole" => FaceMode::Whole,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "face_mode must be 'auto', 'detect' or 'whole', not {other:?}"
+            )));
+        }
+    };
+    let request = Request::new().with_face_mode(mode);
+    Ok(match face {
+        Some((x, y, w, h)) => request.with_face(FaceBox::new(x, y, w, h)),
+        None => request,
+    })
 }

@@ -7,6 +7,7 @@
 
 mod classifier;
 mod errors;
+mod faces;
 mod input;
 mod results;
 
@@ -30,6 +31,8 @@ fn _glasses(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<classifier::Classifier>()?;
     module.add_class::<results::Prediction>()?;
     module.add_class::<results::ModelInfo>()?;
+    module.add_class::<faces::Face>()?;
+    module.add_class::<faces::FaceResult>()?;
     module.add_function(wrap_pyfunction!(_panic_for_tests, module)?)?;
     errors::register(module)?;
     Ok(())

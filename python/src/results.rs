@@ -1,10 +1,12 @@
-//! The objects Python gets back: `glasses.Prediction` and `glasses.ModelInfo`.
+//! The objects Python gets back: `glasses.Prediction` and `glasses.ModelInfo` (faces: [`crate::faces`]).
 
 use std::collections::BTreeMap;
 
 use glasses_core::contract::KEY_WEIGHT_PRECISION;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+
+use crate::faces::Face;
 
 /// The answer for one image.
 #[pyclass(frozen, module = "glasses", name = "Prediction")]
@@ -52,6 +54,13 @@ impl Prediction {
         Ok(dict)
     }
 
+    /// The face this answer is for (what the detector found, `face_mode` "auto" or "detect"),
+    /// None when the model saw the whole picture or the caller's `face` box.
+    #[getter]
+    fn face(&self) -> Option<Face> {
+        self.inner.face.map(Face::from)
+    }
+
     /// Every field in a flat dict (`pandas.DataFrame([p.to_dict() for p in predictions])`).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let p = self.inner.probabilities;
@@ -66,6 +75,13 @@ impl Prediction {
     }
 
     fn __repr__(&self) -> String {
+        self.repr()
+    }
+}
+
+impl Prediction {
+    /// `repr(prediction)`, for the objects that hold one.
+    pub(crate) fn repr(&self) -> String {
         let p = self.inner.probabilities;
         let sunglasses = p.sunglasses.map_or_else(|| "None".to_owned(), |s| format!("{s:.4}"));
         format!(

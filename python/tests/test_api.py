@@ -46,7 +46,7 @@ def test_every_export_is_in_the_stubs():
 
 def test_the_stubs_declare_each_class_as_it_is():
     classes = stub_classes()
-    for name in ("Classifier", "Prediction", "ModelInfo"):
+    for name in ("Classifier", "Prediction", "ModelInfo", "Face", "FaceResult"):
         runtime = public_members(getattr(glasses, name))
         assert runtime == stub_members(classes[name]), name
         assert getattr(glasses, name).__doc__, f"{name} has no docstring"
@@ -55,7 +55,9 @@ def test_the_stubs_declare_each_class_as_it_is():
 
 
 def test_signatures_are_visible():
-    assert inspect.signature(glasses.Classifier.classify).parameters["face"].kind is inspect.Parameter.KEYWORD_ONLY
+    classify = inspect.signature(glasses.Classifier.classify).parameters
+    assert classify["face"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert classify["face_mode"].kind is inspect.Parameter.KEYWORD_ONLY and classify["face_mode"].default == "auto"
     init = inspect.signature(glasses.Classifier)
     assert list(init.parameters)[:3] == ["model", "threshold", "max_pixels"]
     assert init.parameters["accept_truncated"].default is False

@@ -515,9 +515,13 @@ static void test_errors(const Manifest *m, const GlassesClassifier *c, const uns
                  "threshold 1.5");
     CHECK(h == NULL, "failed constructor sets *out to NULL");
     CHECK(strstr(glasses_last_error_message(), "threshold") != NULL, "message: %s", glasses_last_error_message());
-    o.threshold = NAN;
+    o.threshold = -0.1f;
     CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, &o, &h), GLASSES_STATUS_INVALID_ARGUMENT,
-                 "threshold NaN");
+                 "threshold -0.1");
+    o.threshold = INFINITY;
+    CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, &o, &h), GLASSES_STATUS_INVALID_ARGUMENT,
+                 "threshold infinity");
+    /* NaN is no longer out of range: it leaves the threshold to the model (test_model_threshold). */
     o = glasses_options_default();
     o.max_pixels = 0;
     CHECK_STATUS(glasses_classifier_new_from_bytes(model, model_len, &o, &h), GLASSES_STATUS_INVALID_ARGUMENT,
@@ -1616,6 +1620,60 @@ static void join_classes(const GlassesModelInfo *info, char *out, size_t size) {
     }
 }
 
+/* The threshold a classifier made with `options` decides with (its model info's), -1 on failure. */
+static double threshold_in_force(const unsigned char *model, size_t len, const GlassesOptions *options) {
+    GlassesClassifier *c = NULL;
+    GlassesModelInfo info;
+    double threshold = -1.0;
+    if (glasses_classifier_new_from_bytes(model, len, options, &c) == GLASSES_STATUS_OK &&
+        glasses_classifier_model_info(c, &info) == GLASSES_STATUS_OK)
+        threshold = info.threshold;
+    glasses_classifier_free(&c);
+    return threshold;
+}
+
+/* Issue 23: a NaN threshold (glasses_options_model_threshold()) leaves the decision to the model
+   file's own threshold, or 0.5 for a file without one; glasses_options_default() and NULL keep
+   0.5 whatever the file says, as in 0.1.0. `info` carries a threshold of its own, `plain` none. */
+static void test_model_threshold(const Manifest *m, const unsigned char *info, size_t info_len,
+                                 const unsigned char *plain, size_t plain_len) {
+    GlassesOptions own = glasses_options_model_threshold();
+    GlassesOptions defaults = glasses_options_default();
+    CHECK(isnan(own.threshold) && own.max_pixels == defaults.max_pixels, "model-threshold options %f %llu",
+          (double)own.threshold, (unsigned long long)own.max_pixels);
+    CHECK(defaults.threshold == 0.5f, "default threshold %f", (double)defaults.threshold);
+    double got = threshold_in_force(info, info_len, &own);
+    CHECK(fabs(got - m->info_default_threshold) < 1e-6, "NaN: the file's threshold %f, want %f", got,
+          m->info_default_threshold);
+    CHECK(threshold_in_force(info, info_len, &defaults) == 0.5, "default options keep 0.5");
+    CHECK(threshold_in_force(info, info_len, NULL) == 0.5, "NULL options keep 0.5");
+    CHECK(threshold_in_force(plain, plain_len, &own) == 0.5, "NaN on a file without a threshold: 0.5");
+    GlassesOptions set = own;
+    set.threshold = 0.7f;
+    CHECK(fabs(threshold_in_force(info, info_len, &set) - 0.7) < 1e-6, "a set threshold wins over the file's");
+    /* The decision follows the threshold in force: the same picture decided at the file's
+       threshold by the NaN options and by options that pass that number. */
+    GlassesClassifier *by_nan = NULL, *by_number = NULL;
+    set.threshold = (float)m->info_default_threshold;
+    CHECK_STATUS(glasses_classifier_new_from_bytes(info, info_len, &own, &by_nan), GLASSES_STATUS_OK, "NaN options");
+    CHECK_STATUS(glasses_classifier_new_from_bytes(info, info_len, &set, &by_number), GLASSES_STATUS_OK, "number");
+    if (by_nan && by_number) {
+        size_t png_len = 0;
+        unsigned char *png = read_file(m->image_png, &png_len);
+        const GlassesInput encoded = {.kind = GLASSES_INPUT_KIND_ENCODED, .bytes = png, .bytes_len = png_len};
+        GlassesResult a, b;
+        CHECK_STATUS(glasses_classify(by_nan, &encoded, NULL, &a), GLASSES_STATUS_OK, "classify NaN");
+        CHECK_STATUS(glasses_classify(by_number, &encoded, NULL, &b), GLASSES_STATUS_OK, "classify");
+        CHECK(a.probability == b.probability && a.has_glasses == b.has_glasses && a.eyewear == b.eyewear,
+              "same decision %f %d / %f %d", (double)a.probability, a.has_glasses, (double)b.probability,
+              b.has_glasses);
+        CHECK(a.has_glasses == (a.probability >= (float)m->info_default_threshold), "decided at the file's threshold");
+        free(png);
+    }
+    glasses_classifier_free(&by_nan);
+    glasses_classifier_free(&by_number);
+}
+
 static void test_model_info(const Manifest *m, const unsigned char *model, size_t model_len) {
     GlassesOptions opts = glasses_options_default();
     opts.threshold = 0.3f;
@@ -1641,6 +1699,7 @@ static void test_model_info(const Manifest *m, const unsigned char *model, size_
     unsigned char *bytes = read_file(m->info_model, &len);
     GlassesClassifier *c = NULL, *second = NULL;
     CHECK_STATUS(glasses_classifier_new_from_bytes(bytes, len, NULL, &c), GLASSES_STATUS_OK, "info model");
+    test_model_threshold(m, bytes, len, model, model_len);
     free(bytes);
     if (c) {
         CHECK_STATUS(glasses_classifier_model_info(c, &info), GLASSES_STATUS_OK, "model_info");

@@ -8,7 +8,7 @@ use super::guard::guard;
 use super::model_info::ModelStrings;
 use super::read::{borrow_bytes, borrow_classifier, borrow_str};
 use super::types::GlassesOptions;
-use crate::codes::{GlassesStatus, SurfaceError};
+use crate::codes::{self, GlassesStatus, SurfaceError};
 
 /// A loaded classifier. Opaque: create it with a `glasses_classifier_new_*` function and release
 /// it with [`glasses_classifier_free`].
@@ -19,16 +19,18 @@ pub struct GlassesClassifier {
     pub(super) model: ModelStrings,
 }
 
-/// Core options from the C options; NULL means defaults.
+/// Core options from the C options. NULL means `glasses_options_default()`, threshold 0.5 as in
+/// 0.1.0 (a program of that time passing NULL with a model file that has a threshold of its own
+/// keeps its answers); a NaN threshold leaves the threshold to the model file.
 ///
 /// # Safety
 /// A non-NULL `options` must point to a readable `GlassesOptions`.
 unsafe fn core_options(options: *const GlassesOptions) -> ClassifierOptions {
     // SAFETY: the caller's contract.
-    match unsafe { options.as_ref() } {
-        None => ClassifierOptions::default().with_threshold(glasses_core::FALLBACK_THRESHOLD),
-        Some(o) => ClassifierOptions::default().with_threshold(o.threshold).with_max_pixels(o.max_pixels),
-    }
+    let o = unsafe { options.as_ref() }.copied().unwrap_or_else(|| glasses_options_default());
+    let mut core = ClassifierOptions::default().with_max_pixels(o.max_pixels);
+    core.threshold = codes::threshold(o.threshold);
+    core
 }
 
 /// Stores a new classifier in `*out`, which is set to NULL first so that it never holds garbage
@@ -55,14 +57,23 @@ pub(super) unsafe fn construct(
     })
 }
 
-/// The default options: threshold 0.5, 64 megapixels.
+/// The default options: threshold 0.5, 64 megapixels. The threshold stays 0.5 whatever the
+/// model file recommends, as in 0.1.0; `glasses_options_model_threshold()` leaves it to the file.
 #[unsafe(no_mangle)]
 pub extern "C" fn glasses_options_default() -> GlassesOptions {
-    let d = ClassifierOptions::default();
     GlassesOptions {
-        threshold: d.threshold.unwrap_or(glasses_core::FALLBACK_THRESHOLD),
-        max_pixels: d.max_pixels,
+        threshold: glasses_core::FALLBACK_THRESHOLD,
+        max_pixels: ClassifierOptions::default().max_pixels,
     }
+}
+
+/// The default options with the threshold left to the model: `threshold` is NaN, so a
+/// classifier decides with the model file's own threshold (`glasses.default_threshold`, reported
+/// by `glasses_classifier_model_info` as `model_default_threshold`), or 0.5 for a file without
+/// one. 64 megapixels.
+#[unsafe(no_mangle)]
+pub extern "C" fn glasses_options_model_threshold() -> GlassesOptions {
+    GlassesOptions { threshold: f32::NAN, ..glasses_options_default() }
 }
 
 /// Creates a classifier with the model bundled in the library.

@@ -35,12 +35,13 @@ pub struct GlassesModelInfo {
     pub input_width: u32,
     /// Model input height in pixels.
     pub input_height: u32,
-    /// The decision threshold in force: the one in the classifier's options.
+    /// The decision threshold in force: the options' own, else (a NaN threshold) the model
+    /// file's, else 0.5.
     pub threshold: f32,
     /// Whether the model file recommends a threshold of its own (`glasses.default_threshold`).
     pub has_model_default_threshold: bool,
     /// The model file's recommended threshold, in (0, 1); NaN when `has_model_default_threshold`
-    /// is false. Applied only when passed in `GlassesOptions.threshold`.
+    /// is false. It decides when `GlassesOptions.threshold` is NaN (`glasses_options_model_threshold`).
     pub model_default_threshold: f32,
     /// How the file stores its weights.
     pub weight_precision: GlassesWeightPrecision,

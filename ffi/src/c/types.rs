@@ -11,7 +11,8 @@ use crate::codes::GlassesEyewear;
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GlassesOptions {
-    /// Decision threshold on P(eyeglasses), in [0, 1]. Default 0.5.
+    /// Decision threshold on P(eyeglasses), in [0, 1], or NaN for the model file's own
+    /// (`glasses_options_model_threshold()`; 0.5 for a file without one). Default 0.5.
     pub threshold: f32,
     /// Largest encoded image (width x height) decoded; bigger ones fail with
     /// `GLASSES_STATUS_IMAGE_TOO_LARGE`. Default 64 megapixels. Any value is safe: it is clamped

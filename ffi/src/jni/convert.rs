@@ -16,7 +16,8 @@ use crate::model_info::ModelFacts;
 
 const GLASSES_MODEL_INFO: &str = "dev/glasses/GlassesModelInfo";
 
-/// Core options from Kotlin's `GlassesOptions` fields: threshold and limits, then the face
+/// Core options from Kotlin's `GlassesOptions` fields: threshold (NaN for Kotlin's `null`, the
+/// model's own) and limits, then the face
 /// detector's `inputWidth, inputHeight, minDetectionConfidence, minSuppressionThreshold,
 /// minFaceSize` (core checks their ranges).
 pub(super) fn options(
@@ -39,11 +40,12 @@ pub(super) fn options(
         nms_iou,
         min_face_size,
     };
-    Ok(ClassifierOptions::default()
-        .with_threshold(threshold)
+    let mut options = ClassifierOptions::default()
         .with_max_pixels(limit("maxPixels", max_pixels)?)
         .with_max_file_bytes(limit("maxFileBytes", max_file_bytes)?)
-        .with_detector(detector))
+        .with_detector(detector);
+    options.threshold = codes::threshold(threshold);
+    Ok(options)
 }
 
 /// A limit as Kotlin's `Long` (limits above `Long.MAX_VALUE` are reported as `Long.MAX_VALUE`).

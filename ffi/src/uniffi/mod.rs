@@ -48,9 +48,10 @@ impl GlassesClassifier {
         Ok(Arc::new(Self { inner: Classifier::from_file(path, options.into())? }))
     }
 
-    /// The options in force.
+    /// The options in force; `threshold` is the one deciding (never `nil`): the options' own,
+    /// else the model file's, else 0.5.
     pub fn options(&self) -> GlassesOptionsRecord {
-        self.inner.options().into()
+        GlassesOptionsRecord { threshold: Some(self.inner.threshold()), ..self.inner.options().into() }
     }
 
     /// Which model this classifier runs (version, classes, input size, weight precision), the
@@ -93,8 +94,8 @@ impl GlassesClassifier {
     }
 }
 
-/// The library's default options (threshold 0.5, 64 megapixels, 64 MiB files), the start for
-/// the constructors' options.
+/// The library's default options (threshold `nil`: the model file's own, else 0.5; 64
+/// megapixels, 64 MiB files), the start for the constructors' options.
 #[uniffi::export]
 pub fn default_options() -> GlassesOptionsRecord {
     (&ClassifierOptions::default()).into()

@@ -231,8 +231,10 @@ impl From<PixelFormat> for glasses_core::PixelFormat {
 /// Named `...Record` so that it does not clash with the Swift wrapper's `GlassesOptions`.
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
 pub struct GlassesOptionsRecord {
-    /// Decision threshold on P(eyeglasses), in [0, 1]. Default 0.5.
-    pub threshold: f32,
+    /// Decision threshold on P(eyeglasses), in [0, 1]. Default `nil`: the model file's own
+    /// (`glasses.default_threshold`, reported as `model_default_threshold`), or 0.5 for a file
+    /// without one.
+    pub threshold: Option<f32>,
     /// Largest picture (width x height) decoded or framed; larger ones fail with
     /// `ImageTooLarge` (`InvalidRegion` for a face box framed to more) before any pixel is
     /// decoded. Default 64 megapixels; must be positive.
@@ -246,18 +248,19 @@ pub struct GlassesOptionsRecord {
 
 impl From<GlassesOptionsRecord> for ClassifierOptions {
     fn from(o: GlassesOptionsRecord) -> Self {
-        Self::default()
-            .with_threshold(o.threshold)
+        let mut options = Self::default()
             .with_max_pixels(o.max_pixels)
             .with_max_file_bytes(o.max_file_bytes)
-            .with_detector(o.detector.into())
+            .with_detector(o.detector.into());
+        options.threshold = o.threshold;
+        options
     }
 }
 
 impl From<&ClassifierOptions> for GlassesOptionsRecord {
     fn from(o: &ClassifierOptions) -> Self {
         Self {
-            threshold: o.threshold.unwrap_or(glasses_core::FALLBACK_THRESHOLD),
+            threshold: o.threshold,
             max_pixels: o.max_pixels,
             max_file_bytes: o.max_file_bytes,
             detector: o.detector.into(),
@@ -422,10 +425,10 @@ pub struct GlassesModelInfoRecord {
     pub input_width: u32,
     /// Model input height in pixels.
     pub input_height: u32,
-    /// The decision threshold in force (the classifier's options).
+    /// The decision threshold in force (the options' own, else the model file's, else 0.5).
     pub threshold: f32,
     /// The threshold the model file recommends (`glasses.default_threshold`), `nil` when it has
-    /// none; applied only when passed in the options.
+    /// none; it decides when the options' `threshold` is `nil` (the default).
     pub model_default_threshold: Option<f32>,
     /// How the file stores its weights.
     pub weight_precision: WeightPrecisionKind,

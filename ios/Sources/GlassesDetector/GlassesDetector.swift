@@ -70,9 +70,11 @@ public typealias EyeglassesResult = GlassesResult
 /// A value out of range (a threshold outside [0, 1], a limit of zero) throws `.invalidArgument`
 /// when the detector is created.
 public struct GlassesOptions: Equatable, Sendable {
-    /// Decision threshold on P(eyeglasses), in [0, 1] (default 0.5): `hasGlasses` is
-    /// `probability >= threshold`.
-    public var threshold: Float
+    /// Decision threshold on P(eyeglasses), in [0, 1]: `hasGlasses` is
+    /// `probability >= threshold`. `nil` (the default): the model file's own threshold
+    /// (`modelInfo().modelDefaultThreshold`), or 0.5 for a file without one. A detector's
+    /// `options.threshold` is the one in force, never `nil`.
+    public var threshold: Float?
     /// The largest picture (width x height) decoded, and the largest region a face box may frame
     /// (default 64 megapixels); a larger encoded image throws `.imageTooLarge` before it is
     /// decoded, a face box framed to more `.invalidRegion`.
@@ -92,7 +94,7 @@ public struct GlassesOptions: Equatable, Sendable {
         faceMode: FaceMode = .auto, faceDetection: FaceDetection = FaceDetection()
     ) {
         let defaults = defaultOptions()
-        self.threshold = threshold ?? defaults.threshold
+        self.threshold = threshold ?? defaults.threshold  // nil: the model's own
         self.maxPixels = maxPixels ?? defaults.maxPixels
         self.maxFileBytes = maxFileBytes ?? defaults.maxFileBytes
         self.faceMode = faceMode
@@ -146,18 +148,18 @@ public final class GlassesDetector: @unchecked Sendable {
     /// `GlassesOptions.faceMode`: sent with every request (the native options have no mode).
     let faceMode: FaceMode
 
-    /// The bundled model with a decision threshold in [0, 1].
-    public convenience init(threshold: Float = 0.5) throws {
+    /// The bundled model with a decision threshold in [0, 1] (`nil`: the model's own).
+    public convenience init(threshold: Float? = nil) throws {
         try self.init(options: GlassesOptions(threshold: threshold))
     }
 
     /// A model from the bytes of an ONNX file.
-    public convenience init(modelData: Data, threshold: Float = 0.5) throws {
+    public convenience init(modelData: Data, threshold: Float? = nil) throws {
         try self.init(modelData: modelData, options: GlassesOptions(threshold: threshold))
     }
 
     /// A model from an ONNX file.
-    public convenience init(modelURL: URL, threshold: Float = 0.5) throws {
+    public convenience init(modelURL: URL, threshold: Float? = nil) throws {
         try self.init(modelURL: modelURL, options: GlassesOptions(threshold: threshold))
     }
 
@@ -179,7 +181,8 @@ public final class GlassesDetector: @unchecked Sendable {
         faceMode = options.faceMode
     }
 
-    /// The options in force, as the native library holds them.
+    /// The options in force, as the native library holds them; `threshold` is the one deciding
+    /// (the options' own, else the model file's, else 0.5), never `nil`.
     public var options: GlassesOptions { GlassesOptions(classifier.options(), faceMode: faceMode) }
 
     /// The native library version.

@@ -26,7 +26,7 @@ public struct GlassesModelInfo: Equatable, Sendable {
     /// The decision threshold in force (`options.threshold`).
     public let threshold: Float
     /// The threshold the model file recommends (`glasses.default_threshold`), `nil` when it has
-    /// none. Applied only when passed as `GlassesOptions.threshold`.
+    /// none. It decides when `GlassesOptions.threshold` is `nil` (the default).
     public let modelDefaultThreshold: Float?
     /// How the file stores its weights.
     public let weightPrecision: WeightPrecision

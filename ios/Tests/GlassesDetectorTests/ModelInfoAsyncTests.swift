@@ -51,6 +51,16 @@ final class ModelInfoAsyncTests: XCTestCase {
         XCTAssertGreaterThan(info.inputHeight, 0)
     }
 
+    /// Issue 23: no threshold (the default) decides with the model file's own, else 0.5.
+    func testAnUnsetThresholdIsTheModelsOwn() throws {
+        XCTAssertNil(GlassesOptions().threshold)
+        let detector = try GlassesDetector()
+        let own = detector.modelInfo.modelDefaultThreshold ?? 0.5
+        XCTAssertEqual(detector.options.threshold, own)
+        XCTAssertEqual(detector.modelInfo.threshold, own)
+        XCTAssertEqual(try GlassesDetector(threshold: 0.7).options.threshold, 0.7)
+    }
+
     func testAsyncCallsGiveTheBlockingResults() async throws {
         let detector = try GlassesDetector()
         let glasses = detector.asynchronous()

@@ -71,7 +71,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
     constructor(options: GlassesOptions) : this(
         options.faceDetection.let { d ->
             GlassesNative.nativeLoadBundled(
-                options.threshold, options.maxPixels, options.maxFileBytes,
+                thresholdForNative(options.threshold), options.maxPixels, options.maxFileBytes,
                 d.inputWidth, d.inputHeight, d.minDetectionConfidence, d.minSuppressionThreshold, d.minFaceSize,
             )
         },
@@ -88,7 +88,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
     constructor(model: ByteArray, options: GlassesOptions) : this(
         options.faceDetection.let { d ->
             GlassesNative.nativeLoad(
-                model, options.threshold, options.maxPixels, options.maxFileBytes,
+                model, thresholdForNative(options.threshold), options.maxPixels, options.maxFileBytes,
                 d.inputWidth, d.inputHeight, d.minDetectionConfidence, d.minSuppressionThreshold, d.minFaceSize,
             )
         },
@@ -98,15 +98,21 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
     /** A glasses ONNX model from memory with a decision [threshold] in `[0, 1]`. */
     constructor(model: ByteArray, threshold: Float) : this(model, GlassesOptions(threshold = threshold))
 
-    /** The options in force: threshold and limits as the native library holds them. */
+    /**
+     * The options in force: threshold and limits as the native library holds them; [threshold]
+     * is the one deciding (never `null`: the requested one, else the model file's, else 0.5).
+     */
     val options: GlassesOptions = requested.copy(
         threshold = GlassesNative.nativeThreshold(nativeHandle),
         maxPixels = GlassesNative.nativeMaxPixels(nativeHandle),
         maxFileBytes = GlassesNative.nativeMaxFileBytes(nativeHandle),
     )
 
-    /** The decision threshold: [GlassesResult.hasGlasses] is `probability >= threshold`. */
-    val threshold: Float get() = options.threshold
+    /**
+     * The decision threshold in force: [GlassesResult.hasGlasses] is `probability >= threshold`.
+     * The options' own, else the model file's ([GlassesModelInfo.modelDefaultThreshold]), else 0.5.
+     */
+    val threshold: Float = GlassesNative.nativeThreshold(nativeHandle)
 
     /**
      * Which model this detector runs (version, classes, input size, weight precision), the
@@ -476,6 +482,17 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
     }
 
     companion object {
+        /**
+         * [GlassesOptions.threshold] as the native loaders take it: NaN for `null` (the model's
+         * own). A NaN threshold of the caller's is refused here, as core refuses any threshold
+         * outside `[0, 1]`, so that it cannot pass for `null`.
+         */
+        private fun thresholdForNative(threshold: Float?): Float = when {
+            threshold == null -> Float.NaN
+            threshold.isNaN() -> throw GlassesException(ErrorKind.INVALID_ARGUMENT, "invalid options: threshold NaN is outside [0, 1]")
+            else -> threshold
+        }
+
         /**
          * The version of this library: the Kotlin API and the native library it ships are
          * released together under the Rust workspace's version (tests keep the three equal).

@@ -10,10 +10,11 @@ package dev.glasses
  *   present) sunglasses.
  * @property inputWidth Model input width in pixels.
  * @property inputHeight Model input height in pixels.
- * @property threshold The decision threshold in force ([GlassesOptions.threshold]).
+ * @property threshold The decision threshold in force: [GlassesOptions.threshold], else
+ *   [modelDefaultThreshold], else 0.5.
  * @property modelDefaultThreshold The threshold the model file recommends
- *   (`glasses.default_threshold`), or `null` when it carries none. It is applied only when passed
- *   as [GlassesOptions.threshold].
+ *   (`glasses.default_threshold`), or `null` when it carries none. It decides when
+ *   [GlassesOptions.threshold] is `null` (the default).
  * @property weightPrecision How the file stores its weights.
  */
 data class GlassesModelInfo(

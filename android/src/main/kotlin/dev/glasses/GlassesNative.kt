@@ -15,8 +15,9 @@ internal object GlassesNative {
         NativeLibrary.load()
     }
 
-    // The loaders take a GlassesOptions' fields, then its FaceDetection's: inputWidth,
-    // inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize.
+    // The loaders take a GlassesOptions' fields (a null threshold as NaN: the model's own), then
+    // its FaceDetection's: inputWidth, inputHeight, minDetectionConfidence,
+    // minSuppressionThreshold, minFaceSize.
     @JvmStatic external fun nativeLoadBundled(
         threshold: Float,
         maxPixels: Long,

@@ -11,7 +11,9 @@ package dev.glasses
  * The defaults are the native library's (checked by the tests against a detector's [GlassesDetector.options]).
  *
  * @property threshold decision threshold on P(eyeglasses), in `[0, 1]`:
- *   [GlassesResult.hasGlasses] is `probability >= threshold`.
+ *   [GlassesResult.hasGlasses] is `probability >= threshold`. `null` (the default): the model
+ *   file's own threshold ([GlassesModelInfo.modelDefaultThreshold]), or [DEFAULT_THRESHOLD] for a
+ *   file without one; [GlassesDetector.threshold] is the one in force.
  * @property maxPixels the largest picture (width x height) decoded, and the largest region a face
  *   box may frame; larger ones throw [GlassesException] with [ErrorKind.IMAGE_TOO_LARGE] (encoded
  *   images, before decoding) or [ErrorKind.INVALID_REGION] (face boxes). Positive.
@@ -27,14 +29,14 @@ package dev.glasses
  * detector is created.
  */
 data class GlassesOptions @JvmOverloads constructor(
-    val threshold: Float = DEFAULT_THRESHOLD,
+    val threshold: Float? = null,
     val maxPixels: Long = DEFAULT_MAX_PIXELS,
     val maxFileBytes: Long = DEFAULT_MAX_FILE_BYTES,
     val faceMode: FaceMode = FaceMode.AUTO,
     val faceDetection: FaceDetection = FaceDetection(),
 ) {
-    /** A copy with [threshold] (for Java callers; Kotlin has `copy`). */
-    fun withThreshold(threshold: Float): GlassesOptions = copy(threshold = threshold)
+    /** A copy with [threshold], `null` for the model's own (for Java callers; Kotlin has `copy`). */
+    fun withThreshold(threshold: Float?): GlassesOptions = copy(threshold = threshold)
 
     /** A copy with [maxPixels]. */
     fun withMaxPixels(maxPixels: Long): GlassesOptions = copy(maxPixels = maxPixels)
@@ -49,7 +51,7 @@ data class GlassesOptions @JvmOverloads constructor(
     fun withFaceDetection(faceDetection: FaceDetection): GlassesOptions = copy(faceDetection = faceDetection)
 
     companion object {
-        /** Default [threshold]. */
+        /** The threshold when neither the options nor the model file set one. */
         const val DEFAULT_THRESHOLD: Float = 0.5f
 
         /** Default [maxPixels]: 64 megapixels. */

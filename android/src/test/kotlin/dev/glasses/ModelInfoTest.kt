@@ -55,6 +55,30 @@ class ModelInfoTest {
         }
     }
 
+    /** Issue 23: a `null` threshold (the default) decides with the file's own; a set one wins. */
+    @Test
+    fun anUnsetThresholdIsTheModelFilesOwn() {
+        val expected = json.getJSONObject("model_info")
+        val model = File(Fixtures.dir, expected.getString("model")).readBytes()
+        val own = expected.getDouble("default_threshold").toFloat()
+        val case = Fixtures.cases.first()
+        GlassesDetector(model).use { byDefault ->
+            assertEquals(own, byDefault.threshold, "the file's threshold is in force")
+            assertEquals(own, byDefault.options.threshold, "options report the threshold in force")
+            assertEquals(own, byDefault.modelInfo().threshold)
+            GlassesDetector(model, own).use { byNumber ->
+                val r = byDefault.classify(case.bytes)
+                assertEquals(byNumber.classify(case.bytes), r, "the same decision as passing that number")
+                assertEquals(r.probability >= own, r.hasGlasses)
+            }
+        }
+        GlassesDetector(model, GlassesOptions(threshold = 0.7f)).use { assertEquals(0.7f, it.threshold, "a set one wins") }
+        GlassesDetector(model, GlassesOptions().withThreshold(null)).use { assertEquals(own, it.threshold) }
+        GlassesDetector(Fixtures.model).use {
+            assertEquals(GlassesOptions.DEFAULT_THRESHOLD, it.threshold, "a file without one: 0.5")
+        }
+    }
+
     @Test
     fun aPlainFloatModelHasNoThresholdOfItsOwn() {
         GlassesDetector(Fixtures.model).use { detector ->

@@ -18,7 +18,11 @@ class OptionsTest {
 
     @Test
     fun defaultsAreTheNativeLibrarys() {
-        GlassesDetector(Fixtures.model).use { assertEquals(GlassesOptions(), it.options) }
+        // The default leaves the threshold to the model; this file has none, so 0.5 is in force.
+        assertEquals(null, GlassesOptions().threshold)
+        GlassesDetector(Fixtures.model).use {
+            assertEquals(GlassesOptions(threshold = GlassesOptions.DEFAULT_THRESHOLD), it.options)
+        }
         val options = GlassesOptions(threshold = 0.25f, maxPixels = 1234, maxFileBytes = 5678)
         GlassesDetector(Fixtures.model, options).use {
             assertEquals(options, it.options)
