@@ -256,6 +256,21 @@ pub(super) mod tests {
 
     use super::*;
 
+    /// (source, target) sizes whose resize must match `image`'s Triangle filter bit for bit: a face
+    /// crop, no change, landscape, odd sizes, upscales, one pixel, extreme aspect ratios and a
+    /// large downscale; the sampler's tests check the same list.
+    pub(in crate::input) const IMAGE_PARITY_SIZES: [((u32, u32), (u32, u32)); 9] = [
+        ((178, 218), (88, 108)),
+        ((88, 108), (88, 108)),
+        ((640, 480), (88, 108)),
+        ((89, 109), (48, 40)),
+        ((31, 17), (88, 108)),
+        ((1, 1), (5, 7)),
+        ((300, 7), (3, 200)),
+        ((1000, 1000), (64, 80)),
+        ((88, 500), (88, 108)),
+    ];
+
     /// Smooth gradients plus noise; the sampler's tests draw from it too.
     pub(in crate::input) fn noise(w: u32, h: u32, seed: u32) -> RgbImage {
         let mut s = seed.wrapping_mul(2_654_435_761) | 1;
@@ -290,18 +305,7 @@ pub(super) mod tests {
 
     #[test]
     fn bit_identical_to_image_triangle_resize() {
-        let sizes = [
-            ((178, 218), (88, 108)),
-            ((88, 108), (88, 108)),
-            ((640, 480), (88, 108)),
-            ((89, 109), (48, 40)),
-            ((31, 17), (88, 108)),
-            ((1, 1), (5, 7)),
-            ((300, 7), (3, 200)),
-            ((1000, 1000), (64, 80)),
-            ((88, 500), (88, 108)),
-        ];
-        for (i, ((w, h), (nw, nh))) in sizes.into_iter().enumerate() {
+        for (i, ((w, h), (nw, nh))) in IMAGE_PARITY_SIZES.into_iter().enumerate() {
             let img = noise(w, h, i as u32);
             let want = image::imageops::resize(&img, nw, nh, FilterType::Triangle);
             let got = resize_rgb8(img.as_raw(), w as usize, h as usize, nw as usize, nh as usize);

@@ -386,7 +386,7 @@ mod tests {
 
     use super::*;
     use crate::input::orientation::Orientation;
-    use crate::input::resize::tests::noise;
+    use crate::input::resize::tests::{IMAGE_PARITY_SIZES, noise};
     use crate::input::resize::{resize_rgb8, resize_rgb8_with_budget};
     use crate::input::source::Stored;
 
@@ -409,18 +409,7 @@ mod tests {
 
     #[test]
     fn whole_pictures_are_bit_identical_to_image_and_to_resize_rgb8() {
-        let sizes = [
-            ((178, 218), (88, 108)),
-            ((88, 108), (88, 108)),
-            ((640, 480), (88, 108)),
-            ((89, 109), (48, 40)),
-            ((31, 17), (88, 108)),
-            ((1, 1), (5, 7)),
-            ((300, 7), (3, 200)),
-            ((1000, 1000), (64, 80)),
-            ((88, 500), (88, 108)),
-        ];
-        for (i, ((w, h), (nw, nh))) in sizes.into_iter().enumerate() {
+        for (i, ((w, h), (nw, nh))) in IMAGE_PARITY_SIZES.into_iter().enumerate() {
             let img = noise(w, h, i as u32);
             let want = image::imageops::resize(&img, nw, nh, FilterType::Triangle);
             let got = sample(&upright(&img), whole(&img), nw, nh).unwrap();
