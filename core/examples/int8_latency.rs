@@ -8,17 +8,15 @@
 //! per-round means are printed with their ratio, and the largest difference of the softmax
 //! probabilities between the two files on the bench picture.
 
+mod common;
+
 use std::time::Instant;
 
+use common::timing::median;
 use glasses_core::image::{Rgb, RgbImage};
 use glasses_core::{Classifier, ClassifierOptions};
 
 const PER_ROUND: usize = 50;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::MIN, f32::max);
