@@ -20,6 +20,37 @@
 /// its bits match these functions'; it streams, holding only a few rows of that intermediate.
 pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 
+/// The input positions `left..right` that `image`'s triangle filter reads for output position
+/// `out` when resizing `len` positions to `new_len`, where its kernel is centred and how far it
+/// is stretched: `image`'s formulas in the same f32 operations, so that the weights
+/// ([`triangle_f32`]) are `image`'s bit for bit, here and in `sampler.rs`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Taps {
+    pub left: i64,
+    pub right: i64,
+    pub center: f32,
+    pub sratio: f32,
+}
+
+impl Taps {
+    pub(crate) fn new(len: usize, new_len: usize, out: usize) -> Self {
+        let ratio = len as f32 / new_len as f32;
+        let sratio = if ratio < 1.0 { 1.0 } else { ratio };
+        let support = sratio;
+        let center = (out as f32 + 0.5) * ratio;
+        let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
+        let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
+        Self { left, right, center: center - 0.5, sratio }
+    }
+}
+
+/// The triangle kernel at tap `i`, unnormalised, as `image` computes it in f32.
+#[inline]
+pub(crate) fn triangle_f32(i: i64, center: f32, sratio: f32) -> f32 {
+    let x = (i as f32 - center) / sratio;
+    if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 }
+}
+
 /// `image`'s weights for output position `out` when resizing `len` positions to `new_len` with
 /// the triangle kernel: returns the first input position and leaves the weights in `weights`.
 ///
@@ -27,18 +58,11 @@ pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 /// about two weights per input position, 8 bytes per row of a 64-million-row picture.
 #[cfg(test)]
 fn tap(len: usize, new_len: usize, out: usize, weights: &mut Vec<f32>) -> usize {
-    let ratio = len as f32 / new_len as f32;
-    let sratio = if ratio < 1.0 { 1.0 } else { ratio };
-    let support = sratio;
-    let center = (out as f32 + 0.5) * ratio;
-    let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
-    let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
-    let center = center - 0.5;
+    let Taps { left, right, center, sratio } = Taps::new(len, new_len, out);
     weights.clear();
     let mut sum = 0.0;
     for i in left..right {
-        let x = (i as f32 - center) / sratio;
-        let w = if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 };
+        let w = triangle_f32(i, center, sratio);
         weights.push(w);
         sum += w;
     }

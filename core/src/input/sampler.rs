@@ -19,7 +19,7 @@
 use image::RgbImage;
 
 use crate::error::{Error, Result};
-use crate::input::resize::{EXACT_ORDER_BUDGET, add_weighted, round_to_u8};
+use crate::input::resize::{EXACT_ORDER_BUDGET, Taps, add_weighted, round_to_u8, triangle_f32};
 use crate::input::source::Upright;
 use crate::memory;
 use crate::region::Region;
@@ -68,18 +68,11 @@ impl Axis {
         let src = |i: i64| (start + i).clamp(0, limit - 1);
         let windows = (0..new_len as usize)
             .map(|out| {
-                // `resize::tap`'s formulas, in the same f32 operations.
-                let ratio = len as f32 / new_len as f32;
-                let sratio = if ratio < 1.0 { 1.0 } else { ratio };
-                let support = sratio;
-                let center = (out as f32 + 0.5) * ratio;
-                let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
-                let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
-                let center = center - 0.5;
+                let Taps { left, right, center, sratio } = Taps::new(len as usize, new_len as usize, out);
                 // Taps `left..inside_from` lie before the picture, `inside_to..right` after it.
                 let inside_from = (-start).clamp(left, right);
                 let inside_to = (limit - start).clamp(inside_from, right);
-                let kernel = |i: i64| kernel_f32(i, center, sratio);
+                let kernel = |i: i64| triangle_f32(i, center, sratio);
                 let norm = if inside_from - left <= EXACT_RUN && right - inside_to <= EXACT_RUN {
                     let mut sum = 0f32;
                     for i in left..right {
@@ -113,7 +106,7 @@ impl Axis {
     fn weights_at(&self, w: &Window, s: usize, mut f: impl FnMut(f32)) {
         let s = s as i64;
         let weight = |i: i64| match w.norm {
-            Norm::Exact(sum) => kernel_f32(i, w.center, w.sratio) / sum,
+            Norm::Exact(sum) => triangle_f32(i, w.center, w.sratio) / sum,
             Norm::Merged { total, .. } => (kernel_f64(i, w.center as f64, w.sratio as f64) / total) as f32,
         };
         let inside_from = (-self.start).clamp(w.left, w.right);
@@ -169,13 +162,6 @@ impl Axis {
         starts.push(pairs.len());
         (pairs, starts)
     }
-}
-
-/// The triangle kernel at tap `i`, as `image` computes it in f32.
-#[inline]
-fn kernel_f32(i: i64, center: f32, sratio: f32) -> f32 {
-    let x = (i as f32 - center) / sratio;
-    if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 }
 }
 
 #[inline]
