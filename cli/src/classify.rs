@@ -435,6 +435,11 @@ mod tests {
         ]
     }
 
+    /// What `render` writes, as text.
+    fn rendered(rows: &[Outcome], format: ClassifyFormat) -> anyhow::Result<String> {
+        Ok(String::from_utf8(render(rows, format)?)?)
+    }
+
     /// `--faces detect` rows: the second face of a group picture, and a picture without a face.
     fn detected() -> Vec<Outcome> {
         let face = DetectedFace {
@@ -466,14 +471,14 @@ mod tests {
                 {"path": "n.png", "face": null, "face_index": null, "no_face": true},
             ])
         );
-        let csv = String::from_utf8(render(&rows, ClassifyFormat::Csv)?)?;
+        let csv = rendered(&rows, ClassifyFormat::Csv)?;
         let lines: Vec<&str> = csv.lines().collect();
         assert!(lines[0].ends_with(
             ",face_index,detected_x,detected_y,detected_width,detected_height,detected_score,no_face"
         ));
         assert_eq!(lines[1], "g.png,false,0.25,,none,0.5,0.25,0.25,,,,,1,10.5,20,40,50.25,0.875,false");
         assert_eq!(lines[2], "n.png,,,,,,,,,,,,,,,,,,true");
-        let table = String::from_utf8(render(&rows, ClassifyFormat::Table)?)?;
+        let table = rendered(&rows, ClassifyFormat::Table)?;
         assert_eq!(
             table,
             "PATH   FACE  FACE BOX             GLASSES  EYEWEAR  P(GLASSES)  P(SUNGLASSES)\n\
@@ -506,7 +511,7 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_leaves_missing_fields_empty() -> anyhow::Result<()> {
-        let text = String::from_utf8(render(&outcomes(), ClassifyFormat::Csv)?)?;
+        let text = rendered(&outcomes(), ClassifyFormat::Csv)?;
         assert_eq!(
             text,
             "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses,face_x,face_y,face_w,face_h,\
@@ -520,7 +525,7 @@ mod tests {
 
     #[test]
     fn table_shows_the_kind_both_probabilities_and_errors_in_place() -> anyhow::Result<()> {
-        let text = String::from_utf8(render(&outcomes(), ClassifyFormat::Table)?)?;
+        let text = rendered(&outcomes(), ClassifyFormat::Table)?;
         assert_eq!(
             text,
             "PATH      BOX          GLASSES  EYEWEAR     P(GLASSES)  P(SUNGLASSES)\n\
@@ -530,7 +535,7 @@ mod tests {
         );
         // Without face boxes there is no BOX column.
         let whole: Vec<Outcome> = outcomes().into_iter().map(|o| Outcome { face: None, ..o }).collect();
-        let text = String::from_utf8(render(&whole, ClassifyFormat::Table)?)?;
+        let text = rendered(&whole, ClassifyFormat::Table)?;
         assert!(text.starts_with("PATH      GLASSES  EYEWEAR     P(GLASSES)  P(SUNGLASSES)\n"), "{text}");
         Ok(())
     }

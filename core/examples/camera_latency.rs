@@ -5,9 +5,13 @@
 //! `cargo run --release -p glasses-core --example camera_latency -- [MODEL.onnx] [RUNS]`
 //! (default: the bundled model, 50 runs; rounds alternate the inputs so machine noise hits all).
 
+mod common;
+
 use std::io::Cursor;
 use std::time::Instant;
 
+use common::nv21;
+use common::timing::median;
 use glasses_core::image::{ImageFormat, Rgb, RgbImage};
 use glasses_core::{
     Classifier, ClassifierOptions, FaceBox, Orientation, PixelBuffer, PixelFormat, YuvFrame, YuvRange,
@@ -18,27 +22,6 @@ fn frame(width: u32, height: u32) -> RgbImage {
     RgbImage::from_fn(width, height, |x, y| {
         Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, (((x / 7) ^ (y / 5)) * 37 % 256) as u8])
     })
-}
-
-fn nv21(rgb: &RgbImage) -> (Vec<u8>, Vec<u8>) {
-    let (w, h) = rgb.dimensions();
-    let luma = |p: &Rgb<u8>| (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).round() as u8;
-    let y: Vec<u8> = rgb.pixels().map(luma).collect();
-    let mut vu = Vec::with_capacity((w * h / 2) as usize);
-    for cy in 0..h / 2 {
-        for cx in 0..w / 2 {
-            let p = rgb.get_pixel(2 * cx, 2 * cy);
-            let l = luma(p) as f32;
-            vu.push(((p[0] as f32 - l) / 1.402 + 128.0).clamp(0.0, 255.0) as u8);
-            vu.push(((p[2] as f32 - l) / 1.772 + 128.0).clamp(0.0, 255.0) as u8);
-        }
-    }
-    (y, vu)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

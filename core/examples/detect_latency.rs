@@ -12,19 +12,13 @@
 //! letterbox alone, `detect_tensor_cpu_ms` the run with decoding and NMS (less `run_cpu_ms`:
 //! their cost, within the noise of a loaded machine).
 
+mod common;
+
 use std::path::Path;
 use std::time::Instant;
 
+use common::thread_cpu_ms;
 use glasses_core::{DetectorOptions, FaceDetector};
-
-/// CPU time of the calling thread, in ms: on a shared, loaded machine the wall time also counts
-/// the time other processes had the core, this does not.
-fn thread_cpu_ms() -> f64 {
-    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `t` is a valid, writable timespec; the clock id is a constant of this platform.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 / 1e6
-}
 
 /// Medians of the wall time and of the thread's CPU time of `f`, in ms.
 fn median_ms(runs: usize, mut f: impl FnMut()) -> (f64, f64) {

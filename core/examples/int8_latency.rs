@@ -13,18 +13,16 @@
 //! operands in L1, `bench_support::peak_macs_per_second`), measured in the same run, and the
 //! median time over that ideal (the int8 target: core inference <= 1.3x its limit).
 
+mod common;
+
 use std::time::Instant;
 
+use common::timing::median;
 use glasses_core::bench_support::peak_macs_per_second;
 use glasses_core::image::{Rgb, RgbImage};
 use glasses_core::{Classifier, ClassifierOptions};
 
 const PER_ROUND: usize = 50;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::MIN, f32::max);

@@ -6,25 +6,17 @@
 //! each single-threaded (tract runs a plan on the calling thread); and the throughput of
 //! `classify_encoded_batch` over 64 JPEGs on all cores, as ms per image.
 
-use std::io::Cursor;
-use std::time::Instant;
+mod common;
 
+use std::io::Cursor;
+
+use common::timing;
 use glasses_core::image::{ImageFormat, Rgb, RgbImage};
 use glasses_core::{Classifier, ClassifierOptions, PixelBuffer, PixelFormat};
 
-fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
-    for _ in 0..runs.div_ceil(10).max(5) {
-        f();
-    }
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+/// The median of `runs` timed calls of `f` after a tenth as many (at least 5) to warm up.
+fn median_ms(runs: usize, f: impl FnMut()) -> f64 {
+    timing::median_ms(runs.div_ceil(10).max(5), runs, f)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -14,9 +14,13 @@
 //! `PATHS_LATENCY_SAVE_JPEG=FILE` the JPEG is also written to FILE; with `PATHS_LATENCY_ONLY=NAME`
 //! only inference and the cases whose name contains NAME run (to profile one).
 
+mod common;
+
 use std::io::Cursor;
 use std::time::Instant;
 
+use common::timing::median;
+use common::{nv21, thread_cpu_ms};
 use glasses_core::image::codecs::jpeg::JpegEncoder;
 use glasses_core::image::imageops::{FilterType, resize};
 use glasses_core::image::{Rgb, RgbImage};
@@ -56,38 +60,6 @@ fn full_hd(face: Option<RgbImage>) -> RgbImage {
         }
     }
     canvas
-}
-
-/// BT.601 full-range NV21 of `rgb`: the Y plane and the interleaved V,U plane.
-fn nv21(rgb: &RgbImage) -> (Vec<u8>, Vec<u8>) {
-    let (w, h) = rgb.dimensions();
-    let luma = |p: &Rgb<u8>| (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).round() as u8;
-    let y: Vec<u8> = rgb.pixels().map(luma).collect();
-    let mut vu = Vec::with_capacity((w * h / 2) as usize);
-    for cy in 0..h / 2 {
-        for cx in 0..w / 2 {
-            let p = rgb.get_pixel(2 * cx, 2 * cy);
-            let l = luma(p) as f32;
-            vu.push(((p[0] as f32 - l) / 1.402 + 128.0).clamp(0.0, 255.0) as u8);
-            vu.push(((p[2] as f32 - l) / 1.772 + 128.0).clamp(0.0, 255.0) as u8);
-        }
-    }
-    (y, vu)
-}
-
-/// This thread's CPU time in ms: on a machine shared with other work, wall time measures the
-/// neighbours too; CPU time of the one thread doing the work does not (it still pays for caches
-/// they flush).
-fn cpu_ms() -> f64 {
-    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `t` is a valid timespec for the call to write.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 / 1e6
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 type Run<'a> = Box<dyn Fn() -> glasses_core::Result<Option<Prediction>> + 'a>;
@@ -142,9 +114,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut answers = vec![None; cases.len()];
     for round in 0..=runs {
         for (i, (_, run)) in cases.iter().enumerate() {
-            let (start, cpu) = (Instant::now(), cpu_ms());
+            let (start, cpu) = (Instant::now(), thread_cpu_ms());
             let answer = run()?;
-            let (ms, cpu) = (start.elapsed().as_secs_f64() * 1e3, cpu_ms() - cpu);
+            let (ms, cpu) = (start.elapsed().as_secs_f64() * 1e3, thread_cpu_ms() - cpu);
             if round > 0 {
                 times[i].push(ms);
                 cpu_times[i].push(cpu);

@@ -6,25 +6,18 @@
 //! (default: the bundled model). Rounds alternate the engines; each round is the median of
 //! `RUNS` (default 300) single-threaded inferences after warm-up.
 
+// The medians core's latency examples take (a file with no dependency beyond std).
+#[path = "../../core/examples/common/timing.rs"]
+mod timing;
+
 use std::io::Cursor;
-use std::time::Instant;
 
 use glasses_core::{Classifier, ClassifierOptions};
 use tract_onnx::prelude::*;
 
-fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
-    for _ in 0..runs / 10 + 5 {
-        f();
-    }
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+/// The median of `runs` timed calls of `f` after a tenth as many plus 5 to warm up.
+fn median_ms(runs: usize, f: impl FnMut()) -> f64 {
+    timing::median_ms(runs / 10 + 5, runs, f)
 }
 
 /// Multiply-accumulates per second one core sustains on independent FMA chains, with the widest

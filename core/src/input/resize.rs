@@ -20,6 +20,37 @@
 /// its bits match these functions'; it streams, holding only a few rows of that intermediate.
 pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 
+/// The input positions `left..right` that `image`'s triangle filter reads for output position
+/// `out` when resizing `len` positions to `new_len`, where its kernel is centred and how far it
+/// is stretched: `image`'s formulas in the same f32 operations, so that the weights
+/// ([`triangle_f32`]) are `image`'s bit for bit, here and in `sampler.rs`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Taps {
+    pub left: i64,
+    pub right: i64,
+    pub center: f32,
+    pub sratio: f32,
+}
+
+impl Taps {
+    pub(crate) fn new(len: usize, new_len: usize, out: usize) -> Self {
+        let ratio = len as f32 / new_len as f32;
+        let sratio = if ratio < 1.0 { 1.0 } else { ratio };
+        let support = sratio;
+        let center = (out as f32 + 0.5) * ratio;
+        let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
+        let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
+        Self { left, right, center: center - 0.5, sratio }
+    }
+}
+
+/// The triangle kernel at tap `i`, unnormalised, as `image` computes it in f32.
+#[inline]
+pub(crate) fn triangle_f32(i: i64, center: f32, sratio: f32) -> f32 {
+    let x = (i as f32 - center) / sratio;
+    if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 }
+}
+
 /// `image`'s weights for output position `out` when resizing `len` positions to `new_len` with
 /// the triangle kernel: returns the first input position and leaves the weights in `weights`.
 ///
@@ -27,18 +58,11 @@ pub(crate) const EXACT_ORDER_BUDGET: usize = 64 << 20;
 /// about two weights per input position, 8 bytes per row of a 64-million-row picture.
 #[cfg(test)]
 fn tap(len: usize, new_len: usize, out: usize, weights: &mut Vec<f32>) -> usize {
-    let ratio = len as f32 / new_len as f32;
-    let sratio = if ratio < 1.0 { 1.0 } else { ratio };
-    let support = sratio;
-    let center = (out as f32 + 0.5) * ratio;
-    let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
-    let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
-    let center = center - 0.5;
+    let Taps { left, right, center, sratio } = Taps::new(len, new_len, out);
     weights.clear();
     let mut sum = 0.0;
     for i in left..right {
-        let x = (i as f32 - center) / sratio;
-        let w = if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 };
+        let w = triangle_f32(i, center, sratio);
         weights.push(w);
         sum += w;
     }
@@ -256,6 +280,21 @@ pub(super) mod tests {
 
     use super::*;
 
+    /// (source, target) sizes whose resize must match `image`'s Triangle filter bit for bit: a face
+    /// crop, no change, landscape, odd sizes, upscales, one pixel, extreme aspect ratios and a
+    /// large downscale; the sampler's tests check the same list.
+    pub(in crate::input) const IMAGE_PARITY_SIZES: [((u32, u32), (u32, u32)); 9] = [
+        ((178, 218), (88, 108)),
+        ((88, 108), (88, 108)),
+        ((640, 480), (88, 108)),
+        ((89, 109), (48, 40)),
+        ((31, 17), (88, 108)),
+        ((1, 1), (5, 7)),
+        ((300, 7), (3, 200)),
+        ((1000, 1000), (64, 80)),
+        ((88, 500), (88, 108)),
+    ];
+
     /// Smooth gradients plus noise; the sampler's tests draw from it too.
     pub(in crate::input) fn noise(w: u32, h: u32, seed: u32) -> RgbImage {
         let mut s = seed.wrapping_mul(2_654_435_761) | 1;
@@ -290,18 +329,7 @@ pub(super) mod tests {
 
     #[test]
     fn bit_identical_to_image_triangle_resize() {
-        let sizes = [
-            ((178, 218), (88, 108)),
-            ((88, 108), (88, 108)),
-            ((640, 480), (88, 108)),
-            ((89, 109), (48, 40)),
-            ((31, 17), (88, 108)),
-            ((1, 1), (5, 7)),
-            ((300, 7), (3, 200)),
-            ((1000, 1000), (64, 80)),
-            ((88, 500), (88, 108)),
-        ];
-        for (i, ((w, h), (nw, nh))) in sizes.into_iter().enumerate() {
+        for (i, ((w, h), (nw, nh))) in IMAGE_PARITY_SIZES.into_iter().enumerate() {
             let img = noise(w, h, i as u32);
             let want = image::imageops::resize(&img, nw, nh, FilterType::Triangle);
             let got = resize_rgb8(img.as_raw(), w as usize, h as usize, nw as usize, nh as usize);

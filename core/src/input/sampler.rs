@@ -19,7 +19,7 @@
 use image::RgbImage;
 
 use crate::error::{Error, Result};
-use crate::input::resize::{EXACT_ORDER_BUDGET, add_weighted, round_to_u8};
+use crate::input::resize::{EXACT_ORDER_BUDGET, Taps, add_weighted, round_to_u8, triangle_f32};
 use crate::input::source::Upright;
 use crate::memory;
 use crate::region::Region;
@@ -68,18 +68,11 @@ impl Axis {
         let src = |i: i64| (start + i).clamp(0, limit - 1);
         let windows = (0..new_len as usize)
             .map(|out| {
-                // `resize::tap`'s formulas, in the same f32 operations.
-                let ratio = len as f32 / new_len as f32;
-                let sratio = if ratio < 1.0 { 1.0 } else { ratio };
-                let support = sratio;
-                let center = (out as f32 + 0.5) * ratio;
-                let left = ((center - support).floor() as i64).clamp(0, len as i64 - 1);
-                let right = ((center + support).ceil() as i64).clamp(left + 1, len as i64);
-                let center = center - 0.5;
+                let Taps { left, right, center, sratio } = Taps::new(len as usize, new_len as usize, out);
                 // Taps `left..inside_from` lie before the picture, `inside_to..right` after it.
                 let inside_from = (-start).clamp(left, right);
                 let inside_to = (limit - start).clamp(inside_from, right);
-                let kernel = |i: i64| kernel_f32(i, center, sratio);
+                let kernel = |i: i64| triangle_f32(i, center, sratio);
                 let norm = if inside_from - left <= EXACT_RUN && right - inside_to <= EXACT_RUN {
                     let mut sum = 0f32;
                     for i in left..right {
@@ -113,7 +106,7 @@ impl Axis {
     fn weights_at(&self, w: &Window, s: usize, mut f: impl FnMut(f32)) {
         let s = s as i64;
         let weight = |i: i64| match w.norm {
-            Norm::Exact(sum) => kernel_f32(i, w.center, w.sratio) / sum,
+            Norm::Exact(sum) => triangle_f32(i, w.center, w.sratio) / sum,
             Norm::Merged { total, .. } => (kernel_f64(i, w.center as f64, w.sratio as f64) / total) as f32,
         };
         let inside_from = (-self.start).clamp(w.left, w.right);
@@ -169,13 +162,6 @@ impl Axis {
         starts.push(pairs.len());
         (pairs, starts)
     }
-}
-
-/// The triangle kernel at tap `i`, as `image` computes it in f32.
-#[inline]
-fn kernel_f32(i: i64, center: f32, sratio: f32) -> f32 {
-    let x = (i as f32 - center) / sratio;
-    if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 }
 }
 
 #[inline]
@@ -386,7 +372,7 @@ mod tests {
 
     use super::*;
     use crate::input::orientation::Orientation;
-    use crate::input::resize::tests::noise;
+    use crate::input::resize::tests::{IMAGE_PARITY_SIZES, noise};
     use crate::input::resize::{resize_rgb8, resize_rgb8_with_budget};
     use crate::input::source::Stored;
 
@@ -409,18 +395,7 @@ mod tests {
 
     #[test]
     fn whole_pictures_are_bit_identical_to_image_and_to_resize_rgb8() {
-        let sizes = [
-            ((178, 218), (88, 108)),
-            ((88, 108), (88, 108)),
-            ((640, 480), (88, 108)),
-            ((89, 109), (48, 40)),
-            ((31, 17), (88, 108)),
-            ((1, 1), (5, 7)),
-            ((300, 7), (3, 200)),
-            ((1000, 1000), (64, 80)),
-            ((88, 500), (88, 108)),
-        ];
-        for (i, ((w, h), (nw, nh))) in sizes.into_iter().enumerate() {
+        for (i, ((w, h), (nw, nh))) in IMAGE_PARITY_SIZES.into_iter().enumerate() {
             let img = noise(w, h, i as u32);
             let want = image::imageops::resize(&img, nw, nh, FilterType::Triangle);
             let got = sample(&upright(&img), whole(&img), nw, nh).unwrap();

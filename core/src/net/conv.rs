@@ -296,96 +296,52 @@ mod tests {
         (0..len).map(|i| (((i + seed) * 7919 % 1009) as f32 - 504.0) / 300.0).collect()
     }
 
+    /// A 1x1 convolution with stride 1, no padding and one group, that each case varies.
+    fn pointwise(input: [usize; 3], out_channels: usize) -> ConvGeometry {
+        ConvGeometry {
+            input,
+            out_channels,
+            window: [1, 1],
+            stride: [1, 1],
+            dilation: [1, 1],
+            pad_before: [0, 0],
+            output: [input[1], input[2]],
+            groups: 1,
+        }
+    }
+
     #[test]
     fn every_kernel_matches_the_textbook_convolution() {
         let cases = [
             // 1x1 (direct path), narrow last tile, rows not a multiple of any mr.
-            ConvGeometry {
-                input: [5, 7, 9],
-                out_channels: 13,
-                window: [1, 1],
-                stride: [1, 1],
-                dilation: [1, 1],
-                pad_before: [0, 0],
-                output: [7, 9],
-                groups: 1,
-            },
+            pointwise([5, 7, 9], 13),
             // SqueezeNet's first layer: 3x3 stride 2, no padding.
-            ConvGeometry {
-                input: [3, 21, 17],
-                out_channels: 16,
-                window: [3, 3],
-                stride: [2, 2],
-                dilation: [1, 1],
-                pad_before: [0, 0],
-                output: [10, 8],
-                groups: 1,
-            },
+            ConvGeometry { window: [3, 3], stride: [2, 2], output: [10, 8], ..pointwise([3, 21, 17], 16) },
             // Fire expand: 3x3, padding 1.
-            ConvGeometry {
-                input: [16, 6, 5],
-                out_channels: 9,
-                window: [3, 3],
-                stride: [1, 1],
-                dilation: [1, 1],
-                pad_before: [1, 1],
-                output: [6, 5],
-                groups: 1,
-            },
+            ConvGeometry { window: [3, 3], pad_before: [1, 1], ..pointwise([16, 6, 5], 9) },
             // Asymmetric stride, padding and dilation; 1x1 with stride (im2col path); groups.
             ConvGeometry {
-                input: [4, 11, 10],
-                out_channels: 6,
                 window: [3, 2],
                 stride: [2, 3],
                 dilation: [2, 1],
                 pad_before: [2, 0],
                 output: [6, 3],
                 groups: 2,
+                ..pointwise([4, 11, 10], 6)
             },
-            ConvGeometry {
-                input: [8, 9, 9],
-                out_channels: 8,
-                window: [1, 1],
-                stride: [2, 2],
-                dilation: [1, 1],
-                pad_before: [0, 0],
-                output: [5, 5],
-                groups: 1,
-            },
+            ConvGeometry { stride: [2, 2], output: [5, 5], ..pointwise([8, 9, 9], 8) },
             // A stem too large to gather at once: `cols` in blocks of 24 output rows (the last
             // one shorter).
             ConvGeometry {
-                input: [3, 200, 199],
-                out_channels: 16,
                 window: [3, 3],
                 stride: [2, 2],
-                dilation: [1, 1],
                 pad_before: [1, 1],
                 output: [100, 100],
-                groups: 1,
+                ..pointwise([3, 200, 199], 16)
             },
             // Rows of B 1 KiB apart: every tile is packed first.
-            ConvGeometry {
-                input: [5, 16, 32],
-                out_channels: 11,
-                window: [1, 1],
-                stride: [1, 1],
-                dilation: [1, 1],
-                pad_before: [0, 0],
-                output: [16, 32],
-                groups: 1,
-            },
-            ConvGeometry {
-                input: [6, 5, 5],
-                out_channels: 6,
-                window: [3, 3],
-                stride: [1, 1],
-                dilation: [1, 1],
-                pad_before: [1, 1],
-                output: [5, 5],
-                groups: 6,
-            },
+            pointwise([5, 16, 32], 11),
+            ConvGeometry { window: [3, 3], pad_before: [1, 1], groups: 6, ..pointwise([6, 5, 5], 6) },
         ];
         for kernel in Kernel::available() {
             for (i, g) in cases.iter().enumerate() {

@@ -273,6 +273,128 @@ fn portable(k: usize, a: &[f32], b: &[f32], ldb: usize, c: &mut [f32], ldc: usiz
 mod x86 {
     use std::arch::x86_64::*;
 
+    /// The five operations a tile needs, on one register width: AVX-512 and AVX2 run the same
+    /// tile loop ([`tile`]) through them.
+    ///
+    /// # Safety
+    /// Every method needs the CPU to have the register's instruction set; `load` and `store`
+    /// need `LANES` readable or writable values at `p`.
+    trait Register: Copy {
+        /// `f32` lanes in one register.
+        const LANES: usize;
+        unsafe fn splat(v: f32) -> Self;
+        unsafe fn load(p: *const f32) -> Self;
+        unsafe fn store(p: *mut f32, v: Self);
+        /// `self * b + c`, rounded once.
+        unsafe fn fmadd(self, b: Self, c: Self) -> Self;
+        unsafe fn max(self, b: Self) -> Self;
+    }
+
+    impl Register for __m512 {
+        const LANES: usize = 16;
+        #[inline(always)]
+        unsafe fn splat(v: f32) -> Self {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm512_set1_ps(v) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm512_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut f32, v: Self) {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm512_storeu_ps(p, v) }
+        }
+        #[inline(always)]
+        unsafe fn fmadd(self, b: Self, c: Self) -> Self {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm512_fmadd_ps(self, b, c) }
+        }
+        #[inline(always)]
+        unsafe fn max(self, b: Self) -> Self {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm512_max_ps(self, b) }
+        }
+    }
+
+    impl Register for __m256 {
+        const LANES: usize = 8;
+        #[inline(always)]
+        unsafe fn splat(v: f32) -> Self {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm256_set1_ps(v) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm256_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut f32, v: Self) {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm256_storeu_ps(p, v) }
+        }
+        #[inline(always)]
+        unsafe fn fmadd(self, b: Self, c: Self) -> Self {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm256_fmadd_ps(self, b, c) }
+        }
+        #[inline(always)]
+        unsafe fn max(self, b: Self) -> Self {
+            // SAFETY: the caller keeps the trait's contract.
+            unsafe { _mm256_max_ps(self, b) }
+        }
+    }
+
+    /// One `MR x LANES·NV` tile in registers of type `R`; inlined into each `#[target_feature]`
+    /// entry point below, so that it compiles to that instruction set's code.
+    ///
+    /// # Safety
+    /// The CPU has `R`'s instruction set; pointers as [`super::Kernel::tile`] checks them.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile<R: Register, const MR: usize, const NV: usize>(
+        k: usize,
+        a: *const f32,
+        b: *const f32,
+        ldb: usize,
+        c: *mut f32,
+        ldc: usize,
+        bias: *const f32,
+        relu: bool,
+    ) {
+        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+        // instruction set, and every pointer offset below stays inside the tile it checked.
+        unsafe {
+            let mut acc = [[R::splat(0.0); NV]; MR];
+            for (r, row) in acc.iter_mut().enumerate() {
+                *row = [R::splat(*bias.add(r)); NV];
+            }
+            for p in 0..k {
+                let bp = b.add(p * ldb);
+                let mut bv = [R::splat(0.0); NV];
+                for (v, x) in bv.iter_mut().enumerate() {
+                    *x = R::load(bp.add(R::LANES * v));
+                }
+                let ap = a.add(p * MR);
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let av = R::splat(*ap.add(r));
+                    for (x, &bx) in row.iter_mut().zip(&bv) {
+                        *x = av.fmadd(bx, *x);
+                    }
+                }
+            }
+            let zero = R::splat(0.0);
+            for (r, row) in acc.iter().enumerate() {
+                for (v, &x) in row.iter().enumerate() {
+                    R::store(c.add(r * ldc + R::LANES * v), if relu { x.max(zero) } else { x });
+                }
+            }
+        }
+    }
+
     /// # Safety
     /// AVX-512F must be available; pointers as [`super::Kernel::tile`] checks them for 8 x 16·NV.
     #[target_feature(enable = "avx512f")]
@@ -287,34 +409,8 @@ mod x86 {
         bias: *const f32,
         relu: bool,
     ) {
-        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
-        // instruction set, and every pointer offset below stays inside the tile it checked.
-        unsafe {
-            let mut acc = [[_mm512_setzero_ps(); NV]; 8];
-            for (r, row) in acc.iter_mut().enumerate() {
-                *row = [_mm512_set1_ps(*bias.add(r)); NV];
-            }
-            for p in 0..k {
-                let bp = b.add(p * ldb);
-                let mut bv = [_mm512_setzero_ps(); NV];
-                for (v, x) in bv.iter_mut().enumerate() {
-                    *x = _mm512_loadu_ps(bp.add(16 * v));
-                }
-                let ap = a.add(p * 8);
-                for (r, row) in acc.iter_mut().enumerate() {
-                    let av = _mm512_set1_ps(*ap.add(r));
-                    for (x, &bx) in row.iter_mut().zip(&bv) {
-                        *x = _mm512_fmadd_ps(av, bx, *x);
-                    }
-                }
-            }
-            let zero = _mm512_setzero_ps();
-            for (r, row) in acc.iter().enumerate() {
-                for (v, &x) in row.iter().enumerate() {
-                    _mm512_storeu_ps(c.add(r * ldc + 16 * v), if relu { _mm512_max_ps(x, zero) } else { x });
-                }
-            }
-        }
+        // SAFETY: this function's contract is `tile`'s, for `__m512`.
+        unsafe { tile::<__m512, 8, NV>(k, a, b, ldb, c, ldc, bias, relu) }
     }
 
     /// # Safety
@@ -331,34 +427,8 @@ mod x86 {
         bias: *const f32,
         relu: bool,
     ) {
-        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
-        // instruction set, and every pointer offset below stays inside the tile it checked.
-        unsafe {
-            let mut acc = [[_mm256_setzero_ps(); NV]; 6];
-            for (r, row) in acc.iter_mut().enumerate() {
-                *row = [_mm256_set1_ps(*bias.add(r)); NV];
-            }
-            for p in 0..k {
-                let bp = b.add(p * ldb);
-                let mut bv = [_mm256_setzero_ps(); NV];
-                for (v, x) in bv.iter_mut().enumerate() {
-                    *x = _mm256_loadu_ps(bp.add(8 * v));
-                }
-                let ap = a.add(p * 6);
-                for (r, row) in acc.iter_mut().enumerate() {
-                    let av = _mm256_set1_ps(*ap.add(r));
-                    for (x, &bx) in row.iter_mut().zip(&bv) {
-                        *x = _mm256_fmadd_ps(av, bx, *x);
-                    }
-                }
-            }
-            let zero = _mm256_setzero_ps();
-            for (r, row) in acc.iter().enumerate() {
-                for (v, &x) in row.iter().enumerate() {
-                    _mm256_storeu_ps(c.add(r * ldc + 8 * v), if relu { _mm256_max_ps(x, zero) } else { x });
-                }
-            }
-        }
+        // SAFETY: this function's contract is `tile`'s, for `__m256`.
+        unsafe { tile::<__m256, 6, NV>(k, a, b, ldb, c, ldc, bias, relu) }
     }
 }
 
