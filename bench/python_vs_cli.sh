@@ -6,6 +6,8 @@
 #
 #   bench/python_vs_cli.sh [INT8.onnx ...]   (extra model files for the Python script: ORT's
 #                                             static int8 copy, the glasses QDQ file)
+#   CLI_MODEL=glasses-static-int8.onnx bench/python_vs_cli.sh ...   (also the CLI on that file:
+#                                             a static int8 QDQ file runs on core's int8 engine)
 # Env: FACES (default 1000, JPEGs of ../shared/datasets/celeba-eyeglasses), ROUNDS (default 5),
 # PROFILE (cargo profile of the CLI, default release), GLASSES_BENCH_VENV (a venv with
 # onnxruntime, numpy and pillow; made under .deps when absent).
@@ -37,6 +39,10 @@ n=$(find "$work/faces" -name '*.jpg' | wc -l)
 declare -a names cmds
 names+=("glasses classify -j 1 --faces whole (bundled int8-weights file)")
 cmds+=("$glasses classify -j 1 --faces whole --no-progress $work/faces")
+if [ -n "${CLI_MODEL:-}" ]; then
+  names+=("glasses classify -j 1 --faces whole --model $(basename "$CLI_MODEL")")
+  cmds+=("$glasses classify -j 1 --faces whole --no-progress --model $CLI_MODEL $work/faces")
+fi
 names+=("python_user.py, ORT, fp32 glasses.onnx")
 cmds+=("$venv/bin/python bench/python_user.py core/models/glasses.onnx $work/faces")
 for m in "$@"; do
