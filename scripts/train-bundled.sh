@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Trains and exports the bundled model (core/models/glasses.onnx and glasses-int8.onnx) exactly as
-# shipped: SqueezeNet 1.1 from ImageNet weights, three classes (none / eyeglasses / sunglasses),
-# every labelled CelebA face of both shared folders, class-balanced draws, robust augmentation,
-# centre crop to 176x216; identity-disjoint fold 0 held out. Prints the check table through
-# glasses-core for both files. Resumable: rerun after an interruption and it continues.
+# Trains the bundled model (core/models/glasses.onnx and glasses-int8.onnx) exactly as shipped, in
+# three stages. 1 (this script's `train` call): SqueezeNet 1.1 from ImageNet weights, three classes
+# (none / eyeglasses / sunglasses), every labelled CelebA face of both shared folders, class-balanced
+# draws, robust augmentation, centre crop to 176x216; identity-disjoint fold 0 held out; exported to
+# runs/bundled-176x216/glasses-stage1.onnx. 2 and 3 (scripts/train-framing.sh with BUNDLE=1): a
+# framing-invariant fine-tune of stage 1, then its static int8 copy (`glasses-trainer quantize`),
+# both written into core/models. Resumable: rerun after an interruption and it continues.
 #
-#   scripts/train-bundled.sh                 # ~45 min on 2 idle CPU cores, then export
+#   scripts/train-bundled.sh                 # ~45 min + ~45 min on 2 idle CPU cores, then export
 #   SIZE=132x162 OUT=runs/other scripts/train-bundled.sh   # another input size, not exported
 #   OUT=runs/x scripts/train-bundled.sh --soft-labels L.csv   # extra `train` flags (scripts/distill.sh)
 #   TRAINER=path/to/glasses-trainer ...                      # a prebuilt trainer, no cargo build
@@ -41,6 +43,8 @@ resume=()
   --epochs "${EPOCHS:-10}" --batch-size 64 --lr 6e-4 --warmup-epochs 1 --val-fold 0 \
   --out "$out" --threads "${THREADS:-2}" "${resume[@]}" "$@"
 if [ "$size" = "$bundled_size" ] && [ "$classes" = 3 ] && [ -z "${OUT:-}" ]; then
-  "$trainer" export --checkpoint "$out" --out core/models/glasses.onnx --force \
+  "$trainer" export --checkpoint "$out" --out "$out/glasses-stage1.onnx" --force \
     --model-version "${MODEL_VERSION:-squeezenet1_1-imagenet-3c-176x216-e10-s42}"
+  BUNDLE=1 INIT="$out/glasses-stage1.onnx" TRAINER="$trainer" OUT=runs/framing-176x216 \
+    exec scripts/train-framing.sh
 fi

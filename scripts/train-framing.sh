@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# Fine-tunes the bundled model (core/models/glasses.onnx, fp32) with framing invariance
-# (issue 23): the bundled recipe's data, classes, size and held-out fold 0, plus
-# --framing-augment (crops from the face detector's box to 1.5x the training framing, edges
-# repeated, faces down to 40 px, hard-lit grayscale), starting from the shipped weights instead of
-# ImageNet, for a few epochs. Exports a candidate next to the run (never over core/models) and
-# prints glasses-trainer checks for it and for the bundled int8 model. Resumable: rerun after an
-# interruption and it continues. Runs at the lowest CPU priority (nice 19): builds come first.
+# Stages 2 and 3 of the bundled model (stage 1: scripts/train-bundled.sh, which runs this script
+# last). 2: a fine-tune with framing invariance (issue 23): the stage-1 recipe's data, classes,
+# size and held-out fold 0, plus --framing-augment (crops from the face detector's box to 1.5x the
+# training framing, edges repeated, faces down to 40 px, hard-lit grayscale), starting from the
+# stage-1 weights (INIT) for 4 epochs at a lower rate. 3: the static int8 copy (`glasses-trainer
+# quantize`: 200 calibration faces from the training folds, min/max ranges), which core runs on its
+# int8 kernels. Prints glasses-trainer checks for the candidate and the bundled file. Writes into
+# core/models only when asked (BUNDLE=1). Resumable; runs at nice 19 (builds come first).
 #
 #   scripts/train-framing.sh                       # runs/framing-176x216, 4 epochs of 6,000 draws
-#   OUT=/work/runs/x EPOCHS=2 scripts/train-framing.sh
+#   BUNDLE=1 scripts/train-framing.sh              # ... and replace core/models/glasses{,-int8}.onnx
+#   INIT=other.onnx OUT=/work/runs/x EPOCHS=2 scripts/train-framing.sh
 #   TRAINER=path/to/glasses-trainer scripts/train-framing.sh   # a prebuilt trainer, no cargo build
 #
 # Needs ../shared/datasets/{celeba-eyeglasses,celeba-more} (not part of this repository).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/training.sh"
-init="$root/core/models/glasses.onnx"
+init="${INIT:-$root/runs/bundled-176x216/glasses-stage1.onnx}"
 need train-framing "" "$data/celeba-eyeglasses/0" "$data/celeba-more/1" "$init"
 out="${OUT:-runs/framing-176x216}"
 trainer_binary nice -n 19
@@ -28,5 +30,13 @@ nice -n 19 "$trainer" train --arch squeezenet \
   --out "$out" --threads "${THREADS:-2}" --device cpu --no-extra-negatives "${resume[@]}" "$@"
 nice -n 19 "$trainer" export --checkpoint "$out" --out "$out/glasses-framing.onnx" --force \
   --model-version "${MODEL_VERSION:-squeezenet1_1-framing-ft-3c-176x216-e${EPOCHS:-4}-s42}"
-nice -n 19 "$trainer" checks --model "$out/glasses-framing-int8.onnx" --model core/models/glasses-int8.onnx \
+nice -n 19 "$trainer" quantize --model "$out/glasses-framing.onnx" --out "$out/glasses-framing-static-int8.onnx" \
+  --calibration 200 --images-path "$data/celeba-eyeglasses" --images-path "$data/celeba-more" --force
+nice -n 19 "$trainer" checks --model "$out/glasses-framing-static-int8.onnx" --model core/models/glasses-int8.onnx \
   --images-path "$data/celeba-eyeglasses" --images-path "$data/celeba-more"
+if [ "${BUNDLE:-0}" = 1 ]; then
+  cp "$out/glasses-framing.onnx" core/models/glasses.onnx
+  cp "$out/glasses-framing-static-int8.onnx" core/models/glasses-int8.onnx
+  echo "train-framing: bundled $out/glasses-framing{,-static-int8}.onnx as core/models/glasses{,-int8}.onnx;" \
+    "now regenerate the golden fixtures (cargo run -p glasses-core --example write_golden_fixtures -- tests/fixtures)" >&2
+fi
