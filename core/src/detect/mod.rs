@@ -106,6 +106,16 @@ pub struct DetectedFace {
     pub landmarks: [(f32, f32); 5],
 }
 
+impl DetectedFace {
+    /// How far the eye line is turned from level, in radians, clockwise on screen (image rows
+    /// run down): positive when the person's left eye (the picture's right) sits lower. Levelling
+    /// the face means sampling its framing turned by this angle.
+    pub fn eye_line_angle(&self) -> f32 {
+        let [(rx, ry), (lx, ly), ..] = self.landmarks;
+        (ly - ry).atan2(lx - rx)
+    }
+}
+
 /// A face detector (YuNet) on core's engine, for one input size. Cheap to clone; clones share
 /// the model and may run on several threads at once.
 #[derive(Debug, Clone)]
