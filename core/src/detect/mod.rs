@@ -70,6 +70,16 @@ impl Default for DetectorOptions {
     }
 }
 
+/// Boxes the detector draws more than this many times taller than wide are dropped. YuNet's box
+/// around a whole face is about 1.3 times taller than wide (median 1.28-1.30, 99th percentile
+/// 1.43-1.49, at most 1.63 over ~1,800 boxes on the faces of the group pictures; at most 1.53 on
+/// the web photos; 1.61 on the tight drawn face of the golden fixtures); the taller ones it drew
+/// on the group pictures were faces cut by the edge of the photo they were pasted from, too
+/// little of a face for the classifier's framing (docs/PERFORMANCE.md, "False faces"). Measured
+/// on the box as predicted, before it is clipped to the picture, so a whole face partly outside
+/// the picture keeps its box. A face drawn taller than this (a long face tilted back) is lost.
+pub const MAX_FACE_ASPECT: f32 = 1.65;
+
 /// The largest input side the detector accepts: well above any useful size (YuNet was trained
 /// on faces up to ~300 px), low enough that the engine's buffers stay within its limits.
 const MAX_INPUT_SIDE: u32 = 1920;
@@ -122,6 +132,8 @@ impl DetectedFace {
 pub struct FaceDetector {
     net: Arc<Net>,
     options: DetectorOptions,
+    /// Whether boxes taller than [`MAX_FACE_ASPECT`] are dropped (always, but for measuring).
+    shape_check: bool,
 }
 
 impl FaceDetector {
@@ -175,7 +187,15 @@ impl FaceDetector {
         let geometry = Letterbox::fit(1, 1, options.input_width, options.input_height)?;
         let net =
             model::load(bytes, geometry.tensor_width as usize, geometry.tensor_height as usize, kernel)?;
-        Ok(Self { net: Arc::new(net), options })
+        Ok(Self { net: Arc::new(net), options, shape_check: true })
+    }
+
+    /// The same detector keeping boxes of every shape (no [`MAX_FACE_ASPECT`] check), to
+    /// measure what the check removes. Not a stable API.
+    #[doc(hidden)]
+    pub fn without_shape_check(mut self) -> Self {
+        self.shape_check = false;
+        self
     }
 
     /// The options this detector was made with.
@@ -215,7 +235,14 @@ impl FaceDetector {
     pub fn detect_tensor(&self, tensor: &[f32], letterbox: &Letterbox) -> Result<Vec<DetectedFace>> {
         let outputs = self.raw_outputs(tensor)?;
         let (tw, th) = (letterbox.tensor_width as usize, letterbox.tensor_height as usize);
-        let found = decode::candidates(&outputs, tw, th, self.options.score_threshold);
+        let mut found = decode::candidates(&outputs, tw, th, self.options.score_threshold);
+        // Before suppression, so a dropped box removes no face-shaped box it overlaps.
+        if self.shape_check {
+            found.retain(|c| {
+                let [x1, y1, x2, y2] = c.corners;
+                y2 - y1 <= MAX_FACE_ASPECT * (x2 - x1)
+            });
+        }
         let kept = nms::suppress(found, self.options.nms_iou);
         let scale = letterbox.scale as f32;
         let (w, h) = (letterbox.width as f32, letterbox.height as f32);
