@@ -183,7 +183,7 @@ fn main() -> Res<()> {
     let pair = [plain.clone(), aligned];
     let threshold = plain.threshold();
     let rows = tight_rows(dir)?;
-    let mut draw = Draw(2026_12_07);
+    let mut draw = Draw(20_261_207);
     let (mut turned, mut level) = (Scores::default(), Scores::default());
     // Accuracy without / with alignment by |angle|: 0-10, 10-20, 20-30 degrees.
     let mut bins = [[0usize; 3]; 3];

@@ -14,6 +14,7 @@ use image::RgbImage;
 
 use crate::error::{Error, Result};
 use crate::input::orientation::Orientation;
+use crate::input::resize::round_to_u8;
 use crate::input::sampler;
 use crate::input::source::{Stored, Upright};
 use crate::memory;
@@ -116,10 +117,10 @@ pub(crate) fn cut_turned(source: &Upright<'_>, turned: TurnedRegion) -> Result<R
             let (ix, iy) = (ix as i64, iy as i64);
             let (c0, c1, r0, r1) = (col(ix), col(ix + 1), row(iy), row(iy + 1));
             let at = |r: usize, c: usize, ch: usize| f32::from(seen[(r * sw + c) * 3 + ch]);
-            for ch in 0..3 {
+            for (ch, out) in px.iter_mut().enumerate() {
                 let top = at(r0, c0, ch) * (1.0 - ax) + at(r0, c1, ch) * ax;
                 let bottom = at(r1, c0, ch) * (1.0 - ax) + at(r1, c1, ch) * ax;
-                px[ch] = crate::input::resize::round_to_u8(top * (1.0 - ay) + bottom * ay);
+                *out = round_to_u8(top * (1.0 - ay) + bottom * ay);
             }
         }
     }
