@@ -13,156 +13,24 @@
 //!   not, F1 and accuracy at the model's threshold; the same through the expected box once, to
 //!   tell the detector's part from the classifier's;
 //! * per picture, on the largest truth face's label: "auto" (the largest detected face through
-//!   its box, the whole picture when there is none) against "whole" (`classify_rgb`: the centre
+//!   its box, the whole picture when there is none) against "whole" (`FaceMode::Whole`: the centre
 //!   crop of the whole picture, today's path);
 //! * on the face-filling crops (colour and gray): ROC AUC of auto and whole.
 
-use std::collections::BTreeMap;
-use std::error::Error;
+mod common;
+
 use std::path::Path;
 
+use common::faces::{Confusion, Res, TARGET_WIDTHS, auc, auto, load, match_faces, pct, read_truth};
 use glasses_core::image::RgbImage;
-use glasses_core::{Classifier, ClassifierOptions, DetectedFace, DetectorOptions, FaceBox, FaceDetector};
+use glasses_core::{
+    Classifier, ClassifierOptions, DetectorOptions, FaceBox, FaceDetector, FaceMode, Input, Request,
+};
 
-type Res<T> = Result<T, Box<dyn Error>>;
-
-/// Smallest IoU with the expected face box that counts a box as finding the face.
-const MIN_IOU: f32 = 0.3;
-/// Face widths (expected box, px) the targets speak of.
-const TARGET_WIDTHS: (f32, f32) = (70.0, 360.0);
-
-struct Face {
-    crop: [f32; 4],
-    face: [f32; 4],
-    eyeglasses: bool,
-}
-
-fn numbers(fields: &[&str], line: usize) -> Res<[f32; 8]> {
-    let mut out = [0.0; 8];
-    for (k, v) in out.iter_mut().enumerate() {
-        *v = fields[2 + k]
-            .trim()
-            .parse()
-            .map_err(|e| format!("truth.csv line {line}: field {}: {e}", 3 + k))?;
-    }
-    Ok(out)
-}
-
-/// The pictures of `truth.csv` in file order, each with its faces.
-fn read_truth(dir: &Path) -> Res<Vec<(String, Vec<Face>)>> {
-    let text = std::fs::read_to_string(dir.join("truth.csv"))?;
-    let mut order: Vec<String> = Vec::new();
-    let mut faces: BTreeMap<String, Vec<Face>> = BTreeMap::new();
-    for (n, line) in text.lines().enumerate().skip(1) {
-        let fields: Vec<&str> = line.split(',').collect();
-        if fields.len() < 11 {
-            return Err(format!("truth.csv line {}: expected at least 11 fields", n + 1).into());
-        }
-        let v = numbers(&fields, n + 1)?;
-        let face = Face {
-            crop: [v[0], v[1], v[2], v[3]],
-            face: [v[4], v[5], v[6], v[7]],
-            eyeglasses: fields[10] == "eyeglasses",
-        };
-        let name = fields[0].to_owned();
-        if !faces.contains_key(&name) {
-            order.push(name.clone());
-        }
-        faces.entry(name).or_default().push(face);
-    }
-    Ok(order.into_iter().map(|name| (name.clone(), faces.remove(&name).unwrap_or_default())).collect())
-}
-
-fn iou(a: [f32; 4], b: &FaceBox) -> f32 {
-    let ix = (a[0] + a[2]).min(b.x + b.width) - a[0].max(b.x);
-    let iy = (a[1] + a[3]).min(b.y + b.height) - a[1].max(b.y);
-    let inter = ix.max(0.0) * iy.max(0.0);
-    inter / (a[2] * a[3] + b.width * b.height - inter)
-}
-
-/// For each truth face, the index of the box that found it; and how many boxes found none.
-fn match_faces(truth: &[Face], found: &[DetectedFace]) -> (Vec<Option<usize>>, usize) {
-    let mut by_face = vec![None; truth.len()];
-    let mut false_boxes = 0;
-    for (d, det) in found.iter().enumerate() {
-        let b = &det.face_box;
-        let (cx, cy) = (b.x + b.width / 2.0, b.y + b.height / 2.0);
-        let best = truth
-            .iter()
-            .enumerate()
-            .filter(|(t, _)| by_face[*t].is_none())
-            .map(|(t, f)| (t, iou(f.face, b)))
-            .filter(|(t, overlap)| {
-                let c = truth[*t].crop;
-                *overlap >= MIN_IOU || (cx >= c[0] && cx < c[0] + c[2] && cy >= c[1] && cy < c[1] + c[3])
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        match best {
-            Some((t, _)) => by_face[t] = Some(d),
-            None => false_boxes += 1,
-        }
-    }
-    (by_face, false_boxes)
-}
-
-/// Eyeglasses-vs-not counts: (tp, fp, tn, fn).
-#[derive(Default)]
-struct Confusion([usize; 4]);
-
-impl Confusion {
-    fn add(&mut self, predicted: bool, actual: bool) {
-        self.0[match (predicted, actual) {
-            (true, true) => 0,
-            (true, false) => 1,
-            (false, false) => 2,
-            (false, true) => 3,
-        }] += 1;
-    }
-    fn f1(&self) -> f64 {
-        let [tp, fp, _, fn_] = self.0.map(|v| v as f64);
-        if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fn_) }
-    }
-    fn accuracy(&self) -> f64 {
-        let total: usize = self.0.iter().sum();
-        (self.0[0] + self.0[2]) as f64 / total.max(1) as f64
-    }
-    fn total(&self) -> usize {
-        self.0.iter().sum()
-    }
-}
-
-/// ROC AUC (Mann-Whitney, ties counted half).
-fn auc(scores: &[f32], positive: &[bool]) -> f64 {
-    let (mut wins, mut pairs) = (0.0, 0.0);
-    for (s, _) in scores.iter().zip(positive).filter(|(_, p)| **p) {
-        for (n, _) in scores.iter().zip(positive).filter(|(_, p)| !**p) {
-            pairs += 1.0;
-            wins += if s > n {
-                1.0
-            } else if s == n {
-                0.5
-            } else {
-                0.0
-            };
-        }
-    }
-    if pairs == 0.0 { f64::NAN } else { wins / pairs }
-}
-
-fn pct(n: usize, of: usize) -> String {
-    if of == 0 { "-".into() } else { format!("{:.1} % ({n}/{of})", 100.0 * n as f64 / of as f64) }
-}
-
-/// P(eyeglasses) of the largest detected face through its box, of the whole picture if none.
-fn auto(classifier: &Classifier, img: &RgbImage, found: &[DetectedFace]) -> Res<f32> {
-    Ok(match found.first() {
-        Some(face) => classifier.classify_region(img, face.face_box)?.probability,
-        None => classifier.classify_rgb(img)?.probability,
-    })
-}
-
-fn load(path: &Path) -> Res<RgbImage> {
-    Ok(glasses_core::image::open(path).map_err(|e| format!("{}: {e}", path.display()))?.to_rgb8())
+/// Today's path before faces: the centre crop of the whole picture (`classify_rgb` now finds the
+/// face first).
+fn whole_picture() -> Request {
+    Request::new().with_face_mode(FaceMode::Whole)
 }
 
 fn groups(dir: &Path, classifier: &Classifier) -> Res<()> {
@@ -180,7 +48,8 @@ fn groups(dir: &Path, classifier: &Classifier) -> Res<()> {
             through_truth.add(classifier.classify_region(img, b)?.has_glasses, f.eyeglasses);
         }
         if let Some(largest) = fs.iter().max_by(|a, b| a.face[2].total_cmp(&b.face[2])) {
-            whole.add(classifier.classify_rgb(img)?.has_glasses, largest.eyeglasses);
+            whole
+                .add(classifier.classify(Input::Rgb(img), &whole_picture())?.has_glasses, largest.eyeglasses);
         }
     }
     println!(
@@ -273,7 +142,7 @@ fn tight(dir: &Path, classifier: &Classifier) -> Res<()> {
             let dets = detector.detect_rgb(&img)?;
             boxed += usize::from(!dets.is_empty());
             auto_p.push(auto(classifier, &img, &dets)?);
-            whole_p.push(classifier.classify_rgb(&img)?.probability);
+            whole_p.push(classifier.classify(Input::Rgb(&img), &whole_picture())?.probability);
         }
         println!(
             "| {set} | {} | {} | {:.4} | {:.4} |",
@@ -301,6 +170,8 @@ fn main() -> Res<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use common::faces::Face;
+    use glasses_core::DetectedFace;
 
     fn det(x: f32, y: f32, w: f32) -> DetectedFace {
         DetectedFace { face_box: FaceBox::new(x, y, w, w), score: 0.9, landmarks: [(0.0, 0.0); 5] }

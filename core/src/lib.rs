@@ -69,7 +69,7 @@ pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, FALLBACK_THRESHOLD,
     ModelInfo,
 };
-pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox};
+pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox, MAX_FACE_ASPECT};
 pub use error::{Error, ErrorKind, Result};
 pub use folder::{
     FolderScan, SkipReason, SkippedFile, find_images, find_images_tolerant, is_image_path, scan_folder,

@@ -2,6 +2,7 @@
 //! allowance: an example that does not time a camera frame still compiles this module.
 #![allow(dead_code)]
 
+pub mod faces;
 pub mod timing;
 
 use glasses_core::image::{Rgb, RgbImage};

@@ -50,7 +50,8 @@ pub struct DetectorOptions {
     /// Height the picture is fitted into (padded up to a multiple of 32, so 240 runs a 256-row
     /// tensor). Default 240.
     pub input_height: u32,
-    /// Faces scoring above this are kept (score `sqrt(cls * obj)`, in 0..1). Default 0.6.
+    /// Faces scoring above this are kept (score `sqrt(cls * obj)`, in 0..1). Default 0.6; at a
+    /// 640x480 input (group photos) 0.7 keeps false faces under 1.5 % (docs/PERFORMANCE.md).
     pub score_threshold: f32,
     /// A face overlapping a better one by more than this intersection over union is dropped.
     /// Default 0.3.
@@ -69,6 +70,16 @@ impl Default for DetectorOptions {
         Self { input_width: 320, input_height: 240, score_threshold: 0.6, nms_iou: 0.3, min_face_size: 0.0 }
     }
 }
+
+/// Boxes the detector draws more than this many times taller than wide are dropped. YuNet's box
+/// around a whole face is about 1.3 times taller than wide (median 1.28-1.30, 99th percentile
+/// 1.43-1.49, at most 1.63 over ~1,800 boxes on the faces of the group pictures; at most 1.53 on
+/// the web photos; 1.61 on the tight drawn face of the golden fixtures); the taller ones it drew
+/// on the group pictures were faces cut by the edge of the photo they were pasted from, too
+/// little of a face for the classifier's framing (docs/PERFORMANCE.md, "False faces"). Measured
+/// on the box as predicted, before it is clipped to the picture, so a whole face partly outside
+/// the picture keeps its box. A face drawn taller than this (a long face tilted back) is lost.
+pub const MAX_FACE_ASPECT: f32 = 1.65;
 
 /// The largest input side the detector accepts: well above any useful size (YuNet was trained
 /// on faces up to ~300 px), low enough that the engine's buffers stay within its limits.
@@ -106,12 +117,24 @@ pub struct DetectedFace {
     pub landmarks: [(f32, f32); 5],
 }
 
+impl DetectedFace {
+    /// How far the eye line is turned from level, in radians, clockwise on screen (image rows
+    /// run down): positive when the person's left eye (the picture's right) sits lower. Levelling
+    /// the face means sampling its framing turned by this angle.
+    pub fn eye_line_angle(&self) -> f32 {
+        let [(rx, ry), (lx, ly), ..] = self.landmarks;
+        (ly - ry).atan2(lx - rx)
+    }
+}
+
 /// A face detector (YuNet) on core's engine, for one input size. Cheap to clone; clones share
 /// the model and may run on several threads at once.
 #[derive(Debug, Clone)]
 pub struct FaceDetector {
     net: Arc<Net>,
     options: DetectorOptions,
+    /// Whether boxes taller than [`MAX_FACE_ASPECT`] are dropped (always, but for measuring).
+    shape_check: bool,
 }
 
 impl FaceDetector {
@@ -165,7 +188,15 @@ impl FaceDetector {
         let geometry = Letterbox::fit(1, 1, options.input_width, options.input_height)?;
         let net =
             model::load(bytes, geometry.tensor_width as usize, geometry.tensor_height as usize, kernel)?;
-        Ok(Self { net: Arc::new(net), options })
+        Ok(Self { net: Arc::new(net), options, shape_check: true })
+    }
+
+    /// The same detector keeping boxes of every shape (no [`MAX_FACE_ASPECT`] check), to
+    /// measure what the check removes. Not a stable API.
+    #[doc(hidden)]
+    pub fn without_shape_check(mut self) -> Self {
+        self.shape_check = false;
+        self
     }
 
     /// The options this detector was made with.
@@ -205,7 +236,14 @@ impl FaceDetector {
     pub fn detect_tensor(&self, tensor: &[f32], letterbox: &Letterbox) -> Result<Vec<DetectedFace>> {
         let outputs = self.raw_outputs(tensor)?;
         let (tw, th) = (letterbox.tensor_width as usize, letterbox.tensor_height as usize);
-        let found = decode::candidates(&outputs, tw, th, self.options.score_threshold);
+        let mut found = decode::candidates(&outputs, tw, th, self.options.score_threshold);
+        // Before suppression, so a dropped box removes no face-shaped box it overlaps.
+        if self.shape_check {
+            found.retain(|c| {
+                let [x1, y1, x2, y2] = c.corners;
+                y2 - y1 <= MAX_FACE_ASPECT * (x2 - x1)
+            });
+        }
         let kept = nms::suppress(found, self.options.nms_iou);
         let scale = letterbox.scale as f32;
         let (w, h) = (letterbox.width as f32, letterbox.height as f32);

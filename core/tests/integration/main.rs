@@ -5,6 +5,7 @@ mod common;
 #[path = "../../fuzz/src/harness.rs"]
 mod harness;
 
+mod align;
 mod default_threshold;
 mod errors;
 mod export_and_load;
