@@ -22,6 +22,7 @@ use crate::prediction::{FaceResult, Prediction, softmax};
 use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
 use crate::region::{self, FaceBox, FaceFraming, Region};
 use crate::simd_state;
+use crate::workers::Workers;
 use crate::yuv::YuvFrame;
 
 /// Default size limit for image files read by [`Classifier::classify_path`]: 64 MiB. A face photo
@@ -64,7 +65,18 @@ pub struct ClassifierOptions {
     /// [`FaceMode::Auto`] and [`FaceMode::Detect`] requests and [`Classifier::detect_faces`].
     /// Default [`DetectorOptions::default`].
     pub detector: DetectorOptions,
+    /// Threads one picture's inference is split over: the classifier starts `threads - 1`
+    /// workers (parked between pictures, stopped when its last clone is dropped) and the calling
+    /// thread is the last. Default 1: no extra threads. 0 means one per available core; any
+    /// value is clamped to [`MAX_INFERENCE_THREADS`]. The answers are the same bits at any
+    /// count. One picture uses the workers at a time: a picture classified concurrently on
+    /// another thread runs on that thread alone (for many pictures, parallel pictures beat
+    /// split pictures).
+    pub threads: usize,
 }
+
+/// The most threads [`ClassifierOptions::threads`] splits one inference over.
+pub const MAX_INFERENCE_THREADS: usize = crate::workers::MAX_THREADS;
 
 impl Default for ClassifierOptions {
     fn default() -> Self {
@@ -76,6 +88,7 @@ impl Default for ClassifierOptions {
             max_model_bytes: DEFAULT_MAX_MODEL_BYTES,
             face_framing: FaceFraming::default(),
             detector: DetectorOptions::default(),
+            threads: 1,
         }
     }
 }
@@ -116,6 +129,20 @@ impl ClassifierOptions {
     pub fn with_detector(mut self, detector: DetectorOptions) -> Self {
         self.detector = detector;
         self
+    }
+    /// Sets the threads one picture's inference is split over (0: one per core).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+    /// The threads these options split an inference over: [`ClassifierOptions::threads`], 0
+    /// resolved to the available cores, at most [`MAX_INFERENCE_THREADS`].
+    pub fn inference_threads(&self) -> usize {
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        threads.min(MAX_INFERENCE_THREADS)
     }
     /// Sets the size limit for model files read from a path.
     pub fn with_max_model_bytes(mut self, max_model_bytes: u64) -> Self {
@@ -171,6 +198,9 @@ pub struct Classifier {
     /// kernel; `None` without the `face-detector` feature.
     detector: Option<FaceDetector>,
     kernel: Kernel,
+    /// The threads inference is split over beside the caller's (`None` for one thread), shared
+    /// by clones with the same thread count.
+    workers: Option<Arc<Workers>>,
 }
 
 #[cfg(feature = "bundled-model")]
@@ -248,6 +278,7 @@ impl Classifier {
             options,
             detector: FaceDetector::bundled_on(options.detector, kernel)?,
             kernel,
+            workers: start_workers(options.inference_threads())?,
         })
     }
 
@@ -280,7 +311,12 @@ impl Classifier {
         } else {
             FaceDetector::bundled_on(options.detector, self.kernel)?
         };
-        Ok(Self { options, detector, ..self.clone() })
+        let workers = if options.inference_threads() == self.options.inference_threads() {
+            self.workers.clone()
+        } else {
+            start_workers(options.inference_threads())?
+        };
+        Ok(Self { options, detector, workers, ..self.clone() })
     }
 
     /// The model's metadata.
@@ -314,7 +350,7 @@ impl Classifier {
         if tensor.len() != expected {
             return Err(Error::TensorShape { expected, actual: tensor.len() });
         }
-        let steps = self.plan.profile(tensor, runs.max(1));
+        let steps = self.plan.profile(tensor, runs.max(1), self.workers.as_deref());
         simd_state::clear_upper_vector_state();
         Ok(steps)
     }
@@ -507,7 +543,7 @@ impl Classifier {
             return Err(Error::TensorShape { expected, actual: tensor.len() });
         }
         let shape = [1, 3, self.preprocessing.height as usize, self.preprocessing.width as usize];
-        let values = self.plan.run(tensor, shape);
+        let values = self.plan.run(tensor, shape, self.workers.as_deref());
         simd_state::clear_upper_vector_state();
         let values = values?;
         if values.len() == self.info.metadata.num_classes() && values.iter().all(|v| v.is_finite()) {
@@ -533,4 +569,14 @@ impl Classifier {
     pub fn classify_paths<P: AsRef<Path> + Sync>(&self, paths: &[P]) -> Vec<Result<Prediction>> {
         paths.par_iter().map(|p| self.classify_path(p)).collect()
     }
+}
+
+/// The workers for `threads` threads (none for one).
+fn start_workers(threads: usize) -> Result<Option<Arc<Workers>>> {
+    if threads <= 1 {
+        return Ok(None);
+    }
+    let workers = Workers::new(threads)
+        .map_err(|e| Error::Inference { reason: format!("cannot start {threads} inference threads: {e}") })?;
+    Ok(Some(Arc::new(workers)))
 }

@@ -29,8 +29,9 @@
 //! graphs), `export` (the ONNX writer, for the trainer and tools).
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used)]
-// `unsafe` lives in four places only (the SIMD micro-kernels, the AVX2 resize, zeroed
-// allocation, the AVX state check), each allowed where it is and each block documented.
+// `unsafe` lives in five places only (the SIMD micro-kernels, the AVX2 resize, zeroed
+// allocation, the AVX state check, the inference threads' hand-off of borrowed work), each
+// allowed where it is and each block documented.
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -50,6 +51,8 @@ pub mod export;
 mod memory;
 #[allow(unsafe_code)]
 mod simd_state;
+#[allow(unsafe_code)]
+mod workers;
 
 // The documented module paths (`glasses_core::preprocess`, `glasses_core::contract`, ...).
 pub use input::{preprocess, region, unsupported, yuv};
@@ -67,7 +70,7 @@ pub mod bench_support {
 
 pub use classifier::{
     Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, FALLBACK_THRESHOLD,
-    ModelInfo,
+    MAX_INFERENCE_THREADS, ModelInfo,
 };
 pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox};
 pub use error::{Error, ErrorKind, Result};
