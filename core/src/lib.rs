@@ -66,6 +66,7 @@ pub use model::onnx_pb;
 #[doc(hidden)]
 pub mod bench_support {
     pub use crate::net::kernel::peak_macs_per_second;
+    pub use crate::workers::handoff_micros;
 }
 
 pub use classifier::{

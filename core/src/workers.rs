@@ -300,6 +300,25 @@ impl Team<'_> {
     }
 }
 
+/// Microseconds one split step costs beyond its work, on `threads` threads: the mean over
+/// `steps` steps of `2 * threads` empty parts, back to back as an inference's steps are (for
+/// `core/examples/threads_latency.rs`, which sets [`MIN_PARALLEL_WORK`] by it).
+pub fn handoff_micros(threads: usize, steps: usize) -> f64 {
+    let Ok(workers) = Workers::new(threads) else { return f64::NAN };
+    let Some(lease) = workers.lease() else { return f64::NAN };
+    let team = lease.team();
+    let mut items = vec![0u64; 2 * threads];
+    let step = |items: &mut [u64]| team.for_each_mut(items, |v| *v = std::hint::black_box(*v + 1));
+    for _ in 0..steps.min(100) {
+        step(&mut items);
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        step(&mut items);
+    }
+    start.elapsed().as_secs_f64() * 1e6 / steps.max(1) as f64
+}
+
 /// The items of [`Team::for_each_mut`], shared with the threads that each take one.
 struct Items<T>(*mut T);
 
