@@ -84,10 +84,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("load average after: {}", load_average());
     for threads in [2, 4] {
-        println!(
-            "one split step (empty parts) costs {:.2} us on {threads} threads",
-            handoff_micros(threads, 20_000)
-        );
+        for part_us in [2.0, 10.0] {
+            println!(
+                "a step of {} parts of {part_us} us costs {:.2} us more on {threads} threads than 1/{threads} of its \
+                 time alone",
+                2 * threads,
+                handoff_micros(threads, 5_000, part_us)
+            );
+        }
     }
     Ok(())
 }

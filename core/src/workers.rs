@@ -109,10 +109,15 @@ impl Shared {
             let spin_until = Instant::now() + SPIN;
             let mut spins = 0u32;
             while (self.claim.load(Ordering::Acquire) >> 32) as u32 == seen {
-                std::hint::spin_loop();
                 spins = spins.wrapping_add(1);
-                if spins.is_multiple_of(64) && Instant::now() > spin_until {
+                if !spins.is_multiple_of(64) {
+                    std::hint::spin_loop();
+                } else if Instant::now() > spin_until {
                     break;
+                } else {
+                    // On a machine with more runnable threads than cores, the caller (or a
+                    // neighbour) gets the core rather than this wait.
+                    thread::yield_now();
                 }
             }
             let job = {
@@ -300,23 +305,29 @@ impl Team<'_> {
     }
 }
 
-/// Microseconds one split step costs beyond its work, on `threads` threads: the mean over
-/// `steps` steps of `2 * threads` empty parts, back to back as an inference's steps are (for
-/// `core/examples/threads_latency.rs`, which sets [`MIN_PARALLEL_WORK`] by it).
-pub fn handoff_micros(threads: usize, steps: usize) -> f64 {
+/// Microseconds one split step costs beyond its work on `threads` threads: `steps` steps back to
+/// back (as an inference's are), each of `2 * threads` parts of about `part_micros` of
+/// arithmetic, timed against the same parts on the calling thread alone divided by `threads`
+/// (for `core/examples/threads_latency.rs`, which sets [`MIN_PARALLEL_WORK`] by it).
+pub fn handoff_micros(threads: usize, steps: usize, part_micros: f64) -> f64 {
     let Ok(workers) = Workers::new(threads) else { return f64::NAN };
     let Some(lease) = workers.lease() else { return f64::NAN };
-    let team = lease.team();
-    let mut items = vec![0u64; 2 * threads];
-    let step = |items: &mut [u64]| team.for_each_mut(items, |v| *v = std::hint::black_box(*v + 1));
-    for _ in 0..steps.min(100) {
-        step(&mut items);
-    }
+    let busy =
+        |iterations: u64| (0..iterations).fold(0u64, |a, i| std::hint::black_box(a ^ i.wrapping_mul(31)));
     let start = Instant::now();
-    for _ in 0..steps {
-        step(&mut items);
-    }
-    start.elapsed().as_secs_f64() * 1e6 / steps.max(1) as f64
+    busy(1_000_000);
+    let per_micro = 1e6 / (start.elapsed().as_secs_f64() * 1e6).max(1e-3);
+    let iterations = (per_micro * part_micros) as u64;
+    let time = |team: Team| {
+        let mut items = vec![0u64; 2 * threads];
+        let start = Instant::now();
+        for _ in 0..steps {
+            team.for_each_mut(&mut items, |v| *v = busy(iterations));
+        }
+        start.elapsed().as_secs_f64() * 1e6 / steps.max(1) as f64
+    };
+    let (alone, split) = (time(Team::ALONE), time(lease.team()));
+    split - alone / threads as f64
 }
 
 /// The items of [`Team::for_each_mut`], shared with the threads that each take one.
