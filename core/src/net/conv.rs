@@ -137,8 +137,7 @@ impl Conv {
                     for (i, (range, chunk)) in split_rows(cols, k, nb, parts).enumerate() {
                         rows[i] = Rows { taps: range, cols: chunk };
                     }
-                    let used = rows.iter().filter(|r| !r.taps.is_empty()).count();
-                    team.for_each_mut(&mut rows[..used], |r| {
+                    team.for_each_mut(&mut rows[..parts], |r| {
                         im2col(g, input, r.cols, oy0, oy1, r.taps.clone())
                     });
                     (&cols[..k * nb], nb)
