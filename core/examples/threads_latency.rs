@@ -7,8 +7,9 @@
 //! message when absent). Rounds alternate between the thread counts (50 inferences of the bench
 //! tensor each), so that all see the same machine load; the table holds the medians of the
 //! per-round means and the speed-ups over one thread. The load average before and after is
-//! printed with it: on a machine shared with other work, the speed-up is what the cores left
-//! over allow. Last, the fixed cost of one split step (`bench_support::handoff_micros`), which
+//! printed with it, and the cores the process really got (its CPU time over wall time, idle
+//! workers' spinning included): on a machine shared with other work, the speed-up is what the
+//! cores left over allow. Last, the fixed cost of one split step (`bench_support::handoff_micros`), which
 //! the engine's cut-off for splitting a step is chosen by.
 
 mod common;
@@ -24,12 +25,29 @@ const PER_ROUND: usize = 50;
 const THREADS: [usize; 3] = [1, 2, 4];
 const STATIC_INT8: &str = "/work/runs/int8/glasses-static-int8.onnx";
 
-fn round_ms(c: &Classifier, tensor: &[f32]) -> f64 {
-    let t = Instant::now();
+/// Wall and process CPU time of one round, in ms per inference.
+fn round_ms(c: &Classifier, tensor: &[f32]) -> (f64, f64) {
+    let (t, cpu) = (Instant::now(), process_cpu_ms());
     for _ in 0..PER_ROUND {
         c.logits(tensor).expect("logits");
     }
-    t.elapsed().as_secs_f64() * 1e3 / PER_ROUND as f64
+    let per = |ms: f64| ms / PER_ROUND as f64;
+    (per(t.elapsed().as_secs_f64() * 1e3), per(process_cpu_ms() - cpu))
+}
+
+/// CPU time of the whole process (every thread), in ms: over wall time, the cores it really got.
+fn process_cpu_ms() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `t` is a valid, writable timespec; the clock id is a constant of this platform.
+        unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+        t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 / 1e6
+    }
+    #[cfg(not(unix))]
+    {
+        f64::NAN
+    }
 }
 
 fn load_average() -> String {
@@ -54,7 +72,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!("{cores} cores; load average before: {}", load_average());
     println!(
-        "| model | engine | 1 thread ms | 2 threads ms | 4 threads ms | 1/2 | 1/4 |\n|---|---|---|---|---|---|---|"
+        "| model | engine | 1 thread ms | 2 threads ms | 4 threads ms | 1/2 | 1/4 | cores used at 1/2/4 |\n\
+         |---|---|---|---|---|---|---|---|"
     );
     for (label, bytes) in models {
         let classifiers = THREADS
@@ -62,24 +81,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|&t| Classifier::from_bytes(&bytes, ClassifierOptions::default().with_threads(t)))
             .collect::<Result<Vec<_>, _>>()?;
         let tensor = classifiers[0].preprocessing().tensor_from_rgb(&img);
-        let mut times = vec![Vec::new(); THREADS.len()];
+        let (mut times, mut cores) = (vec![Vec::new(); THREADS.len()], vec![Vec::new(); THREADS.len()]);
         for c in &classifiers {
             round_ms(c, &tensor);
         }
         for _ in 0..rounds {
-            for (c, t) in classifiers.iter().zip(&mut times) {
-                t.push(round_ms(c, &tensor));
+            for ((c, t), used) in classifiers.iter().zip(&mut times).zip(&mut cores) {
+                let (wall, cpu) = round_ms(c, &tensor);
+                t.push(wall);
+                used.push(cpu / wall);
             }
         }
         let ms: Vec<f64> = times.into_iter().map(median).collect();
+        let cores: Vec<f64> = cores.into_iter().map(median).collect();
         println!(
-            "| {label} | {} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} |",
+            "| {label} | {} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} | {:.2} / {:.2} / {:.2} |",
             classifiers[0].engine(),
             ms[0],
             ms[1],
             ms[2],
             ms[0] / ms[1],
-            ms[0] / ms[2]
+            ms[0] / ms[2],
+            cores[0],
+            cores[1],
+            cores[2]
         );
     }
     println!("load average after: {}", load_average());
