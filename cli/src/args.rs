@@ -56,9 +56,18 @@ pub struct RunArgs {
     #[arg(long, value_name = "P", value_parser = parse_threshold)]
     pub threshold: Option<f32>,
 
-    /// Number of worker threads [default: one per CPU].
+    /// Number of worker threads, each classifying one picture at a time [default: one per CPU].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+
+    /// Threads one picture's inference is split over (0: one per CPU; at most 8). It combines
+    /// with --jobs: one picture at a time uses the N - 1 extra threads, the other jobs' pictures
+    /// run on their own job thread, so at most jobs + N - 1 threads compute. `-j 1 --threads N`
+    /// gives the lowest latency per picture, the default (-j one per CPU, --threads 1) the most
+    /// pictures per second.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(0..=glasses_core::MAX_INFERENCE_THREADS as i64))]
+    pub threads: u16,
 
     /// Never draw the progress bar (it is already hidden when stderr is not a terminal).
     #[arg(long)]
@@ -103,7 +112,8 @@ impl RunArgs {
     pub fn options(&self) -> glasses_core::ClassifierOptions {
         let mut options = glasses_core::ClassifierOptions::default()
             .with_max_file_bytes(self.max_file_bytes)
-            .with_accept_truncated(self.accept_truncated);
+            .with_accept_truncated(self.accept_truncated)
+            .with_threads(usize::from(self.threads));
         options.threshold = self.threshold;
         options
     }
@@ -322,5 +332,19 @@ mod tests {
         for bad in ["-0.1", "1.5", "nan", "inf", "abc", ""] {
             assert!(parse_threshold(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn threads_split_each_picture_and_default_to_one() {
+        let threads =
+            |args: &[&str]| match Cli::try_parse_from([&["glasses", "classify", "x"], args].concat()) {
+                Ok(Cli { command: Command::Classify(args) }) => Some(args.run.options().threads),
+                _ => None,
+            };
+        assert_eq!(threads(&[]), Some(1));
+        assert_eq!(threads(&["--threads", "4", "-j", "2"]), Some(4));
+        assert_eq!(threads(&["--threads", "0"]), Some(0));
+        assert_eq!(threads(&["--threads", "9"]), None, "more than glasses_core::MAX_INFERENCE_THREADS");
+        assert_eq!(threads(&["--threads", "-1"]), None);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::contract::ModelMetadata;
-use crate::detect::{DetectedFace, DetectorOptions, FaceDetector};
+use crate::detect::{DetectedFace, FaceDetector};
 use crate::error::{Error, Result};
 use crate::input::decode;
 use crate::input::orientation::Orientation;
@@ -19,141 +19,13 @@ use crate::memory;
 use crate::model::model_file::{self, ParsedModel};
 use crate::net::Kernel;
 use crate::net::plan::{self, Plan};
+use crate::options::{ClassifierOptions, FALLBACK_THRESHOLD};
 use crate::prediction::{FaceResult, Prediction, softmax};
-use crate::preprocess::{self, DEFAULT_MAX_PIXELS, Preprocessing};
-use crate::region::{self, FaceBox, FaceFraming, Region};
+use crate::preprocess::{self, Preprocessing};
+use crate::region::{self, FaceBox, Region};
 use crate::simd_state;
+use crate::workers::Workers;
 use crate::yuv::YuvFrame;
-
-/// Default size limit for image files read by [`Classifier::classify_path`]: 64 MiB. A face photo
-/// is rarely over 20 MB, even a 50-megapixel JPEG at top quality.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 << 20;
-
-/// Default size limit for model files read by [`Classifier::from_file`]: 256 MiB (the bundled
-/// model is 0.75 MB, the ResNet-18 teacher in fp32 about 45 MB).
-pub const DEFAULT_MAX_MODEL_BYTES: u64 = 256 << 20;
-
-/// The decision threshold on P(eyeglasses) when neither the caller nor the model file sets one.
-pub const FALLBACK_THRESHOLD: f32 = 0.5;
-
-/// Tunable behaviour, with defaults that suit most callers.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub struct ClassifierOptions {
-    /// Decision threshold on P(eyeglasses), in `[0, 1]`. Default `None`: the model file's own
-    /// threshold ([`ModelMetadata::default_threshold`], chosen by the trainer on held-out data),
-    /// or [`FALLBACK_THRESHOLD`] for a file that has none; [`Classifier::threshold`] gives the
-    /// one in force.
-    pub threshold: Option<f32>,
-    /// Largest image (width x height) decoded; larger ones fail with
-    /// [`Error::ImageTooLarge`] before any pixels are decoded. Default 64 megapixels. Values above
-    /// [`crate::preprocess::MAX_PIXELS_CEILING`] are clamped to it.
-    pub max_pixels: u64,
-    /// Classify truncated pictures (a JPEG cut before its end marker) as far as they decode,
-    /// instead of failing with [`Error::TruncatedImage`]. Default `false`: the decoder fills the
-    /// missing part and the answer silently changes.
-    pub accept_truncated: bool,
-    /// Largest image file [`Classifier::classify_path`] reads; larger ones fail with
-    /// [`Error::FileTooLarge`] before they are read. Default [`DEFAULT_MAX_FILE_BYTES`].
-    pub max_file_bytes: u64,
-    /// Largest model file [`Classifier::from_file`] reads. Default [`DEFAULT_MAX_MODEL_BYTES`].
-    pub max_model_bytes: u64,
-    /// How [`Classifier::classify_region`] expands a face detector's box to the model's framing.
-    /// Default [`FaceFraming::HAAR_CELEBA`], measured for the bundled model's training crops.
-    pub face_framing: FaceFraming,
-    /// The face detector's input size, score threshold, overlap and smallest face, for
-    /// [`FaceMode::Auto`] and [`FaceMode::Detect`] requests and [`Classifier::detect_faces`].
-    /// Default [`DetectorOptions::default`].
-    pub detector: DetectorOptions,
-    /// Level a detected face before classifying it: its framing is sampled turned by the eye
-    /// line's angle ([`DetectedFace::eye_line_angle`]). Only faces the detector found are
-    /// turned; a caller's box is framed as it is. Default `false`, and hidden: measured, it does
-    /// not help (YuNet's eye landmarks follow a turned face's eyes only part of the way,
-    /// docs/PERFORMANCE.md); kept so `bench/align-eval.sh` reruns on other models. Not a stable
-    /// API.
-    #[doc(hidden)]
-    pub align_faces: bool,
-}
-
-impl Default for ClassifierOptions {
-    fn default() -> Self {
-        Self {
-            threshold: None,
-            max_pixels: DEFAULT_MAX_PIXELS,
-            accept_truncated: false,
-            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
-            max_model_bytes: DEFAULT_MAX_MODEL_BYTES,
-            face_framing: FaceFraming::default(),
-            detector: DetectorOptions::default(),
-            align_faces: false,
-        }
-    }
-}
-
-impl ClassifierOptions {
-    /// Sets the decision threshold, in place of the model's own.
-    pub fn with_threshold(mut self, threshold: f32) -> Self {
-        self.threshold = Some(threshold);
-        self
-    }
-    /// The threshold these options decide with on a model with `metadata`: the one set here,
-    /// else the file's default, else [`FALLBACK_THRESHOLD`].
-    pub fn threshold_for(&self, metadata: &ModelMetadata) -> f32 {
-        self.threshold.or(metadata.default_threshold).unwrap_or(FALLBACK_THRESHOLD)
-    }
-    /// Sets the pixel limit for decoded images.
-    pub fn with_max_pixels(mut self, max_pixels: u64) -> Self {
-        self.max_pixels = max_pixels;
-        self
-    }
-    /// Sets whether truncated pictures are classified (`true`) or refused (`false`, the default).
-    pub fn with_accept_truncated(mut self, accept_truncated: bool) -> Self {
-        self.accept_truncated = accept_truncated;
-        self
-    }
-    /// Sets the size limit for image files read from a path.
-    pub fn with_max_file_bytes(mut self, max_file_bytes: u64) -> Self {
-        self.max_file_bytes = max_file_bytes;
-        self
-    }
-    /// Sets how a face detector's box is expanded to the model's framing
-    /// ([`Classifier::classify_region`]).
-    pub fn with_face_framing(mut self, face_framing: FaceFraming) -> Self {
-        self.face_framing = face_framing;
-        self
-    }
-    /// Sets the face detector's options.
-    pub fn with_detector(mut self, detector: DetectorOptions) -> Self {
-        self.detector = detector;
-        self
-    }
-    /// Sets whether detected faces are levelled by their eye line before they are classified
-    /// (see [`Self::align_faces`]). Not a stable API.
-    #[doc(hidden)]
-    pub fn with_align_faces(mut self, align_faces: bool) -> Self {
-        self.align_faces = align_faces;
-        self
-    }
-    /// Sets the size limit for model files read from a path.
-    pub fn with_max_model_bytes(mut self, max_model_bytes: u64) -> Self {
-        self.max_model_bytes = max_model_bytes;
-        self
-    }
-    fn validate(&self) -> Result<()> {
-        if let Some(threshold) = self.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
-            return Err(Error::InvalidOptions { reason: format!("threshold {threshold} is outside [0, 1]") });
-        }
-        if self.max_pixels == 0 {
-            return Err(Error::InvalidOptions { reason: "max_pixels must be positive".into() });
-        }
-        self.face_framing.validate()?;
-        self.detector.validate()?;
-        if self.max_file_bytes == 0 || self.max_model_bytes == 0 {
-            return Err(Error::InvalidOptions { reason: "file size limits must be positive".into() });
-        }
-        Ok(())
-    }
-}
 
 /// Facts about a loaded model file.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,6 +60,9 @@ pub struct Classifier {
     /// kernel; `None` without the `face-detector` feature.
     detector: Option<FaceDetector>,
     kernel: Kernel,
+    /// The threads inference is split over beside the caller's (`None` for one thread), shared
+    /// by clones with the same thread count.
+    workers: Option<Arc<Workers>>,
 }
 
 #[cfg(feature = "bundled-model")]
@@ -265,6 +140,7 @@ impl Classifier {
             options,
             detector: FaceDetector::bundled_on(options.detector, kernel)?,
             kernel,
+            workers: start_workers(options.inference_threads())?,
         })
     }
 
@@ -297,7 +173,12 @@ impl Classifier {
         } else {
             FaceDetector::bundled_on(options.detector, self.kernel)?
         };
-        Ok(Self { options, detector, ..self.clone() })
+        let workers = if options.inference_threads() == self.options.inference_threads() {
+            self.workers.clone()
+        } else {
+            start_workers(options.inference_threads())?
+        };
+        Ok(Self { options, detector, workers, ..self.clone() })
     }
 
     /// The model's metadata.
@@ -331,7 +212,7 @@ impl Classifier {
         if tensor.len() != expected {
             return Err(Error::TensorShape { expected, actual: tensor.len() });
         }
-        let steps = self.plan.profile(tensor, runs.max(1));
+        let steps = self.plan.profile(tensor, runs.max(1), self.workers.as_deref());
         simd_state::clear_upper_vector_state();
         Ok(steps)
     }
@@ -546,7 +427,7 @@ impl Classifier {
             return Err(Error::TensorShape { expected, actual: tensor.len() });
         }
         let shape = [1, 3, self.preprocessing.height as usize, self.preprocessing.width as usize];
-        let values = self.plan.run(tensor, shape);
+        let values = self.plan.run(tensor, shape, self.workers.as_deref());
         simd_state::clear_upper_vector_state();
         let values = values?;
         if values.len() == self.info.metadata.num_classes() && values.iter().all(|v| v.is_finite()) {
@@ -572,4 +453,14 @@ impl Classifier {
     pub fn classify_paths<P: AsRef<Path> + Sync>(&self, paths: &[P]) -> Vec<Result<Prediction>> {
         paths.par_iter().map(|p| self.classify_path(p)).collect()
     }
+}
+
+/// The workers for `threads` threads (none for one).
+fn start_workers(threads: usize) -> Result<Option<Arc<Workers>>> {
+    if threads <= 1 {
+        return Ok(None);
+    }
+    let workers = Workers::new(threads)
+        .map_err(|e| Error::Inference { reason: format!("cannot start {threads} inference threads: {e}") })?;
+    Ok(Some(Arc::new(workers)))
 }

@@ -29,8 +29,9 @@
 //! graphs), `export` (the ONNX writer, for the trainer and tools).
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used)]
-// `unsafe` lives in four places only (the SIMD micro-kernels, the AVX2 resize, zeroed
-// allocation, the AVX state check), each allowed where it is and each block documented.
+// `unsafe` lives in five places only (the SIMD micro-kernels, the AVX2 resize, zeroed
+// allocation, the AVX state check, the inference threads' hand-off of borrowed work), each
+// allowed where it is and each block documented.
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -41,6 +42,7 @@ mod folder;
 mod input;
 mod model;
 mod net;
+mod options;
 mod prediction;
 // Beside the path: errors, bounded reads and allocations, the ONNX writer.
 mod error;
@@ -50,6 +52,8 @@ pub mod export;
 mod memory;
 #[allow(unsafe_code)]
 mod simd_state;
+#[allow(unsafe_code)]
+mod workers;
 
 // The documented module paths (`glasses_core::preprocess`, `glasses_core::contract`, ...).
 pub use input::{preprocess, region, unsupported, yuv};
@@ -63,12 +67,10 @@ pub use model::onnx_pb;
 #[doc(hidden)]
 pub mod bench_support {
     pub use crate::net::kernel::peak_macs_per_second;
+    pub use crate::workers::handoff_micros;
 }
 
-pub use classifier::{
-    Classifier, ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, FALLBACK_THRESHOLD,
-    ModelInfo,
-};
+pub use classifier::{Classifier, ModelInfo};
 pub use detect::{DetectedFace, DetectorOptions, FaceDetector, Letterbox, MAX_FACE_ASPECT};
 pub use error::{Error, ErrorKind, Result};
 pub use folder::{
@@ -84,4 +86,8 @@ pub use input::unsupported::UnsupportedFormat;
 pub use input::yuv::{YuvFrame, YuvRange};
 pub use memory::read_regular_file;
 pub use model::contract::ModelMetadata;
+pub use options::{
+    ClassifierOptions, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODEL_BYTES, FALLBACK_THRESHOLD,
+    MAX_INFERENCE_THREADS,
+};
 pub use prediction::{Eyewear, EyewearProbabilities, FaceResult, Prediction, softmax, softmax_eyeglasses};

@@ -112,8 +112,10 @@ class Classifier:
         accept_truncated: bool = False,
         max_file_bytes: int | None = None,
         max_model_bytes: int | None = None,
+        threads: int = 1,
     ) -> None:
-        """Loads the bundled model (model=None) or an ONNX file given as a path or bytes."""
+        """Loads the bundled model (model=None) or an ONNX file given as a path or bytes; threads
+        splits one picture's inference (0: one per CPU, at most 8)."""
     def classify(
         self,
         image: ImageInput,

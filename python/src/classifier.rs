@@ -17,11 +17,13 @@ use crate::results::{ModelInfo, Prediction, shown};
 /// Classifies face images for eyeglasses.
 ///
 /// `Classifier(model=None, threshold=None, max_pixels=None, *, accept_truncated=False,
-/// max_file_bytes=None, max_model_bytes=None)`: `model` None is the bundled model, otherwise a
-/// path or the bytes of a glasses ONNX file; `threshold` is the decision threshold on
+/// max_file_bytes=None, max_model_bytes=None, threads=1)`: `model` None is the bundled model,
+/// otherwise a path or the bytes of a glasses ONNX file; `threshold` is the decision threshold on
 /// P(eyeglasses) (default: the model's own, `model_info.default_threshold`); `max_pixels` the largest picture decoded (default 64
 /// megapixels); `accept_truncated` classifies cut-off files instead of raising
-/// TruncatedImageError; `max_file_bytes` / `max_model_bytes` bound the files read.
+/// TruncatedImageError; `max_file_bytes` / `max_model_bytes` bound the files read; `threads` the
+/// threads one picture's inference is split over (0: one per CPU, at most 8; same results at any
+/// count; `classify_batch` runs pictures in parallel instead).
 ///
 /// One instance serves any number of threads; `classify`, `classify_batch`, `detect_faces` and
 /// `classify_faces` release the GIL while they decode and run the models.
@@ -42,7 +44,9 @@ enum ModelSource {
 impl Classifier {
     /// Loads the model and checks the options (see the class's documentation).
     #[new]
-    #[pyo3(signature = (model=None, threshold=None, max_pixels=None, *, accept_truncated=false, max_file_bytes=None, max_model_bytes=None))]
+    #[pyo3(signature = (model=None, threshold=None, max_pixels=None, *, accept_truncated=false, max_file_bytes=None, max_model_bytes=None, threads=1))]
+    // One parameter per keyword argument of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         model: Option<&Bound<'_, PyAny>>,
@@ -51,8 +55,10 @@ impl Classifier {
         accept_truncated: bool,
         max_file_bytes: Option<u64>,
         max_model_bytes: Option<u64>,
+        threads: usize,
     ) -> PyResult<Self> {
-        let mut options = ClassifierOptions::default().with_accept_truncated(accept_truncated);
+        let mut options =
+            ClassifierOptions::default().with_accept_truncated(accept_truncated).with_threads(threads);
         if let Some(threshold) = threshold {
             options = options.with_threshold(threshold);
         }

@@ -61,3 +61,4 @@ def test_signatures_are_visible():
     init = inspect.signature(glasses.Classifier)
     assert list(init.parameters)[:3] == ["model", "threshold", "max_pixels"]
     assert init.parameters["accept_truncated"].default is False
+    assert init.parameters["threads"].kind is inspect.Parameter.KEYWORD_ONLY and init.parameters["threads"].default == 1

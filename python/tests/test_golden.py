@@ -208,3 +208,16 @@ def test_the_model_s_own_threshold_decides_unless_one_is_given(classifier, golde
         given = glasses.Classifier(_with_default_threshold(model, threshold), threshold=other)
         assert given.model_info.default_threshold == threshold and given.threshold == other
         assert given.classify(fixture_path(case)).has_glasses is (not expected)
+
+
+def test_threads_give_the_same_answers(classifier, golden):
+    split = glasses.Classifier(threads=3)
+    for case in golden["cases"]:
+        one, three = classifier.classify(fixture_path(case)), split.classify(fixture_path(case))
+        assert three.probability == one.probability, case["image"]
+        assert three.probabilities == one.probabilities, case["image"]
+    assert glasses.Classifier(threads=0).classify(fixture_path(golden["cases"][0])).probability == (
+        classifier.classify(fixture_path(golden["cases"][0])).probability
+    )
+    with pytest.raises(OverflowError):
+        glasses.Classifier(threads=-1)

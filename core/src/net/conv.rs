@@ -6,7 +6,10 @@
 //! each row is a few contiguous copies). The kernel reads `nr` columns of every row per tile, so
 //! neither operand is repacked per call; the weights are packed into `mr`-row panels at load.
 
+use std::ops::Range;
+
 use super::kernel::Kernel;
+use crate::workers::{MAX_PARTS, Team};
 
 /// Where a convolution reads and what it writes, for one fixed input shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,17 +91,20 @@ impl Conv {
         Self { geometry, kernel, packed, bias: padded_bias }
     }
 
-    /// Floats of scratch [`Conv::run`] needs: `cols` (unless pointwise) and one padded tile of B.
-    pub fn scratch_len(&self) -> usize {
+    /// Floats of scratch [`Conv::run`] needs: `cols` (unless pointwise), shared by the parts of
+    /// a step, and one padded tile of B for each part.
+    pub fn scratch_len(&self) -> ScratchLen {
         let g = &self.geometry;
         let k = g.input[0] / g.groups * g.window[0] * g.window[1];
         let cols = if g.is_pointwise() { 0 } else { k.saturating_mul(g.block_rows() * g.output[1]) };
-        cols.saturating_add(k * self.kernel.max_width())
+        ScratchLen { shared: cols, per_part: k * self.kernel.max_width() }
     }
 
     /// `output = act(conv(input) + bias)`; `input` is `C*H*W`, `output` is `M*OH*OW`, `scratch`
-    /// at least [`Conv::scratch_len`].
-    pub fn run(&self, input: &[f32], output: &mut [f32], relu: bool, scratch: &mut [f32]) {
+    /// at least [`Conv::scratch_len`] for `team`'s parts. With one group, the gathering of
+    /// `cols` is split by its rows and the products by panels of output channels over `team`;
+    /// each output value is computed the same way whatever the split.
+    pub fn run(&self, input: &[f32], output: &mut [f32], relu: bool, scratch: &mut [f32], team: Team) {
         let g = &self.geometry;
         let mr = self.kernel.mr;
         let c_per_group = g.input[0] / g.groups;
@@ -108,9 +114,10 @@ impl Conv {
         let panels = m.div_ceil(mr);
         let [oh, ow] = g.output;
         let block_rows = g.block_rows();
-        let (cols, padded) = scratch.split_at_mut(if g.is_pointwise() { 0 } else { k * block_rows * ow });
-        let padded = &mut padded[..k * self.kernel.max_width()];
-        let mut tile = [0f32; 8 * 48];
+        let len = self.scratch_len();
+        let (cols, padded) = scratch.split_at_mut(len.shared);
+        let work = if g.groups == 1 { g.macs() / oh.div_ceil(block_rows.max(1)) } else { 0 };
+        let parts = team.parts(panels, work);
         for group in 0..g.groups {
             let input = &input[group * c_per_group * plane..(group + 1) * c_per_group * plane];
             let output = &mut output[group * m * n..(group + 1) * m * n];
@@ -124,16 +131,47 @@ impl Conv {
                 let (b_all, ldb_all): (&[f32], usize) = if g.is_pointwise() {
                     (input, n)
                 } else {
-                    im2col(g, input, &mut cols[..k * nb], oy0, oy1);
+                    let cols = &mut cols[..k * nb];
+                    let mut rows: [Rows<'_>; MAX_PARTS] = Default::default();
+                    let parts = team.parts(k, k * nb * COPY_COST);
+                    for (i, (range, chunk)) in split_rows(cols, k, nb, parts).enumerate() {
+                        rows[i] = Rows { taps: range, cols: chunk };
+                    }
+                    team.for_each_mut(&mut rows[..parts], |r| {
+                        im2col(g, input, r.cols, oy0, oy1, r.taps.clone())
+                    });
                     (&cols[..k * nb], nb)
                 };
-                self.block(b_all, ldb_all, nb, weights, bias, output, col0, relu, padded, &mut tile);
+                // Parts own whole panels: disjoint rows of the output.
+                let mut pieces: [Panels; MAX_PARTS] = Default::default();
+                let mut rest: &mut [f32] = &mut *output;
+                let mut pads: &mut [f32] = &mut *padded;
+                for (i, piece) in pieces.iter_mut().enumerate().take(parts) {
+                    let (p0, p1) = (panels * i / parts, panels * (i + 1) / parts);
+                    let rows = (p1 * mr).min(m) - p0 * mr;
+                    let (out, tail) = std::mem::take(&mut rest).split_at_mut(rows * n);
+                    let (pad, pad_tail) = std::mem::take(&mut pads).split_at_mut(len.per_part);
+                    (rest, pads) = (tail, pad_tail);
+                    *piece = Panels { first: p0, end: p1, out, padded: pad };
+                }
+                team.for_each_mut(&mut pieces[..parts], |p| {
+                    self.block(
+                        b_all,
+                        ldb_all,
+                        nb,
+                        &weights[p.first * k * mr..],
+                        &bias[p.first * mr..],
+                        p,
+                        col0,
+                        relu,
+                    )
+                });
             }
         }
     }
 
-    /// The output columns `col0..col0 + nb` of one group from `b_all` (`k` rows, `ldb_all`
-    /// apart).
+    /// The output columns `col0..col0 + nb` of the panels `part` owns, from `b_all` (`k` rows,
+    /// `ldb_all` apart); `weights` and `bias` start at the part's first panel.
     #[allow(clippy::too_many_arguments)]
     fn block(
         &self,
@@ -142,17 +180,18 @@ impl Conv {
         nb: usize,
         weights: &[f32],
         bias: &[f32],
-        output: &mut [f32],
+        part: &mut Panels,
         col0: usize,
         relu: bool,
-        padded: &mut [f32],
-        tile: &mut [f32; 8 * 48],
     ) {
         let g = &self.geometry;
         let mr = self.kernel.mr;
-        let (m, k) = (g.out_channels / g.groups, g.input[0] / g.groups * g.window[0] * g.window[1]);
+        let k = g.input[0] / g.groups * g.window[0] * g.window[1];
         let n = g.output[0] * g.output[1];
-        let panels = m.div_ceil(mr);
+        let m = part.out.len() / n.max(1);
+        let panels = part.end - part.first;
+        let (output, padded) = (&mut *part.out, &mut *part.padded);
+        let mut tile = [0f32; 8 * 48];
         // Rows a multiple of 1 KiB apart fall into a few cache sets (an input 32 pixels wide
         // makes every row of B a multiple of 4 KiB long): the kernel's `k` row reads then evict
         // each other, so such tiles are copied together first (same values, same sums).
@@ -180,7 +219,7 @@ impl Conv {
                 if rows == mr && width == nr {
                     self.kernel.tile(nr, k, a, b, ldb, &mut output[r0 * n + at..], n, bias, relu);
                 } else {
-                    self.kernel.tile(nr, k, a, b, ldb, tile, nr, bias, relu);
+                    self.kernel.tile(nr, k, a, b, ldb, &mut tile, nr, bias, relu);
                     for r in 0..rows {
                         let dst = (r0 + r) * n + at;
                         output[dst..dst + width].copy_from_slice(&tile[r * nr..r * nr + width]);
@@ -192,44 +231,91 @@ impl Conv {
     }
 }
 
-/// Gathers every tap of the output rows `oy0..oy1`: row `p` of `cols` (`k` rows of
-/// `(oy1 - oy0) * OW`) holds the input value tap `p` reads for each of those output positions,
-/// zero where the window leaves the image. With stride 1 each output row of a tap is one
-/// contiguous run of an input row.
-fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32], oy0: usize, oy1: usize) {
-    let [c, h, w] = [g.input[0] / g.groups, g.input[1], g.input[2]];
+/// Multiply-accumulates a gathered value costs about as much time as, for [`Team::parts`].
+pub(crate) const COPY_COST: usize = 16;
+
+/// Scratch a step needs: one area all its parts share, and one of its own for each part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ScratchLen {
+    pub shared: usize,
+    pub per_part: usize,
+}
+
+impl ScratchLen {
+    /// The larger of two steps' needs, field by field (one scratch serves every step).
+    pub fn max(self, other: Self) -> Self {
+        Self { shared: self.shared.max(other.shared), per_part: self.per_part.max(other.per_part) }
+    }
+
+    /// The whole scratch for steps cut into at most `parts` parts.
+    pub fn total(&self, parts: usize) -> usize {
+        self.shared.saturating_add(self.per_part.saturating_mul(parts))
+    }
+}
+
+/// The panels `first..end` of a convolution, with their rows of the output and a padded tile.
+#[derive(Default)]
+struct Panels<'a> {
+    first: usize,
+    end: usize,
+    out: &'a mut [f32],
+    padded: &'a mut [f32],
+}
+
+/// Rows `taps` of the gathered `cols`.
+#[derive(Default)]
+pub(crate) struct Rows<'a, T = f32> {
+    pub taps: Range<usize>,
+    pub cols: &'a mut [T],
+}
+
+/// `rows` rows of `len` values each, cut into `parts` runs of whole rows.
+pub(crate) fn split_rows<T>(
+    values: &mut [T],
+    rows: usize,
+    len: usize,
+    parts: usize,
+) -> impl Iterator<Item = (Range<usize>, &mut [T])> {
+    let mut rest = values;
+    (0..parts).map(move |i| {
+        let range = rows * i / parts..rows * (i + 1) / parts;
+        let (chunk, tail) = std::mem::take(&mut rest).split_at_mut(range.len() * len);
+        rest = tail;
+        (range, chunk)
+    })
+}
+
+/// Gathers the taps `taps` (of `k`, channel by channel) of the output rows `oy0..oy1`: row `p`
+/// of `cols` (rows of `(oy1 - oy0) * OW`) holds the input value tap `taps.start + p` reads for
+/// each of those output positions, zero where the window leaves the image. With stride 1 each
+/// output row of a tap is one contiguous run of an input row.
+fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32], oy0: usize, oy1: usize, taps: Range<usize>) {
+    let [h, w] = [g.input[1], g.input[2]];
     let ow = g.output[1];
-    let mut rows = cols.chunks_exact_mut((oy1 - oy0) * ow);
-    for ch in 0..c {
+    let taps_per_channel = g.window[0] * g.window[1];
+    for (tap, dst) in taps.zip(cols.chunks_exact_mut((oy1 - oy0) * ow)) {
+        let (ch, ky, kx) = (tap / taps_per_channel, tap % taps_per_channel / g.window[1], tap % g.window[1]);
         let plane = &input[ch * h * w..(ch + 1) * h * w];
-        for ky in 0..g.window[0] {
-            for kx in 0..g.window[1] {
-                let Some(dst) = rows.next() else { return };
-                let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
-                let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
-                // Output columns whose input column `ox * stride + dx` is inside the image.
-                let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
-                let last = if (w as isize) <= dx {
-                    0
-                } else {
-                    ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow)
-                };
-                for (oy, out) in (oy0..oy1).zip(dst.chunks_exact_mut(ow)) {
-                    let iy = (oy * g.stride[0]) as isize + dy;
-                    if !(0..h as isize).contains(&iy) || first >= last {
-                        out.fill(0.0);
-                        continue;
-                    }
-                    let row = &plane[iy as usize * w..(iy as usize + 1) * w];
-                    out[..first].fill(0.0);
-                    out[last..].fill(0.0);
-                    let x0 = (first * g.stride[1]) as isize + dx;
-                    if g.stride[1] == 1 {
-                        out[first..last].copy_from_slice(&row[x0 as usize..x0 as usize + (last - first)]);
-                    } else {
-                        gather_strided(&mut out[first..last], &row[x0 as usize..], g.stride[1]);
-                    }
-                }
+        let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
+        let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
+        // Output columns whose input column `ox * stride + dx` is inside the image.
+        let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
+        let last =
+            if (w as isize) <= dx { 0 } else { ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow) };
+        for (oy, out) in (oy0..oy1).zip(dst.chunks_exact_mut(ow)) {
+            let iy = (oy * g.stride[0]) as isize + dy;
+            if !(0..h as isize).contains(&iy) || first >= last {
+                out.fill(0.0);
+                continue;
+            }
+            let row = &plane[iy as usize * w..(iy as usize + 1) * w];
+            out[..first].fill(0.0);
+            out[last..].fill(0.0);
+            let x0 = (first * g.stride[1]) as isize + dx;
+            if g.stride[1] == 1 {
+                out[first..last].copy_from_slice(&row[x0 as usize..x0 as usize + (last - first)]);
+            } else {
+                gather_strided(&mut out[first..last], &row[x0 as usize..], g.stride[1]);
             }
         }
     }
@@ -350,10 +436,10 @@ mod tests {
                     values(g.out_channels * g.input[0] / g.groups * g.window[0] * g.window[1], 3 + i);
                 let bias = values(g.out_channels, 11 + i);
                 let conv = Conv::new(*g, &weights, &bias, kernel);
-                let mut scratch = vec![f32::NAN; conv.scratch_len()];
+                let mut scratch = vec![f32::NAN; conv.scratch_len().total(1)];
                 for relu in [false, true] {
                     let mut out = vec![f32::NAN; g.output_len()];
-                    conv.run(&input, &mut out, relu, &mut scratch);
+                    conv.run(&input, &mut out, relu, &mut scratch, Team::ALONE);
                     let want = reference(g, &input, &weights, &bias, relu);
                     for (j, (a, b)) in out.iter().zip(&want).enumerate() {
                         assert!(

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Mutex;
 
-use super::conv::{Conv, ConvGeometry};
+use super::conv::{Conv, ConvGeometry, ScratchLen};
 use super::depthwise::Depthwise;
 use super::kernel::Kernel;
 use super::pool::{self, PoolGeometry};
@@ -67,7 +67,7 @@ enum Value {
 struct Lowering<'g> {
     steps: Vec<Step>,
     buffers: Vec<usize>,
-    scratch_len: usize,
+    scratch_len: ScratchLen,
     macs: usize,
     kernel: Kernel,
     values: HashMap<&'g str, Value>,
@@ -130,7 +130,7 @@ pub(crate) fn lower_named<'g>(
     let mut l = Lowering {
         steps: Vec::new(),
         buffers: vec![input_len],
-        scratch_len: 0,
+        scratch_len: ScratchLen::default(),
         macs: 0,
         kernel,
         values: HashMap::new(),
@@ -175,7 +175,7 @@ pub(crate) fn lower_named<'g>(
             None => return Err(ReadError::Invalid(format!("no node computes `{name}`"))),
         }
     }
-    let total = l.buffers.iter().skip(1).sum::<usize>() + l.scratch_len;
+    let total = l.buffers.iter().skip(1).sum::<usize>() + l.scratch_len.total(1);
     if total > MAX_TOTAL_VALUES {
         return Err(ReadError::Invalid(format!(
             "running the graph needs {total} values of buffers, more than the {MAX_TOTAL_VALUES} allowed"
@@ -186,7 +186,7 @@ pub(crate) fn lower_named<'g>(
         buffers: l.buffers,
         scratch_len: l.scratch_len,
         qbuffers: Vec::new(),
-        qscratch_len: 0,
+        qscratch_len: ScratchLen::default(),
         outputs: computed,
         kernel,
         macs: l.macs,

@@ -38,10 +38,12 @@ mod qconv;
 mod qkernel;
 mod qsteps;
 mod read;
+#[cfg(test)]
+mod split_tests;
 
 use std::sync::Mutex;
 
-use conv::Conv;
+use conv::{Conv, ScratchLen};
 use depthwise::Depthwise;
 pub(crate) use kernel::Kernel;
 // SUPPORTED_OPS names the operators in the error of builds without `onnx-any`.
@@ -50,6 +52,8 @@ pub(crate) use lower::{SUPPORTED_OPS, lower, lower_named};
 use pool::PoolGeometry;
 use qsteps::QStep;
 pub(crate) use read::ReadError;
+
+use crate::workers::{Lease, Team, Workers};
 
 /// A range of one buffer. Buffer 0 is the input tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,10 +162,10 @@ pub(crate) struct Net {
     steps: Vec<Step>,
     /// Length of every buffer; buffer 0 is the input.
     buffers: Vec<usize>,
-    scratch_len: usize,
+    scratch_len: ScratchLen,
     /// Length of every uint8 buffer of the int8 steps (none for float graphs).
     qbuffers: Vec<usize>,
-    qscratch_len: usize,
+    qscratch_len: ScratchLen,
     /// The graph outputs asked for, in order, with their shapes.
     outputs: Vec<(Slot, Vec<usize>)>,
     kernel: Kernel,
@@ -176,6 +180,8 @@ struct Scratch {
     cols: Vec<f32>,
     qbuffers: Vec<Vec<u8>>,
     qcols: Vec<u8>,
+    /// Parts of a step `cols` and `qcols` have room for.
+    parts: usize,
 }
 
 impl Net {
@@ -207,28 +213,60 @@ impl Net {
     /// Time per step over `runs` runs of `input`, in milliseconds, with a description of each
     /// step (for `parity/examples/profile_nodes.rs`).
     pub fn profile(&self, input: &[f32], runs: usize) -> Vec<(String, f64)> {
-        self.run(input);
-        let mut scratch =
-            self.spare.lock().ok().and_then(|mut s| s.pop()).expect("a warm run left its buffers");
+        self.profile_on(input, runs, None)
+    }
+
+    /// [`Net::profile`] with the steps split over `workers` as [`Net::run_on`] splits them.
+    pub fn profile_on(&self, input: &[f32], runs: usize, workers: Option<&Workers>) -> Vec<(String, f64)> {
+        let lease = workers.and_then(Workers::lease);
+        let team = lease.as_ref().map_or(Team::ALONE, Lease::team);
+        let mut scratch = self.scratch(team);
         let mut times = vec![0f64; self.steps.len()];
+        for step in &self.steps {
+            run_step(step, input, &mut scratch, team);
+        }
         for _ in 0..runs {
             for (step, t) in self.steps.iter().zip(&mut times) {
                 let start = std::time::Instant::now();
-                run_step(step, input, &mut scratch);
+                run_step(step, input, &mut scratch, team);
                 *t += start.elapsed().as_secs_f64() * 1e3 / runs as f64;
             }
         }
+        self.give_back(scratch);
         self.steps.iter().map(describe).zip(times).collect()
     }
 
     /// Runs the graph on one input of [`Net::input_len`] floats; the first output.
+    #[cfg(test)]
     pub fn run(&self, input: &[f32]) -> Vec<f32> {
-        self.run_outputs(input).swap_remove(0)
+        self.run_on(input, None).swap_remove(0)
     }
 
     /// Runs the graph on one input of [`Net::input_len`] floats; every output, in order.
     pub fn run_outputs(&self, input: &[f32]) -> Vec<Vec<f32>> {
+        self.run_on(input, None)
+    }
+
+    /// [`Net::run_outputs`] with the big steps split over `workers` when they are free (another
+    /// inference may be using them: then this one runs on the calling thread alone). The
+    /// outputs are the same bits either way.
+    pub fn run_on(&self, input: &[f32], workers: Option<&Workers>) -> Vec<Vec<f32>> {
         assert_eq!(input.len(), self.input_len(), "input length");
+        let lease = workers.and_then(Workers::lease);
+        let team = lease.as_ref().map_or(Team::ALONE, Lease::team);
+        let mut scratch = self.scratch(team);
+        for step in &self.steps {
+            run_step(step, input, &mut scratch, team);
+        }
+        let out =
+            self.outputs.iter().map(|(slot, _)| read(&scratch.buffers, input, *slot).to_vec()).collect();
+        self.give_back(scratch);
+        out
+    }
+
+    /// The buffers of an earlier run, or new ones, with room for `team`'s parts.
+    fn scratch(&self, team: Team) -> Scratch {
+        let parts = team.max_parts();
         let reused = self.spare.lock().map(|mut spare| spare.pop()).unwrap_or(None);
         let mut scratch = reused.unwrap_or_else(|| Scratch {
             buffers: self
@@ -237,19 +275,23 @@ impl Net {
                 .enumerate()
                 .map(|(i, &len)| vec![0.0; if i == 0 { 0 } else { len }])
                 .collect(),
-            cols: vec![0.0; self.scratch_len],
+            cols: Vec::new(),
             qbuffers: self.qbuffers.iter().map(|&len| vec![0; len]).collect(),
-            qcols: vec![0; self.qscratch_len],
+            qcols: Vec::new(),
+            parts: 0,
         });
-        for step in &self.steps {
-            run_step(step, input, &mut scratch);
+        if scratch.parts < parts {
+            scratch.cols.resize(self.scratch_len.total(parts), 0.0);
+            scratch.qcols.resize(self.qscratch_len.total(parts), 0);
+            scratch.parts = parts;
         }
-        let out =
-            self.outputs.iter().map(|(slot, _)| read(&scratch.buffers, input, *slot).to_vec()).collect();
+        scratch
+    }
+
+    fn give_back(&self, scratch: Scratch) {
         if let Ok(mut spare) = self.spare.lock() {
             spare.push(scratch);
         }
-        out
     }
 }
 
@@ -306,9 +348,9 @@ fn read<'a>(buffers: &'a [Vec<f32>], input: &'a [f32], slot: Slot) -> &'a [f32] 
     &buf[slot.offset..slot.offset + slot.len]
 }
 
-fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
+fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch, team: Team) {
     let output = match step {
-        Step::Int8(step) => return step.run(input, scratch),
+        Step::Int8(step) => return step.run(input, scratch, team),
         Step::Conv { output, .. }
         | Step::Depthwise { output, .. }
         | Step::Sigmoid { output, .. }
@@ -330,7 +372,7 @@ fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
     let bufs = &scratch.buffers;
     match step {
         Step::Conv { conv, input: i, relu, .. } => {
-            conv.run(read(bufs, input, *i), out, *relu, &mut scratch.cols)
+            conv.run(read(bufs, input, *i), out, *relu, &mut scratch.cols, team)
         }
         Step::Depthwise { conv, input: i, relu, .. } => conv.run(read(bufs, input, *i), out, *relu),
         Step::Sigmoid { input: i, .. } => {
@@ -344,7 +386,9 @@ fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch) {
         Step::Transpose { shape, perm, input: i, .. } => {
             layout::transpose(read(bufs, input, *i), out, shape, perm)
         }
-        Step::MaxPool { geometry, input: i, .. } => pool::max_pool(geometry, read(bufs, input, *i), out),
+        Step::MaxPool { geometry, input: i, .. } => {
+            pool::max_pool_on(team, geometry, read(bufs, input, *i), out)
+        }
         Step::GlobalAveragePool { plane, input: i, .. } => {
             pool::global_average_pool(read(bufs, input, *i), *plane, out)
         }

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::contract::ModelMetadata;
 use crate::model::onnx_pb::ModelProto;
 use crate::net::{self, Kernel, Net, ReadError};
+use crate::workers::Workers;
 
 /// A runnable model, shared by every clone of a classifier.
 #[derive(Debug, Clone)]
@@ -18,12 +19,13 @@ pub(crate) enum Plan {
 }
 
 impl Plan {
-    /// The output values for one preprocessed `[1, 3, H, W]` tensor.
-    pub fn run(&self, tensor: &[f32], shape: [usize; 4]) -> Result<Vec<f32>> {
+    /// The output values for one preprocessed `[1, 3, H, W]` tensor, core's engine splitting its
+    /// big steps over `workers` (tract ignores them).
+    pub fn run(&self, tensor: &[f32], shape: [usize; 4], workers: Option<&Workers>) -> Result<Vec<f32>> {
         match self {
             Plan::Engine(net) => {
                 let _ = shape;
-                Ok(net.run(tensor))
+                Ok(net.run_on(tensor, workers).swap_remove(0))
             }
             #[cfg(feature = "onnx-any")]
             Plan::Tract(plan) => any_onnx::run(plan, tensor, shape),
@@ -40,9 +42,9 @@ impl Plan {
     }
 
     /// Time per step of the own engine (empty when tract runs the model).
-    pub fn profile(&self, tensor: &[f32], runs: usize) -> Vec<(String, f64)> {
+    pub fn profile(&self, tensor: &[f32], runs: usize, workers: Option<&Workers>) -> Vec<(String, f64)> {
         match self {
-            Plan::Engine(net) => net.profile(tensor, runs),
+            Plan::Engine(net) => net.profile_on(tensor, runs, workers),
             #[cfg(feature = "onnx-any")]
             Plan::Tract(_) => Vec::new(),
         }

@@ -8,8 +8,11 @@
 //! the dequantised input is). The int32 sums of each tile are requantised while in L1: bias,
 //! scale, output zero point and ReLU in one shared function, so every kernel writes the same bytes.
 
-use super::conv::ConvGeometry;
+use std::ops::Range;
+
+use super::conv::{COPY_COST, ConvGeometry, Rows, ScratchLen, split_rows};
 use super::qkernel::{MAX_TILE, QKernel, QWeights};
+use crate::workers::{MAX_PARTS, Team};
 
 /// Channels per quad.
 pub(crate) const QUAD: usize = 4;
@@ -142,12 +145,12 @@ impl QConv {
         g.window == [1, 1] && g.stride == [1, 1] && g.pad_before == [0, 0]
     }
 
-    /// Bytes of scratch [`QConv::run`] needs: gathered quads (unless pointwise) and one padded
-    /// column tile.
-    pub fn scratch_len(&self) -> usize {
+    /// Bytes of scratch [`QConv::run`] needs: gathered quads (unless pointwise), shared by the
+    /// parts of a step, and one padded column tile for each part.
+    pub fn scratch_len(&self) -> ScratchLen {
         let n = self.geometry.output[0] * self.geometry.output[1];
         let cols = if self.is_pointwise() { 0 } else { self.kq.saturating_mul(n * QUAD) };
-        cols.saturating_add(self.kq * self.kernel.nr * QUAD)
+        ScratchLen { shared: cols, per_part: self.kq * self.kernel.nr * QUAD }
     }
 
     /// The int8 kernel's name (for profiles).
@@ -159,21 +162,57 @@ impl QConv {
         self.geometry.macs()
     }
 
-    /// `input` in the quad layout of `C x H x W`, `output` of `M x OH x OW`.
-    pub fn run(&self, input: &[u8], output: &mut [u8], scratch: &mut [u8]) {
+    /// `input` in the quad layout of `C x H x W`, `output` of `M x OH x OW`, `scratch` at least
+    /// [`QConv::scratch_len`] for `team`'s parts. The gathering is split by rows of quads and the
+    /// products by runs of whole output quads and panels over `team`; each output byte is computed
+    /// the same way whatever the split.
+    pub fn run(&self, input: &[u8], output: &mut [u8], scratch: &mut [u8], team: Team) {
         let g = &self.geometry;
-        let (mr, nr) = (self.kernel.mr, self.kernel.nr);
+        let mr = self.kernel.mr;
         let n = g.output[0] * g.output[1];
         let m = g.out_channels;
         let row = n * QUAD;
-        let (cols, padded) = scratch.split_at_mut(if self.is_pointwise() { 0 } else { self.kq * row });
-        let padded = &mut padded[..self.kq * nr * QUAD];
+        let len = self.scratch_len();
+        let (cols, mut pads) = scratch.split_at_mut(len.shared);
         let b_all: &[u8] = if self.is_pointwise() {
             &input[..self.kq * row]
         } else {
-            im2col_quads(g, input, cols, self.zero_in);
+            let mut rows: [Rows<'_, u8>; MAX_PARTS] = Default::default();
+            let parts = team.parts(self.kq, self.kq * row * COPY_COST / QUAD);
+            for (i, (taps, chunk)) in split_rows(cols, self.kq, row, parts).enumerate() {
+                rows[i] = Rows { taps, cols: chunk };
+            }
+            team.for_each_mut(&mut rows[..parts], |r| {
+                im2col_quads(g, input, r.cols, self.zero_in, r.taps.clone())
+            });
             cols
         };
+        // A part owns whole quads of output channels: the smallest run of panels that ends on a
+        // quad (one panel, or two of an `mr` of 6).
+        let unit = mr * QUAD / gcd(mr, QUAD);
+        let units = m.div_ceil(unit);
+        let parts = team.parts(units, g.macs());
+        let mut pieces: [QPanels; MAX_PARTS] = Default::default();
+        let mut rest: &mut [u8] = output;
+        for (i, piece) in pieces.iter_mut().enumerate().take(parts) {
+            let (first, end) = ((units * i / parts) * unit, ((units * (i + 1) / parts) * unit).min(m));
+            let quads = end.div_ceil(QUAD) - first / QUAD;
+            let (out, tail) = std::mem::take(&mut rest).split_at_mut(quads * row);
+            let (padded, pad_tail) = std::mem::take(&mut pads).split_at_mut(len.per_part);
+            (rest, pads) = (tail, pad_tail);
+            *piece = QPanels { first, end, out, padded };
+        }
+        team.for_each_mut(&mut pieces[..parts], |p| self.channels(b_all, p));
+    }
+
+    /// The output channels `part.first..part.end` (a multiple of the panel height and of a quad,
+    /// then whole panels) from the gathered quads `b_all`.
+    fn channels(&self, b_all: &[u8], part: &mut QPanels) {
+        let g = &self.geometry;
+        let (mr, nr) = (self.kernel.mr, self.kernel.nr);
+        let n = g.output[0] * g.output[1];
+        let row = n * QUAD;
+        let (output, padded) = (&mut *part.out, &mut *part.padded);
         let mut acc = [0i32; MAX_TILE];
         let mut bytes = [0u8; MAX_TILE];
         let lo = if self.relu { i32::from(self.zero_out) } else { 0 };
@@ -191,11 +230,11 @@ impl QConv {
                 }
                 (&padded[..], nr * QUAD)
             };
-            for panel in 0..m.div_ceil(mr) {
-                let r0 = panel * mr;
+            for r0 in (part.first..part.end).step_by(mr) {
+                let panel = r0 / mr;
                 let a = self.packed.panel(panel * self.kq * mr * QUAD, self.kq * mr * QUAD);
                 self.kernel.tile(self.kq, a, b, ldb, &mut acc, &self.wsum[r0..r0 + mr]);
-                let rows = mr.min(m - r0);
+                let rows = mr.min(part.end - r0);
                 // Requantised row by row (contiguous: vector code), then interleaved into quads.
                 for r in 0..rows {
                     let (bias, mult) = (self.bias[r0 + r], self.multiplier[r0 + r]);
@@ -205,7 +244,7 @@ impl QConv {
                 let mut r = 0;
                 while r < rows {
                     let o = r0 + r;
-                    let dst = &mut output[(o / QUAD) * row + j0 * QUAD..][..width * QUAD];
+                    let dst = &mut output[((o - part.first) / QUAD) * row + j0 * QUAD..][..width * QUAD];
                     if o % QUAD == 0 && r + QUAD <= rows {
                         let t = |k: usize| &bytes[(r + k) * nr..(r + k) * nr + width];
                         let (t0, t1, t2, t3) = (t(0), t(1), t(2), t(3));
@@ -226,45 +265,51 @@ impl QConv {
     }
 }
 
-/// Gathers, for every input quad and tap (in that order), the quad each output position reads,
-/// `zero` outside the image: `kq` rows of `OH * OW * 4` bytes.
-fn im2col_quads(g: &ConvGeometry, input: &[u8], cols: &mut [u8], zero: u8) {
-    let [c, h, w] = g.input;
+/// The output channels `first..end` of a quantised convolution, with their quads of the output
+/// and a padded column tile.
+#[derive(Default)]
+struct QPanels<'a> {
+    first: usize,
+    end: usize,
+    out: &'a mut [u8],
+    padded: &'a mut [u8],
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Gathers, for the rows `rows` of every input quad and tap (in that order), the quad each
+/// output position reads, `zero` outside the image: rows of `OH * OW * 4` bytes.
+fn im2col_quads(g: &ConvGeometry, input: &[u8], cols: &mut [u8], zero: u8, rows: Range<usize>) {
+    let [_, h, w] = g.input;
     let [oh, ow] = g.output;
     let plane = h * w;
-    let mut rows = cols.chunks_exact_mut(oh * ow * QUAD);
-    for quad in 0..c.div_ceil(QUAD) {
+    let taps = g.window[0] * g.window[1];
+    for (p, dst) in rows.zip(cols.chunks_exact_mut(oh * ow * QUAD)) {
+        let (quad, ky, kx) = (p / taps, p % taps / g.window[1], p % g.window[1]);
         let src = &input[quad * plane * QUAD..(quad + 1) * plane * QUAD];
-        for ky in 0..g.window[0] {
-            for kx in 0..g.window[1] {
-                let Some(dst) = rows.next() else { return };
-                let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
-                let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
-                let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
-                let last = if (w as isize) <= dx {
-                    0
-                } else {
-                    ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow)
-                };
-                for (oy, out) in dst.chunks_exact_mut(ow * QUAD).enumerate() {
-                    let iy = (oy * g.stride[0]) as isize + dy;
-                    if !(0..h as isize).contains(&iy) || first >= last {
-                        out.fill(zero);
-                        continue;
-                    }
-                    let line = &src[iy as usize * w * QUAD..(iy as usize + 1) * w * QUAD];
-                    out[..first * QUAD].fill(zero);
-                    out[last * QUAD..].fill(zero);
-                    let x0 = ((first * g.stride[1]) as isize + dx) as usize;
-                    if g.stride[1] == 1 {
-                        out[first * QUAD..last * QUAD]
-                            .copy_from_slice(&line[x0 * QUAD..(x0 + last - first) * QUAD]);
-                    } else {
-                        for (i, o) in out[first * QUAD..last * QUAD].chunks_exact_mut(QUAD).enumerate() {
-                            let at = (x0 + i * g.stride[1]) * QUAD;
-                            o.copy_from_slice(&line[at..at + QUAD]);
-                        }
-                    }
+        let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
+        let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
+        let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
+        let last =
+            if (w as isize) <= dx { 0 } else { ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow) };
+        for (oy, out) in dst.chunks_exact_mut(ow * QUAD).enumerate() {
+            let iy = (oy * g.stride[0]) as isize + dy;
+            if !(0..h as isize).contains(&iy) || first >= last {
+                out.fill(zero);
+                continue;
+            }
+            let line = &src[iy as usize * w * QUAD..(iy as usize + 1) * w * QUAD];
+            out[..first * QUAD].fill(zero);
+            out[last * QUAD..].fill(zero);
+            let x0 = ((first * g.stride[1]) as isize + dx) as usize;
+            if g.stride[1] == 1 {
+                out[first * QUAD..last * QUAD].copy_from_slice(&line[x0 * QUAD..(x0 + last - first) * QUAD]);
+            } else {
+                for (i, o) in out[first * QUAD..last * QUAD].chunks_exact_mut(QUAD).enumerate() {
+                    let at = (x0 + i * g.stride[1]) * QUAD;
+                    o.copy_from_slice(&line[at..at + QUAD]);
                 }
             }
         }

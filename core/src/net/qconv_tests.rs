@@ -109,9 +109,9 @@ fn every_int8_kernel_matches_the_textbook_convolution_byte_for_byte() {
                 conv.relu = relu;
                 let multiplier: Vec<f32> = acc_scale.iter().map(|s| s / scale_out).collect();
                 let want = reference(g, &x, &weights, &bias, &multiplier, zero_in, zero_out, relu);
-                let mut scratch = vec![0xAB; conv.scratch_len()];
+                let mut scratch = vec![0xAB; conv.scratch_len().total(1)];
                 let mut out = vec![0u8; quad_len(m, g.output[0] * g.output[1])];
-                conv.run(&to_quads(&x, c, h * w), &mut out, &mut scratch);
+                conv.run(&to_quads(&x, c, h * w), &mut out, &mut scratch, crate::workers::Team::ALONE);
                 let plane = g.output[0] * g.output[1];
                 let got: Vec<u8> = (0..m * plane)
                     .map(|i| out[(i / plane / QUAD) * plane * QUAD + (i % plane) * QUAD + (i / plane) % QUAD])

@@ -2,9 +2,11 @@
 //! dequantise with the global average pool at the head. Their uint8 buffers are the quad layout
 //! of `qconv.rs`; the float steps never read them.
 
+use super::conv::COPY_COST;
 use super::pool::PoolGeometry;
 use super::qconv::{QConv, QUAD, round_to_u8};
 use super::{Scratch, Slot, read};
+use crate::workers::{MAX_PARTS, Team};
 
 /// One int8 operation. `Slot`s index the uint8 buffers, except the float input of `Quantize`
 /// and the float output of `AveragePool`.
@@ -84,7 +86,7 @@ impl QStep {
         }
     }
 
-    pub fn run(&self, input: &[f32], scratch: &mut Scratch) {
+    pub fn run(&self, input: &[f32], scratch: &mut Scratch, team: Team) {
         match self {
             QStep::Quantize { scale, zero, channels, plane, input: i, output } => {
                 let src = read(&scratch.buffers, input, *i);
@@ -104,14 +106,46 @@ impl QStep {
                 let out = &mut out_buf[output.offset..output.offset + output.len];
                 let src = &scratch.qbuffers[i.buf][i.offset..i.offset + i.len];
                 match self {
-                    QStep::Conv { conv, .. } => conv.run(src, out, &mut scratch.qcols),
-                    QStep::MaxPool { geometry, .. } => max_pool(geometry, src, out, &mut scratch.qcols),
+                    QStep::Conv { conv, .. } => conv.run(src, out, &mut scratch.qcols, team),
+                    QStep::MaxPool { geometry, .. } => {
+                        max_pool_on(team, geometry, src, out, &mut scratch.qcols)
+                    }
                     _ => out.copy_from_slice(src),
                 }
                 scratch.qbuffers[output.buf] = out_buf;
             }
         }
     }
+}
+
+/// [`max_pool`] with the quads of channels split over `team`; `scratch` holds a row's scratch
+/// for each part.
+pub(super) fn max_pool_on(team: Team, g: &PoolGeometry, src: &[u8], dst: &mut [u8], scratch: &mut [u8]) {
+    let (in_plane, out_plane) = (g.height * g.width, g.out_height * g.out_width);
+    let quads = g.channels.div_ceil(QUAD);
+    let parts = team.parts(quads, quads.saturating_mul(in_plane) * COPY_COST);
+    let row = scratch.len() / team.max_parts();
+    let mut pieces: [QuadPool; MAX_PARTS] = Default::default();
+    let (mut rest, mut rows) = (dst, scratch);
+    for (i, piece) in pieces.iter_mut().enumerate().take(parts) {
+        let part = quads * i / parts..quads * (i + 1) / parts;
+        let (out, tail) = std::mem::take(&mut rest).split_at_mut(part.len() * out_plane * QUAD);
+        let (scratch, rows_tail) = std::mem::take(&mut rows).split_at_mut(row);
+        (rest, rows) = (tail, rows_tail);
+        let input = &src[part.start * in_plane * QUAD..part.end * in_plane * QUAD];
+        *piece =
+            QuadPool { geometry: PoolGeometry { channels: part.len() * QUAD, ..*g }, input, out, scratch };
+    }
+    team.for_each_mut(&mut pieces[..parts], |p| max_pool(&p.geometry, p.input, p.out, p.scratch));
+}
+
+/// The quads of channels one part of a split max pool reads and writes.
+#[derive(Default)]
+struct QuadPool<'a> {
+    geometry: PoolGeometry,
+    input: &'a [u8],
+    out: &'a mut [u8],
+    scratch: &'a mut [u8],
 }
 
 fn quantize(src: &[f32], scale: f32, zero: u8, channels: usize, plane: usize, dst: &mut [u8]) {
@@ -137,7 +171,7 @@ fn average(src: &[u8], scale: f32, zero: u8, channels: usize, plane: usize, dst:
 /// (contiguous, so it compiles to vector maxima), then of each window's columns of that row. With
 /// stride 2 the row is first split into its even and odd quads, so that every tap of the whole
 /// (unclipped) windows is one contiguous run of bytes too. `scratch` holds `3 * width * 4` bytes.
-fn max_pool(g: &PoolGeometry, src: &[u8], dst: &mut [u8], scratch: &mut [u8]) {
+pub(super) fn max_pool(g: &PoolGeometry, src: &[u8], dst: &mut [u8], scratch: &mut [u8]) {
     let (in_plane, out_plane) = (g.height * g.width, g.out_height * g.out_width);
     let line = g.width * QUAD;
     let (row, halves) = scratch.split_at_mut(line);

@@ -16,6 +16,7 @@ mod golden;
 mod heap;
 mod hostile_inputs;
 mod huge_regions;
+mod inference_threads;
 mod inputs;
 mod int8;
 mod onnx_reader;

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::super::conv::ConvGeometry;
+use super::super::conv::{ConvGeometry, ScratchLen};
 use super::super::pool::{self, PoolGeometry};
 use super::super::qconv::{QConv, QConvParams, QUAD, quad_len};
 use super::super::qsteps::QStep;
@@ -80,7 +80,7 @@ struct QLowering<'g> {
     steps: Vec<Step>,
     buffers: Vec<usize>,
     qbuffers: Vec<usize>,
-    qscratch_len: usize,
+    qscratch_len: ScratchLen,
     macs: usize,
     kernel: Kernel,
     values: HashMap<&'g str, QValue>,
@@ -122,7 +122,7 @@ pub(crate) fn try_lower_int8<'g>(
         steps: Vec::new(),
         buffers: vec![input_len],
         qbuffers: Vec::new(),
-        qscratch_len: 0,
+        qscratch_len: ScratchLen::default(),
         macs: 0,
         kernel,
         values: HashMap::new(),
@@ -148,8 +148,9 @@ pub(crate) fn try_lower_int8<'g>(
         Some(QValue::Float { slot, shape }) => (*slot, shape.clone()),
         _ => return Err(format!("`{output_name}` is not a float output of the int8 head")),
     };
-    let total =
-        l.buffers.iter().skip(1).sum::<usize>() * 4 + l.qbuffers.iter().sum::<usize>() + l.qscratch_len;
+    let total = l.buffers.iter().skip(1).sum::<usize>() * 4
+        + l.qbuffers.iter().sum::<usize>()
+        + l.qscratch_len.total(1);
     if total > MAX_TOTAL_VALUES * 4 {
         return Err(format!("{total} bytes of buffers"));
     }
@@ -159,7 +160,7 @@ pub(crate) fn try_lower_int8<'g>(
     Ok(Net {
         steps: l.steps,
         buffers: l.buffers,
-        scratch_len: 0,
+        scratch_len: ScratchLen::default(),
         qbuffers: l.qbuffers,
         qscratch_len: l.qscratch_len,
         outputs: vec![(slot, shape)],
@@ -483,8 +484,9 @@ impl<'g> QLowering<'g> {
             pad_before,
         };
         let output = self.new_qbuffer(channels, oh.saturating_mul(ow))?;
-        // One input row of quads and its even and odd halves, in the int8 scratch.
-        self.qscratch_len = self.qscratch_len.max(3 * w.div_ceil(2) * 2 * QUAD);
+        // One input row of quads and its even and odd halves, in the int8 scratch of each part.
+        let row = ScratchLen { shared: 0, per_part: 3 * w.div_ceil(2) * 2 * QUAD };
+        self.qscratch_len = self.qscratch_len.max(row);
         self.steps.push(Step::Int8(QStep::MaxPool { geometry, input: x.slot, output }));
         Ok(QValue::Dequantized(QAct { slot: output, shape: vec![1, channels, oh, ow], movable: None, ..x }))
     }
