@@ -1164,30 +1164,22 @@ static void test_yuv(const Manifest *m, const GlassesClassifier *c) {
     CHECK_STATUS(glasses_classify_yuv(c, &f, &face, &r), GLASSES_STATUS_OK, "yuv face");
     CHECK_CLOSE(r.probability, m->yuv_expect_face, 1e-6, "yuv face");
 
-    GlassesYuvFrame bad = f;
-    bad.width = f.width - 1;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "odd width");
-    bad = f;
-    bad.y_len = y_len - 1;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "short Y plane");
-    bad = f;
-    bad.v_len = vu_len / 2;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "short V plane");
-    bad = f;
-    bad.uv_row_stride = 3;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "chroma stride");
-    bad = f;
-    bad.uv_pixel_stride = 3;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "pixel stride");
-    bad = f;
-    bad.rotation_degrees = 45;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "rotation 45");
-    bad = f;
-    bad.range = 7;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_ARGUMENT, "unknown range");
-    bad = f;
-    bad.y = NULL;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL Y plane");
+    /* The frame `f` with one field changed must fail with `want`. */
+#define CHECK_BAD_FRAME(field, value, want, what)                                  \
+    do {                                                                           \
+        GlassesYuvFrame bad = f;                                                   \
+        bad.field = (value);                                                       \
+        CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_##want, what); \
+    } while (0)
+    CHECK_BAD_FRAME(width, f.width - 1, INVALID_PIXEL_BUFFER, "odd width");
+    CHECK_BAD_FRAME(y_len, y_len - 1, INVALID_PIXEL_BUFFER, "short Y plane");
+    CHECK_BAD_FRAME(v_len, vu_len / 2, INVALID_PIXEL_BUFFER, "short V plane");
+    CHECK_BAD_FRAME(uv_row_stride, 3, INVALID_PIXEL_BUFFER, "chroma stride");
+    CHECK_BAD_FRAME(uv_pixel_stride, 3, INVALID_PIXEL_BUFFER, "pixel stride");
+    CHECK_BAD_FRAME(rotation_degrees, 45, INVALID_PIXEL_BUFFER, "rotation 45");
+    CHECK_BAD_FRAME(range, 7, INVALID_ARGUMENT, "unknown range");
+    CHECK_BAD_FRAME(y, NULL, NULL_ARGUMENT, "NULL Y plane");
+#undef CHECK_BAD_FRAME
     CHECK_STATUS(glasses_classify_yuv(c, NULL, NULL, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL frame");
     GlassesFaceBox outside = {1000.0f, 0.0f, 10.0f, 10.0f};
     CHECK_STATUS(glasses_classify_yuv(c, &f, &outside, &r), GLASSES_STATUS_INVALID_REGION, "box outside");
