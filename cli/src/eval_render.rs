@@ -46,51 +46,34 @@ fn json(report: &Report) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// One header row and one row of the headline numbers: rows of several runs line up.
+/// One header row and one row of the headline numbers: rows of several runs line up. Each column
+/// is named next to its value, so the two rows cannot drift apart.
 fn csv(r: &Report) -> anyhow::Result<Vec<u8>> {
     let c = &r.confusion_matrix;
     let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let columns = [
+        ("images_path", r.images_path.clone()),
+        ("model", r.model.clone()),
+        ("threshold", r.threshold.to_string()),
+        ("n", r.n.to_string()),
+        ("failed", r.failed.to_string()),
+        ("positives", r.positives.to_string()),
+        ("negatives", r.negatives.to_string()),
+        ("accuracy", number(r.accuracy)),
+        ("precision", number(r.precision)),
+        ("recall", number(r.recall)),
+        ("f1", number(r.f1)),
+        ("roc_auc", number(r.roc_auc)),
+        ("tn", c.tn.to_string()),
+        ("fp", c.fp.to_string()),
+        ("fn", c.fn_.to_string()),
+        ("tp", c.tp.to_string()),
+        ("sunglasses", r.sunglasses.to_string()),
+        ("misclassified", r.misclassified.to_string()),
+    ];
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record([
-        "images_path",
-        "model",
-        "threshold",
-        "n",
-        "failed",
-        "positives",
-        "negatives",
-        "accuracy",
-        "precision",
-        "recall",
-        "f1",
-        "roc_auc",
-        "tn",
-        "fp",
-        "fn",
-        "tp",
-        "sunglasses",
-        "misclassified",
-    ])?;
-    writer.write_record([
-        r.images_path.clone(),
-        r.model.clone(),
-        r.threshold.to_string(),
-        r.n.to_string(),
-        r.failed.to_string(),
-        r.positives.to_string(),
-        r.negatives.to_string(),
-        number(r.accuracy),
-        number(r.precision),
-        number(r.recall),
-        number(r.f1),
-        number(r.roc_auc),
-        c.tn.to_string(),
-        c.fp.to_string(),
-        c.fn_.to_string(),
-        c.tp.to_string(),
-        r.sunglasses.to_string(),
-        r.misclassified.to_string(),
-    ])?;
+    writer.write_record(columns.iter().map(|(name, _)| name))?;
+    writer.write_record(columns.iter().map(|(_, value)| value))?;
     writer.into_inner().context("cannot encode the report as CSV")
 }
 
@@ -289,8 +272,13 @@ mod tests {
         let csv = String::from_utf8(render(&report(), EvalFormat::Csv)?)?;
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 2);
-        assert!(lines[0].starts_with("images_path,model,threshold,n,"));
+        assert_eq!(
+            lines[0],
+            "images_path,model,threshold,n,failed,positives,negatives,accuracy,precision,recall,f1,roc_auc,\
+             tn,fp,fn,tp,sunglasses,misclassified"
+        );
         assert!(lines[1].starts_with("data,bundled,0.5,7,0,3,4,"), "{csv}");
+        assert_eq!(lines[1].split(',').count(), lines[0].split(',').count(), "a value per column: {csv}");
         Ok(())
     }
 }

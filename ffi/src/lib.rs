@@ -12,6 +12,9 @@
 //! input.
 #![deny(missing_docs)]
 
+#[macro_use]
+mod mirror;
+
 pub mod c;
 pub mod codes;
 pub mod jni;

@@ -327,24 +327,40 @@ fn compile(dir: &Path, source: &str, include: &Path) -> PathBuf {
     exe
 }
 
-#[test]
-fn c_program_passes() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-abi");
-    std::fs::create_dir_all(&dir).expect("create target/tmp/c-abi");
+/// Writes the inputs into `target/tmp/<dir_name>` and compiles `tests/c/<source>.c` there against
+/// the headers of `include` (relative to the repository root): the manifest and the program.
+fn build_program(dir_name: &str, source: &str, include: &str) -> (PathBuf, PathBuf) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir_name);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
     let manifest = write_inputs(&dir);
-    let exe = compile(&dir, "glasses_test", &support::repo_root().join("ffi/include"));
-    let out = Command::new(&exe).arg(&manifest).output().expect("run the C test");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let exe = compile(&dir, source, &support::repo_root().join(include));
+    (manifest, exe)
+}
+
+/// Runs a C test program on `manifest` and asserts that it passed at least `min_passed` checks
+/// and failed none (its closing line, `N passed, N failed`); its standard output.
+fn run_program(exe: &Path, manifest: &Path, min_passed: u32) -> String {
+    let out =
+        Command::new(exe).arg(manifest).output().unwrap_or_else(|e| panic!("run {}: {e}", exe.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}\n{stderr}");
     let summary = stdout.lines().last().unwrap_or_default();
     assert!(
         out.status.success() && summary.ends_with(" passed, 0 failed"),
-        "C test failed: {summary}\n{stderr}"
+        "{} failed: {summary}\n{stderr}",
+        exe.display()
     );
     let passed: u32 = summary.split(' ').next().and_then(|n| n.parse().ok()).expect("count of passed checks");
-    // Guards against the program silently skipping most of its checks.
-    assert!(passed >= 100, "only {passed} checks ran");
+    assert!(passed >= min_passed, "only {passed} checks ran");
+    stdout
+}
+
+#[test]
+fn c_program_passes() {
+    let (manifest, exe) = build_program("c-abi", "glasses_test", "ffi/include");
+    // At least 100 checks: guards against the program silently skipping most of them.
+    let stdout = run_program(&exe, &manifest, 100);
     // ... and its checks at scale: every concurrent result was compared, and the soak ran.
     let stress = format!(
         "stress: threads={STRESS_THREADS} images={STRESS_IMAGES} rounds=1 classifications={} mismatches=0 errors=0 ",
@@ -379,18 +395,6 @@ fn c_program_passes() {
 /// works against this library: no declaration it knows changed.
 #[test]
 fn programs_built_against_the_previous_header_keep_working() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-abi-compat");
-    std::fs::create_dir_all(&dir).expect("create target/tmp/c-abi-compat");
-    let manifest = write_inputs(&dir);
-    let exe = compile(&dir, "compat_test", &support::repo_root().join("tests/c/compat"));
-    let out = Command::new(&exe).arg(&manifest).output().expect("run the compatibility test");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let summary = stdout.lines().last().unwrap_or_default();
-    assert!(
-        out.status.success() && summary.ends_with(" passed, 0 failed"),
-        "compat test failed: {summary}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let passed: u32 = summary.split(' ').next().and_then(|n| n.parse().ok()).expect("count");
-    assert!(passed >= 12, "only {passed} checks ran");
+    let (manifest, exe) = build_program("c-abi-compat", "compat_test", "tests/c/compat");
+    run_program(&exe, &manifest, 12);
 }

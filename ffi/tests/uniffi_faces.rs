@@ -8,8 +8,7 @@ use glasses_core::image;
 use glasses_core::{DetectorOptions, FaceMode as CoreFaceMode};
 use glasses_ffi::uniffi::{
     DetectedFaceRecord, FaceBox, FaceModeKind, GlassesClassifier, GlassesError, GlassesInput,
-    GlassesOptionsRecord, GlassesOrientation, GlassesRequest, GlassesResultRecord, PixelFormat,
-    default_options,
+    GlassesOptionsRecord, GlassesOrientation, GlassesRequest, PixelFormat, default_options,
 };
 use support::golden::{Answer, Golden, assert_face};
 
@@ -28,16 +27,6 @@ fn classifier(golden: &Golden, options: GlassesOptionsRecord) -> Result<GlassesC
 
 fn five(f: &DetectedFaceRecord) -> [f32; 5] {
     [f.face_box.x, f.face_box.y, f.face_box.width, f.face_box.height, f.score]
-}
-
-fn answer(r: &GlassesResultRecord) -> Answer {
-    Answer {
-        has_glasses: r.has_glasses,
-        probability: r.probability,
-        eyewear: r.eyewear as u32,
-        probability_none: r.probability_none,
-        probability_sunglasses: r.probability_sunglasses,
-    }
 }
 
 fn rgba_input(image: &image::RgbImage) -> GlassesInput {
@@ -72,7 +61,11 @@ fn every_face_of_the_group_pictures_from_bytes_and_pixels() {
                 assert_eq!(face.landmarks.len(), 5, "{what}");
                 assert_eq!(&result.face, face, "{what}: classify_faces finds the same faces");
                 assert_eq!(result.result.face.as_ref(), Some(face), "{what}: the answer names its face");
-                want.assert_matches(&answer(&result.result), golden.tolerance, &format!("{what} face {i}"));
+                want.assert_matches(
+                    &Answer::from(&result.result),
+                    golden.tolerance,
+                    &format!("{what} face {i}"),
+                );
             }
         }
     }
@@ -93,7 +86,7 @@ fn the_face_mode_chooses_what_classify_answers_for() {
             largest.found.expect("box"),
             &format!("{mode:?}"),
         );
-        largest.assert_matches(&answer(&r), golden.tolerance, &format!("{mode:?}"));
+        largest.assert_matches(&Answer::from(&r), golden.tolerance, &format!("{mode:?}"));
     }
     let whole = ours.classify(input.clone(), request(FaceModeKind::Whole)).expect("whole");
     assert!(whole.face.is_none());

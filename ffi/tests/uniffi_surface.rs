@@ -13,6 +13,7 @@ use glasses_ffi::uniffi::{
 };
 use support::golden::{Answer, Case, Golden};
 use support::turn::{ORIENTATIONS, stored};
+use support::yuv::{padded, to_yuv};
 
 fn model() -> Vec<u8> {
     export_onnx(
@@ -50,21 +51,6 @@ fn png(image: &RgbImage) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     image.write_to(&mut out, ImageFormat::Png).expect("png");
     out.into_inner()
-}
-
-/// Rows of `width` bytes padded to `stride` with junk.
-fn padded(rows: &[u8], width: usize, stride: usize) -> Vec<u8> {
-    rows.chunks(width).flat_map(|r| [r, &vec![7u8; stride - width][..]].concat()).collect()
-}
-
-fn answer(r: &GlassesResultRecord) -> Answer {
-    Answer {
-        has_glasses: r.has_glasses,
-        probability: r.probability,
-        eyewear: r.eyewear as u32,
-        probability_none: r.probability_none,
-        probability_sunglasses: r.probability_sunglasses,
-    }
 }
 
 /// The Swift surface must answer exactly what core answers, for bytes and for every format.
@@ -237,7 +223,7 @@ fn golden_cases() {
         let bytes = std::fs::read(&case.image).expect("fixture image");
         let request = turned(0, false, face_of(case));
         let got = ours.classify(GlassesInput::Encoded { bytes }, request).expect("encoded");
-        case.assert_matches(&answer(&got), golden.tolerance, &format!("{} encoded", case.name));
+        case.assert_matches(&Answer::from(&got), golden.tolerance, &format!("{} encoded", case.name));
         kinds.insert(got.eyewear as u32);
 
         let rgba = image::DynamicImage::ImageRgb8(case.decoded()).to_rgba8();
@@ -245,7 +231,7 @@ fn golden_cases() {
         let stride = w * 4 + 12;
         let data = padded(rgba.as_raw(), w as usize * 4, stride as usize);
         let got = ours.classify(pixels(data, w, h, stride, PixelFormat::Rgba8), request).expect("pixels");
-        case.assert_matches(&answer(&got), golden.tolerance, &format!("{} RGBA", case.name));
+        case.assert_matches(&Answer::from(&got), golden.tolerance, &format!("{} RGBA", case.name));
     }
     assert_eq!(kinds.len(), 3, "the golden cases cover every kind: {kinds:?}");
 }
@@ -275,13 +261,13 @@ fn turned_golden_pictures_give_the_upright_answer() {
             let what = |how: &str| format!("{} stored for {turn:?}, {how}", case.name);
             let got =
                 ours.classify(GlassesInput::Encoded { bytes: png(&picture) }, request).expect("encoded");
-            case.assert_matches(&answer(&got), golden.tolerance, &what("PNG"));
+            case.assert_matches(&Answer::from(&got), golden.tolerance, &what("PNG"));
             let bgra: Vec<u8> = picture.pixels().flat_map(|p| [p[2], p[1], p[0], 255]).collect();
             let got = ours.classify(pixels(bgra, w, h, w * 4, PixelFormat::Bgra8), request).expect("bgra");
-            case.assert_matches(&answer(&got), golden.tolerance, &what("BGRA"));
+            case.assert_matches(&Answer::from(&got), golden.tolerance, &what("BGRA"));
             let rgba: Vec<u8> = picture.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
             let got = ours.classify(pixels(rgba, w, h, w * 4, PixelFormat::Rgba8), request).expect("rgba");
-            case.assert_matches(&answer(&got), golden.tolerance, &what("RGBA"));
+            case.assert_matches(&Answer::from(&got), golden.tolerance, &what("RGBA"));
             checked += 3;
         }
     }
@@ -292,28 +278,14 @@ fn turned_golden_pictures_give_the_upright_answer() {
     );
 }
 
-/// The reference conversion (BT.601, full range, as core/tests/integration/yuv.rs): Y per pixel,
-/// Cb and Cr of each 2x2 block's average, interleaved (NV12), as a Y image and a two-channel
-/// chroma image.
+/// The reference conversion (tests/support/yuv.rs) as NV12: a Y image and a two-channel chroma
+/// image, Cb and Cr interleaved.
 fn to_nv12(rgb: &RgbImage) -> (GrayImage, image::ImageBuffer<LumaA<u8>, Vec<u8>>) {
     let (w, h) = rgb.dimensions();
-    let px = |x: u32, y: u32| rgb.get_pixel(x, y).0.map(f32::from);
-    let luma = |[r, g, b]: [f32; 3]| 0.299 * r + 0.587 * g + 0.114 * b;
-    let y = GrayImage::from_fn(w, h, |x, y| image::Luma([luma(px(x, y)).round() as u8]));
-    let uv = image::ImageBuffer::from_fn(w / 2, h / 2, |cx, cy| {
-        let mut sum = [0f32; 3];
-        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-            let p = px(2 * cx + dx, 2 * cy + dy);
-            for c in 0..3 {
-                sum[c] += p[c] / 4.0;
-            }
-        }
-        let l = luma(sum);
-        let cb = ((sum[2] - l) / 1.772 + 128.0).round().clamp(0.0, 255.0) as u8;
-        let cr = ((sum[0] - l) / 1.402 + 128.0).round().clamp(0.0, 255.0) as u8;
-        LumaA([cb, cr])
-    });
-    (y, uv)
+    let (y, u, v) = to_yuv(rgb);
+    let uv: Vec<u8> = u.iter().zip(&v).flat_map(|(&cb, &cr)| [cb, cr]).collect();
+    let y = GrayImage::from_raw(w, h, y).expect("a Y plane of w x h");
+    (y, image::ImageBuffer::from_raw(w / 2, h / 2, uv).expect("a UV plane of w/2 x h/2 pairs"))
 }
 
 /// An NV12 frame stored turned each of the eight ways (its planes turned with it), with padded

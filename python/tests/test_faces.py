@@ -63,27 +63,31 @@ def test_group_pictures_have_golden_faces(golden):
     assert len(golden["group_cases"]) >= 2
 
 
+def answers_per_input(case, call):
+    """`call` on every input kind of the group picture `case`: the kind's name, its answers (one per
+    golden face, checked) and whether its pixels are core's own (the tight tolerances)."""
+    for kind, image, exact in inputs(case):
+        answers = call(image)
+        assert len(answers) == len(case["faces"]), (case["image"], kind, answers)
+        yield f"{case['image']} {kind}", answers, exact
+
+
 @pytest.mark.parametrize("index", [0, 1])
 def test_detect_faces_finds_the_golden_faces_in_every_input_kind(classifier, golden, index):
     case = golden["group_cases"][index]
-    for kind, image, exact in inputs(case):
-        faces = classifier.detect_faces(image)
-        assert len(faces) == len(case["faces"]), (case["image"], kind, faces)
+    for what, faces, exact in answers_per_input(case, classifier.detect_faces):
         # Largest first, as every surface gives them.
         areas = [f.box[2] * f.box[3] for f in faces]
-        assert areas == sorted(areas, reverse=True), (kind, faces)
+        assert areas == sorted(areas, reverse=True), (what, faces)
         for face, want in zip(faces, case["faces"]):
-            assert_face(face, want["face"], f"{case['image']} {kind}", BOX_TOLERANCE if exact else PIL_JPEG_BOX_TOLERANCE)
+            assert_face(face, want["face"], what, BOX_TOLERANCE if exact else PIL_JPEG_BOX_TOLERANCE)
 
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_classify_faces_gives_each_golden_face_its_answer(classifier, golden, index):
     case = golden["group_cases"][index]
-    for kind, image, exact in inputs(case):
-        results = classifier.classify_faces(image)
-        assert len(results) == len(case["faces"]), (case["image"], kind, results)
+    for what, results, exact in answers_per_input(case, classifier.classify_faces):
         for result, want in zip(results, case["faces"]):
-            what = f"{case['image']} {kind}"
             assert isinstance(result, glasses.FaceResult)
             assert_face(result.face, want["face"], what, BOX_TOLERANCE if exact else PIL_JPEG_BOX_TOLERANCE)
             assert_answer(result.prediction, want, golden["tolerance"] if exact else PIL_JPEG_TOLERANCE, what)

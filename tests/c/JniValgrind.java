@@ -120,6 +120,11 @@ public final class JniValgrind {
         }
     }
 
+    /** A classify entry's request (Kotlin's NativeRequest): upright, no mirror, no box, then [faceMode] and [task]. */
+    private static int[] request(int faceMode, int task) {
+        return new int[] {0, 0, 0, 0, 0, 0, faceMode, task};
+    }
+
     private static int liveHandles() throws Throwable {
         return (Integer) nativeCall("nativeLiveHandles", new Class<?>[0]);
     }
@@ -238,17 +243,19 @@ public final class JniValgrind {
         expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "threshold 1.5",
                 () -> new GlassesDetector(model, 1.5f));
         long h = handleOf(d);
-        Class<?>[] encodedTypes = {long.class, byte[].class, int.class, boolean.class, boolean.class, float.class,
-                float.class, float.class, float.class, int.class, int.class};
+        Class<?>[] encodedTypes = {long.class, byte[].class, int[].class};
         expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "null image",
-                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, null, 0, false, false, 0f, 0f, 0f, 0f, 0, 0));
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, null, request(0, 0)));
         expectThrows(IllegalStateException.class, null, "bogus handle",
-                () -> nativeCall("nativeClassifyEncoded", encodedTypes, 123456789L, garbage, 0, false, false, 0f, 0f,
-                        0f, 0f, 0, 0));
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, 123456789L, garbage, request(0, 0)));
         expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "unknown task",
-                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, first.png, 0, false, false, 0f, 0f, 0f, 0f, 0, 9));
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, first.png, request(0, 9)));
         expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "unknown face mode",
-                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, first.png, 0, false, false, 0f, 0f, 0f, 0f, 5, 0));
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, first.png, request(5, 0)));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "null request",
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, first.png, null));
+        expectThrows(GlassesException.class, ErrorKind.INVALID_ARGUMENT, "short request",
+                () -> nativeCall("nativeClassifyEncoded", encodedTypes, h, first.png, new int[3]));
         // Every face: the float records of both face tasks, from encoded bytes and a camera frame.
         check(d.detectFaces(first.png).size() == d.classifyFaces(first.png).size(), "detectFaces and classifyFaces agree");
         BufferedImage firstImage = ImageIO.read(new ByteArrayInputStream(first.png));

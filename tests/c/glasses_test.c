@@ -32,20 +32,7 @@
 
 #include "glasses.h"
 
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (cond) {                                                           \
-            passed++;                                                         \
-        } else {                                                              \
-            failed++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);   \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 /* Checks a status and, on mismatch, shows both names and the library's message. */
 #define CHECK_STATUS(got, want, what)                                                         \
@@ -250,24 +237,6 @@ static int read_manifest(const char *path, Manifest *m) {
     return 0;
 }
 
-static unsigned char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *data = malloc(size > 0 ? (size_t)size : 1);
-    if (data && fread(data, 1, (size_t)size, f) != (size_t)size) {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *len = (size_t)size;
-    return data;
-}
 
 /* ---------------------------------------------------------------- checks */
 
@@ -1195,30 +1164,22 @@ static void test_yuv(const Manifest *m, const GlassesClassifier *c) {
     CHECK_STATUS(glasses_classify_yuv(c, &f, &face, &r), GLASSES_STATUS_OK, "yuv face");
     CHECK_CLOSE(r.probability, m->yuv_expect_face, 1e-6, "yuv face");
 
-    GlassesYuvFrame bad = f;
-    bad.width = f.width - 1;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "odd width");
-    bad = f;
-    bad.y_len = y_len - 1;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "short Y plane");
-    bad = f;
-    bad.v_len = vu_len / 2;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "short V plane");
-    bad = f;
-    bad.uv_row_stride = 3;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "chroma stride");
-    bad = f;
-    bad.uv_pixel_stride = 3;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "pixel stride");
-    bad = f;
-    bad.rotation_degrees = 45;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_PIXEL_BUFFER, "rotation 45");
-    bad = f;
-    bad.range = 7;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_INVALID_ARGUMENT, "unknown range");
-    bad = f;
-    bad.y = NULL;
-    CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL Y plane");
+    /* The frame `f` with one field changed must fail with `want`. */
+#define CHECK_BAD_FRAME(field, value, want, what)                                  \
+    do {                                                                           \
+        GlassesYuvFrame bad = f;                                                   \
+        bad.field = (value);                                                       \
+        CHECK_STATUS(glasses_classify_yuv(c, &bad, NULL, &r), GLASSES_STATUS_##want, what); \
+    } while (0)
+    CHECK_BAD_FRAME(width, f.width - 1, INVALID_PIXEL_BUFFER, "odd width");
+    CHECK_BAD_FRAME(y_len, y_len - 1, INVALID_PIXEL_BUFFER, "short Y plane");
+    CHECK_BAD_FRAME(v_len, vu_len / 2, INVALID_PIXEL_BUFFER, "short V plane");
+    CHECK_BAD_FRAME(uv_row_stride, 3, INVALID_PIXEL_BUFFER, "chroma stride");
+    CHECK_BAD_FRAME(uv_pixel_stride, 3, INVALID_PIXEL_BUFFER, "pixel stride");
+    CHECK_BAD_FRAME(rotation_degrees, 45, INVALID_PIXEL_BUFFER, "rotation 45");
+    CHECK_BAD_FRAME(range, 7, INVALID_ARGUMENT, "unknown range");
+    CHECK_BAD_FRAME(y, NULL, NULL_ARGUMENT, "NULL Y plane");
+#undef CHECK_BAD_FRAME
     CHECK_STATUS(glasses_classify_yuv(c, NULL, NULL, &r), GLASSES_STATUS_NULL_ARGUMENT, "NULL frame");
     GlassesFaceBox outside = {1000.0f, 0.0f, 10.0f, 10.0f};
     CHECK_STATUS(glasses_classify_yuv(c, &f, &outside, &r), GLASSES_STATUS_INVALID_REGION, "box outside");
@@ -1243,14 +1204,21 @@ static void check_golden_result(const GoldenCase *g, const GlassesResult *r, con
     }
 }
 
-static void test_golden(const Manifest *m) {
+/* The classifier of the golden fixtures for the checks named `what`, which need `count` of its
+   cases (or group pictures); NULL, with a SKIP line, when golden.json is absent. */
+static GlassesClassifier *golden_classifier(const Manifest *m, const char *what, int count) {
     if (m->golden_absent[0]) {
-        printf("SKIP golden fixtures: %s is absent\n", m->golden_absent);
-        return;
+        printf("SKIP %s: %s is absent\n", what, m->golden_absent);
+        return NULL;
     }
-    CHECK(m->golden_count > 0, "golden.json lists no cases");
+    CHECK(count > 0, "%s: golden.json lists none", what);
     GlassesClassifier *c = NULL;
     CHECK_STATUS(glasses_classifier_new_from_file(m->golden_model, NULL, &c), GLASSES_STATUS_OK, m->golden_model);
+    return c;
+}
+
+static void test_golden(const Manifest *m) {
+    GlassesClassifier *c = golden_classifier(m, "golden fixtures", m->golden_count);
     if (!c) return;
     for (int i = 0; i < m->golden_count; i++) {
         const GoldenCase *g = &m->golden[i];
@@ -1449,12 +1417,7 @@ static void test_classify_entry(const Manifest *m, const GlassesClassifier *c, c
    that turn it upright (and its face box in upright pixels), gives the upright golden answer: as
    RGBA bytes, ARGB integers, an encoded PNG and the same PNG by path. */
 static void test_turned(const Manifest *m) {
-    if (m->golden_absent[0] || m->golden_count == 0) {
-        printf("SKIP turned pictures: no golden cases\n");
-        return;
-    }
-    GlassesClassifier *c = NULL;
-    CHECK_STATUS(glasses_classifier_new_from_file(m->golden_model, NULL, &c), GLASSES_STATUS_OK, m->golden_model);
+    GlassesClassifier *c = golden_classifier(m, "turned pictures", m->golden_count);
     if (!c) return;
     int turned = 0, wrong_turns_noticed = 0;
     for (int i = 0; i < m->golden_count; i++) {
@@ -1552,9 +1515,7 @@ static GlassesInput nv21_input(const unsigned char *rgba, unsigned w, unsigned h
    its planes stored turned each of the eight ways: the request's rotation, the frame's own
    rotation and glasses_classify_yuv all give the upright frame's answer. */
 static void test_turned_yuv(const Manifest *m) {
-    if (m->golden_absent[0]) return;
-    GlassesClassifier *c = NULL;
-    CHECK_STATUS(glasses_classifier_new_from_file(m->golden_model, NULL, &c), GLASSES_STATUS_OK, m->golden_model);
+    GlassesClassifier *c = golden_classifier(m, "turned camera frames", m->golden_count);
     if (!c) return;
     int frames = 0;
     for (int i = 0; i < m->golden_count; i++) {
@@ -1802,13 +1763,7 @@ static void check_group_input(const GlassesClassifier *c, const GoldenGroup *g, 
 /* Every face of the drawn group pictures through every input kind, the face modes of
    glasses_classify, arrays too small, pictures without a face, the detector's settings, errors. */
 static void test_faces(const Manifest *m) {
-    if (m->golden_absent[0]) {
-        printf("SKIP every face: %s is absent\n", m->golden_absent);
-        return;
-    }
-    CHECK(m->group_count > 0, "golden.json lists no group pictures");
-    GlassesClassifier *c = NULL;
-    CHECK_STATUS(glasses_classifier_new_from_file(m->golden_model, NULL, &c), GLASSES_STATUS_OK, m->golden_model);
+    GlassesClassifier *c = golden_classifier(m, "every face", m->group_count);
     if (!c) return;
     /* Under valgrind (fewer turns) every kind of call runs once, on the encoded picture. */
     const int thorough = m->golden_turns >= 8;
@@ -2088,6 +2043,5 @@ int main(int argc, char **argv) {
     free(model);
     free(png);
     free(m);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return report();
 }

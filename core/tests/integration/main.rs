@@ -2,8 +2,13 @@
 //! `cargo test -p glasses-core --test integration MODULE::` runs one of them.
 
 mod common;
+#[path = "../../../tests/support/golden.rs"]
+#[allow(dead_code)]
+mod golden_cases;
 #[path = "../../fuzz/src/harness.rs"]
 mod harness;
+#[path = "../../../tests/support/yuv.rs"]
+mod yuv_reference;
 
 mod align;
 mod default_threshold;

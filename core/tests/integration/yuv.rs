@@ -6,35 +6,7 @@ use crate::common::{self, stored};
 use glasses_core::image::{RgbImage, imageops};
 use glasses_core::{ErrorKind, FaceBox, Orientation, YuvFrame, YuvRange};
 
-/// The reference conversion (BT.601, full range): Y per pixel, U and V averaged over each 2x2 block.
-pub(crate) fn to_yuv(rgb: &RgbImage) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let (w, h) = rgb.dimensions();
-    let px = |x: u32, y: u32| rgb.get_pixel(x, y).0.map(f32::from);
-    let luma = |[r, g, b]: [f32; 3]| 0.299 * r + 0.587 * g + 0.114 * b;
-    let y: Vec<u8> =
-        (0..h).flat_map(|y| (0..w).map(move |x| (y, x))).map(|(y, x)| luma(px(x, y)).round() as u8).collect();
-    let (mut u, mut v) = (Vec::new(), Vec::new());
-    for cy in 0..h / 2 {
-        for cx in 0..w / 2 {
-            let mut sum = [0f32; 3];
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let p = px(2 * cx + dx, 2 * cy + dy);
-                for c in 0..3 {
-                    sum[c] += p[c] / 4.0;
-                }
-            }
-            let l = luma(sum);
-            u.push(((sum[2] - l) / 1.772 + 128.0).round().clamp(0.0, 255.0) as u8);
-            v.push(((sum[0] - l) / 1.402 + 128.0).round().clamp(0.0, 255.0) as u8);
-        }
-    }
-    (y, u, v)
-}
-
-/// Pads rows of `width` bytes to `stride`.
-fn padded(rows: &[u8], width: usize, stride: usize) -> Vec<u8> {
-    rows.chunks(width).flat_map(|r| [r, &vec![7u8; stride - width][..]].concat()).collect()
-}
+pub(crate) use crate::yuv_reference::{padded, to_yuv};
 
 #[test]
 fn every_layout_and_rotation_matches_the_upright_rgb_picture() {

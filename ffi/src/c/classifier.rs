@@ -6,7 +6,7 @@ use glasses_core::{Classifier, ClassifierOptions};
 
 use super::guard::guard;
 use super::model_info::ModelStrings;
-use super::read::{borrow_bytes, borrow_classifier, borrow_str};
+use super::read::{borrow_classifier, borrow_slice, borrow_str};
 use super::types::GlassesOptions;
 use crate::codes::{self, GlassesStatus, SurfaceError};
 
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn glasses_classifier_new_from_bytes(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         construct(out, || {
-            let model = borrow_bytes(model, model_len, "model")?;
+            let model = borrow_slice(model, model_len, "model")?;
             Ok(Classifier::from_bytes(model, core_options(options))?)
         })
     }

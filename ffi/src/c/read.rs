@@ -10,44 +10,28 @@ use super::classifier::GlassesClassifier;
 use super::types::{GlassesInput, GlassesRequest, GlassesYuvFrame};
 use crate::codes::{self, GlassesInputKind, SurfaceError};
 
-/// Borrows `len` bytes at `ptr`, refusing NULL and lengths no allocation can have.
-///
-/// # Safety
-/// A non-NULL `ptr` must be valid for reads of `len` bytes for `'a`.
-pub(super) unsafe fn borrow_bytes<'a>(
-    ptr: *const u8,
-    len: usize,
-    name: &'static str,
-) -> Result<&'a [u8], SurfaceError> {
-    if ptr.is_null() {
-        return Err(SurfaceError::Null(name));
-    }
-    if len > isize::MAX as usize {
-        return Err(SurfaceError::InvalidArgument(format!("`{name}` length {len} exceeds isize::MAX")));
-    }
-    // SAFETY: non-NULL and in range checked above; validity for `len` bytes is the caller's contract.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
-}
-
-/// Borrows `len` `uint32_t` values at `ptr`, refusing NULL, misaligned pointers and impossible sizes.
+/// Borrows `len` values of `T` at `ptr` (bytes, `uint32_t` pixels), refusing NULL, misaligned
+/// pointers and lengths no allocation can have.
 ///
 /// # Safety
 /// A non-NULL `ptr` must be valid for reads of `len` values for `'a`.
-unsafe fn borrow_argb<'a>(
-    ptr: *const u32,
+pub(super) unsafe fn borrow_slice<'a, T>(
+    ptr: *const T,
     len: usize,
     name: &'static str,
-) -> Result<&'a [u32], SurfaceError> {
+) -> Result<&'a [T], SurfaceError> {
     if ptr.is_null() {
         return Err(SurfaceError::Null(name));
     }
     if !ptr.is_aligned() {
-        return Err(SurfaceError::InvalidArgument(format!("`{name}` is not aligned to 4 bytes")));
+        let align = std::mem::align_of::<T>();
+        return Err(SurfaceError::InvalidArgument(format!("`{name}` is not aligned to {align} bytes")));
     }
-    if len > isize::MAX as usize / 4 {
-        return Err(SurfaceError::InvalidArgument(format!("`{name}` length {len} is too large")));
+    if len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(SurfaceError::InvalidArgument(format!("`{name}` length {len} exceeds isize::MAX bytes")));
     }
-    // SAFETY: non-NULL, aligned, size in range; validity is the caller's contract.
+    // SAFETY: non-NULL, aligned, size in range checked above; validity for `len` values is the
+    // caller's contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -89,10 +73,10 @@ impl GlassesInput {
         // SAFETY (every block below): the pointers of this kind are valid by the caller's contract.
         Ok(match kind {
             GlassesInputKind::Encoded => {
-                (Input::Encoded(unsafe { borrow_bytes(self.bytes, self.bytes_len, "bytes") }?), upright)
+                (Input::Encoded(unsafe { borrow_slice(self.bytes, self.bytes_len, "bytes") }?), upright)
             }
             GlassesInputKind::Pixels => {
-                let data = unsafe { borrow_bytes(self.bytes, self.bytes_len, "bytes") }?;
+                let data = unsafe { borrow_slice(self.bytes, self.bytes_len, "bytes") }?;
                 let format = codes::pixel_format(i64::from(self.format))?;
                 (
                     Input::Pixels(PixelBuffer::new(data, self.width, self.height, self.stride, format)?),
@@ -100,7 +84,7 @@ impl GlassesInput {
                 )
             }
             GlassesInputKind::Argb => {
-                let ints = unsafe { borrow_argb(self.argb, self.argb_len, "argb") }?;
+                let ints = unsafe { borrow_slice(self.argb, self.argb_len, "argb") }?;
                 (
                     Input::Pixels(PixelBuffer::from_argb_ints(ints, self.width, self.height, self.stride)?),
                     upright,
@@ -126,9 +110,9 @@ impl GlassesYuvFrame {
         // SAFETY: the caller's contract.
         let (y, u, v) = unsafe {
             (
-                borrow_bytes(self.y, self.y_len, "frame.y")?,
-                borrow_bytes(self.u, self.u_len, "frame.u")?,
-                borrow_bytes(self.v, self.v_len, "frame.v")?,
+                borrow_slice(self.y, self.y_len, "frame.y")?,
+                borrow_slice(self.u, self.u_len, "frame.u")?,
+                borrow_slice(self.v, self.v_len, "frame.v")?,
             )
         };
         let range = match self.range {

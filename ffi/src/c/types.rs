@@ -157,29 +157,10 @@ pub struct GlassesDetectorOptions {
     pub min_face_size: f32,
 }
 
-impl From<DetectorOptions> for GlassesDetectorOptions {
-    fn from(o: DetectorOptions) -> Self {
-        Self {
-            input_width: o.input_width,
-            input_height: o.input_height,
-            score_threshold: o.score_threshold,
-            nms_iou: o.nms_iou,
-            min_face_size: o.min_face_size,
-        }
-    }
-}
-
-impl From<GlassesDetectorOptions> for DetectorOptions {
-    fn from(o: GlassesDetectorOptions) -> Self {
-        Self {
-            input_width: o.input_width,
-            input_height: o.input_height,
-            score_threshold: o.score_threshold,
-            nms_iou: o.nms_iou,
-            min_face_size: o.min_face_size,
-        }
-    }
-}
+mirror_fields!(
+    DetectorOptions,
+    GlassesDetectorOptions { input_width, input_height, score_threshold, nms_iou, min_face_size }
+);
 
 /// A face detector's box in pixels of the upright picture, origin top-left (Android's `Rect`,
 /// ML Kit's `Face.boundingBox`; convert Vision's normalised bottom-left boxes first). It may reach

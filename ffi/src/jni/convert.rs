@@ -1,16 +1,19 @@
 //! Kotlin's arguments as core's types, and core's answers as the float records Kotlin reads
 //! (`dev.glasses.NativeRecords`).
 
+use std::sync::Arc;
+
 use glasses_core::{
     Classifier, ClassifierOptions, DetectedFace, DetectorOptions, FaceBox, Input, PixelFormat, Prediction,
     Request,
 };
 use jni::objects::{JByteArray, JByteBuffer, JFloatArray, JIntArray, JObject, JValue};
 use jni::strings::JNIString;
-use jni::sys::{jboolean, jfloat, jint, jlong};
+use jni::sys::{jfloat, jint, jlong};
 use jni::{Env, jni_sig};
 
 use super::failure::{JniFailure, invalid_argument};
+use super::registry::lookup;
 use crate::codes::{self, GlassesEyewear, GlassesStatus};
 use crate::model_info::ModelFacts;
 
@@ -53,28 +56,16 @@ pub(super) fn long_limit(value: u64) -> jlong {
     jlong::try_from(value).unwrap_or(jlong::MAX)
 }
 
-/// The request arguments every classify entry point ends with: `rotationDegrees, mirrored, hasBox,
-/// x, y, boxWidth, boxHeight, faceMode, task`.
-pub(super) struct JniRequest {
-    pub(super) rotation_degrees: jint,
-    pub(super) mirrored: jboolean,
-    pub(super) has_box: jboolean,
-    /// x, y, width, height in pixels of the upright picture.
-    pub(super) face: [jfloat; 4],
-    /// Kotlin's `FaceMode.code` (C's `GlassesFaceMode`).
-    pub(super) face_mode: jint,
-}
-
-impl JniRequest {
-    /// Core's request (a rotation other than 0, 90, 180 or 270 is `InvalidPixelBuffer`; a bad
-    /// box `InvalidRegion`, from core; an unknown face mode `InvalidArgument`).
-    pub(super) fn core(&self) -> Result<Request, JniFailure> {
-        let [x, y, width, height] = self.face;
-        let face = self.has_box.then(|| FaceBox::new(x, y, width, height));
-        let face_mode = codes::face_mode(i64::from(self.face_mode))?;
-        Ok(codes::request(i64::from(self.rotation_degrees), self.mirrored, face, face_mode)?)
-    }
-}
+/// Ints of the request every classify entry point ends with (Kotlin's `NativeRequest`):
+/// `rotationDegrees`, `flags` ([`MIRRORED`], [`HAS_BOX`]), the box's `x, y, width, height` as
+/// the bits of their floats (pixels of the upright picture), `faceMode` (Kotlin's `FaceMode.code`,
+/// C's `GlassesFaceMode`) and `task` (what [`Call::answer`] answers). Ints carry every value
+/// exactly, and one array crosses the boundary instead of nine arguments per entry point.
+const REQUEST_INTS: usize = 8;
+/// `flags`: flip left to right after the rotation.
+const MIRRORED: jint = 1;
+/// `flags`: the box is given (without it, the face mode finds the face).
+const HAS_BOX: jint = 2;
 
 /// Floats of one face in a record: x, y, width, height, score, then the five landmarks' x and y.
 const FACE_FLOATS: usize = 15;
@@ -82,46 +73,81 @@ const FACE_FLOATS: usize = 15;
 /// P(none), hasSunglassesClass (0 or 1), P(sunglasses) (NaN without the class).
 const PREDICTION_FLOATS: usize = 6;
 
-/// What an entry point answers (its last argument, Kotlin's `NativeRecords.TASK_*`):
-///
-/// * 0, classify: one record, `hasFace` (0 or 1), a face (zeros without one), a prediction;
-/// * 1, detect faces: a face per face found, largest first;
-/// * 2, classify faces: a face and its prediction per face found, largest first.
-///
-/// Floats carry every value exactly (f32 probabilities and boxes, small integer codes), so one
-/// primitive array crosses the boundary instead of an object per face.
-pub(super) fn answer<'local>(
-    env: &mut Env<'local>,
-    classifier: &Classifier,
-    input: Input<'_>,
-    request: &JniRequest,
+/// A classify entry's call once its handle is looked up and its request read and checked: what it
+/// asks of which classifier, answered by [`Call::answer`] on the entry's input.
+pub(super) struct Call {
+    classifier: Arc<Classifier>,
+    request: Request,
     task: jint,
-) -> Result<JFloatArray<'local>, JniFailure> {
-    let request = request.core()?;
-    let mut out = Vec::new();
-    match task {
-        0 => {
-            let prediction = classifier.classify(input, &request)?;
-            out.push(if prediction.face.is_some() { 1.0 } else { 0.0 });
-            push_face(&mut out, prediction.face.as_ref());
-            push_prediction(&mut out, &prediction);
+}
+
+impl Call {
+    /// The classifier behind `handle` (a closed one is `IllegalStateException`) and the request
+    /// (a rotation other than 0, 90, 180 or 270 is `InvalidPixelBuffer`; a bad box
+    /// `InvalidRegion`, from core; a null or short array, unknown flags or an unknown face mode
+    /// `InvalidArgument`), before any input is read.
+    pub(super) fn new(env: &Env<'_>, handle: jlong, request: &JIntArray<'_>) -> Result<Self, JniFailure> {
+        let classifier = lookup(handle)?;
+        if request.is_null() {
+            return Err(invalid_argument("request is null"));
         }
-        1 => {
-            for face in classifier.detect_faces(input, &request)? {
-                push_face(&mut out, Some(&face));
-            }
+        let len = request.len(env)?;
+        if len != REQUEST_INTS {
+            return Err(invalid_argument(format!("the native request has {len} ints, not {REQUEST_INTS}")));
         }
-        2 => {
-            for r in classifier.classify_faces(input, &request)? {
-                push_face(&mut out, Some(&r.face));
-                push_prediction(&mut out, &r.prediction);
-            }
+        let mut ints = [0; REQUEST_INTS];
+        request.get_region(env, 0, &mut ints)?;
+        let [rotation, flags, x, y, width, height, face_mode, task] = ints;
+        if flags & !(MIRRORED | HAS_BOX) != 0 {
+            return Err(invalid_argument(format!("unknown native request flags {flags}")));
         }
-        other => return Err(invalid_argument(format!("unknown native task {other}"))),
+        let float = |bits: jint| f32::from_bits(bits as u32);
+        let face =
+            (flags & HAS_BOX != 0).then(|| FaceBox::new(float(x), float(y), float(width), float(height)));
+        let face_mode = codes::face_mode(i64::from(face_mode))?;
+        let request = codes::request(i64::from(rotation), flags & MIRRORED != 0, face, face_mode)?;
+        Ok(Self { classifier, request, task })
     }
-    let array = env.new_float_array(out.len())?;
-    array.set_region(env, 0, &out)?;
-    Ok(array)
+
+    /// What the entry answers (its `task`, Kotlin's `NativeRecords.TASK_*`):
+    ///
+    /// * 0, classify: one record, `hasFace` (0 or 1), a face (zeros without one), a prediction;
+    /// * 1, detect faces: a face per face found;
+    /// * 2, classify faces: a face and its prediction per face found, largest first.
+    ///
+    /// Floats carry every value exactly (f32 probabilities and boxes, small integer codes), so one
+    /// primitive array crosses the boundary instead of an object per face.
+    pub(super) fn answer<'local>(
+        &self,
+        env: &mut Env<'local>,
+        input: Input<'_>,
+    ) -> Result<JFloatArray<'local>, JniFailure> {
+        let (classifier, request) = (&self.classifier, &self.request);
+        let mut out = Vec::new();
+        match self.task {
+            0 => {
+                let prediction = classifier.classify(input, request)?;
+                out.push(if prediction.face.is_some() { 1.0 } else { 0.0 });
+                push_face(&mut out, prediction.face.as_ref());
+                push_prediction(&mut out, &prediction);
+            }
+            1 => {
+                for face in classifier.detect_faces(input, request)? {
+                    push_face(&mut out, Some(&face));
+                }
+            }
+            2 => {
+                for r in classifier.classify_faces(input, request)? {
+                    push_face(&mut out, Some(&r.face));
+                    push_prediction(&mut out, &r.prediction);
+                }
+            }
+            other => return Err(invalid_argument(format!("unknown native task {other}"))),
+        }
+        let array = env.new_float_array(out.len())?;
+        array.set_region(env, 0, &out)?;
+        Ok(array)
+    }
 }
 
 fn push_face(out: &mut Vec<f32>, face: Option<&DetectedFace>) {

@@ -7,10 +7,11 @@
 //! # One path
 //!
 //! There is one entry point per input kind (encoded bytes, file, ARGB ints, direct `ByteBuffer`,
-//! YUV planes). Each ends with the same request arguments, `rotationDegrees, mirrored, hasBox, x,
-//! y, boxWidth, boxHeight, faceMode, task`, which become core's `Request` in one place
-//! (`convert::JniRequest`, through `codes::request`); `task` says which of core's calls on that
-//! input and request answers: `Classifier::classify` (0), `detect_faces` (1) or `classify_faces`
+//! YUV planes). Each ends with the same request, one `IntArray` (Kotlin's `NativeRequest`:
+//! `rotationDegrees, flags (mirrored, hasBox), x, y, boxWidth, boxHeight` as float bits,
+//! `faceMode, task`), which becomes core's `Request` in one place (`convert::Call::new`, through
+//! `codes::request`; the entry points are declared once, in `declare.rs`); `task` says which of
+//! core's calls on that input and request answers: `Classifier::classify` (0), `detect_faces` (1) or `classify_faces`
 //! (2). The rotation is clockwise (Android's `rotationDegrees`: 0, 90, 180 or 270, anything else
 //! [`GlassesStatus`]`::InvalidPixelBuffer`), applied after an encoded picture's EXIF orientation;
 //! the box is a face detector's, in pixels of the upright picture (a bad one is
@@ -44,7 +45,7 @@
 //!
 //! # Results
 //!
-//! Every answer is one `FloatArray` of records (`convert::answer`), decoded by Kotlin's
+//! Every answer is one `FloatArray` of records (`convert::Call::answer`), decoded by Kotlin's
 //! `NativeRecords`: a face is 15 floats (box x, y, width, height, score, five landmarks' x and
 //! y), a prediction 6 (`hasGlasses` 0/1, P(eyeglasses), the eyewear code of C's
 //! `GlassesEyewear`, P(none), whether the model has a sunglasses class, P(sunglasses) or NaN).
@@ -60,13 +61,16 @@
 //!
 //! # Options and files
 //!
-//! The loaders take Kotlin's `GlassesOptions` as primitives (threshold, `maxPixels`,
+//! The loader (`nativeLoad`: ONNX bytes, or `null` for the bundled model) takes Kotlin's
+//! `GlassesOptions` as primitives (threshold, `maxPixels`,
 //! `maxFileBytes`, and the face detector's input size, confidence, suppression and smallest face;
 //! a negative limit is [`GlassesStatus`]`::InvalidArgument`), and
 //! `nativeClassifyPath` reads an image file in native code, refusing one over `maxFileBytes`
 //! unread (`FileTooLarge`).
 
 mod convert;
+#[macro_use]
+mod declare;
 mod entry;
 mod failure;
 mod registry;

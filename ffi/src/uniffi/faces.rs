@@ -92,26 +92,7 @@ pub struct DetectorOptionsRecord {
     pub min_face_size: f32,
 }
 
-impl From<DetectorOptionsRecord> for DetectorOptions {
-    fn from(o: DetectorOptionsRecord) -> Self {
-        Self {
-            input_width: o.input_width,
-            input_height: o.input_height,
-            score_threshold: o.score_threshold,
-            nms_iou: o.nms_iou,
-            min_face_size: o.min_face_size,
-        }
-    }
-}
-
-impl From<DetectorOptions> for DetectorOptionsRecord {
-    fn from(o: DetectorOptions) -> Self {
-        Self {
-            input_width: o.input_width,
-            input_height: o.input_height,
-            score_threshold: o.score_threshold,
-            nms_iou: o.nms_iou,
-            min_face_size: o.min_face_size,
-        }
-    }
-}
+mirror_fields!(
+    DetectorOptions,
+    DetectorOptionsRecord { input_width, input_height, score_threshold, nms_iou, min_face_size }
+);

@@ -1,11 +1,15 @@
 //! What the integration tests of every surface share: the golden cases of
-//! `tests/fixtures/golden.json` and pictures turned by each of the eight orientations.
+//! `tests/fixtures/golden.json` and the YUV reference conversion (both shared with core's tests,
+//! from tests/support/), and pictures turned by each of the eight orientations.
 //!
 //! Each test file includes this folder with `mod support;` and uses what it needs.
 #![allow(dead_code)]
 
+#[path = "../../../tests/support/golden.rs"]
 pub mod golden;
 pub mod turn;
+#[path = "../../../tests/support/yuv.rs"]
+pub mod yuv;
 
 use std::path::{Path, PathBuf};
 
@@ -50,4 +54,17 @@ pub fn info_model() -> (Vec<u8>, f32) {
     };
     let weights = random_weights_for(Architecture::SqueezeNet1_1, 3, 7);
     (export_onnx(&weights, &options).expect("the model-info model exports"), DEFAULT_THRESHOLD)
+}
+
+/// The uniffi surface's answer in the terms every surface shares.
+impl From<&glasses_ffi::uniffi::GlassesResultRecord> for golden::Answer {
+    fn from(r: &glasses_ffi::uniffi::GlassesResultRecord) -> Self {
+        Self {
+            has_glasses: r.has_glasses,
+            probability: r.probability,
+            eyewear: r.eyewear as u32,
+            probability_none: r.probability_none,
+            probability_sunglasses: r.probability_sunglasses,
+        }
+    }
 }

@@ -68,15 +68,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
     constructor() : this(GlassesOptions())
 
     /** The bundled model with [options] (threshold, limits, face mode and face detection). */
-    constructor(options: GlassesOptions) : this(
-        options.faceDetection.let { d ->
-            GlassesNative.nativeLoadBundled(
-                thresholdForNative(options.threshold), options.maxPixels, options.maxFileBytes,
-                d.inputWidth, d.inputHeight, d.minDetectionConfidence, d.minSuppressionThreshold, d.minFaceSize,
-            )
-        },
-        options,
-    )
+    constructor(options: GlassesOptions) : this(load(null, options), options)
 
     /** The bundled model with a decision [threshold] in `[0, 1]` on P(eyeglasses). */
     constructor(threshold: Float) : this(GlassesOptions(threshold = threshold))
@@ -85,15 +77,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
     constructor(model: ByteArray) : this(model, GlassesOptions())
 
     /** A glasses ONNX model from memory with [options]. */
-    constructor(model: ByteArray, options: GlassesOptions) : this(
-        options.faceDetection.let { d ->
-            GlassesNative.nativeLoad(
-                model, thresholdForNative(options.threshold), options.maxPixels, options.maxFileBytes,
-                d.inputWidth, d.inputHeight, d.minDetectionConfidence, d.minSuppressionThreshold, d.minFaceSize,
-            )
-        },
-        options,
-    )
+    constructor(model: ByteArray, options: GlassesOptions) : this(load(model, options), options)
 
     /** A glasses ONNX model from memory with a decision [threshold] in `[0, 1]`. */
     constructor(model: ByteArray, threshold: Float) : this(model, GlassesOptions(threshold = threshold))
@@ -145,9 +129,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
      */
     @JvmOverloads
     fun classify(encoded: ByteArray, rotationDegrees: Int, faceBox: FaceBox? = null, mirrored: Boolean = false): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyEncoded(h, encoded, r, m, has, x, y, w, bh, mode, task)
-        }
+        native(rotationDegrees, mirrored, faceBox, encodedCall(encoded))
 
     /**
      * Classifies the image file [file] (JPEG, PNG, WebP, ...), read by the native code without a
@@ -163,9 +145,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
     /** Classifies the image file [file] stored turned, as `classify(encoded, rotationDegrees, faceBox, mirrored)`. */
     @JvmOverloads
     fun classify(file: java.io.File, rotationDegrees: Int, faceBox: FaceBox? = null, mirrored: Boolean = false): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyPath(h, file.path, r, m, has, x, y, w, bh, mode, task)
-        }
+        native(rotationDegrees, mirrored, faceBox, fileCall(file))
 
     /**
      * Classifies `0xAARRGGBB` pixels as `Bitmap.getPixels(pixels, 0, stride, 0, 0, width, height)`
@@ -203,9 +183,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         faceBox: FaceBox? = null,
         mirrored: Boolean = false,
     ): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, r, m, has, x, y, w, bh, mode, task)
-        }
+        native(rotationDegrees, mirrored, faceBox, argbCall(pixels, width, height, stride))
 
     /**
      * Classifies raw pixels in [buffer], from its position on: [height] rows of [width] pixels,
@@ -259,9 +237,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         faceBox: FaceBox? = null,
         mirrored: Boolean = false,
     ): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, r, m, has, x, y, w, bh, mode, task)
-        }
+        native(rotationDegrees, mirrored, faceBox, bufferCall(buffer, width, height, rowStride, layout))
 
     /**
      * Classifies a `YUV_420_888` camera frame ([planes], as `android.media.Image.planes` or
@@ -284,7 +260,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         mirrored: Boolean = false,
         faceBox: FaceBox? = null,
     ): GlassesResult =
-        native(rotationDegrees, mirrored, faceBox) { h, r, m, has, x, y, w, bh, mode, task -> yuv(planes, h, r, m, has, x, y, w, bh, mode, task) }
+        native(rotationDegrees, mirrored, faceBox, yuvCall(planes))
 
     /**
      * Every face the built-in face detector finds in an encoded image, largest first, in pixels of
@@ -294,9 +270,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
      */
     @JvmOverloads
     fun detectFaces(encoded: ByteArray, rotationDegrees: Int = 0, mirrored: Boolean = false): List<DetectedFace> =
-        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyEncoded(h, encoded, r, m, has, x, y, w, bh, mode, task)
-        }
+        nativeFaces(rotationDegrees, mirrored, encodedCall(encoded))
 
     /**
      * Every face in an encoded image with the answer for each, largest first (the picture is
@@ -305,23 +279,17 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
      */
     @JvmOverloads
     fun classifyFaces(encoded: ByteArray, rotationDegrees: Int = 0, mirrored: Boolean = false): List<FaceResult> =
-        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyEncoded(h, encoded, r, m, has, x, y, w, bh, mode, task)
-        }
+        nativeFaceResults(rotationDegrees, mirrored, encodedCall(encoded))
 
     /** [detectFaces] of the image file [file], read by the native code (see `classify(file)`). */
     @JvmOverloads
     fun detectFaces(file: java.io.File, rotationDegrees: Int = 0, mirrored: Boolean = false): List<DetectedFace> =
-        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyPath(h, file.path, r, m, has, x, y, w, bh, mode, task)
-        }
+        nativeFaces(rotationDegrees, mirrored, fileCall(file))
 
     /** [classifyFaces] of the image file [file]. */
     @JvmOverloads
     fun classifyFaces(file: java.io.File, rotationDegrees: Int = 0, mirrored: Boolean = false): List<FaceResult> =
-        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyPath(h, file.path, r, m, has, x, y, w, bh, mode, task)
-        }
+        nativeFaceResults(rotationDegrees, mirrored, fileCall(file))
 
     /**
      * [detectFaces] of `0xAARRGGBB` [pixels] as `Bitmap.getPixels` writes them ([width] x
@@ -337,9 +305,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         rotationDegrees: Int = 0,
         mirrored: Boolean = false,
     ): List<DetectedFace> =
-        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, r, m, has, x, y, w, bh, mode, task)
-        }
+        nativeFaces(rotationDegrees, mirrored, argbCall(pixels, width, height, stride))
 
     /** [classifyFaces] of `0xAARRGGBB` [pixels]; see the [detectFaces] overload. */
     @JvmOverloads
@@ -351,9 +317,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         rotationDegrees: Int = 0,
         mirrored: Boolean = false,
     ): List<FaceResult> =
-        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, r, m, has, x, y, w, bh, mode, task)
-        }
+        nativeFaceResults(rotationDegrees, mirrored, argbCall(pixels, width, height, stride))
 
     /** [detectFaces] of raw pixels in [buffer], laid out as for `classify(buffer, ...)`. */
     @JvmOverloads
@@ -366,9 +330,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         rotationDegrees: Int = 0,
         mirrored: Boolean = false,
     ): List<DetectedFace> =
-        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, r, m, has, x, y, w, bh, mode, task)
-        }
+        nativeFaces(rotationDegrees, mirrored, bufferCall(buffer, width, height, rowStride, layout))
 
     /** [classifyFaces] of raw pixels in [buffer]. */
     @JvmOverloads
@@ -381,9 +343,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         rotationDegrees: Int = 0,
         mirrored: Boolean = false,
     ): List<FaceResult> =
-        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task ->
-            GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, r, m, has, x, y, w, bh, mode, task)
-        }
+        nativeFaceResults(rotationDegrees, mirrored, bufferCall(buffer, width, height, rowStride, layout))
 
     /**
      * Every face in a `YUV_420_888` camera frame, in pixels of the upright frame (turned by
@@ -392,21 +352,34 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
      */
     @JvmOverloads
     fun detectFacesYuv(planes: YuvPlanes, rotationDegrees: Int = 0, mirrored: Boolean = false): List<DetectedFace> =
-        nativeFaces(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task -> yuv(planes, h, r, m, has, x, y, w, bh, mode, task) }
+        nativeFaces(rotationDegrees, mirrored, yuvCall(planes))
 
     /** Every face in a `YUV_420_888` camera frame with the answer for each; see [detectFacesYuv]. */
     @JvmOverloads
     fun classifyFacesYuv(planes: YuvPlanes, rotationDegrees: Int = 0, mirrored: Boolean = false): List<FaceResult> =
-        nativeFaceResults(rotationDegrees, mirrored) { h, r, m, has, x, y, w, bh, mode, task -> yuv(planes, h, r, m, has, x, y, w, bh, mode, task) }
+        nativeFaceResults(rotationDegrees, mirrored, yuvCall(planes))
 
-    private fun yuv(
-        planes: YuvPlanes, h: Long, r: Int, m: Boolean, has: Boolean, x: Float, y: Float, w: Float, bh: Float, mode: Int, task: Int,
-    ): FloatArray? = GlassesNative.nativeClassifyYuv(
+    // One native call per input kind, which every classify, detectFaces and classifyFaces of that
+    // input runs with its own request.
+
+    private fun encodedCall(encoded: ByteArray) = NativeCall { h, request -> GlassesNative.nativeClassifyEncoded(h, encoded, request) }
+
+    private fun fileCall(file: java.io.File) = NativeCall { h, request -> GlassesNative.nativeClassifyPath(h, file.path, request) }
+
+    private fun argbCall(pixels: IntArray, width: Int, height: Int, stride: Int) = NativeCall { h, request ->
+        GlassesNative.nativeClassifyArgb(h, pixels, width, height, stride, request)
+    }
+
+    private fun bufferCall(buffer: ByteBuffer, width: Int, height: Int, rowStride: Int, layout: PixelLayout) = NativeCall { h, request ->
+        GlassesNative.nativeClassifyBuffer(h, directView(buffer), width, height, rowStride, layout.code, request)
+    }
+
+    private fun yuvCall(planes: YuvPlanes) = NativeCall { h, request -> GlassesNative.nativeClassifyYuv(
         h,
         directPlane(planes.y, "y"), planes.yRowStride,
         directPlane(planes.u, "u"), directPlane(planes.v, "v"), planes.uvRowStride, planes.uvPixelStride,
-        planes.width, planes.height, r, m, planes.fullRange, has, x, y, w, bh, mode, task,
-    )
+        planes.width, planes.height, planes.fullRange, request,
+    ) }
 
     /**
      * Frees the native model. Classifications already running on other threads finish normally;
@@ -443,20 +416,9 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         ByteBuffer.allocateDirect(buffer.remaining()).put(buffer.duplicate()).also { it.flip() }
     }
 
-    /** The native entry's call: handle, rotation, mirror, box (`hasBox, x, y, width, height`), face mode, task. */
+    /** The native entry's call: the handle and the request every entry ends with ([NativeRequest]). */
     private fun interface NativeCall {
-        fun call(
-            handle: Long,
-            rotationDegrees: Int,
-            mirrored: Boolean,
-            hasBox: Boolean,
-            x: Float,
-            y: Float,
-            width: Float,
-            height: Float,
-            faceMode: Int,
-            task: Int,
-        ): FloatArray?
+        fun call(handle: Long, request: IntArray): FloatArray?
     }
 
     /**
@@ -475,15 +437,21 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         NativeRecords.faceResults(records(rotationDegrees, mirrored, null, NativeRecords.TASK_CLASSIFY_FACES, call))
 
     private fun records(rotationDegrees: Int, mirrored: Boolean, faceBox: FaceBox?, task: Int, call: NativeCall): FloatArray {
-        val h = liveHandle()
-        val box = faceBox ?: NO_BOX
-        return call.call(h, rotationDegrees, mirrored, faceBox != null, box.x, box.y, box.width, box.height, options.faceMode.code, task)
-            ?: throw IllegalStateException("native call returned no result")
+        val request = NativeRequest.of(rotationDegrees, mirrored, faceBox, options.faceMode.code, task)
+        return call.call(liveHandle(), request) ?: throw IllegalStateException("native call returned no result")
     }
 
     companion object {
+        /** A native model ([model]'s ONNX bytes, `null` for the bundled one) with [options]: its handle. */
+        private fun load(model: ByteArray?, options: GlassesOptions): Long = options.faceDetection.let { d ->
+            GlassesNative.nativeLoad(
+                model, thresholdForNative(options.threshold), options.maxPixels, options.maxFileBytes,
+                d.inputWidth, d.inputHeight, d.minDetectionConfidence, d.minSuppressionThreshold, d.minFaceSize,
+            )
+        }
+
         /**
-         * [GlassesOptions.threshold] as the native loaders take it: NaN for `null` (the model's
+         * [GlassesOptions.threshold] as the native loader takes it: NaN for `null` (the model's
          * own). A NaN threshold of the caller's is refused here, as core refuses any threshold
          * outside `[0, 1]`, so that it cannot pass for `null`.
          */
@@ -502,8 +470,5 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         /** The version the loaded native library reports (C's `glasses_version()`); [VERSION] when they match. */
         @JvmStatic
         fun nativeVersion(): String = GlassesNative.nativeVersion()
-
-        /** The box fields passed when there is no box (ignored natively). */
-        private val NO_BOX = FaceBox(0f, 0f, 0f, 0f)
     }
 }

@@ -15,20 +15,9 @@ internal object GlassesNative {
         NativeLibrary.load()
     }
 
-    // The loaders take a GlassesOptions' fields (a null threshold as NaN: the model's own), then
-    // its FaceDetection's: inputWidth, inputHeight, minDetectionConfidence,
-    // minSuppressionThreshold, minFaceSize.
-    @JvmStatic external fun nativeLoadBundled(
-        threshold: Float,
-        maxPixels: Long,
-        maxFileBytes: Long,
-        inputWidth: Int,
-        inputHeight: Int,
-        minDetectionConfidence: Float,
-        minSuppressionThreshold: Float,
-        minFaceSize: Float,
-    ): Long
-
+    // The loader takes the model's ONNX bytes (null: the bundled model), a GlassesOptions' fields
+    // (a null threshold as NaN: the model's own), then its FaceDetection's: inputWidth,
+    // inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize.
     @JvmStatic external fun nativeLoad(
         model: ByteArray?,
         threshold: Float,
@@ -53,38 +42,19 @@ internal object GlassesNative {
 
     @JvmStatic external fun nativeVersion(): String
 
-    // Every classify entry ends with the same request: the clockwise rotation that turns the
-    // picture upright (0, 90, 180, 270), a left-right mirror after it, an optional face box in
-    // pixels of the upright picture (`hasBox` false: `faceMode`, a FaceMode code, finds it), and
-    // the task (NativeRecords.TASK_*: classify, detect faces, classify faces), answered as float
-    // records that NativeRecords decodes.
+    // Every classify entry ends with the same request, a NativeRequest, and answers float records
+    // that NativeRecords decodes.
 
     @JvmStatic external fun nativeClassifyPath(
         handle: Long,
         path: String?,
-        rotationDegrees: Int,
-        mirrored: Boolean,
-        hasBox: Boolean,
-        x: Float,
-        y: Float,
-        boxWidth: Float,
-        boxHeight: Float,
-        faceMode: Int,
-        task: Int,
+        request: IntArray?,
     ): FloatArray?
 
     @JvmStatic external fun nativeClassifyEncoded(
         handle: Long,
         image: ByteArray?,
-        rotationDegrees: Int,
-        mirrored: Boolean,
-        hasBox: Boolean,
-        x: Float,
-        y: Float,
-        boxWidth: Float,
-        boxHeight: Float,
-        faceMode: Int,
-        task: Int,
+        request: IntArray?,
     ): FloatArray?
 
     @JvmStatic external fun nativeClassifyArgb(
@@ -93,15 +63,7 @@ internal object GlassesNative {
         width: Int,
         height: Int,
         stride: Int,
-        rotationDegrees: Int,
-        mirrored: Boolean,
-        hasBox: Boolean,
-        x: Float,
-        y: Float,
-        boxWidth: Float,
-        boxHeight: Float,
-        faceMode: Int,
-        task: Int,
+        request: IntArray?,
     ): FloatArray?
 
     @JvmStatic external fun nativeClassifyBuffer(
@@ -111,15 +73,7 @@ internal object GlassesNative {
         height: Int,
         rowStride: Int,
         layout: Int,
-        rotationDegrees: Int,
-        mirrored: Boolean,
-        hasBox: Boolean,
-        x: Float,
-        y: Float,
-        boxWidth: Float,
-        boxHeight: Float,
-        faceMode: Int,
-        task: Int,
+        request: IntArray?,
     ): FloatArray?
 
     @JvmStatic external fun nativeClassifyYuv(
@@ -132,19 +86,30 @@ internal object GlassesNative {
         uvPixelStride: Int,
         width: Int,
         height: Int,
-        rotationDegrees: Int,
-        mirrored: Boolean,
         fullRange: Boolean,
-        hasBox: Boolean,
-        boxX: Float,
-        boxY: Float,
-        boxWidth: Float,
-        boxHeight: Float,
-        faceMode: Int,
-        task: Int,
+        request: IntArray?,
     ): FloatArray?
 
     @JvmStatic external fun nativeLiveHandles(): Int
+}
+
+/**
+ * The request every classify entry of [GlassesNative] ends with, as ints the native code reads
+ * (ffi/src/jni/convert.rs, `Call::new`): the clockwise rotation that turns the picture upright
+ * (0, 90, 180, 270), flags (a left-right mirror after it, whether a face box is given), the box in
+ * pixels of the upright picture (the bits of its floats, exact), the face mode (a [FaceMode]
+ * code: which face when there is no box) and the task (NativeRecords.TASK_*: classify, detect
+ * faces, classify faces). One array crosses the boundary instead of nine arguments per entry.
+ */
+internal object NativeRequest {
+    const val MIRRORED = 1
+    const val HAS_BOX = 2
+
+    fun of(rotationDegrees: Int, mirrored: Boolean, faceBox: FaceBox?, faceMode: Int, task: Int): IntArray {
+        val flags = (if (mirrored) MIRRORED else 0) or (if (faceBox != null) HAS_BOX else 0)
+        val b = faceBox ?: FaceBox(0f, 0f, 0f, 0f)
+        return intArrayOf(rotationDegrees, flags, b.x.toRawBits(), b.y.toRawBits(), b.width.toRawBits(), b.height.toRawBits(), faceMode, task)
+    }
 }
 
 /**

@@ -3,11 +3,9 @@ package dev.glasses
 import android.graphics.Bitmap
 import android.graphics.Rect
 import org.json.JSONObject
-import org.junit.AfterClass
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Assume.assumeTrue
-import org.junit.BeforeClass
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.RobolectricTestRunner
@@ -25,21 +23,7 @@ import kotlin.math.abs
 @RunWith(RobolectricTestRunner::class)
 @Config(sdk = [33])
 @GraphicsMode(GraphicsMode.Mode.NATIVE)
-class BitmapRobolectricTest {
-    companion object {
-        private lateinit var detector: GlassesDetector
-
-        @JvmStatic
-        @BeforeClass
-        fun load() {
-            detector = GlassesDetector(Fixtures.model)
-        }
-
-        @JvmStatic
-        @AfterClass
-        fun free() = detector.close()
-    }
-
+class BitmapRobolectricTest : RobolectricFixtureModelTest() {
     /** Opaque fixtures: premultiplied alpha would change the colours of the translucent one. */
     private val opaque get() = Fixtures.cases.filter { c -> c.argb.all { it ushr 24 == 0xff } }
 

@@ -3,10 +3,8 @@ package dev.glasses
 import android.graphics.ImageFormat
 import android.graphics.Rect
 import android.media.Image
-import org.junit.AfterClass
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertThrows
-import org.junit.BeforeClass
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.RobolectricTestRunner
@@ -24,21 +22,7 @@ import java.nio.ByteBuffer
 // The same sandbox (class loader) as BitmapRobolectricTest: the native library can belong to one
 // class loader per JVM.
 @GraphicsMode(GraphicsMode.Mode.NATIVE)
-class ImageRobolectricTest {
-    companion object {
-        private lateinit var detector: GlassesDetector
-
-        @JvmStatic
-        @BeforeClass
-        fun load() {
-            detector = GlassesDetector(Fixtures.model)
-        }
-
-        @JvmStatic
-        @AfterClass
-        fun free() = detector.close()
-    }
-
+class ImageRobolectricTest : RobolectricFixtureModelTest() {
     private class FakePlane(private val buffer: ByteBuffer, private val rowStride: Int, private val pixelStride: Int) : Image.Plane() {
         override fun getRowStride() = rowStride
         override fun getPixelStride() = pixelStride

@@ -19,6 +19,15 @@ class CodesTest {
         return header.readLines().mapNotNull { line.find(it) }.associate { it.groupValues[1] to it.groupValues[2].toInt() }
     }
 
+    /** Each of [entries] has the code of the header's `PREFIX + name`, and the header has no other. */
+    private fun <E : Enum<E>> assertSameNamesAndCodes(prefix: String, entries: List<E>, code: (E) -> Int) {
+        val c = header(prefix)
+        assertEquals(entries.size, c.size, "header's $prefix values: $c")
+        for (entry in entries) {
+            assertEquals(c["$prefix${entry.name}"], code(entry), "$entry")
+        }
+    }
+
     @Test
     fun pixelLayoutCodesAreTheHeaderPixelFormats() {
         val c = header("GLASSES_PIXEL_FORMAT_")
@@ -53,21 +62,13 @@ class CodesTest {
 
     @Test
     fun faceModeCodesAreTheHeaderFaceModes() {
-        val c = header("GLASSES_FACE_MODE_")
-        assertEquals(FaceMode.entries.size, c.size, "header face modes: $c")
-        for (mode in FaceMode.entries) {
-            assertEquals(c["GLASSES_FACE_MODE_${mode.name}"], mode.code, "$mode")
-        }
+        assertSameNamesAndCodes("GLASSES_FACE_MODE_", FaceMode.entries) { it.code }
         assertEquals(FaceMode.AUTO, GlassesOptions().faceMode, "the default is C's zero")
     }
 
     @Test
     fun weightPrecisionCodesAreTheHeaderPrecisions() {
-        val c = header("GLASSES_WEIGHT_PRECISION_")
-        assertEquals(WeightPrecision.entries.size, c.size, "header precisions: $c")
-        for (precision in WeightPrecision.entries) {
-            assertEquals(c["GLASSES_WEIGHT_PRECISION_${precision.name}"], precision.code, "$precision")
-        }
+        assertSameNamesAndCodes("GLASSES_WEIGHT_PRECISION_", WeightPrecision.entries) { it.code }
         assertEquals(WeightPrecision.UNKNOWN, WeightPrecision.fromCode(99), "a code this version does not know")
     }
 }

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import java.awt.image.BufferedImage
 import java.io.ByteArrayOutputStream
-import java.nio.ByteBuffer
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
@@ -136,23 +135,7 @@ class ConcurrencyTest {
         /** The pixels as [layout] bytes, rows padded by 4 * [pad] bytes of junk. */
         private fun bytes(what: String, argb: IntArray, width: Int, height: Int, pad: Int, layout: PixelLayout, direct: Boolean): Input {
             val rowStride = width * layout.bytesPerPixel + 4 * pad
-            val buffer = if (direct) ByteBuffer.allocateDirect(rowStride * height) else ByteBuffer.allocate(rowStride * height)
-            for (i in 0 until rowStride * height) buffer.put(i, 0xEE.toByte())
-            for (y in 0 until height) {
-                buffer.position(y * rowStride)
-                for (x in 0 until width) {
-                    val p = argb[y * width + x]
-                    val (r, g, b) = Triple((p shr 16) and 0xff, (p shr 8) and 0xff, p and 0xff)
-                    when (layout) {
-                        PixelLayout.RGBA_8888 -> buffer.put(r.toByte()).put(g.toByte()).put(b.toByte()).put(0xff.toByte())
-                        PixelLayout.BGRA_8888 -> buffer.put(b.toByte()).put(g.toByte()).put(r.toByte()).put(0xff.toByte())
-                        PixelLayout.RGB_888 -> buffer.put(r.toByte()).put(g.toByte()).put(b.toByte())
-                        PixelLayout.GRAY_8 -> buffer.put(((r * 77 + g * 150 + b * 29) shr 8).toByte())
-                        PixelLayout.ARGB_INT -> buffer.order(java.nio.ByteOrder.nativeOrder()).putInt(p)
-                    }
-                }
-            }
-            buffer.rewind()
+            val buffer = layoutBytes(argb, width, height, rowStride, layout, direct)
             val kind = "${if (direct) "direct" else "heap"} $layout rowStride $rowStride"
             return Input("$what $kind") { it.classify(buffer, width, height, rowStride, layout) }
         }

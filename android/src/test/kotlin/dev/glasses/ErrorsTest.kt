@@ -1,29 +1,15 @@
 package dev.glasses
 
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.function.Executable
 import java.nio.ByteBuffer
 import kotlin.random.Random
 
 /** Bad inputs become GlassesException with a kind and a reason; the detector stays usable. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ErrorsTest {
-    private lateinit var detector: GlassesDetector
-
-    @BeforeAll
-    fun load() {
-        detector = GlassesDetector(Fixtures.model)
-    }
-
-    @AfterAll
-    fun free() = detector.close()
-
+class ErrorsTest : FixtureModelTest() {
     private fun expect(kind: ErrorKind, reasonContains: String? = null, call: () -> Unit): GlassesException {
         val e = assertThrows(GlassesException::class.java, Executable { call() })
         assertEquals(kind, e.kind, "kind of: ${e.message}")
@@ -164,54 +150,56 @@ class ErrorsTest {
     @Test
     fun nullsAndBadArgumentsReachingNativeCode() {
         val handle = handleOf(detector)
-        // The request every classify entry ends with: rotation, mirror, hasBox, x, y, width, height.
-        val none = arrayOf<Any>(0, false, false, 0f, 0f, 0f, 0f, 0, 0)
-        val box = arrayOf<Any>(0, false, true, 0f, 0f, 1f, 1f, 0, 0)
+        // The request every classify entry ends with, without and with a box.
+        val none = NativeRequest.of(0, false, null, 0, 0)
+        val box = NativeRequest.of(0, false, FaceBox(0f, 0f, 1f, 1f), 0, 0)
         for (r in listOf(none, box)) {
-            fun <T> req(call: (Int, Boolean, Boolean, Float, Float, Float, Float) -> T): T =
-                call(r[0] as Int, r[1] as Boolean, r[2] as Boolean, r[3] as Float, r[4] as Float, r[5] as Float, r[6] as Float)
-            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyEncoded(handle, null, a, b, c, d, e, f, g, 0, 0) } }
-            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyArgb(handle, null, 1, 1, 1, a, b, c, d, e, f, g, 0, 0) } }
-            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyBuffer(handle, null, 1, 1, 4, 0, a, b, c, d, e, f, g, 0, 0) } }
-            expect(ErrorKind.INVALID_ARGUMENT, "null") { req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyPath(handle, null, a, b, c, d, e, f, g, 0, 0) } }
+            expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyEncoded(handle, null, r) }
+            expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyArgb(handle, null, 1, 1, 1, r) }
+            expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyBuffer(handle, null, 1, 1, 4, 0, r) }
+            expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeClassifyPath(handle, null, r) }
             expect(ErrorKind.INVALID_ARGUMENT, "direct") {
-                req { a, b, c, d, e, f, g -> GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocate(64), 4, 4, 16, 0, a, b, c, d, e, f, g, 0, 0) }
+                GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocate(64), 4, 4, 16, 0, r)
             }
             for (layout in listOf(42, -1)) {
                 expect(ErrorKind.INVALID_ARGUMENT, "pixel format $layout") {
-                    req { a, b, c, d, e, f, g ->
-                        GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocateDirect(64), 4, 4, 16, layout, a, b, c, d, e, f, g, 0, 0)
-                    }
+                    GlassesNative.nativeClassifyBuffer(handle, ByteBuffer.allocateDirect(64), 4, 4, 16, layout, r)
                 }
             }
         }
-        expect(ErrorKind.INVALID_ARGUMENT, "null") { GlassesNative.nativeLoad(null, 0.5f, 1L, 1L, 320, 240, 0.6f, 0.3f, 0f) }
+        // The request array itself: null, the wrong length, unknown flags.
+        expect(ErrorKind.INVALID_ARGUMENT, "request is null") { GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, null) }
+        expect(ErrorKind.INVALID_ARGUMENT, "7 ints") { GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, none.copyOf(7)) }
+        val flags = none.copyOf().also { it[1] = 4 }
+        expect(ErrorKind.INVALID_ARGUMENT, "flags 4") { GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, flags) }
+        // The loader checks its limits natively too (a null model is the bundled one).
+        expect(ErrorKind.INVALID_ARGUMENT, "maxPixels -1 is negative") { GlassesNative.nativeLoad(null, 0.5f, -1L, 1L, 320, 240, 0.6f, 0.3f, 0f) }
         // A rotation that is no quarter turn, from any entry.
         for (rotation in listOf(45, -90, 360, Int.MIN_VALUE)) {
             expect(ErrorKind.INVALID_PIXEL_BUFFER, "rotation of $rotation") {
-                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, rotation, false, false, 0f, 0f, 0f, 0f, 0, 0)
+                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, NativeRequest.of(rotation, false, null, 0, 0))
             }
         }
         for (bogus in listOf(0L, -1L, Long.MAX_VALUE, 123456789L)) {
             assertThrows(IllegalStateException::class.java) {
-                GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1), 0, false, false, 0f, 0f, 0f, 0f, 0, 0)
+                GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1), none)
             }
             assertThrows(IllegalStateException::class.java) {
-                GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1), 90, true, true, 0f, 0f, 1f, 1f, 0, 0)
+                GlassesNative.nativeClassifyEncoded(bogus, ByteArray(1), NativeRequest.of(90, true, FaceBox(0f, 0f, 1f, 1f), 0, 0))
             }
             assertThrows(IllegalStateException::class.java) {
-                GlassesNative.nativeClassifyArgb(bogus, IntArray(1), 1, 1, 1, 0, false, true, 0f, 0f, 1f, 1f, 0, 0)
+                GlassesNative.nativeClassifyArgb(bogus, IntArray(1), 1, 1, 1, box)
             }
             assertThrows(IllegalStateException::class.java) {
-                GlassesNative.nativeClassifyBuffer(bogus, ByteBuffer.allocateDirect(4), 1, 1, 4, 0, 0, false, true, 0f, 0f, 1f, 1f, 0, 0)
+                GlassesNative.nativeClassifyBuffer(bogus, ByteBuffer.allocateDirect(4), 1, 1, 4, 0, box)
             }
             assertThrows(IllegalStateException::class.java) { GlassesNative.nativeThreshold(bogus) }
             // The face mode and the task are checked natively too.
             expect(ErrorKind.INVALID_ARGUMENT, "unknown face mode 7") {
-                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, 0, false, false, 0f, 0f, 0f, 0f, 7, 0)
+                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, NativeRequest.of(0, false, null, 7, 0))
             }
             expect(ErrorKind.INVALID_ARGUMENT, "unknown native task 3") {
-                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, 0, false, false, 0f, 0f, 0f, 0f, 0, 3)
+                GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, NativeRequest.of(0, false, null, 0, 3))
             }
             assertEquals(false, GlassesNative.nativeFree(bogus))
         }

@@ -1,9 +1,14 @@
 package dev.glasses
 
 import org.json.JSONObject
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.TestInstance
 import java.awt.image.BufferedImage
 import java.io.ByteArrayInputStream
 import java.io.File
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
 import javax.imageio.ImageIO
 
 /** One image of `expected.json` with the probability glasses_core computed for it (no JNI). */
@@ -70,4 +75,44 @@ fun padRows(argb: IntArray, width: Int, height: Int, stride: Int): IntArray {
     val out = IntArray(stride * height) { 0x7f123456 }
     for (y in 0 until height) System.arraycopy(argb, y * width, out, y * stride, width)
     return out
+}
+
+/**
+ * [argb] (`0xAARRGGBB`, rows [width] apart) as [layout] bytes, rows [rowStride] bytes apart, in a
+ * direct buffer (or a heap one), the row padding filled with junk (0xEE); rewound.
+ */
+fun layoutBytes(argb: IntArray, width: Int, height: Int, rowStride: Int, layout: PixelLayout, direct: Boolean = true): ByteBuffer {
+    val buffer = if (direct) ByteBuffer.allocateDirect(rowStride * height) else ByteBuffer.allocate(rowStride * height)
+    for (i in 0 until rowStride * height) buffer.put(i, 0xEE.toByte())
+    for (y in 0 until height) {
+        buffer.position(y * rowStride)
+        for (x in 0 until width) {
+            val p = argb[y * width + x]
+            val (r, g, b) = Triple((p shr 16) and 0xff, (p shr 8) and 0xff, p and 0xff)
+            when (layout) {
+                PixelLayout.RGBA_8888 -> buffer.put(r.toByte()).put(g.toByte()).put(b.toByte()).put(0xff.toByte())
+                PixelLayout.BGRA_8888 -> buffer.put(b.toByte()).put(g.toByte()).put(r.toByte()).put(0xff.toByte())
+                PixelLayout.RGB_888 -> buffer.put(r.toByte()).put(g.toByte()).put(b.toByte())
+                PixelLayout.GRAY_8 -> buffer.put(((r * 77 + g * 150 + b * 29) shr 8).toByte())
+                // The int itself, native byte order (only this put uses the order).
+                PixelLayout.ARGB_INT -> buffer.order(ByteOrder.nativeOrder()).putInt(p)
+            }
+        }
+    }
+    buffer.rewind()
+    return buffer
+}
+
+/** A test class sharing one detector on the fixture model ([Fixtures.model]), loaded before its tests and closed after them. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class FixtureModelTest {
+    protected lateinit var detector: GlassesDetector
+
+    @BeforeAll
+    fun loadFixtureModel() {
+        detector = GlassesDetector(Fixtures.model)
+    }
+
+    @AfterAll
+    fun closeFixtureModel() = detector.close()
 }

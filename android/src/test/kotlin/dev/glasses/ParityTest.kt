@@ -1,13 +1,10 @@
 package dev.glasses
 
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.params.ParameterizedTest
 import org.junit.jupiter.params.provider.MethodSource
 import java.nio.ByteBuffer
@@ -15,18 +12,7 @@ import java.nio.ByteOrder
 import kotlin.math.abs
 
 /** Every input path through JNI gives the probabilities glasses_core computed directly. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ParityTest {
-    private lateinit var detector: GlassesDetector
-
-    @BeforeAll
-    fun load() {
-        detector = GlassesDetector(Fixtures.model)
-    }
-
-    @AfterAll
-    fun free() = detector.close()
-
+class ParityTest : FixtureModelTest() {
     fun cases() = Fixtures.cases
 
     private fun assertMatches(case: FixtureCase, result: GlassesResult, path: String) {

@@ -1,12 +1,8 @@
 package dev.glasses
 
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotEquals
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
-import java.nio.ByteBuffer
 
 /**
  * The region calls (a face detector's box on a larger picture) against the whole-picture calls on
@@ -17,18 +13,7 @@ import java.nio.ByteBuffer
  * The framing below mirrors core's `FaceFraming::HAAR_CELEBA` and `region::framed_region`
  * (core/src/input/region.rs); if core's framing changes, change it here too.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RegionTest {
-    private lateinit var detector: GlassesDetector
-
-    @BeforeAll
-    fun load() {
-        detector = GlassesDetector(Fixtures.model)
-    }
-
-    @AfterAll
-    fun free() = detector.close()
-
+class RegionTest : FixtureModelTest() {
     /** A whole-pixel rectangle, possibly reaching outside the picture. */
     private data class Region(val x: Long, val y: Long, val width: Int, val height: Int)
 
@@ -57,28 +42,6 @@ class RegionTest {
             val sy = (r.y + i / r.width).coerceIn(0, height - 1L).toInt()
             argb[sy * width + sx]
         }
-
-    /** [argb] as [layout] bytes in a direct buffer, rows [rowStride] bytes apart. */
-    private fun bytes(argb: IntArray, width: Int, height: Int, rowStride: Int, layout: PixelLayout): ByteBuffer {
-        val buffer = ByteBuffer.allocateDirect(rowStride * height)
-        for (y in 0 until height) {
-            buffer.position(y * rowStride)
-            for (x in 0 until width) {
-                val p = argb[y * width + x]
-                val (r, g, b) = Triple((p shr 16) and 0xff, (p shr 8) and 0xff, p and 0xff)
-                when (layout) {
-                    PixelLayout.RGBA_8888 -> buffer.put(r.toByte()).put(g.toByte()).put(b.toByte()).put(0xff.toByte())
-                    PixelLayout.BGRA_8888 -> buffer.put(b.toByte()).put(g.toByte()).put(r.toByte()).put(0xff.toByte())
-                    PixelLayout.RGB_888 -> buffer.put(r.toByte()).put(g.toByte()).put(b.toByte())
-                    PixelLayout.GRAY_8 -> buffer.put(((r * 77 + g * 150 + b * 29) shr 8).toByte())
-                    // The int itself, native byte order (only this put uses the order).
-                    PixelLayout.ARGB_INT -> buffer.order(java.nio.ByteOrder.nativeOrder()).putInt(p)
-                }
-            }
-        }
-        buffer.rewind()
-        return buffer
-    }
 
     private fun assertSame(want: GlassesResult, got: GlassesResult, what: String) {
         assertEquals(want.probability, got.probability, Fixtures.tolerance, "$what: probability")
@@ -118,17 +81,17 @@ class RegionTest {
                     // Padded rows; ARGB_INT rows must start on whole ints.
                     val rowStride = w * layout.bytesPerPixel + if (layout == PixelLayout.ARGB_INT) 4 else 3
                     val wantBytes = detector.classify(
-                        bytes(cropped, r.width, r.height, r.width * layout.bytesPerPixel, layout),
+                        layoutBytes(cropped, r.width, r.height, r.width * layout.bytesPerPixel, layout),
                         r.width,
                         r.height,
                         r.width * layout.bytesPerPixel,
                         layout,
                     )
                     if (layout != PixelLayout.GRAY_8) assertSame(want, wantBytes, "$what, $layout crop")
-                    val got = detector.classify(bytes(case.argb, w, h, rowStride, layout), w, h, rowStride, layout, box)
+                    val got = detector.classify(layoutBytes(case.argb, w, h, rowStride, layout), w, h, rowStride, layout, box)
                     assertSame(wantBytes, got, "$what, $layout buffer")
                 }
-                val rgba = bytes(case.argb, w, h, w * 4, PixelLayout.RGBA_8888)
+                val rgba = layoutBytes(case.argb, w, h, w * 4, PixelLayout.RGBA_8888)
                 assertSame(want, detector.classify(rgba, w, h, w * 4, box), "$what, default layout")
             }
         }

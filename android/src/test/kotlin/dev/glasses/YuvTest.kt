@@ -230,14 +230,14 @@ class YuvTest {
         expect(ErrorKind.INVALID_ARGUMENT, "y plane", "direct") { detector.classifyYuv(good.copy(y = heap)) }
         expect(ErrorKind.INVALID_ARGUMENT, "u plane", "direct") { detector.classifyYuv(good.copy(u = ByteBuffer.allocate(10))) }
         // Straight to the native method, as a Java caller could: null and heap planes.
-        val handle = GlassesNative.nativeLoadBundled(0.5f, GlassesOptions.DEFAULT_MAX_PIXELS, GlassesOptions.DEFAULT_MAX_FILE_BYTES, 320, 240, 0.6f, 0.3f, 0f)
+        val handle = GlassesNative.nativeLoad(null, 0.5f, GlassesOptions.DEFAULT_MAX_PIXELS, GlassesOptions.DEFAULT_MAX_FILE_BYTES, 320, 240, 0.6f, 0.3f, 0f)
         try {
             val g = good
             expect(ErrorKind.INVALID_ARGUMENT, "y plane is null") {
-                GlassesNative.nativeClassifyYuv(handle, null, g.yRowStride, g.u, g.v, g.uvRowStride, 1, 160, 160, 0, false, true, false, 0f, 0f, 0f, 0f, 0, 0)
+                GlassesNative.nativeClassifyYuv(handle, null, g.yRowStride, g.u, g.v, g.uvRowStride, 1, 160, 160, true, NativeRequest.of(0, false, null, 0, 0))
             }
             expect(ErrorKind.INVALID_ARGUMENT, "v plane is not a direct") {
-                GlassesNative.nativeClassifyYuv(handle, g.y.slice(), g.yRowStride, g.u, ByteBuffer.allocate(6400), g.uvRowStride, 1, 160, 160, 0, false, true, false, 0f, 0f, 0f, 0f, 0, 0)
+                GlassesNative.nativeClassifyYuv(handle, g.y.slice(), g.yRowStride, g.u, ByteBuffer.allocate(6400), g.uvRowStride, 1, 160, 160, true, NativeRequest.of(0, false, null, 0, 0))
             }
         } finally {
             GlassesNative.nativeFree(handle)

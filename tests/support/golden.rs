@@ -1,12 +1,17 @@
-//! The golden cases (`tests/fixtures/golden.json`, computed by the lead with the trained model):
-//! every surface must give these numbers, within the file's tolerance.
+//! The golden cases (`tests/fixtures/golden.json`, written by core's `write_golden_fixtures`
+//! example with the bundled model): every surface must give these numbers, within the file's
+//! tolerance. One reader of the file for the Rust tests of every crate: core's integration tests
+//! and ffi's (C, uniffi, JNI fixtures) include this file with `#[path]`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use glasses_core::image::RgbImage;
 use serde_json::Value;
 
-use super::repo_root;
+/// The repository root (every crate including this file is one folder below it).
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the crate has a parent folder").to_path_buf()
+}
 
 /// One golden case: a picture, an optional face box, and the answer.
 #[derive(Debug, Clone)]
@@ -27,6 +32,9 @@ pub struct Case {
     pub eyewear: String,
     /// [P(none), P(eyeglasses), P(sunglasses)] (two values for a two-class model).
     pub probabilities: Vec<f32>,
+    /// P(eyeglasses) of the picture given as RGBA pixels (`cases` only: the decoder's pixels
+    /// through the pixel path).
+    pub rgba_probability: Option<f32>,
 }
 
 impl Case {
@@ -92,6 +100,8 @@ pub struct Group {
     pub name: String,
     /// The faces, largest first.
     pub faces: Vec<Case>,
+    /// How many faces were drawn (every one must be found).
+    pub drawn: usize,
 }
 
 impl Group {
@@ -119,6 +129,8 @@ pub fn assert_face(got: [f32; 5], want: [f32; 5], what: &str) {
 pub struct Golden {
     /// The model file the answers were computed with.
     pub model: PathBuf,
+    /// That model's version (its metadata's `model_version`).
+    pub model_version: String,
     /// How far an answer may be from the golden one.
     pub tolerance: f32,
     /// Whole-picture cases.
@@ -169,6 +181,7 @@ impl Golden {
                     .iter()
                     .map(f32_of)
                     .collect(),
+                rgba_probability: c.get("rgba_probability").map(f32_of),
             }
         };
         let cases =
@@ -183,11 +196,13 @@ impl Golden {
                     f["image"] = Value::from(name.as_str());
                     case(&f)
                 });
-                Group { image: fixtures.join(&name), faces: faces.collect(), name }
+                let drawn = g["drawn"].as_array().map_or(0, Vec::len);
+                Group { image: fixtures.join(&name), faces: faces.collect(), drawn, name }
             })
             .collect();
         Some(Self {
             model: repo_root().join(json["model"].as_str().expect("golden.json: model")),
+            model_version: json["model_version"].as_str().unwrap_or_default().to_owned(),
             tolerance: f32_of(&json["tolerance"]),
             cases: cases("cases"),
             region_cases: cases("region_cases"),
