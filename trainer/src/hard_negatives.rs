@@ -47,10 +47,9 @@ pub fn fold_note(val_fold: usize, folds: usize, split_seed: u64) -> String {
     format!("training faces only: fold {val_fold} of {folds} (split seed {split_seed}) held out")
 }
 
-/// The sampling weight of each training sample (in order) from a mined file, refusing a file
-/// that lacks a training face, or that scored a validation face (mined with another fold held
-/// out, so its weights would leak the validation people's scores into nothing useful and the
-/// training people's ones might be missing).
+/// The sampling weight of each training sample (in order) from a mined file. Refuses a file that
+/// lacks a training face, and one that scored a validation face (mined for another fold: the
+/// held-out people stay out of every step of the recipe, mining included).
 pub fn row_weights(
     scores: &SoftLabels,
     train: &[&Sample],
