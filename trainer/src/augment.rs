@@ -98,6 +98,16 @@ impl Augment {
         Self { framing: Some(FramingAugment::default()), ..Self::robust() }
     }
 
+    /// [`Self::framing`] with hard-lit grayscale drawn with probability `gray_hard` instead of
+    /// [`FramingAugment::default`]'s (when given).
+    pub fn framing_with_gray_hard(gray_hard: Option<f64>) -> Self {
+        let mut augment = Self::framing();
+        if let (Some(f), Some(p)) = (augment.framing.as_mut(), gray_hard) {
+            f.gray_hard = p;
+        }
+        augment
+    }
+
     /// Augments a normalised `[N, 3, H, W]` batch with libtorch's global RNG.
     pub fn apply(&self, xs: &Tensor, mean: [f32; 3], std: [f32; 3]) -> Tensor {
         let (n, _, h, w) = xs.size4().unwrap_or((0, 3, 0, 0));

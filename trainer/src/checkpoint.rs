@@ -91,6 +91,18 @@ pub struct TrainConfig {
     /// labels only (see [`crate::soft_labels`]). Older runs read as false.
     #[serde(default)]
     pub unlabelled: bool,
+    /// Hard-negative mining: the mined score file whose hard faces the balanced sampler draws
+    /// more often (see [`crate::hard_negatives`]). Older runs read as none.
+    #[serde(default)]
+    pub hard_negatives: Option<std::path::PathBuf>,
+    /// How much more often the hardest mined face is drawn than an easy one of its class
+    /// (0 without [`Self::hard_negatives`]). Older runs read as 0.
+    #[serde(default)]
+    pub hard_negative_factor: f64,
+    /// With framing augmentation: the probability of hard-lit grayscale, when not the default's.
+    /// Older runs read as none (the default).
+    #[serde(default)]
+    pub gray_hard_share: Option<f64>,
 }
 
 fn default_resize() -> String {

@@ -140,6 +140,9 @@ pub fn bundled_recipe(data: &DataOptions, init: PathBuf, epochs: usize) -> Train
         robust_augment: true,
         framing_augment: false,
         unlabelled: false,
+        hard_negatives: None,
+        hard_negative_factor: 0.0,
+        gray_hard_share: None,
     }
 }
 

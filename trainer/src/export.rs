@@ -78,7 +78,7 @@ pub fn onnx_class_probabilities(onnx: &[u8], set: &TensorSet) -> Result<Vec<Vec<
 pub fn recipe_text(meta: &RunMeta) -> String {
     let c = &meta.config;
     format!(
-        "{} {}, {} classes, {} epochs{}, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}{}, {} further negatives per epoch, {}",
+        "{} {}, {} classes, {} epochs{}{}, batch {}, AdamW lr {} wd {}, warm-up {} + cosine, augment {}{}{}, {} further negatives per epoch, {}",
         c.architecture,
         match (&c.init_weights, &c.init_from) {
             (Some(w), _) if w.extension().is_some_and(|e| e == "onnx") => format!(
@@ -92,6 +92,10 @@ pub fn recipe_text(meta: &RunMeta) -> String {
         c.classes,
         c.epochs,
         if c.balanced_sampling { " of class-balanced draws" } else { "" },
+        match &c.hard_negatives {
+            Some(_) => format!(" (mined hard faces drawn up to {}x as often)", c.hard_negative_factor),
+            None => String::new(),
+        },
         c.batch_size,
         c.lr,
         c.weight_decay,
@@ -101,6 +105,10 @@ pub fn recipe_text(meta: &RunMeta) -> String {
             (true, _) => " (robust, framing)",
             (false, true) => " (robust)",
             (false, false) => "",
+        },
+        match c.gray_hard_share {
+            Some(p) if c.framing_augment => format!(", hard-lit grayscale {p}"),
+            _ => String::new(),
         },
         c.extra_negatives_per_epoch,
         match &meta.teacher {

@@ -12,6 +12,7 @@
 //!   measured on besides the validation fold.
 //! * [`soft_labels`]: teacher probabilities computed once per face (unlabelled ones too) for
 //!   distillation.
+//! * [`hard_negatives`]: faces a model gets wrong, drawn more often by the [`sampler`].
 //! * [`train`]: the loop, distillation, checkpoints ([`checkpoint`]), reports ([`report`]).
 //! * [`export`]: ONNX through glasses-core; [`cv`]: k-fold cross-validation (Table 1);
 //!   [`prune`]: magnitude pruning for the size experiments; [`latency`]: libtorch's inference
@@ -28,6 +29,7 @@ mod error;
 pub mod export;
 pub mod framing;
 pub mod framing_checks;
+pub mod hard_negatives;
 pub mod init;
 pub mod latency;
 pub mod metrics;
@@ -39,6 +41,7 @@ pub mod pipeline;
 pub mod prune;
 pub mod report;
 pub mod rng;
+pub mod sampler;
 pub mod soft_labels;
 pub mod train;
 

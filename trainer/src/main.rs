@@ -3,7 +3,7 @@
 mod cmd;
 
 use clap::{Parser, Subcommand};
-use cmd::{checks, cv, export, groups, label, latency, quantize, train};
+use cmd::{checks, cv, export, groups, label, latency, mine, quantize, train};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +32,9 @@ enum Command {
     /// Label every face once with teacher models (for `train --soft-labels`): 0/, 1/,
     /// sunglasses/ and the unlabelled unclear/ of each data folder, through glasses-core.
     Label(label::LabelArgs),
+    /// Hard-negative mining: score every training-fold face (never the validation fold) with a
+    /// model file, for `train --hard-negatives`.
+    Mine(mine::MineArgs),
     /// Wide pictures of several held-out people (and face-filling crops of them) with the boxes
     /// where their faces are, for `core/examples/faces_eval.rs` (bench/faces-eval.sh).
     Groups(groups::GroupsArgs),
@@ -47,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         Command::Latency(args) => latency::run(args),
         Command::Checks(args) => checks::run(args),
         Command::Label(args) => label::run(args),
+        Command::Mine(args) => mine::run(args),
         Command::Groups(args) => groups::run(args),
         Command::Quantize(args) => quantize::run(args),
     }

@@ -16,6 +16,7 @@ use crate::model::Network;
 use crate::optim::AdamW;
 use crate::prune;
 use crate::rng::SplitMix64;
+pub use crate::sampler::ClassSampler;
 
 /// What to do with an existing run folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -171,6 +172,30 @@ pub fn train(
     device: Device,
     policy: RunPolicy,
 ) -> Result<RunOutcome> {
+    train_weighted(config, data, train_set, val_set, extra_negatives, teacher, None, out_dir, device, policy)
+}
+
+/// [`train`] with the balanced sampler drawing each training row, within its class, in
+/// proportion to `row_weights` (one per row of `train_set`; hard-negative mining, see
+/// [`crate::hard_negatives`]). Needs `config.balanced_sampling`.
+#[allow(clippy::too_many_arguments)]
+pub fn train_weighted(
+    config: &TrainConfig,
+    data: Option<DataSpec>,
+    train_set: &TensorSet,
+    val_set: &TensorSet,
+    extra_negatives: Option<&TensorSet>,
+    teacher: Option<Teacher<'_>>,
+    row_weights: Option<&[f64]>,
+    out_dir: &Path,
+    device: Device,
+    policy: RunPolicy,
+) -> Result<RunOutcome> {
+    if row_weights.is_some() && !config.balanced_sampling {
+        return Err(Error::Config(
+            "hard negatives are drawn by the balanced sampler: add --balanced-sampling".into(),
+        ));
+    }
     validate(config, train_set)?;
     check_teacher(config, train_set, teacher.as_ref())?;
     let extra_pool = match (config.extra_negatives_per_epoch, extra_negatives) {
@@ -251,10 +276,10 @@ pub fn train(
     // Pruned weights are zero now (fresh or resumed); the masks keep them there, since AdamW's
     // moments and weight decay would otherwise move them again.
     let masks = if config.prune_fraction > 0.0 { prune::zero_masks(&net) } else { Vec::new() };
-    let sampler = if config.balanced_sampling {
-        Some(ClassSampler::new(&sampling_labels(train_set, teacher.as_ref())?))
-    } else {
-        None
+    let sampler = match (config.balanced_sampling, row_weights) {
+        (false, _) => None,
+        (true, None) => Some(ClassSampler::new(&sampling_labels(train_set, teacher.as_ref())?)),
+        (true, Some(w)) => Some(ClassSampler::weighted(&sampling_labels(train_set, teacher.as_ref())?, w)?),
     };
     let n = match &sampler {
         Some(_) if config.epoch_size > 0 => config.epoch_size,
@@ -266,7 +291,7 @@ pub fn train(
     let prep_mean = glasses_core::preprocess::IMAGENET_MEAN;
     let prep_std = glasses_core::preprocess::IMAGENET_STD;
     let augment = match (config.framing_augment, config.robust_augment) {
-        (true, _) => Augment::framing(),
+        (true, _) => Augment::framing_with_gray_hard(config.gray_hard_share),
         (false, true) => Augment::robust(),
         (false, false) => Augment::default(),
     };
@@ -363,41 +388,6 @@ pub fn train(
     Ok(RunOutcome { network: net, meta, val_probs, val_labels: val_set.label_vec()? })
 }
 
-/// Draws training rows so that every class present is equally likely: the class uniformly,
-/// then a row of it uniformly (with replacement). Rare classes are seen more often instead of
-/// throwing the common class's images away.
-#[derive(Debug, Clone)]
-pub struct ClassSampler {
-    rows_by_class: Vec<Vec<i64>>,
-}
-
-impl ClassSampler {
-    /// A sampler over rows with these labels.
-    pub fn new(labels: &[u8]) -> Self {
-        let classes = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
-        let mut rows_by_class = vec![Vec::new(); classes];
-        for (row, &l) in labels.iter().enumerate() {
-            rows_by_class[l as usize].push(row as i64);
-        }
-        rows_by_class.retain(|rows| !rows.is_empty());
-        Self { rows_by_class }
-    }
-
-    /// `n` rows drawn with `rng`.
-    pub fn draw(&self, n: usize, rng: &mut SplitMix64) -> Vec<i64> {
-        if self.rows_by_class.is_empty() {
-            return Vec::new();
-        }
-        let k = self.rows_by_class.len() as u64;
-        (0..n)
-            .map(|_| {
-                let rows = &self.rows_by_class[(rng.next_u64() % k) as usize];
-                rows[(rng.next_u64() % rows.len() as u64) as usize]
-            })
-            .collect()
-    }
-}
-
 /// The classes the balanced sampler groups rows by: the label, or for an unlabelled row the
 /// cached teacher's most probable class (so goggles the teacher calls sunglasses are drawn as
 /// often as sunglasses, not as a class of their own).
@@ -473,6 +463,11 @@ fn validate(config: &TrainConfig, train_set: &TensorSet) -> Result<()> {
         return Err(Error::Config(
             "balanced sampling draws from every training image already; drop --extra-negatives".into(),
         ));
+    }
+    if let Some(p) = config.gray_hard_share
+        && !(0.0..=1.0).contains(&p)
+    {
+        return Err(Error::Config(format!("--gray-hard-share must be in [0, 1], got {p}")));
     }
     if !(0.0..1.0).contains(&config.prune_fraction) {
         return Err(Error::Config(format!("--prune must be in [0, 1), got {}", config.prune_fraction)));

@@ -128,6 +128,9 @@ pub struct HyperArgs {
     /// grayscale.
     #[arg(long)]
     framing_augment: bool,
+    /// With --framing-augment: probability of hard-lit grayscale per picture (default 0.12).
+    #[arg(long, requires = "framing_augment")]
+    gray_hard_share: Option<f64>,
 }
 
 impl HyperArgs {
@@ -157,6 +160,9 @@ impl HyperArgs {
             robust_augment: self.robust_augment || self.framing_augment,
             framing_augment: self.framing_augment,
             unlabelled: false,
+            hard_negatives: None,
+            hard_negative_factor: 0.0,
+            gray_hard_share: self.gray_hard_share,
         }
     }
 }

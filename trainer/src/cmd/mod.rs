@@ -8,5 +8,6 @@ pub mod export;
 pub mod groups;
 pub mod label;
 pub mod latency;
+pub mod mine;
 pub mod quantize;
 pub mod train;

@@ -48,6 +48,14 @@ pub struct TrainArgs {
     /// Skip the false-positive check on the negatives outside the balanced set.
     #[arg(long)]
     no_extra_negatives: bool,
+    /// Hard-negative mining: a score file written by `glasses-trainer mine` for this fold; the
+    /// balanced sampler draws the faces it scored wrong more often (needs --balanced-sampling).
+    #[arg(long)]
+    hard_negatives: Option<PathBuf>,
+    /// With --hard-negatives: a face the miner was sure about and wrong on is drawn this many
+    /// times as often as an easy face of its class (linear in between).
+    #[arg(long, default_value_t = glasses_trainer::hard_negatives::DEFAULT_FACTOR, requires = "hard_negatives")]
+    hard_negative_factor: f64,
     /// Fine-tune: start from this finished run's weights (checkpoint.ot or run folder).
     #[arg(long)]
     init_from: Option<PathBuf>,
@@ -104,6 +112,24 @@ fn cached_teacher(
     Ok((grown, probabilities))
 }
 
+/// The balanced sampler's weight of each training row of fold `val_fold` from a mined file.
+fn mined_weights(prepared: &Prepared, val_fold: usize, file: &Path, factor: f64) -> anyhow::Result<Vec<f64>> {
+    use glasses_trainer::hard_negatives;
+    use glasses_trainer::soft_labels::SoftLabels;
+    let scores = SoftLabels::read(file)?;
+    let (train, val) = prepared.fold_indices(val_fold)?;
+    let samples = |rows: &[usize]| rows.iter().map(|&i| &prepared.dataset.samples[i]).collect::<Vec<_>>();
+    let (train, val) = (samples(&train), samples(&val));
+    let weights = hard_negatives::row_weights(&scores, &train, &val, factor, file)?;
+    eprint!(
+        "hard negatives from {} ({}):\n{}",
+        file.display(),
+        scores.teachers.join("; "),
+        hard_negatives::describe(&scores, &train, factor)
+    );
+    Ok(weights)
+}
+
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let device = args.machine.device()?;
     let data = args.data.options();
@@ -112,6 +138,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     config.unlabelled = args.unlabelled;
     config.init_from = args.init_from.as_deref().map(checkpoint::checkpoint_path);
     config.prune_fraction = args.prune;
+    if let Some(file) = &args.hard_negatives {
+        config.hard_negatives = Some(file.clone());
+        config.hard_negative_factor = args.hard_negative_factor;
+    }
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(args.arch.name()));
     let teacher = match &args.teacher {
         Some(path) => {
@@ -173,8 +203,12 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let row_weights = match &args.hard_negatives {
+        Some(file) => Some(mined_weights(&prepared, args.val_fold, file, args.hard_negative_factor)?),
+        None => None,
+    };
     let policy = RunPolicy { resume: args.resume, force: args.force, quiet: false, stop_after: None };
-    let outcome = train::train(
+    let outcome = train::train_weighted(
         &config,
         Some(data.spec(args.val_fold)),
         &train_set,
@@ -183,6 +217,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         cached.or_else(|| {
             teacher.as_ref().map(|(network, path)| Teacher::Network { network, path: path.clone() })
         }),
+        row_weights.as_deref(),
         &out,
         device,
         policy,

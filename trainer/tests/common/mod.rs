@@ -41,6 +41,9 @@ pub fn config(arch: Architecture, epochs: usize) -> TrainConfig {
         robust_augment: false,
         framing_augment: false,
         unlabelled: false,
+        hard_negatives: None,
+        hard_negative_factor: 0.0,
+        gray_hard_share: None,
     }
 }
 
