@@ -9,6 +9,8 @@
 #   CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 #     TARGET=aarch64-unknown-linux-gnu bench/size.sh  # aarch64 Linux with Debian's cross gcc
 #                                                # (apt-get install gcc-aarch64-linux-gnu)
+#   ANDROID_LIKE=1 bench/size.sh  # the stand-in for Android's arm64 .so when no NDK is installed:
+#                                 # aarch64 Linux code, linked the way the NDK links (see below)
 #   FEATURES="--no-default-features --features jpeg" bench/size.sh   # an app that reads JPEGs only
 #   EACH_FORMAT=1 bench/size.sh   # rebuilds once per format (11 fat-LTO builds: long on 2 cores)
 # Env: PROFILE (default dist), TOP (crates listed, default 15), FEATURES (cargo feature flags of
@@ -22,6 +24,20 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# ANDROID_LIKE=1: the Android library is aarch64 code linked by the NDK's clang with lld, and the
+# NDK's clang driver adds --pack-dyn-relocs=android at minSdk 23-27 (ours is 24, android/); the
+# Gradle build adds 16 KB pages (android/build.gradle.kts). Without the NDK, the nearest build is
+# aarch64 Linux (glibc instead of bionic: the same Rust code) linked with Rust's own lld and those
+# flags. Debian's GNU ld instead pads the file to 64 KB pages and keeps 24-byte relocations, which
+# adds about 100 KB that the Android library does not have.
+if [ -n "${ANDROID_LIKE:-}" ]; then
+  TARGET=${TARGET:-aarch64-unknown-linux-gnu}
+  gcc_ld="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/gcc-ld"
+  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER:-aarch64-linux-gnu-gcc}
+  export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-fuse-ld=lld -C link-arg=-B$gcc_ld
+    -C link-arg=-Wl,--pack-dyn-relocs=android
+    -C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,-z,common-page-size=16384"
+fi
 profile=${PROFILE:-dist}
 top=${TOP:-15}
 target_args=()
@@ -49,7 +65,7 @@ stripped_size() {
 }
 
 if [ -n "${EACH_FORMAT:-}" ]; then
-  echo "$(date -u +%F) · target ${TARGET:-host} · profile $profile · $(rustc --version)"
+  echo "$(date -u +%F) · target ${TARGET:-host}${ANDROID_LIKE:+ (NDK-like link)} · profile $profile · $(rustc --version)"
   echo
   build --no-default-features --features jpeg
   base=$(stripped_size)
@@ -80,7 +96,7 @@ if lib.find(model) < 0:
     sys.exit("the bundled model is not embedded verbatim in the library; the subtraction below is wrong")
 PY
 echo
-echo "$(date -u +%F) · $(uname -m) host · target ${TARGET:-host} · profile $profile · $(rustc --version)"
+echo "$(date -u +%F) · $(uname -m) host · target ${TARGET:-host}${ANDROID_LIKE:+ (NDK-like link: lld, packed relocations, 16 KB pages)} · profile $profile · features: ${FEATURES:-default} · $(rustc --version)"
 echo
 echo "| artifact | bytes | MiB |"
 echo "|---|---|---|"
@@ -88,6 +104,21 @@ printf '| %s | %s | %.2f |\n' "libglasses_ffi.so, not stripped" "$unstripped" "$
 printf '| %s | %s | %.2f |\n' "stripped (as shipped)" "$stripped" "$(echo "$stripped/1048576" | bc -l)"
 printf '| %s | %s | %.2f |\n' "of which the bundled model ($model)" "$model_bytes" "$(echo "$model_bytes/1048576" | bc -l)"
 printf '| %s | %s | %.2f |\n' "stripped, without the model" "$((stripped - model_bytes))" "$(echo "($stripped-$model_bytes)/1048576" | bc -l)"
+echo
+echo "Sections of the stripped library (\`readelf -S\`; the models are in .rodata, unwind tables in .eh_frame*):"
+echo
+echo "| section | bytes |"
+echo "|---|---|"
+readelf -SW "$work/lib.so" | python3 -c '
+import sys, re
+rows = []
+for line in sys.stdin:
+    m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+(\S+)\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)", line)
+    if m and m.group(2) != "NOBITS" and int(m.group(3), 16) >= 1024:
+        rows.append((int(m.group(3), 16), m.group(1)))
+for size, name in sorted(rows, reverse=True):
+    print(f"| {name} | {size:,} |")
+'
 echo
 echo "Code and data symbols by crate (unstripped library, \`nm -S -C\`), top $top:"
 echo
@@ -114,7 +145,8 @@ print(f"| (all symbols) | {total:,} | 100 % |")
 
 echo
 echo "Code and data bytes by picture format (same symbols; \`image::codecs::FORMAT\` plus the crates"
-echo "only that format uses; deflate and LZW are shared by PNG, TIFF and GIF and listed apart):"
+echo "only that format uses; deflate and LZW are shared by PNG, TIFF and GIF and listed apart; std's"
+echo "backtrace printer carries its own miniz_oxide, about 9 KB, so deflate never drops to 0):"
 echo
 nm -S --size-sort -C "$lib" 2>/dev/null | python3 -c '
 import sys, re, collections
