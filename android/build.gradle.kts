@@ -7,7 +7,13 @@
 //   cargo install cargo-ndk
 // Build:  gradle :assembleRelease   (AAR in build/outputs/aar/)
 // Options (gradle.properties or -P):
-//   glasses.cargoProfile=release|dev   Rust profile (default release; dev is much faster to build)
+//   glasses.cargoProfile=dist|release|dev   Rust profile (default dist: the shipping profile, fat
+//                                      LTO and sized for size outside the kernels; release builds
+//                                      faster but its library is ~0.7 MB larger; dev much faster)
+//   glasses.formats=jpeg,png           picture formats decoded from encoded bytes (default: all ten;
+//                                      Bitmaps and camera frames need none). docs/PERFORMANCE.md
+//                                      lists what each costs: jpeg,png keeps the aarch64 library
+//                                      near 2 MB, every format adds ~0.48 MB
 //   glasses.abis=arm64-v8a,x86_64      subset of ABIs (default: all four)
 //   glasses.skipCargo=true             package the .so files already in build/rustJniLibs
 //
@@ -33,7 +39,9 @@ val abis: List<String> = providers.gradleProperty("glasses.abis").orNull
     ?.split(',')?.map { it.trim() }?.filter { it.isNotEmpty() }
     ?.onEach { require(it in allAbis) { "glasses.abis: unknown ABI '$it' (known: $allAbis)" } }
     ?: allAbis
-val cargoProfile: String = providers.gradleProperty("glasses.cargoProfile").orNull ?: "release"
+val cargoProfile: String = providers.gradleProperty("glasses.cargoProfile").orNull ?: "dist"
+val formats: List<String>? = providers.gradleProperty("glasses.formats").orNull
+    ?.split(',')?.map { it.trim() }?.filter { it.isNotEmpty() }
 val skipCargo: Boolean = providers.gradleProperty("glasses.skipCargo").orNull?.toBoolean() ?: false
 val minSdkVersion = 24
 val workspaceDir: File = projectDir.parentFile
@@ -86,12 +94,14 @@ val cargoNdkBuild by tasks.registering(Exec::class) {
     })
     inputs.property("abis", abis)
     inputs.property("profile", cargoProfile)
+    inputs.property("formats", formats?.joinToString(",") ?: "all")
     outputs.dir(outDir)
 
     val args = mutableListOf("cargo", "ndk")
     abis.forEach { args += listOf("-t", it) }
     args += listOf("--platform", minSdkVersion.toString(), "-o", outDir.path, "build", "-p", "glasses-ffi", "--lib")
     if (cargoProfile == "release") args += "--release" else args += listOf("--profile", cargoProfile)
+    if (formats != null) args += listOf("--no-default-features", "--features", formats.joinToString(","))
     commandLine(args)
 
     // 16 KB page alignment for Android 15+ devices with 16 KB pages (Play requires it for
