@@ -15,13 +15,22 @@ use common::tiny_onnx::{conv_model, ints_attr};
 
 /// Core's logits, on every micro-kernel this CPU runs, against tract-onnx's for two inputs. The
 /// engines sum in different orders (and fuse multiply-adds differently), so the logits agree to
-/// float rounding, not to the bit: within 1e-4 of the logits' scale.
+/// float rounding, not to the bit: within 1e-4 of the logits' scale (static int8 files: 1e-2, below).
 fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
     let kernels = common::per_kernel(bytes);
     let pre = *kernels[0].1.preprocessing();
     let (h, w) = (pre.height as usize, pre.width as usize);
     let smooth = common::golden_input(pre.tensor_len());
     let photo = pre.tensor_from_rgb(&common::picture(120, 150));
+    // A static int8 file (QDQ): tract dequantises, sums each convolution in float and rounds
+    // again; core sums in int32 and requantises once. Where a value lands within float rounding
+    // of a half step the two round it to neighbouring int8 steps, and that one step travels on to
+    // the logits. Measured on the bundled file (2026-12-07): the picture agrees to 1.2e-7, the
+    // smooth input by 0.0067 on logits of scale 1.3 on every kernel. 1e-2 of the scale allows a
+    // flip or two; a wrong kernel or requantisation moves the logits by far more.
+    let quantized =
+        kernels[0].1.metadata().extra.get("glasses.quantization").is_some_and(|q| q == "static-int8");
+    let tolerance = if quantized { 1e-2f32 } else { 1e-4 };
     for (what, input) in [("smooth input", &smooth), ("picture", &photo)] {
         let theirs = tract_onnx_logits(bytes, h, w, input).unwrap_or_else(|e| panic!("{name}: tract: {e}"));
         let scale = theirs.iter().fold(1f32, |m, v| m.max(v.abs()));
@@ -30,7 +39,7 @@ fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
             assert_eq!(ours.len(), theirs.len(), "{name}, {kernel} kernel: one logit per class");
             let diff = ours.iter().zip(&theirs).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
             assert!(
-                diff <= 1e-4 * scale,
+                diff <= tolerance * scale,
                 "{name}, {what}, {kernel} kernel: core {ours:?} vs tract-onnx {theirs:?} (diff {diff})"
             );
         }
