@@ -3,7 +3,7 @@
 # run, and prints a Markdown table with the ratio core/ORT. Rounds alternate core and ORT (and
 # torch) so that load from other processes hits all alike; the table shows the median over rounds.
 #
-#   bench/compare.sh [MODEL.onnx ...]     (default: the bundled int8-weights model, its fp32 twin, and a
+#   bench/compare.sh [MODEL.onnx ...]     (default: the bundled static int8 model, its fp32 twin, and a
 #                                          random-weight ResNet-18 at the bundled input size)
 # Env: RUNS (per measurement, default 200), ROUNDS (default 3), PYTHON (default python3),
 # PROFILE (cargo profile of core's side, default dist), TORCH=1 (also time the same networks in
@@ -13,7 +13,7 @@
 # Static int8 columns (issue 24): CALIBRATION_NPY=faces.npy (float32 [N, 3, H, W] preprocessed faces,
 # `glasses-trainer quantize --npy`) makes ONNX Runtime's own static int8 copy of each row's fp32
 # network (bench/ort_quantize.py: QOperator, per-channel int8 weights, uint8 activations, min/max on
-# those faces; the bundled int8-weights row uses its fp32 twin core/models/glasses.onnx) and times it
+# those faces; the bundled int8 row uses its fp32 twin core/models/glasses.onnx) and times it
 # in ORT; QDQ=file.onnx (from `glasses-trainer quantize`, of QDQ_SOURCE, default core/models/glasses.onnx)
 # times that QDQ file in ORT on the rows of its network. Both in the same rounds as everything else.
 set -euo pipefail
@@ -51,7 +51,7 @@ if [ ${#models[@]} -eq 0 ]; then
   cargo run -q --profile "$profile" -p glasses-core --example export_random -- "$work/resnet18-random.onnx" resnet18 "$size" >/dev/null
   models+=("$work/resnet18-random.onnx")
 fi
-# The fp32 network a row stands for: the bundled int8-weights file's is its fp32 twin.
+# The fp32 network a row stands for: the bundled int8 file's is its fp32 twin.
 twin() { if [ "$1" = core/models/glasses-int8.onnx ]; then echo core/models/glasses.onnx; else echo "$1"; fi; }
 declare -A ort_int8=()
 if [ -n "${CALIBRATION_NPY:-}" ]; then

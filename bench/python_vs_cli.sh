@@ -37,7 +37,7 @@ paste -d '\n' <(find "$data/1" -name '*.jpg' | sort) <(find "$data/0" -name '*.j
   | awk -v n="$FACES" 'NF && c++ < n' | while read -r f; do ln -s "$f" "$work/faces/$(basename "$f")"; done
 n=$(find "$work/faces" -name '*.jpg' | wc -l)
 declare -a names cmds
-names+=("glasses classify -j 1 --faces whole (bundled int8-weights file)")
+names+=("glasses classify -j 1 --faces whole (bundled static int8 file)")
 cmds+=("$glasses classify -j 1 --faces whole --no-progress $work/faces")
 if [ -n "${CLI_MODEL:-}" ]; then
   names+=("glasses classify -j 1 --faces whole --model $(basename "$CLI_MODEL")")
