@@ -135,11 +135,15 @@ class ParityTest : FixtureModelTest() {
     @Test
     fun bundledModelLoadsAndClassifies() {
         GlassesDetector().use { bundled ->
-            assertEquals(0.5f, bundled.threshold)
+            // No threshold given: the bundled file's own (golden.json records it).
+            val own = bundled.modelInfo().modelDefaultThreshold
+            assertNotNull(own, "the bundled file carries its threshold")
+            assertEquals(own, bundled.threshold)
+            Golden.loadOrSkip().let { assertEquals(it.json.getDouble("threshold").toFloat(), own, "golden.json's threshold") }
             for (case in Fixtures.cases) {
                 val r = bundled.classify(case.bytes)
                 assertTrue(r.probability in 0f..1f, "$case: ${r.probability}")
-                assertEquals(r.probability >= 0.5f, r.hasGlasses)
+                assertEquals(r.probability >= own!!, r.hasGlasses)
                 val viaPixels = bundled.classify(case.argb, case.width, case.height)
                 assertTrue(abs(r.probability - viaPixels.probability) <= 1e-4f, "$case: encoded vs pixels with the bundled model")
                 // The bundled model has three classes: P(sunglasses) is there and the three sum to 1.
