@@ -19,11 +19,13 @@
 //! angle error (detected against drawn).
 
 mod common;
+#[path = "../../tests/support/turn.rs"]
+mod turn;
 
 use std::path::Path;
 
 use common::faces::{Confusion, Res, auc, load, match_faces, read_truth};
-use glasses_core::image::{Rgb, RgbImage, imageops};
+use glasses_core::image::{RgbImage, imageops};
 use glasses_core::{Classifier, ClassifierOptions, DetectorOptions, Input, Request};
 
 /// Drawn angles reach this far either side of level, in degrees.
@@ -45,16 +47,6 @@ impl Draw {
     }
 }
 
-/// Mirror index `i` into `0..n` (edge pixel not repeated).
-fn mirror(i: i64, n: i64) -> i64 {
-    if n == 1 {
-        return 0;
-    }
-    let period = 2 * (n - 1);
-    let m = i.rem_euclid(period);
-    if m < n { m } else { period - m }
-}
-
 /// `crop` scaled by `scale`, mirrored out to `pad` times its size and turned by `degrees`
 /// clockwise on screen about the picture's centre.
 fn turned_picture(crop: &RgbImage, scale: f32, pad: f32, degrees: f32) -> RgbImage {
@@ -62,24 +54,7 @@ fn turned_picture(crop: &RgbImage, scale: f32, pad: f32, degrees: f32) -> RgbIma
         ((crop.width() as f32 * scale).round() as u32, (crop.height() as f32 * scale).round() as u32);
     let face = imageops::resize(crop, w, h, imageops::Triangle);
     let (cw, ch) = ((w as f32 * pad).round() as u32, (h as f32 * pad).round() as u32);
-    let (ox, oy) = ((cw - w) as f32 / 2.0, (ch - h) as f32 / 2.0);
-    let (sin, cos) = degrees.to_radians().sin_cos();
-    let (cx, cy) = (cw as f32 / 2.0, ch as f32 / 2.0);
-    let at = |x: i64, y: i64| *face.get_pixel(mirror(x, w as i64) as u32, mirror(y, h as i64) as u32);
-    RgbImage::from_fn(cw, ch, |x, y| {
-        // Output = centre + R(angle) (source - centre), so source = centre + R(-angle) (...).
-        let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-        let (sx, sy) = (cx + dx * cos + dy * sin - ox - 0.5, cy - dx * sin + dy * cos - oy - 0.5);
-        let (fx, fy) = (sx.floor(), sy.floor());
-        let (ax, ay) = (sx - fx, sy - fy);
-        let (ix, iy) = (fx as i64, fy as i64);
-        let (p00, p10, p01, p11) = (at(ix, iy), at(ix + 1, iy), at(ix, iy + 1), at(ix + 1, iy + 1));
-        Rgb(std::array::from_fn(|c| {
-            let top = p00[c] as f32 * (1.0 - ax) + p10[c] as f32 * ax;
-            let bottom = p01[c] as f32 * (1.0 - ax) + p11[c] as f32 * ax;
-            (top * (1.0 - ay) + bottom * ay).round().clamp(0.0, 255.0) as u8
-        }))
-    })
+    turn::turned(&face, (cw, ch), degrees)
 }
 
 /// `auto`'s answers for one set, without and with alignment.
@@ -248,10 +223,11 @@ fn main() -> Res<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use glasses_core::image::Rgb;
 
     #[test]
     fn mirroring_folds_back_without_repeating_the_edge() {
-        let got: Vec<i64> = (-3..7).map(|i| mirror(i, 4)).collect();
+        let got: Vec<u32> = (-3..7).map(|i| turn::mirror(i, 4)).collect();
         assert_eq!(got, [3, 2, 1, 0, 1, 2, 3, 2, 1, 0]);
     }
 

@@ -127,6 +127,11 @@ pub(crate) fn cut_turned(source: &Upright<'_>, turned: TurnedRegion) -> Result<R
     RgbImage::from_raw(rw, rh, out).ok_or_else(|| Error::invalid_image("turned face size mismatch"))
 }
 
+// The turned test pictures core's integration tests and the align_eval example draw too.
+#[cfg(test)]
+#[path = "../../../tests/support/turn.rs"]
+mod turn;
+
 #[cfg(test)]
 mod tests {
     use image::Rgb;
@@ -200,7 +205,7 @@ mod tests {
 
 #[cfg(all(test, feature = "face-detector"))]
 mod known_angle {
-    use image::{Rgb, RgbImage, imageops};
+    use image::{RgbImage, imageops};
 
     use super::*;
     use crate::Classifier;
@@ -214,34 +219,7 @@ mod known_angle {
     /// Mean absolute difference of the model inputs, in 0..255 levels.
     const PIXEL_TOLERANCE: f64 = 4.0;
 
-    fn mirror(i: i64, n: i64) -> u32 {
-        let period = 2 * (n - 1);
-        let m = i.rem_euclid(period);
-        (if m < n { m } else { period - m }) as u32
-    }
-
-    /// `face` centred in a `size` picture, mirrored beyond its edges, turned clockwise on screen
-    /// by `degrees` about the centre (bilinear).
-    fn turned(face: &RgbImage, size: (u32, u32), degrees: f32) -> RgbImage {
-        let (w, h) = (face.width() as i64, face.height() as i64);
-        let (ox, oy) = ((size.0 as f32 - w as f32) / 2.0, (size.1 as f32 - h as f32) / 2.0);
-        let (sin, cos) = degrees.to_radians().sin_cos();
-        let (cx, cy) = (size.0 as f32 / 2.0, size.1 as f32 / 2.0);
-        let at = |x: i64, y: i64| *face.get_pixel(mirror(x, w), mirror(y, h));
-        RgbImage::from_fn(size.0, size.1, |x, y| {
-            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-            let (sx, sy) = (cx + dx * cos + dy * sin - ox - 0.5, cy - dx * sin + dy * cos - oy - 0.5);
-            let (fx, fy) = (sx.floor(), sy.floor());
-            let (ax, ay) = (sx - fx, sy - fy);
-            let (ix, iy) = (fx as i64, fy as i64);
-            let p = [at(ix, iy), at(ix + 1, iy), at(ix, iy + 1), at(ix + 1, iy + 1)];
-            Rgb(std::array::from_fn(|c| {
-                let top = p[0][c] as f32 * (1.0 - ax) + p[1][c] as f32 * ax;
-                let bottom = p[2][c] as f32 * (1.0 - ax) + p[3][c] as f32 * ax;
-                (top * (1.0 - ay) + bottom * ay).round() as u8
-            }))
-        })
-    }
+    use super::turn::turned;
 
     #[test]
     fn a_face_turned_by_a_known_angle_levels_to_the_upright_answer() {

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use glasses_core::image::{Rgb, RgbImage, imageops};
+use glasses_core::image::{RgbImage, imageops};
 use glasses_core::{Classifier, ClassifierOptions, FaceBox, FaceMode, Input, Request};
 
 fn fixture(name: &str) -> RgbImage {
@@ -13,35 +13,12 @@ fn fixture(name: &str) -> RgbImage {
     glasses_core::preprocess::decode(&std::fs::read(&path).expect("fixture"), u64::MAX).expect("decodes")
 }
 
-fn mirror(i: i64, n: i64) -> u32 {
-    let period = 2 * (n - 1);
-    let m = i.rem_euclid(period);
-    (if m < n { m } else { period - m }) as u32
-}
-
 /// `face` doubled, mirrored out to 2.2 times its size (surroundings, not a cut edge, for the
 /// detector) and turned clockwise on screen by `degrees` about the centre, bilinear.
 fn turned(face: &RgbImage, degrees: f32) -> RgbImage {
     let face = imageops::resize(face, face.width() * 2, face.height() * 2, imageops::Triangle);
-    let (w, h) = (face.width() as i64, face.height() as i64);
-    let (cw, ch) = ((w as f32 * 2.2) as u32, (h as f32 * 2.2) as u32);
-    let (ox, oy) = ((cw as f32 - w as f32) / 2.0, (ch as f32 - h as f32) / 2.0);
-    let (sin, cos) = degrees.to_radians().sin_cos();
-    let (cx, cy) = (cw as f32 / 2.0, ch as f32 / 2.0);
-    let at = |x: i64, y: i64| *face.get_pixel(mirror(x, w), mirror(y, h));
-    RgbImage::from_fn(cw, ch, |x, y| {
-        let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-        let (sx, sy) = (cx + dx * cos + dy * sin - ox - 0.5, cy - dx * sin + dy * cos - oy - 0.5);
-        let (fx, fy) = (sx.floor(), sy.floor());
-        let (ax, ay) = (sx - fx, sy - fy);
-        let (ix, iy) = (fx as i64, fy as i64);
-        let p = [at(ix, iy), at(ix + 1, iy), at(ix, iy + 1), at(ix + 1, iy + 1)];
-        Rgb(std::array::from_fn(|c| {
-            let top = p[0][c] as f32 * (1.0 - ax) + p[1][c] as f32 * ax;
-            let bottom = p[2][c] as f32 * (1.0 - ax) + p[3][c] as f32 * ax;
-            (top * (1.0 - ay) + bottom * ay).round() as u8
-        }))
-    })
+    let (cw, ch) = ((face.width() as f32 * 2.2) as u32, (face.height() as f32 * 2.2) as u32);
+    crate::turn::turned(&face, (cw, ch), degrees)
 }
 
 fn classifiers() -> (Classifier, Classifier) {

@@ -7,6 +7,8 @@ mod common;
 mod golden_cases;
 #[path = "../../fuzz/src/harness.rs"]
 mod harness;
+#[path = "../../../tests/support/turn.rs"]
+mod turn;
 #[path = "../../../tests/support/yuv.rs"]
 mod yuv_reference;
 
