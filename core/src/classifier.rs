@@ -65,8 +65,10 @@ pub struct Classifier {
     workers: Option<Arc<Workers>>,
 }
 
+/// The bundled file, inflated once for [`Classifier::bundled_model_bytes`] (loading inflates a
+/// copy of its own and drops it, so a classifier does not keep 800 KB of file alive).
 #[cfg(feature = "bundled-model")]
-static BUNDLED_MODEL: &[u8] = include_bytes!("../models/glasses-int8.onnx");
+static BUNDLED_FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
 
 impl Classifier {
     /// The trained model shipped inside the library, default options.
@@ -76,14 +78,26 @@ impl Classifier {
 
     /// The trained model shipped inside the library.
     pub fn bundled_with(options: ClassifierOptions) -> Result<Self> {
-        Self::from_bytes(Self::bundled_model_bytes()?, options)
+        #[cfg(feature = "bundled-model")]
+        {
+            Self::from_bytes(&crate::model::embedded::CLASSIFIER.inflate()?, options)
+        }
+        #[cfg(not(feature = "bundled-model"))]
+        {
+            let _ = options;
+            Err(Error::NoBundledModel)
+        }
     }
 
     /// The bundled ONNX file itself (to save it, or inspect it).
     pub fn bundled_model_bytes() -> Result<&'static [u8]> {
         #[cfg(feature = "bundled-model")]
         {
-            Ok(BUNDLED_MODEL)
+            if let Some(file) = BUNDLED_FILE.get() {
+                return Ok(file);
+            }
+            let file = crate::model::embedded::CLASSIFIER.inflate()?;
+            Ok(BUNDLED_FILE.get_or_init(|| file))
         }
         #[cfg(not(feature = "bundled-model"))]
         {

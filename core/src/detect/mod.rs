@@ -40,7 +40,7 @@ use crate::region::FaceBox;
 /// The bundled detector: YuNet-s (`core/models/face-detector.onnx`, made by
 /// `scripts/bundle-face-detector.sh`; MIT, see `core/models/LICENSE-face-detector`).
 #[cfg(feature = "face-detector")]
-const BUNDLED: &[u8] = include_bytes!("../../models/face-detector.onnx");
+use crate::model::embedded::FACE_DETECTOR as BUNDLED;
 
 /// How the detector reads a picture and which faces it reports.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -141,13 +141,13 @@ impl FaceDetector {
     /// The bundled YuNet-s detector (feature `face-detector`, on by default).
     #[cfg(feature = "face-detector")]
     pub fn bundled() -> Result<Self> {
-        Self::from_bytes(BUNDLED, DetectorOptions::default())
+        Self::from_bytes(&BUNDLED.inflate()?, DetectorOptions::default())
     }
 
     /// The bundled detector with other options.
     #[cfg(feature = "face-detector")]
     pub fn bundled_with(options: DetectorOptions) -> Result<Self> {
-        Self::from_bytes(BUNDLED, options)
+        Self::from_bytes(&BUNDLED.inflate()?, options)
     }
 
     /// A YuNet ONNX file from memory (the 12-output graphs of `ShiqiYu/libfacedetection.train`,
@@ -173,7 +173,7 @@ impl FaceDetector {
     pub(crate) fn bundled_on(options: DetectorOptions, kernel: Kernel) -> Result<Option<Self>> {
         #[cfg(feature = "face-detector")]
         {
-            Self::load(BUNDLED, options, kernel).map(Some)
+            Self::load(&BUNDLED.inflate()?, options, kernel).map(Some)
         }
         #[cfg(not(feature = "face-detector"))]
         {

@@ -3,5 +3,7 @@
 //! (`model_file`). What runs a file is the engine's choice (`net::plan`).
 
 pub mod contract;
+#[cfg(any(feature = "bundled-model", feature = "face-detector"))]
+pub(crate) mod embedded;
 pub(crate) mod model_file;
 pub mod onnx_pb;
