@@ -246,11 +246,7 @@ impl QConv {
                     let o = r0 + r;
                     let dst = &mut output[((o - part.first) / QUAD) * row + j0 * QUAD..][..width * QUAD];
                     if o % QUAD == 0 && r + QUAD <= rows {
-                        let t = |k: usize| &bytes[(r + k) * nr..(r + k) * nr + width];
-                        let (t0, t1, t2, t3) = (t(0), t(1), t(2), t(3));
-                        for (j, px) in dst.chunks_exact_mut(QUAD).enumerate() {
-                            px.copy_from_slice(&[t0[j], t1[j], t2[j], t3[j]]);
-                        }
+                        interleave_quads(&bytes[r * nr..], nr, dst);
                         r += QUAD;
                     } else {
                         for (px, &v) in dst.chunks_exact_mut(QUAD).zip(&bytes[r * nr..r * nr + width]) {
@@ -262,6 +258,19 @@ impl QConv {
             }
             j0 += width;
         }
+    }
+}
+
+/// Four requantised rows (`rows[k * stride..]`, `dst.len() / QUAD` values each) interleaved into
+/// quads, one output pixel's four channels side by side. Written as whole 32-bit words over
+/// iterators so that the compiler turns it into byte shuffles: the byte-by-byte loop it replaces
+/// took 15 % of a whole picture's time (`perf` over `glasses classify`).
+fn interleave_quads(rows: &[u8], stride: usize, dst: &mut [u8]) {
+    let width = dst.len() / QUAD;
+    let row = |k: usize| &rows[k * stride..k * stride + width];
+    let (t0, t1, t2, t3) = (row(0), row(1), row(2), row(3));
+    for (px, (((&a, &b), &c), &d)) in dst.chunks_exact_mut(QUAD).zip(t0.iter().zip(t1).zip(t2).zip(t3)) {
+        px.copy_from_slice(&u32::from_le_bytes([a, b, c, d]).to_le_bytes());
     }
 }
 
