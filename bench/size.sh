@@ -84,17 +84,25 @@ fi
 build ${FEATURES:-}
 cp "$lib" "$work/lib.so"
 "$strip_tool" --strip-all "$work/lib.so"
-model=core/models/glasses-int8.onnx
 unstripped=$(stat -c %s "$lib")
 stripped=$(stat -c %s "$work/lib.so")
-model_bytes=$(stat -c %s "$model")
-# The model is embedded verbatim (include_bytes!): check that, so subtracting it is exact.
-python3 - "$work/lib.so" "$model" <<'PY'
+# The model files are stored zlib-compressed (core/build.rs writes them into the build's OUT_DIR and
+# include_bytes! embeds them): find the streams this build embedded and check that each stands in
+# the library, so that subtracting them is exact.
+streams=()
+for file in glasses-int8.onnx face-detector.onnx; do
+  # shellcheck disable=SC2012 # the newest build script output of this profile and target
+  stream=$(ls -t "$dir"/build/glasses-core-*/out/"$file.zlib" 2>/dev/null | head -1)
+  [ -n "$stream" ] && streams+=("$stream")
+done
+python3 - "$work/lib.so" "${streams[@]}" <<'PY'
 import sys
-lib, model = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
-if lib.find(model) < 0:
-    sys.exit("the bundled model is not embedded verbatim in the library; the subtraction below is wrong")
+lib = open(sys.argv[1], "rb").read()
+for path in sys.argv[2:]:
+    if lib.find(open(path, "rb").read()) < 0:
+        sys.exit(f"{path} is not embedded verbatim in the library; the subtraction below would be wrong")
 PY
+models_bytes=0
 echo
 echo "$(date -u +%F) · $(uname -m) host · target ${TARGET:-host}${ANDROID_LIKE:+ (NDK-like link: lld, packed relocations, 16 KB pages)} · profile $profile · features: ${FEATURES:-default} · $(rustc --version)"
 echo
@@ -102,8 +110,13 @@ echo "| artifact | bytes | MiB |"
 echo "|---|---|---|"
 printf '| %s | %s | %.2f |\n' "libglasses_ffi.so, not stripped" "$unstripped" "$(echo "$unstripped/1048576" | bc -l)"
 printf '| %s | %s | %.2f |\n' "stripped (as shipped)" "$stripped" "$(echo "$stripped/1048576" | bc -l)"
-printf '| %s | %s | %.2f |\n' "of which the bundled model ($model)" "$model_bytes" "$(echo "$model_bytes/1048576" | bc -l)"
-printf '| %s | %s | %.2f |\n' "stripped, without the model" "$((stripped - model_bytes))" "$(echo "($stripped-$model_bytes)/1048576" | bc -l)"
+for stream in "${streams[@]}"; do
+  bytes=$(stat -c %s "$stream")
+  models_bytes=$((models_bytes + bytes))
+  name=$(basename "$stream" .zlib)
+  printf '| %s | %s | %.2f |\n' "of which core/models/$name, zlib ($(stat -c %s "core/models/$name") B inflated)" "$bytes" "$(echo "$bytes/1048576" | bc -l)"
+done
+printf '| %s | %s | %.2f |\n' "stripped, without the models" "$((stripped - models_bytes))" "$(echo "($stripped-$models_bytes)/1048576" | bc -l)"
 echo
 echo "Sections of the stripped library (\`readelf -S\`; the models are in .rodata, unwind tables in .eh_frame*):"
 echo

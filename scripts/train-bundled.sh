@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Trains the bundled model (core/models/glasses.onnx and glasses-int8.onnx) exactly as shipped, in
-# three stages. 1 (this script's `train` call): SqueezeNet 1.1 from ImageNet weights, three classes
+# four stages. 1 (this script's `train` call): SqueezeNet 1.1 from ImageNet weights, three classes
 # (none / eyeglasses / sunglasses), every labelled CelebA face of both shared folders, class-balanced
 # draws, robust augmentation, centre crop to 176x216; identity-disjoint fold 0 held out; exported to
 # runs/bundled-176x216/glasses-stage1.onnx. 2 and 3 (scripts/train-framing.sh with BUNDLE=1): a
-# framing-invariant fine-tune of stage 1, then its static int8 copy (`glasses-trainer quantize`),
-# both written into core/models. Resumable: rerun after an interruption and it continues.
+# framing-invariant fine-tune of stage 1 and its static int8 copy. 4 (scripts/train-hardneg.sh,
+# run by stage 3): the framing model's hard faces mined on the training folds, a short fine-tune
+# that draws them more often, its static int8 copy (`glasses-trainer quantize`); both files written
+# into core/models. Resumable: rerun after an interruption and it continues.
 #
-#   scripts/train-bundled.sh                 # ~45 min + ~45 min on 2 idle CPU cores, then export
+#   scripts/train-bundled.sh                 # ~45 min + ~45 min on 2 idle CPU cores, then stage 4 (two epochs of 1,600 draws: minutes)
 #   SIZE=132x162 OUT=runs/other scripts/train-bundled.sh   # another input size, not exported
 #   OUT=runs/x scripts/train-bundled.sh --soft-labels L.csv   # extra `train` flags (scripts/distill.sh)
 #   TRAINER=path/to/glasses-trainer ...                      # a prebuilt trainer, no cargo build

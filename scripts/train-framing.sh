@@ -5,11 +5,12 @@
 # training framing, edges repeated, faces down to 40 px, hard-lit grayscale), starting from the
 # stage-1 weights (INIT) for 4 epochs at a lower rate. 3: the static int8 copy (`glasses-trainer
 # quantize`: 200 calibration faces from the training folds, min/max ranges), which core runs on its
-# int8 kernels. Prints glasses-trainer checks for the candidate and the bundled file. Writes into
-# core/models only when asked (BUNDLE=1). Resumable; runs at nice 19 (builds come first).
+# int8 kernels. Prints glasses-trainer checks for the candidate and the bundled file. Writes
+# nothing into core/models itself: with BUNDLE=1 it goes on to stage 4 (hard negatives,
+# scripts/train-hardneg.sh), which bundles its model. Resumable; runs at nice 19 (builds come first).
 #
 #   scripts/train-framing.sh                       # runs/framing-176x216, 4 epochs of 6,000 draws
-#   BUNDLE=1 scripts/train-framing.sh              # ... and replace core/models/glasses{,-int8}.onnx
+#   BUNDLE=1 scripts/train-framing.sh              # ... then stage 4, which replaces core/models/glasses{,-int8}.onnx
 #   INIT=other.onnx OUT=/work/runs/x EPOCHS=2 scripts/train-framing.sh
 #   TRAINER=path/to/glasses-trainer scripts/train-framing.sh   # a prebuilt trainer, no cargo build
 #
@@ -35,8 +36,7 @@ nice -n 19 "$trainer" quantize --model "$out/glasses-framing.onnx" --out "$out/g
 nice -n 19 "$trainer" checks --model "$out/glasses-framing-static-int8.onnx" --model core/models/glasses-int8.onnx \
   --images-path "$data/celeba-eyeglasses" --images-path "$data/celeba-more"
 if [ "${BUNDLE:-0}" = 1 ]; then
-  cp "$out/glasses-framing.onnx" core/models/glasses.onnx
-  cp "$out/glasses-framing-static-int8.onnx" core/models/glasses-int8.onnx
-  echo "train-framing: bundled $out/glasses-framing{,-static-int8}.onnx as core/models/glasses{,-int8}.onnx;" \
-    "now regenerate the golden fixtures (cargo run -p glasses-core --example write_golden_fixtures -- tests/fixtures)" >&2
+  # The bundled model is this run fine-tuned on its hard faces (stage 4), which bundles itself.
+  BUNDLE=1 INIT_FROM="$out" TRAINER="$trainer" OUT="${HARDNEG_OUT:-runs/hardneg-176x216}" \
+    exec scripts/train-hardneg.sh
 fi
