@@ -25,3 +25,19 @@ fi
 # Thin LTO buys nothing for a measurement of counts; it only slows the build.
 CARGO_PROFILE_RELEASE_LTO=false cargo build --release -q -p glasses-core --example faces_eval
 target/release/examples/faces_eval "$OUT"
+# Issue 28's other AUC target: the same fold-0 people as CelebA framed them (the source files of
+# the face-filling crops), `auto` against `whole`, through the CLI.
+framed="$OUT/celeba-framed"
+if [ ! -d "$framed" ]; then
+  mkdir -p "$framed/0" "$framed/1"
+  tail -n +2 "$OUT/tight.csv" | while IFS=, read -r _ label source; do
+    case "$label" in none) dir=0 ;; eyeglasses) dir=1 ;; *) continue ;; esac
+    ln -sf "$source" "$framed/$dir/$(echo "$source" | tr / _)"
+  done
+fi
+CARGO_PROFILE_RELEASE_LTO=false cargo build --release -q -p glasses-cli
+for mode in auto whole; do
+  echo
+  echo "CelebA-framed fold-0 faces ($(find "$framed/0" "$framed/1" -type l | wc -l)), --faces $mode:"
+  target/release/glasses eval --images-path "$framed" --faces "$mode" | grep -E '^(accuracy|f1|roc_auc) |^faces '
+done
