@@ -15,9 +15,7 @@
 # runs briefly in CI; this script reuses that test's inputs (model, PNG, manifest). Prints the
 # program's own lines, then a table; exits non-zero if any check failed. Linux only (RSS from /proc).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/repo.sh"
 cycles="${SOAK_CYCLES:-10000}"
 bound="${SOAK_MAX_GROWTH_KIB:-8192}"
 threads="${STRESS_THREADS:-8}"

@@ -16,9 +16,7 @@
 # No Android SDK/NDK is needed (see android/README.md).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/repo.sh"
 fixtures="$target_dir/jni-fixtures"
 # A test-target build (below) leaves the cdylib in deps/; only a root `--lib` build copies it up.
 native_dir="$target_dir/debug/deps"

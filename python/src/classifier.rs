@@ -10,9 +10,9 @@ use pyo3::types::{PyBytes, PyList, PyString};
 use rayon::prelude::*;
 
 use crate::errors::{Failure, guarded};
-use crate::faces::{Face, FaceResult};
+use crate::faces::Face;
 use crate::input::{self, Prepared, Source};
-use crate::results::{ModelInfo, Prediction, shown};
+use crate::results::{FaceResult, ModelInfo, Prediction, shown};
 
 /// Classifies face images for eyeglasses.
 ///

@@ -1,11 +1,9 @@
-//! The faces Python gets back: `glasses.Face` (a detected face: box, score, landmarks) and
-//! `glasses.FaceResult` (a face with the answer for it).
+//! The face Python gets back: `glasses.Face` (a detected face: box, score, landmarks). The answer
+//! for one, `glasses.FaceResult`, stands with the other answers in `results.rs`.
 
 use glasses_core::DetectedFace;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-use crate::results::Prediction;
 
 /// A face the built-in detector found, in pixels of the picture (origin top-left).
 #[pyclass(frozen, module = "glasses", name = "Face")]
@@ -52,41 +50,8 @@ impl Face {
         Ok(dict)
     }
 
-    fn __repr__(&self) -> String {
+    pub(crate) fn __repr__(&self) -> String {
         let (x, y, w, h) = self.face_box();
         format!("Face(box=({x:.2}, {y:.2}, {w:.2}, {h:.2}), score={:.4})", self.inner.score)
-    }
-}
-
-/// One face of a picture and the answer for it (`Classifier.classify_faces`).
-#[pyclass(frozen, module = "glasses", name = "FaceResult")]
-#[derive(Debug)]
-pub(crate) struct FaceResult {
-    /// The face, in pixels of the picture.
-    #[pyo3(get)]
-    face: Py<Face>,
-    /// The answer for that face (its `face` is this face).
-    #[pyo3(get)]
-    prediction: Py<Prediction>,
-}
-
-impl FaceResult {
-    /// The Python objects of core's result.
-    pub(crate) fn of(py: Python<'_>, result: glasses_core::FaceResult) -> PyResult<Self> {
-        Ok(Self {
-            face: Py::new(py, Face::from(result.face))?,
-            prediction: Py::new(py, Prediction::from(result.prediction))?,
-        })
-    }
-}
-
-#[pymethods]
-impl FaceResult {
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!(
-            "FaceResult(face={}, prediction={})",
-            self.face.get().__repr__(),
-            self.prediction.bind(py).get().repr()
-        )
     }
 }

@@ -32,7 +32,7 @@ fn _glasses(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<results::Prediction>()?;
     module.add_class::<results::ModelInfo>()?;
     module.add_class::<faces::Face>()?;
-    module.add_class::<faces::FaceResult>()?;
+    module.add_class::<results::FaceResult>()?;
     module.add_function(wrap_pyfunction!(_panic_for_tests, module)?)?;
     errors::register(module)?;
     Ok(())

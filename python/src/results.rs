@@ -1,4 +1,5 @@
-//! The objects Python gets back: `glasses.Prediction` and `glasses.ModelInfo` (faces: [`crate::faces`]).
+//! The objects Python gets back: `glasses.Prediction`, `glasses.FaceResult` (a face with the
+//! answer for it) and `glasses.ModelInfo` (the face itself: [`crate::faces`]).
 
 use std::collections::BTreeMap;
 
@@ -92,6 +93,39 @@ impl Prediction {
             self.eyewear(),
             p.none,
             p.eyeglasses,
+        )
+    }
+}
+
+/// One face of a picture and the answer for it (`Classifier.classify_faces`).
+#[pyclass(frozen, module = "glasses", name = "FaceResult")]
+#[derive(Debug)]
+pub(crate) struct FaceResult {
+    /// The face, in pixels of the picture.
+    #[pyo3(get)]
+    face: Py<Face>,
+    /// The answer for that face (its `face` is this face).
+    #[pyo3(get)]
+    prediction: Py<Prediction>,
+}
+
+impl FaceResult {
+    /// The Python objects of core's result.
+    pub(crate) fn of(py: Python<'_>, result: glasses_core::FaceResult) -> PyResult<Self> {
+        Ok(Self {
+            face: Py::new(py, Face::from(result.face))?,
+            prediction: Py::new(py, Prediction::from(result.prediction))?,
+        })
+    }
+}
+
+#[pymethods]
+impl FaceResult {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "FaceResult(face={}, prediction={})",
+            self.face.get().__repr__(),
+            self.prediction.bind(py).get().repr()
         )
     }
 }

@@ -24,11 +24,9 @@
 #
 # Needs: valgrind, a JDK 17+ (java, javac), Maven (to compile the Kotlin classes), cargo.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/repo.sh"
 start=$SECONDS
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
 fixtures="$target_dir/jni-fixtures"
 native_dir="$target_dir/debug/deps"
 work="$target_dir/tmp/jni-valgrind"

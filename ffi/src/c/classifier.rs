@@ -1,12 +1,12 @@
-//! Creating and releasing classifiers.
+//! Classifier handles: creating and releasing them, and borrowing the classifier behind one.
 
 use std::ffi::c_char;
 
 use glasses_core::{Classifier, ClassifierOptions};
 
 use super::guard::guard;
-use super::model_info::ModelStrings;
-use super::read::{borrow_classifier, borrow_slice, borrow_str};
+use super::model_strings::ModelStrings;
+use super::read::{borrow_slice, borrow_str};
 use super::types::GlassesOptions;
 use crate::codes::{self, GlassesStatus, SurfaceError};
 
@@ -17,6 +17,17 @@ pub struct GlassesClassifier {
     pub(super) inner: Classifier,
     /// The strings `glasses_classifier_model_info` points into, owned by the handle.
     pub(super) model: ModelStrings,
+}
+
+/// Borrows the classifier behind a handle.
+///
+/// # Safety
+/// A non-NULL `ptr` must come from a `glasses_classifier_new_*` function and not be freed yet.
+pub(super) unsafe fn borrow_classifier<'a>(
+    ptr: *const GlassesClassifier,
+) -> Result<&'a glasses_core::Classifier, SurfaceError> {
+    // SAFETY: the caller's contract.
+    unsafe { ptr.as_ref() }.map(|c| &c.inner).ok_or(SurfaceError::Null("classifier"))
 }
 
 /// Core options from the C options. NULL means `glasses_options_default()`, threshold 0.5 as in

@@ -3,9 +3,8 @@
 
 use glasses_core::Prediction;
 
-use super::classifier::GlassesClassifier;
+use super::classifier::{GlassesClassifier, borrow_classifier};
 use super::guard::guard;
-use super::read::borrow_classifier;
 use super::types::{
     GlassesFaceBox, GlassesInput, GlassesPrediction, GlassesRequest, GlassesResult, GlassesYuvFrame,
 };

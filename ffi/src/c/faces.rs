@@ -3,9 +3,8 @@
 
 use glasses_core::{Classifier, Input, Request};
 
-use super::classifier::{GlassesClassifier, construct};
+use super::classifier::{GlassesClassifier, borrow_classifier, construct};
 use super::guard::guard;
-use super::read::borrow_classifier;
 use super::types::{
     GlassesDetectedFace, GlassesDetectorOptions, GlassesFaceResult, GlassesInput, GlassesRequest,
 };

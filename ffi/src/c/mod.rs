@@ -32,6 +32,7 @@ mod classify;
 mod faces;
 mod guard;
 mod model_info;
+mod model_strings;
 mod read;
 mod types;
 

@@ -1,14 +1,12 @@
-//! `glasses_classifier_model_info`: which model a classifier runs, with strings whose storage is
-//! the classifier's own.
+//! `glasses_classifier_model_info`: which model a classifier runs, as a C struct pointing into the
+//! strings the handle owns ([`super::model_strings`]).
 
-use std::ffi::{CString, c_char};
-
-use glasses_core::Classifier;
+use std::ffi::c_char;
 
 use super::classifier::GlassesClassifier;
 use super::guard::guard;
+use super::model_strings::ModelStrings;
 use crate::codes::{GlassesStatus, GlassesWeightPrecision, SurfaceError};
-use crate::model_info::ModelFacts;
 
 /// Facts about the model a classifier runs and the threshold it applies, written by
 /// [`glasses_classifier_model_info`].
@@ -47,62 +45,21 @@ pub struct GlassesModelInfo {
     pub weight_precision: GlassesWeightPrecision,
 }
 
-/// The C strings of a classifier's model facts, made once at construction so that the pointers
-/// handed out live as long as the handle.
-#[derive(Debug)]
-pub(super) struct ModelStrings {
-    facts: ModelFacts,
-    model_version: CString,
-    architecture: CString,
-    class_names: Vec<CString>,
-    class_name_pointers: ClassNamePointers,
-}
-
-/// Pointers to the `class_names` strings of the same [`ModelStrings`], the array C reads.
-#[derive(Debug)]
-struct ClassNamePointers(Box<[*const c_char]>);
-
-// SAFETY: the pointers point into `CString`s owned by the same `ModelStrings`, which are never
-// changed or moved out (a `CString`'s bytes live on the heap, so moving the owner keeps them in
-// place), and nothing is ever written through them.
-unsafe impl Send for ClassNamePointers {}
-// SAFETY: as above; shared reads of immutable strings.
-unsafe impl Sync for ClassNamePointers {}
-
-/// `text` as a C string; an interior NUL (possible in a hostile file's metadata) becomes U+FFFD
-/// instead of cutting the string short or failing.
-fn c_string(text: &str) -> CString {
-    CString::new(text.replace('\0', "\u{FFFD}")).unwrap_or_default()
-}
-
-impl ModelStrings {
-    pub(super) fn of(classifier: &Classifier) -> Self {
-        let facts = ModelFacts::of(classifier);
-        let class_names: Vec<CString> = facts.class_names.iter().map(|n| c_string(n)).collect();
-        let class_name_pointers = ClassNamePointers(class_names.iter().map(|n| n.as_ptr()).collect());
-        Self {
-            model_version: c_string(&facts.model_version),
-            architecture: c_string(&facts.architecture),
-            class_names,
-            class_name_pointers,
-            facts,
-        }
-    }
-
-    fn info(&self) -> GlassesModelInfo {
-        let default = self.facts.model_default_threshold;
+impl From<&ModelStrings> for GlassesModelInfo {
+    fn from(strings: &ModelStrings) -> Self {
+        let default = strings.facts.model_default_threshold;
         GlassesModelInfo {
-            model_version: self.model_version.as_ptr(),
-            architecture: self.architecture.as_ptr(),
+            model_version: strings.model_version.as_ptr(),
+            architecture: strings.architecture.as_ptr(),
             // At most 3 by the model contract.
-            num_classes: u32::try_from(self.class_names.len()).unwrap_or(u32::MAX),
-            class_names: self.class_name_pointers.0.as_ptr(),
-            input_width: self.facts.input_width,
-            input_height: self.facts.input_height,
-            threshold: self.facts.threshold,
+            num_classes: u32::try_from(strings.class_names.len()).unwrap_or(u32::MAX),
+            class_names: strings.class_name_pointers.0.as_ptr(),
+            input_width: strings.facts.input_width,
+            input_height: strings.facts.input_height,
+            threshold: strings.facts.threshold,
             has_model_default_threshold: default.is_some(),
             model_default_threshold: default.unwrap_or(f32::NAN),
-            weight_precision: self.facts.weight_precision,
+            weight_precision: strings.facts.weight_precision,
         }
     }
 }
@@ -125,7 +82,7 @@ pub unsafe extern "C" fn glasses_classifier_model_info(
             return Err(SurfaceError::Null("out"));
         }
         // SAFETY: non-NULL and writable by the caller's contract.
-        unsafe { out.write(classifier.model.info()) };
+        unsafe { out.write(GlassesModelInfo::from(&classifier.model)) };
         Ok(())
     })
 }

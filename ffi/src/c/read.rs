@@ -1,12 +1,12 @@
-//! Reading what C hands over: borrowed buffers, the classifier behind a handle, and a
-//! [`GlassesInput`] / [`GlassesRequest`] as core's [`Input`] / [`Request`].
+//! Reading what C hands over: borrowed buffers and strings, and a [`GlassesInput`] /
+//! [`GlassesRequest`] as core's [`Input`] / [`Request`]. (The classifier behind a handle is
+//! borrowed in [`super::classifier`], which owns the handle.)
 
 use std::ffi::{CStr, c_char};
 use std::path::Path;
 
 use glasses_core::{FaceBox, Input, Orientation, PixelBuffer, Request, YuvFrame, YuvRange};
 
-use super::classifier::GlassesClassifier;
 use super::types::{GlassesInput, GlassesRequest, GlassesYuvFrame};
 use crate::codes::{self, GlassesInputKind, SurfaceError};
 
@@ -47,17 +47,6 @@ pub(super) unsafe fn borrow_str<'a>(ptr: *const c_char, name: &'static str) -> R
     unsafe { CStr::from_ptr(ptr) }
         .to_str()
         .map_err(|e| SurfaceError::InvalidArgument(format!("`{name}` is not UTF-8: {e}")))
-}
-
-/// Borrows the classifier behind a handle.
-///
-/// # Safety
-/// A non-NULL `ptr` must come from a `glasses_classifier_new_*` function and not be freed yet.
-pub(super) unsafe fn borrow_classifier<'a>(
-    ptr: *const GlassesClassifier,
-) -> Result<&'a glasses_core::Classifier, SurfaceError> {
-    // SAFETY: the caller's contract.
-    unsafe { ptr.as_ref() }.map(|c| &c.inner).ok_or(SurfaceError::Null("classifier"))
 }
 
 impl GlassesInput {

@@ -1,9 +1,7 @@
-//! The face records the generated Swift bindings see: the face mode of a request, each detected
-//! face, a face with its answer, and the detector's settings.
+//! The face records the generated Swift bindings see: the face mode of a request, a face box,
+//! each detected face, and the detector's settings.
 
 use glasses_core::{DetectedFace, DetectorOptions, FaceMode as CoreFaceMode};
-
-use super::types::{FaceBox, GlassesResultRecord};
 
 /// Which face `classify` answers for when the request gives no box: C's `GlassesFaceMode`, case
 /// for case in the same order (checked by tests and by scripts/gen-swift.sh). Named `...Kind` so
@@ -38,6 +36,32 @@ pub struct FacePoint {
     pub y: f32,
 }
 
+/// A face detector's box in pixels of the upright picture, origin at the top-left corner. It may
+/// reach past the picture's edges but must overlap it and have a positive, finite size.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct FaceBox {
+    /// Left edge in pixels (may be negative).
+    pub x: f32,
+    /// Top edge in pixels (may be negative).
+    pub y: f32,
+    /// Width in pixels.
+    pub width: f32,
+    /// Height in pixels.
+    pub height: f32,
+}
+
+impl From<FaceBox> for glasses_core::FaceBox {
+    fn from(f: FaceBox) -> Self {
+        Self::new(f.x, f.y, f.width, f.height)
+    }
+}
+
+impl From<glasses_core::FaceBox> for FaceBox {
+    fn from(f: glasses_core::FaceBox) -> Self {
+        Self { x: f.x, y: f.y, width: f.width, height: f.height }
+    }
+}
+
 /// One face the built-in detector found: C's `GlassesDetectedFace`. Named `...Record` so that the
 /// generated Swift type does not clash with the wrapper's public `DetectedFace`.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -58,21 +82,6 @@ impl From<DetectedFace> for DetectedFaceRecord {
             score: f.score,
             landmarks: f.landmarks.iter().map(|&(x, y)| FacePoint { x, y }).collect(),
         }
-    }
-}
-
-/// One face of a picture and the answer for it: C's `GlassesFaceResult`.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct FaceResultRecord {
-    /// The face, in pixels of the upright picture.
-    pub face: DetectedFaceRecord,
-    /// The answer for that face (its `face` is this face).
-    pub result: GlassesResultRecord,
-}
-
-impl From<glasses_core::FaceResult> for FaceResultRecord {
-    fn from(r: glasses_core::FaceResult) -> Self {
-        Self { face: r.face.into(), result: r.prediction.into() }
     }
 }
 

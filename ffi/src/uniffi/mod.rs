@@ -12,6 +12,7 @@
 //! a panic reaches Swift as an internal error instead of aborting.
 
 mod faces;
+mod results;
 mod types;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use glasses_core::{Classifier, ClassifierOptions};
 
 pub use faces::*;
+pub use results::*;
 pub use types::*;
 
 /// Classifies face images for eyeglasses. Thread-safe: share one instance.

@@ -1,9 +1,10 @@
-//! The records, enums and errors the generated Swift bindings see, and their conversions.
+//! The records, enums and errors the generated Swift bindings see for options, requests, inputs
+//! and model facts, and their conversions (answers: [`super::results`]; faces: [`super::faces`]).
 
 use glasses_core::{ClassifierOptions, FaceBox as CoreFaceBox, Input, Orientation};
 
-use super::faces::{DetectedFaceRecord, DetectorOptionsRecord, FaceModeKind};
-use crate::codes::{self, GlassesEyewear, GlassesPixelFormat, GlassesStatus, SurfaceError};
+use super::faces::{DetectorOptionsRecord, FaceBox, FaceModeKind};
+use crate::codes::{self, GlassesPixelFormat, GlassesStatus, SurfaceError};
 
 /// Why a call failed. Flat: Swift sees one case per kind carrying the message. The cases are C's
 /// statuses by name (without `NullArgument` and `Panic`, which Swift cannot meet: uniffi passes no
@@ -102,92 +103,6 @@ impl From<glasses_core::Error> for GlassesError {
 impl From<SurfaceError> for GlassesError {
     fn from(e: SurfaceError) -> Self {
         Self::from_status(e.status(), e.to_string())
-    }
-}
-
-/// What a face wears over the eyes.
-///
-/// Named `EyewearKind` (not core's `Eyewear`) so that the generated Swift type does not clash with
-/// the public `Eyewear` of the Swift wrapper, which tests import together with the bindings; the
-/// first case is `noEyewear` rather than `none`, which Swift confuses with `Optional.none`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum EyewearKind {
-    /// No eyewear (or none the model can see).
-    NoEyewear,
-    /// Eyeglasses: clear lenses, eyes visible.
-    Eyeglasses,
-    /// Sunglasses: dark or strongly tinted lenses (three-class models only).
-    Sunglasses,
-}
-
-impl From<GlassesEyewear> for EyewearKind {
-    /// C's kind, case for case (the one mapping from core's kinds is [`GlassesEyewear::of`]).
-    fn from(e: GlassesEyewear) -> Self {
-        match e {
-            GlassesEyewear::None => Self::NoEyewear,
-            GlassesEyewear::Eyeglasses => Self::Eyeglasses,
-            GlassesEyewear::Sunglasses => Self::Sunglasses,
-        }
-    }
-}
-
-/// The result for one image: C's `GlassesResult`, and the record behind the Swift wrapper's
-/// `GlassesResult`. Named `...Record` so that the generated Swift type does not clash with the
-/// wrapper's public `GlassesResult`, which tests import together with the bindings.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct GlassesResultRecord {
-    /// `probability >= threshold`.
-    pub has_glasses: bool,
-    /// P(eyeglasses) in [0, 1].
-    pub probability: f32,
-    /// What the face wears: eyeglasses exactly when `has_glasses`, otherwise the more probable of
-    /// no eyewear and sunglasses.
-    pub eyewear: EyewearKind,
-    /// P(no eyewear). For a two-class model, P(no eyeglasses), sunglasses included.
-    pub probability_none: f32,
-    /// P(sunglasses); absent (`nil` in Swift) when the model has no sunglasses class.
-    pub probability_sunglasses: Option<f32>,
-    /// The detected face the answer is for; absent when the whole picture was classified
-    /// (`FaceModeKind::Whole`, or `Auto` found no face) or the request gave the box.
-    pub face: Option<DetectedFaceRecord>,
-}
-
-impl From<glasses_core::Prediction> for GlassesResultRecord {
-    fn from(p: glasses_core::Prediction) -> Self {
-        Self {
-            has_glasses: p.has_glasses,
-            probability: p.probability,
-            eyewear: GlassesEyewear::of(&p).into(),
-            probability_none: p.probabilities.none,
-            probability_sunglasses: p.probabilities.sunglasses,
-            face: p.face.map(DetectedFaceRecord::from),
-        }
-    }
-}
-
-/// A face detector's box in pixels of the upright picture, origin at the top-left corner. It may
-/// reach past the picture's edges but must overlap it and have a positive, finite size.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct FaceBox {
-    /// Left edge in pixels (may be negative).
-    pub x: f32,
-    /// Top edge in pixels (may be negative).
-    pub y: f32,
-    /// Width in pixels.
-    pub width: f32,
-    /// Height in pixels.
-    pub height: f32,
-}
-
-impl From<FaceBox> for glasses_core::FaceBox {
-    fn from(f: FaceBox) -> Self {
-        Self::new(f.x, f.y, f.width, f.height)
-    }
-}
-
-impl From<glasses_core::FaceBox> for FaceBox {
-    fn from(f: glasses_core::FaceBox) -> Self {
-        Self { x: f.x, y: f.y, width: f.width, height: f.height }
     }
 }
 
@@ -412,7 +327,7 @@ impl From<codes::GlassesWeightPrecision> for WeightPrecisionKind {
 }
 
 /// Which model a classifier runs and the threshold it applies: C's `GlassesModelInfo`, behind the
-/// Swift wrapper's `modelInfo`. Named `...Record` as [`GlassesResultRecord`] is.
+/// Swift wrapper's `modelInfo`. Named `...Record` as `GlassesResultRecord` is.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct GlassesModelInfoRecord {
     /// Version of the trained weights (the file's `glasses.model_version`; empty when absent).

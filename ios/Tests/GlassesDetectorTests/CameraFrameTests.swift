@@ -14,10 +14,6 @@ import XCTest
 /// (`CIImage.oriented(_:)`), so the orientation mapping is checked against Apple's semantics, not
 /// against the library's.
 final class CameraFrameTests: XCTestCase {
-    private static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("tests/fixtures")
-
     /// 240x150, both even and different, so a 90-degree turn changes the frame's shape.
     private static let picture = "faces/none_landscape_240x150.jpg"
 
@@ -43,7 +39,7 @@ final class CameraFrameTests: XCTestCase {
     }
 
     private func uprightImage() throws -> CGImage {
-        let url = Self.fixtures.appendingPathComponent(Self.picture)
+        let url = Golden.fixtures.appendingPathComponent(Self.picture)
         guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("\(url.path) is absent") }
         guard let source = CGImageSourceCreateWithURL(url as CFURL, nil),
               let image = CGImageSourceCreateImageAtIndex(source, 0, nil)

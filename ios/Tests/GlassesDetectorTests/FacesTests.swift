@@ -10,39 +10,8 @@ import XCTest
 /// `classifyFaces`, the face mode of `classify`, the detector's settings and `.noFace`.
 /// Written without a Mac at hand: not compiled or run where it was written (see ios/README.md).
 final class FacesTests: XCTestCase {
-    private struct Golden: Decodable {
-        struct Face: Decodable {
-            /// [x, y, width, height, score] in pixels of the upright picture.
-            let face: [Float]
-            let probability: Float
-            let has_glasses: Bool
-            let eyewear: String
-            let probabilities: [Float]
-        }
-
-        struct Group: Decodable {
-            let image: String
-            let faces: [Face]
-        }
-
-        struct Case: Decodable {
-            let image: String
-            let face: [Float]?
-        }
-
-        let tolerance: Float
-        let cases: [Case]
-        let group_cases: [Group]
-    }
-
-    private static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("tests/fixtures")
-
-    private func golden() throws -> Golden {
-        let url = Self.fixtures.appendingPathComponent("golden.json")
-        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("\(url.path) is absent") }
-        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+    private func loadGolden() throws -> Golden {
+        let golden = try Golden.load()
         XCTAssertGreaterThanOrEqual(golden.group_cases.count, 2, "golden.json has group pictures")
         return golden
     }
@@ -73,10 +42,10 @@ final class FacesTests: XCTestCase {
     }
 
     func testEveryFaceOfTheGroupPicturesFromDataAndFile() throws {
-        let golden = try golden()
+        let golden = try loadGolden()
         let detector = try GlassesDetector()
         for group in golden.group_cases {
-            let url = Self.fixtures.appendingPathComponent(group.image)
+            let url = Golden.fixtures.appendingPathComponent(group.image)
             let data = try Data(contentsOf: url)
             let runs: [(String, () throws -> [DetectedFace], () throws -> [FaceResult])] = [
                 ("data", { try detector.detectFaces(data: data) }, { try detector.classifyFaces(data: data) }),
@@ -101,12 +70,12 @@ final class FacesTests: XCTestCase {
     /// A `CGImage` drawn by Core Graphics: the same pixels for the lossless PNG, so the same faces
     /// (boxes within a pixel: the drawing may round colours).
     func testEveryFaceOfAGroupCGImage() throws {
-        let golden = try golden()
+        let golden = try loadGolden()
         let detector = try GlassesDetector()
         guard let group = golden.group_cases.first(where: { $0.image.hasSuffix(".png") }) else {
             throw XCTSkip("no PNG group picture")
         }
-        let url = Self.fixtures.appendingPathComponent(group.image)
+        let url = Golden.fixtures.appendingPathComponent(group.image)
         guard let source = CGImageSourceCreateWithURL(url as CFURL, nil),
               let image = CGImageSourceCreateImageAtIndex(source, 0, nil)
         else { return XCTFail("cannot read \(url.path)") }
@@ -120,9 +89,9 @@ final class FacesTests: XCTestCase {
     }
 
     func testTheFaceModeChoosesWhatClassifyAnswersFor() throws {
-        let golden = try golden()
+        let golden = try loadGolden()
         let group = golden.group_cases[0]
-        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(group.image))
+        let data = try Data(contentsOf: Golden.fixtures.appendingPathComponent(group.image))
         let largest = group.faces[0]
         let auto = try GlassesDetector()
         XCTAssertEqual(auto.options.faceMode, .auto)
@@ -133,7 +102,7 @@ final class FacesTests: XCTestCase {
         let given = CGRect(x: CGFloat(second[0]), y: CGFloat(second[1]), width: CGFloat(second[2]), height: CGFloat(second[3]))
         XCTAssertNil(try auto.classify(data: data, faceBox: given).face, "a given box is not a detected face")
         for c in golden.cases {
-            let got = try auto.classify(data: Data(contentsOf: Self.fixtures.appendingPathComponent(c.image)))
+            let got = try auto.classify(data: Data(contentsOf: Golden.fixtures.appendingPathComponent(c.image)))
             if let want = c.face { assertFace(got.face, want, c.image) } else { XCTAssertNil(got.face, c.image) }
         }
         let whole = try GlassesDetector(options: GlassesOptions(faceMode: .whole))
@@ -164,7 +133,7 @@ final class FacesTests: XCTestCase {
     }
 
     func testDetectorSettingsTravelInTheOptions() throws {
-        let golden = try golden()
+        let golden = try loadGolden()
         let group = golden.group_cases[0]
         let shorter = { (f: [Float]) in min(f[2], f[3]) }
         let minFaceSize = shorter(group.faces[group.faces.count - 1].face) + 1
@@ -173,7 +142,7 @@ final class FacesTests: XCTestCase {
         let options = GlassesOptions(faceDetection: FaceDetection(minFaceSize: minFaceSize))
         let detector = try GlassesDetector(options: options)
         XCTAssertEqual(detector.options.faceDetection, options.faceDetection)
-        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(group.image))
+        let data = try Data(contentsOf: Golden.fixtures.appendingPathComponent(group.image))
         XCTAssertEqual(try detector.detectFaces(data: data).count, keep)
         XCTAssertEqual(FaceDetection().inputWidth, 320)
         XCTAssertThrowsError(try GlassesDetector(options: GlassesOptions(faceDetection: FaceDetection(minDetectionConfidence: 1.5)))) {

@@ -9,55 +9,6 @@ import GlassesFFIBindings
 /// The golden assertions of tests/fixtures/golden.json (the same file the C and Kotlin tests read),
 /// run through the Swift surface, plus the cross-format and error checks.
 final class GoldenTests: XCTestCase {
-    private struct Golden: Decodable {
-        struct Case: Decodable {
-            let image: String
-            let probability: Float
-            let has_glasses: Bool
-            /// "none", "eyeglasses" or "sunglasses": `Eyewear`'s raw values.
-            let eyewear: String
-            /// [none, eyeglasses, sunglasses].
-            let probabilities: [Float]
-        }
-
-        /// A face inside a larger picture: `face_box` is [x, y, width, height] in pixels, top-left.
-        struct RegionCase: Decodable {
-            let image: String
-            let face_box: [Float]
-            let probability: Float
-            let has_glasses: Bool
-            let eyewear: String
-            let probabilities: [Float]
-
-            var faceBox: CGRect {
-                CGRect(
-                    x: CGFloat(face_box[0]), y: CGFloat(face_box[1]),
-                    width: CGFloat(face_box[2]), height: CGFloat(face_box[3])
-                )
-            }
-        }
-
-        let model: String
-        let tolerance: Float
-        let cases: [Case]
-        let region_cases: [RegionCase]
-    }
-
-    /// Repository root: this file is ios/Tests/GlassesDetectorTests/GoldenTests.swift. Simulator
-    /// tests run on the Mac's file system, so the path works for iOS simulator runs as well.
-    private static let repoRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    private static let fixtures = repoRoot.appendingPathComponent("tests/fixtures")
-
-    private func golden() throws -> Golden {
-        let url = Self.fixtures.appendingPathComponent("golden.json")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("\(url.path) is absent")
-        }
-        return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
-    }
-
     /// `result` against a golden answer: probability, decision, kind and every class probability.
     private func assertGolden(
         _ result: GlassesResult, probability: Float, hasGlasses: Bool, eyewear: String,
@@ -81,7 +32,7 @@ final class GoldenTests: XCTestCase {
     }
 
     private func cgImage(_ name: String) throws -> CGImage {
-        let url = Self.fixtures.appendingPathComponent(name)
+        let url = Golden.fixtures.appendingPathComponent(name)
         guard let source = CGImageSourceCreateWithURL(url as CFURL, nil),
               let image = CGImageSourceCreateImageAtIndex(source, 0, nil)
         else {
@@ -92,13 +43,13 @@ final class GoldenTests: XCTestCase {
     }
 
     func testGoldenEncodedBytes() throws {
-        let golden = try golden()
+        let golden = try Golden.load()
         XCTAssertFalse(golden.cases.isEmpty)
-        let model = Self.repoRoot.appendingPathComponent(golden.model)
+        let model = Golden.repoRoot.appendingPathComponent(golden.model)
         let detector = try GlassesDetector(modelURL: model)
         var kinds = Set<Eyewear>()
         for c in golden.cases {
-            let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))
+            let data = try Data(contentsOf: Golden.fixtures.appendingPathComponent(c.image))
             let result = try detector.classify(data: data)
             assertGolden(
                 result, probability: c.probability, hasGlasses: c.has_glasses, eyewear: c.eyewear,
@@ -111,11 +62,11 @@ final class GoldenTests: XCTestCase {
 
     /// Faces inside larger pictures, given as a detector's pixel box on the encoded file.
     func testGoldenRegionsEncoded() throws {
-        let golden = try golden()
+        let golden = try Golden.load()
         XCTAssertFalse(golden.region_cases.isEmpty)
-        let detector = try GlassesDetector(modelURL: Self.repoRoot.appendingPathComponent(golden.model))
+        let detector = try GlassesDetector(modelURL: Golden.repoRoot.appendingPathComponent(golden.model))
         for c in golden.region_cases {
-            let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))
+            let data = try Data(contentsOf: Golden.fixtures.appendingPathComponent(c.image))
             let result = try detector.classify(data: data, faceBox: c.faceBox)
             assertGolden(
                 result, probability: c.probability, hasGlasses: c.has_glasses, eyewear: c.eyewear,
@@ -128,8 +79,8 @@ final class GoldenTests: XCTestCase {
     /// The fixtures are PNGs, but CoreGraphics may still colour-convert while drawing into sRGB,
     /// so the probabilities must be close, not identical, as in `testGoldenCGImage`.
     func testGoldenRegionsCGImage() throws {
-        let golden = try golden()
-        let detector = try GlassesDetector(modelURL: Self.repoRoot.appendingPathComponent(golden.model))
+        let golden = try Golden.load()
+        let detector = try GlassesDetector(modelURL: Golden.repoRoot.appendingPathComponent(golden.model))
         for c in golden.region_cases {
             let image = try cgImage(c.image)
             let (w, h) = (CGFloat(image.width), CGFloat(image.height))
@@ -161,10 +112,10 @@ final class GoldenTests: XCTestCase {
     }
 
     func testInvalidRegions() throws {
-        let golden = try golden()
-        let detector = try GlassesDetector(modelURL: Self.repoRoot.appendingPathComponent(golden.model))
+        let golden = try Golden.load()
+        let detector = try GlassesDetector(modelURL: Golden.repoRoot.appendingPathComponent(golden.model))
         guard let c = golden.region_cases.first else { return XCTFail("no region cases") }
-        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))
+        let data = try Data(contentsOf: Golden.fixtures.appendingPathComponent(c.image))
         let image = try cgImage(c.image)
         let outside = CGRect(x: CGFloat(image.width) + 10, y: 0, width: 50, height: 50)
         for box in [outside, CGRect(x: 10, y: 10, width: 0, height: 40), .null] {
@@ -184,11 +135,11 @@ final class GoldenTests: XCTestCase {
 
     /// The bundled model is the golden model: the default initialiser gives the same answers.
     func testGoldenBundledModel() throws {
-        let golden = try golden()
+        let golden = try Golden.load()
         guard golden.model == "core/models/glasses-int8.onnx" else { throw XCTSkip("golden model is not the bundled one") }
         let detector = try GlassesDetector()
         for c in golden.cases {
-            let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(c.image))
+            let data = try Data(contentsOf: Golden.fixtures.appendingPathComponent(c.image))
             let result = try detector.classify(data: data)
             XCTAssertEqual(result.probability, c.probability, accuracy: golden.tolerance, c.image)
             XCTAssertEqual(result.eyewear.rawValue, c.eyewear, c.image)
@@ -198,10 +149,10 @@ final class GoldenTests: XCTestCase {
     /// Through CGImage (ImageIO decodes, CoreGraphics draws RGBA8): decoders differ in their last
     /// bits, so the decision must agree and the probability be close, not identical.
     func testGoldenCGImage() throws {
-        let golden = try golden()
-        let detector = try GlassesDetector(modelURL: Self.repoRoot.appendingPathComponent(golden.model))
+        let golden = try Golden.load()
+        let detector = try GlassesDetector(modelURL: Golden.repoRoot.appendingPathComponent(golden.model))
         for c in golden.cases {
-            let url = Self.fixtures.appendingPathComponent(c.image)
+            let url = Golden.fixtures.appendingPathComponent(c.image)
             guard let source = CGImageSourceCreateWithURL(url as CFURL, nil),
                   let image = CGImageSourceCreateImageAtIndex(source, 0, nil)
             else { return XCTFail("cannot decode \(c.image)") }
@@ -244,12 +195,12 @@ final class GoldenTests: XCTestCase {
 
     /// The limits of `GlassesOptions` reach the library: a file or a picture one over is refused.
     func testOptionsLimits() throws {
-        let golden = try golden()
+        let golden = try Golden.load()
         guard let c = golden.cases.first else { return XCTFail("no golden cases") }
-        let url = Self.fixtures.appendingPathComponent(c.image)
+        let url = Golden.fixtures.appendingPathComponent(c.image)
         let data = try Data(contentsOf: url)
         let size = UInt64(data.count)
-        let model = Self.repoRoot.appendingPathComponent(golden.model)
+        let model = Golden.repoRoot.appendingPathComponent(golden.model)
         XCTAssertEqual(try GlassesDetector(modelURL: model).options, GlassesOptions())
         let fits = try GlassesDetector(modelURL: model, options: GlassesOptions(maxFileBytes: size))
         XCTAssertEqual(try fits.classify(url: url), try fits.classify(data: data))

@@ -6,14 +6,9 @@ import GlassesFFIBindings
 
 /// `modelInfo`, the library version and the `async` calls of `AsyncGlassesDetector`.
 final class ModelInfoAsyncTests: XCTestCase {
-    /// Repository root: this file is ios/Tests/GlassesDetectorTests/ModelInfoAsyncTests.swift.
-    private static let repoRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     /// `version` of `[workspace.package]` in the root Cargo.toml.
     private func workspaceVersion() throws -> String {
-        let cargo = try String(contentsOf: Self.repoRoot.appendingPathComponent("Cargo.toml"), encoding: .utf8)
+        let cargo = try String(contentsOf: Golden.repoRoot.appendingPathComponent("Cargo.toml"), encoding: .utf8)
         var inPackage = false
         for line in cargo.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             if line.hasPrefix("[") {
@@ -26,7 +21,7 @@ final class ModelInfoAsyncTests: XCTestCase {
     }
 
     private func faces() throws -> [Data] {
-        let folder = Self.repoRoot.appendingPathComponent("tests/fixtures/faces")
+        let folder = Golden.repoRoot.appendingPathComponent("tests/fixtures/faces")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         let images = try names.filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }
             .map { try Data(contentsOf: folder.appendingPathComponent($0)) }
