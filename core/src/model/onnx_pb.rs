@@ -87,6 +87,28 @@ pub struct AttributeProto {
     pub ints: Vec<i64>,
 }
 
+impl AttributeProto {
+    /// An integer attribute (`axis`, `transB`, ...).
+    pub fn int(name: &str, i: i64) -> Self {
+        Self {
+            name: name.to_owned(),
+            r#type: attribute_proto::AttributeType::Int as i32,
+            i,
+            ..Default::default()
+        }
+    }
+
+    /// A list-of-integers attribute (`kernel_shape`, `strides`, `pads`, ...).
+    pub fn ints(name: &str, ints: &[i64]) -> Self {
+        Self {
+            name: name.to_owned(),
+            r#type: attribute_proto::AttributeType::Ints as i32,
+            ints: ints.to_vec(),
+            ..Default::default()
+        }
+    }
+}
+
 pub mod attribute_proto {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
@@ -166,6 +188,25 @@ pub struct ValueInfoProto {
     pub name: String,
     #[prost(message, optional, tag = "2")]
     pub r#type: Option<TypeProto>,
+}
+
+impl ValueInfoProto {
+    /// A float32 tensor named `name` with the dimensions `dims` (sizes or symbolic names).
+    pub fn float_tensor(
+        name: &str,
+        dims: impl IntoIterator<Item = tensor_shape_proto::dimension::Value>,
+    ) -> Self {
+        let dim = dims.into_iter().map(|d| tensor_shape_proto::Dimension { value: Some(d) }).collect();
+        Self {
+            name: name.to_owned(),
+            r#type: Some(TypeProto {
+                value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                    elem_type: tensor_proto::DataType::Float as i32,
+                    shape: Some(TensorShapeProto { dim }),
+                })),
+            }),
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, ::prost::Message)]
