@@ -64,11 +64,7 @@ pub(super) fn encode_model(graph: GraphProto, metadata: &ModelMetadata) -> Vec<u
         producer_name: "glasses-core".to_owned(),
         producer_version: env!("CARGO_PKG_VERSION").to_owned(),
         graph: Some(graph),
-        metadata_props: metadata
-            .to_props()
-            .into_iter()
-            .map(|(key, value)| StringStringEntryProto { key, value })
-            .collect(),
+        metadata_props: StringStringEntryProto::entries(metadata.to_props()),
     };
     model.encode_to_vec()
 }

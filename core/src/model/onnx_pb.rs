@@ -39,6 +39,13 @@ pub struct StringStringEntryProto {
     pub value: String,
 }
 
+impl StringStringEntryProto {
+    /// One entry per `(key, value)` pair, in their order (a model's `metadata_props`).
+    pub fn entries(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Self> {
+        pairs.into_iter().map(|(key, value)| Self { key, value }).collect()
+    }
+}
+
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct GraphProto {
     #[prost(message, repeated, tag = "1")]

@@ -57,11 +57,7 @@ pub fn tiny_model(side: u32, classes: i64, weight: f32) -> ModelProto {
         opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 13 }],
         producer_name: "hostile_inputs".into(),
         graph: Some(graph),
-        metadata_props: metadata
-            .to_props()
-            .into_iter()
-            .map(|(key, value)| StringStringEntryProto { key, value })
-            .collect(),
+        metadata_props: StringStringEntryProto::entries(metadata.to_props()),
         ..Default::default()
     }
 }
