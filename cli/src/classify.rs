@@ -257,16 +257,23 @@ impl From<DetectedFace> for JsonFace {
     }
 }
 
-/// One element of the JSON array; `untagged` gives the three shapes the format promises.
-/// `path_bytes` appears only for a path that is not UTF-8: its exact bytes (`path` then shows it
-/// with U+FFFD in place of the bad bytes).
+/// One element of the JSON array: the path, then the answer in one of the three shapes the
+/// format promises. `path_bytes` appears only for a path that is not UTF-8: its exact bytes
+/// (`path` then shows it with U+FFFD in place of the bad bytes).
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    path: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
+    #[serde(flatten)]
+    answer: JsonAnswer<'a>,
+}
+
+/// What a row says after its path; `untagged` writes each shape's fields alone.
 #[derive(Serialize)]
 #[serde(untagged)]
-enum JsonRow<'a> {
+enum JsonAnswer<'a> {
     Classified {
-        path: Cow<'a, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        path_bytes: Option<Vec<u8>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         face_box: Option<JsonBox>,
         /// The detected face the answer is for; `null`: the whole picture or a `--face-boxes` box.
@@ -279,17 +286,11 @@ enum JsonRow<'a> {
         probabilities: Probabilities,
     },
     NoFace {
-        path: Cow<'a, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        path_bytes: Option<Vec<u8>>,
         face: Option<JsonFace>,
         face_index: Option<usize>,
         no_face: bool,
     },
     Failed {
-        path: Cow<'a, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        path_bytes: Option<Vec<u8>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         face_box: Option<JsonBox>,
         error: &'a str,
@@ -300,16 +301,10 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
     let rows: Vec<JsonRow<'_>> = outcomes
         .iter()
         .map(|o| {
-            let path = o.path.to_string_lossy();
-            let path_bytes = non_utf8_bytes(&o.path);
             let face_box = o.face.map(JsonBox::from);
-            match &o.result {
-                Err(_) if o.no_face => {
-                    JsonRow::NoFace { path, path_bytes, face: None, face_index: None, no_face: true }
-                }
-                Ok(p) => JsonRow::Classified {
-                    path,
-                    path_bytes,
+            let answer = match &o.result {
+                Err(_) if o.no_face => JsonAnswer::NoFace { face: None, face_index: None, no_face: true },
+                Ok(p) => JsonAnswer::Classified {
                     face_box,
                     face: o.detected.map(JsonFace::from),
                     face_index: o.face_index,
@@ -318,8 +313,9 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
                     eyewear: p.eyewear.name(),
                     probabilities: p.into(),
                 },
-                Err(error) => JsonRow::Failed { path, path_bytes, face_box, error },
-            }
+                Err(error) => JsonAnswer::Failed { face_box, error },
+            };
+            JsonRow { path: o.path.to_string_lossy(), path_bytes: non_utf8_bytes(&o.path), answer }
         })
         .collect();
     let mut bytes = serde_json::to_vec_pretty(&rows).context("cannot encode the results as JSON")?;
