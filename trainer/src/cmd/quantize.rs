@@ -104,11 +104,7 @@ fn write_npy(path: &Path, shape: [usize; 4], values: &[Vec<f32>]) -> anyhow::Res
 }
 
 pub fn run(args: QuantizeArgs) -> anyhow::Result<()> {
-    if !args.force
-        && let Some(existing) = std::iter::once(&args.out).chain(&args.npy).find(|p| p.exists())
-    {
-        bail!("{} exists; pass --force to replace it", existing.display());
-    }
+    super::refuse_to_replace(std::iter::once(&args.out).chain(&args.npy), args.force)?;
     if args.calibration == 0 {
         bail!("--calibration must be at least 1");
     }
