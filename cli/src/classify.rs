@@ -257,16 +257,23 @@ impl From<DetectedFace> for JsonFace {
     }
 }
 
-/// One element of the JSON array; `untagged` gives the three shapes the format promises.
-/// `path_bytes` appears only for a path that is not UTF-8: its exact bytes (`path` then shows it
-/// with U+FFFD in place of the bad bytes).
+/// One element of the JSON array: the path, then the answer in one of the three shapes the
+/// format promises. `path_bytes` appears only for a path that is not UTF-8: its exact bytes
+/// (`path` then shows it with U+FFFD in place of the bad bytes).
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    path: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
+    #[serde(flatten)]
+    answer: JsonAnswer<'a>,
+}
+
+/// What a row says after its path; `untagged` writes each shape's fields alone.
 #[derive(Serialize)]
 #[serde(untagged)]
-enum JsonRow<'a> {
+enum JsonAnswer<'a> {
     Classified {
-        path: Cow<'a, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        path_bytes: Option<Vec<u8>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         face_box: Option<JsonBox>,
         /// The detected face the answer is for; `null`: the whole picture or a `--face-boxes` box.
@@ -279,17 +286,11 @@ enum JsonRow<'a> {
         probabilities: Probabilities,
     },
     NoFace {
-        path: Cow<'a, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        path_bytes: Option<Vec<u8>>,
         face: Option<JsonFace>,
         face_index: Option<usize>,
         no_face: bool,
     },
     Failed {
-        path: Cow<'a, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        path_bytes: Option<Vec<u8>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         face_box: Option<JsonBox>,
         error: &'a str,
@@ -300,16 +301,10 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
     let rows: Vec<JsonRow<'_>> = outcomes
         .iter()
         .map(|o| {
-            let path = o.path.to_string_lossy();
-            let path_bytes = non_utf8_bytes(&o.path);
             let face_box = o.face.map(JsonBox::from);
-            match &o.result {
-                Err(_) if o.no_face => {
-                    JsonRow::NoFace { path, path_bytes, face: None, face_index: None, no_face: true }
-                }
-                Ok(p) => JsonRow::Classified {
-                    path,
-                    path_bytes,
+            let answer = match &o.result {
+                Err(_) if o.no_face => JsonAnswer::NoFace { face: None, face_index: None, no_face: true },
+                Ok(p) => JsonAnswer::Classified {
                     face_box,
                     face: o.detected.map(JsonFace::from),
                     face_index: o.face_index,
@@ -318,8 +313,9 @@ fn render_json(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
                     eyewear: p.eyewear.name(),
                     probabilities: p.into(),
                 },
-                Err(error) => JsonRow::Failed { path, path_bytes, face_box, error },
-            }
+                Err(error) => JsonAnswer::Failed { face_box, error },
+            };
+            JsonRow { path: o.path.to_string_lossy(), path_bytes: non_utf8_bytes(&o.path), answer }
         })
         .collect();
     let mut bytes = serde_json::to_vec_pretty(&rows).context("cannot encode the results as JSON")?;
@@ -365,56 +361,36 @@ fn render_csv(outcomes: &[Outcome]) -> anyhow::Result<Vec<u8>> {
             .unwrap_or_default();
         let [dx, dy, dw, dh, score] = detected.each_ref().map(|v| v.as_bytes());
         let no_face = if o.no_face { &b"true"[..] } else { b"false" };
+        // The columns between the path and the face box: the prediction, or the error in its
+        // column, or nothing for a picture without a face.
+        let mut result: [String; 7] = Default::default();
         match &o.result {
-            Err(_) if o.no_face => writer.write_record([
-                &*path, b"", b"", b"", b"", b"", b"", b"", x, y, w, h, b"", b"", b"", b"", b"", b"", no_face,
-            ])?,
             Ok(p) => {
                 let q = p.probabilities;
-                writer.write_record([
-                    &*path,
-                    p.has_glasses.to_string().as_bytes(),
-                    p.probability.to_string().as_bytes(),
-                    b"",
-                    p.eyewear.name().as_bytes(),
-                    q.none.to_string().as_bytes(),
-                    q.eyeglasses.to_string().as_bytes(),
-                    q.sunglasses.map(|s| s.to_string()).unwrap_or_default().as_bytes(),
-                    x,
-                    y,
-                    w,
-                    h,
-                    index.as_bytes(),
-                    dx,
-                    dy,
-                    dw,
-                    dh,
-                    score,
-                    no_face,
-                ])?
+                result = [
+                    p.has_glasses.to_string(),
+                    p.probability.to_string(),
+                    String::new(),
+                    p.eyewear.name().to_owned(),
+                    q.none.to_string(),
+                    q.eyeglasses.to_string(),
+                    q.sunglasses.map(|s| s.to_string()).unwrap_or_default(),
+                ];
             }
-            Err(e) => writer.write_record([
-                &*path,
-                b"",
-                b"",
-                e.as_bytes(),
-                b"",
-                b"",
-                b"",
-                b"",
-                x,
-                y,
-                w,
-                h,
-                index.as_bytes(),
-                dx,
-                dy,
-                dw,
-                dh,
-                score,
-                no_face,
-            ])?,
+            Err(e) if !o.no_face => result[2].clone_from(e),
+            Err(_) => {}
         }
+        let ids: [&[u8]; 6] = if o.no_face && o.result.is_err() {
+            Default::default()
+        } else {
+            [index.as_bytes(), dx, dy, dw, dh, score]
+        };
+        let cells = std::iter::once(&*path)
+            .chain(result.iter().map(|c| c.as_bytes()))
+            .chain([x, y, w, h])
+            .chain(ids)
+            .chain([no_face]);
+        writer.write_record(cells)?;
     }
     writer.into_inner().context("cannot encode the results as CSV")
 }
@@ -510,29 +486,28 @@ mod tests {
     }
 
     #[test]
-    fn csv_quotes_and_leaves_missing_fields_empty() -> anyhow::Result<()> {
-        let text = rendered(&outcomes(), ClassifyFormat::Csv)?;
-        assert_eq!(
-            text,
-            "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses,face_x,face_y,face_w,face_h,\
-             face_index,detected_x,detected_y,detected_width,detected_height,detected_score,no_face\n\
-             a.png,true,0.75,,eyeglasses,0.25,0.75,,,,,,,,,,,,false\n\
-             \"b, c.jpg\",,,invalid image: truncated,,,,,,,,,,,,,,,false\n\
-             s.png,false,0.125,,sunglasses,0.125,0.125,0.75,1,2,30,40.5,0,,,,,,false\n"
-        );
-        Ok(())
-    }
-
-    #[test]
-    fn table_shows_the_kind_both_probabilities_and_errors_in_place() -> anyhow::Result<()> {
-        let text = rendered(&outcomes(), ClassifyFormat::Table)?;
-        assert_eq!(
-            text,
-            "PATH      BOX          GLASSES  EYEWEAR     P(GLASSES)  P(SUNGLASSES)\n\
-             a.png                  yes      eyeglasses  0.7500      -\n\
-             b, c.jpg               error    invalid image: truncated\n\
-             s.png     1,2,30,40.5  no       sunglasses  0.1250      0.7500\n"
-        );
+    fn csv_quotes_and_table_shows_the_kind_both_probabilities_and_errors_in_place() -> anyhow::Result<()> {
+        // CSV leaves missing fields empty; the table shows errors in place of the prediction.
+        let cases = [
+            (
+                ClassifyFormat::Csv,
+                "path,has_glasses,probability,error,eyewear,p_none,p_eyeglasses,p_sunglasses,face_x,face_y,face_w,face_h,\
+                 face_index,detected_x,detected_y,detected_width,detected_height,detected_score,no_face\n\
+                 a.png,true,0.75,,eyeglasses,0.25,0.75,,,,,,,,,,,,false\n\
+                 \"b, c.jpg\",,,invalid image: truncated,,,,,,,,,,,,,,,false\n\
+                 s.png,false,0.125,,sunglasses,0.125,0.125,0.75,1,2,30,40.5,0,,,,,,false\n",
+            ),
+            (
+                ClassifyFormat::Table,
+                "PATH      BOX          GLASSES  EYEWEAR     P(GLASSES)  P(SUNGLASSES)\n\
+                 a.png                  yes      eyeglasses  0.7500      -\n\
+                 b, c.jpg               error    invalid image: truncated\n\
+                 s.png     1,2,30,40.5  no       sunglasses  0.1250      0.7500\n",
+            ),
+        ];
+        for (format, want) in cases {
+            assert_eq!(rendered(&outcomes(), format)?, want, "{format:?}");
+        }
         // Without face boxes there is no BOX column.
         let whole: Vec<Outcome> = outcomes().into_iter().map(|o| Outcome { face: None, ..o }).collect();
         let text = rendered(&whole, ClassifyFormat::Table)?;

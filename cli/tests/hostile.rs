@@ -194,8 +194,7 @@ fn temp_files_of_killed_runs_are_cleaned_up() -> TestResult {
 fn a_path_too_long_deep_in_the_tree_is_one_entry_error() -> TestResult {
     // Item 7: the whole run failed with exit 1 and no results.
     let fx = fixture()?;
-    std::fs::create_dir(fx.path("tree"))?;
-    std::fs::write(fx.path("tree/a.png"), gray_png(40, 40)?)?;
+    fx.write("tree/a.png", &gray_png(40, 40)?)?;
     let name = "d".repeat(200);
     let script =
         format!("cd tree && for i in $(seq 25); do mkdir {name} && cd {name} 2>/dev/null || break; done");

@@ -83,7 +83,43 @@ impl Default for ClassifierOptions {
     }
 }
 
+/// The `with_*` builder methods that set one field to the value given, each with its own
+/// documentation.
+macro_rules! setters {
+    ($($(#[$attr:meta])* $name:ident: $field:ident: $ty:ty;)*) => {
+        $(
+            $(#[$attr])*
+            pub fn $name(mut self, $field: $ty) -> Self {
+                self.$field = $field;
+                self
+            }
+        )*
+    };
+}
+
 impl ClassifierOptions {
+    setters! {
+        /// Sets the pixel limit for decoded images.
+        with_max_pixels: max_pixels: u64;
+        /// Sets whether truncated pictures are classified (`true`) or refused (`false`, the
+        /// default).
+        with_accept_truncated: accept_truncated: bool;
+        /// Sets the size limit for image files read from a path.
+        with_max_file_bytes: max_file_bytes: u64;
+        /// Sets how a face detector's box is expanded to the model's framing
+        /// ([`Classifier::classify_region`]).
+        with_face_framing: face_framing: FaceFraming;
+        /// Sets the face detector's options.
+        with_detector: detector: DetectorOptions;
+        /// Sets whether detected faces are levelled by their eye line before they are classified
+        /// (see [`Self::align_faces`]). Not a stable API.
+        #[doc(hidden)]
+        with_align_faces: align_faces: bool;
+        /// Sets the threads one picture's inference is split over (0: one per core).
+        with_threads: threads: usize;
+        /// Sets the size limit for model files read from a path.
+        with_max_model_bytes: max_model_bytes: u64;
+    }
     /// Sets the decision threshold, in place of the model's own.
     pub fn with_threshold(mut self, threshold: f32) -> Self {
         self.threshold = Some(threshold);
@@ -94,44 +130,6 @@ impl ClassifierOptions {
     pub fn threshold_for(&self, metadata: &ModelMetadata) -> f32 {
         self.threshold.or(metadata.default_threshold).unwrap_or(FALLBACK_THRESHOLD)
     }
-    /// Sets the pixel limit for decoded images.
-    pub fn with_max_pixels(mut self, max_pixels: u64) -> Self {
-        self.max_pixels = max_pixels;
-        self
-    }
-    /// Sets whether truncated pictures are classified (`true`) or refused (`false`, the default).
-    pub fn with_accept_truncated(mut self, accept_truncated: bool) -> Self {
-        self.accept_truncated = accept_truncated;
-        self
-    }
-    /// Sets the size limit for image files read from a path.
-    pub fn with_max_file_bytes(mut self, max_file_bytes: u64) -> Self {
-        self.max_file_bytes = max_file_bytes;
-        self
-    }
-    /// Sets how a face detector's box is expanded to the model's framing
-    /// ([`Classifier::classify_region`]).
-    pub fn with_face_framing(mut self, face_framing: FaceFraming) -> Self {
-        self.face_framing = face_framing;
-        self
-    }
-    /// Sets the face detector's options.
-    pub fn with_detector(mut self, detector: DetectorOptions) -> Self {
-        self.detector = detector;
-        self
-    }
-    /// Sets whether detected faces are levelled by their eye line before they are classified
-    /// (see [`Self::align_faces`]). Not a stable API.
-    #[doc(hidden)]
-    pub fn with_align_faces(mut self, align_faces: bool) -> Self {
-        self.align_faces = align_faces;
-        self
-    }
-    /// Sets the threads one picture's inference is split over (0: one per core).
-    pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
-        self
-    }
     /// The threads these options split an inference over: [`ClassifierOptions::threads`], 0
     /// resolved to the available cores, at most [`MAX_INFERENCE_THREADS`].
     pub fn inference_threads(&self) -> usize {
@@ -140,11 +138,6 @@ impl ClassifierOptions {
             n => n,
         };
         threads.min(MAX_INFERENCE_THREADS)
-    }
-    /// Sets the size limit for model files read from a path.
-    pub fn with_max_model_bytes(mut self, max_model_bytes: u64) -> Self {
-        self.max_model_bytes = max_model_bytes;
-        self
     }
     pub(crate) fn validate(&self) -> Result<()> {
         if let Some(threshold) = self.threshold.filter(|t| !(0.0..=1.0).contains(t)) {

@@ -11,7 +11,7 @@ use glasses_core::export::{Architecture, ExportOptions, WeightPrecision, export_
 use glasses_core::{Classifier, ClassifierOptions};
 use glasses_parity::tract_onnx_logits;
 
-use common::tiny_onnx::{conv_model, ints_attr};
+use common::tiny_onnx::strided_dilated_conv_model;
 
 /// Core's logits, on every micro-kernel this CPU runs, against tract-onnx's for two inputs. The
 /// engines sum in different orders (and fuse multiply-adds differently), so the logits agree to
@@ -91,11 +91,6 @@ fn the_bundled_model_matches_tract_onnx() {
 
 #[test]
 fn a_conv_with_strides_asymmetric_pads_and_dilations_matches_tract_onnx() {
-    let good = conv_model(vec![
-        ints_attr("kernel_shape", &[3, 3]),
-        ints_attr("strides", &[2, 1]),
-        ints_attr("pads", &[1, 0, 2, 1]),
-        ints_attr("dilations", &[1, 2]),
-    ]);
+    let good = strided_dilated_conv_model();
     compare_with_tract_onnx("conv with strides, asymmetric pads and dilations", &good);
 }

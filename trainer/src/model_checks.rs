@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use glasses_core::{Classifier, ClassifierOptions};
+use glasses_core::{Classifier, ClassifierOptions, Preprocessing};
 
 use crate::checks::{CheckReport, ValidationParts};
 use crate::data::Dataset;
@@ -81,14 +81,8 @@ pub fn default_threshold(
     let options = prepared.options();
     let (_, val) = prepared.fold_indices(fold)?;
     let parts = ValidationParts::of(&prepared.dataset, &val, options.split_seed);
-    let natural = crate::checks::load_variant(
-        &prepared.dataset,
-        &parts.natural,
-        &options.preprocessing(),
-        crate::checks::Variant::Original,
-    )?;
-    let p = crate::train::probabilities(net, &natural, 64, device)?;
-    let labels = natural.label_vec()?;
+    let (p, labels) =
+        natural_probabilities(net, &prepared.dataset, &parts, &options.preprocessing(), device)?;
     let threshold = operating::best_f1_threshold(&p, &labels, prevalence).ok_or_else(|| {
         Error::Config(format!(
             "fold {fold} lacks eyeglasses or other faces; no default threshold can be chosen (pass --default-threshold)"
@@ -106,4 +100,19 @@ pub fn default_threshold(
         labels.len()
     );
     Ok(ChosenThreshold { threshold, rule, report })
+}
+
+/// P(eyeglasses) of `net` through libtorch on the natural-ratio part of `parts` (every eyeglasses
+/// and "none" face of the held-out fold, unaltered), and those faces' labels.
+pub fn natural_probabilities(
+    net: &crate::model::Network,
+    dataset: &Dataset,
+    parts: &ValidationParts,
+    prep: &Preprocessing,
+    device: tch::Device,
+) -> Result<(Vec<f32>, Vec<u8>)> {
+    let natural =
+        crate::checks::load_variant(dataset, &parts.natural, prep, crate::checks::Variant::Original)?;
+    let p = crate::train::probabilities(net, &natural, 64, device)?;
+    Ok((p, natural.label_vec()?))
 }

@@ -76,14 +76,7 @@ pub fn write(
     )?;
     line_plot(&dir.join("f1.png"), "validation F1 per epoch", "epoch", &[(&epochs, &f1, BLUE)])?;
     if !probs.is_empty() {
-        let roc = roc_curve(probs, labels);
-        let (x, y): (Vec<f64>, Vec<f64>) = roc.into_iter().unzip();
-        line_plot(
-            &dir.join("roc.png"),
-            "ROC (validation)",
-            "false positive rate",
-            &[(&x, &y, BLUE), (&vec![0.0, 1.0], &vec![0.0, 1.0], RGBColor(180, 180, 180))],
-        )?;
+        roc_plot(&dir.join("roc.png"), "ROC (validation)", probs, labels)?;
         if let Some(m) = validation {
             confusion(&dir.join("confusion.png"), &m)?;
         }
@@ -95,13 +88,7 @@ pub fn write(
 /// of P(eyeglasses) on a set at its natural class ratio (label 1 positive, every other label
 /// negative).
 pub fn write_natural_curves(dir: &Path, probs: &[f32], labels: &[u8]) -> Result<()> {
-    let (x, y): (Vec<f64>, Vec<f64>) = roc_curve(probs, labels).into_iter().unzip();
-    line_plot(
-        &dir.join("roc_natural.png"),
-        "ROC (validation, natural class ratio)",
-        "false positive rate",
-        &[(&x, &y, BLUE), (&vec![0.0, 1.0], &vec![0.0, 1.0], RGBColor(180, 180, 180))],
-    )?;
+    roc_plot(&dir.join("roc_natural.png"), "ROC (validation, natural class ratio)", probs, labels)?;
     let (recall, precision): (Vec<f64>, Vec<f64>) =
         pr_curve(probs, labels).into_iter().map(|(r, p, _)| (r, p)).unzip();
     line_plot(
@@ -126,6 +113,18 @@ fn plot_err(path: &Path) -> impl Fn(String) -> Error + '_ {
 }
 
 type Series<'a> = (&'a Vec<f64>, &'a Vec<f64>, RGBColor);
+
+/// The ROC curve of `probs` against `labels` (label 1 positive), with chance's diagonal in gray.
+fn roc_plot(path: &Path, title: &str, probs: &[f32], labels: &[u8]) -> Result<()> {
+    let (x, y): (Vec<f64>, Vec<f64>) = roc_curve(probs, labels).into_iter().unzip();
+    let chance = vec![0.0, 1.0];
+    line_plot(
+        path,
+        title,
+        "false positive rate",
+        &[(&x, &y, BLUE), (&chance, &chance, RGBColor(180, 180, 180))],
+    )
+}
 
 fn line_plot(path: &Path, title: &str, x_desc: &str, series: &[Series<'_>]) -> Result<()> {
     let err = plot_err(path);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{config, quiet, tiny_data};
+use common::{config, quiet, tiny_split};
 
 use glasses_core::export::Architecture;
 use glasses_trainer::checkpoint;
@@ -19,10 +19,7 @@ fn max_abs_diff(a: &Network, b: &Network) -> f64 {
 
 #[test]
 fn resume_gives_the_same_state_as_an_uninterrupted_run() {
-    tch::set_num_threads(1);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = tiny_data(dir.path(), 6);
-    let (train_set, val_set) = data.split(0).expect("split");
+    let (dir, train_set, val_set) = tiny_split(6);
     let cfg = config(Architecture::SqueezeNet1_1, 2);
     let straight =
         train(&cfg, None, &train_set, &val_set, None, None, &dir.path().join("a"), Device::Cpu, quiet())

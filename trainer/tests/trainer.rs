@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{H, W, config, quiet, tiny_data};
+use common::{H, W, config, quiet, tiny_data, tiny_split};
 
 use std::path::Path;
 
@@ -17,10 +17,7 @@ use tch::{Device, Kind, Tensor};
 
 #[test]
 fn training_lowers_the_loss() {
-    tch::set_num_threads(1);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = tiny_data(dir.path(), 12);
-    let (train_set, _) = data.split(0).expect("split");
+    let (dir, train_set, _) = tiny_split(12);
     for arch in [Architecture::SqueezeNet1_1, Architecture::ResNet18] {
         let mut cfg = config(arch, 6);
         cfg.augment = false;
@@ -94,9 +91,7 @@ fn distillation_step_runs_and_loss_behaves() {
     let other = distillation_loss(&s, &(-&s), &y, 1.0, 4.0).double_value(&[]);
     assert!(other > 1e-3);
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = tiny_data(dir.path(), 6);
-    let (train_set, val_set) = data.split(0).expect("split");
+    let (dir, train_set, val_set) = tiny_split(6);
     let teacher_net = Network::new(Architecture::ResNet18, Device::Cpu).expect("teacher");
     let mut cfg = config(Architecture::SqueezeNet1_1, 1);
     cfg.alpha = 0.7;
@@ -176,12 +171,7 @@ fn manifest_identities_keep_folds_disjoint() {
     let dir = tempfile::tempdir().expect("tempdir");
     common::write_dataset(dir.path(), 8, 40, 40);
     // Two images per person; other folders and files are ignored.
-    let mut csv = String::from("file,folder,identity\n");
-    for label in 0..2 {
-        for i in 0..8 {
-            csv.push_str(&format!("img{i:03}.png,{label},{}\n", label * 100 + i / 2));
-        }
-    }
+    let csv = common::dataset_manifest(8, |label, i| label * 100 + i / 2);
     std::fs::write(dir.path().join("manifest.csv"), csv).expect("manifest");
     std::fs::create_dir_all(dir.path().join("sunglasses")).expect("mkdir");
     common::face(40, 40, true, 9).save(dir.path().join("sunglasses/x.png")).expect("png");
@@ -201,10 +191,7 @@ fn manifest_identities_keep_folds_disjoint() {
 
 #[test]
 fn report_writes_json_and_pictures() {
-    tch::set_num_threads(1);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = tiny_data(dir.path(), 4);
-    let (train_set, val_set) = data.split(0).expect("split");
+    let (dir, train_set, val_set) = tiny_split(4);
     let out = train(
         &config(Architecture::SqueezeNet1_1, 1),
         None,
@@ -253,12 +240,7 @@ fn further_negatives_split_into_a_training_pool_and_a_held_out_check() {
     let dir = tempfile::tempdir().expect("tempdir");
     common::write_dataset(dir.path(), 6, 40, 40);
     // 40 more negatives of 20 people (two images each), outside the balanced set.
-    let mut csv = String::from("file,folder,identity\n");
-    for label in 0..2 {
-        for i in 0..6 {
-            csv.push_str(&format!("img{i:03}.png,{label},{}\n", label * 100 + i));
-        }
-    }
+    let mut csv = common::dataset_manifest(6, |label, i| label * 100 + i);
     for i in 0..40u64 {
         common::face(40, 40, false, 5000 + i)
             .save(dir.path().join(format!("0/more{i:03}.png")))
@@ -300,10 +282,7 @@ fn further_negatives_split_into_a_training_pool_and_a_held_out_check() {
 
 #[test]
 fn further_negatives_join_every_epoch() {
-    tch::set_num_threads(1);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = tiny_data(dir.path(), 4);
-    let (train_set, val_set) = data.split(0).expect("split");
+    let (dir, train_set, val_set) = tiny_split(4);
     let pool = train_set.select(&[0, 1, 2]);
     let mut cfg = config(Architecture::SqueezeNet1_1, 1);
     cfg.extra_negatives_per_epoch = 2;

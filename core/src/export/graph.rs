@@ -2,8 +2,7 @@
 
 use crate::onnx_pb::{
     AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
-    TensorProto, TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType,
-    tensor_proto::DataType, tensor_shape_proto, type_proto,
+    TensorProto, ValueInfoProto, tensor_proto::DataType, tensor_shape_proto,
 };
 use prost::Message;
 
@@ -65,11 +64,7 @@ pub(super) fn encode_model(graph: GraphProto, metadata: &ModelMetadata) -> Vec<u
         producer_name: "glasses-core".to_owned(),
         producer_version: env!("CARGO_PKG_VERSION").to_owned(),
         graph: Some(graph),
-        metadata_props: metadata
-            .to_props()
-            .into_iter()
-            .map(|(key, value)| StringStringEntryProto { key, value })
-            .collect(),
+        metadata_props: StringStringEntryProto::entries(metadata.to_props()),
     };
     model.encode_to_vec()
 }
@@ -114,15 +109,7 @@ impl Builder<'_> {
         if self.precision == WeightPrecision::F32 {
             return self.float_init(name, shape, data);
         }
-        let per_channel = data.len() / shape[0];
-        let mut scales = Vec::with_capacity(shape[0]);
-        let mut q = Vec::with_capacity(data.len());
-        for row in data.chunks_exact(per_channel) {
-            let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-            scales.push(scale);
-            q.extend(row.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8 as u8));
-        }
+        let (scales, q) = super::int8_per_channel(&data, shape[0]);
         self.initializers.push(TensorProto {
             name: format!("{name}.int8"),
             dims: shape.iter().map(|&d| d as i64).collect(),
@@ -143,7 +130,7 @@ impl Builder<'_> {
             op_type: "DequantizeLinear".to_owned(),
             input: vec![format!("{name}.int8"), scale, format!("{name}.zero_point")],
             output: vec![name.to_owned()],
-            attribute: vec![int_attr("axis", 0)],
+            attribute: vec![AttributeProto::int("axis", 0)],
             ..Default::default()
         });
         name.to_owned()
@@ -186,9 +173,9 @@ impl Builder<'_> {
             vec![x.name.clone(), wname, bname],
             prefix,
             vec![
-                ints_attr("kernel_shape", &[k as i64, k as i64]),
-                ints_attr("strides", &[stride as i64, stride as i64]),
-                ints_attr("pads", &[p, p, p, p]),
+                AttributeProto::ints("kernel_shape", &[k as i64, k as i64]),
+                AttributeProto::ints("strides", &[stride as i64, stride as i64]),
+                AttributeProto::ints("pads", &[p, p, p, p]),
             ],
         );
         Ok(Act {
@@ -223,9 +210,9 @@ impl Builder<'_> {
             vec![x.name],
             "pool",
             vec![
-                ints_attr("kernel_shape", &[k as i64, k as i64]),
-                ints_attr("strides", &[stride as i64, stride as i64]),
-                ints_attr("pads", &[p, p, end_pad(x.height, oh), end_pad(x.width, ow)]),
+                AttributeProto::ints("kernel_shape", &[k as i64, k as i64]),
+                AttributeProto::ints("strides", &[stride as i64, stride as i64]),
+                AttributeProto::ints("pads", &[p, p, end_pad(x.height, oh), end_pad(x.width, ow)]),
             ],
         );
         Act { name, channels: x.channels, height: oh, width: ow }
@@ -245,13 +232,14 @@ impl Builder<'_> {
             let e1 = self.relu(e1);
             let e3 = self.conv(&s, &format!("{p}.expand3x3"), 1, 1, None)?;
             let e3 = self.relu(e3);
-            let name = self.node("Concat", vec![e1.name, e3.name], "fire", vec![int_attr("axis", 1)]);
+            let name =
+                self.node("Concat", vec![e1.name, e3.name], "fire", vec![AttributeProto::int("axis", 1)]);
             x = Act { name, channels: e1.channels + e3.channels, ..e1 };
         }
         let x = self.conv(&x, "classifier.1", 1, 0, None)?;
         let x = self.relu(x);
         let pooled = self.node("GlobalAveragePool", vec![x.name], "gap", vec![]);
-        self.node("Flatten", vec![pooled], OUTPUT_NAME, vec![int_attr("axis", 1)]);
+        self.node("Flatten", vec![pooled], OUTPUT_NAME, vec![AttributeProto::int("axis", 1)]);
         Ok(())
     }
 
@@ -283,44 +271,21 @@ impl Builder<'_> {
             }
         }
         let pooled = self.node("GlobalAveragePool", vec![x.name], "gap", vec![]);
-        let flat = self.node("Flatten", vec![pooled], "flat", vec![int_attr("axis", 1)]);
+        let flat = self.node("Flatten", vec![pooled], "flat", vec![AttributeProto::int("axis", 1)]);
         let fc = self.tensor("fc.weight")?.clone();
         let w = self.weight("fc.weight", &fc.shape, fc.data);
         let bias = self.tensor("fc.bias")?.data.clone();
         let classes = bias.len();
         let b = self.float_init("fc.bias", &[classes], bias);
-        self.node("Gemm", vec![flat, w, b], OUTPUT_NAME, vec![int_attr("transB", 1)]);
+        self.node("Gemm", vec![flat, w, b], OUTPUT_NAME, vec![AttributeProto::int("transB", 1)]);
         Ok(())
     }
 }
 
-fn int_attr(name: &str, v: i64) -> AttributeProto {
-    AttributeProto { name: name.to_owned(), r#type: AttributeType::Int as i32, i: v, ..Default::default() }
-}
-
-fn ints_attr(name: &str, v: &[i64]) -> AttributeProto {
-    AttributeProto {
-        name: name.to_owned(),
-        r#type: AttributeType::Ints as i32,
-        ints: v.to_vec(),
-        ..Default::default()
-    }
-}
-
+/// A float32 graph input or output of fixed shape.
 fn value_info(name: &str, shape: &[i64]) -> ValueInfoProto {
-    let dim = shape
-        .iter()
-        .map(|&d| tensor_shape_proto::Dimension {
-            value: Some(tensor_shape_proto::dimension::Value::DimValue(d)),
-        })
-        .collect();
-    ValueInfoProto {
-        name: name.to_owned(),
-        r#type: Some(TypeProto {
-            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: DataType::Float as i32,
-                shape: Some(TensorShapeProto { dim }),
-            })),
-        }),
-    }
+    ValueInfoProto::float_tensor(
+        name,
+        shape.iter().map(|&d| tensor_shape_proto::dimension::Value::DimValue(d)),
+    )
 }

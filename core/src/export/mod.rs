@@ -164,6 +164,22 @@ pub fn export_onnx(weights: &Weights, options: &ExportOptions) -> Result<Vec<u8>
     Ok(graph::encode_model(graph, &options.metadata()))
 }
 
+/// Symmetric int8 of a weight, one scale per output channel (`values` holds `out_channels` equal
+/// rows): the scales and the int8 values as stored bytes. Each row's largest magnitude maps to
+/// 127; an all-zero row gets scale 1.
+pub(crate) fn int8_per_channel(values: &[f32], out_channels: usize) -> (Vec<f32>, Vec<u8>) {
+    let per_channel = values.len() / out_channels;
+    let mut scales = Vec::with_capacity(out_channels);
+    let mut q = Vec::with_capacity(values.len());
+    for row in values.chunks_exact(per_channel) {
+        let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+        scales.push(scale);
+        q.extend(row.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8 as u8));
+    }
+    (scales, q)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

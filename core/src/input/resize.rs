@@ -104,6 +104,10 @@ pub(crate) fn resize_rgb8_with_budget(
     new_height: usize,
     budget: usize,
 ) -> Vec<u8> {
+    assert_eq!(src.len(), width * height * 3, "packed RGB8");
+    if width == 0 || height == 0 || new_width == 0 || new_height == 0 {
+        return vec![0u8; new_width * new_height * 3];
+    }
     let vertical_first = width.saturating_mul(new_height).saturating_mul(12);
     let horizontal_first = height.saturating_mul(new_width).saturating_mul(12);
     if vertical_first > budget && horizontal_first < vertical_first {
@@ -128,11 +132,7 @@ fn resize_rgb8_avx2(src: &[u8], width: usize, height: usize, new_width: usize, n
 #[cfg(test)]
 #[inline(always)]
 fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Vec<u8> {
-    assert_eq!(src.len(), width * height * 3, "packed RGB8");
     let mut out = vec![0u8; new_width * new_height * 3];
-    if width == 0 || height == 0 || new_width == 0 || new_height == 0 {
-        return out;
-    }
     let row_len = width * 3;
     let col_len = new_height * 3;
     let mut weights = Vec::new();
@@ -142,8 +142,7 @@ fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, n
     let mut row = vec![0f32; row_len];
     let mut columns = vec![0f32; width * col_len];
     for y in 0..new_height {
-        let left = tap(height, new_height, y, &mut weights);
-        weighted_rows(&mut row, |i| &src[(left + i) * row_len..(left + i + 1) * row_len], &weights);
+        filter_window(&mut row, src, (height, new_height, y), &mut weights);
         for (column, px) in columns.chunks_exact_mut(col_len).zip(row.chunks_exact(3)) {
             column[y * 3..y * 3 + 3].copy_from_slice(px);
         }
@@ -152,8 +151,7 @@ fn resize_rgb8_body(src: &[u8], width: usize, height: usize, new_width: usize, n
     // as `image` does.
     let mut acc = vec![0f32; col_len];
     for x in 0..new_width {
-        let left = tap(width, new_width, x, &mut weights);
-        weighted_rows(&mut acc, |i| &columns[(left + i) * col_len..(left + i + 1) * col_len], &weights);
+        filter_window(&mut acc, &columns, (width, new_width, x), &mut weights);
         for (y, px) in acc.chunks_exact(3).enumerate() {
             let dst = &mut out[(y * new_width + x) * 3..(y * new_width + x) * 3 + 3];
             for (o, &v) in dst.iter_mut().zip(px) {
@@ -174,11 +172,7 @@ fn resize_rgb8_horizontal_first(
     new_width: usize,
     new_height: usize,
 ) -> Vec<u8> {
-    assert_eq!(src.len(), width * height * 3, "packed RGB8");
     let mut out = vec![0u8; new_width * new_height * 3];
-    if width == 0 || height == 0 || new_width == 0 || new_height == 0 {
-        return out;
-    }
     let row_len = width * 3;
     let mid_len = new_width * 3;
     let mut weights = Vec::new();
@@ -198,8 +192,7 @@ fn resize_rgb8_horizontal_first(
     }
     let mut acc = vec![0f32; mid_len];
     for (y, dst) in out.chunks_exact_mut(mid_len).enumerate() {
-        let left = tap(height, new_height, y, &mut weights);
-        weighted_rows(&mut acc, |i| &rows[(left + i) * mid_len..(left + i + 1) * mid_len], &weights);
+        filter_window(&mut acc, &rows, (height, new_height, y), &mut weights);
         for (o, &v) in dst.iter_mut().zip(&acc) {
             *o = round_to_u8(v);
         }
@@ -231,6 +224,21 @@ fn add_weighted_body(dst: &mut [f32], src: &[u8], weight: f32) {
     for (d, &s) in dst.iter_mut().zip(src) {
         *d += f32::from(s) * weight;
     }
+}
+
+/// Output position `out` of an axis of `len` positions resized to `new_len`, into `dst`: the
+/// weighted sum of its window of `lines` (one `dst.len()`-long line per input position).
+#[cfg(test)]
+#[inline(always)]
+fn filter_window<T: Copy + Into<f32>>(
+    dst: &mut [f32],
+    lines: &[T],
+    (len, new_len, out): (usize, usize, usize),
+    weights: &mut Vec<f32>,
+) {
+    let left = tap(len, new_len, out, weights);
+    let n = dst.len();
+    weighted_rows(dst, |i| &lines[(left + i) * n..(left + i + 1) * n], weights);
 }
 
 /// `dst[j] = sum_i line(i)[j] * weights[i]`, summed from 0 in the order of `i` (as `image` does),

@@ -39,6 +39,13 @@ pub struct StringStringEntryProto {
     pub value: String,
 }
 
+impl StringStringEntryProto {
+    /// One entry per `(key, value)` pair, in their order (a model's `metadata_props`).
+    pub fn entries(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Self> {
+        pairs.into_iter().map(|(key, value)| Self { key, value }).collect()
+    }
+}
+
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct GraphProto {
     #[prost(message, repeated, tag = "1")]
@@ -85,6 +92,28 @@ pub struct AttributeProto {
     pub floats: Vec<f32>,
     #[prost(int64, repeated, tag = "8")]
     pub ints: Vec<i64>,
+}
+
+impl AttributeProto {
+    /// An integer attribute (`axis`, `transB`, ...).
+    pub fn int(name: &str, i: i64) -> Self {
+        Self {
+            name: name.to_owned(),
+            r#type: attribute_proto::AttributeType::Int as i32,
+            i,
+            ..Default::default()
+        }
+    }
+
+    /// A list-of-integers attribute (`kernel_shape`, `strides`, `pads`, ...).
+    pub fn ints(name: &str, ints: &[i64]) -> Self {
+        Self {
+            name: name.to_owned(),
+            r#type: attribute_proto::AttributeType::Ints as i32,
+            ints: ints.to_vec(),
+            ..Default::default()
+        }
+    }
 }
 
 pub mod attribute_proto {
@@ -166,6 +195,25 @@ pub struct ValueInfoProto {
     pub name: String,
     #[prost(message, optional, tag = "2")]
     pub r#type: Option<TypeProto>,
+}
+
+impl ValueInfoProto {
+    /// A float32 tensor named `name` with the dimensions `dims` (sizes or symbolic names).
+    pub fn float_tensor(
+        name: &str,
+        dims: impl IntoIterator<Item = tensor_shape_proto::dimension::Value>,
+    ) -> Self {
+        let dim = dims.into_iter().map(|d| tensor_shape_proto::Dimension { value: Some(d) }).collect();
+        Self {
+            name: name.to_owned(),
+            r#type: Some(TypeProto {
+                value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                    elem_type: tensor_proto::DataType::Float as i32,
+                    shape: Some(TensorShapeProto { dim }),
+                })),
+            }),
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, ::prost::Message)]

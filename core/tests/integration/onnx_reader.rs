@@ -7,10 +7,10 @@ use crate::common::tiny_onnx;
 
 use glasses_core::contract::OUTPUT_NAME;
 use glasses_core::export::{Architecture, WeightPrecision};
-use glasses_core::onnx_pb::{ModelProto, tensor_proto::DataType};
+use glasses_core::onnx_pb::{AttributeProto, ModelProto, tensor_proto::DataType};
 use glasses_core::{Classifier, ClassifierOptions, Error};
 use prost::Message;
-use tiny_onnx::{conv_model, int_attr, ints_attr, node, tiny_model};
+use tiny_onnx::{conv_model, node, strided_dilated_conv_model, tiny_model};
 
 fn load(bytes: &[u8]) -> Classifier {
     Classifier::from_bytes(bytes, ClassifierOptions::default()).expect("loads")
@@ -46,7 +46,7 @@ fn tiny_with_softmax() -> Vec<u8> {
     let mut m = tiny_model(16, 2, 0.5);
     let graph = m.graph.as_mut().expect("graph");
     graph.node[2].output[0] = "scores".into();
-    graph.node.push(node("Softmax", &["scores"], OUTPUT_NAME, vec![int_attr("axis", 1)]));
+    graph.node.push(node("Softmax", &["scores"], OUTPUT_NAME, vec![AttributeProto::int("axis", 1)]));
     m.encode_to_vec()
 }
 
@@ -109,26 +109,21 @@ fn broken_graph_structure_is_refused_with_the_reason() {
 
 #[test]
 fn conv_attributes_are_read_and_checked() {
-    let good = conv_model(vec![
-        ints_attr("kernel_shape", &[3, 3]),
-        ints_attr("strides", &[2, 1]),
-        ints_attr("pads", &[1, 0, 2, 1]),
-        ints_attr("dilations", &[1, 2]),
-    ]);
+    let good = strided_dilated_conv_model();
     // The values of this graph are held to tract-onnx's in glasses-parity (parity/tests).
     load(&good).logits(&common::golden_input(3 * 16 * 16)).expect("a valid conv runs");
     let cases = [
-        ("stride 0", vec![ints_attr("strides", &[0, 1])], "`strides`"),
-        ("negative pad", vec![ints_attr("pads", &[-1, 0, 0, 0])], "padding -1"),
-        ("three pads", vec![ints_attr("pads", &[1, 1, 1])], "`pads` needs 4"),
-        ("kernel 5x5 vs 3x3 weight", vec![ints_attr("kernel_shape", &[5, 5])], "kernel_shape"),
-        ("huge dilation", vec![ints_attr("dilations", &[1 << 40, 1])], "`dilations`"),
-        ("stride as an int", vec![int_attr("strides", 2)], "list of integers"),
-        ("2 groups over 3 channels", vec![int_attr("group", 2)], "need [N, 6, H, W]"),
+        ("stride 0", vec![AttributeProto::ints("strides", &[0, 1])], "`strides`"),
+        ("negative pad", vec![AttributeProto::ints("pads", &[-1, 0, 0, 0])], "padding -1"),
+        ("three pads", vec![AttributeProto::ints("pads", &[1, 1, 1])], "`pads` needs 4"),
+        ("kernel 5x5 vs 3x3 weight", vec![AttributeProto::ints("kernel_shape", &[5, 5])], "kernel_shape"),
+        ("huge dilation", vec![AttributeProto::ints("dilations", &[1 << 40, 1])], "`dilations`"),
+        ("stride as an int", vec![AttributeProto::int("strides", 2)], "list of integers"),
+        ("2 groups over 3 channels", vec![AttributeProto::int("group", 2)], "need [N, 6, H, W]"),
         // 8,016 x 8,016 x 2 outputs from a 16 x 16 input: refused before anything is allocated.
         (
             "huge padding",
-            vec![ints_attr("pads", &[4000, 4000, 4000, 4000])],
+            vec![AttributeProto::ints("pads", &[4000, 4000, 4000, 4000])],
             "more than the 67108864 allowed",
         ),
     ];

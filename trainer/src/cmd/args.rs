@@ -7,8 +7,52 @@ use clap::Args;
 use glasses_core::export::Architecture;
 use glasses_core::preprocess::ResizeMode;
 use glasses_trainer::checkpoint::TrainConfig;
+use glasses_trainer::data::{Dataset, fold_split, identity_folds};
 use glasses_trainer::device::DeviceChoice;
 use glasses_trainer::pipeline::DataOptions;
+
+/// The split of the commands that measure or draw from finished data: every labelled image of
+/// the data folders, sunglasses/ read, split by person as `train --all-data --sunglasses` splits
+/// it with the same seed and fold count, so their numbers compare with the training report's.
+#[derive(Debug, Args)]
+pub struct FoldArgs {
+    /// Data folders (repeatable), split by person over their union into --folds folds with --seed,
+    /// every labelled image used, sunglasses/ read (as `train --all-data --sunglasses`).
+    #[arg(long, required = true)]
+    pub images_path: Vec<PathBuf>,
+    /// Identity-disjoint folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the folds (and of whatever else the command draws).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The held-out fold: `checks` measures on it, `groups` shows its people, `quantize` never
+    /// calibrates on it.
+    #[arg(long, default_value_t = 0)]
+    pub val_fold: usize,
+}
+
+/// The data folders read and split by [`FoldArgs`].
+pub struct Folds {
+    pub dataset: Dataset,
+    /// Indices of every fold but the held-out one, sorted.
+    pub train: Vec<usize>,
+    /// Indices of the held-out fold.
+    pub val: Vec<usize>,
+}
+
+impl FoldArgs {
+    /// Reads the data folders and splits them; a --val-fold past the last fold is an error.
+    pub fn split(&self) -> anyhow::Result<Folds> {
+        let dataset = Dataset::scan_roots(&self.images_path, true)?;
+        let folds = identity_folds(&dataset, &dataset.all_indices(), self.folds, self.seed)?;
+        if self.val_fold >= folds.len() {
+            anyhow::bail!("fold {} does not exist ({} folds)", self.val_fold, folds.len());
+        }
+        let (train, val) = fold_split(&folds, self.val_fold);
+        Ok(Folds { dataset, train, val })
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct DataArgs {

@@ -8,24 +8,15 @@ use clap::Args;
 use glasses_trainer::checks::ValidationParts;
 use glasses_trainer::report;
 
+use super::args::{FoldArgs, Folds};
+
 #[derive(Debug, Args)]
 pub struct ChecksArgs {
     /// Model files (repeatable).
     #[arg(long, required = true)]
     model: Vec<PathBuf>,
-    /// Data folders (repeatable), split by person over their union into --folds folds with --seed,
-    /// every labelled image used (as `train --all-data`), sunglasses/ read.
-    #[arg(long, required = true)]
-    images_path: Vec<PathBuf>,
-    /// Identity-disjoint folds.
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
-    /// Seed of the folds.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// The held-out fold to measure on.
-    #[arg(long, default_value_t = 0)]
-    val_fold: usize,
+    #[command(flatten)]
+    split: FoldArgs,
     /// Also write every number as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -34,11 +25,8 @@ pub struct ChecksArgs {
 /// The same folds as `train --all-data --sunglasses` with the same seed and fold count, so the
 /// numbers compare with the training report's and with each other.
 pub fn run(args: ChecksArgs) -> anyhow::Result<()> {
-    let dataset = glasses_trainer::data::Dataset::scan_roots(&args.images_path, true)?;
-    let folds =
-        glasses_trainer::data::identity_folds(&dataset, &dataset.all_indices(), args.folds, args.seed)?;
-    let val = folds.get(args.val_fold).with_context(|| format!("fold {} does not exist", args.val_fold))?;
-    let parts = ValidationParts::of(&dataset, val, args.seed);
+    let Folds { dataset, val, .. } = args.split.split()?;
+    let parts = ValidationParts::of(&dataset, &val, args.split.seed);
     let mut all = Vec::new();
     for model in &args.model {
         let (numbers, text) = glasses_trainer::model_checks::measure_file(model, &dataset, &parts)

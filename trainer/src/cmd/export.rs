@@ -57,11 +57,7 @@ fn int8_path(out: &Path) -> PathBuf {
 
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let device = args.machine.device()?;
-    if !args.force
-        && let Some(existing) = [args.out.clone(), int8_path(&args.out)].into_iter().find(|p| p.exists())
-    {
-        bail!("{} exists; pass --force to replace it", existing.display());
-    }
+    super::refuse_to_replace([args.out.clone(), int8_path(&args.out)], args.force)?;
     if !(args.prevalence > 0.0 && args.prevalence < 1.0) {
         bail!("--prevalence must lie strictly between 0 and 1, got {}", args.prevalence);
     }

@@ -22,8 +22,10 @@ use glasses_core::image::codecs::jpeg::JpegEncoder;
 use glasses_core::image::imageops::{self, FilterType};
 use glasses_core::image::{Rgb, RgbImage};
 use glasses_trainer::checks::{ValidationParts, Variant, decode_file};
-use glasses_trainer::data::{Dataset, SUNGLASSES, identity_folds};
+use glasses_trainer::data::{Dataset, SUNGLASSES};
 use glasses_trainer::rng::SplitMix64;
+
+use super::args::{FoldArgs, Folds};
 
 /// Narrowest and widest face box pasted, in pixels.
 const FACE_WIDTH: (f64, f64) = (60.0, 400.0);
@@ -45,22 +47,12 @@ pub struct GroupsArgs {
     /// /work/runs: CelebA pictures are not redistributable).
     #[arg(long)]
     out: PathBuf,
-    /// Data folders (repeatable), split by person over their union into --folds folds with --seed,
-    /// every labelled image used, sunglasses/ read (as `train --all-data --sunglasses`).
-    #[arg(long, required = true)]
-    images_path: Vec<PathBuf>,
+    // The held-out fold's people are shown; --seed also draws the pictures.
+    #[command(flatten)]
+    split: FoldArgs,
     /// Group pictures to write.
     #[arg(long, default_value_t = 300)]
     pictures: usize,
-    /// Identity-disjoint folds.
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
-    /// Seed of the folds and of the pictures.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// The held-out fold whose people are shown.
-    #[arg(long, default_value_t = 0)]
-    val_fold: usize,
     /// Write into a folder that already has a truth.csv.
     #[arg(long)]
     force: bool,
@@ -255,7 +247,7 @@ fn label_name(label: u8) -> &'static str {
 fn write_groups(args: &GroupsArgs, dataset: &Dataset, val: &[usize]) -> anyhow::Result<(usize, usize)> {
     let dir = args.out.join("pictures");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut rng = SplitMix64::new(args.seed ^ 0x6709_0b5e);
+    let mut rng = SplitMix64::new(args.split.seed ^ 0x6709_0b5e);
     let mut pools = Pools::new(dataset, val, &mut rng);
     let mut csv =
         String::from("picture,face,crop_x,crop_y,crop_w,crop_h,box_x,box_y,box_w,box_h,label,source\n");
@@ -332,7 +324,7 @@ fn write_tight(args: &GroupsArgs, dataset: &Dataset, parts: &ValidationParts) ->
     for dir in [&color, &gray] {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let mut rng = SplitMix64::new(args.seed ^ 0x0716_74e7);
+    let mut rng = SplitMix64::new(args.split.seed ^ 0x0716_74e7);
     let mut csv = String::from("file,label,source\n");
     for (n, &i) in parts.balanced.iter().enumerate() {
         let s = &dataset.samples[i];
@@ -356,17 +348,15 @@ pub fn run(args: GroupsArgs) -> anyhow::Result<()> {
     if args.out.join("truth.csv").exists() && !args.force {
         bail!("{} already holds a truth.csv; pass --force to write over it", args.out.display());
     }
-    let dataset = Dataset::scan_roots(&args.images_path, true)?;
-    let folds = identity_folds(&dataset, &dataset.all_indices(), args.folds, args.seed)?;
-    let val = folds.get(args.val_fold).with_context(|| format!("fold {} does not exist", args.val_fold))?;
-    let parts = ValidationParts::of(&dataset, val, args.seed);
-    let (pictures, faces) = write_groups(&args, &dataset, val)?;
+    let Folds { dataset, val, .. } = args.split.split()?;
+    let parts = ValidationParts::of(&dataset, &val, args.split.seed);
+    let (pictures, faces) = write_groups(&args, &dataset, &val)?;
     let tight = write_tight(&args, &dataset, &parts)?;
     eprintln!(
         "{}: {pictures} group pictures with {faces} faces and {tight} face-filling crops (colour and gray) of the {} people of fold {}",
         args.out.display(),
-        glasses_trainer::data::identities(&dataset, val).len(),
-        args.val_fold
+        glasses_trainer::data::identities(&dataset, &val).len(),
+        args.split.val_fold
     );
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -30,9 +30,7 @@ pub struct LabelArgs {
 
 pub fn run(args: LabelArgs) -> anyhow::Result<()> {
     use glasses_trainer::soft_labels::{SoftLabels, TeacherModel, UNLABELLED_FOLDER};
-    if args.out.exists() && !args.force {
-        bail!("{} exists; pass --force to replace it", args.out.display());
-    }
+    super::refuse_to_replace([&args.out], args.force)?;
     let mut teachers = Vec::new();
     for path in &args.model {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;

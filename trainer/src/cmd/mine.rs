@@ -33,9 +33,7 @@ pub struct MineArgs {
 }
 
 pub fn run(args: MineArgs) -> anyhow::Result<()> {
-    if args.out.exists() && !args.force {
-        bail!("{} exists; pass --force to replace it", args.out.display());
-    }
+    super::refuse_to_replace([&args.out], args.force)?;
     let options = args.data.options();
     let dataset = Dataset::scan_roots(&options.images_paths, options.sunglasses)?;
     let indices =

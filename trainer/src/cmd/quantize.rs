@@ -13,6 +13,8 @@ use glasses_trainer::data::{self, Dataset};
 use glasses_trainer::report;
 use glasses_trainer::rng::SplitMix64;
 
+use super::args::{FoldArgs, Folds};
+
 #[derive(Debug, Args)]
 pub struct QuantizeArgs {
     /// The float (fp32) model file, as `export` writes it.
@@ -27,19 +29,9 @@ pub struct QuantizeArgs {
     /// Activation range: `minmax`, or `percentile:P` (P in (50, 100], e.g. 99.99).
     #[arg(long, default_value = "minmax")]
     range: String,
-    /// Data folders (repeatable), split by person into --folds folds with --seed as `checks` and
-    /// `train --all-data` split them.
-    #[arg(long, required = true)]
-    images_path: Vec<PathBuf>,
-    /// Identity-disjoint folds.
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
-    /// Seed of the folds and of the calibration draw.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// The held-out fold: no calibration face comes from it.
-    #[arg(long, default_value_t = 0)]
-    val_fold: usize,
+    // No calibration face comes from the held-out fold; --seed also draws the calibration faces.
+    #[command(flatten)]
+    split: FoldArgs,
     /// Also write the calibration tensors as a float32 `[N, 3, H, W]` .npy (for ONNX Runtime's
     /// own quantiser in bench/, so both calibrate on the same faces).
     #[arg(long)]
@@ -112,24 +104,15 @@ fn write_npy(path: &Path, shape: [usize; 4], values: &[Vec<f32>]) -> anyhow::Res
 }
 
 pub fn run(args: QuantizeArgs) -> anyhow::Result<()> {
-    if !args.force
-        && let Some(existing) = std::iter::once(&args.out).chain(&args.npy).find(|p| p.exists())
-    {
-        bail!("{} exists; pass --force to replace it", existing.display());
-    }
+    super::refuse_to_replace(std::iter::once(&args.out).chain(&args.npy), args.force)?;
     if args.calibration == 0 {
         bail!("--calibration must be at least 1");
     }
     let range = parse_range(&args.range)?;
     let fp32 = std::fs::read(&args.model).with_context(|| format!("reading {}", args.model.display()))?;
     let prep = *Classifier::from_bytes(&fp32, ClassifierOptions::default())?.preprocessing();
-    let dataset = Dataset::scan_roots(&args.images_path, true)?;
-    let folds = data::identity_folds(&dataset, &dataset.all_indices(), args.folds, args.seed)?;
-    if args.val_fold >= folds.len() {
-        bail!("fold {} does not exist ({} folds)", args.val_fold, folds.len());
-    }
-    let (train, val) = data::fold_split(&folds, args.val_fold);
-    let picked = draw(&dataset, &train, args.calibration, args.seed);
+    let Folds { dataset, train, val } = args.split.split()?;
+    let picked = draw(&dataset, &train, args.calibration, args.split.seed);
     if picked.len() < args.calibration {
         bail!("the training folds hold {} faces, {} asked for", picked.len(), args.calibration);
     }
@@ -140,6 +123,7 @@ pub fn run(args: QuantizeArgs) -> anyhow::Result<()> {
         .collect::<Result<_, _>>()?;
     let counts = dataset.counts(&picked);
     let folders: Vec<String> = args
+        .split
         .images_path
         .iter()
         .map(|p| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()))
@@ -151,9 +135,9 @@ pub fn run(args: QuantizeArgs) -> anyhow::Result<()> {
         counts[1],
         counts[2],
         folders.join(" + "),
-        args.val_fold,
-        args.folds,
-        args.seed
+        args.split.val_fold,
+        args.split.folds,
+        args.split.seed
     );
     let options = QuantizeOptions { range, calibration_source: source.clone() };
     let start = std::time::Instant::now();

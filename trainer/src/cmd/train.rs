@@ -252,14 +252,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         })?;
         println!("{}", checks.markdown());
         extra["checks"] = serde_json::to_value(&checks)?;
-        let natural = glasses_trainer::checks::load_variant(
+        let (p, labels) = glasses_trainer::model_checks::natural_probabilities(
+            &outcome.network,
             &prepared.dataset,
-            &parts.natural,
+            &parts,
             &data.preprocessing(),
-            glasses_trainer::checks::Variant::Original,
+            device,
         )?;
-        let p = train::probabilities(&outcome.network, &natural, 64, device)?;
-        report::write_natural_curves(&out, &p, &natural.label_vec()?)?;
+        report::write_natural_curves(&out, &p, &labels)?;
     }
     report::write(&out, &outcome.meta, &outcome.val_probs, &outcome.val_labels, extra)?;
     if let Some(m) = outcome.final_metrics() {

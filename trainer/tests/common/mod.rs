@@ -7,6 +7,7 @@ use std::path::Path;
 use glasses_core::export::Architecture;
 use glasses_core::image::{Rgb, RgbImage};
 use glasses_trainer::checkpoint::TrainConfig;
+use glasses_trainer::data::TensorSet;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
 use glasses_trainer::train::RunPolicy;
 
@@ -52,6 +53,15 @@ pub fn quiet() -> RunPolicy {
     RunPolicy { quiet: true, ..Default::default() }
 }
 
+/// The training and validation sets of fold 0 of [`tiny_data`] in a new temporary folder (kept
+/// alive by the returned guard), with libtorch on one thread so that runs repeat exactly.
+pub fn tiny_split(per_class: usize) -> (tempfile::TempDir, TensorSet, TensorSet) {
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (train_set, val_set) = tiny_data(dir.path(), per_class).split(0).expect("split");
+    (dir, train_set, val_set)
+}
+
 /// `per_class` generated faces per class in `dir`, loaded with 4 folds.
 pub fn tiny_data(dir: &Path, per_class: usize) -> Prepared {
     write_dataset(dir, per_class, 44, 50);
@@ -92,6 +102,18 @@ pub fn face(width: u32, height: u32, glasses: bool, seed: u64) -> RgbImage {
         *px = Rgb(v);
     }
     img
+}
+
+/// The header of a `manifest.csv` and one row per image of [`write_dataset`] (`per_class` in each
+/// of 0/ and 1/), naming image `i` of folder `label` person `identity(label, i)`.
+pub fn dataset_manifest(per_class: usize, identity: impl Fn(usize, usize) -> usize) -> String {
+    let mut csv = String::from("file,folder,identity\n");
+    for label in 0..2 {
+        for i in 0..per_class {
+            csv.push_str(&format!("img{i:03}.png,{label},{}\n", identity(label, i)));
+        }
+    }
+    csv
 }
 
 /// Writes `per_class` PNGs into `dir/0` and `dir/1`.

@@ -8,10 +8,7 @@ use std::collections::HashMap;
 use super::pattern::QuantPlan;
 use crate::contract::INPUT_NAME;
 use crate::error::{Error, Result};
-use crate::onnx_pb::{
-    AttributeProto, GraphProto, NodeProto, TensorProto, attribute_proto::AttributeType,
-    tensor_proto::DataType,
-};
+use crate::onnx_pb::{AttributeProto, GraphProto, NodeProto, TensorProto, tensor_proto::DataType};
 
 /// One group's affine map: `real = (q - zero_point) * scale`, `q` in `0..=255`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,15 +97,7 @@ impl Writer<'_> {
             op_type: op.to_owned(),
             input,
             output: vec![output.to_owned()],
-            attribute: axis
-                .map(|i| AttributeProto {
-                    name: "axis".to_owned(),
-                    r#type: AttributeType::Int as i32,
-                    i,
-                    ..Default::default()
-                })
-                .into_iter()
-                .collect(),
+            attribute: axis.map(|i| AttributeProto::int("axis", i)).into_iter().collect(),
             ..Default::default()
         });
     }
@@ -127,15 +116,7 @@ impl Writer<'_> {
         if out_channels == 0 || values.len() % out_channels != 0 {
             return Err(Error::export(format!("weight `{}` has shape {:?}", weight.name, weight.dims)));
         }
-        let per_channel = values.len() / out_channels;
-        let mut scales = Vec::with_capacity(out_channels);
-        let mut q = Vec::with_capacity(values.len());
-        for row in values.chunks_exact(per_channel) {
-            let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-            scales.push(scale);
-            q.extend(row.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8 as u8));
-        }
+        let (scales, q) = crate::export::int8_per_channel(&values, out_channels);
         let w_name = weight.name.clone();
         let w_dq = self.dequantize_param(&w_name, &weight.dims, DataType::Int8, q, &scales, 1);
         node.input[1] = w_dq;

@@ -7,29 +7,16 @@ use prost::Message;
 
 use glasses_core::onnx_pb::{
     AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
-    TensorProto, TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType,
-    tensor_proto::DataType, tensor_shape_proto, type_proto,
+    TensorProto, ValueInfoProto, tensor_proto::DataType, tensor_shape_proto,
 };
 
+/// A float32 graph input or output; `None` dimensions are the symbolic `n`.
 pub fn value_info(name: &str, dims: &[Option<i64>]) -> ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|d| tensor_shape_proto::Dimension {
-            value: Some(match d {
-                Some(v) => tensor_shape_proto::dimension::Value::DimValue(*v),
-                None => tensor_shape_proto::dimension::Value::DimParam("n".into()),
-            }),
-        })
-        .collect();
-    ValueInfoProto {
-        name: name.to_owned(),
-        r#type: Some(TypeProto {
-            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: DataType::Float as i32,
-                shape: Some(TensorShapeProto { dim }),
-            })),
-        }),
-    }
+    use tensor_shape_proto::dimension::Value;
+    ValueInfoProto::float_tensor(
+        name,
+        dims.iter().map(|d| d.map_or_else(|| Value::DimParam("n".into()), Value::DimValue)),
+    )
 }
 
 pub fn float_tensor(name: &str, dims: &[i64], values: &[f32]) -> TensorProto {
@@ -45,7 +32,7 @@ pub fn float_tensor(name: &str, dims: &[i64], values: &[f32]) -> TensorProto {
 /// A contract-valid model of a few hundred bytes: GlobalAveragePool -> Flatten -> Gemm, with
 /// `classes` outputs and a `side` x `side` input.
 pub fn tiny_model(side: u32, classes: i64, weight: f32) -> ModelProto {
-    let trans_b = int_attr("transB", 1);
+    let trans_b = AttributeProto::int("transB", 1);
     let w: Vec<f32> = (0..classes * 3).map(|i| weight * (1.0 - 0.5 * i as f32)).collect();
     let b: Vec<f32> = (0..classes).map(|i| 0.1 * i as f32).collect();
     let graph = GraphProto {
@@ -70,11 +57,7 @@ pub fn tiny_model(side: u32, classes: i64, weight: f32) -> ModelProto {
         opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 13 }],
         producer_name: "hostile_inputs".into(),
         graph: Some(graph),
-        metadata_props: metadata
-            .to_props()
-            .into_iter()
-            .map(|(key, value)| StringStringEntryProto { key, value })
-            .collect(),
+        metadata_props: StringStringEntryProto::entries(metadata.to_props()),
         ..Default::default()
     }
 }
@@ -91,17 +74,15 @@ pub fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<AttributePro
     }
 }
 
-pub fn int_attr(name: &str, i: i64) -> AttributeProto {
-    AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i, ..Default::default() }
-}
-
-pub fn ints_attr(name: &str, ints: &[i64]) -> AttributeProto {
-    AttributeProto {
-        name: name.into(),
-        r#type: AttributeType::Ints as i32,
-        ints: ints.to_vec(),
-        ..Default::default()
-    }
+/// [`conv_model`] with a Conv that uses every attribute the reader checks: a 3x3 kernel, strides
+/// 2x1, asymmetric pads and dilations 1x2 (read by core and held to tract-onnx by parity).
+pub fn strided_dilated_conv_model() -> Vec<u8> {
+    conv_model(vec![
+        AttributeProto::ints("kernel_shape", &[3, 3]),
+        AttributeProto::ints("strides", &[2, 1]),
+        AttributeProto::ints("pads", &[1, 0, 2, 1]),
+        AttributeProto::ints("dilations", &[1, 2]),
+    ])
 }
 
 /// input -> Conv (2 filters, 3x3) -> GlobalAveragePool -> Flatten -> logits, with the Conv's
