@@ -13,7 +13,6 @@ use super::qkernel::QKernel;
 
 mod peak_rate;
 
-pub(crate) use peak_rate::best_rate;
 pub use peak_rate::peak_macs_per_second;
 
 /// A micro-kernel and the tile it computes, with the int8 kernel (`qkernel.rs`) of the same

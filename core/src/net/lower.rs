@@ -10,14 +10,16 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Mutex;
 
-use super::conv::{Conv, ConvGeometry, ScratchLen};
+use super::conv::Conv;
 use super::depthwise::Depthwise;
+use super::geometry::ConvGeometry;
 use super::kernel::Kernel;
 use super::pool::{self, PoolGeometry};
 use super::read::{
     Const, ConstError, ReadError, ReadResult, const_from_proto, int_attr, ints_attr, invalid, padding,
     pair_attr, positive, unsupported,
 };
+use super::split::ScratchLen;
 use super::{Net, Slot, Step};
 use crate::contract::{INPUT_NAME, OUTPUT_NAME};
 use crate::onnx_pb::{GraphProto, NodeProto, TensorProto};

@@ -27,6 +27,7 @@
 mod conv;
 #[allow(unsafe_code)]
 mod depthwise;
+mod geometry;
 #[allow(unsafe_code)]
 pub(crate) mod kernel;
 mod layout;
@@ -37,15 +38,19 @@ mod qconv;
 #[allow(unsafe_code)]
 mod qkernel;
 mod qsteps;
+mod rate;
 mod read;
+mod split;
 #[cfg(test)]
 mod split_tests;
+mod uint8;
 
 use std::sync::Mutex;
 
-use conv::{Conv, ScratchLen};
+use conv::Conv;
 use depthwise::Depthwise;
 pub(crate) use kernel::Kernel;
+use split::ScratchLen;
 // SUPPORTED_OPS names the operators in the error of builds without `onnx-any`.
 #[cfg_attr(feature = "onnx-any", allow(unused_imports))]
 pub(crate) use lower::{SUPPORTED_OPS, lower, lower_named};
@@ -428,7 +433,7 @@ fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch, team: Team) {
         }
         Step::Quantize { scale, zero, input: i, .. } => {
             for (o, &v) in out.iter_mut().zip(read(bufs, input, *i)) {
-                *o = f32::from(qconv::round_to_u8(v / scale, *zero as i32, 0));
+                *o = f32::from(uint8::round_to_u8(v / scale, *zero as i32, 0));
             }
         }
         Step::Dequantize { scale, zero, input: i, .. } => {

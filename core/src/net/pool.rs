@@ -8,7 +8,7 @@
 //! results are bit-identical to tract's (the engine's tract parity tests run every pool of the
 //! exported models; the unit test here holds it to the textbook definition).
 
-use super::conv::COPY_COST;
+use super::split::COPY_COST;
 use crate::workers::{MAX_PARTS, Team};
 
 /// Where a 2-D pool reads, for one input shape.

@@ -10,40 +10,11 @@
 
 use std::ops::Range;
 
-use super::conv::{COPY_COST, ConvGeometry, Rows, ScratchLen, split_rows};
+use super::geometry::{ConvGeometry, TapReach};
 use super::qkernel::{MAX_TILE, QKernel, QWeights};
+use super::split::{COPY_COST, Rows, ScratchLen, split_rows};
+use super::uint8::QUAD;
 use crate::workers::{MAX_PARTS, Team};
-
-/// Channels per quad.
-pub(crate) const QUAD: usize = 4;
-
-/// Bytes of the uint8 layout of `channels` channels of `plane` positions.
-pub(crate) fn quad_len(channels: usize, plane: usize) -> usize {
-    channels.div_ceil(QUAD) * QUAD * plane
-}
-
-/// How int32 sums become uint8: `clamp(round((acc + bias) * multiplier) + zero, lo, 255)`,
-/// rounding half to even as ONNX's QuantizeLinear does. Plain f32 arithmetic without fused
-/// multiply-adds: every target computes exactly the same bytes.
-#[inline(always)]
-pub(crate) fn requantize(acc: i32, bias: i32, multiplier: f32, zero: i32, lo: i32) -> u8 {
-    round_to_u8((acc.wrapping_add(bias) as f32) * multiplier, zero, lo)
-}
-
-/// `clamp(round_half_even(v) + zero, lo, 255)` for any f32 (NaN gives `lo`).
-#[inline(always)]
-pub(crate) fn round_to_u8(v: f32, zero: i32, lo: i32) -> u8 {
-    // Adding 1.5 * 2^23 rounds to an integer, ties to even, and leaves it in the low mantissa
-    // bits (for |v| < 2^22; values are clamped well inside that first, the result saturates at
-    // 0..255 anyway). Integer bit arithmetic instead of a float-to-int cast: the compiler turns
-    // the whole function into vector code.
-    const MAGIC: f32 = 12_582_912.0;
-    // Not `clamp`: that keeps NaN, and this must map it into range.
-    #[allow(clippy::manual_clamp)]
-    let v = v.max(-1024.0).min(1024.0);
-    let r = ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-    (r + zero).clamp(lo, 255) as u8
-}
 
 /// A quantised convolution ready to run: packed weights, folded biases, multipliers.
 #[derive(Debug, Clone)]
@@ -289,18 +260,13 @@ fn im2col_quads(g: &ConvGeometry, input: &[u8], cols: &mut [u8], zero: u8, rows:
     for (p, dst) in rows.zip(cols.chunks_exact_mut(oh * ow * QUAD)) {
         let (quad, ky, kx) = (p / taps, p % taps / g.window[1], p % g.window[1]);
         let src = &input[quad * plane * QUAD..(quad + 1) * plane * QUAD];
-        let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
-        let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
-        let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
-        let last =
-            if (w as isize) <= dx { 0 } else { ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow) };
+        let TapReach { dy, dx, columns: Range { start: first, end: last } } = g.tap_reach(ky, kx);
         for (oy, out) in dst.chunks_exact_mut(ow * QUAD).enumerate() {
-            let iy = (oy * g.stride[0]) as isize + dy;
-            if !(0..h as isize).contains(&iy) || first >= last {
+            let Some(iy) = g.input_row(oy, dy).filter(|_| first < last) else {
                 out.fill(zero);
                 continue;
-            }
-            let line = &src[iy as usize * w * QUAD..(iy as usize + 1) * w * QUAD];
+            };
+            let line = &src[iy * w * QUAD..(iy + 1) * w * QUAD];
             out[..first * QUAD].fill(zero);
             out[last * QUAD..].fill(zero);
             let x0 = ((first * g.stride[1]) as isize + dx) as usize;

@@ -1,6 +1,7 @@
 //! Every int8 kernel's convolutions against the textbook loop on integers, byte for byte.
 
 use super::*;
+use crate::net::uint8::{quad_len, requantize, round_to_u8};
 
 fn bytes(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| ((i + seed).wrapping_mul(2_654_435_761) >> 9) as u8).collect()

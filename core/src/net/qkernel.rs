@@ -9,10 +9,10 @@
 //! instructions: x86's `vpdpbusd` (u8 x s8, four products into one int32) and ARM's `sdot`.
 //!
 //! Integer sums are exact, so every kernel gives the same `acc`; the requantisation that follows
-//! (`qconv::requantize`) is one piece of Rust shared by all, so every kernel writes bit-identical
+//! (`uint8::requantize`) is one piece of Rust shared by all, so every kernel writes bit-identical
 //! uint8 outputs. The kernel of the CPU is picked at load with the float one ([`super::Kernel`]).
 
-use super::qconv::requantize;
+use super::uint8::requantize;
 
 /// The instruction set an int8 kernel uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +164,7 @@ impl QKernel {
         let wsum = vec![0i32; mr];
         let mut acc = vec![0i32; mr * nr];
         let tile_macs = (KQ * 4 * mr * nr) as f64;
-        super::kernel::best_rate(seconds, tile_macs, || {
+        super::rate::best_rate(seconds, tile_macs, || {
             let panel = a.panel(0, KQ * mr * 4);
             self.tile(KQ, std::hint::black_box(panel), &b, nr * 4, &mut acc, &wsum);
             std::hint::black_box(&mut acc);
@@ -205,7 +205,7 @@ impl QPanel<'_> {
     }
 }
 
-/// `out[j] = requantize(acc[j], ...)` (`qconv::requantize`), compiled for the kernel's
+/// `out[j] = requantize(acc[j], ...)` (`uint8::requantize`), compiled for the kernel's
 /// instruction set: the same IEEE operations (no fused multiply-adds), so the same bytes.
 #[inline(always)]
 fn requantize_body(acc: &[i32], out: &mut [u8], bias: i32, multiplier: f32, zero: i32, lo: i32) {

@@ -2,9 +2,10 @@
 //! dequantise with the global average pool at the head. Their uint8 buffers are the quad layout
 //! of `qconv.rs`; the float steps never read them.
 
-use super::conv::COPY_COST;
 use super::pool::PoolGeometry;
-use super::qconv::{QConv, QUAD, round_to_u8};
+use super::qconv::QConv;
+use super::split::COPY_COST;
+use super::uint8::{QUAD, round_to_u8};
 use super::{Scratch, Slot, read};
 use crate::workers::{MAX_PARTS, Team};
 
@@ -279,7 +280,7 @@ mod tests {
         for g in cases {
             let plane = g.height * g.width;
             let values: Vec<u8> = (0..g.channels * plane).map(|i| (i * 7919 % 251) as u8).collect();
-            let mut quads = vec![0u8; super::super::qconv::quad_len(g.channels, plane)];
+            let mut quads = vec![0u8; super::super::uint8::quad_len(g.channels, plane)];
             for (i, &v) in values.iter().enumerate() {
                 let (c, p) = (i / plane, i % plane);
                 quads[(c / QUAD) * plane * QUAD + p * QUAD + c % QUAD] = v;
@@ -288,7 +289,7 @@ mod tests {
             let mut want = vec![0f32; g.output_len()];
             super::super::pool::max_pool(&g, &floats, &mut want);
             let out_plane = g.out_height * g.out_width;
-            let mut out = vec![0u8; super::super::qconv::quad_len(g.channels, out_plane)];
+            let mut out = vec![0u8; super::super::uint8::quad_len(g.channels, out_plane)];
             max_pool(&g, &quads, &mut out, &mut vec![0; 3 * g.width * QUAD]);
             for (i, &w) in want.iter().enumerate() {
                 let (c, p) = (i / out_plane, i % out_plane);

@@ -3,10 +3,12 @@
 //! padding), teams of 2 to 4 threads cutting even the smallest step.
 
 use super::Kernel;
-use super::conv::{Conv, ConvGeometry};
+use super::conv::Conv;
+use super::geometry::ConvGeometry;
 use super::pool::{self, PoolGeometry};
-use super::qconv::{QConv, QConvParams, QUAD, quad_len};
+use super::qconv::{QConv, QConvParams};
 use super::qsteps;
+use super::uint8::{QUAD, quad_len};
 use crate::workers::{Team, Workers};
 
 /// A xorshift generator: varied shapes, the same ones on every run.

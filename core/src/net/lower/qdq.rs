@@ -13,11 +13,13 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::super::conv::{ConvGeometry, ScratchLen};
+use super::super::geometry::ConvGeometry;
 use super::super::pool::{self, PoolGeometry};
-use super::super::qconv::{QConv, QConvParams, QUAD, quad_len};
+use super::super::qconv::{QConv, QConvParams};
 use super::super::qsteps::QStep;
 use super::super::read::{Const, ConstData, const_from_proto, int_attr, ints_attr, padding, pair_attr};
+use super::super::split::ScratchLen;
+use super::super::uint8::{QUAD, quad_len};
 use super::super::{Kernel, Net, Slot, Step};
 use super::{MAX_ACTIVATION_VALUES, MAX_TOTAL_VALUES, live_nodes};
 use crate::onnx_pb::{GraphProto, NodeProto, TensorProto};
