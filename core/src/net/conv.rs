@@ -10,8 +10,8 @@ use std::ops::Range;
 
 use super::geometry::{ConvGeometry, TapReach};
 use super::kernel::Kernel;
-use super::split::{COPY_COST, Rows, ScratchLen, split_rows};
-use crate::workers::{MAX_PARTS, Team};
+use super::split::{COPY_COST, Panels, ScratchLen, gather_rows, split_panels};
+use crate::workers::Team;
 
 /// A convolution ready to run: geometry, packed weights, bias.
 #[derive(Debug, Clone)]
@@ -87,28 +87,16 @@ impl Conv {
                     (input, n)
                 } else {
                     let cols = &mut cols[..k * nb];
-                    let mut rows: [Rows<'_>; MAX_PARTS] = Default::default();
-                    let parts = team.parts(k, k * nb * COPY_COST);
-                    for (i, (range, chunk)) in split_rows(cols, k, nb, parts).enumerate() {
-                        rows[i] = Rows { taps: range, cols: chunk };
-                    }
-                    team.for_each_mut(&mut rows[..parts], |r| {
-                        im2col(g, input, r.cols, oy0, oy1, r.taps.clone())
+                    gather_rows(team, cols, k, nb, k * nb * COPY_COST, |taps, cols| {
+                        im2col(g, input, cols, oy0, oy1, taps)
                     });
                     (&cols[..k * nb], nb)
                 };
                 // Parts own whole panels: disjoint rows of the output.
-                let mut pieces: [Panels; MAX_PARTS] = Default::default();
-                let mut rest: &mut [f32] = &mut *output;
-                let mut pads: &mut [f32] = &mut *padded;
-                for (i, piece) in pieces.iter_mut().enumerate().take(parts) {
+                let mut pieces = split_panels(&mut *output, &mut *padded, len.per_part, parts, |i| {
                     let (p0, p1) = (panels * i / parts, panels * (i + 1) / parts);
-                    let rows = (p1 * mr).min(m) - p0 * mr;
-                    let (out, tail) = std::mem::take(&mut rest).split_at_mut(rows * n);
-                    let (pad, pad_tail) = std::mem::take(&mut pads).split_at_mut(len.per_part);
-                    (rest, pads) = (tail, pad_tail);
-                    *piece = Panels { first: p0, end: p1, out, padded: pad };
-                }
+                    (p0, p1, ((p1 * mr).min(m) - p0 * mr) * n)
+                });
                 team.for_each_mut(&mut pieces[..parts], |p| {
                     self.block(
                         b_all,
@@ -135,7 +123,7 @@ impl Conv {
         nb: usize,
         weights: &[f32],
         bias: &[f32],
-        part: &mut Panels,
+        part: &mut Panels<'_, f32>,
         col0: usize,
         relu: bool,
     ) {
@@ -184,15 +172,6 @@ impl Conv {
             j0 += width;
         }
     }
-}
-
-/// The panels `first..end` of a convolution, with their rows of the output and a padded tile.
-#[derive(Default)]
-struct Panels<'a> {
-    first: usize,
-    end: usize,
-    out: &'a mut [f32],
-    padded: &'a mut [f32],
 }
 
 /// Gathers the taps `taps` (of `k`, channel by channel) of the output rows `oy0..oy1`: row `p`

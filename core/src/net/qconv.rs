@@ -12,9 +12,9 @@ use std::ops::Range;
 
 use super::geometry::{ConvGeometry, TapReach};
 use super::qkernel::{MAX_TILE, QKernel, QWeights};
-use super::split::{COPY_COST, Rows, ScratchLen, split_rows};
+use super::split::{COPY_COST, Panels, ScratchLen, gather_rows, split_panels};
 use super::uint8::QUAD;
-use crate::workers::{MAX_PARTS, Team};
+use crate::workers::Team;
 
 /// A quantised convolution ready to run: packed weights, folded biases, multipliers.
 #[derive(Debug, Clone)]
@@ -144,17 +144,12 @@ impl QConv {
         let m = g.out_channels;
         let row = n * QUAD;
         let len = self.scratch_len();
-        let (cols, mut pads) = scratch.split_at_mut(len.shared);
+        let (cols, pads) = scratch.split_at_mut(len.shared);
         let b_all: &[u8] = if self.is_pointwise() {
             &input[..self.kq * row]
         } else {
-            let mut rows: [Rows<'_, u8>; MAX_PARTS] = Default::default();
-            let parts = team.parts(self.kq, self.kq * row * COPY_COST / QUAD);
-            for (i, (taps, chunk)) in split_rows(cols, self.kq, row, parts).enumerate() {
-                rows[i] = Rows { taps, cols: chunk };
-            }
-            team.for_each_mut(&mut rows[..parts], |r| {
-                im2col_quads(g, input, r.cols, self.zero_in, r.taps.clone())
+            gather_rows(team, cols, self.kq, row, self.kq * row * COPY_COST / QUAD, |taps, cols| {
+                im2col_quads(g, input, cols, self.zero_in, taps)
             });
             cols
         };
@@ -163,22 +158,16 @@ impl QConv {
         let unit = mr * QUAD / gcd(mr, QUAD);
         let units = m.div_ceil(unit);
         let parts = team.parts(units, g.macs());
-        let mut pieces: [QPanels; MAX_PARTS] = Default::default();
-        let mut rest: &mut [u8] = output;
-        for (i, piece) in pieces.iter_mut().enumerate().take(parts) {
+        let mut pieces = split_panels(output, pads, len.per_part, parts, |i| {
             let (first, end) = ((units * i / parts) * unit, ((units * (i + 1) / parts) * unit).min(m));
-            let quads = end.div_ceil(QUAD) - first / QUAD;
-            let (out, tail) = std::mem::take(&mut rest).split_at_mut(quads * row);
-            let (padded, pad_tail) = std::mem::take(&mut pads).split_at_mut(len.per_part);
-            (rest, pads) = (tail, pad_tail);
-            *piece = QPanels { first, end, out, padded };
-        }
+            (first, end, (end.div_ceil(QUAD) - first / QUAD) * row)
+        });
         team.for_each_mut(&mut pieces[..parts], |p| self.channels(b_all, p));
     }
 
     /// The output channels `part.first..part.end` (a multiple of the panel height and of a quad,
     /// then whole panels) from the gathered quads `b_all`.
-    fn channels(&self, b_all: &[u8], part: &mut QPanels) {
+    fn channels(&self, b_all: &[u8], part: &mut Panels<'_, u8>) {
         let g = &self.geometry;
         let (mr, nr) = (self.kernel.mr, self.kernel.nr);
         let n = g.output[0] * g.output[1];
@@ -234,16 +223,6 @@ impl QConv {
             j0 += width;
         }
     }
-}
-
-/// The output channels `first..end` of a quantised convolution, with their quads of the output
-/// and a padded column tile.
-#[derive(Default)]
-struct QPanels<'a> {
-    first: usize,
-    end: usize,
-    out: &'a mut [u8],
-    padded: &'a mut [u8],
 }
 
 fn gcd(a: usize, b: usize) -> usize {

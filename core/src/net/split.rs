@@ -2,7 +2,9 @@
 
 use std::ops::Range;
 
-/// Multiply-accumulates a gathered value costs about as much time as, for [`Team::parts`](crate::workers::Team::parts).
+use crate::workers::{MAX_PARTS, Team};
+
+/// Multiply-accumulates a gathered value costs about as much time as, for [`Team::parts`].
 pub(crate) const COPY_COST: usize = 16;
 
 /// Scratch a step needs: one area all its parts share, and one of its own for each part.
@@ -26,13 +28,13 @@ impl ScratchLen {
 
 /// Rows `taps` of the gathered `cols`.
 #[derive(Default)]
-pub(crate) struct Rows<'a, T = f32> {
-    pub taps: Range<usize>,
-    pub cols: &'a mut [T],
+struct Rows<'a, T> {
+    taps: Range<usize>,
+    cols: &'a mut [T],
 }
 
 /// `rows` rows of `len` values each, cut into `parts` runs of whole rows.
-pub(crate) fn split_rows<T>(
+fn split_rows<T>(
     values: &mut [T],
     rows: usize,
     len: usize,
@@ -45,4 +47,53 @@ pub(crate) fn split_rows<T>(
         rest = tail;
         (range, chunk)
     })
+}
+
+/// Fills `values`, `rows` rows of `len` values, with `gather(rows, their values)` over `team`,
+/// in runs of whole rows (`work`: what all of them cost, for [`Team::parts`]).
+pub(crate) fn gather_rows<T: Default + Send>(
+    team: Team,
+    values: &mut [T],
+    rows: usize,
+    len: usize,
+    work: usize,
+    gather: impl Fn(Range<usize>, &mut [T]) + Sync,
+) {
+    let mut runs: [Rows<'_, T>; MAX_PARTS] = Default::default();
+    let parts = team.parts(rows, work);
+    for (run, (taps, cols)) in runs.iter_mut().zip(split_rows(values, rows, len, parts)) {
+        *run = Rows { taps, cols };
+    }
+    team.for_each_mut(&mut runs[..parts], |r| gather(r.taps.clone(), r.cols));
+}
+
+/// The output channels (or panels of them) `first..end` of a convolution part, with its values
+/// of the output and a padded tile of its own.
+#[derive(Default)]
+pub(crate) struct Panels<'a, T> {
+    pub first: usize,
+    pub end: usize,
+    pub out: &'a mut [T],
+    pub padded: &'a mut [T],
+}
+
+/// Cuts `output` and `pads` into `parts` consecutive [`Panels`]: part `i` is `bounds(i)`, its
+/// `first`, `end` and how many values of `output` it owns, with `per_part` values of `pads`.
+pub(crate) fn split_panels<'a, T: Default>(
+    output: &'a mut [T],
+    pads: &'a mut [T],
+    per_part: usize,
+    parts: usize,
+    bounds: impl Fn(usize) -> (usize, usize, usize),
+) -> [Panels<'a, T>; MAX_PARTS] {
+    let mut pieces: [Panels<'a, T>; MAX_PARTS] = Default::default();
+    let (mut rest, mut pads) = (output, pads);
+    for (i, piece) in pieces.iter_mut().enumerate().take(parts) {
+        let (first, end, len) = bounds(i);
+        let (out, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        let (padded, pad_tail) = std::mem::take(&mut pads).split_at_mut(per_part);
+        (rest, pads) = (tail, pad_tail);
+        *piece = Panels { first, end, out, padded };
+    }
+    pieces
 }
