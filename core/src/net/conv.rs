@@ -265,52 +265,29 @@ mod tests {
         (0..len).map(|i| (((i + seed) * 7919 % 1009) as f32 - 504.0) / 300.0).collect()
     }
 
-    /// A 1x1 convolution with stride 1, no padding and one group, that each case varies.
-    fn pointwise(input: [usize; 3], out_channels: usize) -> ConvGeometry {
-        ConvGeometry {
-            input,
-            out_channels,
-            window: [1, 1],
-            stride: [1, 1],
-            dilation: [1, 1],
-            pad_before: [0, 0],
-            output: [input[1], input[2]],
-            groups: 1,
-        }
-    }
-
     #[test]
     fn every_kernel_matches_the_textbook_convolution() {
+        let pointwise = ConvGeometry::pointwise;
         let cases = [
             // 1x1 (direct path), narrow last tile, rows not a multiple of any mr.
             pointwise([5, 7, 9], 13),
             // SqueezeNet's first layer: 3x3 stride 2, no padding.
-            ConvGeometry { window: [3, 3], stride: [2, 2], output: [10, 8], ..pointwise([3, 21, 17], 16) },
+            pointwise([3, 21, 17], 16).windowed([3, 3], [2, 2], [0, 0]),
             // Fire expand: 3x3, padding 1.
-            ConvGeometry { window: [3, 3], pad_before: [1, 1], ..pointwise([16, 6, 5], 9) },
+            pointwise([16, 6, 5], 9).windowed([3, 3], [1, 1], [1, 1]),
             // Asymmetric stride, padding and dilation; 1x1 with stride (im2col path); groups.
-            ConvGeometry {
-                window: [3, 2],
-                stride: [2, 3],
-                dilation: [2, 1],
-                pad_before: [2, 0],
-                output: [6, 3],
-                groups: 2,
-                ..pointwise([4, 11, 10], 6)
-            },
-            ConvGeometry { stride: [2, 2], output: [5, 5], ..pointwise([8, 9, 9], 8) },
+            ConvGeometry { dilation: [2, 1], groups: 2, ..pointwise([4, 11, 10], 6) }.windowed(
+                [3, 2],
+                [2, 3],
+                [2, 0],
+            ),
+            pointwise([8, 9, 9], 8).windowed([1, 1], [2, 2], [0, 0]),
             // A stem too large to gather at once: `cols` in blocks of 24 output rows (the last
             // one shorter).
-            ConvGeometry {
-                window: [3, 3],
-                stride: [2, 2],
-                pad_before: [1, 1],
-                output: [100, 100],
-                ..pointwise([3, 200, 199], 16)
-            },
+            pointwise([3, 200, 199], 16).windowed([3, 3], [2, 2], [1, 1]),
             // Rows of B 1 KiB apart: every tile is packed first.
             pointwise([5, 16, 32], 11),
-            ConvGeometry { window: [3, 3], pad_before: [1, 1], groups: 6, ..pointwise([6, 5, 5], 6) },
+            ConvGeometry { groups: 6, ..pointwise([6, 5, 5], 6) }.windowed([3, 3], [1, 1], [1, 1]),
         ];
         for kernel in Kernel::available() {
             for (i, g) in cases.iter().enumerate() {

@@ -82,3 +82,28 @@ impl ConvGeometry {
         (0..self.input[1] as isize).contains(&iy).then_some(iy as usize)
     }
 }
+
+#[cfg(test)]
+impl ConvGeometry {
+    /// A 1x1 convolution with stride 1, no padding and one group, that tests vary.
+    pub fn pointwise(input: [usize; 3], out_channels: usize) -> Self {
+        Self {
+            input,
+            out_channels,
+            window: [1, 1],
+            stride: [1, 1],
+            dilation: [1, 1],
+            pad_before: [0, 0],
+            output: [input[1], input[2]],
+            groups: 1,
+        }
+    }
+
+    /// This geometry with `window`, `stride` and `pad` on both sides, and the output they give.
+    pub fn windowed(self, window: [usize; 2], stride: [usize; 2], pad: [usize; 2]) -> Self {
+        let out = |i: usize| {
+            (self.input[i + 1] + 2 * pad[i] - self.dilation[i] * (window[i] - 1) - 1) / stride[i] + 1
+        };
+        Self { window, stride, pad_before: pad, output: [out(0), out(1)], ..self }
+    }
+}

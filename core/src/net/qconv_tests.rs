@@ -64,17 +64,7 @@ fn reference(
 }
 
 fn geometry(input: [usize; 3], m: usize, window: [usize; 2], stride: usize, pad: usize) -> ConvGeometry {
-    let out = |len: usize, k: usize| (len + 2 * pad - k) / stride + 1;
-    ConvGeometry {
-        input,
-        out_channels: m,
-        window,
-        stride: [stride, stride],
-        dilation: [1, 1],
-        pad_before: [pad, pad],
-        output: [out(input[1], window[0]), out(input[2], window[1])],
-        groups: 1,
-    }
+    ConvGeometry::pointwise(input, m).windowed(window, [stride, stride], [pad, pad])
 }
 
 #[test]

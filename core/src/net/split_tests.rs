@@ -28,17 +28,12 @@ impl Draw {
         let stride = 1 + self.below(2);
         let pad = if window == 3 { self.below(2) } else { 0 };
         let (h, w) = (window + self.below(28), window + self.below(28));
-        let out = |len: usize| (len + 2 * pad - window) / stride + 1;
-        ConvGeometry {
-            input: [1 + self.below(40), h, w],
-            out_channels: 1 + self.below(70),
-            window: [window, window],
-            stride: [stride, stride],
-            dilation: [1, 1],
-            pad_before: [pad, pad],
-            output: [out(h), out(w)],
-            groups: 1,
-        }
+        let channels = 1 + self.below(40);
+        ConvGeometry::pointwise([channels, h, w], 1 + self.below(70)).windowed(
+            [window, window],
+            [stride, stride],
+            [pad, pad],
+        )
     }
 }
 
@@ -72,16 +67,7 @@ fn float_convolutions_give_the_same_bits_on_any_team() {
     let mut draw = Draw(0x9E37_79B9_7F4A_7C15);
     let mut cases: Vec<ConvGeometry> = (0..12).map(|_| draw.geometry()).collect();
     // The model's stem at its real size: `cols` gathered in blocks of output rows.
-    cases.push(ConvGeometry {
-        input: [3, 216, 176],
-        out_channels: 64,
-        window: [3, 3],
-        stride: [2, 2],
-        dilation: [1, 1],
-        pad_before: [0, 0],
-        output: [107, 87],
-        groups: 1,
-    });
+    cases.push(ConvGeometry::pointwise([3, 216, 176], 64).windowed([3, 3], [2, 2], [0, 0]));
     for kernel in Kernel::available() {
         for (i, g) in cases.iter().enumerate() {
             let input = floats(g.input.iter().product(), i);
