@@ -238,63 +238,42 @@ mod x86 {
         unsafe fn max(self, b: Self) -> Self;
     }
 
-    impl Register for __m512 {
-        const LANES: usize = 16;
-        #[inline(always)]
-        unsafe fn splat(v: f32) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_set1_ps(v) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_loadu_ps(p) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f32, v: Self) {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_storeu_ps(p, v) }
-        }
-        #[inline(always)]
-        unsafe fn fmadd(self, b: Self, c: Self) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_fmadd_ps(self, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn max(self, b: Self) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_max_ps(self, b) }
-        }
+    /// Implements [`Register`] for one vector type with its instruction set's intrinsics.
+    macro_rules! register {
+        ($ty:ty, $lanes:literal, $splat:ident, $load:ident, $store:ident, $fmadd:ident, $max:ident) => {
+            impl Register for $ty {
+                const LANES: usize = $lanes;
+                #[inline(always)]
+                unsafe fn splat(v: f32) -> Self {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $splat(v) }
+                }
+                #[inline(always)]
+                unsafe fn load(p: *const f32) -> Self {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $load(p) }
+                }
+                #[inline(always)]
+                unsafe fn store(p: *mut f32, v: Self) {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $store(p, v) }
+                }
+                #[inline(always)]
+                unsafe fn fmadd(self, b: Self, c: Self) -> Self {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $fmadd(self, b, c) }
+                }
+                #[inline(always)]
+                unsafe fn max(self, b: Self) -> Self {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $max(self, b) }
+                }
+            }
+        };
     }
 
-    impl Register for __m256 {
-        const LANES: usize = 8;
-        #[inline(always)]
-        unsafe fn splat(v: f32) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_set1_ps(v) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_loadu_ps(p) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f32, v: Self) {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_storeu_ps(p, v) }
-        }
-        #[inline(always)]
-        unsafe fn fmadd(self, b: Self, c: Self) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_fmadd_ps(self, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn max(self, b: Self) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_max_ps(self, b) }
-        }
-    }
+    register!(__m512, 16, _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_fmadd_ps, _mm512_max_ps);
+    register!(__m256, 8, _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps, _mm256_max_ps);
 
     /// One `MR x LANES·NV` tile in registers of type `R`; inlined into each `#[target_feature]`
     /// entry point below, so that it compiles to that instruction set's code.
@@ -343,41 +322,38 @@ mod x86 {
         }
     }
 
-    /// # Safety
-    /// AVX-512F must be available; pointers as [`super::Kernel::tile`] checks them for 8 x 16·NV.
-    #[target_feature(enable = "avx512f")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn avx512<const NV: usize>(
-        k: usize,
-        a: *const f32,
-        b: *const f32,
-        ldb: usize,
-        c: *mut f32,
-        ldc: usize,
-        bias: *const f32,
-        relu: bool,
-    ) {
-        // SAFETY: this function's contract is `tile`'s, for `__m512`.
-        unsafe { tile::<__m512, 8, NV>(k, a, b, ldb, c, ldc, bias, relu) }
+    /// Defines a `#[target_feature]` entry point that runs [`tile`] on one register type.
+    macro_rules! entry {
+        ($(#[$doc:meta])* $name:ident, $features:literal, $reg:ty, $mr:literal) => {
+            $(#[$doc])*
+            #[target_feature(enable = $features)]
+            #[allow(clippy::too_many_arguments)]
+            pub(super) unsafe fn $name<const NV: usize>(
+                k: usize,
+                a: *const f32,
+                b: *const f32,
+                ldb: usize,
+                c: *mut f32,
+                ldc: usize,
+                bias: *const f32,
+                relu: bool,
+            ) {
+                // SAFETY: this function's contract is `tile`'s, for its register type.
+                unsafe { tile::<$reg, $mr, NV>(k, a, b, ldb, c, ldc, bias, relu) }
+            }
+        };
     }
 
-    /// # Safety
-    /// AVX2 and FMA must be available; pointers as [`super::Kernel::tile`] checks them for 6 x 8·NV.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn avx2_fma<const NV: usize>(
-        k: usize,
-        a: *const f32,
-        b: *const f32,
-        ldb: usize,
-        c: *mut f32,
-        ldc: usize,
-        bias: *const f32,
-        relu: bool,
-    ) {
-        // SAFETY: this function's contract is `tile`'s, for `__m256`.
-        unsafe { tile::<__m256, 6, NV>(k, a, b, ldb, c, ldc, bias, relu) }
-    }
+    entry!(
+        /// # Safety
+        /// AVX-512F must be available; pointers as [`super::Kernel::tile`] checks them for 8 x 16·NV.
+        avx512, "avx512f", __m512, 8
+    );
+    entry!(
+        /// # Safety
+        /// AVX2 and FMA must be available; pointers as [`super::Kernel::tile`] checks them for 6 x 8·NV.
+        avx2_fma, "avx2,fma", __m256, 6
+    );
 }
 
 #[cfg(target_arch = "aarch64")]

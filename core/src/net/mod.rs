@@ -24,6 +24,9 @@
 //! `layout.rs` upsamples and transposes. `plan.rs` chooses what runs a model file: this engine,
 //! or tract with the `onnx-any` feature.
 
+#[macro_use]
+mod multiversion;
+
 mod conv;
 #[allow(unsafe_code)]
 mod depthwise;

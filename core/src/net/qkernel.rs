@@ -284,32 +284,15 @@ fn portable(kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32]) {
 mod x86 {
     use std::arch::x86_64::*;
 
-    /// # Safety
-    /// AVX-512F and BW must be available.
-    #[target_feature(enable = "avx512f,avx512bw")]
-    pub(super) unsafe fn requantize_avx512(
-        acc: &[i32],
-        out: &mut [u8],
-        bias: i32,
-        mult: f32,
-        zero: i32,
-        lo: i32,
-    ) {
-        super::requantize_body(acc, out, bias, mult, zero, lo);
-    }
-
-    /// # Safety
-    /// AVX2 must be available.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn requantize_avx2(
-        acc: &[i32],
-        out: &mut [u8],
-        bias: i32,
-        mult: f32,
-        zero: i32,
-        lo: i32,
-    ) {
-        super::requantize_body(acc, out, bias, mult, zero, lo);
+    multiversion! {
+        super::requantize_body;
+        fn(acc: &[i32], out: &mut [u8], bias: i32, mult: f32, zero: i32, lo: i32);
+        /// # Safety
+        /// AVX-512F and BW must be available.
+        requantize_avx512 = "avx512f,avx512bw";
+        /// # Safety
+        /// AVX2 must be available.
+        requantize_avx2 = "avx2";
     }
 
     /// # Safety
