@@ -1,5 +1,6 @@
 //! The shape of one convolution, shared by the float (`conv.rs`) and int8 (`qconv.rs`) ones.
 
+use std::fmt;
 use std::ops::Range;
 
 /// Where a convolution reads and what it writes, for one fixed input shape.
@@ -48,6 +49,15 @@ impl ConvGeometry {
 
 /// The most floats of `cols` gathered at once (256 KiB, about a core's L2 share).
 const COLS_BUDGET: usize = 1 << 16;
+
+/// `kh x kw / stride in->out out oh x ow`, for the profiles of float and int8 steps.
+impl fmt::Display for ConvGeometry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [kh, kw] = self.window;
+        let [oh, ow] = self.output;
+        write!(f, "{kh}x{kw}/{} {}->{} out {oh}x{ow}", self.stride[0], self.input[0], self.out_channels)
+    }
+}
 
 /// Where one kernel tap reads, for every output position (see [`ConvGeometry::tap_reach`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,5 +115,27 @@ impl ConvGeometry {
             (self.input[i + 1] + 2 * pad[i] - self.dilation[i] * (window[i] - 1) - 1) / stride[i] + 1
         };
         Self { window, stride, pad_before: pad, output: [out(0), out(1)], ..self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_geometry_prints_window_stride_channels_and_output() {
+        let g = ConvGeometry::pointwise([3, 21, 17], 16).windowed([3, 3], [2, 2], [0, 0]);
+        assert_eq!(g.to_string(), "3x3/2 3->16 out 10x8");
+    }
+
+    #[test]
+    fn a_tap_reaches_only_the_columns_inside_the_image() {
+        let g = ConvGeometry::pointwise([1, 5, 5], 1).windowed([3, 3], [2, 2], [1, 1]);
+        // Left tap of a padded window: output column 0 reads column -1.
+        assert_eq!(g.tap_reach(0, 0), TapReach { dy: -1, dx: -1, columns: 1..3 });
+        assert_eq!(g.tap_reach(2, 2), TapReach { dy: 1, dx: 1, columns: 0..2 });
+        assert_eq!(g.input_row(0, -1), None);
+        assert_eq!(g.input_row(2, 1), None);
+        assert_eq!(g.input_row(1, 1), Some(3));
     }
 }

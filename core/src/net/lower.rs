@@ -361,20 +361,10 @@ impl<'g> Lowering<'g> {
         let stride = pair_attr(node, "strides")?;
         let dilation = pair_attr(node, "dilations")?;
         let (h, w) = (x.shape[2], x.shape[3]);
-        let side = |axis: usize, len: usize| {
-            pool::output_len(
-                len,
-                [kh, kw][axis],
-                dilation[axis],
-                stride[axis],
-                [pad_before[axis], pad_after[axis]],
-                false,
-            )
+        let [oh, ow] = pool::output_size([h, w], [kh, kw], dilation, stride, (pad_before, pad_after, false))
             .ok_or_else(|| {
                 invalid(node, format!("the dilated kernel is larger than the padded {h}x{w} input"))
-            })
-        };
-        let (oh, ow) = (side(0, h)?, side(1, w)?);
+            })?;
         let geometry = ConvGeometry {
             input: [x.shape[1], h, w],
             out_channels,
@@ -454,34 +444,18 @@ impl<'g> Lowering<'g> {
         let stride = pair_attr(node, "strides")?;
         let (pad_before, pad_after, ceil_mode) = padding(node)?;
         let (h, w) = (x.shape[2], x.shape[3]);
-        let side = |axis: usize, len: usize| {
-            pool::output_len(
-                len,
-                kernel[axis],
-                1,
-                stride[axis],
-                [pad_before[axis], pad_after[axis]],
-                ceil_mode,
-            )
-            .ok_or_else(|| invalid(node, format!("the kernel is larger than the padded {h}x{w} input")))
-        };
-        let (oh, ow) = (side(0, h)?, side(1, w)?);
+        let geometry =
+            PoolGeometry::sliding(x.shape[1], [h, w], kernel, stride, (pad_before, pad_after, ceil_mode))
+                .ok_or_else(|| {
+                    invalid(node, format!("the kernel is larger than the padded {h}x{w} input"))
+                })?;
         if pad_before[0] >= kernel[0] || pad_before[1] >= kernel[1] {
             return Err(unsupported(
                 node,
                 "padding as large as the kernel (windows entirely in the padding)",
             ));
         }
-        let geometry = PoolGeometry {
-            channels: x.shape[1],
-            height: h,
-            width: w,
-            out_height: oh,
-            out_width: ow,
-            window: kernel,
-            stride,
-            pad_before,
-        };
+        let (oh, ow) = (geometry.out_height, geometry.out_width);
         let out = self.new_activation(vec![1, x.shape[1], oh, ow], node)?;
         self.steps.push(Step::MaxPool { geometry, input: x.slot, output: out.slot });
         Ok(Value::Activation(out))

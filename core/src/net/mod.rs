@@ -308,14 +308,7 @@ fn describe(step: &Step) -> String {
         Step::Conv { conv, relu, .. } => {
             let g = &conv.geometry;
             format!(
-                "conv {}x{}/{} {}->{} out {}x{}{}{}: {:.2} M MACs",
-                g.window[0],
-                g.window[1],
-                g.stride[0],
-                g.input[0],
-                g.out_channels,
-                g.output[0],
-                g.output[1],
+                "conv {g}{}{}: {:.2} M MACs",
                 if g.groups > 1 { format!(" groups {}", g.groups) } else { String::new() },
                 if *relu { " +relu" } else { "" },
                 g.macs() as f64 / 1e6

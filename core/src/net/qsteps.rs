@@ -56,14 +56,7 @@ impl QStep {
             QStep::Conv { conv, .. } => {
                 let g = &conv.geometry;
                 format!(
-                    "int8 conv {}x{}/{} {}->{} out {}x{}{}: {:.2} M MACs ({})",
-                    g.window[0],
-                    g.window[1],
-                    g.stride[0],
-                    g.input[0],
-                    g.out_channels,
-                    g.output[0],
-                    g.output[1],
+                    "int8 conv {g}{}: {:.2} M MACs ({})",
                     if conv.relu { " +relu" } else { "" },
                     g.macs() as f64 / 1e6,
                     conv.kernel_name()
@@ -245,37 +238,13 @@ mod tests {
     #[test]
     fn the_quad_max_pool_is_the_float_max_pool_of_the_same_values() {
         // SqueezeNet's ceil-mode 3x3/2 pools (clipped last windows) and a padded 2x2/1 one.
+        let sliding = |channels, input, window, stride, pads| {
+            PoolGeometry::sliding(channels, input, window, stride, pads).unwrap()
+        };
         let cases = [
-            PoolGeometry {
-                channels: 6,
-                height: 9,
-                width: 11,
-                out_height: 4,
-                out_width: 5,
-                window: [3, 3],
-                stride: [2, 2],
-                pad_before: [0, 0],
-            },
-            PoolGeometry {
-                channels: 5,
-                height: 8,
-                width: 8,
-                out_height: 4,
-                out_width: 4,
-                window: [3, 3],
-                stride: [2, 2],
-                pad_before: [0, 0],
-            },
-            PoolGeometry {
-                channels: 3,
-                height: 5,
-                width: 4,
-                out_height: 6,
-                out_width: 5,
-                window: [2, 2],
-                stride: [1, 1],
-                pad_before: [1, 1],
-            },
+            sliding(6, [9, 11], [3, 3], [2, 2], ([0, 0], [0, 0], true)),
+            sliding(5, [8, 8], [3, 3], [2, 2], ([0, 0], [0, 0], true)),
+            sliding(3, [5, 4], [2, 2], [1, 1], ([1, 1], [1, 1], false)),
         ];
         for g in cases {
             let plane = g.height * g.width;

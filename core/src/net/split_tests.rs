@@ -120,17 +120,8 @@ fn max_pools_give_the_same_bits_on_any_team() {
     for i in 0..12 {
         let (window, stride) = [([3, 3], [2, 2]), ([2, 2], [2, 2]), ([3, 3], [1, 1])][i % 3];
         let (height, width) = (3 + draw.below(30), 3 + draw.below(30));
-        let out = |len: usize| (len - window[0]).div_ceil(stride[0]) + 1;
-        let g = PoolGeometry {
-            channels: 1 + draw.below(40),
-            height,
-            width,
-            out_height: out(height),
-            out_width: out(width),
-            window,
-            stride,
-            pad_before: [0, 0],
-        };
+        let pads = ([0, 0], [0, 0], true);
+        let g = PoolGeometry::sliding(1 + draw.below(40), [height, width], window, stride, pads).unwrap();
         let (plane, out_plane) = (height * width, g.out_height * g.out_width);
         let input = floats(g.channels * plane, i);
         let float = |team: Team| {

@@ -411,18 +411,8 @@ impl<'g> QLowering<'g> {
         let (pad_before, pad_after, _) = padding(node).map_err(|_| "padding".to_string())?;
         let stride = pair_attr(node, "strides").map_err(|_| "strides".to_string())?;
         let dilation = pair_attr(node, "dilations").map_err(|_| "dilations".to_string())?;
-        let side = |axis: usize, len: usize| {
-            pool::output_len(
-                len,
-                [kh, kw][axis],
-                dilation[axis],
-                stride[axis],
-                [pad_before[axis], pad_after[axis]],
-                false,
-            )
-            .ok_or_else(|| "kernel larger than the padded input".to_string())
-        };
-        let (oh, ow) = (side(0, h)?, side(1, wd)?);
+        let [oh, ow] = pool::output_size([h, wd], [kh, kw], dilation, stride, (pad_before, pad_after, false))
+            .ok_or("kernel larger than the padded input")?;
         let geometry = ConvGeometry {
             input: [c, h, wd],
             out_channels: m,
@@ -463,28 +453,10 @@ impl<'g> QLowering<'g> {
         if pad_before[0] >= kernel[0] || pad_before[1] >= kernel[1] {
             return Err("padding as large as the kernel".into());
         }
-        let side = |axis: usize, len: usize| {
-            pool::output_len(
-                len,
-                kernel[axis],
-                1,
-                stride[axis],
-                [pad_before[axis], pad_after[axis]],
-                ceil_mode,
-            )
-            .ok_or_else(|| "kernel larger than the padded input".to_string())
-        };
-        let (oh, ow) = (side(0, h)?, side(1, w)?);
-        let geometry = PoolGeometry {
-            channels,
-            height: h,
-            width: w,
-            out_height: oh,
-            out_width: ow,
-            window: kernel,
-            stride,
-            pad_before,
-        };
+        let geometry =
+            PoolGeometry::sliding(channels, [h, w], kernel, stride, (pad_before, pad_after, ceil_mode))
+                .ok_or("kernel larger than the padded input")?;
+        let (oh, ow) = (geometry.out_height, geometry.out_width);
         let output = self.new_qbuffer(channels, oh.saturating_mul(ow))?;
         // One input row of quads and its even and odd halves, in the int8 scratch of each part.
         let row = ScratchLen { shared: 0, per_part: 3 * w.div_ceil(2) * 2 * QUAD };
