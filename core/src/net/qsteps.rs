@@ -9,16 +9,22 @@ use super::uint8::{QUAD, round_to_u8};
 use super::{Scratch, Slot, read};
 use crate::workers::{MAX_PARTS, Team};
 
+/// `channels` uint8 planes of `plane` values in quads, standing for `(q - zero) * scale`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QPlanes {
+    pub scale: f32,
+    pub zero: u8,
+    pub channels: usize,
+    pub plane: usize,
+}
+
 /// One int8 operation. `Slot`s index the uint8 buffers, except the float input of `Quantize`
 /// and the float output of `AveragePool`.
 #[derive(Debug)]
 pub(crate) enum QStep {
     /// `[C, H * W]` floats to uint8 quads: `clamp(round(x / scale) + zero, 0, 255)`.
     Quantize {
-        scale: f32,
-        zero: u8,
-        channels: usize,
-        plane: usize,
+        planes: QPlanes,
         input: Slot,
         output: Slot,
     },
@@ -35,10 +41,7 @@ pub(crate) enum QStep {
     },
     /// `(mean(q) - zero) * scale` per channel, into floats.
     AveragePool {
-        scale: f32,
-        zero: u8,
-        channels: usize,
-        plane: usize,
+        planes: QPlanes,
         input: Slot,
         output: Slot,
     },
@@ -52,7 +55,9 @@ pub(crate) enum QStep {
 impl QStep {
     pub fn describe(&self) -> String {
         match self {
-            QStep::Quantize { channels, plane, .. } => format!("quantize {channels} x {plane}"),
+            QStep::Quantize { planes: QPlanes { channels, plane, .. }, .. } => {
+                format!("quantize {channels} x {plane}")
+            }
             QStep::Conv { conv, .. } => {
                 let g = &conv.geometry;
                 format!(
@@ -73,7 +78,7 @@ impl QStep {
                 g.out_height,
                 g.out_width
             ),
-            QStep::AveragePool { channels, plane, .. } => {
+            QStep::AveragePool { planes: QPlanes { channels, plane, .. }, .. } => {
                 format!("dequantize + global average pool {channels} x {plane}")
             }
             QStep::Copy { output, .. } => format!("copy into int8 concat {}", output.len),
@@ -82,15 +87,15 @@ impl QStep {
 
     pub fn run(&self, input: &[f32], scratch: &mut Scratch, team: Team) {
         match self {
-            QStep::Quantize { scale, zero, channels, plane, input: i, output } => {
+            QStep::Quantize { planes, input: i, output } => {
                 let src = read(&scratch.buffers, input, *i);
                 let dst = &mut scratch.qbuffers[output.buf][output.offset..output.offset + output.len];
-                quantize(src, *scale, *zero, *channels, *plane, dst);
+                quantize(src, *planes, dst);
             }
-            QStep::AveragePool { scale, zero, channels, plane, input: i, output } => {
+            QStep::AveragePool { planes, input: i, output } => {
                 let src = &scratch.qbuffers[i.buf][i.offset..i.offset + i.len];
                 let dst = &mut scratch.buffers[output.buf][output.offset..output.offset + output.len];
-                average(src, *scale, *zero, *channels, *plane, dst);
+                average(src, *planes, dst);
             }
             QStep::Conv { input: i, output, .. }
             | QStep::MaxPool { input: i, output, .. }
@@ -142,7 +147,7 @@ struct QuadPool<'a> {
     scratch: &'a mut [u8],
 }
 
-fn quantize(src: &[f32], scale: f32, zero: u8, channels: usize, plane: usize, dst: &mut [u8]) {
+fn quantize(src: &[f32], QPlanes { scale, zero, channels, plane }: QPlanes, dst: &mut [u8]) {
     // Channels past `channels` in the last quad meet zero weights; they hold the zero point.
     dst.fill(zero);
     for c in 0..channels {
@@ -153,7 +158,7 @@ fn quantize(src: &[f32], scale: f32, zero: u8, channels: usize, plane: usize, ds
     }
 }
 
-fn average(src: &[u8], scale: f32, zero: u8, channels: usize, plane: usize, dst: &mut [f32]) {
+fn average(src: &[u8], QPlanes { scale, zero, channels, plane }: QPlanes, dst: &mut [f32]) {
     for (c, out) in dst.iter_mut().enumerate().take(channels) {
         let quad = &src[(c / QUAD) * plane * QUAD..(c / QUAD + 1) * plane * QUAD];
         let sum: u64 = quad[c % QUAD..].iter().step_by(QUAD).map(|&q| u64::from(q)).sum();

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use super::super::geometry::ConvGeometry;
 use super::super::pool::{self, PoolGeometry};
 use super::super::qconv::{QConv, QConvParams};
-use super::super::qsteps::QStep;
+use super::super::qsteps::{QPlanes, QStep};
 use super::super::read::{Const, ConstData, const_from_proto, int_attr, ints_attr, padding, pair_attr};
 use super::super::split::ScratchLen;
 use super::super::uint8::{QUAD, quad_len};
@@ -263,7 +263,8 @@ impl<'g> QLowering<'g> {
             QValue::Input { slot, shape } => {
                 let [1, channels, h, w] = shape[..] else { return Err("input not [1, C, H, W]".into()) };
                 let output = self.new_qbuffer(channels, h * w)?;
-                let step = QStep::Quantize { scale, zero, channels, plane: h * w, input: slot, output };
+                let planes = QPlanes { scale, zero, channels, plane: h * w };
+                let step = QStep::Quantize { planes, input: slot, output };
                 self.steps.push(Step::Int8(step));
                 Ok(QValue::U8(QAct { slot: output, shape, scale, zero, movable: None }))
             }
@@ -496,14 +497,8 @@ impl<'g> QLowering<'g> {
             return Err("empty plane".into());
         }
         let output = self.new_float(channels);
-        let step = QStep::AveragePool {
-            scale: x.scale,
-            zero: x.zero,
-            channels,
-            plane: h * w,
-            input: x.slot,
-            output,
-        };
+        let planes = QPlanes { scale: x.scale, zero: x.zero, channels, plane: h * w };
+        let step = QStep::AveragePool { planes, input: x.slot, output };
         self.steps.push(Step::Int8(step));
         Ok(QValue::Float { slot: output, shape: vec![1, channels, 1, 1] })
     }
