@@ -351,25 +351,14 @@ impl<'g> Lowering<'g> {
             && pad_before == [1, 1]
             && pad_after == [1, 1];
         if depthwise {
-            let conv = Depthwise::new(out_channels, h, w, weights, &bias, self.net.kernel);
-            self.net.macs += conv.macs();
-            self.net.steps.push(Step::Depthwise {
-                conv: Box::new(conv),
-                input: x.slot,
-                output: out.slot,
-                relu: false,
-            });
+            let conv = Box::new(Depthwise::new(out_channels, h, w, weights, &bias, self.net.kernel));
+            let macs = conv.macs();
+            self.net.push(Step::Depthwise { conv, input: x.slot, output: out.slot, relu: false }, macs);
             return Ok(Value::Activation(out));
         }
-        let conv = Conv::new(geometry, weights, &bias, self.net.kernel);
+        let conv = Box::new(Conv::new(geometry, weights, &bias, self.net.kernel));
         self.net.scratch_len = self.net.scratch_len.max(conv.scratch_len());
-        self.net.macs += geometry.macs();
-        self.net.steps.push(Step::Conv {
-            conv: Box::new(conv),
-            input: x.slot,
-            output: out.slot,
-            relu: false,
-        });
+        self.net.push(Step::Conv { conv, input: x.slot, output: out.slot, relu: false }, geometry.macs());
         Ok(Value::Activation(out))
     }
 

@@ -36,6 +36,12 @@ impl NetParts {
         }
     }
 
+    /// Adds `step`, which does `macs` multiply-accumulates.
+    pub fn push(&mut self, step: Step, macs: usize) {
+        self.macs += macs;
+        self.steps.push(step);
+    }
+
     /// A new float buffer of `len` values.
     pub fn new_float(&mut self, len: usize) -> Slot {
         self.buffers.push(len);

@@ -398,10 +398,10 @@ impl<'g> QLowering<'g> {
         let params = QConvParams { weights, bias: &bias, acc_scale: &acc_scale, zero_in: x.zero };
         let conv = QConv::new(geometry, &params, self.net.kernel.int8).ok_or("sums could overflow int32")?;
         self.net.qscratch_len = self.net.qscratch_len.max(conv.scratch_len());
-        self.net.macs += conv.macs();
         // The output slot is set by the QuantizeLinear that follows.
         let output = Slot { buf: 0, offset: 0, len: 0 };
-        self.net.steps.push(Step::Int8(QStep::Conv { conv: Box::new(conv), input: x.slot, output }));
+        let macs = conv.macs();
+        self.net.push(Step::Int8(QStep::Conv { conv: Box::new(conv), input: x.slot, output }), macs);
         Ok(QValue::Acc { step: self.net.steps.len() - 1, shape: vec![1, m, oh, ow], relu: false })
     }
 
