@@ -386,17 +386,7 @@ mod arm {
                 let bv = [vld1q_f32(bp), vld1q_f32(bp.add(4)), vld1q_f32(bp.add(8))];
                 let ap = a.add(p * 8);
                 let (a_lo, a_hi) = (vld1q_f32(ap), vld1q_f32(ap.add(4)));
-                macro_rules! rows {
-                    ($($r:literal: $half:ident, $lane:literal;)*) => {$(
-                        acc[$r][0] = vfmaq_laneq_f32::<$lane>(acc[$r][0], bv[0], $half);
-                        acc[$r][1] = vfmaq_laneq_f32::<$lane>(acc[$r][1], bv[1], $half);
-                        acc[$r][2] = vfmaq_laneq_f32::<$lane>(acc[$r][2], bv[2], $half);
-                    )*};
-                }
-                rows! {
-                    0: a_lo, 0; 1: a_lo, 1; 2: a_lo, 2; 3: a_lo, 3;
-                    4: a_hi, 0; 5: a_hi, 1; 6: a_hi, 2; 7: a_hi, 3;
-                }
+                neon_rows!(vfmaq_laneq_f32, acc, bv, a_lo, a_hi);
             }
             let zero = vdupq_n_f32(0.0);
             for (r, row) in acc.iter().enumerate() {

@@ -419,17 +419,7 @@ mod arm {
                 ];
                 let ap = a.add(p * 32);
                 let (a_lo, a_hi) = (vld1q_s8(ap), vld1q_s8(ap.add(16)));
-                macro_rules! rows {
-                    ($($r:literal: $half:ident, $lane:literal;)*) => {$(
-                        sums[$r][0] = sdot_lane::<$lane>(sums[$r][0], bv[0], $half);
-                        sums[$r][1] = sdot_lane::<$lane>(sums[$r][1], bv[1], $half);
-                        sums[$r][2] = sdot_lane::<$lane>(sums[$r][2], bv[2], $half);
-                    )*};
-                }
-                rows! {
-                    0: a_lo, 0; 1: a_lo, 1; 2: a_lo, 2; 3: a_lo, 3;
-                    4: a_hi, 0; 5: a_hi, 1; 6: a_hi, 2; 7: a_hi, 3;
-                }
+                neon_rows!(sdot_lane, sums, bv, a_lo, a_hi);
             }
             for (r, row) in sums.iter().enumerate() {
                 for (q, &v) in row.iter().enumerate() {
