@@ -222,7 +222,7 @@ mod x86 {
     use std::arch::x86_64::*;
 
     /// The five operations a tile needs, on one register width: AVX-512 and AVX2 run the same
-    /// tile loop ([`tile`]) through them.
+    /// tile loop (`entry!`, [`avx512`] and [`avx2_fma`]) through them.
     ///
     /// # Safety
     /// Every method needs the CPU to have the register's instruction set; `load` and `store`
@@ -275,54 +275,9 @@ mod x86 {
     register!(__m512, 16, _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_fmadd_ps, _mm512_max_ps);
     register!(__m256, 8, _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps, _mm256_max_ps);
 
-    /// One `MR x LANES·NV` tile in registers of type `R`; inlined into each `#[target_feature]`
-    /// entry point below, so that it compiles to that instruction set's code.
-    ///
-    /// # Safety
-    /// The CPU has `R`'s instruction set; pointers as [`super::Kernel::tile`] checks them.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn tile<R: Register, const MR: usize, const NV: usize>(
-        k: usize,
-        a: *const f32,
-        b: *const f32,
-        ldb: usize,
-        c: *mut f32,
-        ldc: usize,
-        bias: *const f32,
-        relu: bool,
-    ) {
-        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
-        // instruction set, and every pointer offset below stays inside the tile it checked.
-        unsafe {
-            let mut acc = [[R::splat(0.0); NV]; MR];
-            for (r, row) in acc.iter_mut().enumerate() {
-                *row = [R::splat(*bias.add(r)); NV];
-            }
-            for p in 0..k {
-                let bp = b.add(p * ldb);
-                let mut bv = [R::splat(0.0); NV];
-                for (v, x) in bv.iter_mut().enumerate() {
-                    *x = R::load(bp.add(R::LANES * v));
-                }
-                let ap = a.add(p * MR);
-                for (r, row) in acc.iter_mut().enumerate() {
-                    let av = R::splat(*ap.add(r));
-                    for (x, &bx) in row.iter_mut().zip(&bv) {
-                        *x = av.fmadd(bx, *x);
-                    }
-                }
-            }
-            let zero = R::splat(0.0);
-            for (r, row) in acc.iter().enumerate() {
-                for (v, &x) in row.iter().enumerate() {
-                    R::store(c.add(r * ldc + R::LANES * v), if relu { x.max(zero) } else { x });
-                }
-            }
-        }
-    }
-
-    /// Defines a `#[target_feature]` entry point that runs [`tile`] on one register type.
+    /// Defines a `#[target_feature]` entry point computing one `MR x LANES·NV` tile in registers
+    /// of type `R` (`$reg`, with `$mr` rows): the same loop for each instruction set, compiled to
+    /// its code.
     macro_rules! entry {
         ($(#[$doc:meta])* $name:ident, $features:literal, $reg:ty, $mr:literal) => {
             $(#[$doc])*
@@ -338,8 +293,36 @@ mod x86 {
                 bias: *const f32,
                 relu: bool,
             ) {
-                // SAFETY: this function's contract is `tile`'s, for its register type.
-                unsafe { tile::<$reg, $mr, NV>(k, a, b, ldb, c, ldc, bias, relu) }
+                type R = $reg;
+                const MR: usize = $mr;
+                // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+                // instruction set, and every pointer offset below stays inside the tile it checked.
+                unsafe {
+                    let mut acc = [[R::splat(0.0); NV]; MR];
+                    for (r, row) in acc.iter_mut().enumerate() {
+                        *row = [R::splat(*bias.add(r)); NV];
+                    }
+                    for p in 0..k {
+                        let bp = b.add(p * ldb);
+                        let mut bv = [R::splat(0.0); NV];
+                        for (v, x) in bv.iter_mut().enumerate() {
+                            *x = R::load(bp.add(R::LANES * v));
+                        }
+                        let ap = a.add(p * MR);
+                        for (r, row) in acc.iter_mut().enumerate() {
+                            let av = R::splat(*ap.add(r));
+                            for (x, &bx) in row.iter_mut().zip(&bv) {
+                                *x = av.fmadd(bx, *x);
+                            }
+                        }
+                    }
+                    let zero = R::splat(0.0);
+                    for (r, row) in acc.iter().enumerate() {
+                        for (v, &x) in row.iter().enumerate() {
+                            R::store(c.add(r * ldc + R::LANES * v), if relu { x.max(zero) } else { x });
+                        }
+                    }
+                }
             }
         };
     }
