@@ -8,55 +8,10 @@
 
 use std::ops::Range;
 
+use super::geometry::{ConvGeometry, TapReach};
 use super::kernel::Kernel;
-use crate::workers::{MAX_PARTS, Team};
-
-/// Where a convolution reads and what it writes, for one fixed input shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ConvGeometry {
-    /// Input channels, height, width.
-    pub input: [usize; 3],
-    pub out_channels: usize,
-    pub window: [usize; 2],
-    pub stride: [usize; 2],
-    pub dilation: [usize; 2],
-    pub pad_before: [usize; 2],
-    /// Output height and width.
-    pub output: [usize; 2],
-    pub groups: usize,
-}
-
-impl ConvGeometry {
-    fn is_pointwise(&self) -> bool {
-        self.window == [1, 1] && self.stride == [1, 1] && self.pad_before == [0, 0]
-    }
-
-    /// Output rows gathered into `cols` at a time: all of them, unless `cols` would outgrow
-    /// [`COLS_BUDGET`] (a detector's stem at 640x480: 8 MB), then as many as fit, so that the
-    /// gathered values are still in cache when the kernel reads them.
-    fn block_rows(&self) -> usize {
-        let k = self.input[0] / self.groups * self.window[0] * self.window[1];
-        let [oh, ow] = self.output;
-        if self.is_pointwise() || k.saturating_mul(oh * ow) <= COLS_BUDGET {
-            oh
-        } else {
-            (COLS_BUDGET / k.saturating_mul(ow).max(1)).clamp(1, oh.max(1))
-        }
-    }
-
-    pub fn output_len(&self) -> usize {
-        self.out_channels * self.output[0] * self.output[1]
-    }
-
-    /// Multiply-accumulates per image.
-    pub fn macs(&self) -> usize {
-        // Saturating: a forged graph must not overflow on 32-bit targets.
-        self.output_len().saturating_mul(self.input[0] / self.groups * self.window[0] * self.window[1])
-    }
-}
-
-/// The most floats of `cols` gathered at once (256 KiB, about a core's L2 share).
-const COLS_BUDGET: usize = 1 << 16;
+use super::split::{COPY_COST, Panels, ScratchLen, gather_rows, split_panels};
+use crate::workers::Team;
 
 /// A convolution ready to run: geometry, packed weights, bias.
 #[derive(Debug, Clone)]
@@ -132,28 +87,16 @@ impl Conv {
                     (input, n)
                 } else {
                     let cols = &mut cols[..k * nb];
-                    let mut rows: [Rows<'_>; MAX_PARTS] = Default::default();
-                    let parts = team.parts(k, k * nb * COPY_COST);
-                    for (i, (range, chunk)) in split_rows(cols, k, nb, parts).enumerate() {
-                        rows[i] = Rows { taps: range, cols: chunk };
-                    }
-                    team.for_each_mut(&mut rows[..parts], |r| {
-                        im2col(g, input, r.cols, oy0, oy1, r.taps.clone())
+                    gather_rows(team, cols, k, nb, k * nb * COPY_COST, |taps, cols| {
+                        im2col(g, input, cols, oy0, oy1, taps)
                     });
                     (&cols[..k * nb], nb)
                 };
                 // Parts own whole panels: disjoint rows of the output.
-                let mut pieces: [Panels; MAX_PARTS] = Default::default();
-                let mut rest: &mut [f32] = &mut *output;
-                let mut pads: &mut [f32] = &mut *padded;
-                for (i, piece) in pieces.iter_mut().enumerate().take(parts) {
+                let mut pieces = split_panels(&mut *output, &mut *padded, len.per_part, parts, |i| {
                     let (p0, p1) = (panels * i / parts, panels * (i + 1) / parts);
-                    let rows = (p1 * mr).min(m) - p0 * mr;
-                    let (out, tail) = std::mem::take(&mut rest).split_at_mut(rows * n);
-                    let (pad, pad_tail) = std::mem::take(&mut pads).split_at_mut(len.per_part);
-                    (rest, pads) = (tail, pad_tail);
-                    *piece = Panels { first: p0, end: p1, out, padded: pad };
-                }
+                    (p0, p1, ((p1 * mr).min(m) - p0 * mr) * n)
+                });
                 team.for_each_mut(&mut pieces[..parts], |p| {
                     self.block(
                         b_all,
@@ -180,7 +123,7 @@ impl Conv {
         nb: usize,
         weights: &[f32],
         bias: &[f32],
-        part: &mut Panels,
+        part: &mut Panels<'_, f32>,
         col0: usize,
         relu: bool,
     ) {
@@ -231,60 +174,6 @@ impl Conv {
     }
 }
 
-/// Multiply-accumulates a gathered value costs about as much time as, for [`Team::parts`].
-pub(crate) const COPY_COST: usize = 16;
-
-/// Scratch a step needs: one area all its parts share, and one of its own for each part.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct ScratchLen {
-    pub shared: usize,
-    pub per_part: usize,
-}
-
-impl ScratchLen {
-    /// The larger of two steps' needs, field by field (one scratch serves every step).
-    pub fn max(self, other: Self) -> Self {
-        Self { shared: self.shared.max(other.shared), per_part: self.per_part.max(other.per_part) }
-    }
-
-    /// The whole scratch for steps cut into at most `parts` parts.
-    pub fn total(&self, parts: usize) -> usize {
-        self.shared.saturating_add(self.per_part.saturating_mul(parts))
-    }
-}
-
-/// The panels `first..end` of a convolution, with their rows of the output and a padded tile.
-#[derive(Default)]
-struct Panels<'a> {
-    first: usize,
-    end: usize,
-    out: &'a mut [f32],
-    padded: &'a mut [f32],
-}
-
-/// Rows `taps` of the gathered `cols`.
-#[derive(Default)]
-pub(crate) struct Rows<'a, T = f32> {
-    pub taps: Range<usize>,
-    pub cols: &'a mut [T],
-}
-
-/// `rows` rows of `len` values each, cut into `parts` runs of whole rows.
-pub(crate) fn split_rows<T>(
-    values: &mut [T],
-    rows: usize,
-    len: usize,
-    parts: usize,
-) -> impl Iterator<Item = (Range<usize>, &mut [T])> {
-    let mut rest = values;
-    (0..parts).map(move |i| {
-        let range = rows * i / parts..rows * (i + 1) / parts;
-        let (chunk, tail) = std::mem::take(&mut rest).split_at_mut(range.len() * len);
-        rest = tail;
-        (range, chunk)
-    })
-}
-
 /// Gathers the taps `taps` (of `k`, channel by channel) of the output rows `oy0..oy1`: row `p`
 /// of `cols` (rows of `(oy1 - oy0) * OW`) holds the input value tap `taps.start + p` reads for
 /// each of those output positions, zero where the window leaves the image. With stride 1 each
@@ -296,19 +185,13 @@ fn im2col(g: &ConvGeometry, input: &[f32], cols: &mut [f32], oy0: usize, oy1: us
     for (tap, dst) in taps.zip(cols.chunks_exact_mut((oy1 - oy0) * ow)) {
         let (ch, ky, kx) = (tap / taps_per_channel, tap % taps_per_channel / g.window[1], tap % g.window[1]);
         let plane = &input[ch * h * w..(ch + 1) * h * w];
-        let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
-        let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
-        // Output columns whose input column `ox * stride + dx` is inside the image.
-        let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
-        let last =
-            if (w as isize) <= dx { 0 } else { ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow) };
+        let TapReach { dy, dx, columns: Range { start: first, end: last } } = g.tap_reach(ky, kx);
         for (oy, out) in (oy0..oy1).zip(dst.chunks_exact_mut(ow)) {
-            let iy = (oy * g.stride[0]) as isize + dy;
-            if !(0..h as isize).contains(&iy) || first >= last {
+            let Some(iy) = g.input_row(oy, dy).filter(|_| first < last) else {
                 out.fill(0.0);
                 continue;
-            }
-            let row = &plane[iy as usize * w..(iy as usize + 1) * w];
+            };
+            let row = &plane[iy * w..(iy + 1) * w];
             out[..first].fill(0.0);
             out[last..].fill(0.0);
             let x0 = (first * g.stride[1]) as isize + dx;
@@ -382,52 +265,29 @@ mod tests {
         (0..len).map(|i| (((i + seed) * 7919 % 1009) as f32 - 504.0) / 300.0).collect()
     }
 
-    /// A 1x1 convolution with stride 1, no padding and one group, that each case varies.
-    fn pointwise(input: [usize; 3], out_channels: usize) -> ConvGeometry {
-        ConvGeometry {
-            input,
-            out_channels,
-            window: [1, 1],
-            stride: [1, 1],
-            dilation: [1, 1],
-            pad_before: [0, 0],
-            output: [input[1], input[2]],
-            groups: 1,
-        }
-    }
-
     #[test]
     fn every_kernel_matches_the_textbook_convolution() {
+        let pointwise = ConvGeometry::pointwise;
         let cases = [
             // 1x1 (direct path), narrow last tile, rows not a multiple of any mr.
             pointwise([5, 7, 9], 13),
             // SqueezeNet's first layer: 3x3 stride 2, no padding.
-            ConvGeometry { window: [3, 3], stride: [2, 2], output: [10, 8], ..pointwise([3, 21, 17], 16) },
+            pointwise([3, 21, 17], 16).windowed([3, 3], [2, 2], [0, 0]),
             // Fire expand: 3x3, padding 1.
-            ConvGeometry { window: [3, 3], pad_before: [1, 1], ..pointwise([16, 6, 5], 9) },
+            pointwise([16, 6, 5], 9).windowed([3, 3], [1, 1], [1, 1]),
             // Asymmetric stride, padding and dilation; 1x1 with stride (im2col path); groups.
-            ConvGeometry {
-                window: [3, 2],
-                stride: [2, 3],
-                dilation: [2, 1],
-                pad_before: [2, 0],
-                output: [6, 3],
-                groups: 2,
-                ..pointwise([4, 11, 10], 6)
-            },
-            ConvGeometry { stride: [2, 2], output: [5, 5], ..pointwise([8, 9, 9], 8) },
+            ConvGeometry { dilation: [2, 1], groups: 2, ..pointwise([4, 11, 10], 6) }.windowed(
+                [3, 2],
+                [2, 3],
+                [2, 0],
+            ),
+            pointwise([8, 9, 9], 8).windowed([1, 1], [2, 2], [0, 0]),
             // A stem too large to gather at once: `cols` in blocks of 24 output rows (the last
             // one shorter).
-            ConvGeometry {
-                window: [3, 3],
-                stride: [2, 2],
-                pad_before: [1, 1],
-                output: [100, 100],
-                ..pointwise([3, 200, 199], 16)
-            },
+            pointwise([3, 200, 199], 16).windowed([3, 3], [2, 2], [1, 1]),
             // Rows of B 1 KiB apart: every tile is packed first.
             pointwise([5, 16, 32], 11),
-            ConvGeometry { window: [3, 3], pad_before: [1, 1], groups: 6, ..pointwise([6, 5, 5], 6) },
+            ConvGeometry { groups: 6, ..pointwise([6, 5, 5], 6) }.windowed([3, 3], [1, 1], [1, 1]),
         ];
         for kernel in Kernel::available() {
             for (i, g) in cases.iter().enumerate() {

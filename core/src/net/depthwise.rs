@@ -78,38 +78,15 @@ const HAS_FMA: bool = cfg!(any(target_arch = "aarch64", target_feature = "fma"))
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    /// # Safety
-    /// The CPU must have AVX-512F and FMA.
-    #[target_feature(enable = "avx512f,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn plane_avx512(
-        src: &[f32],
-        dst: &mut [f32],
-        h: usize,
-        w: usize,
-        taps: &[f32; 9],
-        bias: f32,
-        relu: bool,
-        zeros: &[f32],
-    ) {
-        super::plane::<true>(src, dst, h, w, taps, bias, relu, zeros)
-    }
-
-    /// # Safety
-    /// The CPU must have AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn plane_avx2(
-        src: &[f32],
-        dst: &mut [f32],
-        h: usize,
-        w: usize,
-        taps: &[f32; 9],
-        bias: f32,
-        relu: bool,
-        zeros: &[f32],
-    ) {
-        super::plane::<true>(src, dst, h, w, taps, bias, relu, zeros)
+    multiversion! {
+        super::plane::<true>;
+        fn(src: &[f32], dst: &mut [f32], h: usize, w: usize, taps: &[f32; 9], bias: f32, relu: bool, zeros: &[f32]);
+        /// # Safety
+        /// The CPU must have AVX-512F and FMA.
+        plane_avx512 = "avx512f,fma";
+        /// # Safety
+        /// The CPU must have AVX2 and FMA.
+        plane_avx2 = "avx2,fma";
     }
 }
 

@@ -13,7 +13,6 @@ use super::qkernel::QKernel;
 
 mod peak_rate;
 
-pub(crate) use peak_rate::best_rate;
 pub use peak_rate::peak_macs_per_second;
 
 /// A micro-kernel and the tile it computes, with the int8 kernel (`qkernel.rs`) of the same
@@ -223,7 +222,7 @@ mod x86 {
     use std::arch::x86_64::*;
 
     /// The five operations a tile needs, on one register width: AVX-512 and AVX2 run the same
-    /// tile loop ([`tile`]) through them.
+    /// tile loop (`entry!`, [`avx512`] and [`avx2_fma`]) through them.
     ///
     /// # Safety
     /// Every method needs the CPU to have the register's instruction set; `load` and `store`
@@ -239,146 +238,105 @@ mod x86 {
         unsafe fn max(self, b: Self) -> Self;
     }
 
-    impl Register for __m512 {
-        const LANES: usize = 16;
-        #[inline(always)]
-        unsafe fn splat(v: f32) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_set1_ps(v) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_loadu_ps(p) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f32, v: Self) {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_storeu_ps(p, v) }
-        }
-        #[inline(always)]
-        unsafe fn fmadd(self, b: Self, c: Self) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_fmadd_ps(self, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn max(self, b: Self) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm512_max_ps(self, b) }
-        }
-    }
-
-    impl Register for __m256 {
-        const LANES: usize = 8;
-        #[inline(always)]
-        unsafe fn splat(v: f32) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_set1_ps(v) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_loadu_ps(p) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f32, v: Self) {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_storeu_ps(p, v) }
-        }
-        #[inline(always)]
-        unsafe fn fmadd(self, b: Self, c: Self) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_fmadd_ps(self, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn max(self, b: Self) -> Self {
-            // SAFETY: the caller keeps the trait's contract.
-            unsafe { _mm256_max_ps(self, b) }
-        }
-    }
-
-    /// One `MR x LANES·NV` tile in registers of type `R`; inlined into each `#[target_feature]`
-    /// entry point below, so that it compiles to that instruction set's code.
-    ///
-    /// # Safety
-    /// The CPU has `R`'s instruction set; pointers as [`super::Kernel::tile`] checks them.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn tile<R: Register, const MR: usize, const NV: usize>(
-        k: usize,
-        a: *const f32,
-        b: *const f32,
-        ldb: usize,
-        c: *mut f32,
-        ldc: usize,
-        bias: *const f32,
-        relu: bool,
-    ) {
-        // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
-        // instruction set, and every pointer offset below stays inside the tile it checked.
-        unsafe {
-            let mut acc = [[R::splat(0.0); NV]; MR];
-            for (r, row) in acc.iter_mut().enumerate() {
-                *row = [R::splat(*bias.add(r)); NV];
-            }
-            for p in 0..k {
-                let bp = b.add(p * ldb);
-                let mut bv = [R::splat(0.0); NV];
-                for (v, x) in bv.iter_mut().enumerate() {
-                    *x = R::load(bp.add(R::LANES * v));
+    /// Implements [`Register`] for one vector type with its instruction set's intrinsics.
+    macro_rules! register {
+        ($ty:ty, $lanes:literal, $splat:ident, $load:ident, $store:ident, $fmadd:ident, $max:ident) => {
+            impl Register for $ty {
+                const LANES: usize = $lanes;
+                #[inline(always)]
+                unsafe fn splat(v: f32) -> Self {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $splat(v) }
                 }
-                let ap = a.add(p * MR);
-                for (r, row) in acc.iter_mut().enumerate() {
-                    let av = R::splat(*ap.add(r));
-                    for (x, &bx) in row.iter_mut().zip(&bv) {
-                        *x = av.fmadd(bx, *x);
+                #[inline(always)]
+                unsafe fn load(p: *const f32) -> Self {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $load(p) }
+                }
+                #[inline(always)]
+                unsafe fn store(p: *mut f32, v: Self) {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $store(p, v) }
+                }
+                #[inline(always)]
+                unsafe fn fmadd(self, b: Self, c: Self) -> Self {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $fmadd(self, b, c) }
+                }
+                #[inline(always)]
+                unsafe fn max(self, b: Self) -> Self {
+                    // SAFETY: the caller keeps the trait's contract.
+                    unsafe { $max(self, b) }
+                }
+            }
+        };
+    }
+
+    register!(__m512, 16, _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_fmadd_ps, _mm512_max_ps);
+    register!(__m256, 8, _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps, _mm256_max_ps);
+
+    /// Defines a `#[target_feature]` entry point computing one `MR x LANES·NV` tile in registers
+    /// of type `R` (`$reg`, with `$mr` rows): the same loop for each instruction set, compiled to
+    /// its code.
+    macro_rules! entry {
+        ($(#[$doc:meta])* $name:ident, $features:literal, $reg:ty, $mr:literal) => {
+            $(#[$doc])*
+            #[target_feature(enable = $features)]
+            #[allow(clippy::too_many_arguments)]
+            pub(super) unsafe fn $name<const NV: usize>(
+                k: usize,
+                a: *const f32,
+                b: *const f32,
+                ldb: usize,
+                c: *mut f32,
+                ldc: usize,
+                bias: *const f32,
+                relu: bool,
+            ) {
+                type R = $reg;
+                const MR: usize = $mr;
+                // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
+                // instruction set, and every pointer offset below stays inside the tile it checked.
+                unsafe {
+                    let mut acc = [[R::splat(0.0); NV]; MR];
+                    for (r, row) in acc.iter_mut().enumerate() {
+                        *row = [R::splat(*bias.add(r)); NV];
+                    }
+                    for p in 0..k {
+                        let bp = b.add(p * ldb);
+                        let mut bv = [R::splat(0.0); NV];
+                        for (v, x) in bv.iter_mut().enumerate() {
+                            *x = R::load(bp.add(R::LANES * v));
+                        }
+                        let ap = a.add(p * MR);
+                        for (r, row) in acc.iter_mut().enumerate() {
+                            let av = R::splat(*ap.add(r));
+                            for (x, &bx) in row.iter_mut().zip(&bv) {
+                                *x = av.fmadd(bx, *x);
+                            }
+                        }
+                    }
+                    let zero = R::splat(0.0);
+                    for (r, row) in acc.iter().enumerate() {
+                        for (v, &x) in row.iter().enumerate() {
+                            R::store(c.add(r * ldc + R::LANES * v), if relu { x.max(zero) } else { x });
+                        }
                     }
                 }
             }
-            let zero = R::splat(0.0);
-            for (r, row) in acc.iter().enumerate() {
-                for (v, &x) in row.iter().enumerate() {
-                    R::store(c.add(r * ldc + R::LANES * v), if relu { x.max(zero) } else { x });
-                }
-            }
-        }
+        };
     }
 
-    /// # Safety
-    /// AVX-512F must be available; pointers as [`super::Kernel::tile`] checks them for 8 x 16·NV.
-    #[target_feature(enable = "avx512f")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn avx512<const NV: usize>(
-        k: usize,
-        a: *const f32,
-        b: *const f32,
-        ldb: usize,
-        c: *mut f32,
-        ldc: usize,
-        bias: *const f32,
-        relu: bool,
-    ) {
-        // SAFETY: this function's contract is `tile`'s, for `__m512`.
-        unsafe { tile::<__m512, 8, NV>(k, a, b, ldb, c, ldc, bias, relu) }
-    }
-
-    /// # Safety
-    /// AVX2 and FMA must be available; pointers as [`super::Kernel::tile`] checks them for 6 x 8·NV.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn avx2_fma<const NV: usize>(
-        k: usize,
-        a: *const f32,
-        b: *const f32,
-        ldb: usize,
-        c: *mut f32,
-        ldc: usize,
-        bias: *const f32,
-        relu: bool,
-    ) {
-        // SAFETY: this function's contract is `tile`'s, for `__m256`.
-        unsafe { tile::<__m256, 6, NV>(k, a, b, ldb, c, ldc, bias, relu) }
-    }
+    entry!(
+        /// # Safety
+        /// AVX-512F must be available; pointers as [`super::Kernel::tile`] checks them for 8 x 16·NV.
+        avx512, "avx512f", __m512, 8
+    );
+    entry!(
+        /// # Safety
+        /// AVX2 and FMA must be available; pointers as [`super::Kernel::tile`] checks them for 6 x 8·NV.
+        avx2_fma, "avx2,fma", __m256, 6
+    );
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -411,17 +369,7 @@ mod arm {
                 let bv = [vld1q_f32(bp), vld1q_f32(bp.add(4)), vld1q_f32(bp.add(8))];
                 let ap = a.add(p * 8);
                 let (a_lo, a_hi) = (vld1q_f32(ap), vld1q_f32(ap.add(4)));
-                macro_rules! rows {
-                    ($($r:literal: $half:ident, $lane:literal;)*) => {$(
-                        acc[$r][0] = vfmaq_laneq_f32::<$lane>(acc[$r][0], bv[0], $half);
-                        acc[$r][1] = vfmaq_laneq_f32::<$lane>(acc[$r][1], bv[1], $half);
-                        acc[$r][2] = vfmaq_laneq_f32::<$lane>(acc[$r][2], bv[2], $half);
-                    )*};
-                }
-                rows! {
-                    0: a_lo, 0; 1: a_lo, 1; 2: a_lo, 2; 3: a_lo, 3;
-                    4: a_hi, 0; 5: a_hi, 1; 6: a_hi, 2; 7: a_hi, 3;
-                }
+                neon_rows!(vfmaq_laneq_f32, acc, bv, a_lo, a_hi);
             }
             let zero = vdupq_n_f32(0.0);
             for (r, row) in acc.iter().enumerate() {

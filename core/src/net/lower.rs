@@ -8,10 +8,10 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::Mutex;
 
-use super::conv::{Conv, ConvGeometry, ScratchLen};
+use super::conv::Conv;
 use super::depthwise::Depthwise;
+use super::geometry::ConvGeometry;
 use super::kernel::Kernel;
 use super::pool::{self, PoolGeometry};
 use super::read::{
@@ -20,7 +20,8 @@ use super::read::{
 };
 use super::{Net, Slot, Step};
 use crate::contract::{INPUT_NAME, OUTPUT_NAME};
-use crate::onnx_pb::{GraphProto, NodeProto, TensorProto};
+use crate::onnx_pb::{GraphProto, NodeProto};
+use building::{GraphIndex, NetParts};
 
 /// The ONNX operators this engine reads: the ones `export` writes, and those the bundled face
 /// detector adds (depthwise `Conv`, `Resize`, `Sigmoid`, `Transpose`, `Reshape`).
@@ -65,15 +66,9 @@ enum Value {
 }
 
 struct Lowering<'g> {
-    steps: Vec<Step>,
-    buffers: Vec<usize>,
-    scratch_len: ScratchLen,
-    macs: usize,
-    kernel: Kernel,
+    net: NetParts,
     values: HashMap<&'g str, Value>,
-    initializers: HashMap<&'g str, &'g TensorProto>,
-    /// How many node inputs (and graph outputs) read each value.
-    uses: HashMap<&'g str, usize>,
+    index: GraphIndex<'g>,
 }
 
 /// The graph as a [`Net`] with its input fixed to `[1, 3, H, W]` (`input_shape`) and one output,
@@ -119,23 +114,11 @@ pub(crate) fn lower_named<'g>(
             return Err(unsupported(node, format!("operator `{}`", node.op_type)));
         }
     }
-    let mut uses: HashMap<&str, usize> = HashMap::new();
-    for name in live.iter().flat_map(|n| &n.input).filter(|n| !n.is_empty()) {
-        *uses.entry(name.as_str()).or_default() += 1;
-    }
-    for name in outputs {
-        *uses.entry(name).or_default() += 1;
-    }
     let input_len: usize = input_shape.iter().product();
     let mut l = Lowering {
-        steps: Vec::new(),
-        buffers: vec![input_len],
-        scratch_len: ScratchLen::default(),
-        macs: 0,
-        kernel,
+        net: NetParts::new(input_len, kernel),
         values: HashMap::new(),
-        initializers: graph.initializer.iter().map(|t| (t.name.as_str(), t)).collect(),
-        uses,
+        index: GraphIndex::new(graph, &live, outputs),
     };
     let input = Activation {
         slot: Slot { buf: 0, offset: 0, len: input_len },
@@ -175,23 +158,13 @@ pub(crate) fn lower_named<'g>(
             None => return Err(ReadError::Invalid(format!("no node computes `{name}`"))),
         }
     }
-    let total = l.buffers.iter().skip(1).sum::<usize>() + l.scratch_len.total(1);
+    let total = l.net.buffers.iter().skip(1).sum::<usize>() + l.net.scratch_len.total(1);
     if total > MAX_TOTAL_VALUES {
         return Err(ReadError::Invalid(format!(
             "running the graph needs {total} values of buffers, more than the {MAX_TOTAL_VALUES} allowed"
         )));
     }
-    Ok(Net {
-        steps: l.steps,
-        buffers: l.buffers,
-        scratch_len: l.scratch_len,
-        qbuffers: Vec::new(),
-        qscratch_len: ScratchLen::default(),
-        outputs: computed,
-        kernel,
-        macs: l.macs,
-        spare: Mutex::new(Vec::new()),
-    })
+    Ok(l.net.into_net(computed))
 }
 
 /// The nodes that compute `outputs`, in graph order: a node is live when a live node or an
@@ -242,13 +215,9 @@ impl<'g> Lowering<'g> {
                 format!("its output {shape:?} has more than the {MAX_ACTIVATION_VALUES} allowed values"),
             ));
         };
-        self.buffers.push(len);
-        let slot = Slot { buf: self.buffers.len() - 1, offset: 0, len };
-        Ok(Activation { slot, shape, producer: Some(self.steps.len()) })
-    }
-
-    fn uses(&self, name: &str) -> usize {
-        self.uses.get(name).copied().unwrap_or(0)
+        self.net.buffers.push(len);
+        let slot = Slot { buf: self.net.buffers.len() - 1, offset: 0, len };
+        Ok(Activation { slot, shape, producer: Some(self.net.steps.len()) })
     }
 
     /// The value named by the node's input `index`; `None` when the slot is absent or empty
@@ -260,7 +229,7 @@ impl<'g> Lowering<'g> {
         if let Some(v) = self.values.get(name.as_str()) {
             return Ok(Some(v.clone()));
         }
-        if let Some(t) = self.initializers.get(name.as_str()) {
+        if let Some(t) = self.index.initializer(name) {
             return const_from_proto(t).map(|c| Some(Value::Const(Rc::new(c)))).map_err(|e| match e {
                 ConstError::Type(what) => unsupported(node, what),
                 ConstError::Invalid(what) => invalid(node, what),
@@ -359,20 +328,10 @@ impl<'g> Lowering<'g> {
         let stride = pair_attr(node, "strides")?;
         let dilation = pair_attr(node, "dilations")?;
         let (h, w) = (x.shape[2], x.shape[3]);
-        let side = |axis: usize, len: usize| {
-            pool::output_len(
-                len,
-                [kh, kw][axis],
-                dilation[axis],
-                stride[axis],
-                [pad_before[axis], pad_after[axis]],
-                false,
-            )
+        let [oh, ow] = pool::output_size([h, w], [kh, kw], dilation, stride, (pad_before, pad_after, false))
             .ok_or_else(|| {
                 invalid(node, format!("the dilated kernel is larger than the padded {h}x{w} input"))
-            })
-        };
-        let (oh, ow) = (side(0, h)?, side(1, w)?);
+            })?;
         let geometry = ConvGeometry {
             input: [x.shape[1], h, w],
             out_channels,
@@ -392,31 +351,25 @@ impl<'g> Lowering<'g> {
             && pad_before == [1, 1]
             && pad_after == [1, 1];
         if depthwise {
-            let conv = Depthwise::new(out_channels, h, w, weights, &bias, self.kernel);
-            self.macs += conv.macs();
-            self.steps.push(Step::Depthwise {
-                conv: Box::new(conv),
-                input: x.slot,
-                output: out.slot,
-                relu: false,
-            });
+            let conv = Box::new(Depthwise::new(out_channels, h, w, weights, &bias, self.net.kernel));
+            let macs = conv.macs();
+            self.net.push(Step::Depthwise { conv, input: x.slot, output: out.slot, relu: false }, macs);
             return Ok(Value::Activation(out));
         }
-        let conv = Conv::new(geometry, weights, &bias, self.kernel);
-        self.scratch_len = self.scratch_len.max(conv.scratch_len());
-        self.macs += geometry.macs();
-        self.steps.push(Step::Conv { conv: Box::new(conv), input: x.slot, output: out.slot, relu: false });
+        let conv = Box::new(Conv::new(geometry, weights, &bias, self.net.kernel));
+        self.net.scratch_len = self.net.scratch_len.max(conv.scratch_len());
+        self.net.push(Step::Conv { conv, input: x.slot, output: out.slot, relu: false }, geometry.macs());
         Ok(Value::Activation(out))
     }
 
     /// Fused into the step that computed its input when nothing else reads that value.
     fn relu(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let x = self.required_act(node, 0)?;
-        let only_reader = self.uses(&node.input[0]) == 1;
+        let only_reader = self.index.uses(&node.input[0]) == 1;
         if let Some(step) = x.producer
             && only_reader
         {
-            match &mut self.steps[step] {
+            match &mut self.net.steps[step] {
                 Step::Conv { output, relu, .. }
                 | Step::Depthwise { output, relu, .. }
                 | Step::Add { output, relu, .. }
@@ -430,7 +383,7 @@ impl<'g> Lowering<'g> {
             }
         }
         let out = self.new_activation(x.shape.clone(), node)?;
-        self.steps.push(Step::Relu { input: x.slot, output: out.slot });
+        self.net.steps.push(Step::Relu { input: x.slot, output: out.slot });
         Ok(Value::Activation(out))
     }
 
@@ -452,36 +405,20 @@ impl<'g> Lowering<'g> {
         let stride = pair_attr(node, "strides")?;
         let (pad_before, pad_after, ceil_mode) = padding(node)?;
         let (h, w) = (x.shape[2], x.shape[3]);
-        let side = |axis: usize, len: usize| {
-            pool::output_len(
-                len,
-                kernel[axis],
-                1,
-                stride[axis],
-                [pad_before[axis], pad_after[axis]],
-                ceil_mode,
-            )
-            .ok_or_else(|| invalid(node, format!("the kernel is larger than the padded {h}x{w} input")))
-        };
-        let (oh, ow) = (side(0, h)?, side(1, w)?);
+        let geometry =
+            PoolGeometry::sliding(x.shape[1], [h, w], kernel, stride, (pad_before, pad_after, ceil_mode))
+                .ok_or_else(|| {
+                    invalid(node, format!("the kernel is larger than the padded {h}x{w} input"))
+                })?;
         if pad_before[0] >= kernel[0] || pad_before[1] >= kernel[1] {
             return Err(unsupported(
                 node,
                 "padding as large as the kernel (windows entirely in the padding)",
             ));
         }
-        let geometry = PoolGeometry {
-            channels: x.shape[1],
-            height: h,
-            width: w,
-            out_height: oh,
-            out_width: ow,
-            window: kernel,
-            stride,
-            pad_before,
-        };
+        let (oh, ow) = (geometry.out_height, geometry.out_width);
         let out = self.new_activation(vec![1, x.shape[1], oh, ow], node)?;
-        self.steps.push(Step::MaxPool { geometry, input: x.slot, output: out.slot });
+        self.net.steps.push(Step::MaxPool { geometry, input: x.slot, output: out.slot });
         Ok(Value::Activation(out))
     }
 
@@ -519,16 +456,16 @@ impl<'g> Lowering<'g> {
         let out = self.new_activation(shape, node)?;
         if outer != 1 {
             let chunks = inputs.iter().map(|x| (x.slot, x.slot.len / outer)).collect();
-            self.steps.push(Step::Concat { inputs: chunks, outer, output: out.slot });
+            self.net.steps.push(Step::Concat { inputs: chunks, outer, output: out.slot });
             return Ok(Value::Activation(Activation { producer: None, ..out }));
         }
         let mut offset = 0;
         for (x, name) in inputs.iter().zip(&node.input) {
             let target = Slot { buf: out.slot.buf, offset, len: x.slot.len };
-            let only_reader = self.uses(name) == 1;
+            let only_reader = self.index.uses(name) == 1;
             let whole_buffer =
-                x.slot.buf != 0 && x.slot.offset == 0 && x.slot.len == self.buffers[x.slot.buf];
-            let placed = match x.producer.map(|s| &mut self.steps[s]) {
+                x.slot.buf != 0 && x.slot.offset == 0 && x.slot.len == self.net.buffers[x.slot.buf];
+            let placed = match x.producer.map(|s| &mut self.net.steps[s]) {
                 Some(Step::Conv { output, .. }) if only_reader && whole_buffer && *output == x.slot => {
                     *output = target;
                     true
@@ -537,9 +474,9 @@ impl<'g> Lowering<'g> {
             };
             if placed {
                 // Nothing reads the old buffer now; it is never allocated.
-                self.buffers[x.slot.buf] = 0;
+                self.net.buffers[x.slot.buf] = 0;
             } else {
-                self.steps.push(Step::Concat {
+                self.net.steps.push(Step::Concat {
                     inputs: vec![(x.slot, x.slot.len)],
                     outer: 1,
                     output: target,
@@ -565,7 +502,7 @@ impl<'g> Lowering<'g> {
         let mut shape = x.shape.clone();
         shape[2..].fill(1);
         let out = self.new_activation(shape, node)?;
-        self.steps.push(Step::GlobalAveragePool { plane, input: x.slot, output: out.slot });
+        self.net.steps.push(Step::GlobalAveragePool { plane, input: x.slot, output: out.slot });
         Ok(Value::Activation(out))
     }
 
@@ -584,6 +521,7 @@ impl<'g> Lowering<'g> {
     }
 }
 
+mod building;
 mod dense;
 mod elementwise;
 mod layout;

@@ -24,9 +24,13 @@
 //! `layout.rs` upsamples and transposes. `plan.rs` chooses what runs a model file: this engine,
 //! or tract with the `onnx-any` feature.
 
+#[macro_use]
+mod multiversion;
+
 mod conv;
 #[allow(unsafe_code)]
 mod depthwise;
+mod geometry;
 #[allow(unsafe_code)]
 pub(crate) mod kernel;
 mod layout;
@@ -37,15 +41,19 @@ mod qconv;
 #[allow(unsafe_code)]
 mod qkernel;
 mod qsteps;
+mod rate;
 mod read;
+mod split;
 #[cfg(test)]
 mod split_tests;
+mod uint8;
 
 use std::sync::Mutex;
 
-use conv::{Conv, ScratchLen};
+use conv::Conv;
 use depthwise::Depthwise;
 pub(crate) use kernel::Kernel;
+use split::ScratchLen;
 // SUPPORTED_OPS names the operators in the error of builds without `onnx-any`.
 #[cfg_attr(feature = "onnx-any", allow(unused_imports))]
 pub(crate) use lower::{SUPPORTED_OPS, lower, lower_named};
@@ -300,14 +308,7 @@ fn describe(step: &Step) -> String {
         Step::Conv { conv, relu, .. } => {
             let g = &conv.geometry;
             format!(
-                "conv {}x{}/{} {}->{} out {}x{}{}{}: {:.2} M MACs",
-                g.window[0],
-                g.window[1],
-                g.stride[0],
-                g.input[0],
-                g.out_channels,
-                g.output[0],
-                g.output[1],
+                "conv {g}{}{}: {:.2} M MACs",
                 if g.groups > 1 { format!(" groups {}", g.groups) } else { String::new() },
                 if *relu { " +relu" } else { "" },
                 g.macs() as f64 / 1e6
@@ -428,7 +429,7 @@ fn run_step(step: &Step, input: &[f32], scratch: &mut Scratch, team: Team) {
         }
         Step::Quantize { scale, zero, input: i, .. } => {
             for (o, &v) in out.iter_mut().zip(read(bufs, input, *i)) {
-                *o = f32::from(qconv::round_to_u8(v / scale, *zero as i32, 0));
+                *o = f32::from(uint8::round_to_u8(v / scale, *zero as i32, 0));
             }
         }
         Step::Dequantize { scale, zero, input: i, .. } => {

@@ -8,7 +8,7 @@
 //! results are bit-identical to tract's (the engine's tract parity tests run every pool of the
 //! exported models; the unit test here holds it to the textbook definition).
 
-use super::conv::COPY_COST;
+use super::split::COPY_COST;
 use crate::workers::{MAX_PARTS, Team};
 
 /// Where a 2-D pool reads, for one input shape.
@@ -59,6 +59,38 @@ pub(crate) fn output_len(
         out -= 1;
     }
     Some(out)
+}
+
+/// Padding before and after (rows, columns) and ceil mode, as [`super::read::padding`] reads them.
+pub(crate) type Pads = ([usize; 2], [usize; 2], bool);
+
+/// Output height and width of a `window` (dilated by `dilation`) sliding by `stride` over an
+/// `input` of `[height, width]` padded by `pads`: [`output_len`] on both axes.
+pub(crate) fn output_size(
+    input: [usize; 2],
+    window: [usize; 2],
+    dilation: [usize; 2],
+    stride: [usize; 2],
+    (before, after, ceil_mode): Pads,
+) -> Option<[usize; 2]> {
+    let side =
+        |a: usize| output_len(input[a], window[a], dilation[a], stride[a], [before[a], after[a]], ceil_mode);
+    Some([side(0)?, side(1)?])
+}
+
+impl PoolGeometry {
+    /// A max pool of `window` by `stride` over `channels` planes of `[height, width]` padded by
+    /// `pads`; `None` when the window is larger than the padded input.
+    pub(crate) fn sliding(
+        channels: usize,
+        [height, width]: [usize; 2],
+        window: [usize; 2],
+        stride: [usize; 2],
+        pads: Pads,
+    ) -> Option<Self> {
+        let [out_height, out_width] = output_size([height, width], window, [1, 1], stride, pads)?;
+        Some(Self { channels, height, width, out_height, out_width, window, stride, pad_before: pads.0 })
+    }
 }
 
 /// Max pool of `input` (`C*H*W`) into `output` (`C*OH*OW`).
@@ -280,28 +312,8 @@ mod tests {
                 *v = f32::NEG_INFINITY;
             }
             let (want_shape, want) = reference_max_pool(shape, kernel, stride, pads, &data);
-            let side = |axis: usize| {
-                output_len(
-                    shape[2 + axis],
-                    kernel[axis],
-                    1,
-                    stride[axis],
-                    [pads.0[axis], pads.1[axis]],
-                    pads.2,
-                )
-                .unwrap()
-            };
-            assert_eq!(want_shape, [1, shape[1], side(0), side(1)], "case {i}");
-            let g = PoolGeometry {
-                channels: shape[1],
-                height: shape[2],
-                width: shape[3],
-                out_height: side(0),
-                out_width: side(1),
-                window: kernel,
-                stride,
-                pad_before: pads.0,
-            };
+            let g = PoolGeometry::sliding(shape[1], [shape[2], shape[3]], kernel, stride, pads).unwrap();
+            assert_eq!(want_shape, [1, g.channels, g.out_height, g.out_width], "case {i}");
             let mut got = vec![0f32; g.output_len()];
             max_pool(&g, &data, &mut got);
             let bits = |s: &[f32]| s.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
@@ -316,16 +328,7 @@ mod tests {
         let pattern = [0.0, -0.0, f32::NAN, -0.0, 0.0, f32::NEG_INFINITY, -1.0, f32::NAN];
         let (h, w) = (6, 10);
         let data: Vec<f32> = (0..2 * h * w).map(|i| pattern[(i * 5 + i / 7) % pattern.len()]).collect();
-        let g = PoolGeometry {
-            channels: 2,
-            height: h,
-            width: w,
-            out_height: h / 2,
-            out_width: w / 2,
-            window: [2, 2],
-            stride: [2, 2],
-            pad_before: [0, 0],
-        };
+        let g = PoolGeometry::sliding(2, [h, w], [2, 2], [2, 2], ([0, 0], [0, 0], false)).unwrap();
         let (mut fast, mut general) = (vec![1f32; g.output_len()], vec![2f32; g.output_len()]);
         max_pool(&g, &data, &mut fast);
         max_pool_any(&g, &data, &mut general);

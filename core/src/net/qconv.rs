@@ -10,40 +10,11 @@
 
 use std::ops::Range;
 
-use super::conv::{COPY_COST, ConvGeometry, Rows, ScratchLen, split_rows};
+use super::geometry::{ConvGeometry, TapReach};
 use super::qkernel::{MAX_TILE, QKernel, QWeights};
-use crate::workers::{MAX_PARTS, Team};
-
-/// Channels per quad.
-pub(crate) const QUAD: usize = 4;
-
-/// Bytes of the uint8 layout of `channels` channels of `plane` positions.
-pub(crate) fn quad_len(channels: usize, plane: usize) -> usize {
-    channels.div_ceil(QUAD) * QUAD * plane
-}
-
-/// How int32 sums become uint8: `clamp(round((acc + bias) * multiplier) + zero, lo, 255)`,
-/// rounding half to even as ONNX's QuantizeLinear does. Plain f32 arithmetic without fused
-/// multiply-adds: every target computes exactly the same bytes.
-#[inline(always)]
-pub(crate) fn requantize(acc: i32, bias: i32, multiplier: f32, zero: i32, lo: i32) -> u8 {
-    round_to_u8((acc.wrapping_add(bias) as f32) * multiplier, zero, lo)
-}
-
-/// `clamp(round_half_even(v) + zero, lo, 255)` for any f32 (NaN gives `lo`).
-#[inline(always)]
-pub(crate) fn round_to_u8(v: f32, zero: i32, lo: i32) -> u8 {
-    // Adding 1.5 * 2^23 rounds to an integer, ties to even, and leaves it in the low mantissa
-    // bits (for |v| < 2^22; values are clamped well inside that first, the result saturates at
-    // 0..255 anyway). Integer bit arithmetic instead of a float-to-int cast: the compiler turns
-    // the whole function into vector code.
-    const MAGIC: f32 = 12_582_912.0;
-    // Not `clamp`: that keeps NaN, and this must map it into range.
-    #[allow(clippy::manual_clamp)]
-    let v = v.max(-1024.0).min(1024.0);
-    let r = ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-    (r + zero).clamp(lo, 255) as u8
-}
+use super::split::{COPY_COST, Panels, ScratchLen, gather_rows, split_panels};
+use super::uint8::QUAD;
+use crate::workers::Team;
 
 /// A quantised convolution ready to run: packed weights, folded biases, multipliers.
 #[derive(Debug, Clone)]
@@ -173,17 +144,12 @@ impl QConv {
         let m = g.out_channels;
         let row = n * QUAD;
         let len = self.scratch_len();
-        let (cols, mut pads) = scratch.split_at_mut(len.shared);
+        let (cols, pads) = scratch.split_at_mut(len.shared);
         let b_all: &[u8] = if self.is_pointwise() {
             &input[..self.kq * row]
         } else {
-            let mut rows: [Rows<'_, u8>; MAX_PARTS] = Default::default();
-            let parts = team.parts(self.kq, self.kq * row * COPY_COST / QUAD);
-            for (i, (taps, chunk)) in split_rows(cols, self.kq, row, parts).enumerate() {
-                rows[i] = Rows { taps, cols: chunk };
-            }
-            team.for_each_mut(&mut rows[..parts], |r| {
-                im2col_quads(g, input, r.cols, self.zero_in, r.taps.clone())
+            gather_rows(team, cols, self.kq, row, self.kq * row * COPY_COST / QUAD, |taps, cols| {
+                im2col_quads(g, input, cols, self.zero_in, taps)
             });
             cols
         };
@@ -192,22 +158,16 @@ impl QConv {
         let unit = mr * QUAD / gcd(mr, QUAD);
         let units = m.div_ceil(unit);
         let parts = team.parts(units, g.macs());
-        let mut pieces: [QPanels; MAX_PARTS] = Default::default();
-        let mut rest: &mut [u8] = output;
-        for (i, piece) in pieces.iter_mut().enumerate().take(parts) {
+        let mut pieces = split_panels(output, pads, len.per_part, parts, |i| {
             let (first, end) = ((units * i / parts) * unit, ((units * (i + 1) / parts) * unit).min(m));
-            let quads = end.div_ceil(QUAD) - first / QUAD;
-            let (out, tail) = std::mem::take(&mut rest).split_at_mut(quads * row);
-            let (padded, pad_tail) = std::mem::take(&mut pads).split_at_mut(len.per_part);
-            (rest, pads) = (tail, pad_tail);
-            *piece = QPanels { first, end, out, padded };
-        }
+            (first, end, (end.div_ceil(QUAD) - first / QUAD) * row)
+        });
         team.for_each_mut(&mut pieces[..parts], |p| self.channels(b_all, p));
     }
 
     /// The output channels `part.first..part.end` (a multiple of the panel height and of a quad,
     /// then whole panels) from the gathered quads `b_all`.
-    fn channels(&self, b_all: &[u8], part: &mut QPanels) {
+    fn channels(&self, b_all: &[u8], part: &mut Panels<'_, u8>) {
         let g = &self.geometry;
         let (mr, nr) = (self.kernel.mr, self.kernel.nr);
         let n = g.output[0] * g.output[1];
@@ -274,16 +234,6 @@ fn interleave_quads(rows: &[u8], stride: usize, dst: &mut [u8]) {
     }
 }
 
-/// The output channels `first..end` of a quantised convolution, with their quads of the output
-/// and a padded column tile.
-#[derive(Default)]
-struct QPanels<'a> {
-    first: usize,
-    end: usize,
-    out: &'a mut [u8],
-    padded: &'a mut [u8],
-}
-
 fn gcd(a: usize, b: usize) -> usize {
     if b == 0 { a } else { gcd(b, a % b) }
 }
@@ -298,18 +248,13 @@ fn im2col_quads(g: &ConvGeometry, input: &[u8], cols: &mut [u8], zero: u8, rows:
     for (p, dst) in rows.zip(cols.chunks_exact_mut(oh * ow * QUAD)) {
         let (quad, ky, kx) = (p / taps, p % taps / g.window[1], p % g.window[1]);
         let src = &input[quad * plane * QUAD..(quad + 1) * plane * QUAD];
-        let dy = (ky * g.dilation[0]) as isize - g.pad_before[0] as isize;
-        let dx = (kx * g.dilation[1]) as isize - g.pad_before[1] as isize;
-        let first = if dx >= 0 { 0 } else { ((-dx) as usize).div_ceil(g.stride[1]) };
-        let last =
-            if (w as isize) <= dx { 0 } else { ((w as isize - dx) as usize).div_ceil(g.stride[1]).min(ow) };
+        let TapReach { dy, dx, columns: Range { start: first, end: last } } = g.tap_reach(ky, kx);
         for (oy, out) in dst.chunks_exact_mut(ow * QUAD).enumerate() {
-            let iy = (oy * g.stride[0]) as isize + dy;
-            if !(0..h as isize).contains(&iy) || first >= last {
+            let Some(iy) = g.input_row(oy, dy).filter(|_| first < last) else {
                 out.fill(zero);
                 continue;
-            }
-            let line = &src[iy as usize * w * QUAD..(iy as usize + 1) * w * QUAD];
+            };
+            let line = &src[iy * w * QUAD..(iy + 1) * w * QUAD];
             out[..first * QUAD].fill(zero);
             out[last * QUAD..].fill(zero);
             let x0 = ((first * g.stride[1]) as isize + dx) as usize;

@@ -1,6 +1,7 @@
 //! Every int8 kernel's convolutions against the textbook loop on integers, byte for byte.
 
 use super::*;
+use crate::net::uint8::{quad_len, requantize, round_to_u8};
 
 fn bytes(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| ((i + seed).wrapping_mul(2_654_435_761) >> 9) as u8).collect()
@@ -63,17 +64,7 @@ fn reference(
 }
 
 fn geometry(input: [usize; 3], m: usize, window: [usize; 2], stride: usize, pad: usize) -> ConvGeometry {
-    let out = |len: usize, k: usize| (len + 2 * pad - k) / stride + 1;
-    ConvGeometry {
-        input,
-        out_channels: m,
-        window,
-        stride: [stride, stride],
-        dilation: [1, 1],
-        pad_before: [pad, pad],
-        output: [out(input[1], window[0]), out(input[2], window[1])],
-        groups: 1,
-    }
+    ConvGeometry::pointwise(input, m).windowed(window, [stride, stride], [pad, pad])
 }
 
 #[test]

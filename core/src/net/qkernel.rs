@@ -9,10 +9,10 @@
 //! instructions: x86's `vpdpbusd` (u8 x s8, four products into one int32) and ARM's `sdot`.
 //!
 //! Integer sums are exact, so every kernel gives the same `acc`; the requantisation that follows
-//! (`qconv::requantize`) is one piece of Rust shared by all, so every kernel writes bit-identical
+//! (`uint8::requantize`) is one piece of Rust shared by all, so every kernel writes bit-identical
 //! uint8 outputs. The kernel of the CPU is picked at load with the float one ([`super::Kernel`]).
 
-use super::qconv::requantize;
+use super::uint8::requantize;
 
 /// The instruction set an int8 kernel uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +164,7 @@ impl QKernel {
         let wsum = vec![0i32; mr];
         let mut acc = vec![0i32; mr * nr];
         let tile_macs = (KQ * 4 * mr * nr) as f64;
-        super::kernel::best_rate(seconds, tile_macs, || {
+        super::rate::best_rate(seconds, tile_macs, || {
             let panel = a.panel(0, KQ * mr * 4);
             self.tile(KQ, std::hint::black_box(panel), &b, nr * 4, &mut acc, &wsum);
             std::hint::black_box(&mut acc);
@@ -205,7 +205,7 @@ impl QPanel<'_> {
     }
 }
 
-/// `out[j] = requantize(acc[j], ...)` (`qconv::requantize`), compiled for the kernel's
+/// `out[j] = requantize(acc[j], ...)` (`uint8::requantize`), compiled for the kernel's
 /// instruction set: the same IEEE operations (no fused multiply-adds), so the same bytes.
 #[inline(always)]
 fn requantize_body(acc: &[i32], out: &mut [u8], bias: i32, multiplier: f32, zero: i32, lo: i32) {
@@ -284,32 +284,15 @@ fn portable(kq: usize, a: &[i8], b: &[u8], ldb: usize, acc: &mut [i32]) {
 mod x86 {
     use std::arch::x86_64::*;
 
-    /// # Safety
-    /// AVX-512F and BW must be available.
-    #[target_feature(enable = "avx512f,avx512bw")]
-    pub(super) unsafe fn requantize_avx512(
-        acc: &[i32],
-        out: &mut [u8],
-        bias: i32,
-        mult: f32,
-        zero: i32,
-        lo: i32,
-    ) {
-        super::requantize_body(acc, out, bias, mult, zero, lo);
-    }
-
-    /// # Safety
-    /// AVX2 must be available.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn requantize_avx2(
-        acc: &[i32],
-        out: &mut [u8],
-        bias: i32,
-        mult: f32,
-        zero: i32,
-        lo: i32,
-    ) {
-        super::requantize_body(acc, out, bias, mult, zero, lo);
+    multiversion! {
+        super::requantize_body;
+        fn(acc: &[i32], out: &mut [u8], bias: i32, mult: f32, zero: i32, lo: i32);
+        /// # Safety
+        /// AVX-512F and BW must be available.
+        requantize_avx512 = "avx512f,avx512bw";
+        /// # Safety
+        /// AVX2 must be available.
+        requantize_avx2 = "avx2";
     }
 
     /// # Safety
@@ -436,17 +419,7 @@ mod arm {
                 ];
                 let ap = a.add(p * 32);
                 let (a_lo, a_hi) = (vld1q_s8(ap), vld1q_s8(ap.add(16)));
-                macro_rules! rows {
-                    ($($r:literal: $half:ident, $lane:literal;)*) => {$(
-                        sums[$r][0] = sdot_lane::<$lane>(sums[$r][0], bv[0], $half);
-                        sums[$r][1] = sdot_lane::<$lane>(sums[$r][1], bv[1], $half);
-                        sums[$r][2] = sdot_lane::<$lane>(sums[$r][2], bv[2], $half);
-                    )*};
-                }
-                rows! {
-                    0: a_lo, 0; 1: a_lo, 1; 2: a_lo, 2; 3: a_lo, 3;
-                    4: a_hi, 0; 5: a_hi, 1; 6: a_hi, 2; 7: a_hi, 3;
-                }
+                neon_rows!(sdot_lane, sums, bv, a_lo, a_hi);
             }
             for (r, row) in sums.iter().enumerate() {
                 for (q, &v) in row.iter().enumerate() {

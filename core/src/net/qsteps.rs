@@ -2,11 +2,21 @@
 //! dequantise with the global average pool at the head. Their uint8 buffers are the quad layout
 //! of `qconv.rs`; the float steps never read them.
 
-use super::conv::COPY_COST;
 use super::pool::PoolGeometry;
-use super::qconv::{QConv, QUAD, round_to_u8};
+use super::qconv::QConv;
+use super::split::COPY_COST;
+use super::uint8::{QUAD, round_to_u8};
 use super::{Scratch, Slot, read};
 use crate::workers::{MAX_PARTS, Team};
+
+/// `channels` uint8 planes of `plane` values in quads, standing for `(q - zero) * scale`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QPlanes {
+    pub scale: f32,
+    pub zero: u8,
+    pub channels: usize,
+    pub plane: usize,
+}
 
 /// One int8 operation. `Slot`s index the uint8 buffers, except the float input of `Quantize`
 /// and the float output of `AveragePool`.
@@ -14,10 +24,7 @@ use crate::workers::{MAX_PARTS, Team};
 pub(crate) enum QStep {
     /// `[C, H * W]` floats to uint8 quads: `clamp(round(x / scale) + zero, 0, 255)`.
     Quantize {
-        scale: f32,
-        zero: u8,
-        channels: usize,
-        plane: usize,
+        planes: QPlanes,
         input: Slot,
         output: Slot,
     },
@@ -34,10 +41,7 @@ pub(crate) enum QStep {
     },
     /// `(mean(q) - zero) * scale` per channel, into floats.
     AveragePool {
-        scale: f32,
-        zero: u8,
-        channels: usize,
-        plane: usize,
+        planes: QPlanes,
         input: Slot,
         output: Slot,
     },
@@ -51,18 +55,13 @@ pub(crate) enum QStep {
 impl QStep {
     pub fn describe(&self) -> String {
         match self {
-            QStep::Quantize { channels, plane, .. } => format!("quantize {channels} x {plane}"),
+            QStep::Quantize { planes: QPlanes { channels, plane, .. }, .. } => {
+                format!("quantize {channels} x {plane}")
+            }
             QStep::Conv { conv, .. } => {
                 let g = &conv.geometry;
                 format!(
-                    "int8 conv {}x{}/{} {}->{} out {}x{}{}: {:.2} M MACs ({})",
-                    g.window[0],
-                    g.window[1],
-                    g.stride[0],
-                    g.input[0],
-                    g.out_channels,
-                    g.output[0],
-                    g.output[1],
+                    "int8 conv {g}{}: {:.2} M MACs ({})",
                     if conv.relu { " +relu" } else { "" },
                     g.macs() as f64 / 1e6,
                     conv.kernel_name()
@@ -79,7 +78,7 @@ impl QStep {
                 g.out_height,
                 g.out_width
             ),
-            QStep::AveragePool { channels, plane, .. } => {
+            QStep::AveragePool { planes: QPlanes { channels, plane, .. }, .. } => {
                 format!("dequantize + global average pool {channels} x {plane}")
             }
             QStep::Copy { output, .. } => format!("copy into int8 concat {}", output.len),
@@ -88,15 +87,15 @@ impl QStep {
 
     pub fn run(&self, input: &[f32], scratch: &mut Scratch, team: Team) {
         match self {
-            QStep::Quantize { scale, zero, channels, plane, input: i, output } => {
+            QStep::Quantize { planes, input: i, output } => {
                 let src = read(&scratch.buffers, input, *i);
                 let dst = &mut scratch.qbuffers[output.buf][output.offset..output.offset + output.len];
-                quantize(src, *scale, *zero, *channels, *plane, dst);
+                quantize(src, *planes, dst);
             }
-            QStep::AveragePool { scale, zero, channels, plane, input: i, output } => {
+            QStep::AveragePool { planes, input: i, output } => {
                 let src = &scratch.qbuffers[i.buf][i.offset..i.offset + i.len];
                 let dst = &mut scratch.buffers[output.buf][output.offset..output.offset + output.len];
-                average(src, *scale, *zero, *channels, *plane, dst);
+                average(src, *planes, dst);
             }
             QStep::Conv { input: i, output, .. }
             | QStep::MaxPool { input: i, output, .. }
@@ -148,7 +147,7 @@ struct QuadPool<'a> {
     scratch: &'a mut [u8],
 }
 
-fn quantize(src: &[f32], scale: f32, zero: u8, channels: usize, plane: usize, dst: &mut [u8]) {
+fn quantize(src: &[f32], QPlanes { scale, zero, channels, plane }: QPlanes, dst: &mut [u8]) {
     // Channels past `channels` in the last quad meet zero weights; they hold the zero point.
     dst.fill(zero);
     for c in 0..channels {
@@ -159,7 +158,7 @@ fn quantize(src: &[f32], scale: f32, zero: u8, channels: usize, plane: usize, ds
     }
 }
 
-fn average(src: &[u8], scale: f32, zero: u8, channels: usize, plane: usize, dst: &mut [f32]) {
+fn average(src: &[u8], QPlanes { scale, zero, channels, plane }: QPlanes, dst: &mut [f32]) {
     for (c, out) in dst.iter_mut().enumerate().take(channels) {
         let quad = &src[(c / QUAD) * plane * QUAD..(c / QUAD + 1) * plane * QUAD];
         let sum: u64 = quad[c % QUAD..].iter().step_by(QUAD).map(|&q| u64::from(q)).sum();
@@ -244,42 +243,18 @@ mod tests {
     #[test]
     fn the_quad_max_pool_is_the_float_max_pool_of_the_same_values() {
         // SqueezeNet's ceil-mode 3x3/2 pools (clipped last windows) and a padded 2x2/1 one.
+        let sliding = |channels, input, window, stride, pads| {
+            PoolGeometry::sliding(channels, input, window, stride, pads).unwrap()
+        };
         let cases = [
-            PoolGeometry {
-                channels: 6,
-                height: 9,
-                width: 11,
-                out_height: 4,
-                out_width: 5,
-                window: [3, 3],
-                stride: [2, 2],
-                pad_before: [0, 0],
-            },
-            PoolGeometry {
-                channels: 5,
-                height: 8,
-                width: 8,
-                out_height: 4,
-                out_width: 4,
-                window: [3, 3],
-                stride: [2, 2],
-                pad_before: [0, 0],
-            },
-            PoolGeometry {
-                channels: 3,
-                height: 5,
-                width: 4,
-                out_height: 6,
-                out_width: 5,
-                window: [2, 2],
-                stride: [1, 1],
-                pad_before: [1, 1],
-            },
+            sliding(6, [9, 11], [3, 3], [2, 2], ([0, 0], [0, 0], true)),
+            sliding(5, [8, 8], [3, 3], [2, 2], ([0, 0], [0, 0], true)),
+            sliding(3, [5, 4], [2, 2], [1, 1], ([1, 1], [1, 1], false)),
         ];
         for g in cases {
             let plane = g.height * g.width;
             let values: Vec<u8> = (0..g.channels * plane).map(|i| (i * 7919 % 251) as u8).collect();
-            let mut quads = vec![0u8; super::super::qconv::quad_len(g.channels, plane)];
+            let mut quads = vec![0u8; super::super::uint8::quad_len(g.channels, plane)];
             for (i, &v) in values.iter().enumerate() {
                 let (c, p) = (i / plane, i % plane);
                 quads[(c / QUAD) * plane * QUAD + p * QUAD + c % QUAD] = v;
@@ -288,7 +263,7 @@ mod tests {
             let mut want = vec![0f32; g.output_len()];
             super::super::pool::max_pool(&g, &floats, &mut want);
             let out_plane = g.out_height * g.out_width;
-            let mut out = vec![0u8; super::super::qconv::quad_len(g.channels, out_plane)];
+            let mut out = vec![0u8; super::super::uint8::quad_len(g.channels, out_plane)];
             max_pool(&g, &quads, &mut out, &mut vec![0; 3 * g.width * QUAD]);
             for (i, &w) in want.iter().enumerate() {
                 let (c, p) = (i / out_plane, i % out_plane);

@@ -109,20 +109,7 @@ pub(super) fn const_from_proto(t: &TensorProto) -> std::result::Result<Const, Co
         ))
     };
     let data = match DataType::try_from(t.data_type) {
-        Ok(DataType::Float) => {
-            let values: Vec<f32> = if !t.raw_data.is_empty() {
-                if t.raw_data.len() != len * 4 {
-                    return Err(wrong_len(t.raw_data.len() / 4));
-                }
-                t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-            } else {
-                t.float_data.clone()
-            };
-            if values.len() != len {
-                return Err(wrong_len(values.len()));
-            }
-            ConstData::F32(values)
-        }
+        Ok(DataType::Float) => ConstData::F32(numbers(t, len, &t.float_data, f32::from_le_bytes, wrong_len)?),
         Ok(kind @ (DataType::Int8 | DataType::Uint8)) => {
             let bytes: Vec<u8> = if !t.raw_data.is_empty() {
                 t.raw_data.clone()
@@ -139,37 +126,8 @@ pub(super) fn const_from_proto(t: &TensorProto) -> std::result::Result<Const, Co
                 ConstData::U8(bytes)
             }
         }
-        Ok(DataType::Int32) => {
-            let values: Vec<i32> = if !t.raw_data.is_empty() {
-                if t.raw_data.len() != len * 4 {
-                    return Err(wrong_len(t.raw_data.len() / 4));
-                }
-                t.raw_data.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-            } else {
-                t.int32_data.clone()
-            };
-            if values.len() != len {
-                return Err(wrong_len(values.len()));
-            }
-            ConstData::I32(values)
-        }
-        Ok(DataType::Int64) => {
-            let values: Vec<i64> = if !t.raw_data.is_empty() {
-                if t.raw_data.len() != len * 8 {
-                    return Err(wrong_len(t.raw_data.len() / 8));
-                }
-                t.raw_data
-                    .chunks_exact(8)
-                    .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                    .collect()
-            } else {
-                t.int64_data.clone()
-            };
-            if values.len() != len {
-                return Err(wrong_len(values.len()));
-            }
-            ConstData::I64(values)
-        }
+        Ok(DataType::Int32) => ConstData::I32(numbers(t, len, &t.int32_data, i32::from_le_bytes, wrong_len)?),
+        Ok(DataType::Int64) => ConstData::I64(numbers(t, len, &t.int64_data, i64::from_le_bytes, wrong_len)?),
         _ => {
             return Err(ConstError::Type(format!(
                 "initializer `{}` of element type {} (this engine reads float32, int8, uint8, int32 and int64)",
@@ -178,6 +136,29 @@ pub(super) fn const_from_proto(t: &TensorProto) -> std::result::Result<Const, Co
         }
     };
     Ok(Const { shape, data })
+}
+
+/// The `len` values of a tensor of `N`-byte numbers: little-endian in `raw_data` when that is
+/// set, else its typed field `typed`; `wrong_len` says how many there were instead.
+fn numbers<T: Clone, const N: usize>(
+    t: &TensorProto,
+    len: usize,
+    typed: &[T],
+    from_le_bytes: fn([u8; N]) -> T,
+    wrong_len: impl Fn(usize) -> ConstError,
+) -> std::result::Result<Vec<T>, ConstError> {
+    let values: Vec<T> = if !t.raw_data.is_empty() {
+        if t.raw_data.len() != len * N {
+            return Err(wrong_len(t.raw_data.len() / N));
+        }
+        t.raw_data.chunks_exact(N).map(|c| from_le_bytes(c.try_into().expect("chunks of N bytes"))).collect()
+    } else {
+        typed.to_vec()
+    };
+    if values.len() != len {
+        return Err(wrong_len(values.len()));
+    }
+    Ok(values)
 }
 
 pub(super) fn attr<'n>(node: &'n NodeProto, name: &str) -> Option<&'n AttributeProto> {

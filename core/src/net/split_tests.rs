@@ -3,10 +3,12 @@
 //! padding), teams of 2 to 4 threads cutting even the smallest step.
 
 use super::Kernel;
-use super::conv::{Conv, ConvGeometry};
+use super::conv::Conv;
+use super::geometry::ConvGeometry;
 use super::pool::{self, PoolGeometry};
-use super::qconv::{QConv, QConvParams, QUAD, quad_len};
+use super::qconv::{QConv, QConvParams};
 use super::qsteps;
+use super::uint8::{QUAD, quad_len};
 use crate::workers::{Team, Workers};
 
 /// A xorshift generator: varied shapes, the same ones on every run.
@@ -26,17 +28,12 @@ impl Draw {
         let stride = 1 + self.below(2);
         let pad = if window == 3 { self.below(2) } else { 0 };
         let (h, w) = (window + self.below(28), window + self.below(28));
-        let out = |len: usize| (len + 2 * pad - window) / stride + 1;
-        ConvGeometry {
-            input: [1 + self.below(40), h, w],
-            out_channels: 1 + self.below(70),
-            window: [window, window],
-            stride: [stride, stride],
-            dilation: [1, 1],
-            pad_before: [pad, pad],
-            output: [out(h), out(w)],
-            groups: 1,
-        }
+        let channels = 1 + self.below(40);
+        ConvGeometry::pointwise([channels, h, w], 1 + self.below(70)).windowed(
+            [window, window],
+            [stride, stride],
+            [pad, pad],
+        )
     }
 }
 
@@ -70,16 +67,7 @@ fn float_convolutions_give_the_same_bits_on_any_team() {
     let mut draw = Draw(0x9E37_79B9_7F4A_7C15);
     let mut cases: Vec<ConvGeometry> = (0..12).map(|_| draw.geometry()).collect();
     // The model's stem at its real size: `cols` gathered in blocks of output rows.
-    cases.push(ConvGeometry {
-        input: [3, 216, 176],
-        out_channels: 64,
-        window: [3, 3],
-        stride: [2, 2],
-        dilation: [1, 1],
-        pad_before: [0, 0],
-        output: [107, 87],
-        groups: 1,
-    });
+    cases.push(ConvGeometry::pointwise([3, 216, 176], 64).windowed([3, 3], [2, 2], [0, 0]));
     for kernel in Kernel::available() {
         for (i, g) in cases.iter().enumerate() {
             let input = floats(g.input.iter().product(), i);
@@ -132,17 +120,8 @@ fn max_pools_give_the_same_bits_on_any_team() {
     for i in 0..12 {
         let (window, stride) = [([3, 3], [2, 2]), ([2, 2], [2, 2]), ([3, 3], [1, 1])][i % 3];
         let (height, width) = (3 + draw.below(30), 3 + draw.below(30));
-        let out = |len: usize| (len - window[0]).div_ceil(stride[0]) + 1;
-        let g = PoolGeometry {
-            channels: 1 + draw.below(40),
-            height,
-            width,
-            out_height: out(height),
-            out_width: out(width),
-            window,
-            stride,
-            pad_before: [0, 0],
-        };
+        let pads = ([0, 0], [0, 0], true);
+        let g = PoolGeometry::sliding(1 + draw.below(40), [height, width], window, stride, pads).unwrap();
         let (plane, out_plane) = (height * width, g.out_height * g.out_width);
         let input = floats(g.channels * plane, i);
         let float = |team: Team| {

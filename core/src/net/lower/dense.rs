@@ -70,7 +70,7 @@ impl Lowering<'_> {
             Some(Value::Activation(_)) => return Err(unsupported(node, "C computed at run time")),
         }
         let out = self.new_activation(vec![rows, n], node)?;
-        self.steps.push(Step::Dense {
+        self.net.steps.push(Step::Dense {
             weights,
             c,
             alpha,

@@ -12,14 +12,14 @@ impl Lowering<'_> {
             return Err(unsupported(node, format!("a broadcasting Add of {:?} and {:?}", a.shape, b.shape)));
         }
         let out = self.new_activation(a.shape.clone(), node)?;
-        self.steps.push(Step::Add { a: a.slot, b: b.slot, output: out.slot, relu: false });
+        self.net.steps.push(Step::Add { a: a.slot, b: b.slot, output: out.slot, relu: false });
         Ok(Value::Activation(out))
     }
 
     pub(super) fn sigmoid(&mut self, node: &NodeProto) -> ReadResult<Value> {
         let x = self.required_act(node, 0)?;
         let out = self.new_activation(x.shape.clone(), node)?;
-        self.steps.push(Step::Sigmoid { input: x.slot, output: out.slot });
+        self.net.steps.push(Step::Sigmoid { input: x.slot, output: out.slot });
         Ok(Value::Activation(out))
     }
 }

@@ -56,7 +56,7 @@ impl Lowering<'_> {
             return Err(unsupported(node, "a Resize other than 2x in height and width"));
         }
         let out = self.new_activation(doubled.to_vec(), node)?;
-        self.steps.push(Step::Upsample2x {
+        self.net.steps.push(Step::Upsample2x {
             channels: c,
             height: h,
             width: w,
@@ -90,7 +90,12 @@ impl Lowering<'_> {
             return Ok(Value::Activation(Activation { slot: x.slot, shape, producer: None }));
         }
         let out = self.new_activation(shape, node)?;
-        self.steps.push(Step::Transpose { shape: x.shape.clone(), perm, input: x.slot, output: out.slot });
+        self.net.steps.push(Step::Transpose {
+            shape: x.shape.clone(),
+            perm,
+            input: x.slot,
+            output: out.slot,
+        });
         Ok(Value::Activation(out))
     }
 

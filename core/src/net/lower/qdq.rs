@@ -11,16 +11,18 @@
 //! loading.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
-use super::super::conv::{ConvGeometry, ScratchLen};
+use super::super::geometry::ConvGeometry;
 use super::super::pool::{self, PoolGeometry};
-use super::super::qconv::{QConv, QConvParams, QUAD, quad_len};
-use super::super::qsteps::QStep;
+use super::super::qconv::{QConv, QConvParams};
+use super::super::qsteps::{QPlanes, QStep};
 use super::super::read::{Const, ConstData, const_from_proto, int_attr, ints_attr, padding, pair_attr};
+use super::super::split::ScratchLen;
+use super::super::uint8::{QUAD, quad_len};
 use super::super::{Kernel, Net, Slot, Step};
+use super::building::{GraphIndex, NetParts};
 use super::{MAX_ACTIVATION_VALUES, MAX_TOTAL_VALUES, live_nodes};
-use crate::onnx_pb::{GraphProto, NodeProto, TensorProto};
+use crate::onnx_pb::{GraphProto, NodeProto};
 
 /// Why a graph is not lowered to int8 (it then runs in float).
 type Fallback = String;
@@ -77,15 +79,9 @@ enum QValue {
 }
 
 struct QLowering<'g> {
-    steps: Vec<Step>,
-    buffers: Vec<usize>,
-    qbuffers: Vec<usize>,
-    qscratch_len: ScratchLen,
-    macs: usize,
-    kernel: Kernel,
+    net: NetParts,
     values: HashMap<&'g str, QValue>,
-    initializers: HashMap<&'g str, &'g TensorProto>,
-    uses: HashMap<&'g str, usize>,
+    index: GraphIndex<'g>,
 }
 
 /// The graph on the int8 kernels of `kernel`, or `None` when it is not a QDQ graph of the
@@ -112,22 +108,11 @@ pub(crate) fn try_lower_int8<'g>(
     kernel: Kernel,
 ) -> Result<Net, Fallback> {
     let live = live_nodes(graph, &[output_name]);
-    let mut uses: HashMap<&str, usize> = HashMap::new();
-    for name in live.iter().flat_map(|n| &n.input).filter(|n| !n.is_empty()) {
-        *uses.entry(name.as_str()).or_default() += 1;
-    }
-    *uses.entry(output_name).or_default() += 1;
     let input_len: usize = input_shape.iter().product();
     let mut l = QLowering {
-        steps: Vec::new(),
-        buffers: vec![input_len],
-        qbuffers: Vec::new(),
-        qscratch_len: ScratchLen::default(),
-        macs: 0,
-        kernel,
+        net: NetParts::new(input_len, kernel),
         values: HashMap::new(),
-        initializers: graph.initializer.iter().map(|t| (t.name.as_str(), t)).collect(),
-        uses,
+        index: GraphIndex::new(graph, &live, &[output_name]),
     };
     let input =
         QValue::Input { slot: Slot { buf: 0, offset: 0, len: input_len }, shape: input_shape.to_vec() };
@@ -148,26 +133,16 @@ pub(crate) fn try_lower_int8<'g>(
         Some(QValue::Float { slot, shape }) => (*slot, shape.clone()),
         _ => return Err(format!("`{output_name}` is not a float output of the int8 head")),
     };
-    let total = l.buffers.iter().skip(1).sum::<usize>() * 4
-        + l.qbuffers.iter().sum::<usize>()
-        + l.qscratch_len.total(1);
+    let total = l.net.buffers.iter().skip(1).sum::<usize>() * 4
+        + l.net.qbuffers.iter().sum::<usize>()
+        + l.net.qscratch_len.total(1);
     if total > MAX_TOTAL_VALUES * 4 {
         return Err(format!("{total} bytes of buffers"));
     }
-    if l.qbuffers.iter().any(|&len| len > MAX_ACTIVATION_VALUES * 4) {
+    if l.net.qbuffers.iter().any(|&len| len > MAX_ACTIVATION_VALUES * 4) {
         return Err("an activation larger than allowed".into());
     }
-    Ok(Net {
-        steps: l.steps,
-        buffers: l.buffers,
-        scratch_len: ScratchLen::default(),
-        qbuffers: l.qbuffers,
-        qscratch_len: l.qscratch_len,
-        outputs: vec![(slot, shape)],
-        kernel,
-        macs: l.macs,
-        spare: Mutex::new(Vec::new()),
-    })
+    Ok(l.net.into_net(vec![(slot, shape)]))
 }
 
 impl<'g> QLowering<'g> {
@@ -202,7 +177,7 @@ impl<'g> QLowering<'g> {
         if let Some(v) = self.values.get(name.as_str()) {
             return Ok(v.clone());
         }
-        let t = self.initializers.get(name.as_str()).ok_or_else(|| format!("no value `{name}`"))?;
+        let t = self.index.initializer(name).ok_or_else(|| format!("no value `{name}`"))?;
         let c = const_from_proto(t).map_err(|_| format!("initializer `{name}` unread"))?;
         Ok(QValue::QConst { q: std::rc::Rc::new(c), scales: Vec::new(), zeros: Vec::new() })
     }
@@ -218,7 +193,7 @@ impl<'g> QLowering<'g> {
     }
 
     fn sole_reader(&self, node: &NodeProto, index: usize) -> bool {
-        self.uses.get(node.input[index].as_str()).copied() == Some(1)
+        self.index.uses(&node.input[index]) == 1
     }
 
     /// A Q/DQ node's per-tensor scale and uint8 zero point.
@@ -246,13 +221,8 @@ impl<'g> QLowering<'g> {
             .filter(|&n| n <= MAX_ACTIVATION_VALUES)
             .map(|_| quad_len(channels, plane))
             .ok_or("an activation larger than allowed")?;
-        self.qbuffers.push(len);
-        Ok(Slot { buf: self.qbuffers.len() - 1, offset: 0, len })
-    }
-
-    fn new_float(&mut self, len: usize) -> Slot {
-        self.buffers.push(len);
-        Slot { buf: self.buffers.len() - 1, offset: 0, len }
+        self.net.qbuffers.push(len);
+        Ok(Slot { buf: self.net.qbuffers.len() - 1, offset: 0, len })
     }
 
     fn quantize(&mut self, node: &NodeProto) -> Result<QValue, Fallback> {
@@ -261,13 +231,14 @@ impl<'g> QLowering<'g> {
             QValue::Input { slot, shape } => {
                 let [1, channels, h, w] = shape[..] else { return Err("input not [1, C, H, W]".into()) };
                 let output = self.new_qbuffer(channels, h * w)?;
-                let step = QStep::Quantize { scale, zero, channels, plane: h * w, input: slot, output };
-                self.steps.push(Step::Int8(step));
+                let planes = QPlanes { scale, zero, channels, plane: h * w };
+                let step = QStep::Quantize { planes, input: slot, output };
+                self.net.steps.push(Step::Int8(step));
                 Ok(QValue::U8(QAct { slot: output, shape, scale, zero, movable: None }))
             }
             QValue::Acc { step, shape, relu } if self.sole_reader(node, 0) => {
                 let output = self.new_qbuffer(shape[1], shape[2] * shape[3])?;
-                let Step::Int8(QStep::Conv { conv, output: out, .. }) = &mut self.steps[step] else {
+                let Step::Int8(QStep::Conv { conv, output: out, .. }) = &mut self.net.steps[step] else {
                     return Err("lost convolution".into());
                 };
                 // With zero point 0 the clamp at 0 is a ReLU (ONNX Runtime drops the Relu node
@@ -282,8 +253,8 @@ impl<'g> QLowering<'g> {
             }
             QValue::Concat { parts, shape } => self.place_concat(parts, shape, scale, zero),
             QValue::Float { slot, shape } => {
-                let output = self.new_float(slot.len);
-                self.steps.push(Step::Quantize { scale, zero: f32::from(zero), input: slot, output });
+                let output = self.net.new_float(slot.len);
+                self.net.steps.push(Step::Quantize { scale, zero: f32::from(zero), input: slot, output });
                 Ok(QValue::FloatQuantized { slot: output, shape })
             }
             _ => Err("a QuantizeLinear of a value other than the input, a convolution or a concat".into()),
@@ -308,14 +279,14 @@ impl<'g> QLowering<'g> {
             if channel % QUAD != 0 && channel != shape[1] {
                 return Err("a concat input whose channels are not a multiple of 4".into());
             }
-            match part.movable.map(|s| &mut self.steps[s]) {
+            match part.movable.map(|s| &mut self.net.steps[s]) {
                 Some(Step::Int8(QStep::Conv { conv, output, .. })) => {
                     conv.set_output(scale, zero);
-                    self.qbuffers[output.buf] = 0;
+                    self.net.qbuffers[output.buf] = 0;
                     *output = target;
                 }
                 _ if part.scale == scale && part.zero == zero => {
-                    self.steps.push(Step::Int8(QStep::Copy { input: part.slot, output: target }));
+                    self.net.steps.push(Step::Int8(QStep::Copy { input: part.slot, output: target }));
                 }
                 _ => return Err("a concat input of another scale that cannot be requantised in place".into()),
             }
@@ -352,8 +323,8 @@ impl<'g> QLowering<'g> {
             }
             QValue::FloatQuantized { slot, shape } => {
                 let (scale, zero) = self.activation_params(node)?;
-                let output = self.new_float(slot.len);
-                self.steps.push(Step::Dequantize { scale, zero: f32::from(zero), input: slot, output });
+                let output = self.net.new_float(slot.len);
+                self.net.steps.push(Step::Dequantize { scale, zero: f32::from(zero), input: slot, output });
                 Ok(QValue::Float { slot: output, shape })
             }
             _ => Err("a DequantizeLinear of a float value".into()),
@@ -409,18 +380,8 @@ impl<'g> QLowering<'g> {
         let (pad_before, pad_after, _) = padding(node).map_err(|_| "padding".to_string())?;
         let stride = pair_attr(node, "strides").map_err(|_| "strides".to_string())?;
         let dilation = pair_attr(node, "dilations").map_err(|_| "dilations".to_string())?;
-        let side = |axis: usize, len: usize| {
-            pool::output_len(
-                len,
-                [kh, kw][axis],
-                dilation[axis],
-                stride[axis],
-                [pad_before[axis], pad_after[axis]],
-                false,
-            )
-            .ok_or_else(|| "kernel larger than the padded input".to_string())
-        };
-        let (oh, ow) = (side(0, h)?, side(1, wd)?);
+        let [oh, ow] = pool::output_size([h, wd], [kh, kw], dilation, stride, (pad_before, pad_after, false))
+            .ok_or("kernel larger than the padded input")?;
         let geometry = ConvGeometry {
             input: [c, h, wd],
             out_channels: m,
@@ -435,13 +396,13 @@ impl<'g> QLowering<'g> {
             return Err("output too large".into());
         }
         let params = QConvParams { weights, bias: &bias, acc_scale: &acc_scale, zero_in: x.zero };
-        let conv = QConv::new(geometry, &params, self.kernel.int8).ok_or("sums could overflow int32")?;
-        self.qscratch_len = self.qscratch_len.max(conv.scratch_len());
-        self.macs += conv.macs();
+        let conv = QConv::new(geometry, &params, self.net.kernel.int8).ok_or("sums could overflow int32")?;
+        self.net.qscratch_len = self.net.qscratch_len.max(conv.scratch_len());
         // The output slot is set by the QuantizeLinear that follows.
         let output = Slot { buf: 0, offset: 0, len: 0 };
-        self.steps.push(Step::Int8(QStep::Conv { conv: Box::new(conv), input: x.slot, output }));
-        Ok(QValue::Acc { step: self.steps.len() - 1, shape: vec![1, m, oh, ow], relu: false })
+        let macs = conv.macs();
+        self.net.push(Step::Int8(QStep::Conv { conv: Box::new(conv), input: x.slot, output }), macs);
+        Ok(QValue::Acc { step: self.net.steps.len() - 1, shape: vec![1, m, oh, ow], relu: false })
     }
 
     fn max_pool(&mut self, node: &NodeProto) -> Result<QValue, Fallback> {
@@ -461,33 +422,15 @@ impl<'g> QLowering<'g> {
         if pad_before[0] >= kernel[0] || pad_before[1] >= kernel[1] {
             return Err("padding as large as the kernel".into());
         }
-        let side = |axis: usize, len: usize| {
-            pool::output_len(
-                len,
-                kernel[axis],
-                1,
-                stride[axis],
-                [pad_before[axis], pad_after[axis]],
-                ceil_mode,
-            )
-            .ok_or_else(|| "kernel larger than the padded input".to_string())
-        };
-        let (oh, ow) = (side(0, h)?, side(1, w)?);
-        let geometry = PoolGeometry {
-            channels,
-            height: h,
-            width: w,
-            out_height: oh,
-            out_width: ow,
-            window: kernel,
-            stride,
-            pad_before,
-        };
+        let geometry =
+            PoolGeometry::sliding(channels, [h, w], kernel, stride, (pad_before, pad_after, ceil_mode))
+                .ok_or("kernel larger than the padded input")?;
+        let (oh, ow) = (geometry.out_height, geometry.out_width);
         let output = self.new_qbuffer(channels, oh.saturating_mul(ow))?;
         // One input row of quads and its even and odd halves, in the int8 scratch of each part.
         let row = ScratchLen { shared: 0, per_part: 3 * w.div_ceil(2) * 2 * QUAD };
-        self.qscratch_len = self.qscratch_len.max(row);
-        self.steps.push(Step::Int8(QStep::MaxPool { geometry, input: x.slot, output }));
+        self.net.qscratch_len = self.net.qscratch_len.max(row);
+        self.net.steps.push(Step::Int8(QStep::MaxPool { geometry, input: x.slot, output }));
         Ok(QValue::Dequantized(QAct { slot: output, shape: vec![1, channels, oh, ow], movable: None, ..x }))
     }
 
@@ -521,16 +464,10 @@ impl<'g> QLowering<'g> {
         if h * w == 0 {
             return Err("empty plane".into());
         }
-        let output = self.new_float(channels);
-        let step = QStep::AveragePool {
-            scale: x.scale,
-            zero: x.zero,
-            channels,
-            plane: h * w,
-            input: x.slot,
-            output,
-        };
-        self.steps.push(Step::Int8(step));
+        let output = self.net.new_float(channels);
+        let planes = QPlanes { scale: x.scale, zero: x.zero, channels, plane: h * w };
+        let step = QStep::AveragePool { planes, input: x.slot, output };
+        self.net.steps.push(Step::Int8(step));
         Ok(QValue::Float { slot: output, shape: vec![1, channels, 1, 1] })
     }
 }

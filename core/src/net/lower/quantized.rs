@@ -14,7 +14,7 @@ impl Lowering<'_> {
         if let Some(Value::Activation(x)) = self.input(node, 0)? {
             let (scale, zero) = self.activation_quantization(node)?;
             let out = self.new_activation(x.shape.clone(), node)?;
-            self.steps.push(Step::Dequantize { scale, zero, input: x.slot, output: out.slot });
+            self.net.steps.push(Step::Dequantize { scale, zero, input: x.slot, output: out.slot });
             return Ok(Value::Activation(out));
         }
         self.dequantize_linear(node).map(|c| Value::Const(Rc::new(c)))
@@ -25,7 +25,7 @@ impl Lowering<'_> {
         let x = self.required_act(node, 0)?;
         let (scale, zero) = self.activation_quantization(node)?;
         let out = self.new_activation(x.shape.clone(), node)?;
-        self.steps.push(Step::Quantize { scale, zero, input: x.slot, output: out.slot });
+        self.net.steps.push(Step::Quantize { scale, zero, input: x.slot, output: out.slot });
         Ok(Value::Activation(out))
     }
 

@@ -3,7 +3,7 @@
 //! held to a plain computation, so that a graph from another exporter does not run them first.
 
 use super::*;
-use crate::onnx_pb::{AttributeProto, attribute_proto::AttributeType, tensor_proto::DataType};
+use crate::onnx_pb::{AttributeProto, TensorProto, attribute_proto::AttributeType, tensor_proto::DataType};
 
 /// The input every test graph reads: `[1, C, H, W]`.
 const C: usize = 3;
