@@ -15,7 +15,7 @@ use common::tiny_onnx::strided_dilated_conv_model;
 
 /// Core's logits, on every micro-kernel this CPU runs, against tract-onnx's for two inputs. The
 /// engines sum in different orders (and fuse multiply-adds differently), so the logits agree to
-/// float rounding, not to the bit: within 1e-4 of the logits' scale (static int8 files: 1e-2, below).
+/// float rounding, not to the bit: within 1e-4 of the logits' scale (static int8 files: 2.5e-2, below).
 fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
     let kernels = common::per_kernel(bytes);
     let pre = *kernels[0].1.preprocessing();
@@ -25,12 +25,15 @@ fn compare_with_tract_onnx(name: &str, bytes: &[u8]) {
     // A static int8 file (QDQ): tract dequantises, sums each convolution in float and rounds
     // again; core sums in int32 and requantises once. Where a value lands within float rounding
     // of a half step the two round it to neighbouring int8 steps, and that one step travels on to
-    // the logits. Measured on the bundled file (2026-12-07): the picture agrees to 1.2e-7, the
-    // smooth input by 0.0067 on logits of scale 1.3 on every kernel. 1e-2 of the scale allows a
-    // flip or two; a wrong kernel or requantisation moves the logits by far more.
+    // the logits, which are the mean over the last map's 13 x 10 positions of int8 steps (one
+    // flip there moves a logit by scale / 130). Measured on every kernel (2026-12-07): the framing
+    // model's file, one flip (0.0067 on logits of scale 1.3; its picture to 1.2e-7); the
+    // hard-negative model's file, three flips on both inputs (0.0177 on scale 1.15, 1.5 %).
+    // 2.5e-2 of the scale allows a few flips; a wrong kernel or requantisation moves the logits
+    // by far more (and core's own golden tests hold every kernel to the bit).
     let quantized =
         kernels[0].1.metadata().extra.get("glasses.quantization").is_some_and(|q| q == "static-int8");
-    let tolerance = if quantized { 1e-2f32 } else { 1e-4 };
+    let tolerance = if quantized { 2.5e-2f32 } else { 1e-4 };
     for (what, input) in [("smooth input", &smooth), ("picture", &photo)] {
         let theirs = tract_onnx_logits(bytes, h, w, input).unwrap_or_else(|e| panic!("{name}: tract: {e}"));
         let scale = theirs.iter().fold(1f32, |m, v| m.max(v.abs()));
