@@ -1,6 +1,7 @@
 //! What storing the bundled files compressed costs when a classifier is made: median ms of
-//! `Classifier::bundled()` (inflates the stored classifier and detector, then loads) beside
-//! `Classifier::from_bytes` on the same file already in memory (inflates only the detector).
+//! `Classifier::bundled()` (inflates the stored classifier, then loads) beside
+//! `Classifier::from_bytes` on the same file already in memory (the detector's file is inflated
+//! once per process, so both load it alike).
 //!
 //! `cargo run --release -p glasses-core --example load_time -- [RUNS]`
 

@@ -93,11 +93,7 @@ impl Classifier {
     pub fn bundled_model_bytes() -> Result<&'static [u8]> {
         #[cfg(feature = "bundled-model")]
         {
-            if let Some(file) = BUNDLED_FILE.get() {
-                return Ok(file);
-            }
-            let file = crate::model::embedded::CLASSIFIER.inflate()?;
-            Ok(BUNDLED_FILE.get_or_init(|| file))
+            crate::model::embedded::CLASSIFIER.inflate_once(&BUNDLED_FILE)
         }
         #[cfg(not(feature = "bundled-model"))]
         {

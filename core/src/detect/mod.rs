@@ -42,6 +42,11 @@ use crate::region::FaceBox;
 #[cfg(feature = "face-detector")]
 use crate::model::embedded::FACE_DETECTOR as BUNDLED;
 
+/// The bundled detector's file, inflated once: every classifier loads the detector, and 93 KB
+/// kept beats inflating it again for each.
+#[cfg(feature = "face-detector")]
+static BUNDLED_FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
 /// How the detector reads a picture and which faces it reports.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectorOptions {
@@ -141,13 +146,13 @@ impl FaceDetector {
     /// The bundled YuNet-s detector (feature `face-detector`, on by default).
     #[cfg(feature = "face-detector")]
     pub fn bundled() -> Result<Self> {
-        Self::from_bytes(&BUNDLED.inflate()?, DetectorOptions::default())
+        Self::bundled_with(DetectorOptions::default())
     }
 
     /// The bundled detector with other options.
     #[cfg(feature = "face-detector")]
     pub fn bundled_with(options: DetectorOptions) -> Result<Self> {
-        Self::from_bytes(&BUNDLED.inflate()?, options)
+        Self::from_bytes(BUNDLED.inflate_once(&BUNDLED_FILE)?, options)
     }
 
     /// A YuNet ONNX file from memory (the 12-output graphs of `ShiqiYu/libfacedetection.train`,
@@ -173,7 +178,7 @@ impl FaceDetector {
     pub(crate) fn bundled_on(options: DetectorOptions, kernel: Kernel) -> Result<Option<Self>> {
         #[cfg(feature = "face-detector")]
         {
-            Self::load(&BUNDLED.inflate()?, options, kernel).map(Some)
+            Self::load(BUNDLED.inflate_once(&BUNDLED_FILE)?, options, kernel).map(Some)
         }
         #[cfg(not(feature = "face-detector"))]
         {

@@ -2,6 +2,8 @@
 //! zlib-compressed by `core/build.rs` and inflated on load: int8 weights deflate by about 15 %,
 //! which is 150 KB of a 2.5 MB Android library.
 
+use std::sync::OnceLock;
+
 use crate::error::{Error, Result};
 
 /// One file built into the library: its zlib stream and its inflated length.
@@ -30,6 +32,16 @@ pub(crate) const FACE_DETECTOR: Embedded = Embedded {
 };
 
 impl Embedded {
+    /// The file inflated once per process into `kept` and borrowed from there on: for a file
+    /// every load needs (the detector, loaded with each classifier) or that callers borrow.
+    pub(crate) fn inflate_once(&self, kept: &'static OnceLock<Vec<u8>>) -> Result<&'static [u8]> {
+        if let Some(file) = kept.get() {
+            return Ok(file);
+        }
+        let file = self.inflate()?;
+        Ok(kept.get_or_init(|| file))
+    }
+
     /// The file as it was in `core/models`. A stream that does not inflate to exactly the length
     /// build.rs recorded (a damaged build) is [`Error::InvalidModel`], never a panic.
     pub(crate) fn inflate(&self) -> Result<Vec<u8>> {
