@@ -31,10 +31,7 @@ nice -n 19 "$trainer" train --arch squeezenet \
   --out "$out" --threads "${THREADS:-2}" --device cpu --no-extra-negatives "${resume[@]}" "$@"
 nice -n 19 "$trainer" export --checkpoint "$out" --out "$out/glasses-framing.onnx" --force \
   --model-version "${MODEL_VERSION:-squeezenet1_1-framing-ft-3c-176x216-e${EPOCHS:-4}-s42}"
-nice -n 19 "$trainer" quantize --model "$out/glasses-framing.onnx" --out "$out/glasses-framing-static-int8.onnx" \
-  --calibration 200 --images-path "$data/celeba-eyeglasses" --images-path "$data/celeba-more" --force
-nice -n 19 "$trainer" checks --model "$out/glasses-framing-static-int8.onnx" --model core/models/glasses-int8.onnx \
-  --images-path "$data/celeba-eyeglasses" --images-path "$data/celeba-more"
+static_int8_and_checks "$out/glasses-framing.onnx"
 if [ "${BUNDLE:-0}" = 1 ]; then
   # The bundled model is this run fine-tuned on its hard faces (stage 4), which bundles itself.
   BUNDLE=1 INIT_FROM="$out" TRAINER="$trainer" OUT="${HARDNEG_OUT:-runs/hardneg-176x216}" \

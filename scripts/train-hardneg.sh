@@ -37,10 +37,7 @@ nice -n 19 "$trainer" train --arch squeezenet "${folders[@]}" "${shape[@]}" \
   --out "$out" --threads "${THREADS:-2}" --device cpu --no-extra-negatives "${resume[@]}" "$@"
 nice -n 19 "$trainer" export --checkpoint "$out" --out "$out/glasses-hardneg.onnx" --force \
   --model-version "${MODEL_VERSION:-squeezenet1_1-hardneg-ft-3c-176x216-e2-s42}"
-nice -n 19 "$trainer" quantize --model "$out/glasses-hardneg.onnx" --out "$out/glasses-hardneg-static-int8.onnx" \
-  --calibration 200 "${folders[@]}" --force
-nice -n 19 "$trainer" checks --model "$out/glasses-hardneg-static-int8.onnx" --model core/models/glasses-int8.onnx \
-  "${folders[@]}"
+static_int8_and_checks "$out/glasses-hardneg.onnx"
 if [ "${BUNDLE:-0}" = 1 ]; then
   cp "$out/glasses-hardneg.onnx" core/models/glasses.onnx
   cp "$out/glasses-hardneg-static-int8.onnx" core/models/glasses-int8.onnx
