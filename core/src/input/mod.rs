@@ -23,3 +23,6 @@ pub(crate) mod sampler;
 pub(crate) mod source;
 pub mod unsupported;
 pub mod yuv;
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod yuv_x86;

@@ -203,7 +203,14 @@ impl<'a> YuvFrame<'a> {
         let fast = Bt601Lanes::of(matrix);
         while i + BLOCK <= n {
             let c = chroma + (x + i) / 2 * cp;
-            fast.block(&luma[i..i + BLOCK], &self.u[c..], &self.v[c..], cp, &mut out[i * 3..(i + BLOCK) * 3]);
+            let (l, u, v, o) =
+                (&luma[i..i + BLOCK], &self.u[c..], &self.v[c..], &mut out[i * 3..(i + BLOCK) * 3]);
+            #[cfg(target_arch = "x86_64")]
+            if crate::input::yuv_x86::block(&fast, l, u, v, cp, o) {
+                i += BLOCK;
+                continue;
+            }
+            fast.block(l, u, v, cp, o);
             i += BLOCK;
         }
         for (k, (px, &l)) in out[i * 3..].chunks_exact_mut(3).zip(&luma[i..]).enumerate() {
@@ -213,20 +220,20 @@ impl<'a> YuvFrame<'a> {
 }
 
 /// Pixels converted together by [`Bt601Lanes::block`]: 8 chroma samples, 16 pixels.
-const BLOCK: usize = 16;
+pub(super) const BLOCK: usize = 16;
 
 /// [`Bt601`] in `f32` lanes, for whole rows: every product and sum of the fixed-point formula is
 /// an integer below 2^24, so `f32` holds it exactly and the result is the integer code's bit for
 /// bit (tested over every Y, U and V); `f32` lanes vectorise on every target (baseline x86_64
 /// has no 32-bit integer multiply in its vector unit).
 #[derive(Clone, Copy)]
-struct Bt601Lanes {
-    black: f32,
-    luma: f32,
-    kr: f32,
-    kgu: f32,
-    kgv: f32,
-    kb: f32,
+pub(super) struct Bt601Lanes {
+    pub(super) black: f32,
+    pub(super) luma: f32,
+    pub(super) kr: f32,
+    pub(super) kgu: f32,
+    pub(super) kgv: f32,
+    pub(super) kb: f32,
 }
 
 impl Bt601Lanes {
@@ -398,6 +405,35 @@ mod tests {
                         let want = matrix.rgb8(y[p], matrix.chroma(u[p / 2], v));
                         assert_eq!(px, want, "{range:?} y {} u {} v {v}", y[p], u[p / 2]);
                     }
+                }
+            }
+        }
+    }
+
+    /// On x86_64 spans take the AVX2 block where the CPU has it; the portable block must give
+    /// the same bytes (aarch64 runs it through every span, under qemu in CI).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx2_block_writes_the_portable_blocks_bytes() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut byte = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 56) as u8
+        };
+        for range in [YuvRange::Full, YuvRange::Limited] {
+            let lanes = Bt601Lanes::of(Bt601::of(range));
+            for step in [1, 2, 3] {
+                for _ in 0..2000 {
+                    let luma: Vec<u8> = (0..BLOCK).map(|_| byte()).collect();
+                    let u: Vec<u8> = (0..BLOCK * step).map(|_| byte()).collect();
+                    let v: Vec<u8> = (0..BLOCK * step).map(|_| byte()).collect();
+                    let (mut want, mut got) = ([0u8; BLOCK * 3], [0u8; BLOCK * 3]);
+                    lanes.block(&luma, &u, &v, step, &mut want);
+                    assert!(crate::input::yuv_x86::block(&lanes, &luma, &u, &v, step, &mut got));
+                    assert_eq!(got, want, "{range:?} step {step}");
                 }
             }
         }
