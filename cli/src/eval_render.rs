@@ -191,11 +191,11 @@ fn text(r: &Report, style: Style) -> String {
             plural(f.pictures_without_face, "picture", "pictures"),
             if f.mode == "auto" { " (classified whole)" } else { " (left out of the metrics)" }
         ));
-        if let (Some(faces), Some(several)) = (f.faces, f.pictures_with_several_faces) {
+        if let Some(d) = &f.detected {
             text.push_str(&format!(
                 "{} found, {} with more than one\n",
-                plural(faces, "face", "faces"),
-                plural(several, "picture", "pictures")
+                plural(d.faces, "face", "faces"),
+                plural(d.pictures_with_several_faces, "picture", "pictures")
             ));
         }
     }
