@@ -47,7 +47,7 @@ fn json(report: &Report) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The run's settings and counts both formats start with (after the images' folder).
-fn run_counts(r: &Report) -> [(&'static str, String); 4] {
+fn settings_and_counts(r: &Report) -> [(&'static str, String); 4] {
     [
         ("model", r.model.clone()),
         ("threshold", r.threshold.to_string()),
@@ -74,7 +74,7 @@ fn csv(r: &Report) -> anyhow::Result<Vec<u8>> {
     let c = &r.confusion_matrix;
     let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     let mut columns = vec![("images_path", r.images_path.clone())];
-    columns.extend(run_counts(r));
+    columns.extend(settings_and_counts(r));
     columns.extend([("positives", r.positives.to_string()), ("negatives", r.negatives.to_string())]);
     columns.extend(headline_metrics(r).map(|(name, value)| (name, number(value))));
     columns.extend([
@@ -134,7 +134,7 @@ fn text(r: &Report, style: Style) -> String {
         rows.push(vec!["metric".to_owned(), "value".to_owned()]);
     }
     let mut headline = vec![("images", r.images_path.clone())];
-    headline.extend(run_counts(r));
+    headline.extend(settings_and_counts(r));
     headline.extend(headline_metrics(r).map(|(name, value)| (name, metric(value))));
     headline.push(("sunglasses", format!("{} (counted as not eyeglasses)", r.sunglasses)));
     headline.push(("misclassified", r.misclassified.to_string()));
