@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::errors;
+use crate::output::Destination;
 
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -135,13 +136,8 @@ pub struct ClassifyArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Output format [default: from the --output file's extension (.json, .csv), else table].
-    #[arg(long, value_enum)]
-    pub format: Option<ClassifyFormat>,
-
-    /// Write the results to FILE instead of stdout (atomically; an existing file needs --force).
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs<ClassifyFormat>,
 
     /// Allow --output to replace an existing file.
     #[arg(long, requires = "output")]
@@ -153,20 +149,39 @@ impl ClassifyArgs {
     pub fn inputs(&self) -> Vec<PathBuf> {
         self.paths.iter().chain(&self.images_paths).cloned().collect()
     }
-
-    /// `--format`, else the one `--output`'s extension names, else the table.
-    pub fn format(&self) -> ClassifyFormat {
-        self.format.unwrap_or_else(|| match extension(self.output.as_deref()).as_deref() {
-            Some("json") => ClassifyFormat::Json,
-            Some("csv") => ClassifyFormat::Csv,
-            _ => ClassifyFormat::Table,
-        })
-    }
 }
 
-/// The lower-case extension of an output file.
-fn extension(output: Option<&std::path::Path>) -> Option<String> {
-    Some(output?.extension()?.to_str()?.to_ascii_lowercase())
+/// A format of `--format`; its help texts name the formats and what is written. They end without
+/// a full stop, as clap prints doc comments.
+pub trait OutputFormat: ValueEnum + Default + Copy + Send + Sync + std::fmt::Debug + 'static {
+    /// `--format`'s help.
+    const FORMAT_HELP: &'static str;
+    /// `--output`'s help.
+    const OUTPUT_HELP: &'static str;
+}
+
+// Where the results go and in which format; shared by `classify` and `eval`.
+#[derive(Debug, Args)]
+pub struct OutputArgs<F: OutputFormat> {
+    #[arg(long, value_enum, help = F::FORMAT_HELP)]
+    pub format: Option<F>,
+
+    #[arg(long, short = 'o', value_name = "FILE", help = F::OUTPUT_HELP)]
+    pub output: Option<PathBuf>,
+}
+
+impl<F: OutputFormat> OutputArgs<F> {
+    /// `--format`, else the format named like `--output`'s extension (`.json`, `.csv`, ...; any
+    /// case), else the default table.
+    pub fn format(&self) -> F {
+        let extension = self.output.as_deref().and_then(|file| file.extension()?.to_str());
+        self.format.or_else(|| F::from_str(extension?, true).ok()).unwrap_or_default()
+    }
+
+    /// `--output`, or stdout; `force` lets an existing file be replaced.
+    pub fn destination(&self, force: bool) -> Destination {
+        Destination::new(self.output.as_deref(), force)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -183,13 +198,8 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Report format [default: from the --output file's extension (.json, .csv, .md), else table].
-    #[arg(long, value_enum)]
-    pub format: Option<EvalFormat>,
-
-    /// Write the report to FILE instead of stdout (atomically; an existing file needs --force).
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs<EvalFormat>,
 
     /// Write the misclassified images to FILE (`path,truth,prediction,probability`; JSON for a
     /// `.json` name), most confident mistakes first.
@@ -204,18 +214,6 @@ pub struct EvalArgs {
     /// recall.
     #[arg(long, value_name = "P", value_parser = parse_threshold)]
     pub precision_at: Option<f32>,
-}
-
-impl EvalArgs {
-    /// `--format`, else the one `--output`'s extension names, else the table.
-    pub fn format(&self) -> EvalFormat {
-        self.format.unwrap_or_else(|| match extension(self.output.as_deref()).as_deref() {
-            Some("json") => EvalFormat::Json,
-            Some("csv") => EvalFormat::Csv,
-            Some("md" | "markdown") => EvalFormat::Markdown,
-            _ => EvalFormat::Table,
-        })
-    }
 }
 
 #[derive(Debug, Args)]
@@ -236,9 +234,10 @@ pub enum Faces {
     Whole,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum ClassifyFormat {
     /// Aligned columns for people.
+    #[default]
     Table,
     /// An array of `{"path", "has_glasses", "probability", "eyewear", "probabilities"}` or
     /// `{"path", "error"}` objects.
@@ -247,9 +246,10 @@ pub enum ClassifyFormat {
     Csv,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum EvalFormat {
     /// Aligned columns for people.
+    #[default]
     Table,
     /// One JSON object.
     Json,
@@ -258,6 +258,20 @@ pub enum EvalFormat {
     /// Markdown tables, for a report or a pull request.
     #[value(name = "md", alias = "markdown")]
     Markdown,
+}
+
+impl OutputFormat for ClassifyFormat {
+    const FORMAT_HELP: &'static str =
+        "Output format [default: from the --output file's extension (.json, .csv), else table]";
+    const OUTPUT_HELP: &'static str =
+        "Write the results to FILE instead of stdout (atomically; an existing file needs --force)";
+}
+
+impl OutputFormat for EvalFormat {
+    const FORMAT_HELP: &'static str =
+        "Report format [default: from the --output file's extension (.json, .csv, .md), else table]";
+    const OUTPUT_HELP: &'static str =
+        "Write the report to FILE instead of stdout (atomically; an existing file needs --force)";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -303,21 +317,23 @@ mod tests {
     fn the_format_follows_the_output_extension_unless_given() {
         let classify =
             |args: &[&str]| match Cli::try_parse_from([&["glasses", "classify", "x"], args].concat()) {
-                Ok(Cli { command: Command::Classify(args) }) => Some(args.format()),
+                Ok(Cli { command: Command::Classify(args) }) => Some(args.output.format()),
                 _ => None,
             };
         assert_eq!(classify(&["-o", "out.json"]), Some(ClassifyFormat::Json));
         assert_eq!(classify(&["-o", "OUT.CSV"]), Some(ClassifyFormat::Csv));
         assert_eq!(classify(&["-o", "out.txt"]), Some(ClassifyFormat::Table));
+        assert_eq!(classify(&["-o", "out.md"]), Some(ClassifyFormat::Table), "not a classify format");
         assert_eq!(classify(&[]), Some(ClassifyFormat::Table));
         assert_eq!(classify(&["-o", "out.json", "--format", "csv"]), Some(ClassifyFormat::Csv));
         let eval = |args: &[&str]| match Cli::try_parse_from(
             [&["glasses", "eval", "--images-path", "d"], args].concat(),
         ) {
-            Ok(Cli { command: Command::Eval(args) }) => Some(args.format()),
+            Ok(Cli { command: Command::Eval(args) }) => Some(args.output.format()),
             _ => None,
         };
         assert_eq!(eval(&["-o", "r.md"]), Some(EvalFormat::Markdown));
+        assert_eq!(eval(&["-o", "R.Markdown"]), Some(EvalFormat::Markdown));
         assert_eq!(eval(&["-o", "r.csv"]), Some(EvalFormat::Csv));
         assert_eq!(eval(&["-o", "r.json"]), Some(EvalFormat::Json));
         assert_eq!(eval(&["-o", "r.md", "--format", "table"]), Some(EvalFormat::Table));

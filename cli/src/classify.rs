@@ -10,13 +10,13 @@ use crate::args::{ClassifyArgs, ClassifyFormat};
 use crate::batch::{self, Outcome};
 use crate::errors::{self, Status};
 use crate::face_boxes::Usage;
-use crate::output::{self, Destination};
+use crate::output;
 use crate::skipped::plural;
 use crate::{inputs, model};
 use glasses_core::{DetectedFace, Eyewear, FaceBox, Prediction};
 
 pub fn run(args: &ClassifyArgs) -> anyhow::Result<Status> {
-    let destination = Destination::new(args.output.as_deref(), args.force);
+    let destination = args.output.destination(args.force);
     destination.check()?;
     let found = inputs::collect(&args.inputs())?;
     let skipped = crate::skipped::group(&found.skipped);
@@ -38,7 +38,7 @@ pub fn run(args: &ClassifyArgs) -> anyhow::Result<Status> {
             }
         })
         .collect();
-    destination.write(&render(&outcomes, args.format())?)?;
+    destination.write(&render(&outcomes, args.output.format())?)?;
 
     for group in &skipped {
         errors::warn(&group.line());

@@ -24,7 +24,7 @@ const LABELS: [(&str, Eyewear, bool); 3] = [
 ];
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
-    let destination = Destination::new(args.output.as_deref(), args.force);
+    let destination = args.output.destination(args.force);
     destination.check()?;
     let mistakes_file = args.misclassified.as_deref().map(|path| Destination::new(Some(path), args.force));
     if let Some(file) = &mistakes_file {
@@ -103,7 +103,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<Status> {
     if let (Some(file), Some(path)) = (&mistakes_file, &args.misclassified) {
         file.write(&crate::eval_render::mistakes(&mistakes, path)?)?;
     }
-    destination.write(&crate::eval_render::render(&report, args.format())?)?;
+    destination.write(&crate::eval_render::render(&report, args.output.format())?)?;
     Ok(Status::from_failures(failed))
 }
 

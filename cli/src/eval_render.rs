@@ -46,31 +46,45 @@ fn json(report: &Report) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The run's settings and counts both formats start with (after the images' folder).
+fn settings_and_counts(r: &Report) -> [(&'static str, String); 4] {
+    [
+        ("model", r.model.clone()),
+        ("threshold", r.threshold.to_string()),
+        ("n", r.n.to_string()),
+        ("failed", r.failed.to_string()),
+    ]
+}
+
+/// The headline metrics, in the order every format shows them; each format writes the numbers
+/// its own way.
+fn headline_metrics(r: &Report) -> [(&'static str, Option<f64>); 5] {
+    [
+        ("accuracy", r.accuracy),
+        ("precision", r.precision),
+        ("recall", r.recall),
+        ("f1", r.f1),
+        ("roc_auc", r.roc_auc),
+    ]
+}
+
 /// One header row and one row of the headline numbers: rows of several runs line up. Each column
 /// is named next to its value, so the two rows cannot drift apart.
 fn csv(r: &Report) -> anyhow::Result<Vec<u8>> {
     let c = &r.confusion_matrix;
     let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let columns = [
-        ("images_path", r.images_path.clone()),
-        ("model", r.model.clone()),
-        ("threshold", r.threshold.to_string()),
-        ("n", r.n.to_string()),
-        ("failed", r.failed.to_string()),
-        ("positives", r.positives.to_string()),
-        ("negatives", r.negatives.to_string()),
-        ("accuracy", number(r.accuracy)),
-        ("precision", number(r.precision)),
-        ("recall", number(r.recall)),
-        ("f1", number(r.f1)),
-        ("roc_auc", number(r.roc_auc)),
+    let mut columns = vec![("images_path", r.images_path.clone())];
+    columns.extend(settings_and_counts(r));
+    columns.extend([("positives", r.positives.to_string()), ("negatives", r.negatives.to_string())]);
+    columns.extend(headline_metrics(r).map(|(name, value)| (name, number(value))));
+    columns.extend([
         ("tn", c.tn.to_string()),
         ("fp", c.fp.to_string()),
         ("fn", c.fn_.to_string()),
         ("tp", c.tp.to_string()),
         ("sunglasses", r.sunglasses.to_string()),
         ("misclassified", r.misclassified.to_string()),
-    ];
+    ]);
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(columns.iter().map(|(name, _)| name))?;
     writer.write_record(columns.iter().map(|(_, value)| value))?;
@@ -119,24 +133,12 @@ fn text(r: &Report, style: Style) -> String {
     if style == Style::Markdown {
         rows.push(vec!["metric".to_owned(), "value".to_owned()]);
     }
-    rows.extend(
-        [
-            ("images", r.images_path.clone()),
-            ("model", r.model.clone()),
-            ("threshold", r.threshold.to_string()),
-            ("n", r.n.to_string()),
-            ("failed", r.failed.to_string()),
-            ("accuracy", metric(r.accuracy)),
-            ("precision", metric(r.precision)),
-            ("recall", metric(r.recall)),
-            ("f1", metric(r.f1)),
-            ("roc_auc", metric(r.roc_auc)),
-            ("sunglasses", format!("{} (counted as not eyeglasses)", r.sunglasses)),
-            ("misclassified", r.misclassified.to_string()),
-        ]
-        .into_iter()
-        .map(|(name, value)| vec![name.to_owned(), value]),
-    );
+    let mut headline = vec![("images", r.images_path.clone())];
+    headline.extend(settings_and_counts(r));
+    headline.extend(headline_metrics(r).map(|(name, value)| (name, metric(value))));
+    headline.push(("sunglasses", format!("{} (counted as not eyeglasses)", r.sunglasses)));
+    headline.push(("misclassified", r.misclassified.to_string()));
+    rows.extend(headline.into_iter().map(|(name, value)| vec![name.to_owned(), value]));
     if let Some(p) = &r.precision_at {
         let value = match &p.reached {
             Some(row) => format!(
@@ -189,11 +191,11 @@ fn text(r: &Report, style: Style) -> String {
             plural(f.pictures_without_face, "picture", "pictures"),
             if f.mode == "auto" { " (classified whole)" } else { " (left out of the metrics)" }
         ));
-        if let (Some(faces), Some(several)) = (f.faces, f.pictures_with_several_faces) {
+        if let Some(d) = &f.detected {
             text.push_str(&format!(
                 "{} found, {} with more than one\n",
-                plural(faces, "face", "faces"),
-                plural(several, "picture", "pictures")
+                plural(d.faces, "face", "faces"),
+                plural(d.pictures_with_several_faces, "picture", "pictures")
             ));
         }
     }

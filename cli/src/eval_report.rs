@@ -79,11 +79,18 @@ pub struct FaceCounts {
     pub pictures_with_face: usize,
     /// Pictures without a face: classified whole (`auto`) or left out of the metrics (`detect`).
     pub pictures_without_face: usize,
-    /// `detect`: every face found, and the pictures with more than one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub faces: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pictures_with_several_faces: Option<usize>,
+    /// `detect`: its two counts, written beside the others (and not at all for `auto`).
+    #[serde(flatten)]
+    pub detected: Option<DetectedFaces>,
+}
+
+/// What only `--faces detect` counts: every face it finds, not just each picture's largest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DetectedFaces {
+    /// Every face found.
+    pub faces: usize,
+    /// The pictures with more than one.
+    pub pictures_with_several_faces: usize,
 }
 
 impl FaceCounts {
@@ -101,15 +108,13 @@ impl FaceCounts {
                 mode: "auto",
                 pictures_with_face,
                 pictures_without_face: mine.len() - pictures_with_face,
-                faces: None,
-                pictures_with_several_faces: None,
+                detected: None,
             }),
             Faces::Detect => Some(Self {
                 mode: "detect",
                 pictures_with_face,
                 pictures_without_face: mine.iter().filter(|o| o.no_face).count(),
-                faces: Some(faces),
-                pictures_with_several_faces: Some(several),
+                detected: Some(DetectedFaces { faces, pictures_with_several_faces: several }),
             }),
         }
     }
@@ -134,4 +139,26 @@ pub struct Mistake {
     pub probability: f32,
     /// The probability of the predicted class: the list is sorted by it, most confident first.
     pub confidence: f32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_counts_are_written_beside_the_others_and_only_for_detect() -> serde_json::Result<()> {
+        let auto =
+            FaceCounts { mode: "auto", pictures_with_face: 2, pictures_without_face: 1, detected: None };
+        assert_eq!(
+            serde_json::to_string(&auto)?,
+            r#"{"mode":"auto","pictures_with_face":2,"pictures_without_face":1}"#
+        );
+        let detected = Some(DetectedFaces { faces: 5, pictures_with_several_faces: 2 });
+        let detect = FaceCounts { mode: "detect", detected, ..auto };
+        assert_eq!(
+            serde_json::to_string(&detect)?,
+            r#"{"mode":"detect","pictures_with_face":2,"pictures_without_face":1,"faces":5,"pictures_with_several_faces":2}"#
+        );
+        Ok(())
+    }
 }

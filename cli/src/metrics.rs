@@ -252,20 +252,12 @@ mod tests {
         // Scores on a coarse grid so that many ties occur, in no particular order.
         let samples: Vec<(bool, f32)> =
             (0..60u32).map(|i| ((i * 7) % 3 == 0, ((i * 37 + 11) % 10) as f32 / 10.0)).collect();
-        let mut wins = 0.0;
-        let mut pairs = 0.0;
-        for &(_, p) in samples.iter().filter(|s| s.0) {
-            for &(_, n) in samples.iter().filter(|s| !s.0) {
-                pairs += 1.0;
-                wins += if p > n {
-                    1.0
-                } else if p == n {
-                    0.5
-                } else {
-                    0.0
-                };
-            }
-        }
-        assert!(close(roc_auc(&samples), wins / pairs));
+        // The definition: of all (positive, negative) pairs, the share the positive scores above,
+        // ties counting one half.
+        let scores = |class: bool| samples.iter().filter(move |s| s.0 == class).map(|s| s.1);
+        let pairs = || scores(true).flat_map(|p| scores(false).map(move |n| (p, n)));
+        let above = pairs().filter(|(p, n)| p > n).count() as f64;
+        let tied = pairs().filter(|(p, n)| p == n).count() as f64;
+        assert!(close(roc_auc(&samples), (above + 0.5 * tied) / pairs().count() as f64));
     }
 }

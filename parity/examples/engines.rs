@@ -44,43 +44,37 @@ mod x86 {
 
     const ITERS: usize = 20_000_000;
 
-    #[target_feature(enable = "avx512f")]
-    pub fn fma_avx512() -> f64 {
-        let mut acc = [_mm512_set1_ps(0.0); 12];
-        let (a, b) = (_mm512_set1_ps(0.999_999), _mm512_set1_ps(1e-7));
-        let t = Instant::now();
-        for _ in 0..ITERS {
-            for x in acc.iter_mut() {
-                *x = _mm512_fmadd_ps(*x, a, b);
+    // One peak-rate function per vector width: multiply-accumulates per second of 12 independent
+    // FMA chains (enough to hide the FMA latency), summed afterwards so that the compiler keeps
+    // them. The widths differ only in their intrinsics and lane count.
+    macro_rules! peak_fma {
+        ($name:ident, $feature:literal, $lanes:literal, $set1:ident, $fmadd:ident, $storeu:ident) => {
+            #[target_feature(enable = $feature)]
+            pub fn $name() -> f64 {
+                let mut acc = [$set1(0.0); 12];
+                let (a, b) = ($set1(0.999_999), $set1(1e-7));
+                let t = Instant::now();
+                for _ in 0..ITERS {
+                    for x in acc.iter_mut() {
+                        *x = $fmadd(*x, a, b);
+                    }
+                }
+                let s = t.elapsed().as_secs_f64();
+                let mut lanes = [0f32; $lanes];
+                for v in acc {
+                    let mut l = [0f32; $lanes];
+                    // SAFETY: `l` holds the `$lanes` floats the store writes.
+                    unsafe { $storeu(l.as_mut_ptr(), v) };
+                    lanes.iter_mut().zip(l).for_each(|(a, b)| *a += b);
+                }
+                std::hint::black_box(lanes);
+                (ITERS * 12 * $lanes) as f64 / s
             }
-        }
-        let s = t.elapsed().as_secs_f64();
-        let sum: f32 = acc.iter().map(|v| _mm512_reduce_add_ps(*v)).sum();
-        std::hint::black_box(sum);
-        (ITERS * 12 * 16) as f64 / s
+        };
     }
 
-    #[target_feature(enable = "avx2,fma")]
-    pub fn fma_avx2() -> f64 {
-        let mut acc = [_mm256_set1_ps(0.0); 12];
-        let (a, b) = (_mm256_set1_ps(0.999_999), _mm256_set1_ps(1e-7));
-        let t = Instant::now();
-        for _ in 0..ITERS {
-            for x in acc.iter_mut() {
-                *x = _mm256_fmadd_ps(*x, a, b);
-            }
-        }
-        let s = t.elapsed().as_secs_f64();
-        let mut lanes = [0f32; 8];
-        for v in acc {
-            let mut l = [0f32; 8];
-            // SAFETY: `l` holds the 8 floats the store writes.
-            unsafe { _mm256_storeu_ps(l.as_mut_ptr(), v) };
-            lanes.iter_mut().zip(l).for_each(|(a, b)| *a += b);
-        }
-        std::hint::black_box(lanes);
-        (ITERS * 12 * 8) as f64 / s
-    }
+    peak_fma!(fma_avx512, "avx512f", 16, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_storeu_ps);
+    peak_fma!(fma_avx2, "avx2,fma", 8, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps);
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,6 +9,7 @@ use glasses_core::image::{Rgb, RgbImage};
 use glasses_trainer::checkpoint::TrainConfig;
 use glasses_trainer::data::TensorSet;
 use glasses_trainer::pipeline::{DataOptions, Prepared};
+use glasses_trainer::rng::SplitMix64;
 use glasses_trainer::train::RunPolicy;
 
 /// Input width of the test models.
@@ -72,13 +73,8 @@ pub fn tiny_data(dir: &Path, per_class: usize) -> Prepared {
 /// A face-like image: skin-coloured background with noise; `glasses` draws two dark rings and a
 /// bridge across the upper third, which a small network learns to see in a few steps.
 pub fn face(width: u32, height: u32, glasses: bool, seed: u64) -> RgbImage {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut noise = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % 40) as i32 - 20
-    };
+    let mut rng = SplitMix64::new(seed);
+    let mut noise = move || rng.below(40) as i32 - 20;
     let mut img = RgbImage::new(width, height);
     for (x, y, px) in img.enumerate_pixels_mut() {
         let base = [200, 160, 130];
