@@ -128,8 +128,10 @@ impl GlassesStatus {
 
 /// Memory layout of one pixel (pass the value as `uint32_t`). These values are the pixel format
 /// codes of every surface (Kotlin's `PixelLayout` has the same numbers); they never change.
+// The same enum is uniffi's `PixelFormat` (Swift's), so its cases are C's by construction.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi(name = "PixelFormat")]
 pub enum GlassesPixelFormat {
     /// 4 bytes per pixel: red, green, blue, alpha (Android `ARGB_8888` bitmaps copied to a buffer,
     /// iOS `CGImage` drawn with `premultipliedLast`).
