@@ -1,31 +1,11 @@
 //! The face records the generated Swift bindings see: the face mode of a request, a face box,
 //! each detected face, and the detector's settings.
 
-use glasses_core::{DetectedFace, FaceMode as CoreFaceMode};
+use glasses_core::DetectedFace;
 
-/// Which face `classify` answers for when the request gives no box: C's `GlassesFaceMode`, case
-/// for case in the same order (checked by tests and by scripts/gen-swift.sh). Named `...Kind` so
-/// that the generated Swift type does not clash with the wrapper's public `FaceMode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, uniffi::Enum)]
-pub enum FaceModeKind {
-    /// The largest face the built-in detector finds; the whole picture when there is none.
-    #[default]
-    Auto,
-    /// The largest face found; `NoFace` when there is none.
-    Detect,
-    /// The whole picture (its centre crop); no detection runs.
-    Whole,
-}
-
-impl From<FaceModeKind> for CoreFaceMode {
-    fn from(m: FaceModeKind) -> Self {
-        match m {
-            FaceModeKind::Auto => Self::Auto,
-            FaceModeKind::Detect => Self::Detect,
-            FaceModeKind::Whole => Self::Whole,
-        }
-    }
-}
+/// Which face `classify` answers for when the request gives no box: C's `GlassesFaceMode` itself,
+/// which uniffi names `FaceModeKind`.
+pub use crate::codes::GlassesFaceMode as FaceModeKind;
 
 /// A point in pixels of the upright picture, origin top-left.
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]

@@ -188,7 +188,7 @@ impl GlassesRequest {
             i64::from(o.rotation_degrees),
             o.mirrored,
             self.face.map(CoreFaceBox::from),
-            self.face_mode.into(),
+            self.face_mode.core(),
         )?)
     }
 }
@@ -269,27 +269,9 @@ impl GlassesInput {
     }
 }
 
-/// How a model file stores its weights (C's `GlassesWeightPrecision`, case for case). Named `...Kind`
-/// so that the generated Swift type does not clash with the wrapper's public `WeightPrecision`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum WeightPrecisionKind {
-    /// The file does not say (not written by glasses' exporter).
-    Unknown,
-    /// 32-bit float weights.
-    Float32,
-    /// 8-bit integer weights, one scale per output channel (the bundled model).
-    Int8,
-}
-
-impl From<codes::GlassesWeightPrecision> for WeightPrecisionKind {
-    fn from(p: codes::GlassesWeightPrecision) -> Self {
-        match p {
-            codes::GlassesWeightPrecision::Unknown => Self::Unknown,
-            codes::GlassesWeightPrecision::Float32 => Self::Float32,
-            codes::GlassesWeightPrecision::Int8 => Self::Int8,
-        }
-    }
-}
+/// How a model file stores its weights: C's `GlassesWeightPrecision` itself, which uniffi names
+/// `WeightPrecisionKind`.
+pub use crate::codes::GlassesWeightPrecision as WeightPrecisionKind;
 
 /// Which model a classifier runs and the threshold it applies: C's `GlassesModelInfo`, behind the
 /// Swift wrapper's `modelInfo`. Named `...Record` as `GlassesResultRecord` is.
@@ -324,7 +306,7 @@ impl From<crate::model_info::ModelFacts> for GlassesModelInfoRecord {
             input_height: f.input_height,
             threshold: f.threshold,
             model_default_threshold: f.model_default_threshold,
-            weight_precision: f.weight_precision.into(),
+            weight_precision: f.weight_precision,
         }
     }
 }
