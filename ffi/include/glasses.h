@@ -224,7 +224,7 @@ typedef enum GlassesInputKind {
 
 /**
  * Where a request's face is found when it gives no box of its own (`GlassesRequest.face_mode`;
- * Kotlin's `FaceMode` codes, uniffi's `FaceMode` by name). A box given with the request wins.
+ * Kotlin's `FaceMode` codes). A box given with the request wins.
  */
 typedef enum GlassesFaceMode {
   /**

@@ -128,8 +128,10 @@ impl GlassesStatus {
 
 /// Memory layout of one pixel (pass the value as `uint32_t`). These values are the pixel format
 /// codes of every surface (Kotlin's `PixelLayout` has the same numbers); they never change.
+// The same enum is uniffi's `PixelFormat` (Swift's), so its cases are C's by construction.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi(name = "PixelFormat")]
 pub enum GlassesPixelFormat {
     /// 4 bytes per pixel: red, green, blue, alpha (Android `ARGB_8888` bitmaps copied to a buffer,
     /// iOS `CGImage` drawn with `premultipliedLast`).
@@ -163,6 +165,12 @@ impl GlassesPixelFormat {
             Self::Rgb8 => PixelFormat::Rgb8,
             Self::Gray8 => PixelFormat::Gray8,
         }
+    }
+}
+
+impl From<GlassesPixelFormat> for PixelFormat {
+    fn from(f: GlassesPixelFormat) -> Self {
+        f.core()
     }
 }
 
@@ -205,8 +213,11 @@ impl GlassesEyewear {
 
 /// How a model file stores its weights (`GlassesModelInfo.weight_precision`; Kotlin's
 /// `WeightPrecision` codes), from its `glasses.weight_precision` metadata.
+// The same enum is uniffi's `WeightPrecisionKind` (named so that the generated Swift type does not
+// clash with the wrapper's public `WeightPrecision`).
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi(name = "WeightPrecisionKind")]
 pub enum GlassesWeightPrecision {
     /// The file does not say (not written by glasses' exporter).
     Unknown = 0,
@@ -237,12 +248,16 @@ impl GlassesRotation {
 }
 
 /// Where a request's face is found when it gives no box of its own (`GlassesRequest.face_mode`;
-/// Kotlin's `FaceMode` codes, uniffi's `FaceMode` by name). A box given with the request wins.
+/// Kotlin's `FaceMode` codes). A box given with the request wins.
+// The same enum is uniffi's `FaceModeKind` (named so that the generated Swift type does not clash
+// with the wrapper's public `FaceMode`).
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, uniffi::Enum)]
+#[uniffi(name = "FaceModeKind")]
 pub enum GlassesFaceMode {
     /// The largest face the built-in detector finds, framed as a caller's box is; the whole
     /// picture when none is found. The default (and what a zeroed request holds).
+    #[default]
     Auto = 0,
     /// The largest face found; `GLASSES_STATUS_NO_FACE` when there is none.
     Detect = 1,
@@ -261,6 +276,12 @@ impl GlassesFaceMode {
             Self::Detect => FaceMode::Detect,
             Self::Whole => FaceMode::Whole,
         }
+    }
+}
+
+impl From<GlassesFaceMode> for FaceMode {
+    fn from(m: GlassesFaceMode) -> Self {
+        m.core()
     }
 }
 

@@ -235,20 +235,6 @@ fn rebuild(kind: ErrorKind) -> Error {
     one_of_each().into_iter().find(|e| e.kind() == kind).expect("listed")
 }
 
-/// uniffi's `PixelFormat` and the JNI's layout codes land on C's codes and core's formats.
-#[test]
-fn uniffi_pixel_formats_are_the_c_codes() {
-    use crate::uniffi::PixelFormat as Swift;
-    let swift = [Swift::Rgba8, Swift::Bgra8, Swift::Argb32, Swift::Rgb8, Swift::Gray8];
-    assert_eq!(swift.len(), GlassesPixelFormat::ALL.len());
-    for (s, c) in swift.into_iter().zip(GlassesPixelFormat::ALL) {
-        // Same case, same name, same position (uniffi sends Swift's case by position).
-        assert_eq!(GlassesPixelFormat::from(s), c);
-        assert_eq!(format!("{s:?}"), format!("{c:?}"));
-        assert_eq!(glasses_core::PixelFormat::from(s), c.core());
-    }
-}
-
 /// The exported SqueezeNet with its first `Relu` made a `Tanh` (same length, so the protobuf
 /// stays well formed): a graph only the `onnx-any` feature reads.
 fn model_needing_onnx_any() -> Vec<u8> {

@@ -1,6 +1,7 @@
 //! Conversions both ways between a surface's copy of a core struct and core's own, for the structs
-//! whose fields are the same names of the same types (the face detector's options on C and uniffi): written once
-//! here instead of two field-by-field `From` impls per surface.
+//! whose fields are the same names of the same types (the face detector's options, one struct for C
+//! and uniffi; uniffi's face box and orientation): written once here instead of two field-by-field
+//! `From` impls per struct.
 
 /// `From` both ways between `$a` and `$b`, which have exactly the fields listed (a field added to
 /// one and not the other fails to compile, as a field-by-field copy would).

@@ -140,8 +140,11 @@ impl From<FaceResult> for GlassesFaceResult {
 
 /// The built-in face detector's settings, for `glasses_classifier_with_detector`. Start from
 /// `glasses_detector_options_default` and change fields.
+// The same struct is uniffi's `DetectorOptionsRecord` (the detector settings of the Swift
+// constructors' options), so that C and Swift cannot disagree on a field.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[uniffi(name = "DetectorOptionsRecord")]
 pub struct GlassesDetectorOptions {
     /// Width the picture is fitted into before detection (32 to 1920). Default 320.
     pub input_width: u32,

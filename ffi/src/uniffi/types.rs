@@ -4,7 +4,7 @@
 use glasses_core::{ClassifierOptions, FaceBox as CoreFaceBox, Input, Orientation};
 
 use super::faces::{DetectorOptionsRecord, FaceBox, FaceModeKind};
-use crate::codes::{self, GlassesPixelFormat, GlassesStatus, SurfaceError};
+use crate::codes::{self, GlassesStatus, SurfaceError};
 
 /// Why a call failed. Flat: Swift sees one case per kind carrying the message. The cases are C's
 /// statuses by name (without `NullArgument` and `Panic`, which Swift cannot meet: uniffi passes no
@@ -106,40 +106,9 @@ impl From<SurfaceError> for GlassesError {
     }
 }
 
-/// Memory layout of one pixel in the buffer given to `classify_pixels`: C's `GlassesPixelFormat`,
-/// case for case in the same order (checked by tests and by scripts/gen-swift.sh).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum PixelFormat {
-    /// 4 bytes per pixel: red, green, blue, alpha (a `CGImage` drawn with `premultipliedLast`).
-    Rgba8,
-    /// 4 bytes per pixel: blue, green, red, alpha (`kCVPixelFormatType_32BGRA`).
-    Bgra8,
-    /// One native-endian `UInt32` `0xAARRGGBB` per pixel.
-    Argb32,
-    /// 3 bytes per pixel: red, green, blue.
-    Rgb8,
-    /// 1 byte per pixel: luminance.
-    Gray8,
-}
-
-impl From<PixelFormat> for GlassesPixelFormat {
-    fn from(f: PixelFormat) -> Self {
-        match f {
-            PixelFormat::Rgba8 => Self::Rgba8,
-            PixelFormat::Bgra8 => Self::Bgra8,
-            PixelFormat::Argb32 => Self::Argb32,
-            PixelFormat::Rgb8 => Self::Rgb8,
-            PixelFormat::Gray8 => Self::Gray8,
-        }
-    }
-}
-
-impl From<PixelFormat> for glasses_core::PixelFormat {
-    /// Through C's codes, the one table of pixel formats.
-    fn from(f: PixelFormat) -> Self {
-        GlassesPixelFormat::from(f).core()
-    }
-}
+/// Memory layout of one pixel in a [`GlassesInput::Pixels`] buffer: C's `GlassesPixelFormat`
+/// itself, which uniffi names `PixelFormat`, so the cases are C's by construction.
+pub use crate::codes::GlassesPixelFormat as PixelFormat;
 
 /// Options for the constructors: the fields of C's `GlassesOptions` and
 /// Kotlin's `GlassesOptions`, plus the image file limit. Start from [`super::default_options`].
@@ -195,11 +164,7 @@ pub struct GlassesOrientation {
     pub mirrored: bool,
 }
 
-impl From<Orientation> for GlassesOrientation {
-    fn from(o: Orientation) -> Self {
-        Self { rotation_degrees: o.rotation_degrees, mirrored: o.mirrored }
-    }
-}
+mirror_fields!(Orientation, GlassesOrientation { rotation_degrees, mirrored });
 
 /// What to classify in a [`GlassesInput`]: C's `GlassesRequest`.
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
@@ -223,7 +188,7 @@ impl GlassesRequest {
             i64::from(o.rotation_degrees),
             o.mirrored,
             self.face.map(CoreFaceBox::from),
-            self.face_mode.into(),
+            self.face_mode.core(),
         )?)
     }
 }
@@ -285,7 +250,7 @@ impl GlassesInput {
             Self::Encoded { bytes } => Input::Encoded(bytes),
             Self::File { path } => Input::Path(std::path::Path::new(path)),
             &Self::Pixels { ref pixels, width, height, stride, format } => Input::Pixels(
-                glasses_core::PixelBuffer::new(pixels, width, height, stride as usize, format.into())?,
+                glasses_core::PixelBuffer::new(pixels, width, height, stride as usize, format.core())?,
             ),
             &Self::Nv12 { ref y, y_row_stride, ref uv, uv_row_stride, width, height, full_range } => {
                 let range =
@@ -304,27 +269,9 @@ impl GlassesInput {
     }
 }
 
-/// How a model file stores its weights (C's `GlassesWeightPrecision`, case for case). Named `...Kind`
-/// so that the generated Swift type does not clash with the wrapper's public `WeightPrecision`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum WeightPrecisionKind {
-    /// The file does not say (not written by glasses' exporter).
-    Unknown,
-    /// 32-bit float weights.
-    Float32,
-    /// 8-bit integer weights, one scale per output channel (the bundled model).
-    Int8,
-}
-
-impl From<codes::GlassesWeightPrecision> for WeightPrecisionKind {
-    fn from(p: codes::GlassesWeightPrecision) -> Self {
-        match p {
-            codes::GlassesWeightPrecision::Unknown => Self::Unknown,
-            codes::GlassesWeightPrecision::Float32 => Self::Float32,
-            codes::GlassesWeightPrecision::Int8 => Self::Int8,
-        }
-    }
-}
+/// How a model file stores its weights: C's `GlassesWeightPrecision` itself, which uniffi names
+/// `WeightPrecisionKind`.
+pub use crate::codes::GlassesWeightPrecision as WeightPrecisionKind;
 
 /// Which model a classifier runs and the threshold it applies: C's `GlassesModelInfo`, behind the
 /// Swift wrapper's `modelInfo`. Named `...Record` as `GlassesResultRecord` is.
@@ -359,7 +306,7 @@ impl From<crate::model_info::ModelFacts> for GlassesModelInfoRecord {
             input_height: f.input_height,
             threshold: f.threshold,
             model_default_threshold: f.model_default_threshold,
-            weight_precision: f.weight_precision.into(),
+            weight_precision: f.weight_precision,
         }
     }
 }
