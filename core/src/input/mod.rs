@@ -9,6 +9,7 @@
 //! into the decoder's buffer, and `preprocess` normalises into the `[1, 3, H, W]` tensor. `pixels`
 //! and `yuv` describe raw buffers and camera frames.
 
+pub(crate) mod bt601;
 pub(crate) mod decode;
 pub(crate) mod orientation;
 pub(crate) mod pixels;

@@ -6,7 +6,7 @@
 
 use std::arch::x86_64::*;
 
-use super::yuv::{BLOCK, Bt601Lanes};
+use super::bt601::{BLOCK, Bt601Lanes};
 
 /// Converts one block as [`Bt601Lanes::block`] does, with AVX2 where the CPU has it; `false`
 /// (nothing written) where it does not.
