@@ -231,6 +231,8 @@ pub(crate) fn sample_with_budget(
 struct Active {
     slots: Vec<f32>,
     len: usize,
+    /// Values readable past each slot's `len` (the next slot's, or zeros after the last).
+    pad: usize,
     capacity: usize,
     /// Output positions `done..next` are open.
     done: usize,
@@ -238,11 +240,12 @@ struct Active {
 }
 
 impl Active {
-    fn new(axis: &Axis, len: usize, what: &'static str) -> Result<Self> {
+    fn new(axis: &Axis, len: usize, pad: usize, what: &'static str) -> Result<Self> {
         let capacity = axis.overlap();
         Ok(Self {
-            slots: memory::try_zeroed(capacity.saturating_mul(len), what)?,
+            slots: memory::try_zeroed(capacity.saturating_mul(len).saturating_add(pad), what)?,
             len,
+            pad,
             capacity,
             done: 0,
             next: 0,
@@ -280,11 +283,12 @@ impl Active {
         }
     }
 
-    /// Closes the windows that end at source position `s`, handing each (position, sums) to `f`.
+    /// Closes the windows that end at source position `s`, handing each (position, sums and
+    /// `pad` values after them) to `f`.
     fn close(&mut self, axis: &Axis, s: usize, mut f: impl FnMut(usize, &[f32])) {
         while self.done < self.next && axis.windows[self.done].hi <= s {
             let slot = self.done % self.capacity;
-            f(self.done, &self.slots[slot * self.len..(slot + 1) * self.len]);
+            f(self.done, &self.slots[slot * self.len..(slot + 1) * self.len + self.pad]);
             self.done += 1;
         }
     }
@@ -301,7 +305,8 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
     let line_len = ncols * channels;
     let row_bytes = columns.windows.len() * 3;
     let mut line = memory::try_zeroed::<u8>(ncols * 3, "a row of the region")?;
-    let mut active = Active::new(rows, line_len, "the region's filtered rows")?;
+    // One value of padding: a pixel of three channels is read as four lanes.
+    let mut active = Active::new(rows, line_len, 1, "the region's filtered rows")?;
     let (pairs, starts) = columns.table(c0);
     for s in r0..=r1 {
         active.open(rows, s);
@@ -311,11 +316,12 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
         active.close(rows, s, |y, sums| {
             let dst = &mut out[y * row_bytes..(y + 1) * row_bytes];
             for (x, px) in dst.chunks_exact_mut(3).enumerate() {
-                let mut acc = [0f32; 3];
+                // Four lanes (the fourth unused) so that each tap is one vector product and sum.
+                let mut acc = [0f32; 4];
                 for &(col, w) in &pairs[starts[x]..starts[x + 1]] {
                     let at = col as usize * channels;
-                    let v = &sums[at..at + 3];
-                    for c in 0..3 {
+                    let v: &[f32; 4] = sums[at..at + 4].try_into().expect("four lanes");
+                    for c in 0..4 {
                         acc[c] += v[c] * w;
                     }
                 }
@@ -336,8 +342,8 @@ fn horizontal_then_vertical(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
     let mid_len = columns.windows.len() * 3;
     let mut chunk = memory::try_zeroed::<u8>(CHUNK * 3, "a span of the region")?;
     let mut mid = memory::try_zeroed::<f32>(mid_len, "a filtered row")?;
-    let mut across = Active::new(columns, 3, "the filtered columns")?;
-    let mut down = Active::new(rows, mid_len, "the region's filtered rows")?;
+    let mut across = Active::new(columns, 3, 0, "the filtered columns")?;
+    let mut down = Active::new(rows, mid_len, 0, "the region's filtered rows")?;
     for s in r0..=r1 {
         across.done = 0;
         across.next = 0;
