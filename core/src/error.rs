@@ -158,83 +158,64 @@ pub enum Error {
     NoFaceDetector,
 }
 
-/// The kind of an [`Error`], without its details: a flat, `Copy` value for code that only needs
-/// to decide what to do, such as the FFI layers that turn an error into a status code, an
-/// exception code or a Swift error case.
-///
-/// There is one kind per [`Error`] variant, and a kind's meaning never changes, so bindings can
-/// map kinds to their own stable codes. Like [`Error`] it is non-exhaustive: new kinds may be
-/// added, so keep a fallback arm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// See [`Error::InvalidImage`].
-    InvalidImage,
-    /// See [`Error::ImageTooLarge`].
-    ImageTooLarge,
-    /// See [`Error::InvalidPixelBuffer`].
-    InvalidPixelBuffer,
-    /// See [`Error::InvalidModel`].
-    InvalidModel,
-    /// See [`Error::ContractViolation`].
-    ContractViolation,
-    /// See [`Error::TensorShape`].
-    TensorShape,
-    /// See [`Error::InvalidOptions`].
-    InvalidOptions,
-    /// See [`Error::Io`].
-    Io,
-    /// See [`Error::Inference`].
-    Inference,
-    /// See [`Error::Export`].
-    Export,
-    /// See [`Error::NoBundledModel`].
-    NoBundledModel,
-    /// See [`Error::TruncatedImage`].
-    TruncatedImage,
-    /// See [`Error::OutOfMemory`].
-    OutOfMemory,
-    /// See [`Error::FileTooLarge`].
-    FileTooLarge,
-    /// See [`Error::NotARegularFile`].
-    NotARegularFile,
-    /// See [`Error::InvalidRegion`].
-    InvalidRegion,
-    /// See [`Error::NoFace`].
-    NoFace,
-    /// See [`Error::NoFaceDetector`].
-    NoFaceDetector,
+/// Defines [`ErrorKind`], one kind per listed [`Error`] variant of the same name, and
+/// [`Error::kind`]: the list of variants is written once, so a kind can never be missing or
+/// mapped to another variant's.
+macro_rules! error_kinds {
+    ($($variant:ident),* $(,)?) => {
+        /// The kind of an [`Error`], without its details: a flat, `Copy` value for code that only
+        /// needs to decide what to do, such as the FFI layers that turn an error into a status
+        /// code, an exception code or a Swift error case.
+        ///
+        /// There is one kind per [`Error`] variant, and a kind's meaning never changes, so
+        /// bindings can map kinds to their own stable codes. Like [`Error`] it is non-exhaustive:
+        /// new kinds may be added, so keep a fallback arm.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $(
+                #[doc = concat!("See [`Error::", stringify!($variant), "`].")]
+                $variant,
+            )*
+        }
+
+        impl Error {
+            /// The kind of this error. Bindings match on this instead of on [`Error`] itself, so a
+            /// new variant is classified once, here, and every surface follows.
+            pub fn kind(&self) -> ErrorKind {
+                match self {
+                    $(Self::$variant { .. } => ErrorKind::$variant,)*
+                }
+            }
+        }
+    };
 }
+
+error_kinds![
+    InvalidImage,
+    ImageTooLarge,
+    InvalidPixelBuffer,
+    InvalidModel,
+    ContractViolation,
+    TensorShape,
+    InvalidOptions,
+    Io,
+    Inference,
+    Export,
+    NoBundledModel,
+    TruncatedImage,
+    OutOfMemory,
+    FileTooLarge,
+    NotARegularFile,
+    InvalidRegion,
+    NoFace,
+    NoFaceDetector,
+];
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The kind of this error. Bindings match on this instead of on [`Error`] itself, so a new
-    /// variant is classified once, here, and every surface follows.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::InvalidImage { .. } => ErrorKind::InvalidImage,
-            Self::ImageTooLarge { .. } => ErrorKind::ImageTooLarge,
-            Self::InvalidPixelBuffer { .. } => ErrorKind::InvalidPixelBuffer,
-            Self::InvalidModel { .. } => ErrorKind::InvalidModel,
-            Self::ContractViolation { .. } => ErrorKind::ContractViolation,
-            Self::TensorShape { .. } => ErrorKind::TensorShape,
-            Self::InvalidOptions { .. } => ErrorKind::InvalidOptions,
-            Self::Io { .. } => ErrorKind::Io,
-            Self::Inference { .. } => ErrorKind::Inference,
-            Self::Export { .. } => ErrorKind::Export,
-            Self::NoBundledModel => ErrorKind::NoBundledModel,
-            Self::TruncatedImage { .. } => ErrorKind::TruncatedImage,
-            Self::OutOfMemory { .. } => ErrorKind::OutOfMemory,
-            Self::FileTooLarge { .. } => ErrorKind::FileTooLarge,
-            Self::NotARegularFile { .. } => ErrorKind::NotARegularFile,
-            Self::InvalidRegion { .. } => ErrorKind::InvalidRegion,
-            Self::NoFace { .. } => ErrorKind::NoFace,
-            Self::NoFaceDetector => ErrorKind::NoFaceDetector,
-        }
-    }
-
     pub(crate) fn invalid_image(reason: impl Into<String>) -> Self {
         Self::InvalidImage { reason: reason.into() }
     }

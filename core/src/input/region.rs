@@ -182,17 +182,22 @@ mod tests {
     #[test]
     fn bad_boxes_are_refused_with_a_reason() {
         let f = FaceFraming::AS_IS;
-        for face in [
-            FaceBox::new(f32::NAN, 0.0, 10.0, 10.0),
-            FaceBox::new(0.0, 0.0, f32::INFINITY, 10.0),
-            FaceBox::new(0.0, 0.0, 0.0, 10.0),
-            FaceBox::new(0.0, 0.0, 10.0, -1.0),
-            FaceBox::new(100.0, 0.0, 10.0, 10.0),
-            FaceBox::new(-10.0, 0.0, 10.0, 10.0),
-            FaceBox::new(0.0, 50.0, 10.0, 10.0),
+        // Each box of a 100x50 picture, with the words its refusal gives.
+        let not_finite = "not a finite number";
+        let empty = "empty or has a negative size";
+        let outside = "wholly outside the 100x50 picture";
+        for (face, reason) in [
+            (FaceBox::new(f32::NAN, 0.0, 10.0, 10.0), not_finite),
+            (FaceBox::new(0.0, 0.0, f32::INFINITY, 10.0), not_finite),
+            (FaceBox::new(0.0, 0.0, 0.0, 10.0), empty),
+            (FaceBox::new(0.0, 0.0, 10.0, -1.0), empty),
+            (FaceBox::new(100.0, 0.0, 10.0, 10.0), outside),
+            (FaceBox::new(-10.0, 0.0, 10.0, 10.0), outside),
+            (FaceBox::new(0.0, 50.0, 10.0, 10.0), outside),
         ] {
             let err = framed_region(face, f, 100, 50, BIG).unwrap_err();
             assert!(matches!(err, Error::InvalidRegion { .. }), "{face:?}: {err}");
+            assert!(err.to_string().ends_with(reason), "{face:?}: {err}");
         }
         let huge = framed_region(FaceBox::new(0.0, 0.0, 1e9, 1e9), f, 100, 50, 1 << 26).unwrap_err();
         assert!(huge.to_string().contains("exceeds the limit"), "{huge}");

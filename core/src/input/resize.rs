@@ -85,25 +85,18 @@ fn tap(len: usize, new_len: usize, out: usize, weights: &mut Vec<f32>) -> usize 
 /// the passes swap: the result then differs from `image`'s by float rounding (at most 1 per
 /// channel, tested), and memory stays below `max(64 MiB, 12 * sqrt(pixels * new pixels))`.
 #[cfg(test)]
-pub(crate) fn resize_rgb8(
-    src: &[u8],
-    width: usize,
-    height: usize,
-    new_width: usize,
-    new_height: usize,
-) -> Vec<u8> {
-    resize_rgb8_with_budget(src, width, height, new_width, new_height, EXACT_ORDER_BUDGET)
+pub(crate) fn resize_rgb8(src: &[u8], size: Size, new_size: Size) -> Vec<u8> {
+    resize_rgb8_with_budget(src, size, new_size, EXACT_ORDER_BUDGET)
 }
 
+/// A `(width, height)` in pixels, as the tests' tables and `image` hold sizes.
 #[cfg(test)]
-pub(crate) fn resize_rgb8_with_budget(
-    src: &[u8],
-    width: usize,
-    height: usize,
-    new_width: usize,
-    new_height: usize,
-    budget: usize,
-) -> Vec<u8> {
+pub(crate) type Size = (u32, u32);
+
+#[cfg(test)]
+pub(crate) fn resize_rgb8_with_budget(src: &[u8], size: Size, new_size: Size, budget: usize) -> Vec<u8> {
+    let (width, height) = (size.0 as usize, size.1 as usize);
+    let (new_width, new_height) = (new_size.0 as usize, new_size.1 as usize);
     assert_eq!(src.len(), width * height * 3, "packed RGB8");
     if width == 0 || height == 0 || new_width == 0 || new_height == 0 {
         return vec![0u8; new_width * new_height * 3];
@@ -340,7 +333,7 @@ pub(super) mod tests {
         for (i, ((w, h), (nw, nh))) in IMAGE_PARITY_SIZES.into_iter().enumerate() {
             let img = noise(w, h, i as u32);
             let want = image::imageops::resize(&img, nw, nh, FilterType::Triangle);
-            let got = resize_rgb8(img.as_raw(), w as usize, h as usize, nw as usize, nh as usize);
+            let got = resize_rgb8(img.as_raw(), (w, h), (nw, nh));
             assert!(want.as_raw() == &got, "{w}x{h} -> {nw}x{nh}");
         }
     }
@@ -360,8 +353,7 @@ pub(super) mod tests {
         {
             let img = noise(w, h, i as u32 + 100);
             let want = image::imageops::resize(&img, nw, nh, FilterType::Triangle);
-            let got =
-                resize_rgb8_with_budget(img.as_raw(), w as usize, h as usize, nw as usize, nh as usize, 0);
+            let got = resize_rgb8_with_budget(img.as_raw(), (w, h), (nw, nh), 0);
             let worst = want.as_raw().iter().zip(&got).map(|(a, b)| a.abs_diff(*b)).max();
             assert!(worst <= Some(1), "{w}x{h} -> {nw}x{nh}: {worst:?}");
         }
@@ -372,7 +364,7 @@ pub(super) mod tests {
         // The vertical-first order would allocate 8e6 * 108 * 12 bytes (10 GB) here.
         let (w, h) = (8_000_000, 1);
         let src: Vec<u8> = (0..w * h * 3).map(|i| (i / 3 * 255 / w) as u8).collect();
-        let out = resize_rgb8(&src, w, h, 88, 108);
+        let out = resize_rgb8(&src, (w as u32, h as u32), (88, 108));
         assert_eq!(out.len(), 88 * 108 * 3);
         // A left-to-right ramp stays a ramp.
         assert!(out[0] < 4 && out[87 * 3] > 251, "{} {}", out[0], out[87 * 3]);

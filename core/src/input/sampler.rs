@@ -408,8 +408,7 @@ mod tests {
             assert!(want == got, "{w}x{h} -> {nw}x{nh}");
             // The swapped order, forced by a zero budget, is the old swapped order exactly.
             let swapped = sample_with_budget(&upright(&img), whole(&img), nw, nh, 0).unwrap();
-            let old =
-                resize_rgb8_with_budget(img.as_raw(), w as usize, h as usize, nw as usize, nh as usize, 0);
+            let old = resize_rgb8_with_budget(img.as_raw(), (w, h), (nw, nh), 0);
             assert!(swapped.as_raw() == &old, "swapped {w}x{h} -> {nw}x{nh}");
         }
     }
@@ -429,8 +428,8 @@ mod tests {
         ] {
             for (nw, nh) in [(88, 108), (5, 2)] {
                 let c = cut(&img, r);
-                let want = resize_rgb8(c.as_raw(), r.width as usize, r.height as usize, nw, nh);
-                let got = sample(&upright(&img), r, nw as u32, nh as u32).unwrap();
+                let want = resize_rgb8(c.as_raw(), (r.width, r.height), (nw, nh));
+                let got = sample(&upright(&img), r, nw, nh).unwrap();
                 assert!(got.as_raw() == &want, "{r:?} -> {nw}x{nh}");
             }
         }
@@ -447,7 +446,7 @@ mod tests {
         let img = noise(40, 30, 3);
         let r = Region { x: -3000, y: -10, width: 3060, height: 50 };
         let c = cut(&img, r);
-        let want = resize_rgb8(c.as_raw(), r.width as usize, r.height as usize, 88, 108);
+        let want = resize_rgb8(c.as_raw(), (r.width, r.height), (88, 108));
         let got = sample(&upright(&img), r, 88, 108).unwrap();
         let worst = want.iter().zip(got.as_raw()).map(|(a, b)| a.abs_diff(*b)).max();
         assert!(worst <= Some(1), "{worst:?}");

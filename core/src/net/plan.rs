@@ -79,7 +79,20 @@ pub(crate) fn build(
         Ok(net) if net.output_shape() == [1, classes] => Ok(Plan::Engine(Arc::new(net))),
         Ok(net) => Err(output_contract(classes, &format!("float32 {:?}", net.output_shape()))),
         Err(ReadError::Invalid(reason)) => Err(Error::InvalidModel { reason }),
-        Err(ReadError::Unsupported { node, what }) => any_onnx::plan(bytes, shape, classes, &node, &what),
+        // Operators outside the engine's: tract's full reader when the feature links it.
+        #[cfg(feature = "onnx-any")]
+        Err(ReadError::Unsupported { .. }) => any_onnx::plan(bytes, shape, classes),
+        #[cfg(not(feature = "onnx-any"))]
+        Err(ReadError::Unsupported { node, what }) => {
+            let _ = bytes;
+            Err(Error::InvalidModel {
+                reason: format!(
+                    "node `{node}` uses {what}, which this build does not read; it reads {} \
+                     (glasses-core's `onnx-any` feature adds every operator tract knows)",
+                    net::SUPPORTED_OPS.join(", ")
+                ),
+            })
+        }
     }
 }
 
@@ -87,8 +100,7 @@ fn output_contract(classes: usize, what: &str) -> Error {
     Error::contract(format!("output `logits` must be float32 [1, {classes}], the graph computes {what}"))
 }
 
-/// Graphs with operators outside [`net::SUPPORTED_OPS`]: tract's full ONNX reader when the
-/// `onnx-any` feature links it, a clear error otherwise.
+/// Graphs with operators outside [`net::SUPPORTED_OPS`], read by tract's full ONNX reader.
 #[cfg(feature = "onnx-any")]
 mod any_onnx {
     use std::sync::Arc;
@@ -100,13 +112,7 @@ mod any_onnx {
 
     pub(crate) type TractPlan = TypedRunnableModel;
 
-    pub(super) fn plan(
-        bytes: &[u8],
-        shape: [usize; 4],
-        classes: usize,
-        _node: &str,
-        _what: &str,
-    ) -> Result<Plan> {
+    pub(super) fn plan(bytes: &[u8], shape: [usize; 4], classes: usize) -> Result<Plan> {
         let invalid = |stage: &str, e: TractError| Error::InvalidModel { reason: format!("{stage}: {e:#}") };
         let proto = <tract_onnx::pb::ModelProto as prost::Message>::decode(bytes)
             .map_err(|e| Error::InvalidModel { reason: format!("not an ONNX protobuf: {e}") })?;
@@ -134,28 +140,5 @@ mod any_onnx {
         let outputs = plan.run(tvec!(input.into())).map_err(failed)?;
         let view = outputs[0].to_plain_array_view::<f32>().map_err(failed)?;
         Ok(view.iter().copied().collect())
-    }
-}
-
-#[cfg(not(feature = "onnx-any"))]
-mod any_onnx {
-    use super::Plan;
-    use crate::error::{Error, Result};
-    use crate::net::SUPPORTED_OPS;
-
-    pub(super) fn plan(
-        _bytes: &[u8],
-        _shape: [usize; 4],
-        _classes: usize,
-        node: &str,
-        what: &str,
-    ) -> Result<Plan> {
-        Err(Error::InvalidModel {
-            reason: format!(
-                "node `{node}` uses {what}, which this build does not read; it reads {} (glasses-core's \
-                 `onnx-any` feature adds every operator tract knows)",
-                SUPPORTED_OPS.join(", ")
-            ),
-        })
     }
 }
