@@ -254,7 +254,10 @@ typedef enum GlassesFaceMode {
 typedef struct GlassesClassifier GlassesClassifier;
 
 /**
- * Options for the constructors. Start from `glasses_options_default` and change fields.
+ * Options for the constructors. Start from `glasses_options_default` and change fields. The
+ * struct keeps its 0.1.0 layout: later options are set on a second handle made from a classifier
+ * (`glasses_classifier_with_threads`, `glasses_classifier_with_accept_truncated`,
+ * `glasses_classifier_with_detector`).
  */
 typedef struct GlassesOptions {
   /**
