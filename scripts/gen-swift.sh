@@ -93,6 +93,8 @@ for api in \
     'struct FaceResultRecord' \
     'var face: DetectedFaceRecord?' \
     'var detector: DetectorOptionsRecord' \
+    'var threads: UInt32' \
+    'detector: DetectorOptionsRecord, threads: UInt32 = UInt32(1))' \
     'struct DetectorOptionsRecord' \
     'var minFaceSize: Float' \
     'case NoFace(' \

@@ -18,6 +18,11 @@
 #include <stdint.h>
 
 /**
+ * The most threads [`glasses_classifier_with_threads`] splits one picture's inference over.
+ */
+#define GLASSES_MAX_INFERENCE_THREADS 8
+
+/**
  * The outcome of a call. `GLASSES_STATUS_OK` is 0; every other value is a failure whose details
  * `glasses_last_error_message()` gives.
  */
@@ -249,7 +254,10 @@ typedef enum GlassesFaceMode {
 typedef struct GlassesClassifier GlassesClassifier;
 
 /**
- * Options for the constructors. Start from `glasses_options_default` and change fields.
+ * Options for the constructors. Start from `glasses_options_default` and change fields. The
+ * struct keeps its 0.1.0 layout: later options are set on a second handle made from a classifier
+ * (`glasses_classifier_with_threads`, `glasses_classifier_with_accept_truncated`,
+ * `glasses_classifier_with_detector`).
  */
 typedef struct GlassesOptions {
   /**
@@ -717,6 +725,24 @@ enum GlassesStatus glasses_classifier_new_from_file(const char *path,
 enum GlassesStatus glasses_classifier_with_accept_truncated(const struct GlassesClassifier *classifier,
                                                             bool accept,
                                                             struct GlassesClassifier **out);
+
+/**
+ * Creates a second handle on the model of `classifier` (shared, not reloaded) that splits each
+ * picture's inference over `threads` threads: `threads - 1` workers, parked between pictures and
+ * stopped when the last handle using them is freed, and the calling thread is the last.
+ * 0 means one per available core; every constructor's default is 1 (no extra threads). The
+ * answers are the same at any count. One picture at a time uses the workers: a picture
+ * classified on the same handle from another thread meanwhile runs on that thread alone, so for
+ * many pictures at once, parallel calls on one handle beat more threads. More than
+ * [`GLASSES_MAX_INFERENCE_THREADS`] is `GLASSES_STATUS_INVALID_ARGUMENT`. Both handles are
+ * released separately with [`glasses_classifier_free`]; on failure `*out` is NULL.
+ *
+ * # Safety
+ * `classifier` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+enum GlassesStatus glasses_classifier_with_threads(const struct GlassesClassifier *classifier,
+                                                   uint32_t threads,
+                                                   struct GlassesClassifier **out);
 
 /**
  * Releases a classifier and sets `*classifier` to NULL, so a second free of the same variable is

@@ -293,6 +293,17 @@ pub(crate) fn threshold(value: f32) -> Option<f32> {
     (!value.is_nan()).then_some(value)
 }
 
+/// Core's `threads` option for a surface's (C's `glasses_classifier_with_threads`, Kotlin's and
+/// Swift's `GlassesOptions.threads`): 0 (one per core) to [`glasses_core::MAX_INFERENCE_THREADS`].
+/// Core clamps a larger count silently; the surfaces refuse it with core's invalid-options error,
+/// as the CLI's `--threads` does, so a caller asking for 64 threads learns it would get 8.
+pub(crate) fn threads(requested: i64) -> Result<usize, glasses_core::Error> {
+    let max = glasses_core::MAX_INFERENCE_THREADS;
+    usize::try_from(requested).ok().filter(|&n| n <= max).ok_or_else(|| glasses_core::Error::InvalidOptions {
+        reason: format!("threads {requested} is outside 0 to {max} (0: one per core)"),
+    })
+}
+
 /// Core's face mode for a surface's code (C's `face_mode`, Kotlin's `FaceMode.code`), or the
 /// `InvalidArgument` error every surface gives for a number that is no mode.
 pub(crate) fn face_mode(code: i64) -> Result<FaceMode, SurfaceError> {

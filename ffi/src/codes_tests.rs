@@ -153,6 +153,24 @@ fn every_face_mode_has_one_code_and_auto_is_zero() {
 }
 
 #[test]
+fn threads_are_zero_to_core_maximum_and_refused_beyond() {
+    let max = glasses_core::MAX_INFERENCE_THREADS;
+    for n in 0..=max {
+        assert_eq!(threads(n as i64).expect("in range"), n);
+    }
+    for requested in [-1, max as i64 + 1, i64::from(u32::MAX), i64::MIN] {
+        let err = SurfaceError::from(threads(requested).expect_err("out of range"));
+        // The status every surface gives core's invalid options: C's, Kotlin's ErrorKind and
+        // Swift's case.
+        assert_eq!(err.status(), GlassesStatus::InvalidArgument);
+        assert_eq!(
+            err.to_string(),
+            format!("invalid options: threads {requested} is outside 0 to {max} (0: one per core)")
+        );
+    }
+}
+
+#[test]
 fn input_kinds_have_one_code_each() {
     for (code, kind) in GlassesInputKind::ALL.into_iter().enumerate() {
         assert_eq!(kind as u32, code as u32, "ALL is in code order");

@@ -126,7 +126,7 @@ fn errors_keep_their_kind_and_message() {
 #[test]
 fn options_limits_refuse_larger_pictures_and_files() {
     let defaults = default_options();
-    assert_eq!(ClassifierOptions::from(defaults), ClassifierOptions::default());
+    assert_eq!(ClassifierOptions::try_from(defaults).expect("valid"), ClassifierOptions::default());
     let png = png(&RgbImage::from_fn(30, 20, |x, y| Rgb([(x * 8) as u8, (y * 12) as u8, 90])));
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("face.png");
@@ -234,6 +234,44 @@ fn golden_cases() {
         case.assert_matches(&Answer::from(&got), golden.tolerance, &format!("{} RGBA", case.name));
     }
     assert_eq!(kinds.len(), 3, "the golden cases cover every kind: {kinds:?}");
+}
+
+/// `threads` splits each picture over that many threads (0: one per core) with the answers of
+/// one thread, on every golden case; the default is 1 and more than core's maximum is refused.
+#[test]
+fn threads_answer_like_one_thread_and_too_many_are_refused() {
+    assert_eq!(default_options().threads, 1, "no extra threads unless asked");
+    let Some(golden) = Golden::load() else { return };
+    let path = golden.model.to_string_lossy().into_owned();
+    let one = golden_classifier(&golden);
+    for threads in [2, 0] {
+        let options = GlassesOptionsRecord { threads, ..default_options() };
+        let split = GlassesClassifier::from_file(path.clone(), options).expect("golden model");
+        assert_eq!(split.options().threads, threads, "the count asked for");
+        for case in golden.all() {
+            let bytes = std::fs::read(&case.image).expect("fixture image");
+            let input = GlassesInput::Encoded { bytes };
+            let request = turned(0, false, face_of(case));
+            let want = one.classify(input.clone(), request).expect("1 thread");
+            // The same bits: a split inference sums in the order of one thread.
+            assert_eq!(
+                split.classify(input, request).expect("split"),
+                want,
+                "{}, {threads} threads",
+                case.name
+            );
+        }
+    }
+    let max = glasses_core::MAX_INFERENCE_THREADS as u32;
+    for threads in [max + 1, u32::MAX] {
+        let options = GlassesOptionsRecord { threads, ..default_options() };
+        let err = GlassesClassifier::from_file(path.clone(), options).expect_err("too many threads");
+        assert!(
+            matches!(err, GlassesError::InvalidArgument(ref m) if m.contains(&format!("threads {threads}"))),
+            "{threads}: {err}"
+        );
+        assert!(matches!(GlassesClassifier::new(options), Err(GlassesError::InvalidArgument(_))));
+    }
 }
 
 /// A golden picture stored turned each of the eight ways, passed with the orientation that turns

@@ -1287,6 +1287,85 @@ static void test_golden(const Manifest *m) {
     printf("golden fixtures: %d cases checked\n", m->golden_count);
 }
 
+/* ---------------------------------------------------------------- inference threads */
+
+/* Two results are the same bits: the inference split over threads sums in the same order. */
+static int same_result(const GlassesResult *a, const GlassesResult *b) {
+    return a->has_glasses == b->has_glasses && a->eyewear == b->eyewear && a->has_face == b->has_face &&
+           a->has_sunglasses_class == b->has_sunglasses_class &&
+           memcmp(&a->probability, &b->probability, sizeof a->probability) == 0 &&
+           memcmp(&a->probability_none, &b->probability_none, sizeof a->probability_none) == 0 &&
+           memcmp(&a->probability_sunglasses, &b->probability_sunglasses, sizeof a->probability_sunglasses) == 0;
+}
+
+/* glasses_classifier_with_threads: 2, 4 and 0 (one per core) threads answer every golden case
+   with the bits of 1 thread, the derived handle outlives the one it came from, and counts over
+   GLASSES_MAX_INFERENCE_THREADS are a typed error. */
+static void test_inference_threads(const Manifest *m) {
+    GlassesClassifier *one = golden_classifier(m, "inference threads", m->golden_count);
+    if (!one) return;
+    GlassesResult want[MAX_GOLDEN];
+    for (int i = 0; i < m->golden_count; i++) {
+        const GoldenCase *g = &m->golden[i];
+        size_t len = 0;
+        unsigned char *img = read_file(g->path, &len);
+        CHECK(img != NULL, "golden image %s readable", g->path);
+        GlassesFaceBox face = {g->box[0], g->box[1], g->box[2], g->box[3]};
+        memset(&want[i], 0xff, sizeof want[i]);
+        if (img) {
+            CHECK_STATUS(glasses_classify_encoded_region(one, img, len, g->is_region ? &face : NULL, &want[i]),
+                         GLASSES_STATUS_OK, g->path);
+            check_golden_result(g, &want[i], "1 thread");
+        }
+        free(img);
+    }
+    const uint32_t counts[] = {2, 4, 0};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        GlassesClassifier *split = NULL;
+        CHECK_STATUS(glasses_classifier_with_threads(one, counts[k], &split), GLASSES_STATUS_OK, "with_threads");
+        CHECK(split != NULL && split != one, "with_threads(%u): a new handle", counts[k]);
+        if (!split) continue;
+        if (counts[k] == 4) {
+            /* The derived handle shares the model: it keeps working once the first one is freed. */
+            glasses_classifier_free(&one);
+            CHECK(one == NULL, "free sets the variable to NULL");
+        }
+        for (int i = 0; i < m->golden_count; i++) {
+            const GoldenCase *g = &m->golden[i];
+            size_t len = 0;
+            unsigned char *img = read_file(g->path, &len);
+            if (!img) continue;
+            GlassesFaceBox face = {g->box[0], g->box[1], g->box[2], g->box[3]};
+            GlassesResult r;
+            memset(&r, 0xff, sizeof r);
+            CHECK_STATUS(glasses_classify_encoded_region(split, img, len, g->is_region ? &face : NULL, &r),
+                         GLASSES_STATUS_OK, g->path);
+            CHECK(same_result(&r, &want[i]), "%s, %u threads: P %.9f, 1 thread %.9f", g->path, counts[k],
+                  (double)r.probability, (double)want[i].probability);
+            free(img);
+        }
+        if (!one) one = split; /* the 4-thread handle derives the next one */
+        else glasses_classifier_free(&split);
+        CHECK(split == NULL || split == one, "free sets the variable to NULL");
+    }
+    const uint32_t too_many[] = {GLASSES_MAX_INFERENCE_THREADS + 1, 64, UINT32_MAX};
+    for (size_t k = 0; k < sizeof too_many / sizeof too_many[0]; k++) {
+        int garbage = 0;
+        GlassesClassifier *none = (GlassesClassifier *)&garbage; /* the call must clear it */
+        CHECK_STATUS(glasses_classifier_with_threads(one, too_many[k], &none), GLASSES_STATUS_INVALID_ARGUMENT,
+                     "too many threads");
+        CHECK(none == NULL, "no handle after a failure");
+        CHECK(strstr(glasses_last_error_message(), "threads") != NULL, "message names the option: %s",
+              glasses_last_error_message());
+    }
+    GlassesClassifier *none = NULL;
+    CHECK_STATUS(glasses_classifier_with_threads(NULL, 2, &none), GLASSES_STATUS_NULL_ARGUMENT, "NULL handle");
+    CHECK_STATUS(glasses_classifier_with_threads(one, 2, NULL), GLASSES_STATUS_NULL_ARGUMENT, "NULL out");
+    glasses_classifier_free(&one);
+    CHECK(one == NULL, "free sets the variable to NULL");
+    printf("inference threads: %d golden cases at 2, 4 and 0 threads\n", m->golden_count);
+}
+
 /* ---------------------------------------------------------------- one entry point, turned pictures */
 
 /* The picture stored so that turning it `degrees` clockwise, then mirroring it if `mirrored`,
@@ -2034,6 +2113,7 @@ int main(int argc, char **argv) {
     if (all) {
         test_free(model, model_len);
         test_golden(m);
+        test_inference_threads(m);
         test_turned(m);
         test_turned_yuv(m);
         test_faces(m);

@@ -163,6 +163,39 @@ pub unsafe extern "C" fn glasses_classifier_with_accept_truncated(
     }
 }
 
+/// The most threads [`glasses_classifier_with_threads`] splits one picture's inference over.
+pub const GLASSES_MAX_INFERENCE_THREADS: u32 = 8;
+// cbindgen writes only literals into the header: the literal must stay core's limit.
+const _: () = assert!(GLASSES_MAX_INFERENCE_THREADS as usize == glasses_core::MAX_INFERENCE_THREADS);
+
+/// Creates a second handle on the model of `classifier` (shared, not reloaded) that splits each
+/// picture's inference over `threads` threads: `threads - 1` workers, parked between pictures and
+/// stopped when the last handle using them is freed, and the calling thread is the last.
+/// 0 means one per available core; every constructor's default is 1 (no extra threads). The
+/// answers are the same at any count. One picture at a time uses the workers: a picture
+/// classified on the same handle from another thread meanwhile runs on that thread alone, so for
+/// many pictures at once, parallel calls on one handle beat more threads. More than
+/// [`GLASSES_MAX_INFERENCE_THREADS`] is `GLASSES_STATUS_INVALID_ARGUMENT`. Both handles are
+/// released separately with [`glasses_classifier_free`]; on failure `*out` is NULL.
+///
+/// # Safety
+/// `classifier` must be NULL or a live handle; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glasses_classifier_with_threads(
+    classifier: *const GlassesClassifier,
+    threads: u32,
+    out: *mut *mut GlassesClassifier,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        construct(out, || {
+            let classifier = borrow_classifier(classifier)?;
+            let options = classifier.options().with_threads(codes::threads(i64::from(threads))?);
+            Ok(classifier.with_options(options)?)
+        })
+    }
+}
+
 /// Releases a classifier and sets `*classifier` to NULL, so a second free of the same variable is
 /// harmless. NULL and a pointer to NULL are accepted and do nothing.
 ///

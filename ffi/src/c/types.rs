@@ -7,7 +7,10 @@ use glasses_core::{DetectedFace, DetectorOptions, FaceResult, Prediction};
 
 use crate::codes::GlassesEyewear;
 
-/// Options for the constructors. Start from `glasses_options_default` and change fields.
+/// Options for the constructors. Start from `glasses_options_default` and change fields. The
+/// struct keeps its 0.1.0 layout: later options are set on a second handle made from a classifier
+/// (`glasses_classifier_with_threads`, `glasses_classifier_with_accept_truncated`,
+/// `glasses_classifier_with_detector`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GlassesOptions {

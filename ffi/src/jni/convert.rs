@@ -20,11 +20,11 @@ use crate::model_info::ModelFacts;
 const GLASSES_MODEL_INFO: &str = "dev/glasses/GlassesModelInfo";
 
 /// Core options from Kotlin's `GlassesOptions` fields: threshold (NaN for Kotlin's `null`, the
-/// model's own) and limits, then the face
-/// detector's `inputWidth, inputHeight, minDetectionConfidence, minSuppressionThreshold,
-/// minFaceSize` (core checks their ranges).
+/// model's own), limits and threads (0 to 8, 0: one per core), then the face detector's
+/// `inputWidth, inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize` (core
+/// checks their ranges).
 pub(super) fn options(
-    (threshold, max_pixels, max_file_bytes): (jfloat, jlong, jlong),
+    (threshold, max_pixels, max_file_bytes, threads): (jfloat, jlong, jlong, jint),
     detector: (jint, jint, jfloat, jfloat, jfloat),
 ) -> Result<ClassifierOptions, JniFailure> {
     let limit = |name: &str, value: jlong| {
@@ -46,7 +46,8 @@ pub(super) fn options(
     let mut options = ClassifierOptions::default()
         .with_max_pixels(limit("maxPixels", max_pixels)?)
         .with_max_file_bytes(limit("maxFileBytes", max_file_bytes)?)
-        .with_detector(detector);
+        .with_detector(detector)
+        .with_threads(codes::threads(i64::from(threads))?);
     options.threshold = codes::threshold(threshold);
     Ok(options)
 }

@@ -14,16 +14,17 @@ use super::registry::{live_handles, lookup, register, unregister};
 use crate::model_info::ModelFacts;
 
 jni_entry! {
-    /// `GlassesNative.nativeLoad(model: ByteArray?, threshold, maxPixels, maxFileBytes, inputWidth,
-    /// inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize): Long` — a model
-    /// from ONNX bytes (`null`: the bundled model) with the fields of a `GlassesOptions` and its
-    /// `FaceDetection`.
+    /// `GlassesNative.nativeLoad(model: ByteArray?, threshold, maxPixels, maxFileBytes, threads,
+    /// inputWidth, inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize):
+    /// Long` — a model from ONNX bytes (`null`: the bundled model) with the fields of a
+    /// `GlassesOptions` and its `FaceDetection`.
     fn Java_dev_glasses_GlassesNative_nativeLoad<'local>(
         env,
         model: JByteArray<'local>,
         threshold: jfloat,
         max_pixels: jlong,
         max_file_bytes: jlong,
+        threads: jint,
         input_width: jint,
         input_height: jint,
         min_confidence: jfloat,
@@ -31,7 +32,7 @@ jni_entry! {
         min_face_size: jfloat,
     ) -> jlong {
         let detector = (input_width, input_height, min_confidence, min_suppression, min_face_size);
-        let options = options((threshold, max_pixels, max_file_bytes), detector)?;
+        let options = options((threshold, max_pixels, max_file_bytes, threads), detector)?;
         let classifier = if model.is_null() {
             Classifier::bundled_with(options)?
         } else {

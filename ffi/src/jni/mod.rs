@@ -62,9 +62,9 @@
 //! # Options and files
 //!
 //! The loader (`nativeLoad`: ONNX bytes, or `null` for the bundled model) takes Kotlin's
-//! `GlassesOptions` as primitives (threshold, `maxPixels`,
-//! `maxFileBytes`, and the face detector's input size, confidence, suppression and smallest face;
-//! a negative limit is [`GlassesStatus`]`::InvalidArgument`), and
+//! `GlassesOptions` as primitives (threshold, `maxPixels`, `maxFileBytes`, `threads`, and the face
+//! detector's input size, confidence, suppression and smallest face; a negative limit and threads
+//! outside 0 to 8 are [`GlassesStatus`]`::InvalidArgument`), and
 //! `nativeClassifyPath` reads an image file in native code, refusing one over `maxFileBytes`
 //! unread (`FileTooLarge`).
 

@@ -35,23 +35,23 @@ impl GlassesClassifier {
     /// [`default_options`]).
     #[uniffi::constructor]
     pub fn new(options: GlassesOptionsRecord) -> Result<Arc<Self>, GlassesError> {
-        Ok(Arc::new(Self { inner: Classifier::bundled_with(options.into())? }))
+        Ok(Arc::new(Self { inner: Classifier::bundled_with(options.try_into()?)? }))
     }
 
     /// A model from the bytes of an ONNX file, with `options`.
     #[uniffi::constructor]
     pub fn from_bytes(model: Vec<u8>, options: GlassesOptionsRecord) -> Result<Arc<Self>, GlassesError> {
-        Ok(Arc::new(Self { inner: Classifier::from_bytes(&model, options.into())? }))
+        Ok(Arc::new(Self { inner: Classifier::from_bytes(&model, options.try_into()?)? }))
     }
 
     /// A model from an ONNX file, with `options`.
     #[uniffi::constructor]
     pub fn from_file(path: String, options: GlassesOptionsRecord) -> Result<Arc<Self>, GlassesError> {
-        Ok(Arc::new(Self { inner: Classifier::from_file(path, options.into())? }))
+        Ok(Arc::new(Self { inner: Classifier::from_file(path, options.try_into()?)? }))
     }
 
     /// The options in force; `threshold` is the one deciding (never `nil`): the options' own,
-    /// else the model file's, else 0.5.
+    /// else the model file's, else 0.5. `threads` is the one asked for (0 stays 0: one per core).
     pub fn options(&self) -> GlassesOptionsRecord {
         GlassesOptionsRecord { threshold: Some(self.inner.threshold()), ..self.inner.options().into() }
     }
@@ -97,7 +97,7 @@ impl GlassesClassifier {
 }
 
 /// The library's default options (threshold `nil`: the model file's own, else 0.5; 64
-/// megapixels, 64 MiB files), the start for the constructors' options.
+/// megapixels, 64 MiB files, 1 thread), the start for the constructors' options.
 #[uniffi::export]
 pub fn default_options() -> GlassesOptionsRecord {
     (&ClassifierOptions::default()).into()

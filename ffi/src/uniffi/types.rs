@@ -128,16 +128,26 @@ pub struct GlassesOptionsRecord {
     pub max_file_bytes: u64,
     /// The built-in face detector's settings (C's `GlassesDetectorOptions`).
     pub detector: DetectorOptionsRecord,
+    /// Threads one picture's inference is split over: the classifier starts `threads - 1`
+    /// workers, parked between pictures and stopped with it, and the calling thread is the last. Default 1
+    /// (no extra threads); 0 means one per available core; at most 8, more is `InvalidArgument`.
+    /// The answers are the same at any count. One picture at a time uses the workers: for many
+    /// pictures at once, parallel calls on one classifier beat more threads.
+    #[uniffi(default = 1)]
+    pub threads: u32,
 }
 
-impl From<GlassesOptionsRecord> for ClassifierOptions {
-    fn from(o: GlassesOptionsRecord) -> Self {
+impl TryFrom<GlassesOptionsRecord> for ClassifierOptions {
+    type Error = GlassesError;
+
+    fn try_from(o: GlassesOptionsRecord) -> Result<Self, GlassesError> {
         let mut options = Self::default()
             .with_max_pixels(o.max_pixels)
             .with_max_file_bytes(o.max_file_bytes)
-            .with_detector(o.detector.into());
+            .with_detector(o.detector.into())
+            .with_threads(codes::threads(i64::from(o.threads))?);
         options.threshold = o.threshold;
-        options
+        Ok(options)
     }
 }
 
@@ -148,6 +158,8 @@ impl From<&ClassifierOptions> for GlassesOptionsRecord {
             max_pixels: o.max_pixels,
             max_file_bytes: o.max_file_bytes,
             detector: o.detector.into(),
+            // At most core's MAX_INFERENCE_THREADS (8) through every surface.
+            threads: u32::try_from(o.threads).unwrap_or(u32::MAX),
         }
     }
 }

@@ -87,11 +87,17 @@ public struct GlassesOptions: Equatable, Sendable {
     public var faceMode: FaceMode
     /// The built-in face detector's settings.
     public var faceDetection: FaceDetection
+    /// Threads one picture's inference is split over: the detector starts `threads - 1` native
+    /// workers, parked between pictures and stopped with it, and the calling thread is the last.
+    /// 1 (the default): no extra threads; 0: one per available core; at most 8, more throws
+    /// `.invalidArgument`. The answers are the same at any count. One picture at a time uses the
+    /// workers: for many pictures at once, concurrent calls on one detector beat more threads.
+    public var threads: UInt32
 
     /// The given values, the native library's defaults for the others.
     public init(
         threshold: Float? = nil, maxPixels: UInt64? = nil, maxFileBytes: UInt64? = nil,
-        faceMode: FaceMode = .auto, faceDetection: FaceDetection = FaceDetection()
+        faceMode: FaceMode = .auto, faceDetection: FaceDetection = FaceDetection(), threads: UInt32? = nil
     ) {
         let defaults = defaultOptions()
         self.threshold = threshold ?? defaults.threshold  // nil: the model's own
@@ -99,18 +105,20 @@ public struct GlassesOptions: Equatable, Sendable {
         self.maxFileBytes = maxFileBytes ?? defaults.maxFileBytes
         self.faceMode = faceMode
         self.faceDetection = faceDetection
+        self.threads = threads ?? defaults.threads
     }
 
     init(_ record: GlassesOptionsRecord, faceMode: FaceMode) {
         self.init(
             threshold: record.threshold, maxPixels: record.maxPixels, maxFileBytes: record.maxFileBytes,
-            faceMode: faceMode, faceDetection: FaceDetection(record.detector)
+            faceMode: faceMode, faceDetection: FaceDetection(record.detector), threads: record.threads
         )
     }
 
     var record: GlassesOptionsRecord {
         GlassesOptionsRecord(
-            threshold: threshold, maxPixels: maxPixels, maxFileBytes: maxFileBytes, detector: faceDetection.record
+            threshold: threshold, maxPixels: maxPixels, maxFileBytes: maxFileBytes, detector: faceDetection.record,
+            threads: threads
         )
     }
 }

@@ -217,6 +217,26 @@ final class GoldenTests: XCTestCase {
         }
     }
 
+    /// `GlassesOptions.threads` splits each picture over native threads with the answers of one
+    /// thread on every golden case (the same bits); 1 is the default, more than 8 is refused.
+    func testThreadsAnswerLikeOneThread() throws {
+        let golden = try Golden.load()
+        let model = Golden.repoRoot.appendingPathComponent(golden.model)
+        XCTAssertEqual(GlassesOptions().threads, 1)
+        let one = try GlassesDetector(modelURL: model)
+        for threads: UInt32 in [2, 0] {
+            let split = try GlassesDetector(modelURL: model, options: GlassesOptions(threads: threads))
+            XCTAssertEqual(split.options.threads, threads)
+            for c in golden.cases {
+                let data = try Data(contentsOf: Golden.fixtures.appendingPathComponent(c.image))
+                XCTAssertEqual(try split.classify(data: data), try one.classify(data: data), "\(c.image), \(threads) threads")
+            }
+        }
+        XCTAssertThrowsError(try GlassesDetector(options: GlassesOptions(threads: 9))) { error in
+            XCTAssertEqual((error as? GlassesDetectorError)?.kind, .invalidArgument)
+        }
+    }
+
     func testErrorsCarryKindAndMessage() throws {
         let detector = try GlassesDetector()
         XCTAssertThrowsError(try detector.classify(data: Data("not an image".utf8))) { error in

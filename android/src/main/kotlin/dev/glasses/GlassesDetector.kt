@@ -445,7 +445,7 @@ class GlassesDetector private constructor(nativeHandle: Long, requested: Glasses
         /** A native model ([model]'s ONNX bytes, `null` for the bundled one) with [options]: its handle. */
         private fun load(model: ByteArray?, options: GlassesOptions): Long = options.faceDetection.let { d ->
             GlassesNative.nativeLoad(
-                model, thresholdForNative(options.threshold), options.maxPixels, options.maxFileBytes,
+                model, thresholdForNative(options.threshold), options.maxPixels, options.maxFileBytes, options.threads,
                 d.inputWidth, d.inputHeight, d.minDetectionConfidence, d.minSuppressionThreshold, d.minFaceSize,
             )
         }

@@ -16,13 +16,14 @@ internal object GlassesNative {
     }
 
     // The loader takes the model's ONNX bytes (null: the bundled model), a GlassesOptions' fields
-    // (a null threshold as NaN: the model's own), then its FaceDetection's: inputWidth,
-    // inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize.
+    // (a null threshold as NaN: the model's own; threads 0 to 8), then its FaceDetection's:
+    // inputWidth, inputHeight, minDetectionConfidence, minSuppressionThreshold, minFaceSize.
     @JvmStatic external fun nativeLoad(
         model: ByteArray?,
         threshold: Float,
         maxPixels: Long,
         maxFileBytes: Long,
+        threads: Int,
         inputWidth: Int,
         inputHeight: Int,
         minDetectionConfidence: Float,

@@ -24,6 +24,12 @@ package dev.glasses
  *   [ErrorKind.NO_FACE] ([FaceMode.DETECT]), or the whole picture ([FaceMode.WHOLE]).
  * @property faceDetection the built-in face detector's settings, for [faceMode] and for
  *   [GlassesDetector.detectFaces] / [GlassesDetector.classifyFaces].
+ * @property threads threads one picture's inference is split over: the detector starts
+ *   `threads - 1` native workers, parked between pictures and stopped by [GlassesDetector.close],
+ *   and the calling thread is the last. 1 (the default): no extra threads; 0: one per available
+ *   core; at most [MAX_THREADS]. The answers are the same at any count. One picture at a time
+ *   uses the workers: for many pictures at once, calls from several threads on one detector beat
+ *   more threads.
  *
  * A value out of range throws [GlassesException] ([ErrorKind.INVALID_ARGUMENT]) when the
  * detector is created.
@@ -34,6 +40,7 @@ data class GlassesOptions @JvmOverloads constructor(
     val maxFileBytes: Long = DEFAULT_MAX_FILE_BYTES,
     val faceMode: FaceMode = FaceMode.AUTO,
     val faceDetection: FaceDetection = FaceDetection(),
+    val threads: Int = 1,
 ) {
     /** A copy with [threshold], `null` for the model's own (for Java callers; Kotlin has `copy`). */
     fun withThreshold(threshold: Float?): GlassesOptions = copy(threshold = threshold)
@@ -50,6 +57,9 @@ data class GlassesOptions @JvmOverloads constructor(
     /** A copy with [faceDetection]. */
     fun withFaceDetection(faceDetection: FaceDetection): GlassesOptions = copy(faceDetection = faceDetection)
 
+    /** A copy with [threads] (0: one per core). */
+    fun withThreads(threads: Int): GlassesOptions = copy(threads = threads)
+
     companion object {
         /** The threshold when neither the options nor the model file set one. */
         const val DEFAULT_THRESHOLD: Float = 0.5f
@@ -59,5 +69,8 @@ data class GlassesOptions @JvmOverloads constructor(
 
         /** Default [maxFileBytes]: 64 MiB. */
         const val DEFAULT_MAX_FILE_BYTES: Long = 64L shl 20
+
+        /** The most [threads] one picture's inference is split over (C's `GLASSES_MAX_INFERENCE_THREADS`). */
+        const val MAX_THREADS: Int = 8
     }
 }

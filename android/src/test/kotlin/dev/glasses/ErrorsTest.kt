@@ -173,7 +173,8 @@ class ErrorsTest : FixtureModelTest() {
         val flags = none.copyOf().also { it[1] = 4 }
         expect(ErrorKind.INVALID_ARGUMENT, "flags 4") { GlassesNative.nativeClassifyArgb(handle, IntArray(4), 2, 2, 2, flags) }
         // The loader checks its limits natively too (a null model is the bundled one).
-        expect(ErrorKind.INVALID_ARGUMENT, "maxPixels -1 is negative") { GlassesNative.nativeLoad(null, 0.5f, -1L, 1L, 320, 240, 0.6f, 0.3f, 0f) }
+        expect(ErrorKind.INVALID_ARGUMENT, "maxPixels -1 is negative") { GlassesNative.nativeLoad(null, 0.5f, -1L, 1L, 1, 320, 240, 0.6f, 0.3f, 0f) }
+        expect(ErrorKind.INVALID_ARGUMENT, "threads -1 is outside 0 to 8") { GlassesNative.nativeLoad(null, 0.5f, 1L, 1L, -1, 320, 240, 0.6f, 0.3f, 0f) }
         // A rotation that is no quarter turn, from any entry.
         for (rotation in listOf(45, -90, 360, Int.MIN_VALUE)) {
             expect(ErrorKind.INVALID_PIXEL_BUFFER, "rotation of $rotation") {

@@ -78,9 +78,13 @@ class Golden private constructor(val file: File) {
     private val modelPath = json.optString("model", "core/models/glasses-int8.onnx")
 
     /** The bundled model is what apps get; golden.json names the file it was computed with. */
-    fun detector(): GlassesDetector {
+    fun detector(options: GlassesOptions = GlassesOptions()): GlassesDetector {
         val modelFile = File(Fixtures.repoRoot, modelPath)
-        return if (modelFile.isFile && modelPath != "core/models/glasses-int8.onnx") GlassesDetector(modelFile.readBytes()) else GlassesDetector()
+        return if (modelFile.isFile && modelPath != "core/models/glasses-int8.onnx") {
+            GlassesDetector(modelFile.readBytes(), options)
+        } else {
+            GlassesDetector(options)
+        }
     }
 
     fun image(case: JSONObject): File =

@@ -230,7 +230,7 @@ class YuvTest {
         expect(ErrorKind.INVALID_ARGUMENT, "y plane", "direct") { detector.classifyYuv(good.copy(y = heap)) }
         expect(ErrorKind.INVALID_ARGUMENT, "u plane", "direct") { detector.classifyYuv(good.copy(u = ByteBuffer.allocate(10))) }
         // Straight to the native method, as a Java caller could: null and heap planes.
-        val handle = GlassesNative.nativeLoad(null, 0.5f, GlassesOptions.DEFAULT_MAX_PIXELS, GlassesOptions.DEFAULT_MAX_FILE_BYTES, 320, 240, 0.6f, 0.3f, 0f)
+        val handle = GlassesNative.nativeLoad(null, 0.5f, GlassesOptions.DEFAULT_MAX_PIXELS, GlassesOptions.DEFAULT_MAX_FILE_BYTES, 1, 320, 240, 0.6f, 0.3f, 0f)
         try {
             val g = good
             expect(ErrorKind.INVALID_ARGUMENT, "y plane is null") {
