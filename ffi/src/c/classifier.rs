@@ -68,6 +68,25 @@ pub(super) unsafe fn construct(
     })
 }
 
+/// A second handle on `classifier`'s model (shared, not reloaded) with its options changed by
+/// `change`: what every `glasses_classifier_with_*` does, through [`construct`].
+///
+/// # Safety
+/// `classifier` must be NULL or a live handle; `out` must be NULL or writable.
+pub(super) unsafe fn derived(
+    classifier: *const GlassesClassifier,
+    out: *mut *mut GlassesClassifier,
+    change: impl FnOnce(ClassifierOptions) -> Result<ClassifierOptions, SurfaceError>,
+) -> GlassesStatus {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        construct(out, || {
+            let classifier = borrow_classifier(classifier)?;
+            Ok(classifier.with_options(change(*classifier.options())?)?)
+        })
+    }
+}
+
 /// The default options: threshold 0.5, 64 megapixels. The threshold stays 0.5 whatever the
 /// model file recommends, as in 0.1.0; `glasses_options_model_threshold()` leaves it to the file.
 #[unsafe(no_mangle)]
@@ -154,13 +173,7 @@ pub unsafe extern "C" fn glasses_classifier_with_accept_truncated(
     out: *mut *mut GlassesClassifier,
 ) -> GlassesStatus {
     // SAFETY: the caller's contract, passed on.
-    unsafe {
-        construct(out, || {
-            let classifier = borrow_classifier(classifier)?;
-            let options = (*classifier.options()).with_accept_truncated(accept);
-            Ok(classifier.with_options(options)?)
-        })
-    }
+    unsafe { derived(classifier, out, |options| Ok(options.with_accept_truncated(accept))) }
 }
 
 /// The most threads [`glasses_classifier_with_threads`] splits one picture's inference over.
@@ -188,11 +201,7 @@ pub unsafe extern "C" fn glasses_classifier_with_threads(
 ) -> GlassesStatus {
     // SAFETY: the caller's contract, passed on.
     unsafe {
-        construct(out, || {
-            let classifier = borrow_classifier(classifier)?;
-            let options = classifier.options().with_threads(codes::threads(i64::from(threads))?);
-            Ok(classifier.with_options(options)?)
-        })
+        derived(classifier, out, |options| Ok(options.with_threads(codes::threads(i64::from(threads))?)))
     }
 }
 

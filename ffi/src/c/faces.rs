@@ -3,7 +3,7 @@
 
 use glasses_core::{Classifier, Input, Request};
 
-use super::classifier::{GlassesClassifier, borrow_classifier, construct};
+use super::classifier::{GlassesClassifier, borrow_classifier, derived};
 use super::guard::guard;
 use super::types::{
     GlassesDetectedFace, GlassesDetectorOptions, GlassesFaceResult, GlassesInput, GlassesRequest,
@@ -128,12 +128,10 @@ pub unsafe extern "C" fn glasses_classifier_with_detector(
     options: *const GlassesDetectorOptions,
     out: *mut *mut GlassesClassifier,
 ) -> GlassesStatus {
-    // SAFETY: the caller's contract, passed on.
+    // SAFETY: the caller's contract, passed on (`options` is read only once `classifier` is known good).
     unsafe {
-        construct(out, || {
-            let classifier = borrow_classifier(classifier)?;
-            let detector = options.as_ref().map_or_else(Default::default, |o| (*o).into());
-            Ok(classifier.with_options(classifier.options().with_detector(detector))?)
+        derived(classifier, out, |core| {
+            Ok(core.with_detector(options.as_ref().map_or_else(Default::default, |o| (*o).into())))
         })
     }
 }
