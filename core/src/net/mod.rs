@@ -41,6 +41,8 @@ mod qconv;
 #[allow(unsafe_code)]
 mod qkernel;
 mod qsteps;
+#[allow(unsafe_code)]
+mod quantize;
 mod rate;
 mod read;
 mod split;

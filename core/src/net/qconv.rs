@@ -174,9 +174,11 @@ impl QConv {
         let row = n * QUAD;
         let (output, padded) = (&mut *part.out, &mut *part.padded);
         let mut acc = [0i32; MAX_TILE];
-        let mut bytes = [0u8; MAX_TILE];
+        let mut bytes = [0u8; MAX_TILE * QUAD];
         let lo = if self.relu { i32::from(self.zero_out) } else { 0 };
         let zero = i32::from(self.zero_out);
+        // Whole tiles go from registers to quads (`qkernel_quads.rs`); edges take the rows.
+        let fused = self.kernel.writes_quads() && mr % QUAD == 0;
         let mut j0 = 0;
         while j0 < n {
             let width = nr.min(n - j0);
@@ -193,8 +195,24 @@ impl QConv {
             for r0 in (part.first..part.end).step_by(mr) {
                 let panel = r0 / mr;
                 let a = self.packed.panel(panel * self.kq * mr * QUAD, self.kq * mr * QUAD);
-                self.kernel.tile(self.kq, a, b, ldb, &mut acc, &self.wsum[r0..r0 + mr]);
                 let rows = mr.min(part.end - r0);
+                if fused && rows == mr {
+                    let requant = (&self.bias[r0..], &self.multiplier[r0..], zero, lo);
+                    let wsum = &self.wsum[r0..];
+                    let dst = &mut output[((r0 - part.first) / QUAD) * row + j0 * QUAD..];
+                    if width == nr {
+                        self.kernel.tile_quads(self.kq, a, b, ldb, wsum, requant, dst, row);
+                    } else {
+                        // The last, narrower tile: whole quads into `bytes`, then its positions.
+                        self.kernel.tile_quads(self.kq, a, b, ldb, wsum, requant, &mut bytes, nr * QUAD);
+                        for q in 0..mr / QUAD {
+                            let src = &bytes[q * nr * QUAD..][..width * QUAD];
+                            dst[q * row..][..width * QUAD].copy_from_slice(src);
+                        }
+                    }
+                    continue;
+                }
+                self.kernel.tile(self.kq, a, b, ldb, &mut acc, &self.wsum[r0..r0 + mr]);
                 // Requantised row by row (contiguous: vector code), then interleaved into quads.
                 for r in 0..rows {
                     let (bias, mult) = (self.bias[r0 + r], self.multiplier[r0 + r]);
@@ -261,9 +279,9 @@ fn im2col_quads(g: &ConvGeometry, input: &[u8], cols: &mut [u8], zero: u8, rows:
             if g.stride[1] == 1 {
                 out[first * QUAD..last * QUAD].copy_from_slice(&line[x0 * QUAD..(x0 + last - first) * QUAD]);
             } else {
-                for (i, o) in out[first * QUAD..last * QUAD].chunks_exact_mut(QUAD).enumerate() {
-                    let at = (x0 + i * g.stride[1]) * QUAD;
-                    o.copy_from_slice(&line[at..at + QUAD]);
+                let taps = line[x0 * QUAD..].chunks(QUAD * g.stride[1]);
+                for (o, tap) in out[first * QUAD..last * QUAD].chunks_exact_mut(QUAD).zip(taps) {
+                    o.copy_from_slice(&tap[..QUAD]);
                 }
             }
         }

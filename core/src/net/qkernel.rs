@@ -14,6 +14,9 @@
 
 use super::uint8::requantize;
 
+#[path = "qkernel_quads.rs"]
+mod quads;
+
 /// The instruction set an int8 kernel uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum QIsa {
@@ -303,6 +306,24 @@ mod x86 {
         // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
         // instruction set, and every pointer offset below stays inside the tile it checked.
         unsafe {
+            let sums = vnni_sums(kq, a, b, ldb);
+            for (r, row) in sums.iter().enumerate() {
+                for (v, &s) in row.iter().enumerate() {
+                    _mm512_storeu_si512(acc.add(r * 48 + 16 * v) as *mut _, s);
+                }
+            }
+        }
+    }
+
+    /// The 8 x 48 tile's sums, in registers: `[row][16 positions]`.
+    ///
+    /// # Safety
+    /// As [`vnni`], without `acc`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    #[inline]
+    pub(super) unsafe fn vnni_sums(kq: usize, a: *const i8, b: *const u8, ldb: usize) -> [[__m512i; 3]; 8] {
+        // SAFETY: as in `vnni`: the caller checked every offset for `kq`, `ldb` and the tile.
+        unsafe {
             let mut sums = [[_mm512_setzero_si512(); 3]; 8];
             for p in 0..kq {
                 let bp = b.add(p * ldb);
@@ -319,11 +340,7 @@ mod x86 {
                     }
                 }
             }
-            for (r, row) in sums.iter().enumerate() {
-                for (v, &s) in row.iter().enumerate() {
-                    _mm512_storeu_si512(acc.add(r * 48 + 16 * v) as *mut _, s);
-                }
-            }
+            sums
         }
     }
 
@@ -403,6 +420,30 @@ mod arm {
         // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
         // instruction set, and every pointer offset below stays inside the tile it checked.
         unsafe {
+            let sums = neon_dot_sums(kq, a, b, ldb, wsum);
+            for (r, row) in sums.iter().enumerate() {
+                for (q, &v) in row.iter().enumerate() {
+                    vst1q_s32(acc.add(r * 12 + 4 * q), v);
+                }
+            }
+        }
+    }
+
+    /// The 8 x 12 tile's sums, in registers: `[row][4 positions]`.
+    ///
+    /// # Safety
+    /// As [`neon_dot`], without `acc`.
+    #[target_feature(enable = "neon,dotprod")]
+    #[inline]
+    pub(super) unsafe fn neon_dot_sums(
+        kq: usize,
+        a: *const i8,
+        b: *const u8,
+        ldb: usize,
+        wsum: *const i32,
+    ) -> [[int32x4_t; 3]; 8] {
+        // SAFETY: as in `neon_dot`: the caller checked every offset for `kq`, `ldb` and the tile.
+        unsafe {
             // sum w * x = sum w * (x - 128) + 128 * sum w, and x - 128 is x ^ 0x80 as s8.
             let mut sums = [[vdupq_n_s32(0); 3]; 8];
             for (r, row) in sums.iter_mut().enumerate() {
@@ -421,11 +462,7 @@ mod arm {
                 let (a_lo, a_hi) = (vld1q_s8(ap), vld1q_s8(ap.add(16)));
                 neon_rows!(sdot_lane, sums, bv, a_lo, a_hi);
             }
-            for (r, row) in sums.iter().enumerate() {
-                for (q, &v) in row.iter().enumerate() {
-                    vst1q_s32(acc.add(r * 12 + 4 * q), v);
-                }
-            }
+            sums
         }
     }
 

@@ -5,7 +5,7 @@
 use super::pool::PoolGeometry;
 use super::qconv::QConv;
 use super::split::COPY_COST;
-use super::uint8::{QUAD, round_to_u8};
+use super::uint8::QUAD;
 use super::{Scratch, Slot, read};
 use crate::workers::{MAX_PARTS, Team};
 
@@ -90,7 +90,7 @@ impl QStep {
             QStep::Quantize { planes, input: i, output } => {
                 let src = read(&scratch.buffers, input, *i);
                 let dst = &mut scratch.qbuffers[output.buf][output.offset..output.offset + output.len];
-                quantize(src, *planes, dst);
+                super::quantize::quantize(src, *planes, dst);
             }
             QStep::AveragePool { planes, input: i, output } => {
                 let src = &scratch.qbuffers[i.buf][i.offset..i.offset + i.len];
@@ -145,17 +145,6 @@ struct QuadPool<'a> {
     input: &'a [u8],
     out: &'a mut [u8],
     scratch: &'a mut [u8],
-}
-
-fn quantize(src: &[f32], QPlanes { scale, zero, channels, plane }: QPlanes, dst: &mut [u8]) {
-    // Channels past `channels` in the last quad meet zero weights; they hold the zero point.
-    dst.fill(zero);
-    for c in 0..channels {
-        let quad = &mut dst[(c / QUAD) * plane * QUAD..(c / QUAD + 1) * plane * QUAD];
-        for (q, &x) in quad[c % QUAD..].iter_mut().step_by(QUAD).zip(&src[c * plane..(c + 1) * plane]) {
-            *q = round_to_u8(x / scale, i32::from(zero), 0);
-        }
-    }
 }
 
 fn average(src: &[u8], QPlanes { scale, zero, channels, plane }: QPlanes, dst: &mut [f32]) {

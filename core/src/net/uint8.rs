@@ -18,17 +18,22 @@ pub(crate) fn requantize(acc: i32, bias: i32, multiplier: f32, zero: i32, lo: i3
     round_to_u8((acc.wrapping_add(bias) as f32) * multiplier, zero, lo)
 }
 
+/// Adding 1.5 * 2^23 rounds an f32 to an integer, ties to even, and leaves it in the low
+/// mantissa bits (for |v| < 2^22; [`round_to_u8`] clamps well inside that first).
+pub(crate) const ROUND_MAGIC: f32 = 12_582_912.0;
+
+/// [`round_to_u8`] clamps to `-ROUND_LIMIT..=ROUND_LIMIT` before rounding (the result saturates
+/// at 0..255 anyway).
+pub(crate) const ROUND_LIMIT: f32 = 1024.0;
+
 /// `clamp(round_half_even(v) + zero, lo, 255)` for any f32 (NaN gives `lo`).
 #[inline(always)]
 pub(crate) fn round_to_u8(v: f32, zero: i32, lo: i32) -> u8 {
-    // Adding 1.5 * 2^23 rounds to an integer, ties to even, and leaves it in the low mantissa
-    // bits (for |v| < 2^22; values are clamped well inside that first, the result saturates at
-    // 0..255 anyway). Integer bit arithmetic instead of a float-to-int cast: the compiler turns
-    // the whole function into vector code.
-    const MAGIC: f32 = 12_582_912.0;
+    // Integer bit arithmetic instead of a float-to-int cast: the compiler turns the whole
+    // function into vector code.
     // Not `clamp`: that keeps NaN, and this must map it into range.
     #[allow(clippy::manual_clamp)]
-    let v = v.max(-1024.0).min(1024.0);
-    let r = ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    let v = v.max(-ROUND_LIMIT).min(ROUND_LIMIT);
+    let r = ((v + ROUND_MAGIC).to_bits() as i32).wrapping_sub(ROUND_MAGIC.to_bits() as i32);
     (r + zero).clamp(lo, 255) as u8
 }
