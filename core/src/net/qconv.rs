@@ -174,7 +174,7 @@ impl QConv {
         let row = n * QUAD;
         let (output, padded) = (&mut *part.out, &mut *part.padded);
         let mut acc = [0i32; MAX_TILE];
-        let mut bytes = [0u8; MAX_TILE * QUAD];
+        let mut bytes = [0u8; MAX_TILE];
         let lo = if self.relu { i32::from(self.zero_out) } else { 0 };
         let zero = i32::from(self.zero_out);
         // Whole tiles go from registers to quads (`qkernel_quads.rs`); edges take the rows.
@@ -192,26 +192,46 @@ impl QConv {
                 }
                 (&padded[..], nr * QUAD)
             };
-            for r0 in (part.first..part.end).step_by(mr) {
+            // Whole panels in one call when the kernel writes quads; the rest (a last panel
+            // past `m`, or every panel otherwise) row by row below.
+            let whole = if fused { (part.end - part.first) / mr } else { 0 };
+            if whole > 0 {
+                let (r0, panel_len) = (part.first, self.kq * mr * QUAD);
+                let dst = &mut output[j0 * QUAD..];
+                if width == nr {
+                    let a = self.packed.panel(r0 / mr * panel_len, whole * panel_len);
+                    let requant = (&self.bias[r0..], &self.multiplier[r0..], zero, lo);
+                    let shape = (whole, self.kq);
+                    self.kernel.tile_quads(shape, a, b, ldb, &self.wsum[r0..], requant, dst, row);
+                } else {
+                    // The last, narrower tile: a panel's quads at a time into `bytes` (`mr * nr`
+                    // bytes), then its positions.
+                    for p in 0..whole {
+                        let r = r0 + p * mr;
+                        let a = self.packed.panel(r / mr * panel_len, panel_len);
+                        let requant = (&self.bias[r..], &self.multiplier[r..], zero, lo);
+                        let tile = &mut bytes[..mr * nr];
+                        self.kernel.tile_quads(
+                            (1, self.kq),
+                            a,
+                            b,
+                            ldb,
+                            &self.wsum[r..],
+                            requant,
+                            tile,
+                            nr * QUAD,
+                        );
+                        for (q, quad) in tile.chunks_exact(nr * QUAD).enumerate() {
+                            let at = (p * mr / QUAD + q) * row;
+                            dst[at..][..width * QUAD].copy_from_slice(&quad[..width * QUAD]);
+                        }
+                    }
+                }
+            }
+            for r0 in (part.first + whole * mr..part.end).step_by(mr) {
                 let panel = r0 / mr;
                 let a = self.packed.panel(panel * self.kq * mr * QUAD, self.kq * mr * QUAD);
                 let rows = mr.min(part.end - r0);
-                if fused && rows == mr {
-                    let requant = (&self.bias[r0..], &self.multiplier[r0..], zero, lo);
-                    let wsum = &self.wsum[r0..];
-                    let dst = &mut output[((r0 - part.first) / QUAD) * row + j0 * QUAD..];
-                    if width == nr {
-                        self.kernel.tile_quads(self.kq, a, b, ldb, wsum, requant, dst, row);
-                    } else {
-                        // The last, narrower tile: whole quads into `bytes`, then its positions.
-                        self.kernel.tile_quads(self.kq, a, b, ldb, wsum, requant, &mut bytes, nr * QUAD);
-                        for q in 0..mr / QUAD {
-                            let src = &bytes[q * nr * QUAD..][..width * QUAD];
-                            dst[q * row..][..width * QUAD].copy_from_slice(src);
-                        }
-                    }
-                    continue;
-                }
                 self.kernel.tile(self.kq, a, b, ldb, &mut acc, &self.wsum[r0..r0 + mr]);
                 // Requantised row by row (contiguous: vector code), then interleaved into quads.
                 for r in 0..rows {

@@ -21,16 +21,18 @@ impl QKernel {
         }
     }
 
-    /// The `mr x nr` tile of [`QKernel::tile`] (`wsum` as there) requantised (row `r`: `bias[r]`, `mult[r]`,
-    /// `zero`, `lo`, as [`QKernel::requantize_row`]) and written as `mr / 4` quads of channels:
-    /// quad `q`'s `nr` positions, four bytes each, at `out[q * quad_stride..]`.
+    /// The `mr x nr` tiles of [`QKernel::tile`] for `panels` consecutive panels of `a` (`wsum`
+    /// as there) on the same `b`, requantised (row `r`: `bias[r]`, `mult[r]`, `zero`, `lo`, as
+    /// [`QKernel::requantize_row`]) and written as `panels * mr / 4` quads of channels: quad
+    /// `q`'s `nr` positions, four bytes each, at `out[q * quad_stride..]`. One call per column
+    /// tile, not per panel: the checks below cost as much as a short tile's epilogue.
     ///
     /// Panics when the kernel does not [write quads](QKernel::writes_quads), or a slice is too
-    /// short for `kq`, `ldb`, `quad_stride` and the tile.
+    /// short for `panels`, `kq`, `ldb`, `quad_stride` and the tiles.
     #[allow(clippy::too_many_arguments)]
     pub fn tile_quads(
         &self,
-        kq: usize,
+        (panels, kq): (usize, usize),
         a: QPanel,
         b: &[u8],
         ldb: usize,
@@ -42,17 +44,19 @@ impl QKernel {
         let (mr, nr) = (self.mr, self.nr);
         let (bias, mult, zero, lo) = requant;
         assert!(self.writes_quads(), "the {} kernel does not write quads", self.name());
-        assert!(kq > 0 && ldb >= 4 * nr && quad_stride >= 4 * nr);
-        assert!(a.len() >= kq * mr * 4 && wsum.len() >= mr && bias.len() >= mr && mult.len() >= mr);
+        let rows = panels * mr;
+        assert!(panels > 0 && kq > 0 && ldb >= 4 * nr && quad_stride >= 4 * nr);
+        assert!(a.len() >= panels * kq * mr * 4);
+        assert!(wsum.len() >= rows && bias.len() >= rows && mult.len() >= rows);
         assert!(b.len() >= (kq - 1) * ldb + 4 * nr);
-        assert!(out.len() >= (mr / 4 - 1) * quad_stride + 4 * nr);
+        assert!(out.len() >= (rows / 4 - 1) * quad_stride + 4 * nr);
         match (self.isa, a) {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the asserts above bound every read and write, and the VNNI kernel is only
             // listed as available on a CPU that has its instruction sets.
             (QIsa::Vnni, QPanel::Bytes(a)) => unsafe {
                 x86::vnni_quads(
-                    kq,
+                    (panels, kq),
                     a.as_ptr(),
                     b.as_ptr(),
                     ldb,
@@ -65,7 +69,7 @@ impl QKernel {
             // SAFETY: as above, for the `sdot` kernel.
             (QIsa::NeonDot, QPanel::Bytes(a)) => unsafe {
                 arm::neon_dot_quads(
-                    kq,
+                    (panels, kq),
                     a.as_ptr(),
                     b.as_ptr(),
                     ldb,
@@ -104,13 +108,13 @@ mod arm {
     }
 
     /// # Safety
-    /// NEON and the dot-product extension must be available; `a`, `b`, `wsum` as `neon_dot`'s,
-    /// `requant`'s pointers 8 values each, and `out..out + 48` and
-    /// `out + quad_stride..out + quad_stride + 48` writable.
+    /// NEON and the dot-product extension must be available; `panels` panels of `a` and `wsum`,
+    /// `b` as `neon_dot`'s, `requant`'s pointers `8 * panels` values each, and 48 bytes from
+    /// `out + q * quad_stride` writable for `q < 2 * panels`.
     #[target_feature(enable = "neon,dotprod")]
     #[allow(clippy::too_many_arguments)]
     pub(super) unsafe fn neon_dot_quads(
-        kq: usize,
+        (panels, kq): (usize, usize),
         a: *const i8,
         b: *const u8,
         ldb: usize,
@@ -121,18 +125,20 @@ mod arm {
     ) {
         // SAFETY: the caller keeps this function's contract (# Safety above).
         unsafe {
-            let sums = super::super::arm::neon_dot_sums(kq, a, b, ldb, wsum);
             let (bias, mult, zero, lo) = requant;
-            for q in 0..2 {
-                let rows = &sums[4 * q..4 * q + 4];
-                for v in 0..3 {
-                    let mut word = vdupq_n_u32(0);
-                    for (l, row) in rows.iter().enumerate() {
-                        let r = 4 * q + l;
-                        let byte = requantize4(row[v], *bias.add(r), *mult.add(r), zero, lo);
-                        word = vorrq_u32(word, vshlq_u32(byte, vdupq_n_s32(8 * l as i32)));
+            for p in 0..panels {
+                let sums = super::super::arm::neon_dot_sums(kq, a.add(p * kq * 32), b, ldb, wsum.add(8 * p));
+                for q in 0..2 {
+                    let rows = &sums[4 * q..4 * q + 4];
+                    for v in 0..3 {
+                        let mut word = vdupq_n_u32(0);
+                        for (l, row) in rows.iter().enumerate() {
+                            let r = 8 * p + 4 * q + l;
+                            let byte = requantize4(row[v], *bias.add(r), *mult.add(r), zero, lo);
+                            word = vorrq_u32(word, vshlq_u32(byte, vdupq_n_s32(8 * l as i32)));
+                        }
+                        vst1q_u8(out.add((2 * p + q) * quad_stride + 16 * v), vreinterpretq_u8_u32(word));
                     }
-                    vst1q_u8(out.add(q * quad_stride + 16 * v), vreinterpretq_u8_u32(word));
                 }
             }
         }
@@ -159,11 +165,12 @@ mod x86 {
     }
 
     /// # Safety
-    /// AVX-512F, BW and VNNI must be available; `a`, `b` as `vnni`'s, `requant`'s pointers 8
-    /// values each, and `out..out + 192` and `out + quad_stride..out + quad_stride + 192` writable.
+    /// AVX-512F, BW and VNNI must be available; `panels` panels of `a`, `b` as `vnni`'s,
+    /// `requant`'s pointers `8 * panels` values each, and 192 bytes from `out + q * quad_stride`
+    /// writable for `q < 2 * panels`.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
     pub(super) unsafe fn vnni_quads(
-        kq: usize,
+        (panels, kq): (usize, usize),
         a: *const i8,
         b: *const u8,
         ldb: usize,
@@ -173,7 +180,6 @@ mod x86 {
     ) {
         // SAFETY: the caller keeps this function's contract (# Safety above).
         unsafe {
-            let sums = super::super::x86::vnni_sums(kq, a, b, ldb);
             let (bias, mult, zero, lo) = requant;
             let c = [_mm512_set1_ps(-ROUND_LIMIT), _mm512_set1_ps(ROUND_LIMIT), _mm512_set1_ps(ROUND_MAGIC)];
             let ci = [
@@ -182,17 +188,22 @@ mod x86 {
                 _mm512_set1_epi32(lo),
                 _mm512_set1_epi32(255),
             ];
-            for q in 0..2 {
-                let rows = &sums[4 * q..4 * q + 4];
-                for v in 0..3 {
-                    let mut word = _mm512_setzero_si512();
-                    for (l, row) in rows.iter().enumerate() {
-                        let r = 4 * q + l;
-                        let byte = requantize16(row[v], *bias.add(r), *mult.add(r), &c, &ci);
-                        word =
-                            _mm512_or_si512(word, _mm512_sllv_epi32(byte, _mm512_set1_epi32(8 * l as i32)));
+            for p in 0..panels {
+                let sums = super::super::x86::vnni_sums(kq, a.add(p * kq * 32), b, ldb);
+                for q in 0..2 {
+                    let rows = &sums[4 * q..4 * q + 4];
+                    for v in 0..3 {
+                        let mut word = _mm512_setzero_si512();
+                        for (l, row) in rows.iter().enumerate() {
+                            let r = 8 * p + 4 * q + l;
+                            let byte = requantize16(row[v], *bias.add(r), *mult.add(r), &c, &ci);
+                            word = _mm512_or_si512(
+                                word,
+                                _mm512_sllv_epi32(byte, _mm512_set1_epi32(8 * l as i32)),
+                            );
+                        }
+                        _mm512_storeu_si512(out.add((2 * p + q) * quad_stride + 64 * v) as *mut _, word);
                     }
-                    _mm512_storeu_si512(out.add(q * quad_stride + 64 * v) as *mut _, word);
                 }
             }
         }
@@ -204,40 +215,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quads_hold_the_bytes_of_the_tile_requantised_row_by_row() {
+    fn quads_hold_the_bytes_of_the_tiles_requantised_row_by_row() {
         for kern in QKernel::available().into_iter().filter(QKernel::writes_quads) {
             let (mr, nr) = (kern.mr, kern.nr);
-            for (case, kq) in [1usize, 4, 9, 37].into_iter().enumerate() {
-                let ldb = 4 * nr + 8 * case;
-                let a: Vec<i8> = (0..kq * mr * 4).map(|i| ((i * 2_654_435_761) >> 9) as u8 as i8).collect();
+            for (case, (panels, kq)) in [(1, 1usize), (2, 4), (1, 9), (3, 37)].into_iter().enumerate() {
+                let (ldb, rows) = (4 * nr + 8 * case, panels * mr);
+                let a: Vec<i8> =
+                    (0..panels * kq * mr * 4).map(|i| ((i * 2_654_435_761) >> 9) as u8 as i8).collect();
                 let b: Vec<u8> = (0..kq * ldb).map(|i| ((i * 40_503 + case) >> 3) as u8).collect();
-                // The `sdot` kernel's compensation: each row's weight sum.
-                let wsum: Vec<i32> = (0..mr)
-                    .map(|r| (0..kq * 4).map(|k| i32::from(a[(k / 4 * mr + r) * 4 + k % 4])).sum())
+                // The `sdot` kernel's compensation: each row's weight sum, panel by panel.
+                let wsum: Vec<i32> = (0..rows)
+                    .map(|r| {
+                        let panel = &a[r / mr * kq * mr * 4..];
+                        (0..kq * 4).map(|k| i32::from(panel[(k / 4 * mr + r % mr) * 4 + k % 4])).sum()
+                    })
                     .collect();
-                let bias: Vec<i32> = (0..mr as i32).map(|r| (r - 3) * 4_099 + case as i32).collect();
+                let bias: Vec<i32> = (0..rows as i32).map(|r| (r - 3) * 4_099 + case as i32).collect();
                 // Ordinary scales, then the extremes a forged file could hold.
-                let mut mult: Vec<f32> = (0..mr).map(|r| 0.0007 + 0.0003 * r as f32).collect();
+                let mut mult: Vec<f32> = (0..rows).map(|r| 0.0007 + 0.0003 * (r % 11) as f32).collect();
                 if case == 3 {
-                    mult[..4].copy_from_slice(&[f32::NAN, f32::INFINITY, -f32::INFINITY, 0.0]);
+                    mult[mr..mr + 4].copy_from_slice(&[f32::NAN, f32::INFINITY, -f32::INFINITY, 0.0]);
                 }
+                let weights = kern.weights(a.clone());
+                let stride = 4 * nr + 20;
                 for (zero, lo) in [(0, 0), (77, 77), (200, 0)] {
-                    let weights = kern.weights(a.clone());
-                    let panel = weights.panel(0, a.len());
-                    let mut acc = vec![0i32; mr * nr];
-                    kern.tile(kq, panel, &b, ldb, &mut acc, &wsum);
-                    let stride = 4 * nr + 20;
-                    let mut want = vec![0xEEu8; (mr / 4) * stride];
-                    for r in 0..mr {
-                        let mut row = vec![0u8; nr];
-                        kern.requantize_row(&acc[r * nr..(r + 1) * nr], &mut row, bias[r], mult[r], zero, lo);
-                        for (j, &v) in row.iter().enumerate() {
-                            want[(r / 4) * stride + 4 * j + r % 4] = v;
+                    let mut want = vec![0xEEu8; (rows / 4) * stride];
+                    for p in 0..panels {
+                        let mut acc = vec![0i32; mr * nr];
+                        let panel = weights.panel(p * kq * mr * 4, kq * mr * 4);
+                        kern.tile(kq, panel, &b, ldb, &mut acc, &wsum[p * mr..]);
+                        for r in p * mr..(p + 1) * mr {
+                            let mut row = vec![0u8; nr];
+                            let sums = &acc[(r % mr) * nr..(r % mr + 1) * nr];
+                            kern.requantize_row(sums, &mut row, bias[r], mult[r], zero, lo);
+                            for (j, &v) in row.iter().enumerate() {
+                                want[(r / 4) * stride + 4 * j + r % 4] = v;
+                            }
                         }
                     }
-                    let mut got = vec![0xEEu8; (mr / 4) * stride];
-                    kern.tile_quads(kq, panel, &b, ldb, &wsum, (&bias, &mult, zero, lo), &mut got, stride);
-                    assert_eq!(got, want, "{} kq {kq} zero {zero}", kern.name());
+                    let mut got = vec![0xEEu8; (rows / 4) * stride];
+                    let all = weights.panel(0, a.len());
+                    let requant = (&bias[..], &mult[..], zero, lo);
+                    kern.tile_quads((panels, kq), all, &b, ldb, &wsum, requant, &mut got, stride);
+                    assert_eq!(got, want, "{} panels {panels} kq {kq} zero {zero}", kern.name());
                     assert!(want.iter().any(|&v| v != 0 && v != 255 && v != 0xEE));
                 }
             }
@@ -252,6 +272,15 @@ mod tests {
         let mut out = vec![0u8; kern.mr * kern.nr * 4];
         let requant = (&[0; 8][..], &[1.0; 8][..], 0, 0);
         let (b, wsum) = ([0; 256], [0; 8]);
-        kern.tile_quads(1, a.panel(0, kern.mr * 4), &b, 4 * kern.nr, &wsum, requant, &mut out, 4 * kern.nr);
+        kern.tile_quads(
+            (1, 1),
+            a.panel(0, kern.mr * 4),
+            &b,
+            4 * kern.nr,
+            &wsum,
+            requant,
+            &mut out,
+            4 * kern.nr,
+        );
     }
 }
