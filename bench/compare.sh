@@ -102,17 +102,18 @@ cell = lambda v: "—" if v is None else f"{v:.3f}"
 ratio = lambda a, b: "—" if b is None else f"{a/b:.2f}"
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"{datetime.date.today()} · {cpu} · {os.cpu_count()} cores · ONNX Runtime {ort[0]['ort_version']} · 1 thread · median of {len(core)//len({c['model'] for c in core})} rounds x {core[0]['runs']} runs\n")
-print("| model | input | file bytes | core inference ms | core preprocess (JPEG) ms | core end-to-end JPEG ms | core end-to-end RGBA ms | ORT inference ms | core inference / ORT | core e2e JPEG / ORT | core batch, all cores, ms/image | ORT inference, all cores, ms | ORT static int8 (QOperator) ms | ORT on glasses QDQ ms | core e2e JPEG / ORT static int8 |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| model | input | file bytes | core inference ms | core preprocess (JPEG) ms | core end-to-end JPEG ms (auto: detector first) | core end-to-end JPEG ms (whole picture) | core end-to-end RGBA ms | ORT inference ms | core inference / ORT | core e2e JPEG whole / ORT | core batch, all cores, ms/image | ORT inference, all cores, ms | ORT static int8 (QOperator) ms | ORT on glasses QDQ ms | core inference / ORT static int8 | core e2e JPEG whole / ORT static int8 |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for m in dict.fromkeys(c["model"] for c in core):
     cs = [c for c in core if c["model"] == m]
     os_ = [o for o in ort if o["model"] == m]
     med = lambda rows, k: statistics.median(r[k] for r in rows)
     inf, pre, ej, er, o = (med(cs, "inference_ms"), med(cs, "preprocess_jpeg_ms"), med(cs, "e2e_jpeg_ms"), med(cs, "e2e_rgba_ms"), med(os_, "inference_ms"))
+    ew = med(cs, "e2e_jpeg_whole_ms")
     batch, oall = med(cs, "batch_jpeg_ms_per_image"), med(os_, "inference_all_threads_ms")
     name = os.path.basename(m)
     size = os.path.getsize(m)
-    print(f"| {name} ({cs[0]['architecture']}) | {cs[0]['width']}x{cs[0]['height']} | {size:,} | {inf:.3f} | {pre:.3f} | {ej:.3f} | {er:.3f} | {o:.3f} | {inf/o:.2f} | {ej/o:.2f} | {batch:.3f} | {oall:.3f} | {cell(int8_ms(m, 'ort_int8'))} | {cell(int8_ms(m, 'qdq'))} | {ratio(ej, int8_ms(m, 'ort_int8'))} |")
+    print(f"| {name} ({cs[0]['architecture']}) | {cs[0]['width']}x{cs[0]['height']} | {size:,} | {inf:.3f} | {pre:.3f} | {ej:.3f} | {ew:.3f} | {er:.3f} | {o:.3f} | {inf/o:.2f} | {ew/o:.2f} | {batch:.3f} | {oall:.3f} | {cell(int8_ms(m, 'ort_int8'))} | {cell(int8_ms(m, 'qdq'))} | {ratio(inf, int8_ms(m, 'ort_int8'))} | {ratio(ew, int8_ms(m, 'ort_int8'))} |")
 if torch:
     print(f"\nlibtorch ({sys.argv[4]}, the trainer's tch networks with fresh weights, same input sizes; evaluation mode, no autograd):\n")
     print("| model | device | torch inference ms, 1 thread | torch inference ms, all threads | core inference ms | core e2e JPEG ms | core inference / torch |")

@@ -2,8 +2,10 @@
 //!
 //! `cargo run --release -p glasses-core --example latency -- MODEL.onnx [RUNS]`
 //!
-//! One JSON line: inference only (tensor in), end to end from JPEG bytes, end to end from RGBA,
-//! each single-threaded (tract runs a plan on the calling thread); and the throughput of
+//! One JSON line: inference only (tensor in), end to end from JPEG bytes (the default request,
+//! `FaceMode::Auto`: the face detector first, then the classifier; and `FaceMode::Whole`: decode,
+//! centre crop, resize, inference, the work ONNX Runtime's bare inference is compared with), end
+//! to end from RGBA, each single-threaded (tract runs a plan on the calling thread); and the throughput of
 //! `classify_encoded_batch` over 64 JPEGs on all cores, as ms per image.
 
 mod common;
@@ -12,7 +14,7 @@ use std::io::Cursor;
 
 use common::timing;
 use glasses_core::image::{ImageFormat, Rgb, RgbImage};
-use glasses_core::{Classifier, ClassifierOptions, PixelBuffer, PixelFormat};
+use glasses_core::{Classifier, ClassifierOptions, FaceMode, Input, PixelBuffer, PixelFormat, Request};
 
 /// The median of `runs` timed calls of `f` after a tenth as many (at least 5) to warm up.
 fn median_ms(runs: usize, f: impl FnMut()) -> f64 {
@@ -42,6 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let e2e_jpeg = median_ms(runs, || {
         c.classify_encoded(&jpeg).expect("prediction");
     });
+    let whole = Request::new().with_face_mode(FaceMode::Whole);
+    let e2e_jpeg_whole = median_ms(runs, || {
+        c.classify(Input::Encoded(&jpeg), &whole).expect("prediction");
+    });
     let e2e_rgba = median_ms(runs, || {
         let buf = PixelBuffer::new(&rgba, 178, 218, 178 * 4, PixelFormat::Rgba8).expect("buffer");
         c.classify_pixels(&buf).expect("prediction");
@@ -54,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }) / batch.len() as f64;
     println!(
         "{{\"model\": \"{path}\", \"architecture\": \"{}\", \"width\": {}, \"height\": {}, \"runs\": {runs}, \
-         \"inference_ms\": {inference:.4}, \"preprocess_jpeg_ms\": {preprocess:.4}, \"e2e_jpeg_ms\": {e2e_jpeg:.4}, \
+         \"inference_ms\": {inference:.4}, \"preprocess_jpeg_ms\": {preprocess:.4}, \"e2e_jpeg_ms\": {e2e_jpeg:.4}, \"e2e_jpeg_whole_ms\": {e2e_jpeg_whole:.4}, \
          \"e2e_rgba_ms\": {e2e_rgba:.4}, \"batch_jpeg_ms_per_image\": {batch_ms:.4}, \"threads\": {}}}",
         c.metadata().architecture,
         prep.width,

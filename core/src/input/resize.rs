@@ -266,12 +266,14 @@ fn weighted_rows<'a, T: Copy + Into<f32> + 'a>(
 
 /// `v.clamp(0.0, 255.0).round() as u8`, without `round`, which baseline x86_64 (no SSE4.1) calls
 /// out to libm for: it was most of this resize's time. For `0 <= v <= 255`, `v - trunc(v)` is
-/// exact, so comparing it with one half rounds half away from zero exactly like `round`.
+/// exact, so comparing it with one half rounds half away from zero exactly like `round`. Signed
+/// conversion and no branch (NaN truncates to 0 and fails the comparison, as it always did): a
+/// loop of these compiles to vector code.
 #[inline]
 pub(crate) fn round_to_u8(v: f32) -> u8 {
     let v = v.clamp(0.0, 255.0);
-    let whole = v as u32;
-    (if v - whole as f32 >= 0.5 { whole + 1 } else { whole }) as u8
+    let whole = v as i32;
+    (whole + i32::from(v - whole as f32 >= 0.5)) as u8
 }
 
 #[cfg(test)]

@@ -305,6 +305,8 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
     let line_len = ncols * channels;
     let row_bytes = columns.windows.len() * 3;
     let mut line = memory::try_zeroed::<u8>(ncols * 3, "a row of the region")?;
+    // An output row's sums, rounded to bytes in one loop (vector code) once the row is done.
+    let mut sums_row = memory::try_zeroed::<f32>(row_bytes, "a resized row")?;
     // One value of padding: a pixel of three channels is read as four lanes.
     let mut active = Active::new(rows, line_len, 1, "the region's filtered rows")?;
     let (pairs, starts) = columns.table(c0);
@@ -314,8 +316,7 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
         debug_assert_eq!(row.len(), line_len, "rows of one picture share a layout");
         active.add(rows, s, row);
         active.close(rows, s, |y, sums| {
-            let dst = &mut out[y * row_bytes..(y + 1) * row_bytes];
-            for (x, px) in dst.chunks_exact_mut(3).enumerate() {
+            for (x, px) in sums_row.chunks_exact_mut(3).enumerate() {
                 // Four lanes (the fourth unused) so that each tap is one vector product and sum.
                 let mut acc = [0f32; 4];
                 for &(col, w) in &pairs[starts[x]..starts[x + 1]] {
@@ -325,9 +326,10 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
                         acc[c] += v[c] * w;
                     }
                 }
-                for c in 0..3 {
-                    px[c] = round_to_u8(acc[c]);
-                }
+                px.copy_from_slice(&acc[..3]);
+            }
+            for (o, &v) in out[y * row_bytes..(y + 1) * row_bytes].iter_mut().zip(sums_row.iter()) {
+                *o = round_to_u8(v);
             }
         });
     }
