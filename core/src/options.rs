@@ -56,8 +56,9 @@ pub struct ClassifierOptions {
     pub align_faces: bool,
     /// Threads one picture's inference is split over: the classifier starts `threads - 1`
     /// workers (parked between pictures, stopped when its last clone is dropped) and the calling
-    /// thread is the last. Default 1: no extra threads. 0 means one per available core; any
-    /// value is clamped to [`MAX_INFERENCE_THREADS`]. The answers are the same bits at any
+    /// thread is the last. Default 1: no extra threads. 0 means one per available core (at
+    /// most [`MAX_INFERENCE_THREADS`]); a count above [`MAX_INFERENCE_THREADS`] is refused
+    /// ([`crate::Error::InvalidOptions`]), as every surface refuses it. The answers are the same bits at any
     /// count. One picture uses the workers at a time: a picture classified concurrently on
     /// another thread runs on that thread alone (for many pictures, parallel pictures beat
     /// split pictures).
@@ -150,6 +151,13 @@ impl ClassifierOptions {
         self.detector.validate()?;
         if self.max_file_bytes == 0 || self.max_model_bytes == 0 {
             return Err(Error::InvalidOptions { reason: "file size limits must be positive".into() });
+        }
+        if self.threads > MAX_INFERENCE_THREADS {
+            let reason = format!(
+                "threads {} is more than {MAX_INFERENCE_THREADS} (0 means one per core)",
+                self.threads
+            );
+            return Err(Error::InvalidOptions { reason });
         }
         Ok(())
     }

@@ -115,7 +115,7 @@ class Classifier:
         threads: int = 1,
     ) -> None:
         """Loads the bundled model (model=None) or an ONNX file given as a path or bytes; threads
-        splits one picture's inference (0: one per CPU, at most 8)."""
+        splits one picture's inference (0: one per CPU, at most 8; more raises InvalidOptionsError)."""
     def classify(
         self,
         image: ImageInput,

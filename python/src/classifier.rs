@@ -22,8 +22,9 @@ use crate::results::{FaceResult, ModelInfo, Prediction, shown};
 /// P(eyeglasses) (default: the model's own, `model_info.default_threshold`); `max_pixels` the largest picture decoded (default 64
 /// megapixels); `accept_truncated` classifies cut-off files instead of raising
 /// TruncatedImageError; `max_file_bytes` / `max_model_bytes` bound the files read; `threads` the
-/// threads one picture's inference is split over (0: one per CPU, at most 8; same results at any
-/// count; `classify_batch` runs pictures in parallel instead).
+/// threads one picture's inference is split over (0: one per CPU, at most 8, more is
+/// InvalidOptionsError; same results at any count; `classify_batch` runs pictures in parallel
+/// instead).
 ///
 /// One instance serves any number of threads; `classify`, `classify_batch`, `detect_faces` and
 /// `classify_faces` release the GIL while they decode and run the models.

@@ -225,3 +225,6 @@ def test_threads_give_the_same_answers(classifier, golden):
     )
     with pytest.raises(OverflowError):
         glasses.Classifier(threads=-1)
+    # More than the most (8) is refused, as on every surface, not quietly lowered.
+    with pytest.raises(glasses.InvalidOptionsError, match="threads 9"):
+        glasses.Classifier(threads=9)

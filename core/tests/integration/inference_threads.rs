@@ -126,8 +126,17 @@ fn the_thread_count_is_resolved_and_changed_without_reload() {
     assert_eq!(defaults.inference_threads(), 1);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     assert_eq!(defaults.with_threads(0).inference_threads(), cores.min(MAX_INFERENCE_THREADS));
-    assert_eq!(defaults.with_threads(1000).inference_threads(), MAX_INFERENCE_THREADS);
     let one = Classifier::bundled().expect("bundled");
+    // More than the most is refused everywhere (C, Kotlin, Swift, Python, CLI and here), not
+    // quietly lowered.
+    for too_many in [MAX_INFERENCE_THREADS + 1, 1000, usize::MAX] {
+        let err = one.with_options(defaults.with_threads(too_many)).expect_err("too many threads");
+        assert!(matches!(err, glasses_core::Error::InvalidOptions { .. }), "{too_many}: {err:?}");
+        assert!(err.to_string().contains(&too_many.to_string()), "{err}");
+        assert!(Classifier::bundled_with(defaults.with_threads(too_many)).is_err());
+    }
+    let most = one.with_options(defaults.with_threads(MAX_INFERENCE_THREADS)).expect("the most");
+    assert_eq!(most.options().inference_threads(), MAX_INFERENCE_THREADS);
     let four = one.with_options(defaults.with_threads(4)).expect("with_options");
     assert_eq!(four.options().threads, 4);
     let tensor = common::golden_input(one.preprocessing().tensor_len());
