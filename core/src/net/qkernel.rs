@@ -23,7 +23,7 @@ pub(crate) enum QIsa {
     /// AVX-512 VNNI `vpdpbusd`: 8 x 48 (24 zmm accumulators).
     #[cfg(target_arch = "x86_64")]
     Vnni,
-    /// AVX2: u8 and s8 widened to i16, `vpmaddwd` (exact; `vpmaddubsw` saturates): 6 x 8.
+    /// AVX2: u8 and s8 widened to i16, `vpmaddwd` (exact; `vpmaddubsw` saturates): 4 x 8.
     #[cfg(target_arch = "x86_64")]
     Avx2,
     /// ARMv8.2 `sdot` on activations shifted to s8 (`x ^ 0x80`), with `128 * sum(w)` added back.
@@ -54,7 +54,7 @@ impl QKernel {
     #[cfg(target_arch = "x86_64")]
     pub const VNNI: QKernel = QKernel { mr: 8, nr: 48, isa: QIsa::Vnni };
     #[cfg(target_arch = "x86_64")]
-    pub const AVX2: QKernel = QKernel { mr: 6, nr: 8, isa: QIsa::Avx2 };
+    pub const AVX2: QKernel = QKernel { mr: 4, nr: 8, isa: QIsa::Avx2 };
     #[cfg(target_arch = "aarch64")]
     pub const NEON_DOT: QKernel = QKernel { mr: 8, nr: 12, isa: QIsa::NeonDot };
     #[cfg(target_arch = "aarch64")]
@@ -345,35 +345,53 @@ mod x86 {
     }
 
     /// # Safety
-    /// AVX2 must be available; pointers as [`super::QKernel::tile`] checks them for 6 x 8, the
+    /// AVX2 must be available; pointers as [`super::QKernel::tile`] checks them for 4 x 8, the
     /// weights widened to i16.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn avx2(kq: usize, a: *const i16, b: *const u8, ldb: usize, acc: *mut i32) {
         // SAFETY: the caller keeps this function's contract (# Safety above): the CPU has the
         // instruction set, and every pointer offset below stays inside the tile it checked.
         unsafe {
+            for (r, &s) in avx2_sums(kq, a, b, ldb).iter().enumerate() {
+                _mm256_storeu_si256(acc.add(r * 8) as *mut _, s);
+            }
+        }
+    }
+
+    /// The 4 x 8 tile's sums, in registers: one row of 8 positions each.
+    ///
+    /// # Safety
+    /// As [`avx2`], without `acc`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(super) unsafe fn avx2_sums(kq: usize, a: *const i16, b: *const u8, ldb: usize) -> [__m256i; 4] {
+        // SAFETY: as in `avx2`: the caller checked every offset for `kq`, `ldb` and the tile.
+        unsafe {
             // Each accumulator holds 4 positions x 2 partial sums (pairs of products, summed by
             // `vpmaddwd` exactly in int32); the pairs are added once, at the end. A row's quad
-            // of i16 weights is one 64-bit broadcast load (no widening in the loop).
-            let mut sums = [[_mm256_setzero_si256(); 2]; 6];
+            // of i16 weights is one 64-bit broadcast load (no widening in the loop). Four rows,
+            // not six: a panel is then one quad of output channels, which `tile_quads` writes
+            // from registers.
+            let mut sums = [[_mm256_setzero_si256(); 2]; 4];
             for p in 0..kq {
                 let bp = b.add(p * ldb);
                 let x = [
                     _mm256_cvtepu8_epi16(_mm_loadu_si128(bp as *const _)),
                     _mm256_cvtepu8_epi16(_mm_loadu_si128(bp.add(16) as *const _)),
                 ];
-                let ap = a.add(p * 24) as *const i64;
+                let ap = a.add(p * 16) as *const i64;
                 for (r, row) in sums.iter_mut().enumerate() {
                     let w = _mm256_set1_epi64x(ap.add(r).read_unaligned());
                     row[0] = _mm256_add_epi32(row[0], _mm256_madd_epi16(x[0], w));
                     row[1] = _mm256_add_epi32(row[1], _mm256_madd_epi16(x[1], w));
                 }
             }
-            for (r, row) in sums.iter().enumerate() {
-                // hadd of the two halves' pairs: positions 0-1, 4-5 | 2-3, 6-7 in each lane.
-                let s = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_hadd_epi32(row[0], row[1]));
-                _mm256_storeu_si256(acc.add(r * 8) as *mut _, s);
+            // hadd of the two halves' pairs: positions 0-1, 4-5 | 2-3, 6-7 in each lane.
+            let mut rows = [_mm256_setzero_si256(); 4];
+            for (out, row) in rows.iter_mut().zip(&sums) {
+                *out = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_hadd_epi32(row[0], row[1]));
             }
+            rows
         }
     }
 }

@@ -14,7 +14,7 @@ impl QKernel {
     pub fn writes_quads(&self) -> bool {
         match self.isa {
             #[cfg(target_arch = "x86_64")]
-            QIsa::Vnni => true,
+            QIsa::Vnni | QIsa::Avx2 => true,
             #[cfg(target_arch = "aarch64")]
             QIsa::NeonDot => true,
             _ => false,
@@ -56,6 +56,19 @@ impl QKernel {
             // listed as available on a CPU that has its instruction sets.
             (QIsa::Vnni, QPanel::Bytes(a)) => unsafe {
                 x86::vnni_quads(
+                    (panels, kq),
+                    a.as_ptr(),
+                    b.as_ptr(),
+                    ldb,
+                    (bias.as_ptr(), mult.as_ptr(), zero, lo),
+                    out.as_mut_ptr(),
+                    quad_stride,
+                )
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, for the AVX2 kernel (its weights widened to i16).
+            (QIsa::Avx2, QPanel::Words(a)) => unsafe {
+                x86::avx2_quads(
                     (panels, kq),
                     a.as_ptr(),
                     b.as_ptr(),
@@ -162,6 +175,54 @@ mod x86 {
         let y = _mm512_min_ps(_mm512_max_ps(y, c[0]), c[1]);
         let r = _mm512_sub_epi32(_mm512_castps_si512(_mm512_add_ps(y, c[2])), ci[0]);
         _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(r, ci[1]), ci[2]), ci[3])
+    }
+
+    /// [`requantize16`] on 8 lanes.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn requantize8(s: __m256i, bias: i32, mult: f32, c: &[__m256; 3], ci: &[__m256i; 4]) -> __m256i {
+        let x = _mm256_cvtepi32_ps(_mm256_add_epi32(s, _mm256_set1_epi32(bias)));
+        let y = _mm256_mul_ps(x, _mm256_set1_ps(mult));
+        let y = _mm256_min_ps(_mm256_max_ps(y, c[0]), c[1]);
+        let r = _mm256_sub_epi32(_mm256_castps_si256(_mm256_add_ps(y, c[2])), ci[0]);
+        _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(r, ci[1]), ci[2]), ci[3])
+    }
+
+    /// # Safety
+    /// AVX2 must be available; `panels` panels of `a` (4 x 8 tiles, weights widened to i16), `b`
+    /// as `avx2`'s, `requant`'s pointers `4 * panels` values each, and 32 bytes from
+    /// `out + p * quad_stride` writable for `p < panels`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn avx2_quads(
+        (panels, kq): (usize, usize),
+        a: *const i16,
+        b: *const u8,
+        ldb: usize,
+        requant: (*const i32, *const f32, i32, i32),
+        out: *mut u8,
+        quad_stride: usize,
+    ) {
+        // SAFETY: the caller keeps this function's contract (# Safety above).
+        unsafe {
+            let (bias, mult, zero, lo) = requant;
+            let c = [_mm256_set1_ps(-ROUND_LIMIT), _mm256_set1_ps(ROUND_LIMIT), _mm256_set1_ps(ROUND_MAGIC)];
+            let ci = [
+                _mm256_set1_epi32(ROUND_MAGIC.to_bits() as i32),
+                _mm256_set1_epi32(zero),
+                _mm256_set1_epi32(lo),
+                _mm256_set1_epi32(255),
+            ];
+            for p in 0..panels {
+                let rows = super::super::x86::avx2_sums(kq, a.add(p * kq * 16), b, ldb);
+                let mut word = _mm256_setzero_si256();
+                for (l, &row) in rows.iter().enumerate() {
+                    let r = 4 * p + l;
+                    let byte = requantize8(row, *bias.add(r), *mult.add(r), &c, &ci);
+                    word = _mm256_or_si256(word, _mm256_sllv_epi32(byte, _mm256_set1_epi32(8 * l as i32)));
+                }
+                _mm256_storeu_si256(out.add(p * quad_stride) as *mut _, word);
+            }
+        }
     }
 
     /// # Safety
