@@ -306,7 +306,9 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
     let row_bytes = columns.windows.len() * 3;
     let mut line = memory::try_zeroed::<u8>(ncols * 3, "a row of the region")?;
     // An output row's sums, rounded to bytes in one loop (vector code) once the row is done.
-    let mut sums_row = memory::try_zeroed::<f32>(row_bytes, "a resized row")?;
+    // Plus one: each pixel's four lanes are stored whole (the fourth is overwritten by the next
+    // pixel's red); a fourth lane never stored is one the compiler drops, splitting the vector.
+    let mut sums_row = memory::try_zeroed::<f32>(row_bytes + 1, "a resized row")?;
     // One value of padding: a pixel of three channels is read as four lanes.
     let mut active = Active::new(rows, line_len, 1, "the region's filtered rows")?;
     let (pairs, starts) = columns.table(c0);
@@ -316,7 +318,7 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
         debug_assert_eq!(row.len(), line_len, "rows of one picture share a layout");
         active.add(rows, s, row);
         active.close(rows, s, |y, sums| {
-            for (x, px) in sums_row.chunks_exact_mut(3).enumerate() {
+            for x in 0..columns.windows.len() {
                 // Four lanes (the fourth unused) so that each tap is one vector product and sum.
                 let mut acc = [0f32; 4];
                 for &(col, w) in &pairs[starts[x]..starts[x + 1]] {
@@ -326,7 +328,7 @@ fn vertical_then_horizontal(source: &Upright<'_>, columns: &Axis, rows: &Axis, o
                         acc[c] += v[c] * w;
                     }
                 }
-                px.copy_from_slice(&acc[..3]);
+                sums_row[3 * x..3 * x + 4].copy_from_slice(&acc);
             }
             for (o, &v) in out[y * row_bytes..(y + 1) * row_bytes].iter_mut().zip(sums_row.iter()) {
                 *o = round_to_u8(v);
