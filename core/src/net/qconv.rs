@@ -5,8 +5,10 @@
 //! A 1x1 stride-1 convolution multiplies its input as is; other convolutions first gather, per
 //! quad of input channels and kernel tap, the quads each output position reads (with the input's
 //! zero point where the window leaves the image, which is what the float graph's zero padding of
-//! the dequantised input is). The int32 sums of each tile are requantised while in L1: bias,
-//! scale, output zero point and ReLU in one shared function, so every kernel writes the same bytes.
+//! the dequantised input is). The int32 sums of each tile are requantised (bias, scale, output
+//! zero point and ReLU) in registers and written as quads where the kernel can
+//! (`qkernel_quads.rs`), else while in L1 by one shared function; both do the same IEEE
+//! operations, so every kernel writes the same bytes.
 
 use std::ops::Range;
 

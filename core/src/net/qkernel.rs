@@ -9,8 +9,8 @@
 //! instructions: x86's `vpdpbusd` (u8 x s8, four products into one int32) and ARM's `sdot`.
 //!
 //! Integer sums are exact, so every kernel gives the same `acc`; the requantisation that follows
-//! (`uint8::requantize`) is one piece of Rust shared by all, so every kernel writes bit-identical
-//! uint8 outputs. The kernel of the CPU is picked at load with the float one ([`super::Kernel`]).
+//! is `uint8::requantize`, or its register form in `qkernel_quads.rs` (the same IEEE operations,
+//! tested byte for byte against it), so every kernel writes bit-identical uint8 outputs. The kernel of the CPU is picked at load with the float one ([`super::Kernel`]).
 
 use super::uint8::requantize;
 
