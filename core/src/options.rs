@@ -58,8 +58,8 @@ pub struct ClassifierOptions {
     /// workers (parked between pictures, stopped when its last clone is dropped) and the calling
     /// thread is the last. Default 1: no extra threads. 0 means one per available core (at
     /// most [`MAX_INFERENCE_THREADS`]); a count above [`MAX_INFERENCE_THREADS`] is refused
-    /// ([`crate::Error::InvalidOptions`]), as every surface refuses it. The answers are the same bits at any
-    /// count. One picture uses the workers at a time: a picture classified concurrently on
+    /// ([`crate::Error::InvalidOptions`]), as every surface refuses it. The answers are the same
+    /// bits at any count. One picture uses the workers at a time: a picture classified concurrently on
     /// another thread runs on that thread alone (for many pictures, parallel pictures beat
     /// split pictures).
     pub threads: usize,

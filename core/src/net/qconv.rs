@@ -180,7 +180,7 @@ impl QConv {
         let lo = if self.relu { i32::from(self.zero_out) } else { 0 };
         let zero = i32::from(self.zero_out);
         // Whole tiles go from registers to quads (`qkernel_quads.rs`); edges take the rows.
-        let fused = self.kernel.writes_quads() && mr % QUAD == 0;
+        let fused = self.kernel.writes_quads();
         let mut j0 = 0;
         while j0 < n {
             let width = nr.min(n - j0);

@@ -10,7 +10,8 @@
 //!
 //! Integer sums are exact, so every kernel gives the same `acc`; the requantisation that follows
 //! is `uint8::requantize`, or its register form in `qkernel_quads.rs` (the same IEEE operations,
-//! tested byte for byte against it), so every kernel writes bit-identical uint8 outputs. The kernel of the CPU is picked at load with the float one ([`super::Kernel`]).
+//! tested byte for byte against it), so every kernel writes bit-identical uint8 outputs. The
+//! kernel of the CPU is picked at load with the float one ([`super::Kernel`]).
 
 use super::uint8::requantize;
 

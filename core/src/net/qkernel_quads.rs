@@ -10,7 +10,8 @@
 use super::{QIsa, QKernel, QPanel};
 
 impl QKernel {
-    /// Whether [`QKernel::tile_quads`] runs on this kernel.
+    /// Whether [`QKernel::tile_quads`] runs on this kernel (their panels are whole quads: `mr`
+    /// is a multiple of 4).
     pub fn writes_quads(&self) -> bool {
         match self.isa {
             #[cfg(target_arch = "x86_64")]
@@ -45,7 +46,7 @@ impl QKernel {
         let (bias, mult, zero, lo) = requant;
         assert!(self.writes_quads(), "the {} kernel does not write quads", self.name());
         let rows = panels * mr;
-        assert!(panels > 0 && kq > 0 && ldb >= 4 * nr && quad_stride >= 4 * nr);
+        assert!(mr % 4 == 0 && panels > 0 && kq > 0 && ldb >= 4 * nr && quad_stride >= 4 * nr);
         assert!(a.len() >= panels * kq * mr * 4);
         assert!(wsum.len() >= rows && bias.len() >= rows && mult.len() >= rows);
         assert!(b.len() >= (kq - 1) * ldb + 4 * nr);
@@ -164,28 +165,32 @@ mod x86 {
 
     use crate::net::uint8::{ROUND_LIMIT, ROUND_MAGIC};
 
-    /// `round_to_u8(((s + bias) as f32) * mult, zero, lo)` on 16 lanes, as an i32 in 0..=255;
-    /// `c` holds -limit, limit and magic, `ci` magic's bits, zero, lo and 255.
+    /// `round_to_u8(((s + bias) as f32) * mult, zero, lo)` on 16 lanes, as an i32 in 0..=255.
+    /// Inlined into the panel loops, whose invariant broadcasts the compiler hoists.
     #[target_feature(enable = "avx512f")]
     #[inline]
-    fn requantize16(s: __m512i, bias: i32, mult: f32, c: &[__m512; 3], ci: &[__m512i; 4]) -> __m512i {
+    fn requantize16(s: __m512i, bias: i32, mult: f32, zero: i32, lo: i32) -> __m512i {
         let x = _mm512_cvtepi32_ps(_mm512_add_epi32(s, _mm512_set1_epi32(bias)));
         let y = _mm512_mul_ps(x, _mm512_set1_ps(mult));
         // `max(y, -limit)` gives -limit for NaN, as Rust's `f32::max` does.
-        let y = _mm512_min_ps(_mm512_max_ps(y, c[0]), c[1]);
-        let r = _mm512_sub_epi32(_mm512_castps_si512(_mm512_add_ps(y, c[2])), ci[0]);
-        _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(r, ci[1]), ci[2]), ci[3])
+        let y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(-ROUND_LIMIT)), _mm512_set1_ps(ROUND_LIMIT));
+        let bits = _mm512_castps_si512(_mm512_add_ps(y, _mm512_set1_ps(ROUND_MAGIC)));
+        let r = _mm512_sub_epi32(bits, _mm512_set1_epi32(ROUND_MAGIC.to_bits() as i32));
+        let r = _mm512_max_epi32(_mm512_add_epi32(r, _mm512_set1_epi32(zero)), _mm512_set1_epi32(lo));
+        _mm512_min_epi32(r, _mm512_set1_epi32(255))
     }
 
     /// [`requantize16`] on 8 lanes.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn requantize8(s: __m256i, bias: i32, mult: f32, c: &[__m256; 3], ci: &[__m256i; 4]) -> __m256i {
+    fn requantize8(s: __m256i, bias: i32, mult: f32, zero: i32, lo: i32) -> __m256i {
         let x = _mm256_cvtepi32_ps(_mm256_add_epi32(s, _mm256_set1_epi32(bias)));
         let y = _mm256_mul_ps(x, _mm256_set1_ps(mult));
-        let y = _mm256_min_ps(_mm256_max_ps(y, c[0]), c[1]);
-        let r = _mm256_sub_epi32(_mm256_castps_si256(_mm256_add_ps(y, c[2])), ci[0]);
-        _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(r, ci[1]), ci[2]), ci[3])
+        let y = _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(-ROUND_LIMIT)), _mm256_set1_ps(ROUND_LIMIT));
+        let bits = _mm256_castps_si256(_mm256_add_ps(y, _mm256_set1_ps(ROUND_MAGIC)));
+        let r = _mm256_sub_epi32(bits, _mm256_set1_epi32(ROUND_MAGIC.to_bits() as i32));
+        let r = _mm256_max_epi32(_mm256_add_epi32(r, _mm256_set1_epi32(zero)), _mm256_set1_epi32(lo));
+        _mm256_min_epi32(r, _mm256_set1_epi32(255))
     }
 
     /// # Safety
@@ -205,19 +210,12 @@ mod x86 {
         // SAFETY: the caller keeps this function's contract (# Safety above).
         unsafe {
             let (bias, mult, zero, lo) = requant;
-            let c = [_mm256_set1_ps(-ROUND_LIMIT), _mm256_set1_ps(ROUND_LIMIT), _mm256_set1_ps(ROUND_MAGIC)];
-            let ci = [
-                _mm256_set1_epi32(ROUND_MAGIC.to_bits() as i32),
-                _mm256_set1_epi32(zero),
-                _mm256_set1_epi32(lo),
-                _mm256_set1_epi32(255),
-            ];
             for p in 0..panels {
                 let rows = super::super::x86::avx2_sums(kq, a.add(p * kq * 16), b, ldb);
                 let mut word = _mm256_setzero_si256();
                 for (l, &row) in rows.iter().enumerate() {
                     let r = 4 * p + l;
-                    let byte = requantize8(row, *bias.add(r), *mult.add(r), &c, &ci);
+                    let byte = requantize8(row, *bias.add(r), *mult.add(r), zero, lo);
                     word = _mm256_or_si256(word, _mm256_sllv_epi32(byte, _mm256_set1_epi32(8 * l as i32)));
                 }
                 _mm256_storeu_si256(out.add(p * quad_stride) as *mut _, word);
@@ -242,13 +240,6 @@ mod x86 {
         // SAFETY: the caller keeps this function's contract (# Safety above).
         unsafe {
             let (bias, mult, zero, lo) = requant;
-            let c = [_mm512_set1_ps(-ROUND_LIMIT), _mm512_set1_ps(ROUND_LIMIT), _mm512_set1_ps(ROUND_MAGIC)];
-            let ci = [
-                _mm512_set1_epi32(ROUND_MAGIC.to_bits() as i32),
-                _mm512_set1_epi32(zero),
-                _mm512_set1_epi32(lo),
-                _mm512_set1_epi32(255),
-            ];
             for p in 0..panels {
                 let sums = super::super::x86::vnni_sums(kq, a.add(p * kq * 32), b, ldb);
                 for q in 0..2 {
@@ -257,7 +248,7 @@ mod x86 {
                         let mut word = _mm512_setzero_si512();
                         for (l, row) in rows.iter().enumerate() {
                             let r = 8 * p + 4 * q + l;
-                            let byte = requantize16(row[v], *bias.add(r), *mult.add(r), &c, &ci);
+                            let byte = requantize16(row[v], *bias.add(r), *mult.add(r), zero, lo);
                             word = _mm512_or_si512(
                                 word,
                                 _mm512_sllv_epi32(byte, _mm512_set1_epi32(8 * l as i32)),
